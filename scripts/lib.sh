@@ -1,0 +1,50 @@
+# Shared set-up for scripts/test.sh and scripts/bench.sh (sourced, not run).
+#
+# One CARGO_TARGET_DIR under $HOME/.cache and the release profile for every cargo
+# command: DuckDB's bundled C++ then compiles once per machine.
+
+export CARGO_TARGET_DIR="${CARGO_TARGET_DIR:-$HOME/.cache/ecom/target}"
+ECOM_ROOT="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
+export ECOM_TEST_DATA="${ECOM_TEST_DATA:-$ECOM_ROOT/../shared/data/online-retail/by-day}"
+ECOM_VENV="${ECOM_VENV:-$HOME/.cache/ecom/venv}"
+
+log() { echo "[$(date +%H:%M:%S)] $*" >&2; }
+
+# Debian packages the tests drive (tmux for the end-to-end screen test).
+ensure_packages() {
+    local missing=()
+    for tool in "$@"; do
+        command -v "$tool" >/dev/null 2>&1 || missing+=("$tool")
+    done
+    if [ ${#missing[@]} -gt 0 ]; then
+        log "installing ${missing[*]}"
+        if [ "$(id -u)" = 0 ]; then
+            apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq "${missing[@]}" >/dev/null
+        else
+            sudo apt-get update -qq && sudo DEBIAN_FRONTEND=noninteractive apt-get install -y -qq "${missing[@]}" >/dev/null
+        fi
+    fi
+}
+
+# A Python virtualenv with the peers and clients the tests and benchmarks use.
+ensure_venv() {
+    if [ ! -x "$ECOM_VENV/bin/python" ]; then
+        log "creating $ECOM_VENV"
+        python3 -m venv "$ECOM_VENV"
+    fi
+    local stamp="$ECOM_VENV/.requirements"
+    if ! cmp -s "$ECOM_ROOT/scripts/requirements.txt" "$stamp"; then
+        log "installing Python packages"
+        "$ECOM_VENV/bin/pip" install -q --upgrade pip >/dev/null
+        "$ECOM_VENV/bin/pip" install -q -r "$ECOM_ROOT/scripts/requirements.txt"
+        cp "$ECOM_ROOT/scripts/requirements.txt" "$stamp"
+    fi
+    export PATH="$ECOM_VENV/bin:$PATH"
+}
+
+check_data() {
+    if [ ! -f "$ECOM_TEST_DATA/2010-12-01.csv" ]; then
+        echo "error: the real data set is missing at $ECOM_TEST_DATA (set ECOM_TEST_DATA)" >&2
+        exit 1
+    fi
+}

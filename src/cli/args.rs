@@ -1,0 +1,115 @@
+//! The command line, as clap sees it. These names are contracts: add, never rename.
+
+use std::path::PathBuf;
+
+use clap::{Args, Parser, Subcommand, ValueEnum};
+
+/// ecom: e-commerce analytics in one binary. With no command it opens the workbench.
+#[derive(Debug, Parser)]
+#[command(name = "ecom", version, about, long_about = None, propagate_version = true)]
+pub struct Cli {
+    #[command(flatten)]
+    pub global: GlobalArgs,
+
+    /// Open the workbench on the bundled sample data in a temporary warehouse.
+    #[arg(long)]
+    pub demo: bool,
+
+    #[command(subcommand)]
+    pub command: Option<Command>,
+}
+
+#[derive(Debug, Args)]
+pub struct GlobalArgs {
+    /// The warehouse file (default: warehouse.duckdb in the XDG data dir).
+    #[arg(long, global = true, env = "ECOM_DB", value_name = "PATH")]
+    pub db: Option<PathBuf>,
+
+    /// The config file (default: config.toml in the XDG config dir).
+    #[arg(long, global = true, env = "ECOM_CONFIG", value_name = "PATH")]
+    pub config: Option<PathBuf>,
+
+    /// More detail in the log file (-v debug, -vv trace).
+    #[arg(short, long, global = true, action = clap::ArgAction::Count)]
+    pub verbose: u8,
+
+    /// Less output: no progress, warnings and errors only.
+    #[arg(short, long, global = true, conflicts_with = "verbose")]
+    pub quiet: bool,
+
+    /// Machine-readable output on stdout (one JSON document, or JSON lines for streams).
+    #[arg(long, global = true)]
+    pub json: bool,
+}
+
+#[derive(Debug, Subcommand)]
+pub enum Command {
+    /// Load online-retail CSV files, folders, globs, .gz or - (stdin); idempotent.
+    Ingest(IngestArgs),
+    /// Run SQL against the warehouse and print the result.
+    Query(QueryArgs),
+    /// Tables, row counts and the last ingests.
+    Status,
+    /// Show, edit or check the layered configuration.
+    Config {
+        #[command(subcommand)]
+        action: ConfigAction,
+    },
+}
+
+#[derive(Debug, Args)]
+pub struct IngestArgs {
+    /// CSV files, folders (searched recursively), glob patterns, .csv.gz, or - for stdin.
+    #[arg(required = true, value_name = "PATH")]
+    pub paths: Vec<String>,
+
+    /// Exit with code 3 when more rows than this are quarantined (N rows or N%).
+    #[arg(long, value_name = "N|N%")]
+    pub max_bad_rows: Option<String>,
+
+    /// Rows per warehouse transaction (files are committed together up to this size).
+    #[arg(long, value_name = "ROWS")]
+    pub batch_rows: Option<usize>,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
+pub enum OutputFormat {
+    Table,
+    Csv,
+    Json,
+    Parquet,
+}
+
+#[derive(Debug, Args)]
+pub struct QueryArgs {
+    /// The SQL to run (DuckDB dialect); - reads it from standard input.
+    #[arg(value_name = "SQL")]
+    pub sql: String,
+
+    /// Output format; without it the --output file's extension decides (else table).
+    #[arg(long, value_enum)]
+    pub format: Option<OutputFormat>,
+
+    /// Write the result to this file instead of standard output.
+    #[arg(long, short, value_name = "FILE")]
+    pub output: Option<PathBuf>,
+
+    /// At most this many rows in table format (other formats write every row).
+    #[arg(long, default_value_t = 10_000, value_name = "N")]
+    pub max_rows: usize,
+}
+
+#[derive(Debug, Subcommand)]
+pub enum ConfigAction {
+    /// Print the path of the config file in use.
+    Path,
+    /// Print the effective configuration (defaults < file < environment < flags).
+    Show,
+    /// Open the config file in $VISUAL or $EDITOR (creating it first), then check it.
+    Edit,
+    /// Check a config file (default: the one in use) and report the first problem.
+    Validate {
+        #[arg(value_name = "FILE")]
+        file: Option<PathBuf>,
+    },
+}

@@ -1,0 +1,124 @@
+//! The headless CLI: one handler per subcommand, each a thin layer over a core call.
+//!
+//! Arguments become a validated [`Settings`] before any work starts; handlers return an
+//! [`Outcome`] or an error, and `main` turns those into exit codes.
+
+pub mod args;
+mod config_cmd;
+mod ingest;
+mod output;
+mod progress;
+mod query;
+mod status;
+
+use std::path::PathBuf;
+
+use crate::config::Config;
+use crate::warehouse::{Warehouse, WarehouseError};
+pub use crate::format::thousands;
+pub use args::Cli;
+use args::Command;
+
+/// How a successful command ended, for the exit code.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Outcome {
+    /// Exit 0.
+    Success,
+    /// Exit 3: data checks failed (quarantine over the threshold, failing model tests).
+    DataChecksFailed,
+}
+
+/// Exit codes of the command surface (MISSION.md): 0, 1 error, 2 usage, 3 data checks.
+pub mod exit {
+    pub const ERROR: u8 = 1;
+    pub const USAGE: u8 = 2;
+    pub const DATA_CHECKS_FAILED: u8 = 3;
+}
+
+/// Everything a handler needs, resolved from flags, environment, file and defaults.
+#[derive(Debug, Clone)]
+pub struct Settings {
+    pub config: Config,
+    pub config_path: PathBuf,
+    pub config_explicit: bool,
+    pub db_path: PathBuf,
+    pub json: bool,
+    pub quiet: bool,
+    pub verbose: u8,
+}
+
+impl Settings {
+    /// Applies the layers: defaults < config file < `ECOM_*` environment < flags.
+    /// `config_may_be_missing` lets `ecom config edit` create a file named by `--config`.
+    pub fn resolve(global: &args::GlobalArgs, config_may_be_missing: bool) -> anyhow::Result<Self> {
+        let config_explicit = global.config.is_some();
+        let config_path = global
+            .config
+            .clone()
+            .unwrap_or_else(crate::paths::default_config_file);
+        let mut config = Config::load(&config_path, config_explicit && !config_may_be_missing)?;
+        config.apply_env(|name| std::env::var(name).ok())?;
+        if global.verbose > 0 || global.quiet {
+            config.log.level = match (global.quiet, global.verbose) {
+                (true, _) => "warn",
+                (_, 1) => "debug",
+                _ => "trace",
+            }
+            .into();
+        }
+        let db_path = global
+            .db
+            .clone()
+            .or_else(|| config.warehouse.path.clone())
+            .unwrap_or_else(crate::paths::default_warehouse);
+        config.warehouse.path = Some(db_path.clone());
+        Ok(Self {
+            config,
+            config_path,
+            config_explicit,
+            db_path,
+            json: global.json,
+            quiet: global.quiet,
+            verbose: global.verbose,
+        })
+    }
+
+    /// Opens the warehouse named by the settings.
+    pub fn open_warehouse(&self) -> anyhow::Result<Warehouse> {
+        Warehouse::open(&self.db_path).map_err(|e| match e {
+            WarehouseError::Db(_) => anyhow::Error::new(e)
+                .context(format!("cannot open the warehouse {}", self.db_path.display())),
+            other => other.into(),
+        })
+    }
+}
+
+/// Runs one subcommand.
+pub fn dispatch(command: Command, settings: &Settings) -> anyhow::Result<Outcome> {
+    match command {
+        Command::Ingest(args) => ingest::run(&args, settings),
+        Command::Query(args) => query::run(&args, settings),
+        Command::Status => status::run(settings),
+        Command::Config { action } => config_cmd::run(&action, settings),
+    }
+}
+
+/// Opens the workbench; with `demo`, on a temporary warehouse holding the bundled sample.
+pub fn workbench(settings: &Settings, demo: bool) -> anyhow::Result<()> {
+    let options = crate::tui::TuiOptions {
+        page_rows: settings.config.tui.page_rows as u64,
+    };
+    if !demo {
+        return crate::tui::run(settings.open_warehouse()?, options);
+    }
+    let dir = tempfile::Builder::new().prefix("ecom-demo-").tempdir()?;
+    let warehouse = Warehouse::open(&dir.path().join("demo.duckdb"))?;
+    crate::ingest::ingest(
+        warehouse.conn(),
+        vec![crate::sample::source()],
+        &crate::ingest::IngestOptions::default(),
+        &crate::jobs::NoProgress,
+        &crate::jobs::CancelToken::new(),
+    )?;
+    crate::tui::run(warehouse, options)
+}

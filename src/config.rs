@@ -1,0 +1,257 @@
+//! Layered configuration: defaults < `config.toml` < `ECOM_*` environment < flags.
+//!
+//! The file is optional. Unknown keys are errors (a typo must not be silently ignored),
+//! and every error names the file, the line and the key so the user can fix it.
+
+use std::path::{Path, PathBuf};
+
+use serde::{Deserialize, Serialize};
+
+/// A configuration problem, phrased for the user.
+#[derive(Debug, thiserror::Error)]
+pub enum ConfigError {
+    #[error("cannot read the config file {path}: {source}")]
+    Read {
+        path: PathBuf,
+        source: std::io::Error,
+    },
+    #[error("the config file {path} is not valid: {message}")]
+    Invalid { path: PathBuf, message: String },
+    #[error("environment variable {name}: {message}")]
+    Env { name: String, message: String },
+}
+
+/// The effective settings of one run, after all layers are applied.
+#[derive(Debug, Clone, Default, Serialize, Deserialize, PartialEq)]
+#[serde(default, deny_unknown_fields)]
+pub struct Config {
+    pub warehouse: WarehouseConfig,
+    pub ingest: IngestConfig,
+    pub log: LogConfig,
+    pub tui: TuiConfig,
+}
+
+#[derive(Debug, Clone, Default, Serialize, Deserialize, PartialEq)]
+#[serde(default, deny_unknown_fields)]
+pub struct WarehouseConfig {
+    /// The DuckDB file; the XDG data dir when unset.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub path: Option<PathBuf>,
+}
+
+#[derive(Debug, Clone, Serialize, Deserialize, PartialEq)]
+#[serde(default, deny_unknown_fields)]
+pub struct IngestConfig {
+    /// Quarantined rows above this (`N` rows or `N%` of the lines read) exit with code 3.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub max_bad_rows: Option<String>,
+    /// Rows per warehouse transaction: files are committed together up to this size.
+    pub batch_rows: usize,
+}
+
+impl Default for IngestConfig {
+    fn default() -> Self {
+        Self {
+            max_bad_rows: None,
+            batch_rows: 300_000,
+        }
+    }
+}
+
+#[derive(Debug, Clone, Serialize, Deserialize, PartialEq)]
+#[serde(default, deny_unknown_fields)]
+pub struct LogConfig {
+    /// `error`, `warn`, `info`, `debug` or `trace`, or a tracing filter directive.
+    pub level: String,
+    /// How many daily log files to keep.
+    pub keep_files: usize,
+}
+
+impl Default for LogConfig {
+    fn default() -> Self {
+        Self {
+            level: "info".into(),
+            keep_files: 7,
+        }
+    }
+}
+
+#[derive(Debug, Clone, Serialize, Deserialize, PartialEq)]
+#[serde(default, deny_unknown_fields)]
+pub struct TuiConfig {
+    /// Rows fetched per page by the results grid (the grid keeps a few pages at most).
+    pub page_rows: usize,
+}
+
+impl Default for TuiConfig {
+    fn default() -> Self {
+        Self { page_rows: 500 }
+    }
+}
+
+impl Config {
+    /// Reads `path` when it exists; a missing file gives the defaults unless `required`.
+    pub fn load(path: &Path, required: bool) -> Result<Self, ConfigError> {
+        match std::fs::read_to_string(path) {
+            Ok(text) => Self::parse(&text, path),
+            Err(e) if e.kind() == std::io::ErrorKind::NotFound && !required => {
+                Ok(Self::default())
+            }
+            Err(source) => Err(ConfigError::Read {
+                path: path.to_owned(),
+                source,
+            }),
+        }
+    }
+
+    /// Parses and validates the TOML text of a config file.
+    pub fn parse(text: &str, path: &Path) -> Result<Self, ConfigError> {
+        let config: Config = toml::from_str(text).map_err(|e| ConfigError::Invalid {
+            path: path.to_owned(),
+            message: describe_toml_error(text, &e),
+        })?;
+        config.validate().map_err(|message| ConfigError::Invalid {
+            path: path.to_owned(),
+            message,
+        })?;
+        Ok(config)
+    }
+
+    /// Applies the `ECOM_*` environment layer (`ECOM_DB` is handled by the `--db` flag).
+    pub fn apply_env(&mut self, env: impl Fn(&str) -> Option<String>) -> Result<(), ConfigError> {
+        if let Some(level) = env("ECOM_LOG") {
+            self.log.level = level;
+        }
+        if let Some(limit) = env("ECOM_MAX_BAD_ROWS") {
+            BadRowLimit::parse(&limit).map_err(|message| ConfigError::Env {
+                name: "ECOM_MAX_BAD_ROWS".into(),
+                message,
+            })?;
+            self.ingest.max_bad_rows = Some(limit);
+        }
+        Ok(())
+    }
+
+    fn validate(&self) -> Result<(), String> {
+        if let Some(limit) = &self.ingest.max_bad_rows {
+            BadRowLimit::parse(limit).map_err(|m| format!("ingest.max_bad_rows: {m}"))?;
+        }
+        if self.ingest.batch_rows == 0 {
+            return Err("ingest.batch_rows must be at least 1".into());
+        }
+        if self.tui.page_rows < 10 {
+            return Err("tui.page_rows must be at least 10".into());
+        }
+        Ok(())
+    }
+
+    /// The effective configuration as TOML, for `ecom config show`.
+    pub fn to_toml(&self) -> String {
+        toml::to_string_pretty(self).unwrap_or_default()
+    }
+}
+
+/// A toml error with its line number spelled out (toml gives a byte span).
+fn describe_toml_error(text: &str, error: &toml::de::Error) -> String {
+    let message = error.message().trim().to_string();
+    match error.span() {
+        Some(span) => {
+            let line = text[..span.start.min(text.len())].matches('\n').count() + 1;
+            format!("line {line}: {message}")
+        }
+        None => message,
+    }
+}
+
+/// The threshold of quarantined rows above which a run counts as failed data checks.
+#[derive(Debug, Clone, Copy, PartialEq)]
+pub enum BadRowLimit {
+    Rows(u64),
+    Percent(f64),
+}
+
+impl BadRowLimit {
+    /// `"100"` or `"0.5%"`.
+    pub fn parse(text: &str) -> Result<Self, String> {
+        let text = text.trim();
+        let bad = || format!("`{text}` is not a row count or a percentage such as 100 or 0.5%");
+        if let Some(number) = text.strip_suffix('%') {
+            let percent: f64 = number.trim().parse().map_err(|_| bad())?;
+            if !(0.0..=100.0).contains(&percent) {
+                return Err(format!("`{text}`: a percentage must lie between 0% and 100%"));
+            }
+            Ok(Self::Percent(percent))
+        } else {
+            text.parse().map(Self::Rows).map_err(|_| bad())
+        }
+    }
+
+    /// Whether `bad` quarantined rows out of `total` lines read exceed the limit.
+    pub fn exceeded(&self, bad: u64, total: u64) -> bool {
+        match *self {
+            Self::Rows(limit) => bad > limit,
+            Self::Percent(p) => total > 0 && (bad as f64) * 100.0 > p * total as f64,
+        }
+    }
+}
+
+/// The text `ecom config edit` writes into a new config file: every key, commented.
+pub const TEMPLATE: &str = r#"# ecom configuration. Layers: defaults < this file < ECOM_* environment < flags.
+
+[warehouse]
+# path = "/path/to/warehouse.duckdb"   # or --db / ECOM_DB
+
+[ingest]
+# max_bad_rows = "1%"                  # or --max-bad-rows / ECOM_MAX_BAD_ROWS; exit 3 above it
+batch_rows = 300000                     # rows per transaction
+
+[log]
+level = "info"                          # or -v / -q / ECOM_LOG
+keep_files = 7                          # daily JSON log files kept in the state dir
+
+[tui]
+page_rows = 500                         # rows per page in the results grid
+"#;
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn template_is_a_valid_config_equal_to_defaults() {
+        let parsed = Config::parse(TEMPLATE, Path::new("template")).unwrap();
+        assert_eq!(parsed, Config::default());
+    }
+
+    #[test]
+    fn unknown_key_names_line_and_key() {
+        let err = Config::parse("[ingest]\nbatch_rows = 5\nbatchrows = 3\n", Path::new("c.toml"))
+            .unwrap_err()
+            .to_string();
+        assert!(err.contains("c.toml"), "{err}");
+        assert!(err.contains("line 3"), "{err}");
+        assert!(err.contains("batchrows"), "{err}");
+    }
+
+    #[test]
+    fn bad_row_limits() {
+        assert_eq!(BadRowLimit::parse("10").unwrap(), BadRowLimit::Rows(10));
+        assert_eq!(BadRowLimit::parse("2.5%").unwrap(), BadRowLimit::Percent(2.5));
+        assert!(BadRowLimit::parse("ten").is_err());
+        assert!(BadRowLimit::parse("200%").is_err());
+        assert!(BadRowLimit::Rows(1).exceeded(2, 10));
+        assert!(!BadRowLimit::Percent(10.0).exceeded(1, 10));
+        assert!(BadRowLimit::Percent(10.0).exceeded(2, 10));
+    }
+
+    #[test]
+    fn env_layer_overrides_file() {
+        let mut c = Config::default();
+        c.apply_env(|k| (k == "ECOM_LOG").then(|| "debug".to_string())).unwrap();
+        assert_eq!(c.log.level, "debug");
+        let err = c
+            .apply_env(|k| (k == "ECOM_MAX_BAD_ROWS").then(|| "lots".to_string()))
+            .unwrap_err();
+        assert!(err.to_string().contains("ECOM_MAX_BAD_ROWS"));
+    }
+}

@@ -1,0 +1,231 @@
+//! `ecom ingest`: loading the online-retail CSV into `raw.order_lines`.
+//!
+//! Files are read, decoded and parsed on worker threads into Arrow batches; one writer
+//! appends them to the warehouse. Each file's rows, its rejected lines and its record
+//! in `meta.ingested_files` (keyed by a hash of its content) commit in the same
+//! transaction, several files per transaction. So a file loads exactly once: a re-run
+//! skips what is recorded, and a run killed mid-way lost only uncommitted work.
+
+pub mod dialect;
+pub mod parse;
+pub mod sources;
+mod writer;
+
+use std::collections::HashSet;
+use std::sync::Mutex;
+use std::sync::mpsc;
+use std::time::{Duration, Instant};
+
+use serde::Serialize;
+
+use crate::jobs::{CancelToken, Progress, ProgressSink, Unit};
+use duckdb::Connection;
+use dialect::Encoding;
+use parse::ParsedFile;
+pub use sources::{Source, SourceKind, expand};
+
+/// Errors that stop an ingest run as a whole (a bad file or row never does).
+#[derive(Debug, thiserror::Error)]
+pub enum IngestError {
+    #[error("{0}: no such file or folder")]
+    NotFound(String),
+    #[error("no file matches {0}")]
+    NoMatch(String),
+    #[error("bad pattern {pattern}: {reason}")]
+    BadPattern { pattern: String, reason: String },
+    #[error("cannot read {source_name}: {source}")]
+    Read {
+        source_name: String,
+        source: std::io::Error,
+    },
+    #[error("nothing to ingest: give files, folders, globs or - for standard input")]
+    NoSources,
+    #[error("writing to the warehouse failed: {0}")]
+    Warehouse(#[from] duckdb::Error),
+}
+
+/// How one source ended.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
+#[serde(rename_all = "lowercase")]
+pub enum FileStatus {
+    Loaded,
+    /// Its content was loaded before (or earlier in this run): nothing added.
+    Duplicate,
+    /// Not this data at all; nothing loaded from it.
+    Rejected,
+}
+
+/// What happened to one source.
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct FileReport {
+    pub source: String,
+    pub status: FileStatus,
+    pub rows: u64,
+    pub quarantined: u64,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub encoding: Option<Encoding>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub reason: Option<String>,
+}
+
+/// The result of an ingest run.
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct IngestSummary {
+    pub ingest_id: i64,
+    pub files_loaded: u64,
+    pub files_duplicate: u64,
+    pub files_rejected: u64,
+    pub rows_loaded: u64,
+    pub rows_quarantined: u64,
+    pub cancelled: bool,
+    pub elapsed_seconds: f64,
+    pub files: Vec<FileReport>,
+}
+
+impl IngestSummary {
+    /// Lines read from files that were loaded in this run (rows plus quarantined).
+    pub fn lines_read(&self) -> u64 {
+        self.rows_loaded + self.rows_quarantined
+    }
+}
+
+/// Knobs of a run.
+#[derive(Debug, Clone)]
+pub struct IngestOptions {
+    /// Files are committed together until this many rows are pending.
+    pub batch_rows: usize,
+    /// Parser threads (the writer is one more).
+    pub workers: usize,
+}
+
+impl Default for IngestOptions {
+    fn default() -> Self {
+        Self {
+            batch_rows: 300_000,
+            workers: std::thread::available_parallelism().map_or(2, |n| n.get()).min(4),
+        }
+    }
+}
+
+/// A source after reading and parsing, on its way to the writer.
+pub(crate) enum Prepared {
+    Parsed {
+        source: Source,
+        hash: String,
+        encoding: Encoding,
+        file: ParsedFile,
+    },
+    Duplicate {
+        source: Source,
+    },
+    Rejected {
+        source: Source,
+        reason: String,
+    },
+}
+
+/// Reads, decodes and parses one source. Content already in the warehouse is not parsed.
+fn prepare(source: Source, known: &HashSet<String>, ingest_id: i64) -> Prepared {
+    let bytes = match source.read() {
+        Ok(bytes) => bytes,
+        Err(e) => {
+            let reason = format!("cannot read it: {e}");
+            return Prepared::Rejected { source, reason };
+        }
+    };
+    let hash = blake3::hash(&bytes).to_hex().to_string();
+    if known.contains(&hash) {
+        return Prepared::Duplicate { source };
+    }
+    if dialect::looks_binary(&bytes) {
+        let reason = "a binary file, not CSV text".to_string();
+        return Prepared::Rejected { source, reason };
+    }
+    let (text, encoding) = dialect::decode(bytes);
+    match parse::parse_file(&text, &source.name, ingest_id) {
+        Ok(file) => Prepared::Parsed {
+            source,
+            hash,
+            encoding,
+            file,
+        },
+        Err(reason) => Prepared::Rejected { source, reason },
+    }
+}
+
+/// Loads `sources` into the warehouse. Bad rows are quarantined and bad files rejected;
+/// neither stops the run. Cancelling commits what is parsed and stops.
+pub fn ingest(
+    conn: &Connection,
+    sources: Vec<Source>,
+    options: &IngestOptions,
+    progress: &dyn ProgressSink,
+    cancel: &CancelToken,
+) -> Result<IngestSummary, IngestError> {
+    if sources.is_empty() {
+        return Err(IngestError::NoSources);
+    }
+    let started = Instant::now();
+    let mut writer = writer::Writer::begin(conn, options.batch_rows)?;
+    let ingest_id = writer.ingest_id();
+    tracing::info!(ingest_id, files = sources.len(), "ingest started");
+    let total_bytes: u64 = sources.iter().map(|s| s.size).sum();
+    let file_count = sources.len() as u64;
+    let known = writer.known_hashes()?;
+    let queue = Mutex::new(sources.into_iter());
+    let (tx, rx) = mpsc::sync_channel::<Prepared>(options.workers * 2);
+    let result = std::thread::scope(|scope| {
+        for _ in 0..options.workers.max(1) {
+            let tx = tx.clone();
+            let (queue, known) = (&queue, &known);
+            scope.spawn(move || {
+                while !cancel.is_cancelled() {
+                    let next = queue.lock().map(|mut q| q.next()).ok().flatten();
+                    let Some(source) = next else { break };
+                    if tx.send(prepare(source, known, ingest_id)).is_err() {
+                        break;
+                    }
+                }
+            });
+        }
+        drop(tx);
+        let mut bytes_done = 0;
+        let mut seen: HashSet<String> = HashSet::new();
+        for prepared in rx {
+            bytes_done += match &prepared {
+                Prepared::Parsed { source, .. }
+                | Prepared::Duplicate { source }
+                | Prepared::Rejected { source, .. } => source.size,
+            };
+            writer.accept(prepared, &mut seen)?;
+            let files_done = writer.reports().len() as u64;
+            progress.report(
+                Progress::new("ingest", bytes_done, Some(total_bytes), Unit::Bytes).with_message(
+                    format!(
+                        "{files_done}/{file_count} files, {} rows, {} quarantined",
+                        writer.rows_loaded(),
+                        writer.rows_quarantined()
+                    ),
+                ),
+            );
+        }
+        writer.flush()
+    });
+    if let Err(e) = result {
+        writer.abandon();
+        return Err(e);
+    }
+    let summary = writer.finish(cancel.is_cancelled(), started.elapsed())?;
+    tracing::info!(
+        ingest_id,
+        rows = summary.rows_loaded,
+        quarantined = summary.rows_quarantined,
+        "ingest finished"
+    );
+    Ok(summary)
+}
+
+/// Elapsed time as seconds, rounded to milliseconds, for summaries.
+fn seconds(d: Duration) -> f64 {
+    (d.as_secs_f64() * 1000.0).round() / 1000.0
+}

@@ -1,0 +1,168 @@
+//! Turning the command line's PATH arguments into a list of sources: files, folders
+//! (recursively), glob patterns, `.gz` files and `-` for standard input.
+
+use std::path::{Path, PathBuf};
+
+use super::IngestError;
+
+/// Where the bytes of one source come from.
+#[derive(Debug, Clone, PartialEq)]
+pub enum SourceKind {
+    File(PathBuf),
+    Stdin,
+    /// Bytes compiled into the binary (the bundled sample).
+    Embedded(&'static [u8]),
+}
+
+/// One input of an ingest run.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Source {
+    /// The name recorded in `source_file` and shown in messages.
+    pub name: String,
+    pub kind: SourceKind,
+    /// Size on disk (compressed size for `.gz`), for progress; 0 when unknown.
+    pub size: u64,
+}
+
+impl Source {
+    pub fn file(path: &Path) -> Self {
+        Self {
+            name: path.display().to_string(),
+            size: std::fs::metadata(path).map(|m| m.len()).unwrap_or(0),
+            kind: SourceKind::File(path.to_owned()),
+        }
+    }
+
+    pub fn embedded(name: &str, bytes: &'static [u8]) -> Self {
+        Self {
+            name: name.to_string(),
+            size: bytes.len() as u64,
+            kind: SourceKind::Embedded(bytes),
+        }
+    }
+
+    /// Reads the whole source, uncompressing gzip (recognised by its magic bytes).
+    pub fn read(&self) -> std::io::Result<Vec<u8>> {
+        use std::io::Read;
+        let bytes = match &self.kind {
+            SourceKind::File(path) => std::fs::read(path)?,
+            SourceKind::Embedded(bytes) => bytes.to_vec(),
+            SourceKind::Stdin => {
+                let mut buf = Vec::new();
+                std::io::stdin().lock().read_to_end(&mut buf)?;
+                buf
+            }
+        };
+        if bytes.starts_with(&[0x1f, 0x8b]) {
+            let mut out = Vec::with_capacity(bytes.len() * 6);
+            flate2::read::MultiGzDecoder::new(&bytes[..]).read_to_end(&mut out)?;
+            Ok(out)
+        } else {
+            Ok(bytes)
+        }
+    }
+}
+
+/// Whether a file found inside a folder looks like input (`.csv`, `.csv.gz`, `.txt`).
+fn is_data_file(path: &Path) -> bool {
+    let name = path
+        .file_name()
+        .map(|n| n.to_string_lossy().to_ascii_lowercase())
+        .unwrap_or_default();
+    [".csv", ".csv.gz", ".tsv", ".tsv.gz", ".txt"]
+        .iter()
+        .any(|ext| name.ends_with(ext))
+}
+
+/// Expands the arguments in order; files named twice are read once.
+pub fn expand(args: &[String]) -> Result<Vec<Source>, IngestError> {
+    let mut sources: Vec<Source> = Vec::new();
+    let mut push = |source: Source| {
+        if !sources.iter().any(|s| s.kind == source.kind) {
+            sources.push(source);
+        }
+    };
+    for arg in args {
+        if arg == "-" {
+            push(Source {
+                name: "<stdin>".into(),
+                kind: SourceKind::Stdin,
+                size: 0,
+            });
+            continue;
+        }
+        let path = Path::new(arg);
+        if path.is_dir() {
+            walk(path)?.iter().for_each(|p| push(Source::file(p)));
+        } else if path.is_file() {
+            push(Source::file(path));
+        } else if arg.contains(['*', '?', '[']) {
+            let matches = glob_files(arg)?;
+            if matches.is_empty() {
+                return Err(IngestError::NoMatch(arg.clone()));
+            }
+            matches.iter().for_each(|p| push(Source::file(p)));
+        } else {
+            return Err(IngestError::NotFound(arg.clone()));
+        }
+    }
+    Ok(sources)
+}
+
+fn glob_files(pattern: &str) -> Result<Vec<PathBuf>, IngestError> {
+    let paths = glob::glob(pattern).map_err(|e| IngestError::BadPattern {
+        pattern: pattern.to_string(),
+        reason: e.msg.to_string(),
+    })?;
+    let mut files = Vec::new();
+    for path in paths.flatten() {
+        if path.is_dir() {
+            files.extend(walk(&path)?);
+        } else {
+            files.push(path);
+        }
+    }
+    Ok(files)
+}
+
+/// Data files below `dir`, recursively, in name order.
+fn walk(dir: &Path) -> Result<Vec<PathBuf>, IngestError> {
+    let mut found = Vec::new();
+    let mut entries: Vec<PathBuf> = std::fs::read_dir(dir)
+        .map_err(|e| IngestError::Read {
+            source_name: dir.display().to_string(),
+            source: e,
+        })?
+        .filter_map(|e| e.ok().map(|e| e.path()))
+        .collect();
+    entries.sort();
+    for path in entries {
+        if path.is_dir() {
+            found.extend(walk(&path)?);
+        } else if is_data_file(&path) {
+            found.push(path);
+        }
+    }
+    Ok(found)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn expands_folders_globs_and_dedupes() {
+        let dir = tempfile::tempdir().unwrap();
+        let sub = dir.path().join("a/b");
+        std::fs::create_dir_all(&sub).unwrap();
+        std::fs::write(dir.path().join("a/1.csv"), "x").unwrap();
+        std::fs::write(sub.join("2.csv.gz"), "x").unwrap();
+        std::fs::write(sub.join("notes.md"), "x").unwrap();
+        let root = dir.path().display().to_string();
+        let found = expand(&[root.clone(), format!("{root}/a/*.csv")]).unwrap();
+        let names: Vec<_> = found.iter().map(|s| s.name.rsplit('/').next().unwrap().to_string()).collect();
+        assert_eq!(names, vec!["1.csv", "2.csv.gz"]);
+        assert!(matches!(expand(&[format!("{root}/nope.csv")]), Err(IngestError::NotFound(_))));
+        assert!(matches!(expand(&[format!("{root}/*.nope")]), Err(IngestError::NoMatch(_))));
+    }
+}

@@ -1,0 +1,123 @@
+//! Background work: a job is `(spec) -> progress events -> result`.
+//!
+//! A job is a plain blocking function that takes a [`ProgressSink`] and a
+//! [`CancelToken`]; [`spawn`] runs it on its own thread and reports through a channel.
+//! The CLI renders progress with indicatif or log lines, the TUI reduces it into a gauge.
+//! This module knows how to run work, never what the work is.
+
+mod progress;
+
+pub use progress::{NoProgress, Progress, ProgressSink, Unit};
+
+use std::sync::Arc;
+use std::sync::atomic::{AtomicBool, Ordering};
+use std::thread::JoinHandle;
+
+/// A cooperative cancellation flag shared between a job and whoever started it.
+#[derive(Debug, Clone, Default)]
+pub struct CancelToken(Arc<AtomicBool>);
+
+impl CancelToken {
+    pub fn new() -> Self {
+        Self::default()
+    }
+
+    pub fn cancel(&self) {
+        self.0.store(true, Ordering::SeqCst);
+    }
+
+    pub fn is_cancelled(&self) -> bool {
+        self.0.load(Ordering::SeqCst)
+    }
+}
+
+/// The error a job returns when it stopped because it was asked to.
+#[derive(Debug, thiserror::Error)]
+#[error("cancelled")]
+pub struct Cancelled;
+
+/// What a running job tells its owner.
+#[derive(Debug)]
+pub enum JobEvent<T> {
+    Progress(Progress),
+    Finished(anyhow::Result<T>),
+}
+
+/// A job running on its own thread.
+pub struct JobHandle {
+    pub name: String,
+    pub cancel: CancelToken,
+    thread: JoinHandle<()>,
+}
+
+impl JobHandle {
+    pub fn is_finished(&self) -> bool {
+        self.thread.is_finished()
+    }
+}
+
+/// Runs `work` on a new thread; every progress record and the result go to `send`.
+///
+/// `send` is any function that delivers an event (a channel's sender wrapped in a
+/// closure), so the caller decides the channel type and how events are tagged.
+pub fn spawn<T, W, S>(name: &str, work: W, send: S) -> JobHandle
+where
+    T: Send + 'static,
+    W: FnOnce(&dyn ProgressSink, &CancelToken) -> anyhow::Result<T> + Send + 'static,
+    S: Fn(JobEvent<T>) + Send + Sync + 'static,
+{
+    let cancel = CancelToken::new();
+    let token = cancel.clone();
+    let job_name = name.to_string();
+    let thread = std::thread::Builder::new()
+        .name(format!("job-{name}"))
+        .spawn(move || {
+            let send = Arc::new(send);
+            let progress_send = Arc::clone(&send);
+            let sink = move |p: Progress| progress_send(JobEvent::Progress(p));
+            let result = work(&sink, &token);
+            tracing::info!(job = %job_name, ok = result.is_ok(), "job finished");
+            send(JobEvent::Finished(result));
+        })
+        .expect("the OS refused to start a thread");
+    JobHandle {
+        name: name.to_string(),
+        cancel,
+        thread,
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use std::sync::mpsc;
+
+    #[test]
+    fn spawned_job_reports_progress_then_result() {
+        let (tx, rx) = mpsc::channel();
+        let handle = spawn(
+            "count",
+            |sink, _cancel| {
+                for i in 1..=3 {
+                    sink.report(Progress::new("count", i, Some(3), Unit::Rows));
+                }
+                Ok(42)
+            },
+            move |e| {
+                let _ = tx.send(e);
+            },
+        );
+        let events: Vec<_> = rx.iter().take(4).collect();
+        assert!(matches!(events[2], JobEvent::Progress(ref p) if p.done == 3));
+        assert!(matches!(events[3], JobEvent::Finished(Ok(42))));
+        assert_eq!(handle.name, "count");
+    }
+
+    #[test]
+    fn cancel_token_is_shared() {
+        let token = CancelToken::new();
+        let other = token.clone();
+        other.cancel();
+        assert!(token.is_cancelled());
+    }
+}

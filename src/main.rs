@@ -1,0 +1,45 @@
+//! The `ecom` binary: parse arguments, set up logging, dispatch, map the outcome to an
+//! exit code (0 success, 1 error, 2 usage, 3 data checks failed).
+
+use std::process::ExitCode;
+
+use clap::Parser;
+
+use ecom::cli::args::{Command, ConfigAction};
+use ecom::cli::{self, Cli, Outcome, Settings, exit};
+
+fn main() -> ExitCode {
+    let cli = Cli::parse();
+    let creates_config = matches!(
+        cli.command,
+        Some(Command::Config {
+            action: ConfigAction::Edit | ConfigAction::Path
+        })
+    );
+    let settings = match Settings::resolve(&cli.global, creates_config) {
+        Ok(settings) => settings,
+        Err(e) => {
+            eprintln!("error: {e:#}");
+            return ExitCode::from(exit::USAGE);
+        }
+    };
+    let _log = ecom::logging::init(
+        &ecom::paths::log_dir(),
+        &settings.config.log.level,
+        settings.config.log.keep_files,
+    );
+    tracing::info!(version = ecom::VERSION, command = ?cli.command, "start");
+    let result = match cli.command {
+        Some(command) => cli::dispatch(command, &settings),
+        None => cli::workbench(&settings, cli.demo).map(|()| Outcome::Success),
+    };
+    match result {
+        Ok(Outcome::Success) => ExitCode::SUCCESS,
+        Ok(Outcome::DataChecksFailed) => ExitCode::from(exit::DATA_CHECKS_FAILED),
+        Err(e) => {
+            tracing::error!(error = %format!("{e:#}"), "failed");
+            eprintln!("error: {e:#}");
+            ExitCode::from(exit::ERROR)
+        }
+    }
+}

@@ -1,0 +1,45 @@
+//! The one language between input, background work and the app state.
+
+use ratatui::crossterm::event::KeyEvent;
+
+use crate::ingest::IngestSummary;
+use crate::jobs::Progress;
+use crate::warehouse::catalog::Relation;
+
+use super::grid::GridResult;
+
+/// Everything that can change the app state.
+#[derive(Debug, Clone, PartialEq)]
+pub enum Action {
+    Quit,
+    ToggleHelp,
+    FocusNext,
+    FocusPrev,
+    EnterInsert,
+    /// `Esc`: cancels a running query first, else leaves insert mode or closes an overlay.
+    Escape,
+    EditorKey(KeyEvent),
+    RunQuery,
+    LoadSample,
+    RefreshCatalog,
+    /// Move the selection of the focused list or grid.
+    Move(i64),
+    MovePage(i64),
+    MoveToStart,
+    MoveToEnd,
+    ScrollColumns(i32),
+    /// Query the selected catalog relation.
+    OpenRelation,
+    Tick,
+    Resize(u16, u16),
+    // Reports from background work:
+    CatalogLoaded(Result<Vec<Relation>, String>),
+    QueryFinished(u64, Result<GridResult, String>),
+    PageLoaded {
+        query_id: u64,
+        start: u64,
+        rows: Vec<Vec<String>>,
+    },
+    IngestProgress(Progress),
+    IngestFinished(Result<IngestSummary, String>),
+}

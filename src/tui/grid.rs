@@ -1,0 +1,173 @@
+//! The results grid: a cursor over a result of any size, with a bounded window of rows
+//! in memory. Moving the cursor outside the window asks the worker for another page.
+
+use crate::warehouse::pager::ResultColumn;
+
+/// A result as the grid knows it (rows live in the worker's temporary table).
+#[derive(Debug, Clone, PartialEq)]
+pub struct GridResult {
+    pub query_id: u64,
+    pub columns: Vec<ResultColumn>,
+    pub total_rows: u64,
+    pub elapsed_ms: u64,
+}
+
+/// Rows `start .. start + rows.len()` of the current result.
+#[derive(Debug, Clone, Default, PartialEq)]
+pub struct RowWindow {
+    pub start: u64,
+    pub rows: Vec<Vec<String>>,
+}
+
+#[derive(Debug, Clone, Default, PartialEq)]
+pub struct Grid {
+    pub result: Option<GridResult>,
+    pub window: RowWindow,
+    /// Selected row (absolute index) and first visible row.
+    pub selected: u64,
+    pub top: u64,
+    /// First visible column.
+    pub first_column: usize,
+    /// Offset of the page asked for and not yet received.
+    pub requested: Option<u64>,
+    /// Rows per page (the window never holds more).
+    pub page_rows: u64,
+}
+
+impl Grid {
+    pub fn new(page_rows: u64) -> Self {
+        Self {
+            page_rows,
+            ..Self::default()
+        }
+    }
+
+    /// Shows a new result; the first page arrives separately.
+    pub fn set_result(&mut self, result: GridResult) {
+        *self = Self {
+            result: Some(result),
+            page_rows: self.page_rows,
+            ..Self::default()
+        };
+    }
+
+    pub fn total_rows(&self) -> u64 {
+        self.result.as_ref().map_or(0, |r| r.total_rows)
+    }
+
+    /// The row at absolute index `i`, when it is in the window.
+    pub fn row(&self, i: u64) -> Option<&Vec<String>> {
+        i.checked_sub(self.window.start)
+            .and_then(|offset| self.window.rows.get(offset as usize))
+    }
+
+    /// Stores a page if it belongs to the current result.
+    pub fn receive_page(&mut self, query_id: u64, start: u64, rows: Vec<Vec<String>>) {
+        if self.result.as_ref().is_some_and(|r| r.query_id == query_id) {
+            self.window = RowWindow { start, rows };
+            if self.requested == Some(start) {
+                self.requested = None;
+            }
+        }
+    }
+
+    /// Moves the selection by `delta` rows and keeps it visible in `height` rows.
+    pub fn move_by(&mut self, delta: i64, height: u64) {
+        let last = self.total_rows().saturating_sub(1);
+        self.selected = self.selected.saturating_add_signed(delta).min(last);
+        self.scroll_into_view(height);
+    }
+
+    pub fn move_to(&mut self, row: u64, height: u64) {
+        self.selected = row.min(self.total_rows().saturating_sub(1));
+        self.scroll_into_view(height);
+    }
+
+    fn scroll_into_view(&mut self, height: u64) {
+        let height = height.max(1);
+        if self.selected < self.top {
+            self.top = self.selected;
+        } else if self.selected >= self.top + height {
+            self.top = self.selected + 1 - height;
+        }
+    }
+
+    pub fn scroll_columns(&mut self, delta: i32) {
+        let columns = self.result.as_ref().map_or(0, |r| r.columns.len());
+        self.first_column = self
+            .first_column
+            .saturating_add_signed(delta as isize)
+            .min(columns.saturating_sub(1));
+    }
+
+    /// The page to fetch so rows `top .. top + height` are in memory, if any is missing
+    /// and not already asked for. Pages are centred on the view so scrolling either way
+    /// stays smooth.
+    pub fn missing_page(&mut self, height: u64) -> Option<u64> {
+        let total = self.total_rows();
+        if total == 0 {
+            return None;
+        }
+        let end = (self.top + height).min(total);
+        let have = self.window.start..self.window.start + self.window.rows.len() as u64;
+        if have.contains(&self.top) && (end == 0 || have.contains(&(end - 1))) {
+            return None;
+        }
+        let start = self
+            .top
+            .saturating_sub(self.page_rows.saturating_sub(height) / 2);
+        if self.requested == Some(start) {
+            return None;
+        }
+        self.requested = Some(start);
+        Some(start)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn grid_with(total: u64) -> Grid {
+        let mut g = Grid::new(100);
+        g.set_result(GridResult {
+            query_id: 1,
+            columns: vec![],
+            total_rows: total,
+            elapsed_ms: 0,
+        });
+        g
+    }
+
+    #[test]
+    fn window_is_requested_then_received() {
+        let mut g = grid_with(1_000_000);
+        assert_eq!(g.missing_page(20), Some(0));
+        assert_eq!(g.missing_page(20), None, "not asked twice");
+        g.receive_page(1, 0, vec![vec!["r".into()]; 100]);
+        g.move_by(50, 20);
+        assert_eq!(g.missing_page(20), None);
+        g.move_to(900_000, 20);
+        let start = g.missing_page(20).unwrap();
+        assert!(start <= 900_000 - 19 && start + 100 >= 900_000);
+        g.receive_page(1, start, vec![vec!["r".into()]; 100]);
+        assert!(g.row(900_000).is_some());
+        assert_eq!(g.window.rows.len(), 100, "the window stays bounded");
+    }
+
+    #[test]
+    fn pages_of_an_old_result_are_ignored() {
+        let mut g = grid_with(10);
+        g.receive_page(2, 0, vec![vec!["x".into()]]);
+        assert!(g.window.rows.is_empty());
+    }
+
+    #[test]
+    fn selection_stays_in_bounds() {
+        let mut g = grid_with(5);
+        g.move_by(-3, 3);
+        assert_eq!(g.selected, 0);
+        g.move_by(100, 3);
+        assert_eq!((g.selected, g.top), (4, 2));
+    }
+}

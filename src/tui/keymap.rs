@@ -1,0 +1,136 @@
+//! Key bindings as data: the event loop looks keys up here and the help overlay is
+//! generated from the same table, so the help always shows the bindings in force.
+
+use ratatui::crossterm::event::{KeyCode, KeyEvent, KeyModifiers};
+
+use super::action::Action;
+use super::state::{App, Mode, Pane};
+
+/// Where a binding applies.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Scope {
+    /// In every mode.
+    Always,
+    /// In normal mode, whatever has focus.
+    Normal,
+    /// In normal mode with this pane focused.
+    Pane(Pane),
+    /// While editing SQL.
+    Insert,
+}
+
+pub struct Binding {
+    pub keys: &'static [(KeyCode, KeyModifiers)],
+    pub scope: Scope,
+    pub action: Action,
+    pub help: &'static str,
+}
+
+const NONE: KeyModifiers = KeyModifiers::NONE;
+const CTRL: KeyModifiers = KeyModifiers::CONTROL;
+const SHIFT: KeyModifiers = KeyModifiers::SHIFT;
+
+/// The default bindings, in the order the help shows them.
+pub fn bindings() -> Vec<Binding> {
+    use KeyCode::*;
+    let b = |keys, scope, action, help| Binding {
+        keys,
+        scope,
+        action,
+        help,
+    };
+    vec![
+        b(&[(F(5), NONE), (Char('j'), CTRL), (Enter, CTRL)], Scope::Always, Action::RunQuery, "run the SQL in the editor"),
+        b(&[(Esc, NONE)], Scope::Always, Action::Escape, "cancel the running query / leave the editor / close"),
+        b(&[(Char('c'), CTRL)], Scope::Always, Action::Quit, "quit"),
+        b(&[(Char('q'), NONE)], Scope::Normal, Action::Quit, "quit"),
+        b(&[(Char('?'), NONE), (Char('?'), SHIFT)], Scope::Normal, Action::ToggleHelp, "show or hide this help"),
+        b(&[(Tab, NONE)], Scope::Normal, Action::FocusNext, "focus the next pane"),
+        b(&[(BackTab, SHIFT), (BackTab, NONE)], Scope::Normal, Action::FocusPrev, "focus the previous pane"),
+        b(&[(Char('i'), NONE), (Char('e'), NONE)], Scope::Normal, Action::EnterInsert, "edit the SQL"),
+        b(&[(Char('r'), NONE)], Scope::Normal, Action::RunQuery, "run the SQL in the editor"),
+        b(&[(Char('L'), SHIFT), (Char('L'), NONE)], Scope::Normal, Action::LoadSample, "load the bundled sample data"),
+        b(&[(Char('R'), SHIFT), (Char('R'), NONE)], Scope::Normal, Action::RefreshCatalog, "reload the catalog"),
+        b(&[(Enter, NONE)], Scope::Pane(Pane::Editor), Action::EnterInsert, "edit the SQL"),
+        b(&[(Enter, NONE)], Scope::Pane(Pane::Catalog), Action::OpenRelation, "query the selected table"),
+        b(&[(Char('j'), NONE), (Down, NONE)], Scope::Normal, Action::Move(1), "down"),
+        b(&[(Char('k'), NONE), (Up, NONE)], Scope::Normal, Action::Move(-1), "up"),
+        b(&[(PageDown, NONE), (Char('d'), CTRL)], Scope::Normal, Action::MovePage(1), "page down"),
+        b(&[(PageUp, NONE), (Char('u'), CTRL)], Scope::Normal, Action::MovePage(-1), "page up"),
+        b(&[(Char('g'), NONE), (Home, NONE)], Scope::Normal, Action::MoveToStart, "first row"),
+        b(&[(Char('G'), SHIFT), (Char('G'), NONE), (End, NONE)], Scope::Normal, Action::MoveToEnd, "last row"),
+        b(&[(Char('l'), NONE), (Right, NONE)], Scope::Pane(Pane::Grid), Action::ScrollColumns(1), "columns right"),
+        b(&[(Char('h'), NONE), (Left, NONE)], Scope::Pane(Pane::Grid), Action::ScrollColumns(-1), "columns left"),
+    ]
+}
+
+fn in_scope(scope: Scope, app: &App) -> bool {
+    match scope {
+        Scope::Always => true,
+        Scope::Normal => app.mode == Mode::Normal,
+        Scope::Pane(pane) => app.mode == Mode::Normal && app.focus == pane,
+        Scope::Insert => app.mode == Mode::Insert,
+    }
+}
+
+/// The action for a key in the app's current mode, if any.
+pub fn action_for(app: &App, bindings: &[Binding], key: KeyEvent) -> Option<Action> {
+    if app.show_help {
+        return matches!(key.code, KeyCode::Esc | KeyCode::Char('?') | KeyCode::Char('q'))
+            .then_some(Action::ToggleHelp);
+    }
+    let pressed = (key.code, key.modifiers);
+    // Pane bindings win over normal-mode ones for the same key.
+    let found = bindings
+        .iter()
+        .filter(|b| matches!(b.scope, Scope::Pane(_)))
+        .chain(bindings.iter().filter(|b| !matches!(b.scope, Scope::Pane(_))))
+        .find(|b| in_scope(b.scope, app) && b.keys.contains(&pressed));
+    match found {
+        Some(binding) => Some(binding.action.clone()),
+        None if app.mode == Mode::Insert => Some(Action::EditorKey(key)),
+        None => None,
+    }
+}
+
+/// A key as the help shows it (`Ctrl+J`, `F5`, `q`).
+pub fn key_label((code, modifiers): (KeyCode, KeyModifiers)) -> String {
+    let name = match code {
+        KeyCode::Char(' ') => "Space".to_string(),
+        KeyCode::Char(c) => c.to_string(),
+        KeyCode::F(n) => format!("F{n}"),
+        KeyCode::BackTab => "Shift+Tab".to_string(),
+        KeyCode::PageDown => "PgDn".to_string(),
+        KeyCode::PageUp => "PgUp".to_string(),
+        other => format!("{other:?}"),
+    };
+    if modifiers.contains(KeyModifiers::CONTROL) {
+        format!("Ctrl+{}", name.to_uppercase())
+    } else {
+        name
+    }
+}
+
+/// The help lines: keys and what they do, one binding per line, duplicates of the same
+/// key label removed (e.g. `?` with and without Shift).
+pub fn help_lines(bindings: &[Binding]) -> Vec<(String, &'static str)> {
+    bindings
+        .iter()
+        .map(|b| {
+            let mut labels: Vec<String> = Vec::new();
+            for &key in b.keys {
+                let label = key_label(key);
+                if !labels.contains(&label) {
+                    labels.push(label);
+                }
+            }
+            let scope = match b.scope {
+                Scope::Pane(Pane::Grid) => " (results)",
+                Scope::Pane(Pane::Catalog) => " (catalog)",
+                Scope::Pane(Pane::Editor) => " (editor)",
+                _ => "",
+            };
+            (format!("{}{scope}", labels.join(" / ")), b.help)
+        })
+        .collect()
+}

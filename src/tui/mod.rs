@@ -1,0 +1,133 @@
+//! The workbench: one typed event loop. Terminal input, ticks and reports from background
+//! work all become [`Action`]s on one channel; `App::update` changes the state and returns
+//! effects; `ui::draw` renders the state. The terminal is restored on every exit,
+//! including a panic (ratatui's `init` installs the hook).
+
+pub mod action;
+pub mod editor;
+pub mod grid;
+pub mod keymap;
+pub mod state;
+pub mod ui;
+mod worker;
+
+use std::time::Duration;
+
+use anyhow::Context;
+use futures::StreamExt;
+use ratatui::DefaultTerminal;
+use ratatui::crossterm::event::{Event, EventStream, KeyEventKind};
+use tokio::sync::mpsc::{UnboundedSender, unbounded_channel};
+
+use crate::ingest::{IngestOptions, ingest};
+use crate::jobs::{self, JobEvent};
+use crate::warehouse::Warehouse;
+use action::Action;
+use state::{App, Effect};
+use worker::{Request, Worker};
+
+/// How often the spinner and elapsed times refresh.
+const TICK: Duration = Duration::from_millis(100);
+
+/// Options of a workbench session.
+#[derive(Debug, Clone)]
+pub struct TuiOptions {
+    pub page_rows: u64,
+}
+
+/// Runs the workbench on `warehouse` until the user quits.
+pub fn run(warehouse: Warehouse, options: TuiOptions) -> anyhow::Result<()> {
+    let runtime = tokio::runtime::Builder::new_multi_thread()
+        .worker_threads(2)
+        .enable_all()
+        .build()
+        .context("cannot start the async runtime")?;
+    let mut terminal = ratatui::init();
+    let result = runtime.block_on(event_loop(&mut terminal, &warehouse, &options));
+    ratatui::restore();
+    result
+}
+
+async fn event_loop(
+    terminal: &mut DefaultTerminal,
+    warehouse: &Warehouse,
+    options: &TuiOptions,
+) -> anyhow::Result<()> {
+    let (tx, mut rx) = unbounded_channel::<Action>();
+    let worker = Worker::start(warehouse.connect()?, tx.clone());
+    let bindings = keymap::bindings();
+    let mut app = App::new(warehouse.path().display().to_string(), options.page_rows);
+    let size = terminal.size()?;
+    app.update(Action::Resize(size.width, size.height));
+    worker.send(Request::Catalog);
+    let mut input = EventStream::new();
+    let mut ticks = tokio::time::interval(TICK);
+    while !app.quit {
+        terminal.draw(|frame| ui::draw(frame, &app, &bindings))?;
+        let action = tokio::select! {
+            event = input.next() => match event {
+                Some(Ok(Event::Key(key))) if key.kind != KeyEventKind::Release => {
+                    keymap::action_for(&app, &bindings, key)
+                }
+                Some(Ok(Event::Resize(w, h))) => Some(Action::Resize(w, h)),
+                Some(Ok(_)) => None,
+                Some(Err(e)) => return Err(e).context("reading terminal input"),
+                None => Some(Action::Quit),
+            },
+            Some(action) = rx.recv() => Some(action),
+            _ = ticks.tick() => Some(Action::Tick),
+        };
+        let Some(action) = action else { continue };
+        for effect in app.update(action) {
+            perform(effect, &worker, warehouse, &tx)?;
+        }
+    }
+    Ok(())
+}
+
+/// Starts the work an effect asks for; results come back as actions on `tx`.
+fn perform(
+    effect: Effect,
+    worker: &Worker,
+    warehouse: &Warehouse,
+    tx: &UnboundedSender<Action>,
+) -> anyhow::Result<()> {
+    match effect {
+        Effect::LoadCatalog => worker.send(Request::Catalog),
+        Effect::RunQuery { id, sql } => worker.send(Request::Run { id, sql }),
+        Effect::FetchPage {
+            query_id,
+            start,
+            limit,
+        } => worker.send(Request::Page {
+            query_id,
+            start,
+            limit,
+        }),
+        Effect::InterruptQuery => worker.interrupt(),
+        Effect::LoadSample => {
+            let conn = warehouse.connect()?;
+            let tx = tx.clone();
+            jobs::spawn(
+                "load sample",
+                move |progress, cancel| {
+                    let summary = ingest(
+                        &conn,
+                        vec![crate::sample::source()],
+                        &IngestOptions::default(),
+                        progress,
+                        cancel,
+                    )?;
+                    Ok(summary)
+                },
+                move |event| {
+                    let _ = tx.send(match event {
+                        JobEvent::Progress(p) => Action::IngestProgress(p),
+                        JobEvent::Finished(r) => Action::IngestFinished(r.map_err(|e| format!("{e:#}"))),
+                    });
+                },
+            );
+        }
+    }
+    Ok(())
+}

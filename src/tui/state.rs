@@ -1,0 +1,298 @@
+//! The workbench's state and `update`: the only place it changes. `update` returns the
+//! effects (work for the database worker, jobs to start) instead of doing them, so it is
+//! plain, testable logic.
+
+use std::time::Instant;
+
+use crate::ingest::IngestSummary;
+use crate::jobs::Progress;
+use crate::warehouse::catalog::{Relation, RelationKind};
+use crate::warehouse::quote_ident;
+
+use super::action::Action;
+use super::editor::Editor;
+use super::grid::Grid;
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Mode {
+    Normal,
+    Insert,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Pane {
+    Catalog,
+    Editor,
+    Grid,
+}
+
+impl Pane {
+    const ORDER: [Pane; 3] = [Pane::Catalog, Pane::Editor, Pane::Grid];
+
+    fn step(self, by: isize) -> Pane {
+        let i = Self::ORDER.iter().position(|&p| p == self).unwrap_or(0) as isize;
+        Self::ORDER[(i + by).rem_euclid(Self::ORDER.len() as isize) as usize]
+    }
+}
+
+/// Work the event loop must start on behalf of `update`.
+#[derive(Debug, Clone, PartialEq)]
+pub enum Effect {
+    LoadCatalog,
+    RunQuery { id: u64, sql: String },
+    FetchPage { query_id: u64, start: u64, limit: u64 },
+    InterruptQuery,
+    LoadSample,
+}
+
+#[derive(Debug, Clone, PartialEq)]
+pub enum StatusKind {
+    Info,
+    Error,
+}
+
+#[derive(Debug, Clone)]
+pub struct RunningQuery {
+    pub id: u64,
+    pub started: Instant,
+}
+
+/// The catalog pane: relations and the selected one.
+#[derive(Debug, Clone, Default)]
+pub struct Catalog {
+    pub relations: Vec<Relation>,
+    pub selected: usize,
+    pub loaded: bool,
+}
+
+impl Catalog {
+    pub fn selected_relation(&self) -> Option<&Relation> {
+        self.relations.get(self.selected)
+    }
+
+    /// Rows of `raw.order_lines`, once the catalog is loaded.
+    pub fn order_lines(&self) -> Option<u64> {
+        self.relations
+            .iter()
+            .find(|r| r.schema == "raw" && r.name == "order_lines")
+            .and_then(|r| r.rows)
+    }
+}
+
+pub struct App {
+    pub warehouse: String,
+    pub mode: Mode,
+    pub focus: Pane,
+    pub show_help: bool,
+    pub catalog: Catalog,
+    pub editor: Editor,
+    pub grid: Grid,
+    pub running: Option<RunningQuery>,
+    next_query_id: u64,
+    pub status: (StatusKind, String),
+    pub ingest: Option<Progress>,
+    pub ticks: u64,
+    pub size: (u16, u16),
+    pub quit: bool,
+}
+
+/// The query the editor starts with.
+pub const STARTER_SQL: &str = "SELECT country, count(*) AS lines, sum(quantity * unit_price) AS revenue\nFROM raw.order_lines\nGROUP BY country\nORDER BY revenue DESC";
+
+impl App {
+    pub fn new(warehouse: String, page_rows: u64) -> Self {
+        Self {
+            warehouse,
+            mode: Mode::Normal,
+            focus: Pane::Editor,
+            show_help: false,
+            catalog: Catalog::default(),
+            editor: Editor::with_text(STARTER_SQL),
+            grid: Grid::new(page_rows),
+            running: None,
+            next_query_id: 1,
+            status: (StatusKind::Info, "loading the catalog…".into()),
+            ingest: None,
+            ticks: 0,
+            size: (80, 24),
+            quit: false,
+        }
+    }
+
+    /// Whether the warehouse is known to hold no order lines (the welcome screen).
+    pub fn is_empty_warehouse(&self) -> bool {
+        self.catalog.loaded && self.catalog.order_lines() == Some(0) && self.grid.result.is_none()
+    }
+
+    /// Rows of the grid visible at the current terminal size.
+    pub fn grid_height(&self) -> u64 {
+        super::ui::grid_body_height(self.size) as u64
+    }
+
+    fn info(&mut self, text: impl Into<String>) {
+        self.status = (StatusKind::Info, text.into());
+    }
+
+    fn error(&mut self, text: impl Into<String>) {
+        self.status = (StatusKind::Error, text.into());
+    }
+
+    pub fn update(&mut self, action: Action) -> Vec<Effect> {
+        let mut effects = Vec::new();
+        match action {
+            Action::Quit => self.quit = true,
+            Action::ToggleHelp => self.show_help = !self.show_help,
+            Action::FocusNext => self.focus = self.focus.step(1),
+            Action::FocusPrev => self.focus = self.focus.step(-1),
+            Action::EnterInsert => {
+                self.focus = Pane::Editor;
+                self.mode = Mode::Insert;
+            }
+            Action::Escape => {
+                if self.show_help {
+                    self.show_help = false;
+                } else if self.running.is_some() {
+                    effects.push(Effect::InterruptQuery);
+                    self.info("cancelling…");
+                } else {
+                    self.mode = Mode::Normal;
+                }
+            }
+            Action::EditorKey(key) => {
+                self.editor.handle_key(key);
+            }
+            Action::RunQuery => effects.extend(self.run_query()),
+            Action::LoadSample => {
+                if self.ingest.is_none() {
+                    effects.push(Effect::LoadSample);
+                    self.info("loading the bundled sample…");
+                }
+            }
+            Action::RefreshCatalog => effects.push(Effect::LoadCatalog),
+            Action::Move(delta) => self.move_selection(delta),
+            Action::MovePage(pages) => self.move_selection(pages * self.grid_height().max(1) as i64),
+            Action::MoveToStart => self.move_selection(i64::MIN / 2),
+            Action::MoveToEnd => self.move_selection(i64::MAX / 2),
+            Action::ScrollColumns(delta) => self.grid.scroll_columns(delta),
+            Action::OpenRelation => {
+                if let Some(rel) = self.catalog.selected_relation() {
+                    let sql = format!("FROM {}.{}", quote_ident(&rel.schema), quote_ident(&rel.name));
+                    self.editor.set_text(&sql);
+                    effects.extend(self.run_query());
+                }
+            }
+            Action::Tick => self.ticks += 1,
+            Action::Resize(w, h) => self.size = (w, h),
+            Action::CatalogLoaded(Ok(relations)) => {
+                self.catalog.relations = relations;
+                self.catalog.selected = self.catalog.selected.min(self.catalog.relations.len().saturating_sub(1));
+                self.catalog.loaded = true;
+                if self.running.is_none() && self.ingest.is_none() {
+                    self.info(if self.is_empty_warehouse() {
+                        "the warehouse is empty: press L to load the bundled sample".to_string()
+                    } else {
+                        format!("{} tables and views", self.catalog.relations.len())
+                    });
+                }
+            }
+            Action::CatalogLoaded(Err(e)) => self.error(format!("catalog: {e}")),
+            Action::QueryFinished(id, result) => {
+                if self.running.as_ref().is_some_and(|r| r.id == id) {
+                    self.running = None;
+                    match result {
+                        Ok(result) => {
+                            self.info(format!(
+                                "{} rows in {:.2} s",
+                                crate::format::thousands(result.total_rows),
+                                result.elapsed_ms as f64 / 1000.0
+                            ));
+                            self.grid.set_result(result);
+                            self.focus = Pane::Grid;
+                            self.mode = Mode::Normal;
+                        }
+                        Err(e) => self.error(e),
+                    }
+                }
+            }
+            Action::PageLoaded { query_id, start, rows } => {
+                self.grid.receive_page(query_id, start, rows)
+            }
+            Action::IngestProgress(p) => self.ingest = Some(p),
+            Action::IngestFinished(result) => {
+                self.ingest = None;
+                match result {
+                    Ok(s) => self.info(ingest_message(&s)),
+                    Err(e) => self.error(format!("loading the sample failed: {e}")),
+                }
+                effects.push(Effect::LoadCatalog);
+            }
+        }
+        effects.extend(self.page_request());
+        effects
+    }
+
+    fn run_query(&mut self) -> Vec<Effect> {
+        let sql = self.editor.text();
+        if sql.trim().is_empty() {
+            self.error("the editor is empty: press i and type some SQL");
+            return vec![];
+        }
+        let mut effects = Vec::new();
+        if self.running.is_some() {
+            effects.push(Effect::InterruptQuery);
+        }
+        let id = self.next_query_id;
+        self.next_query_id += 1;
+        self.running = Some(RunningQuery {
+            id,
+            started: Instant::now(),
+        });
+        self.mode = Mode::Normal;
+        self.info("running…");
+        effects.push(Effect::RunQuery { id, sql });
+        effects
+    }
+
+    fn move_selection(&mut self, delta: i64) {
+        match self.focus {
+            Pane::Catalog => {
+                let last = self.catalog.relations.len().saturating_sub(1) as i64;
+                self.catalog.selected = (self.catalog.selected as i64).saturating_add(delta).clamp(0, last) as usize;
+            }
+            Pane::Grid => {
+                let height = self.grid_height();
+                self.grid.move_by(delta, height);
+            }
+            Pane::Editor => {}
+        }
+    }
+
+    fn page_request(&mut self) -> Option<Effect> {
+        let height = self.grid_height();
+        let query_id = self.grid.result.as_ref()?.query_id;
+        let start = self.grid.missing_page(height)?;
+        Some(Effect::FetchPage {
+            query_id,
+            start,
+            limit: self.grid.page_rows,
+        })
+    }
+}
+
+fn ingest_message(s: &IngestSummary) -> String {
+    format!(
+        "loaded {} rows from {} file(s), {} quarantined, {} already loaded",
+        crate::format::thousands(s.rows_loaded),
+        s.files_loaded,
+        s.rows_quarantined,
+        s.files_duplicate
+    )
+}
+
+/// Short label of a relation kind for the catalog.
+pub fn kind_label(kind: RelationKind) -> &'static str {
+    match kind {
+        RelationKind::Table => "table",
+        RelationKind::View => "view",
+    }
+}

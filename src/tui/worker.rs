@@ -1,0 +1,151 @@
+//! The workbench's database worker: one thread that owns one DuckDB connection, runs
+//! queries into its temporary result table and serves pages of it. Requests queue on a
+//! channel; a burst is coalesced so only the latest query and page are worked on.
+
+use std::sync::Arc;
+use std::sync::mpsc::{Receiver, Sender, channel};
+
+use duckdb::{Connection, InterruptHandle};
+use tokio::sync::mpsc::UnboundedSender;
+
+use crate::warehouse::catalog;
+use crate::warehouse::pager::{self, PagedResult};
+
+use super::action::Action;
+use super::grid::GridResult;
+
+#[derive(Debug, Clone, PartialEq)]
+pub enum Request {
+    Catalog,
+    Run { id: u64, sql: String },
+    Page { query_id: u64, start: u64, limit: u64 },
+}
+
+/// The UI's handle on the worker.
+pub struct Worker {
+    requests: Sender<Request>,
+    interrupt: Arc<InterruptHandle>,
+}
+
+impl Worker {
+    /// Starts the worker on `conn`; its reports arrive as actions on `events`.
+    pub fn start(conn: Connection, events: UnboundedSender<Action>) -> Self {
+        let (requests, inbox) = channel();
+        let interrupt = conn.interrupt_handle();
+        std::thread::Builder::new()
+            .name("db-worker".into())
+            .spawn(move || serve(conn, inbox, events))
+            .expect("the OS refused to start a thread");
+        Self {
+            requests,
+            interrupt,
+        }
+    }
+
+    pub fn send(&self, request: Request) {
+        let _ = self.requests.send(request);
+    }
+
+    /// Asks DuckDB to stop the running query; it then finishes with an error.
+    pub fn interrupt(&self) {
+        self.interrupt.interrupt();
+    }
+}
+
+/// Drops requests a newer one makes pointless: older runs, and pages of anything but the
+/// latest page.
+fn coalesce(mut batch: Vec<Request>) -> Vec<Request> {
+    let last_run = batch.iter().rposition(|r| matches!(r, Request::Run { .. }));
+    let last_page = batch.iter().rposition(|r| matches!(r, Request::Page { .. }));
+    let mut keep_catalog = true;
+    let mut index = 0;
+    batch.retain(|r| {
+        let i = index;
+        index += 1;
+        match r {
+            Request::Run { .. } => Some(i) == last_run,
+            Request::Page { .. } => Some(i) == last_page && last_run.is_none_or(|run| i > run),
+            Request::Catalog => std::mem::take(&mut keep_catalog),
+        }
+    });
+    batch
+}
+
+fn serve(conn: Connection, inbox: Receiver<Request>, events: UnboundedSender<Action>) {
+    let mut current: Option<(u64, PagedResult)> = None;
+    while let Ok(first) = inbox.recv() {
+        let mut batch = vec![first];
+        batch.extend(inbox.try_iter());
+        for request in coalesce(batch) {
+            let action = match request {
+                Request::Catalog => {
+                    Action::CatalogLoaded(catalog::relations(&conn).map_err(|e| e.to_string()))
+                }
+                Request::Run { id, sql } => match pager::run(&conn, &sql, 1) {
+                    Ok(result) => {
+                        let grid = GridResult {
+                            query_id: id,
+                            columns: result.columns.clone(),
+                            total_rows: result.total_rows,
+                            elapsed_ms: result.elapsed.as_millis() as u64,
+                        };
+                        current = Some((id, result));
+                        Action::QueryFinished(id, Ok(grid))
+                    }
+                    Err(e) => Action::QueryFinished(id, Err(explain_query_error(&e.to_string()))),
+                },
+                Request::Page {
+                    query_id,
+                    start,
+                    limit,
+                } => match &current {
+                    Some((id, result)) if *id == query_id => {
+                        match pager::page(&conn, result, start, limit) {
+                            Ok(rows) => Action::PageLoaded {
+                                query_id,
+                                start,
+                                rows,
+                            },
+                            Err(e) => Action::QueryFinished(query_id, Err(e.to_string())),
+                        }
+                    }
+                    _ => continue,
+                },
+            };
+            if events.send(action).is_err() {
+                return;
+            }
+        }
+    }
+}
+
+/// DuckDB's interrupt error, said plainly.
+fn explain_query_error(text: &str) -> String {
+    if text.contains("Interrupt") {
+        "query cancelled".into()
+    } else {
+        text.lines().collect::<Vec<_>>().join(" ")
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn bursts_keep_the_latest_run_and_page() {
+        let page = |start| Request::Page {
+            query_id: 1,
+            start,
+            limit: 10,
+        };
+        let run = |id| Request::Run {
+            id,
+            sql: "select 1".into(),
+        };
+        let kept = coalesce(vec![Request::Catalog, page(0), run(1), page(10), run(2), Request::Catalog, page(20)]);
+        assert_eq!(kept, vec![Request::Catalog, run(2), page(20)]);
+        let kept = coalesce(vec![page(20), run(3)]);
+        assert_eq!(kept, vec![run(3)]);
+    }
+}

@@ -1,0 +1,155 @@
+//! Results of any size for the TUI grid: the query is materialised once into a temporary
+//! table of the worker's connection, and the grid asks for windows of rows by position.
+//! The UI never holds more than the pages it shows.
+
+use std::time::{Duration, Instant};
+
+use duckdb::Connection;
+
+use super::WarehouseError;
+use super::query::{batch_to_text, is_row_query, stream_batches};
+
+/// One column of a result.
+#[derive(Debug, Clone, PartialEq)]
+pub struct ResultColumn {
+    pub name: String,
+    pub data_type: String,
+    pub numeric: bool,
+}
+
+/// Where a result's rows live.
+#[derive(Debug, Clone, PartialEq)]
+pub enum ResultRows {
+    /// In a temporary table on the worker's connection, fetched by page.
+    Table(String),
+    /// Small results of statements that cannot be materialised (`SHOW`, `PRAGMA`, DDL).
+    Inline(Vec<Vec<String>>),
+}
+
+/// A finished query, ready to be paged through.
+#[derive(Debug, Clone, PartialEq)]
+pub struct PagedResult {
+    pub columns: Vec<ResultColumn>,
+    pub total_rows: u64,
+    pub elapsed: Duration,
+    pub rows: ResultRows,
+}
+
+/// Runs `sql` into the temporary table `temp.ecom_result_{slot}` (replacing the slot's
+/// previous result) and describes it.
+pub fn run(conn: &Connection, sql: &str, slot: u32) -> anyhow::Result<PagedResult> {
+    let started = Instant::now();
+    let sql = sql.trim().trim_end_matches(';');
+    if !is_row_query(sql) {
+        return run_inline(conn, sql, started);
+    }
+    let table = format!("ecom_result_{slot}");
+    conn.execute_batch(&format!(
+        "CREATE OR REPLACE TEMP TABLE {table} AS {sql}\n;"
+    ))
+    .map_err(WarehouseError::from)?;
+    let total_rows: i64 = conn
+        .query_row(&format!("SELECT count(*) FROM temp.{table}"), [], |r| r.get(0))
+        .map_err(WarehouseError::from)?;
+    let columns = describe(conn, &table)?;
+    Ok(PagedResult {
+        columns,
+        total_rows: total_rows as u64,
+        elapsed: started.elapsed(),
+        rows: ResultRows::Table(table),
+    })
+}
+
+fn run_inline(conn: &Connection, sql: &str, started: Instant) -> anyhow::Result<PagedResult> {
+    let mut rows = Vec::new();
+    let schema = stream_batches(conn, sql, |batch| {
+        rows.extend(batch_to_text(batch, "NULL"));
+        Ok(())
+    })?;
+    let columns = schema
+        .fields()
+        .iter()
+        .map(|f| ResultColumn {
+            name: f.name().clone(),
+            data_type: f.data_type().to_string(),
+            numeric: super::query::is_numeric(f.data_type()),
+        })
+        .collect();
+    Ok(PagedResult {
+        columns,
+        total_rows: rows.len() as u64,
+        elapsed: started.elapsed(),
+        rows: ResultRows::Inline(rows),
+    })
+}
+
+fn describe(conn: &Connection, table: &str) -> Result<Vec<ResultColumn>, WarehouseError> {
+    let mut stmt = conn.prepare(
+        "SELECT column_name, data_type,
+                data_type SIMILAR TO '(TINYINT|SMALLINT|INTEGER|BIGINT|HUGEINT|UTINYINT|USMALLINT|UINTEGER|UBIGINT|UHUGEINT|FLOAT|DOUBLE|DECIMAL.*)'
+         FROM duckdb_columns() WHERE temporary AND table_name = ? ORDER BY column_index",
+    )?;
+    let columns = stmt.query_map([table], |r| {
+        Ok(ResultColumn {
+            name: r.get(0)?,
+            data_type: r.get(1)?,
+            numeric: r.get(2)?,
+        })
+    })?;
+    Ok(columns.collect::<Result<_, _>>()?)
+}
+
+/// Rows `offset .. offset + limit` of a result, as text cells (`NULL` for null).
+pub fn page(
+    conn: &Connection,
+    result: &PagedResult,
+    offset: u64,
+    limit: u64,
+) -> anyhow::Result<Vec<Vec<String>>> {
+    match &result.rows {
+        ResultRows::Inline(rows) => Ok(rows
+            .iter()
+            .skip(offset as usize)
+            .take(limit as usize)
+            .cloned()
+            .collect()),
+        ResultRows::Table(table) => {
+            let sql = format!(
+                "SELECT * FROM temp.{table} WHERE rowid >= {offset} AND rowid < {} ORDER BY rowid",
+                offset + limit
+            );
+            let mut rows = Vec::with_capacity(limit as usize);
+            stream_batches(conn, &sql, |batch| {
+                rows.extend(batch_to_text(batch, "NULL"));
+                Ok(())
+            })?;
+            Ok(rows)
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn pages_through_a_large_result() {
+        let conn = Connection::open_in_memory().unwrap();
+        let result = run(&conn, "SELECT range AS n, 'x' || range AS s FROM range(100000);", 1).unwrap();
+        assert_eq!(result.total_rows, 100_000);
+        assert_eq!(result.columns[0].name, "n");
+        assert!(result.columns[0].numeric);
+        assert!(!result.columns[1].numeric);
+        let rows = page(&conn, &result, 99_990, 50).unwrap();
+        assert_eq!(rows.len(), 10);
+        assert_eq!(rows[0], vec!["99990", "x99990"]);
+    }
+
+    #[test]
+    fn statements_without_rows_run_inline() {
+        let conn = Connection::open_in_memory().unwrap();
+        run(&conn, "CREATE TABLE t (a INTEGER)", 1).unwrap();
+        let shown = run(&conn, "SHOW TABLES", 1).unwrap();
+        assert_eq!(page(&conn, &shown, 0, 10).unwrap(), vec![vec!["t".to_string()]]);
+    }
+}

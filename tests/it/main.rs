@@ -1,0 +1,10 @@
+//! ecom's integration tests: one binary, real data, the real `ecom` executable.
+
+mod common;
+mod config;
+mod ingest_full;
+mod ingest_kill;
+mod ingest_quarantine;
+mod query;
+mod tui_snapshots;
+mod tui_tmux;

@@ -1,0 +1,87 @@
+//! The workbench rendered into ratatui's TestBackend and snapshotted with insta, on an
+//! empty warehouse and on one holding the sample.
+
+use ecom::ingest::{IngestOptions, ingest};
+use ecom::jobs::{CancelToken, NoProgress};
+use ecom::tui::action::Action;
+use ecom::tui::grid::GridResult;
+use ecom::tui::keymap::bindings;
+use ecom::tui::state::App;
+use ecom::tui::ui::draw;
+use ecom::warehouse::pager;
+use ecom::warehouse::{Warehouse, catalog};
+use ratatui::Terminal;
+use ratatui::backend::TestBackend;
+
+fn render(app: &App, width: u16, height: u16) -> String {
+    let mut terminal = Terminal::new(TestBackend::new(width, height)).unwrap();
+    terminal.draw(|f| draw(f, app, &bindings())).unwrap();
+    let buffer = terminal.backend().buffer().clone();
+    let mut text = String::new();
+    for y in 0..height {
+        let line: String = (0..width).map(|x| buffer[(x, y)].symbol().to_string()).collect();
+        text.push_str(line.trim_end());
+        text.push('\n');
+    }
+    text
+}
+
+fn app_on(wh: &Warehouse, width: u16, height: u16) -> App {
+    let mut app = App::new("demo.duckdb".into(), 500);
+    app.update(Action::Resize(width, height));
+    app.update(Action::CatalogLoaded(Ok(catalog::relations(wh.conn()).unwrap())));
+    app
+}
+
+#[test]
+fn empty_warehouse_offers_the_sample() {
+    let dir = tempfile::tempdir().unwrap();
+    let wh = Warehouse::open(&dir.path().join("w.duckdb")).unwrap();
+    let app = app_on(&wh, 100, 30);
+    insta::assert_snapshot!("empty_warehouse", render(&app, 100, 30));
+}
+
+#[test]
+fn loaded_warehouse_with_a_result_and_help() {
+    let dir = tempfile::tempdir().unwrap();
+    let wh = Warehouse::open(&dir.path().join("w.duckdb")).unwrap();
+    ingest(
+        wh.conn(),
+        vec![ecom::sample::source()],
+        &IngestOptions::default(),
+        &NoProgress,
+        &CancelToken::new(),
+    )
+    .unwrap();
+    let (width, height) = (110, 32);
+    let mut app = app_on(&wh, width, height);
+    // Run the starter query the way the worker does, with a fixed elapsed time.
+    let effects = app.update(Action::RunQuery);
+    let sql = match &effects[0] {
+        ecom::tui::state::Effect::RunQuery { sql, .. } => sql.clone(),
+        other => panic!("{other:?}"),
+    };
+    let result = pager::run(wh.conn(), &sql, 1).unwrap();
+    let effects = app.update(Action::QueryFinished(
+        1,
+        Ok(GridResult {
+            query_id: 1,
+            columns: result.columns.clone(),
+            total_rows: result.total_rows,
+            elapsed_ms: 12,
+        }),
+    ));
+    let page = effects
+        .iter()
+        .find_map(|e| match e {
+            ecom::tui::state::Effect::FetchPage { start, limit, .. } => Some((*start, *limit)),
+            _ => None,
+        })
+        .expect("the grid asks for its first page");
+    let rows = pager::page(wh.conn(), &result, page.0, page.1).unwrap();
+    app.update(Action::PageLoaded { query_id: 1, start: page.0, rows });
+    app.update(Action::Move(3));
+    insta::assert_snapshot!("loaded_with_result", render(&app, width, height));
+    app.update(Action::ToggleHelp);
+    insta::assert_snapshot!("help_overlay", render(&app, width, height));
+}

@@ -1,0 +1,126 @@
+//! End to end: the real binary in tmux. Open, run a query, scroll, quit; check the screen.
+
+use std::process::Command;
+use std::time::{Duration, Instant};
+
+use assert_cmd::cargo::cargo_bin;
+
+use crate::common::*;
+
+struct Session(String);
+
+impl Session {
+    fn keys(&self, keys: &[&str]) {
+        let status = Command::new("tmux")
+            .args(["send-keys", "-t", &self.0])
+            .args(keys)
+            .status()
+            .unwrap();
+        assert!(status.success());
+    }
+
+    fn screen(&self) -> String {
+        let out = Command::new("tmux")
+            .args(["capture-pane", "-p", "-t", &self.0])
+            .output()
+            .unwrap();
+        String::from_utf8_lossy(&out.stdout).to_string()
+    }
+
+    /// Waits until the screen shows `text`; panics with the screen after 20 s.
+    fn wait_for(&self, text: &str) -> String {
+        let started = Instant::now();
+        loop {
+            let screen = self.screen();
+            if screen.contains(text) {
+                return screen;
+            }
+            assert!(
+                started.elapsed() < Duration::from_secs(20),
+                "`{text}` never appeared; screen:\n{screen}"
+            );
+            std::thread::sleep(Duration::from_millis(100));
+        }
+    }
+
+    fn alive(&self) -> bool {
+        Command::new("tmux")
+            .args(["has-session", "-t", &self.0])
+            .status()
+            .map(|s| s.success())
+            .unwrap_or(false)
+    }
+}
+
+impl Drop for Session {
+    fn drop(&mut self) {
+        let _ = Command::new("tmux").args(["kill-session", "-t", &self.0]).status();
+    }
+}
+
+/// The selected row number in the results title (`· row 1,234 `).
+fn selected_row(screen: &str) -> u64 {
+    screen
+        .split("· row ")
+        .nth(1)
+        .and_then(|rest| rest.split_whitespace().next())
+        .map(|n| n.replace(',', ""))
+        .and_then(|n| n.parse().ok())
+        .unwrap_or(0)
+}
+
+#[test]
+fn open_query_scroll_quit_in_tmux() {
+    let have_tmux = Command::new("tmux").arg("-V").output().is_ok_and(|o| o.status.success());
+    assert!(have_tmux, "tmux is needed for the end-to-end test (scripts/test.sh installs it)");
+    let db = full_warehouse();
+    let name = format!("ecom-e2e-{}", std::process::id());
+    let home = db.parent().unwrap().join("home");
+    let command = format!(
+        "XDG_STATE_HOME={} {} --db {}",
+        home.display(),
+        cargo_bin("ecom").display(),
+        db.display()
+    );
+    let status = Command::new("tmux")
+        .args(["new-session", "-d", "-s", &name, "-x", "120", "-y", "36", &command])
+        .status()
+        .unwrap();
+    assert!(status.success());
+    let session = Session(name);
+    session.wait_for("order_lines");
+    session.wait_for("541,909");
+    // The starter query: revenue by country over the whole data set.
+    session.keys(&["r"]);
+    let screen = session.wait_for("Results: 38 rows");
+    assert!(screen.contains("United Kingdom"), "{screen}");
+    // Scroll down through the grid.
+    session.keys(&["j", "j", "j"]);
+    session.wait_for("row 4 ");
+    session.keys(&["G"]);
+    session.wait_for("row 38 ");
+    // Open the big table from the catalog (meta.* sorts first) and page through it.
+    session.keys(&["Tab", "g", "j", "j", "j", "j"]);
+    session.wait_for("raw.order_lines");
+    session.keys(&["Enter"]);
+    session.wait_for("Results: 541,909 rows");
+    session.keys(&["PageDown", "PageDown", "PageDown"]);
+    let started = Instant::now();
+    while selected_row(&session.screen()) < 40 {
+        assert!(started.elapsed() < Duration::from_secs(20), "{}", session.screen());
+        std::thread::sleep(Duration::from_millis(100));
+    }
+    session.keys(&["G"]);
+    let screen = session.wait_for("row 541,909 ");
+    assert!(
+        screen.matches("541,909").count() >= 2,
+        "the last row is loaded and numbered:\n{screen}"
+    );
+    assert!(!screen.contains("…  …"), "no placeholder rows:\n{screen}");
+    session.keys(&["q"]);
+    let started = Instant::now();
+    while session.alive() {
+        assert!(started.elapsed() < Duration::from_secs(10), "q did not quit");
+        std::thread::sleep(Duration::from_millis(100));
+    }
+}
