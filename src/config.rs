@@ -94,9 +94,7 @@ impl Config {
     pub fn load(path: &Path, required: bool) -> Result<Self, ConfigError> {
         match std::fs::read_to_string(path) {
             Ok(text) => Self::parse(&text, path),
-            Err(e) if e.kind() == std::io::ErrorKind::NotFound && !required => {
-                Ok(Self::default())
-            }
+            Err(e) if e.kind() == std::io::ErrorKind::NotFound && !required => Ok(Self::default()),
             Err(source) => Err(ConfigError::Read {
                 path: path.to_owned(),
                 source,
@@ -178,7 +176,9 @@ impl BadRowLimit {
         if let Some(number) = text.strip_suffix('%') {
             let percent: f64 = number.trim().parse().map_err(|_| bad())?;
             if !(0.0..=100.0).contains(&percent) {
-                return Err(format!("`{text}`: a percentage must lie between 0% and 100%"));
+                return Err(format!(
+                    "`{text}`: a percentage must lie between 0% and 100%"
+                ));
             }
             Ok(Self::Percent(percent))
         } else {
@@ -225,9 +225,12 @@ mod tests {
 
     #[test]
     fn unknown_key_names_line_and_key() {
-        let err = Config::parse("[ingest]\nbatch_rows = 5\nbatchrows = 3\n", Path::new("c.toml"))
-            .unwrap_err()
-            .to_string();
+        let err = Config::parse(
+            "[ingest]\nbatch_rows = 5\nbatchrows = 3\n",
+            Path::new("c.toml"),
+        )
+        .unwrap_err()
+        .to_string();
         assert!(err.contains("c.toml"), "{err}");
         assert!(err.contains("line 3"), "{err}");
         assert!(err.contains("batchrows"), "{err}");
@@ -236,7 +239,10 @@ mod tests {
     #[test]
     fn bad_row_limits() {
         assert_eq!(BadRowLimit::parse("10").unwrap(), BadRowLimit::Rows(10));
-        assert_eq!(BadRowLimit::parse("2.5%").unwrap(), BadRowLimit::Percent(2.5));
+        assert_eq!(
+            BadRowLimit::parse("2.5%").unwrap(),
+            BadRowLimit::Percent(2.5)
+        );
         assert!(BadRowLimit::parse("ten").is_err());
         assert!(BadRowLimit::parse("200%").is_err());
         assert!(BadRowLimit::Rows(1).exceeded(2, 10));
@@ -247,7 +253,8 @@ mod tests {
     #[test]
     fn env_layer_overrides_file() {
         let mut c = Config::default();
-        c.apply_env(|k| (k == "ECOM_LOG").then(|| "debug".to_string())).unwrap();
+        c.apply_env(|k| (k == "ECOM_LOG").then(|| "debug".to_string()))
+            .unwrap();
         assert_eq!(c.log.level, "debug");
         let err = c
             .apply_env(|k| (k == "ECOM_MAX_BAD_ROWS").then(|| "lots".to_string()))

@@ -37,7 +37,8 @@ fn edit(settings: &Settings) -> anyhow::Result<()> {
             std::fs::create_dir_all(parent)
                 .with_context(|| format!("cannot create {}", parent.display()))?;
         }
-        std::fs::write(path, TEMPLATE).with_context(|| format!("cannot write {}", path.display()))?;
+        std::fs::write(path, TEMPLATE)
+            .with_context(|| format!("cannot write {}", path.display()))?;
     }
     let editor = std::env::var("VISUAL")
         .or_else(|_| std::env::var("EDITOR"))

@@ -21,12 +21,21 @@ pub fn run(args: &IngestArgs, settings: &Settings) -> anyhow::Result<Outcome> {
     let sources = expand(&args.paths)?;
     let warehouse = settings.open_warehouse()?;
     let options = IngestOptions {
-        batch_rows: args.batch_rows.unwrap_or(settings.config.ingest.batch_rows).max(1),
+        batch_rows: args
+            .batch_rows
+            .unwrap_or(settings.config.ingest.batch_rows)
+            .max(1),
         ..IngestOptions::default()
     };
     let progress = CliProgress::new(settings.quiet);
-    let summary = ingest(warehouse.conn(), sources, &options, &progress, &CancelToken::new())
-        .context("ingest failed")?;
+    let summary = ingest(
+        warehouse.conn(),
+        sources,
+        &options,
+        &progress,
+        &CancelToken::new(),
+    )
+    .context("ingest failed")?;
     progress.finish();
     if settings.json {
         println!("{}", serde_json::to_string_pretty(&summary)?);
@@ -57,7 +66,13 @@ fn rejected_list(summary: &IngestSummary) -> String {
         .files
         .iter()
         .filter(|f| f.status == FileStatus::Rejected)
-        .map(|f| format!("{}: {}", f.source, f.reason.as_deref().unwrap_or("rejected")))
+        .map(|f| {
+            format!(
+                "{}: {}",
+                f.source,
+                f.reason.as_deref().unwrap_or("rejected")
+            )
+        })
         .collect::<Vec<_>>()
         .join("; ")
 }

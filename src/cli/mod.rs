@@ -14,8 +14,8 @@ mod status;
 use std::path::PathBuf;
 
 use crate::config::Config;
-use crate::warehouse::{Warehouse, WarehouseError};
 pub use crate::format::thousands;
+use crate::warehouse::{Warehouse, WarehouseError};
 pub use args::Cli;
 use args::Command;
 
@@ -86,8 +86,10 @@ impl Settings {
     /// Opens the warehouse named by the settings.
     pub fn open_warehouse(&self) -> anyhow::Result<Warehouse> {
         Warehouse::open(&self.db_path).map_err(|e| match e {
-            WarehouseError::Db(_) => anyhow::Error::new(e)
-                .context(format!("cannot open the warehouse {}", self.db_path.display())),
+            WarehouseError::Db(_) => anyhow::Error::new(e).context(format!(
+                "cannot open the warehouse {}",
+                self.db_path.display()
+            )),
             other => other.into(),
         })
     }

@@ -32,7 +32,11 @@ pub fn write_table(
             .zip(right.iter().chain(std::iter::repeat(&false)))
             .map(|((cell, &w), &r)| {
                 let pad = " ".repeat(w - width(cell));
-                if r { format!("{pad}{cell}") } else { format!("{cell}{pad}") }
+                if r {
+                    format!("{pad}{cell}")
+                } else {
+                    format!("{cell}{pad}")
+                }
             })
             .collect::<Vec<_>>()
             .join("  ")
@@ -145,8 +149,7 @@ impl<W: Write> ResultSink for CsvSink<W> {
             .map(|a| CellText::new(a, &options, ""))
             .collect();
         for row in 0..batch.num_rows() {
-            self.writer
-                .write_record(cells.iter().map(|c| c.get(row)))?;
+            self.writer.write_record(cells.iter().map(|c| c.get(row)))?;
         }
         Ok(())
     }
@@ -209,7 +212,10 @@ mod tests {
     #[test]
     fn table_aligns_numbers_right() {
         let mut out = Vec::new();
-        let rows = vec![vec!["a".into(), "1".into()], vec!["bb".into(), "100".into()]];
+        let rows = vec![
+            vec!["a".into(), "1".into()],
+            vec!["bb".into(), "100".into()],
+        ];
         write_table(&mut out, &["name", "n"], &[false, true], &rows).unwrap();
         let text = String::from_utf8(out).unwrap();
         assert_eq!(text, "name    n\n────  ───\na       1\nbb    100\n");

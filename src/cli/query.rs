@@ -35,7 +35,8 @@ pub fn run(args: &QueryArgs, settings: &Settings) -> anyhow::Result<Outcome> {
             "COPY ({sql}) TO {} (FORMAT parquet, COMPRESSION zstd)",
             quote_literal(&path.display().to_string())
         );
-        conn.execute_batch(&copy).map_err(crate::warehouse::WarehouseError::from)?;
+        conn.execute_batch(&copy)
+            .map_err(crate::warehouse::WarehouseError::from)?;
         return Ok(Outcome::Success);
     }
     let out: Box<dyn Write> = match &args.output {

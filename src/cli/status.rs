@@ -82,7 +82,16 @@ pub fn run(settings: &Settings) -> anyhow::Result<Outcome> {
             .collect();
         write_table(
             &mut out,
-            &["ingest", "started", "status", "files", "skipped", "rejected", "rows", "quarantined"],
+            &[
+                "ingest",
+                "started",
+                "status",
+                "files",
+                "skipped",
+                "rejected",
+                "rows",
+                "quarantined",
+            ],
             &[true, false, false, true, true, true, true, true],
             &rows,
         )?;

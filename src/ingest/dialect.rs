@@ -129,14 +129,13 @@ pub fn layout(header: &str) -> Result<Layout, String> {
         .into_iter()
         .max_by_key(|d| header.bytes().filter(|b| b == d).count())
         .unwrap_or(b',');
-    let names: Vec<String> = header
-        .split(delimiter as char)
-        .map(normalise)
-        .collect();
+    let names: Vec<String> = header.split(delimiter as char).map(normalise).collect();
     let mut positions = [None; 8];
     let mut missing = Vec::new();
     for (slot, field) in positions.iter_mut().zip(Field::ALL) {
-        *slot = names.iter().position(|n| field.aliases().contains(&n.as_str()));
+        *slot = names
+            .iter()
+            .position(|n| field.aliases().contains(&n.as_str()));
         if slot.is_none() && field.required() {
             missing.push(field.header());
         }
@@ -248,7 +247,10 @@ mod tests {
 
     #[test]
     fn header_in_any_order_and_case() {
-        let l = layout("country;CUSTOMERID;unit_price;InvoiceDate;quantity;Description;StockCode;InvoiceNo").unwrap();
+        let l = layout(
+            "country;CUSTOMERID;unit_price;InvoiceDate;quantity;Description;StockCode;InvoiceNo",
+        )
+        .unwrap();
         assert_eq!(l.delimiter, b';');
         assert_eq!(l.positions[0], Some(7));
         assert_eq!(l.positions[7], Some(0));
@@ -261,9 +263,18 @@ mod tests {
         let iso = TimestampFormat::Iso.parse("2010-12-01 08:26:00").unwrap();
         let us = TimestampFormat::MonthFirst.parse("12/1/2010 8:26").unwrap();
         assert_eq!(iso, us);
-        assert_eq!(TimestampFormat::detect(["12/1/2010 8:26"].into_iter()), TimestampFormat::MonthFirst);
-        assert_eq!(TimestampFormat::detect(["13/1/2010 8:26"].into_iter()), TimestampFormat::DayFirst);
-        assert_eq!(TimestampFormat::detect(["2010-12-01 08:26:00"].into_iter()), TimestampFormat::Iso);
+        assert_eq!(
+            TimestampFormat::detect(["12/1/2010 8:26"].into_iter()),
+            TimestampFormat::MonthFirst
+        );
+        assert_eq!(
+            TimestampFormat::detect(["13/1/2010 8:26"].into_iter()),
+            TimestampFormat::DayFirst
+        );
+        assert_eq!(
+            TimestampFormat::detect(["2010-12-01 08:26:00"].into_iter()),
+            TimestampFormat::Iso
+        );
         assert!(TimestampFormat::Iso.parse("2010-13-01 08:26").is_none());
         assert!(TimestampFormat::Iso.parse("yesterday").is_none());
     }

@@ -19,8 +19,8 @@ use std::time::{Duration, Instant};
 use serde::Serialize;
 
 use crate::jobs::{CancelToken, Progress, ProgressSink, Unit};
-use duckdb::Connection;
 use dialect::Encoding;
+use duckdb::Connection;
 use parse::ParsedFile;
 pub use sources::{Source, SourceKind, expand};
 
@@ -102,7 +102,9 @@ impl Default for IngestOptions {
     fn default() -> Self {
         Self {
             batch_rows: 300_000,
-            workers: std::thread::available_parallelism().map_or(2, |n| n.get()).min(4),
+            workers: std::thread::available_parallelism()
+                .map_or(2, |n| n.get())
+                .min(4),
         }
     }
 }
@@ -203,8 +205,8 @@ pub fn ingest(
                 Progress::new("ingest", bytes_done, Some(total_bytes), Unit::Bytes).with_message(
                     format!(
                         "{files_done}/{file_count} files, {} rows, {} quarantined",
-                        writer.rows_loaded(),
-                        writer.rows_quarantined()
+                        crate::format::thousands(writer.rows_loaded()),
+                        crate::format::thousands(writer.rows_quarantined())
                     ),
                 ),
             );

@@ -7,8 +7,8 @@
 use std::sync::Arc;
 
 use duckdb::arrow::array::{
-    ArrayRef, Decimal128Builder, Int32Builder, Int64Array, Int64Builder, StringBuilder,
-    TimestampMicrosecondBuilder,
+    ArrayBuilder, ArrayRef, Decimal128Builder, Int32Builder, Int64Array, Int64Builder,
+    StringBuilder, TimestampMicrosecondBuilder,
 };
 use duckdb::arrow::datatypes::{DataType, Field as ArrowField, Schema, TimeUnit};
 use duckdb::arrow::record_batch::RecordBatch;
@@ -24,6 +24,7 @@ pub struct Rejected {
 }
 
 /// The outcome of parsing one file.
+#[derive(Debug)]
 pub struct ParsedFile {
     pub batch: RecordBatch,
     pub rejected: Vec<Rejected>,
@@ -41,8 +42,16 @@ pub fn order_lines_schema() -> Arc<Schema> {
         text("stock_code"),
         text("description"),
         ArrowField::new("quantity", DataType::Int32, true),
-        ArrowField::new("invoice_ts", DataType::Timestamp(TimeUnit::Microsecond, None), true),
-        ArrowField::new("unit_price", DataType::Decimal128(18, PRICE_SCALE as i8), true),
+        ArrowField::new(
+            "invoice_ts",
+            DataType::Timestamp(TimeUnit::Microsecond, None),
+            true,
+        ),
+        ArrowField::new(
+            "unit_price",
+            DataType::Decimal128(18, PRICE_SCALE as i8),
+            true,
+        ),
         ArrowField::new("customer_id", DataType::Int32, true),
         text("country"),
         text("source_file"),
@@ -178,6 +187,7 @@ pub fn parse_file(text: &str, source_file: &str, ingest_id: i64) -> Result<Parse
 /// Splits one line into fields with csv-core, reusing its buffers between lines.
 struct LineSplitter {
     reader: csv_core::Reader,
+    input: Vec<u8>,
     output: Vec<u8>,
     ends: Vec<usize>,
 }
@@ -186,31 +196,30 @@ impl LineSplitter {
     fn new(delimiter: u8) -> Self {
         Self {
             reader: csv_core::ReaderBuilder::new().delimiter(delimiter).build(),
+            input: Vec::new(),
             output: Vec::new(),
             ends: vec![0; 64],
         }
     }
 
     fn split<'a>(&'a mut self, line: &str) -> Result<Vec<&'a str>, String> {
-        if line.bytes().filter(|&b| b == b'"').count() % 2 == 1 {
+        if !line
+            .bytes()
+            .filter(|&b| b == b'"')
+            .count()
+            .is_multiple_of(2)
+        {
             return Err("broken quoting: a quoted field is not closed on its line".into());
         }
         self.reader.reset();
+        // One call with the line and its terminator yields the whole record.
+        self.input.clear();
+        self.input.extend_from_slice(line.as_bytes());
+        self.input.push(b'\n');
         self.output.resize(line.len() + 1, 0);
-        let bytes = line.as_bytes();
-        let (mut result, read, mut written, mut fields) =
-            self.reader.read_record(bytes, &mut self.output, &mut self.ends);
-        if result == csv_core::ReadRecordResult::InputEmpty && read == bytes.len() {
-            let (r, _, w, f) =
-                self.reader
-                    .read_record(&[], &mut self.output[written..], &mut self.ends[fields..]);
-            result = r;
-            for end in &mut self.ends[fields..fields + f] {
-                *end += written;
-            }
-            written += w;
-            fields += f;
-        }
+        let (result, _, written, fields) =
+            self.reader
+                .read_record(&self.input, &mut self.output, &mut self.ends);
         match result {
             csv_core::ReadRecordResult::Record => {}
             csv_core::ReadRecordResult::OutputEndsFull => {
@@ -295,9 +304,15 @@ fn parse_price(text: &str) -> Result<i128, String> {
     }
     let fraction = fraction.trim_end_matches('0');
     if fraction.len() > PRICE_SCALE as usize {
-        return Err(format!("UnitPrice `{text}` has more than {PRICE_SCALE} decimals"));
+        return Err(format!(
+            "UnitPrice `{text}` has more than {PRICE_SCALE} decimals"
+        ));
     }
-    let whole: i128 = if whole.is_empty() { 0 } else { whole.parse().map_err(|_| bad())? };
+    let whole: i128 = if whole.is_empty() {
+        0
+    } else {
+        whole.parse().map_err(|_| bad())?
+    };
     let mut thousandths: i128 = 0;
     for (i, b) in fraction.bytes().enumerate() {
         thousandths += i128::from(b - b'0') * 10i128.pow(PRICE_SCALE - 1 - i as u32);
@@ -324,7 +339,8 @@ mod tests {
     use duckdb::arrow::array::{Array, AsArray};
     use duckdb::arrow::datatypes::{Decimal128Type, Int32Type, Int64Type};
 
-    const HEADER: &str = "InvoiceNo,StockCode,Description,Quantity,InvoiceDate,UnitPrice,CustomerID,Country\n";
+    const HEADER: &str =
+        "InvoiceNo,StockCode,Description,Quantity,InvoiceDate,UnitPrice,CustomerID,Country\n";
 
     #[test]
     fn prices_are_exact() {
@@ -361,9 +377,15 @@ mod tests {
         assert_eq!(b.num_rows(), 2);
         assert_eq!(b.column(2).as_string::<i32>().value(0), "HEART, WHITE");
         assert_eq!(b.column(3).as_primitive::<Int32Type>().value(1), -1);
-        assert_eq!(b.column(5).as_primitive::<Decimal128Type>().value(1), 27_500);
+        assert_eq!(
+            b.column(5).as_primitive::<Decimal128Type>().value(1),
+            27_500
+        );
         assert!(b.column(6).is_null(1));
-        assert_eq!(b.column(9).as_primitive::<Int64Type>().values().to_vec(), vec![2, 8]);
+        assert_eq!(
+            b.column(9).as_primitive::<Int64Type>().values().to_vec(),
+            vec![2, 8]
+        );
         assert_eq!(b.column(10).as_primitive::<Int64Type>().value(0), 7);
         let lines: Vec<u64> = parsed.rejected.iter().map(|r| r.line).collect();
         assert_eq!(lines, vec![3, 5, 6, 7]);
@@ -375,7 +397,11 @@ mod tests {
 
     #[test]
     fn missing_columns_reject_the_file() {
-        assert!(parse_file("a,b\n1,2\n", "x.csv", 1).unwrap_err().contains("not online-retail data"));
+        assert!(
+            parse_file("a,b\n1,2\n", "x.csv", 1)
+                .unwrap_err()
+                .contains("not online-retail data")
+        );
         assert!(parse_file("", "x.csv", 1).unwrap_err().contains("empty"));
     }
 

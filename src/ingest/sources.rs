@@ -160,9 +160,18 @@ mod tests {
         std::fs::write(sub.join("notes.md"), "x").unwrap();
         let root = dir.path().display().to_string();
         let found = expand(&[root.clone(), format!("{root}/a/*.csv")]).unwrap();
-        let names: Vec<_> = found.iter().map(|s| s.name.rsplit('/').next().unwrap().to_string()).collect();
+        let names: Vec<_> = found
+            .iter()
+            .map(|s| s.name.rsplit('/').next().unwrap().to_string())
+            .collect();
         assert_eq!(names, vec!["1.csv", "2.csv.gz"]);
-        assert!(matches!(expand(&[format!("{root}/nope.csv")]), Err(IngestError::NotFound(_))));
-        assert!(matches!(expand(&[format!("{root}/*.nope")]), Err(IngestError::NoMatch(_))));
+        assert!(matches!(
+            expand(&[format!("{root}/nope.csv")]),
+            Err(IngestError::NotFound(_))
+        ));
+        assert!(matches!(
+            expand(&[format!("{root}/*.nope")]),
+            Err(IngestError::NoMatch(_))
+        ));
     }
 }

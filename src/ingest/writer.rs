@@ -57,7 +57,9 @@ impl<'c> Writer<'c> {
 
     /// Content hashes of every file loaded before this run.
     pub fn known_hashes(&self) -> Result<HashSet<String>, IngestError> {
-        let mut stmt = self.conn.prepare("SELECT content_hash FROM meta.ingested_files")?;
+        let mut stmt = self
+            .conn
+            .prepare("SELECT content_hash FROM meta.ingested_files")?;
         let hashes = stmt.query_map([], |r| r.get::<_, String>(0))?;
         Ok(hashes.collect::<Result<_, _>>()?)
     }
@@ -190,7 +192,11 @@ impl<'c> Writer<'c> {
             )?;
         }
         tx.commit()?;
-        tracing::debug!(files = self.pending.len(), rows = self.pending_rows, "committed");
+        tracing::debug!(
+            files = self.pending.len(),
+            rows = self.pending_rows,
+            "committed"
+        );
         self.pending.clear();
         self.pending_rows = 0;
         Ok(())

@@ -40,27 +40,122 @@ pub fn bindings() -> Vec<Binding> {
         help,
     };
     vec![
-        b(&[(F(5), NONE), (Char('j'), CTRL), (Enter, CTRL)], Scope::Always, Action::RunQuery, "run the SQL in the editor"),
-        b(&[(Esc, NONE)], Scope::Always, Action::Escape, "cancel the running query / leave the editor / close"),
+        b(
+            &[(F(5), NONE), (Char('j'), CTRL), (Enter, CTRL)],
+            Scope::Always,
+            Action::RunQuery,
+            "run the SQL in the editor",
+        ),
+        b(
+            &[(Esc, NONE)],
+            Scope::Always,
+            Action::Escape,
+            "cancel the running query / leave the editor / close",
+        ),
         b(&[(Char('c'), CTRL)], Scope::Always, Action::Quit, "quit"),
         b(&[(Char('q'), NONE)], Scope::Normal, Action::Quit, "quit"),
-        b(&[(Char('?'), NONE), (Char('?'), SHIFT)], Scope::Normal, Action::ToggleHelp, "show or hide this help"),
-        b(&[(Tab, NONE)], Scope::Normal, Action::FocusNext, "focus the next pane"),
-        b(&[(BackTab, SHIFT), (BackTab, NONE)], Scope::Normal, Action::FocusPrev, "focus the previous pane"),
-        b(&[(Char('i'), NONE), (Char('e'), NONE)], Scope::Normal, Action::EnterInsert, "edit the SQL"),
-        b(&[(Char('r'), NONE)], Scope::Normal, Action::RunQuery, "run the SQL in the editor"),
-        b(&[(Char('L'), SHIFT), (Char('L'), NONE)], Scope::Normal, Action::LoadSample, "load the bundled sample data"),
-        b(&[(Char('R'), SHIFT), (Char('R'), NONE)], Scope::Normal, Action::RefreshCatalog, "reload the catalog"),
-        b(&[(Enter, NONE)], Scope::Pane(Pane::Editor), Action::EnterInsert, "edit the SQL"),
-        b(&[(Enter, NONE)], Scope::Pane(Pane::Catalog), Action::OpenRelation, "query the selected table"),
-        b(&[(Char('j'), NONE), (Down, NONE)], Scope::Normal, Action::Move(1), "down"),
-        b(&[(Char('k'), NONE), (Up, NONE)], Scope::Normal, Action::Move(-1), "up"),
-        b(&[(PageDown, NONE), (Char('d'), CTRL)], Scope::Normal, Action::MovePage(1), "page down"),
-        b(&[(PageUp, NONE), (Char('u'), CTRL)], Scope::Normal, Action::MovePage(-1), "page up"),
-        b(&[(Char('g'), NONE), (Home, NONE)], Scope::Normal, Action::MoveToStart, "first row"),
-        b(&[(Char('G'), SHIFT), (Char('G'), NONE), (End, NONE)], Scope::Normal, Action::MoveToEnd, "last row"),
-        b(&[(Char('l'), NONE), (Right, NONE)], Scope::Pane(Pane::Grid), Action::ScrollColumns(1), "columns right"),
-        b(&[(Char('h'), NONE), (Left, NONE)], Scope::Pane(Pane::Grid), Action::ScrollColumns(-1), "columns left"),
+        b(
+            &[(Char('?'), NONE), (Char('?'), SHIFT)],
+            Scope::Normal,
+            Action::ToggleHelp,
+            "show or hide this help",
+        ),
+        b(
+            &[(Tab, NONE)],
+            Scope::Normal,
+            Action::FocusNext,
+            "focus the next pane",
+        ),
+        b(
+            &[(BackTab, SHIFT), (BackTab, NONE)],
+            Scope::Normal,
+            Action::FocusPrev,
+            "focus the previous pane",
+        ),
+        b(
+            &[(Char('i'), NONE), (Char('e'), NONE)],
+            Scope::Normal,
+            Action::EnterInsert,
+            "edit the SQL",
+        ),
+        b(
+            &[(Char('r'), NONE)],
+            Scope::Normal,
+            Action::RunQuery,
+            "run the SQL in the editor",
+        ),
+        b(
+            &[(Char('L'), SHIFT), (Char('L'), NONE)],
+            Scope::Normal,
+            Action::LoadSample,
+            "load the bundled sample data",
+        ),
+        b(
+            &[(Char('R'), SHIFT), (Char('R'), NONE)],
+            Scope::Normal,
+            Action::RefreshCatalog,
+            "reload the catalog",
+        ),
+        b(
+            &[(Enter, NONE)],
+            Scope::Pane(Pane::Editor),
+            Action::EnterInsert,
+            "edit the SQL",
+        ),
+        b(
+            &[(Enter, NONE)],
+            Scope::Pane(Pane::Catalog),
+            Action::OpenRelation,
+            "query the selected table",
+        ),
+        b(
+            &[(Char('j'), NONE), (Down, NONE)],
+            Scope::Normal,
+            Action::Move(1),
+            "down",
+        ),
+        b(
+            &[(Char('k'), NONE), (Up, NONE)],
+            Scope::Normal,
+            Action::Move(-1),
+            "up",
+        ),
+        b(
+            &[(PageDown, NONE), (Char('d'), CTRL)],
+            Scope::Normal,
+            Action::MovePage(1),
+            "page down",
+        ),
+        b(
+            &[(PageUp, NONE), (Char('u'), CTRL)],
+            Scope::Normal,
+            Action::MovePage(-1),
+            "page up",
+        ),
+        b(
+            &[(Char('g'), NONE), (Home, NONE)],
+            Scope::Normal,
+            Action::MoveToStart,
+            "first row",
+        ),
+        b(
+            &[(Char('G'), SHIFT), (Char('G'), NONE), (End, NONE)],
+            Scope::Normal,
+            Action::MoveToEnd,
+            "last row",
+        ),
+        b(
+            &[(Char('l'), NONE), (Right, NONE)],
+            Scope::Pane(Pane::Grid),
+            Action::ScrollColumns(1),
+            "columns right",
+        ),
+        b(
+            &[(Char('h'), NONE), (Left, NONE)],
+            Scope::Pane(Pane::Grid),
+            Action::ScrollColumns(-1),
+            "columns left",
+        ),
     ]
 }
 
@@ -76,15 +171,22 @@ fn in_scope(scope: Scope, app: &App) -> bool {
 /// The action for a key in the app's current mode, if any.
 pub fn action_for(app: &App, bindings: &[Binding], key: KeyEvent) -> Option<Action> {
     if app.show_help {
-        return matches!(key.code, KeyCode::Esc | KeyCode::Char('?') | KeyCode::Char('q'))
-            .then_some(Action::ToggleHelp);
+        return matches!(
+            key.code,
+            KeyCode::Esc | KeyCode::Char('?') | KeyCode::Char('q')
+        )
+        .then_some(Action::ToggleHelp);
     }
     let pressed = (key.code, key.modifiers);
     // Pane bindings win over normal-mode ones for the same key.
     let found = bindings
         .iter()
         .filter(|b| matches!(b.scope, Scope::Pane(_)))
-        .chain(bindings.iter().filter(|b| !matches!(b.scope, Scope::Pane(_))))
+        .chain(
+            bindings
+                .iter()
+                .filter(|b| !matches!(b.scope, Scope::Pane(_))),
+        )
         .find(|b| in_scope(b.scope, app) && b.keys.contains(&pressed));
     match found {
         Some(binding) => Some(binding.action.clone()),
@@ -105,7 +207,12 @@ pub fn key_label((code, modifiers): (KeyCode, KeyModifiers)) -> String {
         other => format!("{other:?}"),
     };
     if modifiers.contains(KeyModifiers::CONTROL) {
-        format!("Ctrl+{}", name.to_uppercase())
+        let name = if name.chars().count() == 1 {
+            name.to_uppercase()
+        } else {
+            name
+        };
+        format!("Ctrl+{name}")
     } else {
         name
     }

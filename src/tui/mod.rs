@@ -123,7 +123,9 @@ fn perform(
                 move |event| {
                     let _ = tx.send(match event {
                         JobEvent::Progress(p) => Action::IngestProgress(p),
-                        JobEvent::Finished(r) => Action::IngestFinished(r.map_err(|e| format!("{e:#}"))),
+                        JobEvent::Finished(r) => {
+                            Action::IngestFinished(r.map_err(|e| format!("{e:#}")))
+                        }
                     });
                 },
             );

@@ -39,8 +39,15 @@ impl Pane {
 #[derive(Debug, Clone, PartialEq)]
 pub enum Effect {
     LoadCatalog,
-    RunQuery { id: u64, sql: String },
-    FetchPage { query_id: u64, start: u64, limit: u64 },
+    RunQuery {
+        id: u64,
+        sql: String,
+    },
+    FetchPage {
+        query_id: u64,
+        start: u64,
+        limit: u64,
+    },
     InterruptQuery,
     LoadSample,
 }
@@ -170,13 +177,19 @@ impl App {
             }
             Action::RefreshCatalog => effects.push(Effect::LoadCatalog),
             Action::Move(delta) => self.move_selection(delta),
-            Action::MovePage(pages) => self.move_selection(pages * self.grid_height().max(1) as i64),
+            Action::MovePage(pages) => {
+                self.move_selection(pages * self.grid_height().max(1) as i64)
+            }
             Action::MoveToStart => self.move_selection(i64::MIN / 2),
             Action::MoveToEnd => self.move_selection(i64::MAX / 2),
             Action::ScrollColumns(delta) => self.grid.scroll_columns(delta),
             Action::OpenRelation => {
                 if let Some(rel) = self.catalog.selected_relation() {
-                    let sql = format!("FROM {}.{}", quote_ident(&rel.schema), quote_ident(&rel.name));
+                    let sql = format!(
+                        "FROM {}.{}",
+                        quote_ident(&rel.schema),
+                        quote_ident(&rel.name)
+                    );
                     self.editor.set_text(&sql);
                     effects.extend(self.run_query());
                 }
@@ -184,10 +197,21 @@ impl App {
             Action::Tick => self.ticks += 1,
             Action::Resize(w, h) => self.size = (w, h),
             Action::CatalogLoaded(Ok(relations)) => {
+                if !self.catalog.loaded {
+                    // Start on the data, not on the bookkeeping tables that sort first.
+                    self.catalog.selected = relations
+                        .iter()
+                        .position(|r| r.schema == "raw" && r.name == "order_lines")
+                        .unwrap_or(0);
+                }
                 self.catalog.relations = relations;
-                self.catalog.selected = self.catalog.selected.min(self.catalog.relations.len().saturating_sub(1));
+                self.catalog.selected = self
+                    .catalog
+                    .selected
+                    .min(self.catalog.relations.len().saturating_sub(1));
+                let first_load = !self.catalog.loaded;
                 self.catalog.loaded = true;
-                if self.running.is_none() && self.ingest.is_none() {
+                if first_load || self.is_empty_warehouse() {
                     self.info(if self.is_empty_warehouse() {
                         "the warehouse is empty: press L to load the bundled sample".to_string()
                     } else {
@@ -214,9 +238,11 @@ impl App {
                     }
                 }
             }
-            Action::PageLoaded { query_id, start, rows } => {
-                self.grid.receive_page(query_id, start, rows)
-            }
+            Action::PageLoaded {
+                query_id,
+                start,
+                rows,
+            } => self.grid.receive_page(query_id, start, rows),
             Action::IngestProgress(p) => self.ingest = Some(p),
             Action::IngestFinished(result) => {
                 self.ingest = None;
@@ -257,7 +283,9 @@ impl App {
         match self.focus {
             Pane::Catalog => {
                 let last = self.catalog.relations.len().saturating_sub(1) as i64;
-                self.catalog.selected = (self.catalog.selected as i64).saturating_add(delta).clamp(0, last) as usize;
+                self.catalog.selected = (self.catalog.selected as i64)
+                    .saturating_add(delta)
+                    .clamp(0, last) as usize;
             }
             Pane::Grid => {
                 let height = self.grid_height();

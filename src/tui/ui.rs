@@ -17,6 +17,8 @@ use super::state::{App, Mode, Pane, StatusKind, kind_label};
 const EDITOR_HEIGHT: u16 = 8;
 /// Widest a grid column gets, in characters.
 const MAX_COLUMN_WIDTH: usize = 32;
+/// Blank columns between grid columns.
+const COLUMN_SPACING: u16 = 2;
 const SPINNER: [&str; 10] = ["⠋", "⠙", "⠹", "⠸", "⠼", "⠴", "⠦", "⠧", "⠇", "⠏"];
 
 struct Areas {
@@ -86,7 +88,10 @@ fn pane_block(title: &str, focused: bool) -> Block<'_> {
 
 fn draw_title(frame: &mut Frame, app: &App, area: Rect) {
     let left = Line::from(vec![
-        Span::styled(" ecom ", Style::new().bold().fg(Color::Black).bg(Color::Cyan)),
+        Span::styled(
+            " ecom ",
+            Style::new().bold().fg(Color::Black).bg(Color::Cyan),
+        ),
         Span::raw(" "),
         Span::styled("1 SQL", Style::new().bold()),
     ]);
@@ -109,7 +114,9 @@ fn draw_catalog(frame: &mut Frame, app: &App, area: Rect) {
     }
     let selected = app.catalog.selected_relation();
     let column_lines = selected.map_or(0, |r| r.columns.len() as u16);
-    let list_height = inner.height.saturating_sub(column_lines.min(inner.height / 2) + 1);
+    let list_height = inner
+        .height
+        .saturating_sub(column_lines.min(inner.height / 2) + 1);
     let [list_area, columns_area] =
         Layout::vertical([Constraint::Length(list_height), Constraint::Min(0)]).areas(inner);
     let width = list_area.width as usize;
@@ -124,7 +131,10 @@ fn draw_catalog(frame: &mut Frame, app: &App, area: Rect) {
                 Style::new().bold().fg(Color::Yellow),
             ))));
         }
-        let count = rel.rows.map(thousands).unwrap_or_else(|| kind_label(rel.kind).into());
+        let count = rel
+            .rows
+            .map(thousands)
+            .unwrap_or_else(|| kind_label(rel.kind).into());
         let name_width = width.saturating_sub(count.chars().count() + 3);
         let name: String = rel.name.chars().take(name_width).collect();
         let pad = width.saturating_sub(2 + name.chars().count() + count.chars().count());
@@ -192,7 +202,7 @@ fn draw_welcome(frame: &mut Frame, app: &App, area: Rect) {
         Line::from(vec![
             Span::raw("Press "),
             Span::styled("L", Style::new().bold().fg(Color::Cyan)),
-            Span::raw(" to load the bundled sample (5,090 lines of the UCI Online Retail data),"),
+            Span::raw(" to load the bundled sample (5,090 real order lines),"),
         ]),
         Line::from("or quit (q) and load your own files from a shell:"),
         Line::from(""),
@@ -200,46 +210,78 @@ fn draw_welcome(frame: &mut Frame, app: &App, area: Rect) {
         Line::from(""),
         Line::from("Any SQL runs meanwhile: i to edit, F5 to run, ? for help."),
     ]);
-    frame.render_widget(Paragraph::new(text).wrap(Wrap { trim: false }).block(block), area);
+    frame.render_widget(
+        Paragraph::new(text).wrap(Wrap { trim: false }).block(block),
+        area,
+    );
 }
 
 fn draw_grid(frame: &mut Frame, app: &App, area: Rect) {
     let grid = &app.grid;
     let Some(result) = &grid.result else {
         let block = pane_block("Results", app.focus == Pane::Grid);
-        let hint = Paragraph::new("Run a query (r or F5) or press Enter on a table in the catalog.")
-            .dim()
-            .block(block);
+        let hint =
+            Paragraph::new("Run a query (r or F5) or press Enter on a table in the catalog.")
+                .dim()
+                .block(block);
         frame.render_widget(hint, area);
         return;
     };
-    let title = format!(
-        "Results: {} rows · {:.2} s · row {} ",
-        thousands(result.total_rows),
-        result.elapsed_ms as f64 / 1000.0,
-        if result.total_rows == 0 { 0 } else { grid.selected + 1 },
-    );
-    let block = pane_block(&title, app.focus == Pane::Grid);
     let height = area.height.saturating_sub(3) as u64;
     let visible: Vec<u64> = (grid.top..(grid.top + height).min(result.total_rows)).collect();
-    let columns: Vec<usize> = (grid.first_column..result.columns.len()).collect();
     let gutter = thousands(result.total_rows).len().max(1) as u16;
-    let widths: Vec<usize> = columns
-        .iter()
-        .map(|&c| {
-            visible
-                .iter()
-                .filter_map(|&r| grid.row(r).and_then(|row| row.get(c)))
-                .map(|s| s.chars().count())
-                .chain(std::iter::once(result.columns[c].name.chars().count()))
-                .max()
-                .unwrap_or(4)
-                .clamp(3, MAX_COLUMN_WIDTH)
-        })
-        .collect();
+    let width_of = |c: usize| {
+        visible
+            .iter()
+            .filter_map(|&r| grid.row(r).and_then(|row| row.get(c)))
+            .map(|s| s.chars().count())
+            .chain(std::iter::once(result.columns[c].name.chars().count()))
+            .max()
+            .unwrap_or(4)
+            .clamp(3, MAX_COLUMN_WIDTH)
+    };
+    // Only the columns that fit, from the first visible one: horizontal scrolling shows
+    // the rest at full width instead of squeezing every column.
+    let mut room = area.width.saturating_sub(2 + gutter + COLUMN_SPACING) as usize;
+    let mut columns = Vec::new();
+    let mut widths = Vec::new();
+    for c in grid.first_column..result.columns.len() {
+        let w = width_of(c);
+        if !columns.is_empty() && w > room {
+            break;
+        }
+        columns.push(c);
+        widths.push(w.min(room.max(3)));
+        room = room.saturating_sub(w + COLUMN_SPACING as usize);
+    }
+    let shown_columns = match (columns.first(), columns.last()) {
+        (Some(first), Some(last)) if columns.len() < result.columns.len() => {
+            format!(
+                " · columns {}–{} of {} (h/l)",
+                first + 1,
+                last + 1,
+                result.columns.len()
+            )
+        }
+        _ => String::new(),
+    };
+    let title = format!(
+        "Results: {} rows · {:.2} s · row {}{shown_columns} ",
+        thousands(result.total_rows),
+        result.elapsed_ms as f64 / 1000.0,
+        thousands(if result.total_rows == 0 {
+            0
+        } else {
+            grid.selected + 1
+        }),
+    );
+    let block = pane_block(&title, app.focus == Pane::Grid);
     let header = Row::new(
-        std::iter::once(Cell::from(""))
-            .chain(columns.iter().map(|&c| Cell::from(result.columns[c].name.clone()))),
+        std::iter::once(Cell::from("")).chain(
+            columns
+                .iter()
+                .map(|&c| Cell::from(result.columns[c].name.clone())),
+        ),
     )
     .style(Style::new().bold().fg(Color::Yellow));
     let rows = visible.iter().map(|&r| {
@@ -273,7 +315,7 @@ fn draw_grid(frame: &mut Frame, app: &App, area: Rect) {
         .chain(widths.iter().map(|&w| Constraint::Length(w as u16)));
     let table = Table::new(rows, constraints)
         .header(header)
-        .column_spacing(2)
+        .column_spacing(COLUMN_SPACING)
         .block(block);
     frame.render_widget(table, area);
 }
@@ -291,8 +333,14 @@ fn clip(text: &str, width: usize) -> String {
 
 fn draw_status(frame: &mut Frame, app: &App, area: Rect) {
     let mode = match app.mode {
-        Mode::Normal => Span::styled(" NORMAL ", Style::new().bold().bg(Color::Blue).fg(Color::White)),
-        Mode::Insert => Span::styled(" INSERT ", Style::new().bold().bg(Color::Green).fg(Color::Black)),
+        Mode::Normal => Span::styled(
+            " NORMAL ",
+            Style::new().bold().bg(Color::Blue).fg(Color::White),
+        ),
+        Mode::Insert => Span::styled(
+            " INSERT ",
+            Style::new().bold().bg(Color::Green).fg(Color::Black),
+        ),
     };
     let mut spans = vec![mode, Span::raw(" ")];
     if let Some(running) = &app.running {
@@ -318,8 +366,12 @@ fn draw_status(frame: &mut Frame, app: &App, area: Rect) {
         };
         spans.push(Span::styled(app.status.1.clone(), style));
     }
-    const HINTS: &str = "? help  Tab focus  r run  q quit ";
-    let hints_width = if area.width > 70 { HINTS.len() as u16 } else { 0 };
+    const HINTS: &str = "  ? help  Tab focus  r run  q quit ";
+    let hints_width = if area.width > 70 {
+        HINTS.len() as u16
+    } else {
+        0
+    };
     let [message, hints] =
         Layout::horizontal([Constraint::Min(10), Constraint::Length(hints_width)]).areas(area);
     frame.render_widget(Paragraph::new(Line::from(spans)), message);
@@ -329,12 +381,19 @@ fn draw_status(frame: &mut Frame, app: &App, area: Rect) {
 
 fn draw_help(frame: &mut Frame, bindings: &[Binding]) {
     let lines = help_lines(bindings);
-    let key_width = lines.iter().map(|(k, _)| k.chars().count()).max().unwrap_or(0);
+    let key_width = lines
+        .iter()
+        .map(|(k, _)| k.chars().count())
+        .max()
+        .unwrap_or(0);
     let mut text: Vec<Line> = lines
         .iter()
         .map(|(keys, help)| {
             Line::from(vec![
-                Span::styled(format!("{keys:<key_width$}  "), Style::new().fg(Color::Cyan)),
+                Span::styled(
+                    format!("{keys:<key_width$}  "),
+                    Style::new().fg(Color::Cyan),
+                ),
                 Span::raw(*help),
             ])
         })

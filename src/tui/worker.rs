@@ -17,8 +17,15 @@ use super::grid::GridResult;
 #[derive(Debug, Clone, PartialEq)]
 pub enum Request {
     Catalog,
-    Run { id: u64, sql: String },
-    Page { query_id: u64, start: u64, limit: u64 },
+    Run {
+        id: u64,
+        sql: String,
+    },
+    Page {
+        query_id: u64,
+        start: u64,
+        limit: u64,
+    },
 }
 
 /// The UI's handle on the worker.
@@ -56,7 +63,9 @@ impl Worker {
 /// latest page.
 fn coalesce(mut batch: Vec<Request>) -> Vec<Request> {
     let last_run = batch.iter().rposition(|r| matches!(r, Request::Run { .. }));
-    let last_page = batch.iter().rposition(|r| matches!(r, Request::Page { .. }));
+    let last_page = batch
+        .iter()
+        .rposition(|r| matches!(r, Request::Page { .. }));
     let mut keep_catalog = true;
     let mut index = 0;
     batch.retain(|r| {
@@ -143,7 +152,15 @@ mod tests {
             id,
             sql: "select 1".into(),
         };
-        let kept = coalesce(vec![Request::Catalog, page(0), run(1), page(10), run(2), Request::Catalog, page(20)]);
+        let kept = coalesce(vec![
+            Request::Catalog,
+            page(0),
+            run(1),
+            page(10),
+            run(2),
+            Request::Catalog,
+            page(20),
+        ]);
         assert_eq!(kept, vec![Request::Catalog, run(2), page(20)]);
         let kept = coalesce(vec![page(20), run(3)]);
         assert_eq!(kept, vec![run(3)]);

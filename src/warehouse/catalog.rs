@@ -85,7 +85,10 @@ pub fn relations(conn: &Connection) -> Result<Vec<Relation>, WarehouseError> {
             rel.columns.push(column);
         }
     }
-    for rel in relations.iter_mut().filter(|r| r.kind == RelationKind::Table) {
+    for rel in relations
+        .iter_mut()
+        .filter(|r| r.kind == RelationKind::Table)
+    {
         rel.rows = Some(count_rows(conn, &rel.schema, &rel.name)?);
     }
     Ok(relations)

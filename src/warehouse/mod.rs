@@ -149,7 +149,9 @@ mod tests {
         assert_eq!(schemas, 6);
         let version: i32 = wh
             .conn()
-            .query_row("SELECT max(version) FROM meta.schema_migrations", [], |r| r.get(0))
+            .query_row("SELECT max(version) FROM meta.schema_migrations", [], |r| {
+                r.get(0)
+            })
             .unwrap();
         assert_eq!(version, latest_version());
         drop(wh);

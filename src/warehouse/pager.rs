@@ -44,12 +44,12 @@ pub fn run(conn: &Connection, sql: &str, slot: u32) -> anyhow::Result<PagedResul
         return run_inline(conn, sql, started);
     }
     let table = format!("ecom_result_{slot}");
-    conn.execute_batch(&format!(
-        "CREATE OR REPLACE TEMP TABLE {table} AS {sql}\n;"
-    ))
-    .map_err(WarehouseError::from)?;
+    conn.execute_batch(&format!("CREATE OR REPLACE TEMP TABLE {table} AS {sql}\n;"))
+        .map_err(WarehouseError::from)?;
     let total_rows: i64 = conn
-        .query_row(&format!("SELECT count(*) FROM temp.{table}"), [], |r| r.get(0))
+        .query_row(&format!("SELECT count(*) FROM temp.{table}"), [], |r| {
+            r.get(0)
+        })
         .map_err(WarehouseError::from)?;
     let columns = describe(conn, &table)?;
     Ok(PagedResult {
@@ -87,7 +87,7 @@ fn describe(conn: &Connection, table: &str) -> Result<Vec<ResultColumn>, Warehou
     let mut stmt = conn.prepare(
         "SELECT column_name, data_type,
                 data_type SIMILAR TO '(TINYINT|SMALLINT|INTEGER|BIGINT|HUGEINT|UTINYINT|USMALLINT|UINTEGER|UBIGINT|UHUGEINT|FLOAT|DOUBLE|DECIMAL.*)'
-         FROM duckdb_columns() WHERE temporary AND table_name = ? ORDER BY column_index",
+         FROM duckdb_columns() WHERE database_name = 'temp' AND table_name = ? ORDER BY column_index",
     )?;
     let columns = stmt.query_map([table], |r| {
         Ok(ResultColumn {
@@ -135,7 +135,12 @@ mod tests {
     #[test]
     fn pages_through_a_large_result() {
         let conn = Connection::open_in_memory().unwrap();
-        let result = run(&conn, "SELECT range AS n, 'x' || range AS s FROM range(100000);", 1).unwrap();
+        let result = run(
+            &conn,
+            "SELECT range AS n, 'x' || range AS s FROM range(100000);",
+            1,
+        )
+        .unwrap();
         assert_eq!(result.total_rows, 100_000);
         assert_eq!(result.columns[0].name, "n");
         assert!(result.columns[0].numeric);
@@ -150,6 +155,9 @@ mod tests {
         let conn = Connection::open_in_memory().unwrap();
         run(&conn, "CREATE TABLE t (a INTEGER)", 1).unwrap();
         let shown = run(&conn, "SHOW TABLES", 1).unwrap();
-        assert_eq!(page(&conn, &shown, 0, 10).unwrap(), vec![vec!["t".to_string()]]);
+        assert_eq!(
+            page(&conn, &shown, 0, 10).unwrap(),
+            vec![vec!["t".to_string()]]
+        );
     }
 }

@@ -16,9 +16,17 @@ pub fn leading_keyword(sql: &str) -> String {
     let mut rest = sql.trim_start();
     loop {
         if let Some(after) = rest.strip_prefix("--") {
-            rest = after.split_once('\n').map(|x| x.1).unwrap_or("").trim_start();
+            rest = after
+                .split_once('\n')
+                .map(|x| x.1)
+                .unwrap_or("")
+                .trim_start();
         } else if let Some(after) = rest.strip_prefix("/*") {
-            rest = after.split_once("*/").map(|x| x.1).unwrap_or("").trim_start();
+            rest = after
+                .split_once("*/")
+                .map(|x| x.1)
+                .unwrap_or("")
+                .trim_start();
         } else if let Some(after) = rest.strip_prefix('(') {
             rest = after.trim_start();
         } else {
@@ -166,12 +174,19 @@ mod tests {
         stream_batches(&conn, sql, |b| {
             rows.extend(batch_to_text(b, "NULL"));
             let options = format_options();
-            let cells: Vec<_> = b.columns().iter().map(|a| CellText::new(a, &options, "")).collect();
+            let cells: Vec<_> = b
+                .columns()
+                .iter()
+                .map(|a| CellText::new(a, &options, ""))
+                .collect();
             json.extend(cells.iter().map(|c| c.json(0)));
             Ok(())
         })
         .unwrap();
-        assert_eq!(rows, vec![vec!["1", "2.550", "NULL", "2010-12-01 08:26:00", "x"]]);
+        assert_eq!(
+            rows,
+            vec![vec!["1", "2.550", "NULL", "2010-12-01 08:26:00", "x"]]
+        );
         assert_eq!(json[0], serde_json::json!(1));
         assert_eq!(json[1], serde_json::json!(2.55));
         assert_eq!(json[2], serde_json::Value::Null);

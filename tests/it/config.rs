@@ -14,8 +14,17 @@ fn layers_and_validation() {
     assert!(shown.contains("w.duckdb"), "{shown}");
     // A file layer, then the environment over it.
     let file = dir.path().join("c.toml");
-    std::fs::write(&file, "[ingest]\nbatch_rows = 1000\n[log]\nlevel = \"debug\"\n").unwrap();
-    let shown = run_ok(ecom(&db).arg("--config").arg(&file).args(["config", "show", "--json"]));
+    std::fs::write(
+        &file,
+        "[ingest]\nbatch_rows = 1000\n[log]\nlevel = \"debug\"\n",
+    )
+    .unwrap();
+    let shown = run_ok(
+        ecom(&db)
+            .arg("--config")
+            .arg(&file)
+            .args(["config", "show", "--json"]),
+    );
     let json: serde_json::Value = serde_json::from_str(&shown).unwrap();
     assert_eq!(json["ingest"]["batch_rows"], 1000);
     assert_eq!(json["log"]["level"], "debug");
@@ -31,10 +40,17 @@ fn layers_and_validation() {
     run_ok(ecom(&db).args(["config", "validate"]).arg(&file));
     // A typo names the file, the line and the key.
     std::fs::write(&file, "[ingest]\nbatch_rows = 1000\nmax_bad_row = \"5\"\n").unwrap();
-    let out = ecom(&db).args(["config", "validate"]).arg(&file).output().unwrap();
+    let out = ecom(&db)
+        .args(["config", "validate"])
+        .arg(&file)
+        .output()
+        .unwrap();
     assert_eq!(out.status.code(), Some(1));
     let stderr = String::from_utf8_lossy(&out.stderr);
-    assert!(stderr.contains("c.toml") && stderr.contains("line 3") && stderr.contains("max_bad_row"), "{stderr}");
+    assert!(
+        stderr.contains("c.toml") && stderr.contains("line 3") && stderr.contains("max_bad_row"),
+        "{stderr}"
+    );
     // A broken explicit config is a usage error for every command.
     run_code(ecom(&db).arg("--config").arg(&file).arg("status"), 2);
 }

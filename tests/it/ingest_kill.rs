@@ -20,8 +20,14 @@ fn killed_ingest_resumes_to_exact_counts() {
         .unwrap();
     let started = Instant::now();
     while wal.metadata().map(|m| m.len()).unwrap_or(0) < 4_000_000 {
-        assert!(started.elapsed() < Duration::from_secs(120), "no commit seen");
-        assert!(child.try_wait().unwrap().is_none(), "ingest ended before it could be killed");
+        assert!(
+            started.elapsed() < Duration::from_secs(120),
+            "no commit seen"
+        );
+        assert!(
+            child.try_wait().unwrap().is_none(),
+            "ingest ended before it could be killed"
+        );
         std::thread::sleep(Duration::from_millis(5));
     }
     // SIGKILL, as `kill -9` sends it.
@@ -32,12 +38,18 @@ fn killed_ingest_resumes_to_exact_counts() {
     let summary: serde_json::Value = serde_json::from_str(&out).unwrap();
     let duplicates = summary["files_duplicate"].as_u64().unwrap();
     let loaded = summary["files_loaded"].as_u64().unwrap();
-    assert!(duplicates > 0, "the killed run committed nothing: {summary}");
+    assert!(
+        duplicates > 0,
+        "the killed run committed nothing: {summary}"
+    );
     assert!(loaded > 0, "the killed run had finished: {summary}");
     assert_eq!(duplicates + loaded, 305);
     assert_reference_figures(&db);
     assert_eq!(
-        scalar(&db, "SELECT count(*) FROM meta.ingests WHERE status = 'running'"),
+        scalar(
+            &db,
+            "SELECT count(*) FROM meta.ingests WHERE status = 'running'"
+        ),
         1,
         "the killed run stays visible as unfinished"
     );

@@ -7,7 +7,11 @@ use crate::common::*;
 fn each_kind_of_bad_row_is_quarantined_with_its_line_and_reason() {
     let dir = tempfile::tempdir().unwrap();
     let db = dir.path().join("w.duckdb");
-    let out = run_ok(ecom(&db).args(["ingest", "--json"]).arg(fixture("malformed.csv")));
+    let out = run_ok(
+        ecom(&db)
+            .args(["ingest", "--json"])
+            .arg(fixture("malformed.csv")),
+    );
     let summary: serde_json::Value = serde_json::from_str(&out).unwrap();
     assert_eq!(summary["rows_loaded"], 3);
     assert_eq!(summary["rows_quarantined"], 6);
@@ -17,7 +21,12 @@ fn each_kind_of_bad_row_is_quarantined_with_its_line_and_reason() {
     );
     let got: Vec<(i64, String)> = rows
         .iter()
-        .map(|r| (r["source_line"].as_i64().unwrap(), r["reason"].as_str().unwrap().to_string()))
+        .map(|r| {
+            (
+                r["source_line"].as_i64().unwrap(),
+                r["reason"].as_str().unwrap().to_string(),
+            )
+        })
         .collect();
     let expect = [
         (3, "Quantity `six` is not a whole number"),
@@ -32,14 +41,22 @@ fn each_kind_of_bad_row_is_quarantined_with_its_line_and_reason() {
         assert_eq!(*line, want_line);
         assert!(reason.contains(want), "line {line}: {reason} lacks {want}");
     }
-    assert!(rows[0]["raw_line"].as_str().unwrap().contains("WHITE METAL LANTERN,six"));
+    assert!(
+        rows[0]["raw_line"]
+            .as_str()
+            .unwrap()
+            .contains("WHITE METAL LANTERN,six")
+    );
     let loaded: Vec<i64> = query_json(&db, "SELECT source_line FROM raw.order_lines ORDER BY 1")
         .iter()
         .map(|r| r["source_line"].as_i64().unwrap())
         .collect();
     assert_eq!(loaded, vec![2, 7, 9]);
     assert_eq!(
-        scalar(&db, "SELECT description FROM raw.order_lines WHERE source_line = 9"),
+        scalar(
+            &db,
+            "SELECT description FROM raw.order_lines WHERE source_line = 9"
+        ),
         "HAND WARMER RED, POLKA DOT"
     );
 }
@@ -49,14 +66,33 @@ fn max_bad_rows_turns_too_many_into_exit_code_3() {
     let dir = tempfile::tempdir().unwrap();
     let db = dir.path().join("w.duckdb");
     let malformed = fixture("malformed.csv");
-    run_code(ecom(&db).args(["ingest", "--max-bad-rows", "5"]).arg(&malformed), 3);
+    run_code(
+        ecom(&db)
+            .args(["ingest", "--max-bad-rows", "5"])
+            .arg(&malformed),
+        3,
+    );
     // The good rows still landed, and a re-run is a no-op that passes the check.
     assert_eq!(scalar(&db, "SELECT count(*) FROM raw.order_lines"), 3);
     let db2 = dir.path().join("w2.duckdb");
-    run_code(ecom(&db2).args(["ingest", "--max-bad-rows", "50%"]).arg(&malformed), 3);
+    run_code(
+        ecom(&db2)
+            .args(["ingest", "--max-bad-rows", "50%"])
+            .arg(&malformed),
+        3,
+    );
     let db3 = dir.path().join("w3.duckdb");
-    run_ok(ecom(&db3).args(["ingest", "--max-bad-rows", "70%"]).arg(&malformed));
-    run_code(ecom(&db3).args(["ingest", "--max-bad-rows", "lots"]).arg(&malformed), 1);
+    run_ok(
+        ecom(&db3)
+            .args(["ingest", "--max-bad-rows", "70%"])
+            .arg(&malformed),
+    );
+    run_code(
+        ecom(&db3)
+            .args(["ingest", "--max-bad-rows", "lots"])
+            .arg(&malformed),
+        1,
+    );
 }
 
 #[test]
@@ -75,7 +111,10 @@ fn non_data_files_are_rejected_by_name_and_the_rest_load() {
     assert_eq!(out.status.code(), Some(1));
     let stderr = String::from_utf8_lossy(&out.stderr);
     assert!(stderr.contains("not-data.csv"), "{stderr}");
-    assert!(stderr.contains("InvoiceNo"), "names what is missing: {stderr}");
+    assert!(
+        stderr.contains("InvoiceNo"),
+        "names what is missing: {stderr}"
+    );
     assert!(stderr.contains("picture.csv: a binary file"), "{stderr}");
     assert_eq!(scalar(&db, "SELECT count(*) FROM raw.order_lines"), 5_090);
     assert_eq!(scalar(&db, "SELECT count(*) FROM meta.rejected_files"), 2);
@@ -85,7 +124,10 @@ fn non_data_files_are_rejected_by_name_and_the_rest_load() {
 fn missing_paths_are_errors() {
     let dir = tempfile::tempdir().unwrap();
     let db = dir.path().join("w.duckdb");
-    let out = ecom(&db).args(["ingest", "/nonexistent/file.csv"]).output().unwrap();
+    let out = ecom(&db)
+        .args(["ingest", "/nonexistent/file.csv"])
+        .output()
+        .unwrap();
     assert_eq!(out.status.code(), Some(1));
     assert!(String::from_utf8_lossy(&out.stderr).contains("/nonexistent/file.csv: no such file"));
 }

@@ -19,14 +19,19 @@ fn formats_table_csv_json_and_parquet() {
     let table = run_ok(ecom(&db).args(["query", sql]));
     assert_eq!(
         table,
-        "invoice_no  quantity  unit_price           invoice_ts\n\
+        "invoice_no  quantity  unit_price  invoice_ts\n\
          ──────────  ────────  ──────────  ───────────────────\n\
          536365             6       2.550  2010-12-01 08:26:00\n\
          536365             6       3.390  2010-12-01 08:26:00\n\
          (2 rows)\n"
     );
     let csv = run_ok(ecom(&db).args(["query", "--format", "csv", sql]));
-    assert!(csv.starts_with("invoice_no,quantity,unit_price,invoice_ts\n536365,6,2.550,2010-12-01 08:26:00\n"), "{csv}");
+    assert!(
+        csv.starts_with(
+            "invoice_no,quantity,unit_price,invoice_ts\n536365,6,2.550,2010-12-01 08:26:00\n"
+        ),
+        "{csv}"
+    );
     let rows = query_json(&db, sql);
     assert_eq!(rows[0]["quantity"], 6);
     assert_eq!(rows[0]["unit_price"], 2.55);
@@ -40,13 +45,20 @@ fn formats_table_csv_json_and_parquet() {
     assert_eq!(count, 2);
     let csv_file = dir.path().join("out.csv");
     run_ok(ecom(&db).args(["query", sql, "-o"]).arg(&csv_file));
-    assert!(std::fs::read_to_string(&csv_file).unwrap().starts_with("invoice_no,"));
+    assert!(
+        std::fs::read_to_string(&csv_file)
+            .unwrap()
+            .starts_with("invoice_no,")
+    );
 }
 
 #[test]
 fn sql_errors_are_shown_plainly_with_exit_1() {
     let (_dir, db) = sample_warehouse();
-    let out = ecom(&db).args(["query", "SELECT nope FROM raw.order_lines"]).output().unwrap();
+    let out = ecom(&db)
+        .args(["query", "SELECT nope FROM raw.order_lines"])
+        .output()
+        .unwrap();
     assert_eq!(out.status.code(), Some(1));
     let stderr = String::from_utf8_lossy(&out.stderr);
     assert!(stderr.contains("nope"), "{stderr}");

@@ -19,7 +19,9 @@ fn render(app: &App, width: u16, height: u16) -> String {
     let buffer = terminal.backend().buffer().clone();
     let mut text = String::new();
     for y in 0..height {
-        let line: String = (0..width).map(|x| buffer[(x, y)].symbol().to_string()).collect();
+        let line: String = (0..width)
+            .map(|x| buffer[(x, y)].symbol().to_string())
+            .collect();
         text.push_str(line.trim_end());
         text.push('\n');
     }
@@ -29,7 +31,9 @@ fn render(app: &App, width: u16, height: u16) -> String {
 fn app_on(wh: &Warehouse, width: u16, height: u16) -> App {
     let mut app = App::new("demo.duckdb".into(), 500);
     app.update(Action::Resize(width, height));
-    app.update(Action::CatalogLoaded(Ok(catalog::relations(wh.conn()).unwrap())));
+    app.update(Action::CatalogLoaded(Ok(
+        catalog::relations(wh.conn()).unwrap()
+    )));
     app
 }
 
@@ -79,7 +83,11 @@ fn loaded_warehouse_with_a_result_and_help() {
         })
         .expect("the grid asks for its first page");
     let rows = pager::page(wh.conn(), &result, page.0, page.1).unwrap();
-    app.update(Action::PageLoaded { query_id: 1, start: page.0, rows });
+    app.update(Action::PageLoaded {
+        query_id: 1,
+        start: page.0,
+        rows,
+    });
     app.update(Action::Move(3));
     insta::assert_snapshot!("loaded_with_result", render(&app, width, height));
     app.update(Action::ToggleHelp);
