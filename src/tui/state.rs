@@ -213,7 +213,7 @@ impl App {
                 self.catalog.loaded = true;
                 if first_load || self.is_empty_warehouse() {
                     self.info(if self.is_empty_warehouse() {
-                        "the warehouse is empty: press L to load the bundled sample".to_string()
+                        "empty warehouse: press L to load the sample".to_string()
                     } else {
                         format!("{} tables and views", self.catalog.relations.len())
                     });
