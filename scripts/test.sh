@@ -14,5 +14,11 @@ cargo clippy --release --all-targets -- -D warnings
 log "tests (target dir $CARGO_TARGET_DIR)"
 # insta must compare against the committed snapshots, never write new ones.
 export INSTA_UPDATE=no
-cargo test --release --no-fail-fast
-log "all tests passed"
+log_file="$(mktemp)"
+trap 'rm -f "$log_file"' EXIT
+status=0
+cargo test --release --no-fail-fast 2>&1 | tee "$log_file" || status=$?
+# One closing line for the whole run, summed over every test binary.
+awk '/^test result:/ { for (i = 1; i <= NF; i++) { if ($(i) ~ /^passed;?$/) p += $(i-1); if ($(i) ~ /^failed;?$/) f += $(i-1); if ($(i) ~ /^ignored;?$/) s += $(i-1) } }
+     END { printf "total: %d passed, %d failed, %d skipped\n", p, f, s }' "$log_file"
+exit "$status"

@@ -51,6 +51,7 @@ impl Session {
     fn alive(&self) -> bool {
         Command::new("tmux")
             .args(["has-session", "-t", &self.0])
+            .stderr(std::process::Stdio::null())
             .status()
             .map(|s| s.success())
             .unwrap_or(false)
