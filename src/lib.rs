@@ -10,6 +10,7 @@ pub mod format;
 pub mod ingest;
 pub mod jobs;
 pub mod logging;
+pub mod models;
 pub mod paths;
 pub mod sample;
 pub mod warehouse;

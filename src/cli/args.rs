@@ -50,6 +50,11 @@ pub enum Command {
     Query(QueryArgs),
     /// Tables, row counts and the last ingests.
     Status,
+    /// The dbt-compatible model runner (default project: the bundled one).
+    Models {
+        #[command(subcommand)]
+        action: ModelsAction,
+    },
     /// Show, edit or check the layered configuration.
     Config {
         #[command(subcommand)]
@@ -112,4 +117,50 @@ pub enum ConfigAction {
         #[arg(value_name = "FILE")]
         file: Option<PathBuf>,
     },
+}
+
+#[derive(Debug, Subcommand)]
+pub enum ModelsAction {
+    /// Build the selected models.
+    Run(ModelArgs),
+    /// Run the selected tests.
+    Test(ModelArgs),
+    /// Seeds, models and tests in DAG order, skipping what sits downstream of a failure.
+    Build(ModelArgs),
+    /// Load the seed CSV files.
+    Seed(ModelArgs),
+    /// List the selected nodes.
+    Ls(ModelArgs),
+    /// Render the selected models to SQL in target/compiled without running them.
+    Compile(ModelArgs),
+    /// Write the bundled project into DIR, to change it or run it under dbt.
+    Init {
+        #[arg(value_name = "DIR")]
+        dir: PathBuf,
+    },
+}
+
+#[derive(Debug, Args)]
+pub struct ModelArgs {
+    /// The dbt project directory (default: the bundled project).
+    #[arg(long, value_name = "DIR")]
+    pub project: Option<PathBuf>,
+    /// dbt node selection (names, +model, model+, tag:, path:, config.materialized:, …).
+    #[arg(long, short = 's', value_name = "SEL", num_args = 1..)]
+    pub select: Vec<String>,
+    /// Nodes to leave out, same syntax as --select.
+    #[arg(long, value_name = "SEL", num_args = 1..)]
+    pub exclude: Vec<String>,
+    /// Variables for var(), as YAML or JSON: '{batch: 2}'.
+    #[arg(long, value_name = "YAML")]
+    pub vars: Option<String>,
+    /// Rebuild incremental models from scratch.
+    #[arg(long)]
+    pub full_refresh: bool,
+    /// Nodes built at once (each on its own connection).
+    #[arg(long, value_name = "N")]
+    pub threads: Option<usize>,
+    /// The schema of models without a custom schema (dbt's target.schema).
+    #[arg(long, value_name = "SCHEMA")]
+    pub target_schema: Option<String>,
 }

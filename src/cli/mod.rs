@@ -6,6 +6,7 @@
 pub mod args;
 mod config_cmd;
 mod ingest;
+mod models;
 mod output;
 mod progress;
 mod query;
@@ -102,6 +103,7 @@ pub fn dispatch(command: Command, settings: &Settings) -> anyhow::Result<Outcome
         Command::Query(args) => query::run(&args, settings),
         Command::Status => status::run(settings),
         Command::Config { action } => config_cmd::run(&action, settings),
+        Command::Models { action } => models::run_action(action, settings),
     }
 }
 

@@ -54,6 +54,15 @@ impl ProgressSink for CliProgress {
     fn report(&self, p: Progress) {
         match self {
             Self::Silent => {}
+            Self::Bar(bar) if p.unit == Unit::Steps => {
+                // Step jobs (model runs) print one line per finished step, like dbt.
+                bar.set_length(p.total.unwrap_or(0));
+                bar.set_style(style_for(p.unit));
+                bar.set_prefix(p.job.clone());
+                bar.set_position(p.done);
+                bar.println(&p.message);
+            }
+            Self::Lines(_) if p.unit == Unit::Steps => eprintln!("{}", p.message),
             Self::Bar(bar) => {
                 if bar.length() != p.total {
                     bar.set_style(style_for(p.unit));

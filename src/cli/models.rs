@@ -1,0 +1,119 @@
+//! `ecom models run|test|build|seed|ls|compile|init`
+
+use std::path::PathBuf;
+
+use anyhow::Context;
+
+use super::args::{ModelArgs, ModelsAction};
+use super::progress::CliProgress;
+use super::{Outcome, Settings};
+use crate::jobs::CancelToken;
+use crate::models::execute::{Invocation, NodeStatus, RunCommand, RunSummary};
+use crate::models::project::LoadOptions;
+use crate::models::{Project, artifacts, bundled, graph, run};
+
+pub fn run_action(action: ModelsAction, settings: &Settings) -> anyhow::Result<Outcome> {
+    let (command, args) = match action {
+        ModelsAction::Init { dir } => {
+            let written = bundled::write_to(&dir, false)?;
+            println!("wrote {} files of the bundled project to {}", written.len(), dir.display());
+            println!("run it with: ecom models build --project {}", dir.display());
+            return Ok(Outcome::Success);
+        }
+        ModelsAction::Ls(args) => return list(&args, settings),
+        ModelsAction::Run(a) => (RunCommand::Run, a),
+        ModelsAction::Test(a) => (RunCommand::Test, a),
+        ModelsAction::Build(a) => (RunCommand::Build, a),
+        ModelsAction::Seed(a) => (RunCommand::Seed, a),
+        ModelsAction::Compile(a) => (RunCommand::Compile, a),
+    };
+    let warehouse = settings.open_warehouse()?;
+    let graph = load(&args, settings)?;
+    let invocation = Invocation {
+        command,
+        select: args.select.clone(),
+        exclude: args.exclude.clone(),
+        threads: args.threads.unwrap_or_else(|| std::thread::available_parallelism().map_or(2, |n| n.get())),
+        full_refresh: args.full_refresh,
+    };
+    let progress = CliProgress::new(settings.quiet);
+    let summary = run(&graph, warehouse.conn(), &invocation, &progress, &CancelToken::new())?;
+    progress.finish();
+    artifacts::write(&graph, Some(&summary))?;
+    if settings.json {
+        println!("{}", serde_json::to_string_pretty(&artifacts::run_results(&summary))?);
+    } else if !settings.quiet {
+        eprintln!("{}", done_line(&summary));
+    }
+    Ok(if summary.has_errors() {
+        anyhow::bail!("{} node(s) failed: see the messages above and {}", summary.count(NodeStatus::Error), graph.project.target_dir.join("run_results.json").display());
+    } else if summary.has_test_failures() {
+        Outcome::DataChecksFailed
+    } else {
+        Outcome::Success
+    })
+}
+
+/// `Done. PASS=… WARN=… ERROR=… SKIP=… TOTAL=…`, dbt's closing line.
+fn done_line(summary: &RunSummary) -> String {
+    let pass = summary.count(NodeStatus::Success) + summary.count(NodeStatus::Pass);
+    format!(
+        "Done in {:.2}s. PASS={pass} WARN={} ERROR={} FAIL={} SKIP={} TOTAL={}",
+        summary.elapsed_time,
+        summary.count(NodeStatus::Warn),
+        summary.count(NodeStatus::Error),
+        summary.count(NodeStatus::Fail),
+        summary.count(NodeStatus::Skipped),
+        summary.results.len()
+    )
+}
+
+fn project_dir(args: &ModelArgs, settings: &Settings) -> anyhow::Result<PathBuf> {
+    match &args.project {
+        Some(dir) => Ok(dir.clone()),
+        None => bundled::unpacked(&settings.db_path).context("cannot unpack the bundled project"),
+    }
+}
+
+fn load(args: &ModelArgs, settings: &Settings) -> anyhow::Result<graph::Graph> {
+    let vars = match &args.vars {
+        Some(text) => {
+            let value: serde_json::Value = serde_norway::from_str(text)
+                .with_context(|| format!("--vars is not YAML or JSON: {text}"))?;
+            value
+                .as_object()
+                .cloned()
+                .ok_or_else(|| anyhow::anyhow!("--vars must be a mapping such as '{{batch: 2}}'"))?
+        }
+        None => Default::default(),
+    };
+    let options = LoadOptions {
+        target_schema: args.target_schema.clone(),
+        vars,
+    };
+    let project = Project::load(&project_dir(args, settings)?, &options)?;
+    Ok(graph::parse(project)?)
+}
+
+fn list(args: &ModelArgs, settings: &Settings) -> anyhow::Result<Outcome> {
+    let graph = load(args, settings)?;
+    let types = [
+        crate::models::ResourceType::Seed,
+        crate::models::ResourceType::Model,
+        crate::models::ResourceType::Test,
+    ];
+    let selected = crate::models::select::select(&graph, &args.select, &args.exclude, &types)?;
+    let nodes: Vec<_> = graph.order.iter().filter(|id| selected.contains(*id)).map(|id| &graph.project.nodes[id]).collect();
+    if settings.json {
+        let items: Vec<_> = nodes
+            .iter()
+            .map(|n| serde_json::json!({"unique_id": n.unique_id, "name": n.name, "resource_type": n.resource_type, "materialized": n.config.materialized, "schema": n.schema, "tags": n.config.tags, "depends_on": n.depends_on}))
+            .collect();
+        println!("{}", serde_json::to_string_pretty(&items)?);
+    } else {
+        for node in nodes {
+            println!("{}", node.fqn.join("."));
+        }
+    }
+    Ok(Outcome::Success)
+}

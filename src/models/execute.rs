@@ -1,0 +1,720 @@
+//! Running a parsed project: seeds, models and tests in dependency order on worker
+//! threads (one DuckDB connection each), every node in its own transaction so a failed
+//! build leaves the previous relation in place. Downstream of a failure is skipped, as
+//! in dbt; `build` also waits for the tests of a node's parents.
+
+use std::collections::{BTreeSet, BinaryHeap, HashMap};
+use std::path::Path;
+use std::sync::{Arc, Condvar, Mutex};
+use std::time::Instant;
+
+use duckdb::Connection;
+use minijinja::value::{Kwargs, Value};
+use serde::Serialize;
+
+use super::generic_tests::{builtin_sql, count_failures};
+use super::graph::{Graph, referenced_name};
+use super::jinja::{Relation, cte_name, render_context};
+use super::select::select;
+use super::{ModelError, Node, ResourceType};
+use crate::jobs::{CancelToken, Progress, ProgressSink, Unit};
+use crate::warehouse::{quote_ident, quote_literal};
+
+/// The dbt commands the runner implements.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
+#[serde(rename_all = "lowercase")]
+pub enum RunCommand {
+    Run,
+    Test,
+    Build,
+    Seed,
+    Compile,
+}
+
+impl RunCommand {
+    fn resource_types(self) -> &'static [ResourceType] {
+        match self {
+            Self::Run | Self::Compile => &[ResourceType::Model],
+            Self::Test => &[ResourceType::Test],
+            Self::Seed => &[ResourceType::Seed],
+            Self::Build => &[ResourceType::Seed, ResourceType::Model, ResourceType::Test],
+        }
+    }
+
+    pub fn name(self) -> &'static str {
+        match self {
+            Self::Run => "run",
+            Self::Test => "test",
+            Self::Build => "build",
+            Self::Seed => "seed",
+            Self::Compile => "compile",
+        }
+    }
+}
+
+/// What to run and how.
+#[derive(Debug, Clone)]
+pub struct Invocation {
+    pub command: RunCommand,
+    pub select: Vec<String>,
+    pub exclude: Vec<String>,
+    pub threads: usize,
+    pub full_refresh: bool,
+}
+
+/// dbt's node statuses.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
+#[serde(rename_all = "lowercase")]
+pub enum NodeStatus {
+    Success,
+    Error,
+    Skipped,
+    Pass,
+    Fail,
+    Warn,
+}
+
+impl NodeStatus {
+    /// Whether nodes downstream must be skipped.
+    fn blocks(self) -> bool {
+        matches!(self, Self::Error | Self::Fail | Self::Skipped)
+    }
+}
+
+/// The outcome of one node.
+#[derive(Debug, Clone, Serialize)]
+pub struct NodeResult {
+    pub unique_id: String,
+    pub name: String,
+    pub resource_type: ResourceType,
+    pub status: NodeStatus,
+    pub message: String,
+    pub failures: Option<u64>,
+    pub rows_affected: Option<u64>,
+    pub execution_time: f64,
+    pub started_at: String,
+    pub completed_at: String,
+    pub thread_id: String,
+    pub compiled_code: Option<String>,
+    pub relation_name: Option<String>,
+}
+
+/// The outcome of a run.
+#[derive(Debug, Clone, Serialize)]
+pub struct RunSummary {
+    pub command: RunCommand,
+    pub results: Vec<NodeResult>,
+    pub elapsed_time: f64,
+}
+
+impl RunSummary {
+    pub fn count(&self, status: NodeStatus) -> usize {
+        self.results.iter().filter(|r| r.status == status).count()
+    }
+
+    /// Errors or failing tests: exit code 1 for errors, 3 when only tests failed.
+    pub fn has_errors(&self) -> bool {
+        self.count(NodeStatus::Error) > 0
+    }
+
+    pub fn has_test_failures(&self) -> bool {
+        self.count(NodeStatus::Fail) > 0
+    }
+}
+
+fn now() -> String {
+    chrono::Utc::now().to_rfc3339_opts(chrono::SecondsFormat::Micros, true)
+}
+
+/// The work shared by the worker threads.
+struct Schedule {
+    /// Ready nodes, by position in the topological order (smallest first).
+    ready: BinaryHeap<std::cmp::Reverse<(usize, String)>>,
+    waiting_on: HashMap<String, usize>,
+    dependents: HashMap<String, Vec<String>>,
+    blocked_by: HashMap<String, String>,
+    results: Vec<NodeResult>,
+    remaining: usize,
+    running: usize,
+    done: usize,
+}
+
+/// Runs `invocation` on the warehouse behind `conn`.
+pub fn run(
+    graph: &Graph,
+    conn: &Connection,
+    invocation: &Invocation,
+    progress: &dyn ProgressSink,
+    cancel: &CancelToken,
+) -> Result<RunSummary, ModelError> {
+    let started = Instant::now();
+    let selected = select(graph, &invocation.select, &invocation.exclude, invocation.command.resource_types())?;
+    let position: HashMap<&str, usize> = graph.order.iter().enumerate().map(|(i, id)| (id.as_str(), i)).collect();
+    let deps = dependencies(graph, &selected, invocation.command);
+    let executing = invocation.command != RunCommand::Compile;
+    if executing {
+        prepare_schemas(graph, conn, &selected)?;
+        for hook in &graph.project.on_run_start {
+            run_hook(graph, conn, hook, Path::new("dbt_project.yml"))?;
+        }
+    }
+    let mut schedule = Schedule {
+        ready: BinaryHeap::new(),
+        waiting_on: HashMap::new(),
+        dependents: HashMap::new(),
+        blocked_by: HashMap::new(),
+        results: Vec::new(),
+        remaining: selected.len(),
+        running: 0,
+        done: 0,
+    };
+    for id in &selected {
+        let parents = &deps[id];
+        schedule.waiting_on.insert(id.clone(), parents.len());
+        for parent in parents {
+            schedule.dependents.entry(parent.clone()).or_default().push(id.clone());
+        }
+        if parents.is_empty() {
+            schedule.ready.push(std::cmp::Reverse((position[id.as_str()], id.clone())));
+        }
+    }
+    let total = selected.len() as u64;
+    let shared = (Mutex::new(schedule), Condvar::new());
+    let threads = invocation.threads.max(1).min(selected.len().max(1));
+    std::thread::scope(|scope| -> Result<(), ModelError> {
+        let mut handles = Vec::new();
+        for t in 0..threads {
+            let worker_conn = conn.try_clone().map_err(crate::warehouse::WarehouseError::from)?;
+            let shared = &shared;
+            let position = &position;
+            handles.push(scope.spawn(move || {
+                worker(graph, worker_conn, invocation, shared, position, progress, cancel, total, t + 1)
+            }));
+        }
+        for handle in handles {
+            handle.join().expect("model worker panicked");
+        }
+        Ok(())
+    })?;
+    let (schedule, _) = shared;
+    let mut results = schedule.into_inner().unwrap_or_else(|e| e.into_inner()).results;
+    results.sort_by_key(|r| position.get(r.unique_id.as_str()).copied().unwrap_or(usize::MAX));
+    if executing {
+        for hook in &graph.project.on_run_end {
+            run_hook(graph, conn, hook, Path::new("dbt_project.yml"))?;
+        }
+    }
+    Ok(RunSummary {
+        command: invocation.command,
+        results,
+        elapsed_time: started.elapsed().as_secs_f64(),
+    })
+}
+
+/// For every selected node, the selected nodes it waits for. Under `build`, a node also
+/// waits for the generic tests attached to its parents (dbt skips what sits downstream
+/// of a failing test), except warnings and tests that read the node's own descendants.
+fn dependencies(graph: &Graph, selected: &BTreeSet<String>, command: RunCommand) -> HashMap<String, Vec<String>> {
+    let nodes = &graph.project.nodes;
+    let mut tests_of: HashMap<&str, Vec<&Node>> = HashMap::new();
+    if command == RunCommand::Build {
+        for node in nodes.values().filter(|n| selected.contains(&n.unique_id) && n.config.severity != "warn") {
+            if let Some(test) = &node.generic_test {
+                tests_of.entry(test.attached_to.as_str()).or_default().push(node);
+            }
+        }
+    }
+    let children = graph.children();
+    selected
+        .iter()
+        .map(|id| {
+            let node = &nodes[id];
+            let mut parents: Vec<String> = node.depends_on.iter().filter(|p| selected.contains(*p)).cloned().collect();
+            if node.resource_type != ResourceType::Test && !tests_of.is_empty() {
+                let below = descendants(id, &children);
+                for parent in &node.depends_on {
+                    for test in tests_of.get(parent.as_str()).into_iter().flatten() {
+                        let reads_below = test.depends_on.iter().any(|d| d == id || below.contains(d.as_str()));
+                        if !reads_below && !parents.contains(&test.unique_id) {
+                            parents.push(test.unique_id.clone());
+                        }
+                    }
+                }
+            }
+            (id.clone(), parents)
+        })
+        .collect()
+}
+
+fn descendants<'a>(id: &str, children: &HashMap<&'a str, Vec<&'a str>>) -> BTreeSet<&'a str> {
+    let mut found = BTreeSet::new();
+    let mut stack: Vec<&str> = children.get(id).cloned().unwrap_or_default();
+    while let Some(next) = stack.pop() {
+        if found.insert(next) {
+            stack.extend(children.get(next).into_iter().flatten());
+        }
+    }
+    found
+}
+
+fn prepare_schemas(graph: &Graph, conn: &Connection, selected: &BTreeSet<String>) -> Result<(), ModelError> {
+    let schemas: BTreeSet<&str> = selected
+        .iter()
+        .map(|id| &graph.project.nodes[id])
+        .filter(|n| n.resource_type != ResourceType::Test)
+        .map(|n| n.schema.as_str())
+        .collect();
+    for schema in schemas {
+        conn.execute_batch(&format!("CREATE SCHEMA IF NOT EXISTS {}", quote_ident(schema)))
+            .map_err(crate::warehouse::WarehouseError::from)?;
+    }
+    Ok(())
+}
+
+fn run_hook(graph: &Graph, conn: &Connection, hook: &str, path: &Path) -> Result<(), ModelError> {
+    let ctx = render_context(Arc::clone(&graph.resolver), true, false, conn.try_clone().ok());
+    let sql = graph.renderer.render(path, hook, ctx, None)?;
+    if !sql.trim().is_empty() {
+        conn.execute_batch(&sql).map_err(|e| {
+            ModelError::project(path, format!("hook failed: {}\n{}", first_line(&e.to_string()), sql.trim()))
+        })?;
+    }
+    Ok(())
+}
+
+fn first_line(text: &str) -> String {
+    text.lines().next().unwrap_or(text).to_string()
+}
+
+#[allow(clippy::too_many_arguments)]
+fn worker(
+    graph: &Graph,
+    conn: Connection,
+    invocation: &Invocation,
+    shared: &(Mutex<Schedule>, Condvar),
+    position: &HashMap<&str, usize>,
+    progress: &dyn ProgressSink,
+    cancel: &CancelToken,
+    total: u64,
+    thread: usize,
+) {
+    let (lock, ready) = shared;
+    loop {
+        let (id, blocked) = {
+            let mut s = lock.lock().unwrap_or_else(|e| e.into_inner());
+            loop {
+                if s.remaining == 0 {
+                    ready.notify_all();
+                    return;
+                }
+                if let Some(std::cmp::Reverse((_, id))) = s.ready.pop() {
+                    s.remaining -= 1;
+                    s.running += 1;
+                    let blocked = s.blocked_by.get(&id).cloned();
+                    break (id, blocked);
+                }
+                if s.running == 0 {
+                    let stuck: Vec<String> = s.waiting_on.iter().filter(|(_, n)| **n > 0).map(|(id, n)| format!("{id} ({n})")).collect();
+                    panic!("the model schedule is stuck; waiting: {}", stuck.join(", "));
+                }
+                s = ready.wait(s).unwrap_or_else(|e| e.into_inner());
+            }
+        };
+        let node = &graph.project.nodes[&id];
+        let thread_id = format!("Thread-{thread}");
+        let result = match blocked {
+            Some(cause) => skipped(node, &format!("skipped: depends on {cause}, which did not succeed"), &thread_id),
+            None if cancel.is_cancelled() => skipped(node, "skipped: the run was cancelled", &thread_id),
+            None => execute_node(graph, &conn, node, invocation, &thread_id),
+        };
+        let mut s = lock.lock().unwrap_or_else(|e| e.into_inner());
+        s.done += 1;
+        s.running -= 1;
+        progress.report(
+            Progress::new("models", s.done as u64, Some(total), Unit::Steps)
+                .with_message(describe_result(node, &result, s.done, total)),
+        );
+        let blocks = result.status.blocks();
+        for child in s.dependents.get(&id).cloned().unwrap_or_default() {
+            if blocks && !s.blocked_by.contains_key(&child) {
+                s.blocked_by.insert(child.clone(), node.name.clone());
+            }
+            let waiting = s.waiting_on.get_mut(&child).expect("dependent is scheduled");
+            *waiting -= 1;
+            if *waiting == 0 {
+                let order = position[child.as_str()];
+                s.ready.push(std::cmp::Reverse((order, child)));
+            }
+        }
+        s.results.push(result);
+        ready.notify_all();
+    }
+}
+
+/// `3 of 16 OK created table marts.fact_sales (536,641 rows in 0.52 s)`, dbt's log line.
+pub fn describe_result(node: &Node, r: &NodeResult, done: usize, total: u64) -> String {
+    let what = match node.resource_type {
+        ResourceType::Test => format!("test {}", node.name),
+        ResourceType::Seed => format!("seed {}.{}", node.schema, node.alias()),
+        ResourceType::Model => format!("{} model {}.{}", node.config.materialized, node.schema, node.alias()),
+    };
+    let status = match r.status {
+        NodeStatus::Success => "OK",
+        NodeStatus::Pass => "PASS",
+        NodeStatus::Error => "ERROR",
+        NodeStatus::Fail => "FAIL",
+        NodeStatus::Warn => "WARN",
+        NodeStatus::Skipped => "SKIP",
+    };
+    let detail = match (r.status, r.failures, r.rows_affected) {
+        (NodeStatus::Fail | NodeStatus::Warn, Some(n), _) => format!(" ({n} failing rows)"),
+        (_, _, Some(rows)) => format!(" ({} rows)", crate::format::thousands(rows)),
+        _ => String::new(),
+    };
+    let mut line = format!("{done} of {total} {status} {what}{detail} in {:.2}s", r.execution_time);
+    if matches!(r.status, NodeStatus::Error | NodeStatus::Skipped) {
+        line += &format!("\n    {}", r.message.replace('\n', "\n    "));
+    }
+    line
+}
+
+fn skipped(node: &Node, message: &str, thread_id: &str) -> NodeResult {
+    let now = now();
+    NodeResult {
+        unique_id: node.unique_id.clone(),
+        name: node.name.clone(),
+        resource_type: node.resource_type,
+        status: NodeStatus::Skipped,
+        message: message.to_string(),
+        failures: None,
+        rows_affected: None,
+        execution_time: 0.0,
+        started_at: now.clone(),
+        completed_at: now,
+        thread_id: thread_id.to_string(),
+        compiled_code: None,
+        relation_name: None,
+    }
+}
+
+/// What executing a node produced.
+struct Outcome {
+    status: NodeStatus,
+    message: String,
+    failures: Option<u64>,
+    rows: Option<u64>,
+}
+
+fn execute_node(graph: &Graph, conn: &Connection, node: &Node, invocation: &Invocation, thread_id: &str) -> NodeResult {
+    let started_at = now();
+    let clock = Instant::now();
+    let mut compiled = None;
+    let outcome = (|| -> Result<Outcome, String> {
+        let sql = compile(graph, conn, node, invocation.full_refresh).map_err(|e| e.to_string())?;
+        compiled = sql.clone();
+        if let Some(sql) = &sql {
+            write_compiled(graph, node, sql);
+        }
+        if invocation.command == RunCommand::Compile {
+            return Ok(Outcome { status: NodeStatus::Success, message: "compiled".into(), failures: None, rows: None });
+        }
+        match node.resource_type {
+            ResourceType::Seed => load_seed(graph, conn, node),
+            ResourceType::Model => materialize(graph, conn, node, sql.as_deref().unwrap_or_default(), invocation.full_refresh),
+            ResourceType::Test => run_test(conn, node, sql.as_deref().unwrap_or_default()),
+        }
+    })();
+    let (status, message, failures, rows) = match outcome {
+        Ok(o) => (o.status, o.message, o.failures, o.rows),
+        Err(message) => (NodeStatus::Error, message, None, None),
+    };
+    NodeResult {
+        unique_id: node.unique_id.clone(),
+        name: node.name.clone(),
+        resource_type: node.resource_type,
+        status,
+        message,
+        failures,
+        rows_affected: rows,
+        execution_time: clock.elapsed().as_secs_f64(),
+        started_at,
+        completed_at: now(),
+        thread_id: thread_id.to_string(),
+        compiled_code: compiled,
+        relation_name: (node.resource_type != ResourceType::Test).then(|| node.relation()),
+    }
+}
+
+fn relation_kind(conn: &Connection, node: &Node) -> Option<String> {
+    conn.query_row(
+        "SELECT table_type FROM information_schema.tables WHERE table_schema = ? AND table_name = ?",
+        [node.schema.as_str(), node.alias()],
+        |r| r.get::<_, String>(0),
+    )
+    .ok()
+}
+
+/// The SQL of a model or test after Jinja, with ephemeral models inlined as CTEs.
+/// Seeds have none.
+pub fn compile(graph: &Graph, conn: &Connection, node: &Node, full_refresh: bool) -> Result<Option<String>, ModelError> {
+    match node.resource_type {
+        ResourceType::Seed => Ok(None),
+        ResourceType::Test if node.generic_test.is_some() => compile_generic_test(graph, conn, node).map(Some),
+        _ => {
+            let incremental = node.config.materialized == "incremental"
+                && !full_refresh
+                && node.config.full_refresh != Some(true)
+                && relation_kind(conn, node).is_some_and(|k| k == "BASE TABLE");
+            render_sql(graph, conn, node, &node.raw_sql, incremental).map(Some)
+        }
+    }
+}
+
+fn this(node: &Node) -> Relation {
+    Relation {
+        schema: node.schema.clone(),
+        identifier: node.alias().to_string(),
+    }
+}
+
+fn render_sql(graph: &Graph, conn: &Connection, node: &Node, source: &str, incremental: bool) -> Result<String, ModelError> {
+    let ctx = render_context(Arc::clone(&graph.resolver), true, incremental, conn.try_clone().ok());
+    let sql = graph.renderer.render(&node.path, source, Arc::clone(&ctx), Some(this(node)))?;
+    let ephemerals = ctx.captured.lock().unwrap_or_else(|e| e.into_inner()).ephemerals.clone();
+    let mut ctes = Vec::new();
+    for id in ephemerals {
+        let ephemeral = &graph.project.nodes[&id];
+        let body = render_sql(graph, conn, ephemeral, &ephemeral.raw_sql, false)?;
+        ctes.push(format!("{} as (\n{}\n)", cte_name(&ephemeral.name), body.trim().trim_end_matches(';')));
+    }
+    Ok(inject_ctes(&sql, &ctes))
+}
+
+/// Puts CTEs in front of a query, merging with its own `WITH` if it has one.
+pub fn inject_ctes(sql: &str, ctes: &[String]) -> String {
+    if ctes.is_empty() {
+        return sql.to_string();
+    }
+    let joined = ctes.join(",\n");
+    let trimmed = sql.trim_start();
+    if crate::warehouse::query::leading_keyword(trimmed) == "WITH" && !trimmed.starts_with(['(', '-', '/']) {
+        let rest = &trimmed[4..];
+        let recursive = rest.trim_start().to_ascii_uppercase().starts_with("RECURSIVE");
+        if !recursive {
+            return format!("with {joined},\n{}", rest.trim_start());
+        }
+    }
+    format!("with {joined}\n{sql}")
+}
+
+fn compile_generic_test(graph: &Graph, conn: &Connection, node: &Node) -> Result<String, ModelError> {
+    let test = node.generic_test.as_ref().expect("generic test");
+    let (schema, identifier) = tested_relation(graph, &test.attached_to)
+        .ok_or_else(|| ModelError::project(&node.path, format!("{} tests {}, which does not exist", node.name, test.attached_to)))?;
+    let mut model_sql = format!("{}.{}", quote_ident(&schema), quote_ident(&identifier));
+    if let Some(filter) = &node.config.where_clause {
+        model_sql = format!("(select * from {model_sql} where {filter}) dbt_subquery");
+    }
+    let to = test
+        .kwargs
+        .get("to")
+        .and_then(|v| v.as_str())
+        .and_then(referenced_name)
+        .and_then(|name| graph.project.find_relation_node(&name))
+        .map(Node::relation);
+    if let Some(sql) = builtin_sql(test, &model_sql, to.as_deref()) {
+        return Ok(sql);
+    }
+    let macro_name = format!("test_{}", test.test_name);
+    if !super::jinja::Renderer::has_macro(&graph.project, &macro_name) {
+        return Err(ModelError::project(
+            &node.path,
+            format!("unknown generic test `{}` (no `{{% test {} %}}` in macros/)", test.test_name, test.test_name),
+        ));
+    }
+    let mut kwargs: Vec<(String, Value)> = vec![(
+        "model".into(),
+        Value::from_object(Relation { schema, identifier }),
+    )];
+    if let Some(column) = &test.column {
+        kwargs.push(("column_name".into(), Value::from(column.clone())));
+    }
+    for (key, value) in &test.kwargs {
+        kwargs.push((key.clone(), Value::from(minijinja::value::Serde(value.clone()))));
+    }
+    let ctx = render_context(Arc::clone(&graph.resolver), true, false, conn.try_clone().ok());
+    let args = [Value::from(kwargs.into_iter().collect::<Kwargs>())];
+    graph.renderer.call(&macro_name, &args, ctx, &node.path)
+}
+
+/// `(schema, identifier)` of the model, seed or source a test is attached to.
+fn tested_relation(graph: &Graph, id: &str) -> Option<(String, String)> {
+    if let Some(node) = graph.project.nodes.get(id) {
+        return Some((node.schema.clone(), node.alias().to_string()));
+    }
+    graph
+        .resolver
+        .sources
+        .values()
+        .find(|s| s.unique_id == id)
+        .map(|s| (s.schema.clone(), s.identifier.clone()))
+}
+
+fn write_compiled(graph: &Graph, node: &Node, sql: &str) {
+    let path = graph.project.target_dir.join("compiled").join(&graph.project.name).join(&node.path);
+    let path = if node.generic_test.is_some() {
+        path.with_file_name(format!("{}.sql", node.name))
+    } else {
+        path
+    };
+    if let Some(parent) = path.parent() {
+        let _ = std::fs::create_dir_all(parent);
+    }
+    let _ = std::fs::write(path, sql);
+}
+
+fn db_error(context: &str, sql: &str, error: duckdb::Error) -> String {
+    format!("{context}: {}\ncompiled SQL:\n{}", error.to_string().trim(), sql.trim())
+}
+
+/// Builds a model in one transaction: hooks, then the relation.
+fn materialize(graph: &Graph, conn: &Connection, node: &Node, sql: &str, full_refresh: bool) -> Result<Outcome, String> {
+    let relation = node.relation();
+    let body = sql.trim().trim_end_matches(';');
+    let existing = relation_kind(conn, node);
+    let mut statements: Vec<String> = Vec::new();
+    for hook in &node.config.pre_hook {
+        statements.push(render_sql(graph, conn, node, hook, false).map_err(|e| e.to_string())?);
+    }
+    let mut rows_sql = Some(format!("SELECT count(*) FROM {relation}"));
+    match node.config.materialized.as_str() {
+        "view" => {
+            if existing.as_deref() == Some("BASE TABLE") {
+                statements.push(format!("DROP TABLE {relation}"));
+            }
+            statements.push(format!("CREATE OR REPLACE VIEW {relation} AS (\n{body}\n)"));
+            rows_sql = None;
+        }
+        "table" => {
+            if existing.as_deref() == Some("VIEW") {
+                statements.push(format!("DROP VIEW {relation}"));
+            }
+            statements.push(format!("CREATE OR REPLACE TABLE {relation} AS (\n{body}\n)"));
+        }
+        "incremental" => {
+            let append = existing.as_deref() == Some("BASE TABLE") && !full_refresh && node.config.full_refresh != Some(true);
+            if existing.as_deref() == Some("VIEW") {
+                statements.push(format!("DROP VIEW {relation}"));
+            }
+            if append {
+                let temp = quote_ident(&format!("{}__dbt_tmp", node.alias()));
+                statements.push(format!("CREATE OR REPLACE TEMP TABLE {temp} AS (\n{body}\n)"));
+                if !node.config.unique_key.is_empty() {
+                    let keys = node.config.unique_key.iter().map(|k| quote_ident(k)).collect::<Vec<_>>().join(", ");
+                    statements.push(format!("DELETE FROM {relation} WHERE ({keys}) IN (SELECT {keys} FROM {temp})"));
+                }
+                statements.push(format!("INSERT INTO {relation} BY NAME SELECT * FROM {temp}"));
+                rows_sql = Some(format!("SELECT count(*) FROM {temp}"));
+                statements.push(String::new());
+            } else {
+                statements.push(format!("CREATE OR REPLACE TABLE {relation} AS (\n{body}\n)"));
+            }
+        }
+        "ephemeral" => {
+            return Ok(Outcome { status: NodeStatus::Success, message: "ephemeral: inlined where used".into(), failures: None, rows: None });
+        }
+        other => return Err(format!("unknown materialization `{other}` (ecom knows view, table, incremental, ephemeral)")),
+    }
+    let post_hooks: Vec<String> = node
+        .config
+        .post_hook
+        .iter()
+        .map(|hook| render_sql(graph, conn, node, hook, false).map_err(|e| e.to_string()))
+        .collect::<Result<_, _>>()?;
+    conn.execute_batch("BEGIN TRANSACTION").map_err(|e| e.to_string())?;
+    let result = (|| -> Result<Option<u64>, String> {
+        let mut rows = None;
+        for statement in statements.iter() {
+            if statement.is_empty() {
+                // After the incremental insert: count what was added, before cleanup.
+                rows = rows_sql.take().map(|q| count(conn, &q)).transpose()?;
+                continue;
+            }
+            conn.execute_batch(statement).map_err(|e| db_error(&format!("{} failed", node.name), statement, e))?;
+        }
+        if let Some(q) = rows_sql.take() {
+            rows = Some(count(conn, &q)?);
+        }
+        for hook in &post_hooks {
+            conn.execute_batch(hook).map_err(|e| db_error("post-hook failed", hook, e))?;
+        }
+        Ok(rows)
+    })();
+    match result {
+        Ok(rows) => {
+            conn.execute_batch("COMMIT").map_err(|e| e.to_string())?;
+            Ok(Outcome { status: NodeStatus::Success, message: "OK".into(), failures: None, rows })
+        }
+        Err(message) => {
+            let _ = conn.execute_batch("ROLLBACK");
+            Err(message)
+        }
+    }
+}
+
+fn count(conn: &Connection, sql: &str) -> Result<u64, String> {
+    conn.query_row(sql, [], |r| r.get::<_, i64>(0)).map(|n| n as u64).map_err(|e| e.to_string())
+}
+
+fn load_seed(graph: &Graph, conn: &Connection, node: &Node) -> Result<Outcome, String> {
+    let path = graph.project.root.join(&node.path);
+    let types: Vec<String> = node
+        .config
+        .column_types
+        .iter()
+        .map(|(column, ty)| format!("{}: {}", quote_literal(column), quote_literal(ty.as_str().unwrap_or("VARCHAR"))))
+        .collect();
+    let types = if types.is_empty() { String::new() } else { format!(", types = {{{}}}", types.join(", ")) };
+    let relation = node.relation();
+    let sql = format!(
+        "CREATE OR REPLACE TABLE {relation} AS SELECT * FROM read_csv({}, header = true, auto_detect = true{types})",
+        quote_literal(&path.to_string_lossy())
+    );
+    conn.execute_batch(&format!("BEGIN TRANSACTION;\n{sql};\nCOMMIT;")).map_err(|e| {
+        let _ = conn.execute_batch("ROLLBACK");
+        db_error(&format!("seed {} failed", node.name), &sql, e)
+    })?;
+    let rows = count(conn, &format!("SELECT count(*) FROM {relation}"))?;
+    Ok(Outcome { status: NodeStatus::Success, message: "INSERT".into(), failures: None, rows: Some(rows) })
+}
+
+fn run_test(conn: &Connection, node: &Node, sql: &str) -> Result<Outcome, String> {
+    let query = count_failures(sql.trim().trim_end_matches(';'));
+    let failures = count(conn, &query).map_err(|e| format!("test {} could not run: {e}\ncompiled SQL:\n{}", node.name, sql.trim()))?;
+    let status = match (failures, node.config.severity.as_str()) {
+        (0, _) => NodeStatus::Pass,
+        (_, "warn") => NodeStatus::Warn,
+        _ => NodeStatus::Fail,
+    };
+    let message = if failures == 0 {
+        "PASS".to_string()
+    } else {
+        format!("Got {failures} result{}, configured to {} if != 0", if failures == 1 { "" } else { "s" }, if status == NodeStatus::Warn { "warn" } else { "fail" })
+    };
+    Ok(Outcome { status, message, failures: Some(failures), rows: None })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn ctes_merge_with_an_existing_with() {
+        let ctes = vec!["__dbt__cte__a as (\nselect 1\n)".to_string()];
+        assert_eq!(inject_ctes("select * from __dbt__cte__a", &ctes), "with __dbt__cte__a as (\nselect 1\n)\nselect * from __dbt__cte__a");
+        assert_eq!(
+            inject_ctes("WITH b AS (select 2) select * from b, __dbt__cte__a", &ctes),
+            "with __dbt__cte__a as (\nselect 1\n),\nb AS (select 2) select * from b, __dbt__cte__a"
+        );
+    }
+}

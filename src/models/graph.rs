@@ -1,0 +1,209 @@
+//! From a loaded project to a DAG: each model and singular test is rendered once in
+//! parse mode (dbt's `execute = false`) to learn its refs, sources and in-file config;
+//! disabled nodes drop out; schemas come from `generate_schema_name`; unknown refs and
+//! cycles are errors that name the nodes.
+
+use std::collections::{BTreeMap, BTreeSet, HashMap};
+use std::sync::Arc;
+
+use minijinja::value::Value;
+
+use super::jinja::{Renderer, Resolver, default_schema_name, render_context};
+use super::project::Project;
+use super::{ModelError, ResourceType, close_names};
+
+/// A parsed project: nodes with dependencies, schemas and final configs.
+pub struct Graph {
+    pub project: Project,
+    pub renderer: Renderer,
+    pub resolver: Arc<Resolver>,
+    /// Node ids in an order where every node comes after what it depends on.
+    pub order: Vec<String>,
+}
+
+impl Graph {
+    pub fn children(&self) -> HashMap<&str, Vec<&str>> {
+        let mut children: HashMap<&str, Vec<&str>> = HashMap::new();
+        for node in self.project.nodes.values() {
+            for parent in &node.depends_on {
+                children.entry(parent.as_str()).or_default().push(node.unique_id.as_str());
+            }
+        }
+        children
+    }
+}
+
+/// Parses every node of `project`.
+pub fn parse(mut project: Project) -> Result<Graph, ModelError> {
+    let renderer = Renderer::new(&project)?;
+    let placeholder = Arc::new(Resolver::from_project(&project));
+    let ids: Vec<String> = project.nodes.keys().cloned().collect();
+    for id in &ids {
+        let node = &project.nodes[id];
+        if node.resource_type == ResourceType::Seed || node.generic_test.is_some() {
+            continue;
+        }
+        let ctx = render_context(Arc::clone(&placeholder), false, false, None);
+        renderer.render(&node.path, &node.raw_sql, Arc::clone(&ctx), None)?;
+        let captured = ctx.captured.lock().unwrap_or_else(|e| e.into_inner()).clone();
+        if let Some(name) = captured.unknown_refs.first() {
+            let names = project
+                .nodes
+                .values()
+                .filter(|n| n.resource_type != ResourceType::Test)
+                .map(|n| n.name.as_str());
+            let close = close_names(name, names);
+            let hint = if close.is_empty() {
+                String::new()
+            } else {
+                format!("; did you mean {}?", close.join(", "))
+            };
+            return Err(ModelError::project(
+                &node.path,
+                format!("{} `{}` refers to `{name}`, which is not a model or seed of this project{hint}", node.resource_type.name(), node.name),
+            ));
+        }
+        let node = project.nodes.get_mut(id).expect("id from keys");
+        node.config.apply(&captured.config);
+        node.depends_on.extend(captured.refs);
+    }
+    add_relationship_dependencies(&mut project);
+    drop_disabled(&mut project);
+    assign_schemas(&mut project, &renderer)?;
+    let resolver = Arc::new(Resolver::from_project(&project));
+    let order = topological_order(&project)?;
+    Ok(Graph {
+        project,
+        renderer,
+        resolver,
+        order,
+    })
+}
+
+/// A relationships test also depends on the model it points `to`.
+fn add_relationship_dependencies(project: &mut Project) {
+    let names: HashMap<String, String> = project
+        .nodes
+        .values()
+        .filter(|n| n.resource_type != ResourceType::Test)
+        .map(|n| (n.name.clone(), n.unique_id.clone()))
+        .collect();
+    for node in project.nodes.values_mut() {
+        let Some(test) = &node.generic_test else { continue };
+        if let Some(to) = test.kwargs.get("to").and_then(|v| v.as_str()) {
+            if let Some(target) = referenced_name(to).and_then(|name| names.get(&name)) {
+                if !node.depends_on.contains(target) {
+                    node.depends_on.push(target.clone());
+                }
+            }
+        }
+    }
+}
+
+/// `ref('x')` → `x` (also `ref("pkg", "x")`).
+pub fn referenced_name(expression: &str) -> Option<String> {
+    let inner = expression.trim().strip_prefix("ref(")?.strip_suffix(')')?;
+    inner
+        .split(',')
+        .next_back()
+        .map(|s| s.trim().trim_matches(['\'', '"']).to_string())
+}
+
+/// Removes disabled nodes, and tests of disabled nodes.
+fn drop_disabled(project: &mut Project) {
+    let disabled: BTreeSet<String> = project
+        .nodes
+        .values()
+        .filter(|n| !n.config.enabled)
+        .map(|n| n.unique_id.clone())
+        .collect();
+    project.nodes.retain(|id, node| {
+        !disabled.contains(id)
+            && !(node.resource_type == ResourceType::Test
+                && node.depends_on.iter().any(|d| disabled.contains(d)))
+    });
+}
+
+fn assign_schemas(project: &mut Project, renderer: &Renderer) -> Result<(), ModelError> {
+    let custom_macro = Renderer::has_macro(project, "generate_schema_name");
+    let resolver = Arc::new(Resolver::from_project(project));
+    let mut cache: HashMap<Option<String>, String> = HashMap::new();
+    let ids: Vec<String> = project.nodes.keys().cloned().collect();
+    for id in ids {
+        let (custom, path, is_test) = {
+            let node = &project.nodes[&id];
+            (node.config.schema.clone(), node.path.clone(), node.resource_type == ResourceType::Test)
+        };
+        if is_test {
+            continue;
+        }
+        let schema = match cache.get(&custom) {
+            Some(schema) => schema.clone(),
+            None => {
+                let schema = if custom_macro {
+                    let ctx = render_context(Arc::clone(&resolver), false, false, None);
+                    let args = [
+                        custom.clone().map(Value::from).unwrap_or(Value::from(())),
+                        Value::from(()),
+                    ];
+                    renderer.call("generate_schema_name", &args, ctx, &path)?.trim().to_string()
+                } else {
+                    default_schema_name(&project.target_schema, custom.as_deref())
+                };
+                cache.insert(custom, schema.clone());
+                schema
+            }
+        };
+        project.nodes.get_mut(&id).expect("id").schema = schema;
+    }
+    Ok(())
+}
+
+/// Kahn's algorithm; a cycle is reported with the nodes on it.
+pub fn topological_order(project: &Project) -> Result<Vec<String>, ModelError> {
+    let mut indegree: BTreeMap<&str, usize> = project.nodes.keys().map(|k| (k.as_str(), 0)).collect();
+    let mut children: HashMap<&str, Vec<&str>> = HashMap::new();
+    for node in project.nodes.values() {
+        for parent in node.depends_on.iter().filter(|p| project.nodes.contains_key(*p)) {
+            *indegree.get_mut(node.unique_id.as_str()).expect("node") += 1;
+            children.entry(parent.as_str()).or_default().push(&node.unique_id);
+        }
+    }
+    let mut ready: Vec<&str> = indegree.iter().filter(|(_, d)| **d == 0).map(|(k, _)| *k).collect();
+    ready.reverse();
+    let mut order = Vec::new();
+    while let Some(id) = ready.pop() {
+        order.push(id.to_string());
+        for child in children.get(id).into_iter().flatten() {
+            let d = indegree.get_mut(child).expect("child");
+            *d -= 1;
+            if *d == 0 {
+                ready.push(child);
+            }
+        }
+    }
+    if order.len() < project.nodes.len() {
+        let stuck: Vec<&str> = indegree
+            .iter()
+            .filter(|(id, d)| **d > 0 && !order.iter().any(|o| o == *id))
+            .map(|(id, _)| *id)
+            .collect();
+        return Err(ModelError::Graph(format!(
+            "found a cycle: {} depend on each other",
+            stuck.join(", ")
+        )));
+    }
+    Ok(order)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn ref_expressions() {
+        assert_eq!(referenced_name("ref('dim_customer')").as_deref(), Some("dim_customer"));
+        assert_eq!(referenced_name("ref(\"pkg\", \"x\")").as_deref(), Some("x"));
+        assert_eq!(referenced_name("source('a','b')"), None);
+    }
+}

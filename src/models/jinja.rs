@@ -1,0 +1,525 @@
+//! Rendering model SQL with minijinja, with dbt's context: `ref`, `source`, `config`,
+//! `this`, `is_incremental`, `var`, `env_var`, `target`, `log`, `run_query`, `execute`
+//! and the project's macros (Python string and dict methods through pycompat).
+//!
+//! All macro files are compiled into one template; every macro is also a global
+//! function that calls into it, so macros call each other across files and models use
+//! them without imports. Per-render state (captured refs and config, the node being
+//! rendered, a connection for `run_query`) travels in the context as a [`RenderContext`]
+//! object, so one environment serves every worker thread.
+
+use std::collections::HashMap;
+use std::fmt;
+use std::path::{Path, PathBuf};
+use std::sync::{Arc, Mutex};
+
+use duckdb::Connection;
+use minijinja::value::{Kwargs, Object, Rest, Serde, Value};
+use minijinja::{Environment, Error, ErrorKind, State};
+use serde_json::Map;
+
+use super::project::Project;
+use super::{ModelError, ResourceType};
+
+const MACROS: &str = "__macros__";
+const CONTEXT_KEY: &str = "__ecom";
+
+/// How `ref`, `source` and `this` resolve for one render.
+#[derive(Debug, Clone)]
+pub struct RelationInfo {
+    pub unique_id: String,
+    pub schema: String,
+    pub identifier: String,
+    pub ephemeral: bool,
+}
+
+impl RelationInfo {
+    pub fn sql(&self) -> String {
+        if self.ephemeral {
+            cte_name(&self.identifier)
+        } else {
+            format!(
+                "{}.{}",
+                crate::warehouse::quote_ident(&self.schema),
+                crate::warehouse::quote_ident(&self.identifier)
+            )
+        }
+    }
+}
+
+/// The CTE an ephemeral model is inlined as.
+pub fn cte_name(model: &str) -> String {
+    format!("__dbt__cte__{model}")
+}
+
+/// What every render of a project may resolve: models and seeds by name, sources.
+#[derive(Debug, Default)]
+pub struct Resolver {
+    pub project_name: String,
+    pub relations: HashMap<String, RelationInfo>,
+    pub sources: HashMap<(String, String), RelationInfo>,
+    pub vars: Map<String, serde_json::Value>,
+    pub target_schema: String,
+}
+
+impl Resolver {
+    pub fn from_project(project: &Project) -> Self {
+        let relations = project
+            .nodes
+            .values()
+            .filter(|n| n.resource_type != ResourceType::Test)
+            .map(|n| {
+                (
+                    n.name.clone(),
+                    RelationInfo {
+                        unique_id: n.unique_id.clone(),
+                        schema: if n.schema.is_empty() { project.target_schema.clone() } else { n.schema.clone() },
+                        identifier: n.alias().to_string(),
+                        ephemeral: n.config.materialized == "ephemeral",
+                    },
+                )
+            })
+            .collect();
+        let sources = project
+            .sources
+            .iter()
+            .map(|s| {
+                (
+                    (s.source.clone(), s.name.clone()),
+                    RelationInfo {
+                        unique_id: format!("source.{}.{}.{}", project.name, s.source, s.name),
+                        schema: s.schema.clone(),
+                        identifier: s.identifier.clone(),
+                        ephemeral: false,
+                    },
+                )
+            })
+            .collect();
+        Self {
+            project_name: project.name.clone(),
+            relations,
+            sources,
+            vars: project.vars.clone(),
+            target_schema: project.target_schema.clone(),
+        }
+    }
+}
+
+/// What a render found out: dependencies and in-file configuration.
+#[derive(Debug, Default, Clone)]
+pub struct Captured {
+    pub refs: Vec<String>,
+    pub sources: Vec<String>,
+    pub ephemerals: Vec<String>,
+    pub config: Map<String, serde_json::Value>,
+    pub unknown_refs: Vec<String>,
+}
+
+/// The per-render state, reachable from every function through the context.
+#[derive(Debug)]
+pub struct RenderContext {
+    pub resolver: Arc<Resolver>,
+    /// False while parsing (dbt's `execute`): `run_query` then returns nothing.
+    pub execute: bool,
+    pub incremental: bool,
+    pub captured: Mutex<Captured>,
+    pub connection: Option<Mutex<Connection>>,
+}
+
+impl Object for RenderContext {}
+
+fn context(state: &State) -> Result<Arc<RenderContext>, Error> {
+    state
+        .lookup(CONTEXT_KEY)
+        .and_then(|v| v.downcast_object::<RenderContext>())
+        .ok_or_else(|| Error::new(ErrorKind::InvalidOperation, "called outside of a model render"))
+}
+
+/// `this` and relations handed to macros: renders as `"schema"."name"`.
+#[derive(Debug)]
+pub struct Relation {
+    pub schema: String,
+    pub identifier: String,
+}
+
+impl Object for Relation {
+    fn get_value(self: &Arc<Self>, key: &Value) -> Option<Value> {
+        match key.as_str()? {
+            "schema" => Some(Value::from(self.schema.clone())),
+            "identifier" | "name" | "table" => Some(Value::from(self.identifier.clone())),
+            "database" => Some(Value::from("main")),
+            _ => None,
+        }
+    }
+
+    fn render(self: &Arc<Self>, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        write!(
+            f,
+            "{}.{}",
+            crate::warehouse::quote_ident(&self.schema),
+            crate::warehouse::quote_ident(&self.identifier)
+        )
+    }
+}
+
+fn ref_fn(state: &State, args: Rest<String>) -> Result<Value, Error> {
+    let ctx = context(state)?;
+    let name = match args.0.as_slice() {
+        [name] | [_, name] => name.clone(),
+        _ => return Err(Error::new(ErrorKind::InvalidOperation, "ref() takes a model name (and optionally its package)")),
+    };
+    let mut captured = ctx.captured.lock().unwrap_or_else(|e| e.into_inner());
+    match ctx.resolver.relations.get(&name) {
+        Some(info) => {
+            if !captured.refs.contains(&info.unique_id) {
+                captured.refs.push(info.unique_id.clone());
+            }
+            if info.ephemeral && !captured.ephemerals.contains(&info.unique_id) {
+                captured.ephemerals.push(info.unique_id.clone());
+            }
+            Ok(Value::from(info.sql()))
+        }
+        None => {
+            captured.unknown_refs.push(name.clone());
+            Ok(Value::from(crate::warehouse::quote_ident(&name)))
+        }
+    }
+}
+
+fn source_fn(state: &State, source: String, table: String) -> Result<Value, Error> {
+    let ctx = context(state)?;
+    let info = ctx.resolver.sources.get(&(source.clone(), table.clone())).ok_or_else(|| {
+        Error::new(
+            ErrorKind::InvalidOperation,
+            format!("source('{source}', '{table}') is not declared in any property file"),
+        )
+    })?;
+    let mut captured = ctx.captured.lock().unwrap_or_else(|e| e.into_inner());
+    if !captured.sources.contains(&info.unique_id) {
+        captured.sources.push(info.unique_id.clone());
+    }
+    Ok(Value::from(info.sql()))
+}
+
+fn config_fn(state: &State, kwargs: Kwargs) -> Result<Value, Error> {
+    let ctx = context(state)?;
+    let mut captured = ctx.captured.lock().unwrap_or_else(|e| e.into_inner());
+    for key in kwargs.args() {
+        let value: Value = kwargs.get(key)?;
+        let json = serde_json::to_value(&value).unwrap_or(serde_json::Value::Null);
+        captured.config.insert(key.to_string(), json);
+    }
+    Ok(Value::from(""))
+}
+
+fn var_fn(state: &State, name: String, default: Option<Value>) -> Result<Value, Error> {
+    let ctx = context(state)?;
+    match ctx.resolver.vars.get(&name) {
+        Some(value) => Ok(Value::from(Serde(value.clone()))),
+        None => default.ok_or_else(|| {
+            Error::new(
+                ErrorKind::InvalidOperation,
+                format!("required var '{name}' is not set: give it in dbt_project.yml `vars:` or --vars"),
+            )
+        }),
+    }
+}
+
+fn env_var_fn(name: String, default: Option<String>) -> Result<Value, Error> {
+    match std::env::var(&name).ok().or(default) {
+        Some(value) => Ok(Value::from(value)),
+        None => Err(Error::new(
+            ErrorKind::InvalidOperation,
+            format!("env_var('{name}') is not set and has no default"),
+        )),
+    }
+}
+
+fn is_incremental_fn(state: &State) -> Result<bool, Error> {
+    Ok(context(state)?.incremental)
+}
+
+fn log_fn(message: Value, _info: Option<bool>) -> Value {
+    tracing::info!(target: "ecom::models::jinja", "{message}");
+    Value::from("")
+}
+
+/// `run_query(sql)`: rows and columns of a query, for macros that read the warehouse.
+fn run_query_fn(state: &State, sql: String) -> Result<Value, Error> {
+    let ctx = context(state)?;
+    let Some(conn) = ctx.connection.as_ref().filter(|_| ctx.execute) else {
+        return Ok(Value::from(()));
+    };
+    let conn = conn.lock().unwrap_or_else(|e| e.into_inner());
+    let mut names = Vec::new();
+    let mut rows: Vec<Vec<serde_json::Value>> = Vec::new();
+    let schema = crate::warehouse::query::stream_batches(&conn, &sql, |batch| {
+        let options = crate::warehouse::query::format_options();
+        let cells: Vec<_> = batch
+            .columns()
+            .iter()
+            .map(|a| crate::warehouse::query::CellText::new(a, &options, ""))
+            .collect();
+        for row in 0..batch.num_rows() {
+            rows.push(cells.iter().map(|c| c.json(row)).collect());
+        }
+        Ok(())
+    })
+    .map_err(|e| Error::new(ErrorKind::InvalidOperation, format!("run_query failed: {e:#}")))?;
+    names.extend(schema.fields().iter().map(|f| f.name().clone()));
+    Ok(Value::from_object(QueryTable { names, rows }))
+}
+
+/// dbt's Agate table, as far as macros use it: `.rows`, `.columns[i].values()`,
+/// `.column_names`, `.columns['name']`.
+#[derive(Debug)]
+struct QueryTable {
+    names: Vec<String>,
+    rows: Vec<Vec<serde_json::Value>>,
+}
+
+#[derive(Debug)]
+struct QueryColumn {
+    name: String,
+    values: Vec<serde_json::Value>,
+}
+
+impl Object for QueryColumn {
+    fn get_value(self: &Arc<Self>, key: &Value) -> Option<Value> {
+        match key.as_str()? {
+            "name" => Some(Value::from(self.name.clone())),
+            _ => None,
+        }
+    }
+
+    fn call_method(self: &Arc<Self>, _state: &mut State, method: &str, _args: &[Value]) -> Result<Value, Error> {
+        match method {
+            "values" => Ok(Value::from(Serde(self.values.clone()))),
+            _ => Err(Error::from(ErrorKind::UnknownMethod)),
+        }
+    }
+}
+
+impl QueryTable {
+    fn column(&self, index: usize) -> Value {
+        Value::from_object(QueryColumn {
+            name: self.names[index].clone(),
+            values: self.rows.iter().map(|r| r[index].clone()).collect(),
+        })
+    }
+}
+
+impl Object for QueryTable {
+    fn get_value(self: &Arc<Self>, key: &Value) -> Option<Value> {
+        match key.as_str()? {
+            "rows" => Some(Value::from(Serde(self.rows.clone()))),
+            "column_names" => Some(Value::from(Serde(self.names.clone()))),
+            "columns" => {
+                let columns: Vec<Value> = (0..self.names.len()).map(|i| self.column(i)).collect();
+                Some(Value::from(columns))
+            }
+            _ => None,
+        }
+    }
+}
+
+/// Where each macro file starts in the combined macro template, for error lines.
+#[derive(Debug, Clone)]
+struct MacroLines {
+    starts: Vec<(usize, PathBuf)>,
+}
+
+impl MacroLines {
+    fn locate(&self, line: usize) -> (PathBuf, usize) {
+        let (start, path) = self
+            .starts
+            .iter()
+            .rev()
+            .find(|(start, _)| *start <= line)
+            .cloned()
+            .unwrap_or((1, PathBuf::from("macros")));
+        (path, line + 1 - start)
+    }
+}
+
+/// The Jinja environment of one project.
+pub struct Renderer {
+    env: Environment<'static>,
+    macro_lines: MacroLines,
+    target: Value,
+}
+
+impl Renderer {
+    pub fn new(project: &Project) -> Result<Self, ModelError> {
+        let mut env = Environment::new();
+        env.set_unknown_method_callback(minijinja_contrib::pycompat::unknown_method_callback);
+        let mut combined = String::new();
+        let mut starts = Vec::new();
+        let mut line = 1;
+        for file in &project.macros {
+            starts.push((line, file.path.clone()));
+            combined.push_str(&file.source);
+            combined.push('\n');
+            line += file.source.matches('\n').count() + 1;
+        }
+        let macro_lines = MacroLines { starts };
+        env.add_template_owned(MACROS, combined).map_err(|e| {
+            let (path, line) = macro_lines.locate(e.line().unwrap_or(1));
+            ModelError::Jinja {
+                path,
+                line,
+                message: describe(&e),
+            }
+        })?;
+        env.add_function("ref", ref_fn);
+        env.add_function("source", source_fn);
+        env.add_function("config", config_fn);
+        env.add_function("var", var_fn);
+        env.add_function("env_var", env_var_fn);
+        env.add_function("is_incremental", is_incremental_fn);
+        env.add_function("log", log_fn);
+        env.add_function("run_query", run_query_fn);
+        env.add_function("return", |value: Value| value);
+        for file in &project.macros {
+            for name in &file.names {
+                let macro_name = name.clone();
+                env.add_function(name.clone(), move |state: &State, args: Rest<Value>| {
+                    call_macro(state, &macro_name, &args.0)
+                });
+            }
+        }
+        let target = Value::from(Serde(serde_json::json!({
+            "name": "dev",
+            "target_name": "dev",
+            "schema": project.target_schema,
+            "type": "duckdb",
+            "database": "main",
+            "profile_name": project.name,
+            "threads": 1,
+        })));
+        env.add_global("target", target.clone());
+        env.add_global("project_name", Value::from(project.name.clone()));
+        Ok(Self {
+            env,
+            macro_lines,
+            target,
+        })
+    }
+
+    fn context(&self, render: Arc<RenderContext>, this: Option<Relation>, extra: &[(&str, Value)]) -> Value {
+        let mut map: HashMap<String, Value> = HashMap::new();
+        map.insert("execute".into(), Value::from(render.execute));
+        map.insert(CONTEXT_KEY.into(), Value::from_dyn_object(render));
+        map.insert("target".into(), self.target.clone());
+        if let Some(this) = this {
+            map.insert("this".into(), Value::from_object(this));
+        }
+        for (k, v) in extra {
+            map.insert(k.to_string(), v.clone());
+        }
+        Value::from(map)
+    }
+
+    /// Renders `source` (the file at `path`) and returns the SQL.
+    pub fn render(
+        &self,
+        path: &Path,
+        source: &str,
+        render: Arc<RenderContext>,
+        this: Option<Relation>,
+    ) -> Result<String, ModelError> {
+        let ctx = self.context(render, this, &[]);
+        let name = path.to_string_lossy();
+        self.env
+            .render_named_str(&name, source, ctx)
+            .map_err(|e| self.error(path, &e))
+    }
+
+    /// Calls a project macro from Rust (e.g. `generate_schema_name`, a generic test).
+    pub fn call(
+        &self,
+        name: &str,
+        args: &[Value],
+        render: Arc<RenderContext>,
+        path: &Path,
+    ) -> Result<String, ModelError> {
+        let ctx = self.context(render, None, &[]);
+        let template = self.env.get_template(MACROS).map_err(|e| self.error(path, &e))?;
+        let mut captured = template.render_captured(ctx).map_err(|e| self.error(path, &e))?;
+        captured
+            .with_state_mut(|state| state.call_macro(name, args))
+            .map_err(|e| self.error(path, &e))
+    }
+
+    pub fn has_macro(project: &Project, name: &str) -> bool {
+        project.macros.iter().any(|m| m.names.iter().any(|n| n == name))
+    }
+
+    fn error(&self, path: &Path, error: &Error) -> ModelError {
+        let line = error.line().unwrap_or(1);
+        let (path, line) = if error.name() == Some(MACROS) {
+            self.macro_lines.locate(line)
+        } else {
+            (path.to_path_buf(), line)
+        };
+        ModelError::Jinja {
+            path,
+            line,
+            message: describe(error),
+        }
+    }
+}
+
+/// A minijinja error as one sentence, with the causes of nested macro calls.
+fn describe(error: &Error) -> String {
+    let mut text = match error.detail() {
+        Some(detail) => format!("{}: {detail}", error.kind()),
+        None => error.kind().to_string(),
+    };
+    let mut source = std::error::Error::source(error);
+    while let Some(inner) = source {
+        if let Some(inner) = inner.downcast_ref::<Error>() {
+            text += &format!(" ({})", inner.detail().unwrap_or_default());
+        }
+        source = inner.source();
+    }
+    text
+}
+
+/// Runs a macro of the combined macro template with the caller's context.
+fn call_macro(state: &State, name: &str, args: &[Value]) -> Result<Value, Error> {
+    let template = state.env().get_template(MACROS)?;
+    let mut ctx: HashMap<String, Value> = HashMap::new();
+    for key in [CONTEXT_KEY, "this", "execute", "target", "model"] {
+        if let Some(value) = state.lookup(key) {
+            ctx.insert(key.to_string(), value);
+        }
+    }
+    let mut captured = template.render_captured(Value::from(ctx))?;
+    let output = captured.with_state_mut(|s| s.call_macro(name, args))?;
+    Ok(Value::from_safe_string(output))
+}
+
+/// A render context for a node.
+pub fn render_context(
+    resolver: Arc<Resolver>,
+    execute: bool,
+    incremental: bool,
+    connection: Option<Connection>,
+) -> Arc<RenderContext> {
+    Arc::new(RenderContext {
+        resolver,
+        execute,
+        incremental,
+        captured: Mutex::new(Captured::default()),
+        connection: connection.map(Mutex::new),
+    })
+}
+
+/// The default `generate_schema_name`: the target schema, or `target_custom` (dbt's).
+pub fn default_schema_name(target: &str, custom: Option<&str>) -> String {
+    match custom {
+        Some(custom) => format!("{target}_{}", custom.trim()),
+        None => target.to_string(),
+    }
+}

@@ -1,0 +1,484 @@
+//! Reading a dbt project from disk: `dbt_project.yml`, models, property files, seeds,
+//! macros and singular tests. Configs from the project file and the property files are
+//! applied here; the models' own `config()` calls are applied when they are parsed.
+
+use std::collections::BTreeMap;
+use std::path::{Path, PathBuf};
+
+use serde_json::{Map, Value};
+
+use super::config::{NodeConfig, project_layers};
+use super::{GenericTest, ModelError, Node, ResourceType};
+
+/// A macro file, its (pre-processed) source and the macros it defines.
+#[derive(Debug, Clone)]
+pub struct MacroFile {
+    pub path: PathBuf,
+    pub source: String,
+    pub names: Vec<String>,
+}
+
+/// A table declared under `sources:`.
+#[derive(Debug, Clone, PartialEq)]
+pub struct SourceTable {
+    pub source: String,
+    pub name: String,
+    pub schema: String,
+    pub identifier: String,
+}
+
+impl SourceTable {
+    pub fn relation(&self) -> String {
+        format!(
+            "{}.{}",
+            crate::warehouse::quote_ident(&self.schema),
+            crate::warehouse::quote_ident(&self.identifier)
+        )
+    }
+}
+
+/// A loaded project (nodes not yet parsed: see `graph::parse`).
+#[derive(Debug, Clone)]
+pub struct Project {
+    pub root: PathBuf,
+    pub name: String,
+    pub vars: Map<String, Value>,
+    pub on_run_start: Vec<String>,
+    pub on_run_end: Vec<String>,
+    pub macros: Vec<MacroFile>,
+    pub nodes: BTreeMap<String, Node>,
+    pub sources: Vec<SourceTable>,
+    /// The default schema (dbt's `target.schema`).
+    pub target_schema: String,
+    /// Where compiled SQL and run artifacts go.
+    pub target_dir: PathBuf,
+}
+
+/// Options that come from the command line.
+#[derive(Debug, Clone, Default)]
+pub struct LoadOptions {
+    pub target_schema: Option<String>,
+    /// `--vars`, over the project's `vars:`.
+    pub vars: Map<String, Value>,
+}
+
+fn read_yaml(path: &Path) -> Result<Value, ModelError> {
+    let text = std::fs::read_to_string(path)
+        .map_err(|e| ModelError::project(path, format!("cannot read it: {e}")))?;
+    if text.trim().is_empty() {
+        return Ok(Value::Null);
+    }
+    serde_norway::from_str(&text).map_err(|e| ModelError::project(path, e.to_string()))
+}
+
+fn string_list(value: Option<&Value>, default: &str) -> Vec<String> {
+    match value {
+        Some(Value::Array(items)) => items
+            .iter()
+            .filter_map(|v| v.as_str().map(str::to_string))
+            .collect(),
+        Some(Value::String(s)) => vec![s.clone()],
+        _ => vec![default.to_string()],
+    }
+}
+
+/// Files under `dir` with one of `extensions`, sorted, as paths relative to `root`.
+fn files_under(root: &Path, dir: &str, extensions: &[&str]) -> Vec<PathBuf> {
+    fn walk(path: &Path, extensions: &[&str], out: &mut Vec<PathBuf>) {
+        let Ok(entries) = std::fs::read_dir(path) else { return };
+        let mut entries: Vec<PathBuf> = entries.filter_map(|e| e.ok().map(|e| e.path())).collect();
+        entries.sort();
+        for entry in entries {
+            if entry.is_dir() {
+                walk(&entry, extensions, out);
+            } else if entry
+                .extension()
+                .and_then(|e| e.to_str())
+                .is_some_and(|e| extensions.contains(&e))
+            {
+                out.push(entry);
+            }
+        }
+    }
+    let mut out = Vec::new();
+    walk(&root.join(dir), extensions, &mut out);
+    out.into_iter()
+        .filter_map(|p| p.strip_prefix(root).ok().map(Path::to_path_buf))
+        .collect()
+}
+
+/// Rewrites dbt's `{% test name(...) %}` blocks into macros named `test_name`, which is
+/// what dbt does with them, so minijinja can call them.
+fn preprocess_macros(source: &str) -> String {
+    let mut out = String::with_capacity(source.len());
+    let mut rest = source;
+    while let Some(start) = rest.find("{%") {
+        out.push_str(&rest[..start]);
+        let Some(end) = rest[start..].find("%}") else {
+            out.push_str(&rest[start..]);
+            return out;
+        };
+        let tag = &rest[start..start + end + 2];
+        let inner = tag[2..tag.len() - 2].trim_matches('-').trim();
+        if let Some(signature) = inner.strip_prefix("test ") {
+            let dash_open = if tag.starts_with("{%-") { "{%-" } else { "{%" };
+            let dash_close = if tag.ends_with("-%}") { "-%}" } else { "%}" };
+            out.push_str(&format!("{dash_open} macro test_{} {dash_close}", signature.trim()));
+        } else if inner == "endtest" {
+            out.push_str(&tag.replace("endtest", "endmacro"));
+        } else {
+            out.push_str(tag);
+        }
+        rest = &rest[start + end + 2..];
+    }
+    out.push_str(rest);
+    out
+}
+
+/// Names of the macros a file defines.
+fn macro_names(source: &str) -> Vec<String> {
+    source
+        .split("{%")
+        .skip(1)
+        .filter_map(|tag| {
+            let inner = tag.trim_start_matches('-').trim_start();
+            let rest = inner.strip_prefix("macro ")?;
+            let name: String = rest
+                .trim_start()
+                .chars()
+                .take_while(|c| c.is_alphanumeric() || *c == '_')
+                .collect();
+            (!name.is_empty()).then_some(name)
+        })
+        .collect()
+}
+
+impl Project {
+    /// Loads the project in `root`.
+    pub fn load(root: &Path, options: &LoadOptions) -> Result<Self, ModelError> {
+        let project_file = root.join("dbt_project.yml");
+        if !project_file.is_file() {
+            return Err(ModelError::project(
+                &project_file,
+                "no dbt_project.yml here: pass --project DIR with a dbt project, or `ecom models init DIR` to start one",
+            ));
+        }
+        let file = read_yaml(&project_file)?;
+        let name = file
+            .get("name")
+            .and_then(Value::as_str)
+            .ok_or_else(|| ModelError::project(&project_file, "the project has no `name`"))?
+            .to_string();
+        let mut vars = file
+            .get("vars")
+            .and_then(Value::as_object)
+            .cloned()
+            .unwrap_or_default();
+        // Project-scoped vars (`vars: {project_name: {...}}`) apply to this project.
+        if let Some(Value::Object(scoped)) = vars.remove(&name) {
+            vars.extend(scoped);
+        }
+        vars.extend(options.vars.clone());
+        let hooks = |key: &str| -> Vec<String> {
+            match file.get(key) {
+                Some(Value::Array(items)) => items.iter().filter_map(|v| v.as_str().map(str::to_string)).collect(),
+                Some(Value::String(s)) => vec![s.clone()],
+                _ => Vec::new(),
+            }
+        };
+        let target_dir = root.join(file.get("target-path").and_then(Value::as_str).unwrap_or("target"));
+        let mut project = Project {
+            root: root.to_path_buf(),
+            name,
+            vars,
+            on_run_start: hooks("on-run-start"),
+            on_run_end: hooks("on-run-end"),
+            macros: Vec::new(),
+            nodes: BTreeMap::new(),
+            sources: Vec::new(),
+            target_schema: options.target_schema.clone().unwrap_or_else(|| "main".into()),
+            target_dir,
+        };
+        let model_paths = string_list(file.get("model-paths").or(file.get("source-paths")), "models");
+        let seed_paths = string_list(file.get("seed-paths").or(file.get("data-paths")), "seeds");
+        let test_paths = string_list(file.get("test-paths"), "tests");
+        let macro_paths = string_list(file.get("macro-paths"), "macros");
+        let empty = Value::Null;
+        let model_tree = file.get("models").unwrap_or(&empty);
+        let seed_tree = file.get("seeds").unwrap_or(&empty);
+        let test_tree = file.get("data_tests").or(file.get("tests")).unwrap_or(&empty);
+
+        for dir in &macro_paths {
+            for path in files_under(root, dir, &["sql"]) {
+                let source = preprocess_macros(&std::fs::read_to_string(root.join(&path))?);
+                let names = macro_names(&source);
+                project.macros.push(MacroFile { path, source, names });
+            }
+        }
+        for dir in &model_paths {
+            for path in files_under(root, dir, &["sql"]) {
+                let node = project.file_node(&path, dir, ResourceType::Model, "view", model_tree)?;
+                project.insert(node)?;
+            }
+        }
+        for dir in &seed_paths {
+            for path in files_under(root, dir, &["csv"]) {
+                let node = project.file_node(&path, dir, ResourceType::Seed, "seed", seed_tree)?;
+                project.insert(node)?;
+            }
+        }
+        for dir in &test_paths {
+            for path in files_under(root, dir, &["sql"]) {
+                let node = project.file_node(&path, dir, ResourceType::Test, "test", test_tree)?;
+                project.insert(node)?;
+            }
+        }
+        for dir in model_paths.iter().chain(&seed_paths) {
+            for path in files_under(root, dir, &["yml", "yaml"]) {
+                let doc = read_yaml(&root.join(&path))?;
+                project.apply_properties(&path, &doc, test_tree)?;
+            }
+        }
+        Ok(project)
+    }
+
+    fn insert(&mut self, node: Node) -> Result<(), ModelError> {
+        if let Some(other) = self.nodes.get(&node.unique_id) {
+            return Err(ModelError::project(
+                &node.path,
+                format!("two nodes are named `{}` (the other is {})", node.name, other.path.display()),
+            ));
+        }
+        self.nodes.insert(node.unique_id.clone(), node);
+        Ok(())
+    }
+
+    /// A model, seed or singular test read from its file.
+    fn file_node(
+        &self,
+        path: &Path,
+        base: &str,
+        resource_type: ResourceType,
+        default_materialized: &str,
+        tree: &Value,
+    ) -> Result<Node, ModelError> {
+        let name = path
+            .file_stem()
+            .map(|s| s.to_string_lossy().to_string())
+            .unwrap_or_default();
+        let folders: Vec<String> = path
+            .strip_prefix(base)
+            .unwrap_or(path)
+            .parent()
+            .map(|p| p.iter().map(|s| s.to_string_lossy().to_string()).collect())
+            .unwrap_or_default();
+        let mut fqn = vec![self.name.clone()];
+        fqn.extend(folders);
+        fqn.push(name.clone());
+        let mut config = NodeConfig::new(default_materialized);
+        for layer in project_layers(tree, &fqn) {
+            config.apply(&layer);
+        }
+        let raw_sql = if resource_type == ResourceType::Seed {
+            String::new()
+        } else {
+            std::fs::read_to_string(self.root.join(path))?
+        };
+        Ok(Node {
+            unique_id: format!("{}.{}.{}", resource_type.name(), self.name, name),
+            name,
+            resource_type,
+            path: path.to_path_buf(),
+            fqn,
+            raw_sql,
+            config,
+            depends_on: Vec::new(),
+            generic_test: None,
+            schema: String::new(),
+            description: String::new(),
+        })
+    }
+
+    /// Applies one property file: configs, descriptions, sources and generic tests.
+    fn apply_properties(&mut self, path: &Path, doc: &Value, test_tree: &Value) -> Result<(), ModelError> {
+        for source in doc.get("sources").and_then(Value::as_array).into_iter().flatten() {
+            let source_name = source.get("name").and_then(Value::as_str).unwrap_or_default();
+            let schema = source.get("schema").and_then(Value::as_str).unwrap_or(source_name);
+            for table in source.get("tables").and_then(Value::as_array).into_iter().flatten() {
+                let name = table.get("name").and_then(Value::as_str).unwrap_or_default();
+                self.sources.push(SourceTable {
+                    source: source_name.to_string(),
+                    name: name.to_string(),
+                    schema: schema.to_string(),
+                    identifier: table.get("identifier").and_then(Value::as_str).unwrap_or(name).to_string(),
+                });
+                let source_id = format!("source.{}.{source_name}.{name}", self.name);
+                let label = format!("source_{{}}_{source_name}_{name}");
+                for (column, spec) in entry_tests(table) {
+                    let node = self.generic_test_node(path, &source_id, &label, column, &spec, test_tree)?;
+                    self.insert(node)?;
+                }
+            }
+        }
+        for (key, resource) in [("models", ResourceType::Model), ("seeds", ResourceType::Seed)] {
+            for entry in doc.get(key).and_then(Value::as_array).into_iter().flatten() {
+                let Some(name) = entry.get("name").and_then(Value::as_str) else { continue };
+                let unique_id = format!("{}.{}.{name}", resource.name(), self.name);
+                let Some(node) = self.nodes.get_mut(&unique_id) else {
+                    tracing::warn!(file = %path.display(), name, "properties for an unknown {key} entry");
+                    continue;
+                };
+                if let Some(config) = entry.get("config").and_then(Value::as_object) {
+                    node.config.apply(config);
+                }
+                if let Some(text) = entry.get("description").and_then(Value::as_str) {
+                    node.description = text.to_string();
+                }
+                let label = format!("{{}}_{name}");
+                for (column, spec) in entry_tests(entry) {
+                    let node = self.generic_test_node(path, &unique_id, &label, column, &spec, test_tree)?;
+                    self.insert(node)?;
+                }
+            }
+        }
+        Ok(())
+    }
+
+    /// A generic test node; `label` is its name with `{}` where the test's name goes
+    /// (`{}_orders`, `source_{}_raw_lines`), as dbt names them.
+    fn generic_test_node(
+        &self,
+        path: &Path,
+        attached_to: &str,
+        label: &str,
+        column: Option<String>,
+        spec: &Value,
+        test_tree: &Value,
+    ) -> Result<Node, ModelError> {
+        let (test_name, mut kwargs) = match spec {
+            Value::String(name) => (name.clone(), Map::new()),
+            Value::Object(map) if map.len() == 1 => {
+                let (name, args) = map.iter().next().expect("one entry");
+                (name.clone(), args.as_object().cloned().unwrap_or_default())
+            }
+            other => {
+                return Err(ModelError::project(path, format!("cannot read the test {other} of {attached_to}")));
+            }
+        };
+        let test_name = test_name.rsplit('.').next().unwrap_or(&test_name).to_string();
+        if let Some(Value::Object(arguments)) = kwargs.remove("arguments") {
+            kwargs.extend(arguments);
+        }
+        let mut config = NodeConfig::new("test");
+        for layer in project_layers(test_tree, &[self.name.clone()]) {
+            config.apply(&layer);
+        }
+        if let Some(Value::Object(layer)) = kwargs.remove("config") {
+            config.apply(&layer);
+        }
+        for key in ["severity", "where", "tags"] {
+            if let Some(value) = kwargs.remove(key) {
+                let mut layer = Map::new();
+                layer.insert(key.into(), value);
+                config.apply(&layer);
+            }
+        }
+        let mut name = label.replace("{}", &test_name);
+        if let Some(column) = &column {
+            name += &format!("_{column}");
+        }
+        let args: Vec<String> = kwargs
+            .values()
+            .map(|v| match v {
+                Value::Array(items) => items.iter().map(|i| sanitize(&python_text(i))).collect::<Vec<_>>().join("__"),
+                other => sanitize(&python_text(other)),
+            })
+            .collect();
+        if !args.is_empty() {
+            name += &format!("__{}", args.join("__"));
+        }
+        let hash = blake3::hash(format!("{attached_to}{column:?}{spec}").as_bytes()).to_hex();
+        Ok(Node {
+            unique_id: format!("test.{}.{name}.{}", self.name, &hash[..10]),
+            name,
+            resource_type: ResourceType::Test,
+            path: path.to_path_buf(),
+            fqn: vec![self.name.clone(), test_name.clone()],
+            raw_sql: String::new(),
+            config,
+            depends_on: vec![attached_to.to_string()],
+            generic_test: Some(GenericTest {
+                test_name,
+                attached_to: attached_to.to_string(),
+                column,
+                kwargs,
+            }),
+            schema: String::new(),
+            description: String::new(),
+        })
+    }
+
+    /// The unique id of the model or seed called `name`, if any.
+    pub fn find_relation_node(&self, name: &str) -> Option<&Node> {
+        [ResourceType::Model, ResourceType::Seed]
+            .iter()
+            .find_map(|t| self.nodes.get(&format!("{}.{}.{name}", t.name(), self.name)))
+    }
+}
+
+/// `(column, spec)` for the tests of an entry and of its columns.
+fn entry_tests(entry: &Value) -> Vec<(Option<String>, Value)> {
+    let mut tests: Vec<(Option<String>, Value)> = test_specs(entry).into_iter().map(|s| (None, s)).collect();
+    for column in entry.get("columns").and_then(Value::as_array).into_iter().flatten() {
+        let name = column.get("name").and_then(Value::as_str).unwrap_or_default();
+        tests.extend(test_specs(column).into_iter().map(|s| (Some(name.to_string()), s)));
+    }
+    tests
+}
+
+/// A test argument as dbt spells it in test names (Python's `str()`).
+fn python_text(value: &Value) -> String {
+    match value {
+        Value::String(s) => s.clone(),
+        Value::Bool(true) => "True".into(),
+        Value::Bool(false) => "False".into(),
+        other => other.to_string(),
+    }
+}
+
+/// `tests:` and `data_tests:` entries of a model or column.
+fn test_specs(entry: &Value) -> Vec<Value> {
+    ["tests", "data_tests"]
+        .iter()
+        .filter_map(|k| entry.get(*k).and_then(Value::as_array))
+        .flatten()
+        .cloned()
+        .collect()
+}
+
+/// Runs of anything but letters and digits become one `_`, as in dbt's test names.
+fn sanitize(text: &str) -> String {
+    let mut out = String::with_capacity(text.len());
+    for c in text.chars() {
+        if c.is_ascii_alphanumeric() {
+            out.push(c);
+        } else if !out.ends_with('_') {
+            out.push('_');
+        }
+    }
+    out
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn test_blocks_become_macros() {
+        let src = "{% test is_even(model, column_name) %}select 1{% endtest %}";
+        let out = preprocess_macros(src);
+        assert_eq!(out, "{% macro test_is_even(model, column_name) %}select 1{% endmacro %}");
+        assert_eq!(macro_names(&out), vec!["test_is_even"]);
+        assert_eq!(macro_names("{%- macro a(x) -%}{% endmacro %}{% macro b() %}"), vec!["a", "b"]);
+    }
+}
