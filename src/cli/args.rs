@@ -163,4 +163,10 @@ pub struct ModelArgs {
     /// The schema of models without a custom schema (dbt's target.schema).
     #[arg(long, value_name = "SCHEMA")]
     pub target_schema: Option<String>,
+    /// `ls` only: list these resource types (model, seed, test).
+    #[arg(long, value_name = "TYPE", num_args = 1..)]
+    pub resource_type: Vec<String>,
+    /// `ls` only: `fqn` (default), `name` or `path` per line (`--json` for objects).
+    #[arg(long, value_name = "FORMAT", default_value = "fqn")]
+    pub output: String,
 }

@@ -16,7 +16,11 @@ pub fn run_action(action: ModelsAction, settings: &Settings) -> anyhow::Result<O
     let (command, args) = match action {
         ModelsAction::Init { dir } => {
             let written = bundled::write_to(&dir, false)?;
-            println!("wrote {} files of the bundled project to {}", written.len(), dir.display());
+            println!(
+                "wrote {} files of the bundled project to {}",
+                written.len(),
+                dir.display()
+            );
             println!("run it with: ecom models build --project {}", dir.display());
             return Ok(Outcome::Success);
         }
@@ -33,20 +37,35 @@ pub fn run_action(action: ModelsAction, settings: &Settings) -> anyhow::Result<O
         command,
         select: args.select.clone(),
         exclude: args.exclude.clone(),
-        threads: args.threads.unwrap_or_else(|| std::thread::available_parallelism().map_or(2, |n| n.get())),
+        threads: args
+            .threads
+            .unwrap_or_else(|| std::thread::available_parallelism().map_or(2, |n| n.get())),
         full_refresh: args.full_refresh,
     };
     let progress = CliProgress::new(settings.quiet);
-    let summary = run(&graph, warehouse.conn(), &invocation, &progress, &CancelToken::new())?;
+    let summary = run(
+        &graph,
+        warehouse.conn(),
+        &invocation,
+        &progress,
+        &CancelToken::new(),
+    )?;
     progress.finish();
     artifacts::write(&graph, Some(&summary))?;
     if settings.json {
-        println!("{}", serde_json::to_string_pretty(&artifacts::run_results(&summary))?);
+        println!(
+            "{}",
+            serde_json::to_string_pretty(&artifacts::run_results(&summary))?
+        );
     } else if !settings.quiet {
         eprintln!("{}", done_line(&summary));
     }
     Ok(if summary.has_errors() {
-        anyhow::bail!("{} node(s) failed: see the messages above and {}", summary.count(NodeStatus::Error), graph.project.target_dir.join("run_results.json").display());
+        anyhow::bail!(
+            "{} node(s) failed: see the messages above and {}",
+            summary.count(NodeStatus::Error),
+            graph.project.target_dir.join("run_results.json").display()
+        );
     } else if summary.has_test_failures() {
         Outcome::DataChecksFailed
     } else {
@@ -96,23 +115,41 @@ fn load(args: &ModelArgs, settings: &Settings) -> anyhow::Result<graph::Graph> {
 }
 
 fn list(args: &ModelArgs, settings: &Settings) -> anyhow::Result<Outcome> {
+    use crate::models::ResourceType;
     let graph = load(args, settings)?;
-    let types = [
-        crate::models::ResourceType::Seed,
-        crate::models::ResourceType::Model,
-        crate::models::ResourceType::Test,
-    ];
+    let mut types = Vec::new();
+    for name in &args.resource_type {
+        types.push(match name.as_str() {
+            "model" => ResourceType::Model,
+            "seed" => ResourceType::Seed,
+            "test" => ResourceType::Test,
+            other => anyhow::bail!("--resource-type {other}: use model, seed or test"),
+        });
+    }
+    if types.is_empty() {
+        types = vec![ResourceType::Seed, ResourceType::Model, ResourceType::Test];
+    }
     let selected = crate::models::select::select(&graph, &args.select, &args.exclude, &types)?;
-    let nodes: Vec<_> = graph.order.iter().filter(|id| selected.contains(*id)).map(|id| &graph.project.nodes[id]).collect();
+    let nodes: Vec<_> = graph
+        .order
+        .iter()
+        .filter(|id| selected.contains(*id))
+        .map(|id| &graph.project.nodes[id])
+        .collect();
     if settings.json {
         let items: Vec<_> = nodes
             .iter()
-            .map(|n| serde_json::json!({"unique_id": n.unique_id, "name": n.name, "resource_type": n.resource_type, "materialized": n.config.materialized, "schema": n.schema, "tags": n.config.tags, "depends_on": n.depends_on}))
+            .map(|n| serde_json::json!({"unique_id": n.unique_id, "name": n.name, "resource_type": n.resource_type, "materialized": n.config.materialized, "schema": n.schema, "tags": n.config.tags, "depends_on": n.depends_on, "path": n.path}))
             .collect();
         println!("{}", serde_json::to_string_pretty(&items)?);
-    } else {
-        for node in nodes {
-            println!("{}", node.fqn.join("."));
+        return Ok(Outcome::Success);
+    }
+    for node in nodes {
+        match args.output.as_str() {
+            "name" => println!("{}", node.name),
+            "path" => println!("{}", node.path.display()),
+            "fqn" => println!("{}", node.fqn.join(".")),
+            other => anyhow::bail!("--output {other}: use fqn, name or path"),
         }
     }
     Ok(Outcome::Success)

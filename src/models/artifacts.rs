@@ -25,7 +25,11 @@ fn rand_id() -> u128 {
         .duration_since(std::time::UNIX_EPOCH)
         .map(|d| d.as_nanos())
         .unwrap_or(0);
-    u128::from_le_bytes(blake3::hash(&nanos.to_le_bytes()).as_bytes()[..16].try_into().expect("16 bytes"))
+    u128::from_le_bytes(
+        blake3::hash(&nanos.to_le_bytes()).as_bytes()[..16]
+            .try_into()
+            .expect("16 bytes"),
+    )
 }
 
 /// The run results document.
@@ -74,7 +78,10 @@ pub fn manifest(graph: &Graph) -> Value {
         parent_map.insert(node.unique_id.clone(), node.depends_on.clone());
         child_map.entry(node.unique_id.clone()).or_default();
         for parent in &node.depends_on {
-            child_map.entry(parent.clone()).or_default().push(node.unique_id.clone());
+            child_map
+                .entry(parent.clone())
+                .or_default()
+                .push(node.unique_id.clone());
         }
         let mut entry = json!({
             "name": node.name,
@@ -118,7 +125,10 @@ pub fn manifest(graph: &Graph) -> Value {
         .flat_map(|m| m.names.iter().map(move |n| (m, n)))
         .map(|(m, n)| {
             let id = format!("macro.{}.{n}", project.name);
-            (id.clone(), json!({"unique_id": id, "name": n, "path": m.path, "resource_type": "macro"}))
+            (
+                id.clone(),
+                json!({"unique_id": id, "name": n, "path": m.path, "resource_type": "macro"}),
+            )
         })
         .collect();
     json!({

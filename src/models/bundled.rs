@@ -15,7 +15,12 @@ pub fn write_to(dir: &Path, overwrite: bool) -> std::io::Result<Vec<PathBuf>> {
     Ok(written)
 }
 
-fn write_dir(source: &Dir, root: &Path, overwrite: bool, written: &mut Vec<PathBuf>) -> std::io::Result<()> {
+fn write_dir(
+    source: &Dir,
+    root: &Path,
+    overwrite: bool,
+    written: &mut Vec<PathBuf>,
+) -> std::io::Result<()> {
     for file in source.files() {
         let path = root.join(file.path());
         if path.exists() && !overwrite {
@@ -37,8 +42,14 @@ fn write_dir(source: &Dir, root: &Path, overwrite: bool, written: &mut Vec<PathB
 /// `target/` artifacts live there too). Refreshed on every call: it is ecom's, not the
 /// user's, project.
 pub fn unpacked(warehouse: &Path) -> std::io::Result<PathBuf> {
-    let base = warehouse.parent().filter(|p| !p.as_os_str().is_empty()).unwrap_or(Path::new("."));
-    let stem = warehouse.file_stem().map(|s| s.to_string_lossy().to_string()).unwrap_or_else(|| "warehouse".into());
+    let base = warehouse
+        .parent()
+        .filter(|p| !p.as_os_str().is_empty())
+        .unwrap_or(Path::new("."));
+    let stem = warehouse
+        .file_stem()
+        .map(|s| s.to_string_lossy().to_string())
+        .unwrap_or_else(|| "warehouse".into());
     let dir = base.join(format!("{stem}.project"));
     write_to(&dir, true)?;
     Ok(dir)

@@ -162,7 +162,10 @@ mod tests {
                 "marts": {"+materialized": "table", "+tags": "b", "+schema": "marts"}
             }
         });
-        let fqn: Vec<String> = ["shop", "marts", "fact"].iter().map(|s| s.to_string()).collect();
+        let fqn: Vec<String> = ["shop", "marts", "fact"]
+            .iter()
+            .map(|s| s.to_string())
+            .collect();
         let mut config = NodeConfig::new("view");
         for layer in project_layers(&tree, &fqn) {
             config.apply(&layer);

@@ -148,14 +148,25 @@ pub fn run(
     cancel: &CancelToken,
 ) -> Result<RunSummary, ModelError> {
     let started = Instant::now();
-    let selected = select(graph, &invocation.select, &invocation.exclude, invocation.command.resource_types())?;
-    let position: HashMap<&str, usize> = graph.order.iter().enumerate().map(|(i, id)| (id.as_str(), i)).collect();
+    let selected = select(
+        graph,
+        &invocation.select,
+        &invocation.exclude,
+        invocation.command.resource_types(),
+    )?;
+    let position: HashMap<&str, usize> = graph
+        .order
+        .iter()
+        .enumerate()
+        .map(|(i, id)| (id.as_str(), i))
+        .collect();
     let deps = dependencies(graph, &selected, invocation.command);
     let executing = invocation.command != RunCommand::Compile;
+    let mut hook_results = Vec::new();
     if executing {
         prepare_schemas(graph, conn, &selected)?;
-        for hook in &graph.project.on_run_start {
-            run_hook(graph, conn, hook, Path::new("dbt_project.yml"))?;
+        for (i, hook) in graph.project.on_run_start.iter().enumerate() {
+            hook_results.push(run_hook(graph, conn, hook, "on-run-start", i)?);
         }
     }
     let mut schedule = Schedule {
@@ -172,10 +183,16 @@ pub fn run(
         let parents = &deps[id];
         schedule.waiting_on.insert(id.clone(), parents.len());
         for parent in parents {
-            schedule.dependents.entry(parent.clone()).or_default().push(id.clone());
+            schedule
+                .dependents
+                .entry(parent.clone())
+                .or_default()
+                .push(id.clone());
         }
         if parents.is_empty() {
-            schedule.ready.push(std::cmp::Reverse((position[id.as_str()], id.clone())));
+            schedule
+                .ready
+                .push(std::cmp::Reverse((position[id.as_str()], id.clone())));
         }
     }
     let total = selected.len() as u64;
@@ -184,11 +201,23 @@ pub fn run(
     std::thread::scope(|scope| -> Result<(), ModelError> {
         let mut handles = Vec::new();
         for t in 0..threads {
-            let worker_conn = conn.try_clone().map_err(crate::warehouse::WarehouseError::from)?;
+            let worker_conn = conn
+                .try_clone()
+                .map_err(crate::warehouse::WarehouseError::from)?;
             let shared = &shared;
             let position = &position;
             handles.push(scope.spawn(move || {
-                worker(graph, worker_conn, invocation, shared, position, progress, cancel, total, t + 1)
+                worker(
+                    graph,
+                    worker_conn,
+                    invocation,
+                    shared,
+                    position,
+                    progress,
+                    cancel,
+                    total,
+                    t + 1,
+                )
             }));
         }
         for handle in handles {
@@ -197,11 +226,21 @@ pub fn run(
         Ok(())
     })?;
     let (schedule, _) = shared;
-    let mut results = schedule.into_inner().unwrap_or_else(|e| e.into_inner()).results;
-    results.sort_by_key(|r| position.get(r.unique_id.as_str()).copied().unwrap_or(usize::MAX));
+    let mut results = schedule
+        .into_inner()
+        .unwrap_or_else(|e| e.into_inner())
+        .results;
+    results.sort_by_key(|r| {
+        position
+            .get(r.unique_id.as_str())
+            .copied()
+            .unwrap_or(usize::MAX)
+    });
+    hook_results.append(&mut results);
+    let mut results = hook_results;
     if executing {
-        for hook in &graph.project.on_run_end {
-            run_hook(graph, conn, hook, Path::new("dbt_project.yml"))?;
+        for (i, hook) in graph.project.on_run_end.iter().enumerate() {
+            results.push(run_hook(graph, conn, hook, "on-run-end", i)?);
         }
     }
     Ok(RunSummary {
@@ -214,13 +253,23 @@ pub fn run(
 /// For every selected node, the selected nodes it waits for. Under `build`, a node also
 /// waits for the generic tests attached to its parents (dbt skips what sits downstream
 /// of a failing test), except warnings and tests that read the node's own descendants.
-fn dependencies(graph: &Graph, selected: &BTreeSet<String>, command: RunCommand) -> HashMap<String, Vec<String>> {
+fn dependencies(
+    graph: &Graph,
+    selected: &BTreeSet<String>,
+    command: RunCommand,
+) -> HashMap<String, Vec<String>> {
     let nodes = &graph.project.nodes;
     let mut tests_of: HashMap<&str, Vec<&Node>> = HashMap::new();
     if command == RunCommand::Build {
-        for node in nodes.values().filter(|n| selected.contains(&n.unique_id) && n.config.severity != "warn") {
+        for node in nodes
+            .values()
+            .filter(|n| selected.contains(&n.unique_id) && n.config.severity != "warn")
+        {
             if let Some(test) = &node.generic_test {
-                tests_of.entry(test.attached_to.as_str()).or_default().push(node);
+                tests_of
+                    .entry(test.attached_to.as_str())
+                    .or_default()
+                    .push(node);
             }
         }
     }
@@ -229,12 +278,20 @@ fn dependencies(graph: &Graph, selected: &BTreeSet<String>, command: RunCommand)
         .iter()
         .map(|id| {
             let node = &nodes[id];
-            let mut parents: Vec<String> = node.depends_on.iter().filter(|p| selected.contains(*p)).cloned().collect();
+            let mut parents: Vec<String> = node
+                .depends_on
+                .iter()
+                .filter(|p| selected.contains(*p))
+                .cloned()
+                .collect();
             if node.resource_type != ResourceType::Test && !tests_of.is_empty() {
                 let below = descendants(id, &children);
                 for parent in &node.depends_on {
                     for test in tests_of.get(parent.as_str()).into_iter().flatten() {
-                        let reads_below = test.depends_on.iter().any(|d| d == id || below.contains(d.as_str()));
+                        let reads_below = test
+                            .depends_on
+                            .iter()
+                            .any(|d| d == id || below.contains(d.as_str()));
                         if !reads_below && !parents.contains(&test.unique_id) {
                             parents.push(test.unique_id.clone());
                         }
@@ -257,7 +314,11 @@ fn descendants<'a>(id: &str, children: &HashMap<&'a str, Vec<&'a str>>) -> BTree
     found
 }
 
-fn prepare_schemas(graph: &Graph, conn: &Connection, selected: &BTreeSet<String>) -> Result<(), ModelError> {
+fn prepare_schemas(
+    graph: &Graph,
+    conn: &Connection,
+    selected: &BTreeSet<String>,
+) -> Result<(), ModelError> {
     let schemas: BTreeSet<&str> = selected
         .iter()
         .map(|id| &graph.project.nodes[id])
@@ -265,21 +326,61 @@ fn prepare_schemas(graph: &Graph, conn: &Connection, selected: &BTreeSet<String>
         .map(|n| n.schema.as_str())
         .collect();
     for schema in schemas {
-        conn.execute_batch(&format!("CREATE SCHEMA IF NOT EXISTS {}", quote_ident(schema)))
-            .map_err(crate::warehouse::WarehouseError::from)?;
+        conn.execute_batch(&format!(
+            "CREATE SCHEMA IF NOT EXISTS {}",
+            quote_ident(schema)
+        ))
+        .map_err(crate::warehouse::WarehouseError::from)?;
     }
     Ok(())
 }
 
-fn run_hook(graph: &Graph, conn: &Connection, hook: &str, path: &Path) -> Result<(), ModelError> {
-    let ctx = render_context(Arc::clone(&graph.resolver), true, false, conn.try_clone().ok());
+/// Runs one `on-run-start`/`on-run-end` hook; dbt reports it as an operation node.
+fn run_hook(
+    graph: &Graph,
+    conn: &Connection,
+    hook: &str,
+    kind: &str,
+    index: usize,
+) -> Result<NodeResult, ModelError> {
+    let path = Path::new("dbt_project.yml");
+    let started_at = now();
+    let clock = Instant::now();
+    let ctx = render_context(
+        Arc::clone(&graph.resolver),
+        true,
+        false,
+        conn.try_clone().ok(),
+    );
     let sql = graph.renderer.render(path, hook, ctx, None)?;
     if !sql.trim().is_empty() {
         conn.execute_batch(&sql).map_err(|e| {
-            ModelError::project(path, format!("hook failed: {}\n{}", first_line(&e.to_string()), sql.trim()))
+            ModelError::project(
+                path,
+                format!(
+                    "{kind} hook {index} failed: {}\n{}",
+                    first_line(&e.to_string()),
+                    sql.trim()
+                ),
+            )
         })?;
     }
-    Ok(())
+    let project = &graph.project.name;
+    Ok(NodeResult {
+        unique_id: format!("operation.{project}.{project}-{kind}-{index}"),
+        name: format!("{project}-{kind}-{index}"),
+        resource_type: ResourceType::Model,
+        status: NodeStatus::Success,
+        message: "OK".into(),
+        failures: None,
+        rows_affected: None,
+        execution_time: clock.elapsed().as_secs_f64(),
+        started_at,
+        completed_at: now(),
+        thread_id: "main".into(),
+        compiled_code: Some(sql),
+        relation_name: None,
+    })
 }
 
 fn first_line(text: &str) -> String {
@@ -314,7 +415,12 @@ fn worker(
                     break (id, blocked);
                 }
                 if s.running == 0 {
-                    let stuck: Vec<String> = s.waiting_on.iter().filter(|(_, n)| **n > 0).map(|(id, n)| format!("{id} ({n})")).collect();
+                    let stuck: Vec<String> = s
+                        .waiting_on
+                        .iter()
+                        .filter(|(_, n)| **n > 0)
+                        .map(|(id, n)| format!("{id} ({n})"))
+                        .collect();
                     panic!("the model schedule is stuck; waiting: {}", stuck.join(", "));
                 }
                 s = ready.wait(s).unwrap_or_else(|e| e.into_inner());
@@ -323,8 +429,14 @@ fn worker(
         let node = &graph.project.nodes[&id];
         let thread_id = format!("Thread-{thread}");
         let result = match blocked {
-            Some(cause) => skipped(node, &format!("skipped: depends on {cause}, which did not succeed"), &thread_id),
-            None if cancel.is_cancelled() => skipped(node, "skipped: the run was cancelled", &thread_id),
+            Some(cause) => skipped(
+                node,
+                &format!("skipped: depends on {cause}, which did not succeed"),
+                &thread_id,
+            ),
+            None if cancel.is_cancelled() => {
+                skipped(node, "skipped: the run was cancelled", &thread_id)
+            }
             None => execute_node(graph, &conn, node, invocation, &thread_id),
         };
         let mut s = lock.lock().unwrap_or_else(|e| e.into_inner());
@@ -339,7 +451,10 @@ fn worker(
             if blocks && !s.blocked_by.contains_key(&child) {
                 s.blocked_by.insert(child.clone(), node.name.clone());
             }
-            let waiting = s.waiting_on.get_mut(&child).expect("dependent is scheduled");
+            let waiting = s
+                .waiting_on
+                .get_mut(&child)
+                .expect("dependent is scheduled");
             *waiting -= 1;
             if *waiting == 0 {
                 let order = position[child.as_str()];
@@ -356,7 +471,12 @@ pub fn describe_result(node: &Node, r: &NodeResult, done: usize, total: u64) -> 
     let what = match node.resource_type {
         ResourceType::Test => format!("test {}", node.name),
         ResourceType::Seed => format!("seed {}.{}", node.schema, node.alias()),
-        ResourceType::Model => format!("{} model {}.{}", node.config.materialized, node.schema, node.alias()),
+        ResourceType::Model => format!(
+            "{} model {}.{}",
+            node.config.materialized,
+            node.schema,
+            node.alias()
+        ),
     };
     let status = match r.status {
         NodeStatus::Success => "OK",
@@ -371,7 +491,10 @@ pub fn describe_result(node: &Node, r: &NodeResult, done: usize, total: u64) -> 
         (_, _, Some(rows)) => format!(" ({} rows)", crate::format::thousands(rows)),
         _ => String::new(),
     };
-    let mut line = format!("{done} of {total} {status} {what}{detail} in {:.2}s", r.execution_time);
+    let mut line = format!(
+        "{done} of {total} {status} {what}{detail} in {:.2}s",
+        r.execution_time
+    );
     if matches!(r.status, NodeStatus::Error | NodeStatus::Skipped) {
         line += &format!("\n    {}", r.message.replace('\n', "\n    "));
     }
@@ -405,7 +528,13 @@ struct Outcome {
     rows: Option<u64>,
 }
 
-fn execute_node(graph: &Graph, conn: &Connection, node: &Node, invocation: &Invocation, thread_id: &str) -> NodeResult {
+fn execute_node(
+    graph: &Graph,
+    conn: &Connection,
+    node: &Node,
+    invocation: &Invocation,
+    thread_id: &str,
+) -> NodeResult {
     let started_at = now();
     let clock = Instant::now();
     let mut compiled = None;
@@ -416,11 +545,22 @@ fn execute_node(graph: &Graph, conn: &Connection, node: &Node, invocation: &Invo
             write_compiled(graph, node, sql);
         }
         if invocation.command == RunCommand::Compile {
-            return Ok(Outcome { status: NodeStatus::Success, message: "compiled".into(), failures: None, rows: None });
+            return Ok(Outcome {
+                status: NodeStatus::Success,
+                message: "compiled".into(),
+                failures: None,
+                rows: None,
+            });
         }
         match node.resource_type {
             ResourceType::Seed => load_seed(graph, conn, node),
-            ResourceType::Model => materialize(graph, conn, node, sql.as_deref().unwrap_or_default(), invocation.full_refresh),
+            ResourceType::Model => materialize(
+                graph,
+                conn,
+                node,
+                sql.as_deref().unwrap_or_default(),
+                invocation.full_refresh,
+            ),
             ResourceType::Test => run_test(conn, node, sql.as_deref().unwrap_or_default()),
         }
     })();
@@ -456,10 +596,17 @@ fn relation_kind(conn: &Connection, node: &Node) -> Option<String> {
 
 /// The SQL of a model or test after Jinja, with ephemeral models inlined as CTEs.
 /// Seeds have none.
-pub fn compile(graph: &Graph, conn: &Connection, node: &Node, full_refresh: bool) -> Result<Option<String>, ModelError> {
+pub fn compile(
+    graph: &Graph,
+    conn: &Connection,
+    node: &Node,
+    full_refresh: bool,
+) -> Result<Option<String>, ModelError> {
     match node.resource_type {
         ResourceType::Seed => Ok(None),
-        ResourceType::Test if node.generic_test.is_some() => compile_generic_test(graph, conn, node).map(Some),
+        ResourceType::Test if node.generic_test.is_some() => {
+            compile_generic_test(graph, conn, node).map(Some)
+        }
         _ => {
             let incremental = node.config.materialized == "incremental"
                 && !full_refresh
@@ -477,15 +624,37 @@ fn this(node: &Node) -> Relation {
     }
 }
 
-fn render_sql(graph: &Graph, conn: &Connection, node: &Node, source: &str, incremental: bool) -> Result<String, ModelError> {
-    let ctx = render_context(Arc::clone(&graph.resolver), true, incremental, conn.try_clone().ok());
-    let sql = graph.renderer.render(&node.path, source, Arc::clone(&ctx), Some(this(node)))?;
-    let ephemerals = ctx.captured.lock().unwrap_or_else(|e| e.into_inner()).ephemerals.clone();
+fn render_sql(
+    graph: &Graph,
+    conn: &Connection,
+    node: &Node,
+    source: &str,
+    incremental: bool,
+) -> Result<String, ModelError> {
+    let ctx = render_context(
+        Arc::clone(&graph.resolver),
+        true,
+        incremental,
+        conn.try_clone().ok(),
+    );
+    let sql = graph
+        .renderer
+        .render(&node.path, source, Arc::clone(&ctx), Some(this(node)))?;
+    let ephemerals = ctx
+        .captured
+        .lock()
+        .unwrap_or_else(|e| e.into_inner())
+        .ephemerals
+        .clone();
     let mut ctes = Vec::new();
     for id in ephemerals {
         let ephemeral = &graph.project.nodes[&id];
         let body = render_sql(graph, conn, ephemeral, &ephemeral.raw_sql, false)?;
-        ctes.push(format!("{} as (\n{}\n)", cte_name(&ephemeral.name), body.trim().trim_end_matches(';')));
+        ctes.push(format!(
+            "{} as (\n{}\n)",
+            cte_name(&ephemeral.name),
+            body.trim().trim_end_matches(';')
+        ));
     }
     Ok(inject_ctes(&sql, &ctes))
 }
@@ -497,9 +666,14 @@ pub fn inject_ctes(sql: &str, ctes: &[String]) -> String {
     }
     let joined = ctes.join(",\n");
     let trimmed = sql.trim_start();
-    if crate::warehouse::query::leading_keyword(trimmed) == "WITH" && !trimmed.starts_with(['(', '-', '/']) {
+    if crate::warehouse::query::leading_keyword(trimmed) == "WITH"
+        && !trimmed.starts_with(['(', '-', '/'])
+    {
         let rest = &trimmed[4..];
-        let recursive = rest.trim_start().to_ascii_uppercase().starts_with("RECURSIVE");
+        let recursive = rest
+            .trim_start()
+            .to_ascii_uppercase()
+            .starts_with("RECURSIVE");
         if !recursive {
             return format!("with {joined},\n{}", rest.trim_start());
         }
@@ -507,10 +681,21 @@ pub fn inject_ctes(sql: &str, ctes: &[String]) -> String {
     format!("with {joined}\n{sql}")
 }
 
-fn compile_generic_test(graph: &Graph, conn: &Connection, node: &Node) -> Result<String, ModelError> {
+fn compile_generic_test(
+    graph: &Graph,
+    conn: &Connection,
+    node: &Node,
+) -> Result<String, ModelError> {
     let test = node.generic_test.as_ref().expect("generic test");
-    let (schema, identifier) = tested_relation(graph, &test.attached_to)
-        .ok_or_else(|| ModelError::project(&node.path, format!("{} tests {}, which does not exist", node.name, test.attached_to)))?;
+    let (schema, identifier) = tested_relation(graph, &test.attached_to).ok_or_else(|| {
+        ModelError::project(
+            &node.path,
+            format!(
+                "{} tests {}, which does not exist",
+                node.name, test.attached_to
+            ),
+        )
+    })?;
     let mut model_sql = format!("{}.{}", quote_ident(&schema), quote_ident(&identifier));
     if let Some(filter) = &node.config.where_clause {
         model_sql = format!("(select * from {model_sql} where {filter}) dbt_subquery");
@@ -529,7 +714,10 @@ fn compile_generic_test(graph: &Graph, conn: &Connection, node: &Node) -> Result
     if !super::jinja::Renderer::has_macro(&graph.project, &macro_name) {
         return Err(ModelError::project(
             &node.path,
-            format!("unknown generic test `{}` (no `{{% test {} %}}` in macros/)", test.test_name, test.test_name),
+            format!(
+                "unknown generic test `{}` (no `{{% test {} %}}` in macros/)",
+                test.test_name, test.test_name
+            ),
         ));
     }
     let mut kwargs: Vec<(String, Value)> = vec![(
@@ -540,9 +728,17 @@ fn compile_generic_test(graph: &Graph, conn: &Connection, node: &Node) -> Result
         kwargs.push(("column_name".into(), Value::from(column.clone())));
     }
     for (key, value) in &test.kwargs {
-        kwargs.push((key.clone(), Value::from(minijinja::value::Serde(value.clone()))));
+        kwargs.push((
+            key.clone(),
+            Value::from(minijinja::value::Serde(value.clone())),
+        ));
     }
-    let ctx = render_context(Arc::clone(&graph.resolver), true, false, conn.try_clone().ok());
+    let ctx = render_context(
+        Arc::clone(&graph.resolver),
+        true,
+        false,
+        conn.try_clone().ok(),
+    );
     let args = [Value::from(kwargs.into_iter().collect::<Kwargs>())];
     graph.renderer.call(&macro_name, &args, ctx, &node.path)
 }
@@ -561,7 +757,12 @@ fn tested_relation(graph: &Graph, id: &str) -> Option<(String, String)> {
 }
 
 fn write_compiled(graph: &Graph, node: &Node, sql: &str) {
-    let path = graph.project.target_dir.join("compiled").join(&graph.project.name).join(&node.path);
+    let path = graph
+        .project
+        .target_dir
+        .join("compiled")
+        .join(&graph.project.name)
+        .join(&node.path);
     let path = if node.generic_test.is_some() {
         path.with_file_name(format!("{}.sql", node.name))
     } else {
@@ -574,11 +775,21 @@ fn write_compiled(graph: &Graph, node: &Node, sql: &str) {
 }
 
 fn db_error(context: &str, sql: &str, error: duckdb::Error) -> String {
-    format!("{context}: {}\ncompiled SQL:\n{}", error.to_string().trim(), sql.trim())
+    format!(
+        "{context}: {}\ncompiled SQL:\n{}",
+        error.to_string().trim(),
+        sql.trim()
+    )
 }
 
 /// Builds a model in one transaction: hooks, then the relation.
-fn materialize(graph: &Graph, conn: &Connection, node: &Node, sql: &str, full_refresh: bool) -> Result<Outcome, String> {
+fn materialize(
+    graph: &Graph,
+    conn: &Connection,
+    node: &Node,
+    sql: &str,
+    full_refresh: bool,
+) -> Result<Outcome, String> {
     let relation = node.relation();
     let body = sql.trim().trim_end_matches(';');
     let existing = relation_kind(conn, node);
@@ -599,31 +810,58 @@ fn materialize(graph: &Graph, conn: &Connection, node: &Node, sql: &str, full_re
             if existing.as_deref() == Some("VIEW") {
                 statements.push(format!("DROP VIEW {relation}"));
             }
-            statements.push(format!("CREATE OR REPLACE TABLE {relation} AS (\n{body}\n)"));
+            statements.push(format!(
+                "CREATE OR REPLACE TABLE {relation} AS (\n{body}\n)"
+            ));
         }
         "incremental" => {
-            let append = existing.as_deref() == Some("BASE TABLE") && !full_refresh && node.config.full_refresh != Some(true);
+            let append = existing.as_deref() == Some("BASE TABLE")
+                && !full_refresh
+                && node.config.full_refresh != Some(true);
             if existing.as_deref() == Some("VIEW") {
                 statements.push(format!("DROP VIEW {relation}"));
             }
             if append {
                 let temp = quote_ident(&format!("{}__dbt_tmp", node.alias()));
-                statements.push(format!("CREATE OR REPLACE TEMP TABLE {temp} AS (\n{body}\n)"));
+                statements.push(format!(
+                    "CREATE OR REPLACE TEMP TABLE {temp} AS (\n{body}\n)"
+                ));
                 if !node.config.unique_key.is_empty() {
-                    let keys = node.config.unique_key.iter().map(|k| quote_ident(k)).collect::<Vec<_>>().join(", ");
-                    statements.push(format!("DELETE FROM {relation} WHERE ({keys}) IN (SELECT {keys} FROM {temp})"));
+                    let keys = node
+                        .config
+                        .unique_key
+                        .iter()
+                        .map(|k| quote_ident(k))
+                        .collect::<Vec<_>>()
+                        .join(", ");
+                    statements.push(format!(
+                        "DELETE FROM {relation} WHERE ({keys}) IN (SELECT {keys} FROM {temp})"
+                    ));
                 }
-                statements.push(format!("INSERT INTO {relation} BY NAME SELECT * FROM {temp}"));
+                statements.push(format!(
+                    "INSERT INTO {relation} BY NAME SELECT * FROM {temp}"
+                ));
                 rows_sql = Some(format!("SELECT count(*) FROM {temp}"));
                 statements.push(String::new());
             } else {
-                statements.push(format!("CREATE OR REPLACE TABLE {relation} AS (\n{body}\n)"));
+                statements.push(format!(
+                    "CREATE OR REPLACE TABLE {relation} AS (\n{body}\n)"
+                ));
             }
         }
         "ephemeral" => {
-            return Ok(Outcome { status: NodeStatus::Success, message: "ephemeral: inlined where used".into(), failures: None, rows: None });
+            return Ok(Outcome {
+                status: NodeStatus::Success,
+                message: "ephemeral: inlined where used".into(),
+                failures: None,
+                rows: None,
+            });
         }
-        other => return Err(format!("unknown materialization `{other}` (ecom knows view, table, incremental, ephemeral)")),
+        other => {
+            return Err(format!(
+                "unknown materialization `{other}` (ecom knows view, table, incremental, ephemeral)"
+            ));
+        }
     }
     let post_hooks: Vec<String> = node
         .config
@@ -631,7 +869,8 @@ fn materialize(graph: &Graph, conn: &Connection, node: &Node, sql: &str, full_re
         .iter()
         .map(|hook| render_sql(graph, conn, node, hook, false).map_err(|e| e.to_string()))
         .collect::<Result<_, _>>()?;
-    conn.execute_batch("BEGIN TRANSACTION").map_err(|e| e.to_string())?;
+    conn.execute_batch("BEGIN TRANSACTION")
+        .map_err(|e| e.to_string())?;
     let result = (|| -> Result<Option<u64>, String> {
         let mut rows = None;
         for statement in statements.iter() {
@@ -640,20 +879,27 @@ fn materialize(graph: &Graph, conn: &Connection, node: &Node, sql: &str, full_re
                 rows = rows_sql.take().map(|q| count(conn, &q)).transpose()?;
                 continue;
             }
-            conn.execute_batch(statement).map_err(|e| db_error(&format!("{} failed", node.name), statement, e))?;
+            conn.execute_batch(statement)
+                .map_err(|e| db_error(&format!("{} failed", node.name), statement, e))?;
         }
         if let Some(q) = rows_sql.take() {
             rows = Some(count(conn, &q)?);
         }
         for hook in &post_hooks {
-            conn.execute_batch(hook).map_err(|e| db_error("post-hook failed", hook, e))?;
+            conn.execute_batch(hook)
+                .map_err(|e| db_error("post-hook failed", hook, e))?;
         }
         Ok(rows)
     })();
     match result {
         Ok(rows) => {
             conn.execute_batch("COMMIT").map_err(|e| e.to_string())?;
-            Ok(Outcome { status: NodeStatus::Success, message: "OK".into(), failures: None, rows })
+            Ok(Outcome {
+                status: NodeStatus::Success,
+                message: "OK".into(),
+                failures: None,
+                rows,
+            })
         }
         Err(message) => {
             let _ = conn.execute_batch("ROLLBACK");
@@ -663,7 +909,9 @@ fn materialize(graph: &Graph, conn: &Connection, node: &Node, sql: &str, full_re
 }
 
 fn count(conn: &Connection, sql: &str) -> Result<u64, String> {
-    conn.query_row(sql, [], |r| r.get::<_, i64>(0)).map(|n| n as u64).map_err(|e| e.to_string())
+    conn.query_row(sql, [], |r| r.get::<_, i64>(0))
+        .map(|n| n as u64)
+        .map_err(|e| e.to_string())
 }
 
 fn load_seed(graph: &Graph, conn: &Connection, node: &Node) -> Result<Outcome, String> {
@@ -672,25 +920,47 @@ fn load_seed(graph: &Graph, conn: &Connection, node: &Node) -> Result<Outcome, S
         .config
         .column_types
         .iter()
-        .map(|(column, ty)| format!("{}: {}", quote_literal(column), quote_literal(ty.as_str().unwrap_or("VARCHAR"))))
+        .map(|(column, ty)| {
+            format!(
+                "{}: {}",
+                quote_literal(column),
+                quote_literal(ty.as_str().unwrap_or("VARCHAR"))
+            )
+        })
         .collect();
-    let types = if types.is_empty() { String::new() } else { format!(", types = {{{}}}", types.join(", ")) };
+    let types = if types.is_empty() {
+        String::new()
+    } else {
+        format!(", types = {{{}}}", types.join(", "))
+    };
     let relation = node.relation();
     let sql = format!(
         "CREATE OR REPLACE TABLE {relation} AS SELECT * FROM read_csv({}, header = true, auto_detect = true{types})",
         quote_literal(&path.to_string_lossy())
     );
-    conn.execute_batch(&format!("BEGIN TRANSACTION;\n{sql};\nCOMMIT;")).map_err(|e| {
-        let _ = conn.execute_batch("ROLLBACK");
-        db_error(&format!("seed {} failed", node.name), &sql, e)
-    })?;
+    conn.execute_batch(&format!("BEGIN TRANSACTION;\n{sql};\nCOMMIT;"))
+        .map_err(|e| {
+            let _ = conn.execute_batch("ROLLBACK");
+            db_error(&format!("seed {} failed", node.name), &sql, e)
+        })?;
     let rows = count(conn, &format!("SELECT count(*) FROM {relation}"))?;
-    Ok(Outcome { status: NodeStatus::Success, message: "INSERT".into(), failures: None, rows: Some(rows) })
+    Ok(Outcome {
+        status: NodeStatus::Success,
+        message: "INSERT".into(),
+        failures: None,
+        rows: Some(rows),
+    })
 }
 
 fn run_test(conn: &Connection, node: &Node, sql: &str) -> Result<Outcome, String> {
     let query = count_failures(sql.trim().trim_end_matches(';'));
-    let failures = count(conn, &query).map_err(|e| format!("test {} could not run: {e}\ncompiled SQL:\n{}", node.name, sql.trim()))?;
+    let failures = count(conn, &query).map_err(|e| {
+        format!(
+            "test {} could not run: {e}\ncompiled SQL:\n{}",
+            node.name,
+            sql.trim()
+        )
+    })?;
     let status = match (failures, node.config.severity.as_str()) {
         (0, _) => NodeStatus::Pass,
         (_, "warn") => NodeStatus::Warn,
@@ -699,9 +969,22 @@ fn run_test(conn: &Connection, node: &Node, sql: &str) -> Result<Outcome, String
     let message = if failures == 0 {
         "PASS".to_string()
     } else {
-        format!("Got {failures} result{}, configured to {} if != 0", if failures == 1 { "" } else { "s" }, if status == NodeStatus::Warn { "warn" } else { "fail" })
+        format!(
+            "Got {failures} result{}, configured to {} if != 0",
+            if failures == 1 { "" } else { "s" },
+            if status == NodeStatus::Warn {
+                "warn"
+            } else {
+                "fail"
+            }
+        )
     };
-    Ok(Outcome { status, message, failures: Some(failures), rows: None })
+    Ok(Outcome {
+        status,
+        message,
+        failures: Some(failures),
+        rows: None,
+    })
 }
 
 #[cfg(test)]
@@ -711,7 +994,10 @@ mod tests {
     #[test]
     fn ctes_merge_with_an_existing_with() {
         let ctes = vec!["__dbt__cte__a as (\nselect 1\n)".to_string()];
-        assert_eq!(inject_ctes("select * from __dbt__cte__a", &ctes), "with __dbt__cte__a as (\nselect 1\n)\nselect * from __dbt__cte__a");
+        assert_eq!(
+            inject_ctes("select * from __dbt__cte__a", &ctes),
+            "with __dbt__cte__a as (\nselect 1\n)\nselect * from __dbt__cte__a"
+        );
         assert_eq!(
             inject_ctes("WITH b AS (select 2) select * from b, __dbt__cte__a", &ctes),
             "with __dbt__cte__a as (\nselect 1\n),\nb AS (select 2) select * from b, __dbt__cte__a"

@@ -23,7 +23,11 @@ pub fn builtin_sql(test: &GenericTest, model: &str, to: Option<&str>) -> Option<
         ),
         "not_null" => format!("select {column}\nfrom {model}\nwhere {column} is null"),
         "accepted_values" => {
-            let quote = test.kwargs.get("quote").and_then(Value::as_bool).unwrap_or(true);
+            let quote = test
+                .kwargs
+                .get("quote")
+                .and_then(Value::as_bool)
+                .unwrap_or(true);
             let values: Vec<String> = test
                 .kwargs
                 .get("values")
@@ -36,7 +40,11 @@ pub fn builtin_sql(test: &GenericTest, model: &str, to: Option<&str>) -> Option<
             )
         }
         "relationships" => {
-            let field = test.kwargs.get("field").and_then(Value::as_str).unwrap_or("id");
+            let field = test
+                .kwargs
+                .get("field")
+                .and_then(Value::as_str)
+                .unwrap_or("id");
             let to = to?;
             format!(
                 "with child as (\n    select {column} as from_field\n    from {model}\n    where {column} is not null\n),\nparent as (\n    select {field} as to_field\n    from {to}\n)\nselect from_field\nfrom child\nleft join parent on child.from_field = parent.to_field\nwhere parent.to_field is null"
@@ -68,6 +76,10 @@ mod tests {
         assert!(sql.contains("not in ('a', 'b''c')"), "{sql}");
         test.kwargs.insert("quote".into(), json!(false));
         test.kwargs.insert("values".into(), json!([1, 2]));
-        assert!(builtin_sql(&test, "m", None).unwrap().contains("not in (1, 2)"));
+        assert!(
+            builtin_sql(&test, "m", None)
+                .unwrap()
+                .contains("not in (1, 2)")
+        );
     }
 }

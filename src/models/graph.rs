@@ -8,7 +8,7 @@ use std::sync::Arc;
 
 use minijinja::value::Value;
 
-use super::jinja::{Renderer, Resolver, default_schema_name, render_context};
+use super::jinja::{Relation, Renderer, Resolver, default_schema_name, render_context};
 use super::project::Project;
 use super::{ModelError, ResourceType, close_names};
 
@@ -26,7 +26,10 @@ impl Graph {
         let mut children: HashMap<&str, Vec<&str>> = HashMap::new();
         for node in self.project.nodes.values() {
             for parent in &node.depends_on {
-                children.entry(parent.as_str()).or_default().push(node.unique_id.as_str());
+                children
+                    .entry(parent.as_str())
+                    .or_default()
+                    .push(node.unique_id.as_str());
             }
         }
         children
@@ -44,8 +47,20 @@ pub fn parse(mut project: Project) -> Result<Graph, ModelError> {
             continue;
         }
         let ctx = render_context(Arc::clone(&placeholder), false, false, None);
-        renderer.render(&node.path, &node.raw_sql, Arc::clone(&ctx), None)?;
-        let captured = ctx.captured.lock().unwrap_or_else(|e| e.into_inner()).clone();
+        let this = Relation {
+            schema: node
+                .config
+                .schema
+                .clone()
+                .unwrap_or_else(|| project.target_schema.clone()),
+            identifier: node.alias().to_string(),
+        };
+        renderer.render(&node.path, &node.raw_sql, Arc::clone(&ctx), Some(this))?;
+        let captured = ctx
+            .captured
+            .lock()
+            .unwrap_or_else(|e| e.into_inner())
+            .clone();
         if let Some(name) = captured.unknown_refs.first() {
             let names = project
                 .nodes
@@ -60,7 +75,11 @@ pub fn parse(mut project: Project) -> Result<Graph, ModelError> {
             };
             return Err(ModelError::project(
                 &node.path,
-                format!("{} `{}` refers to `{name}`, which is not a model or seed of this project{hint}", node.resource_type.name(), node.name),
+                format!(
+                    "{} `{}` refers to `{name}`, which is not a model or seed of this project{hint}",
+                    node.resource_type.name(),
+                    node.name
+                ),
             ));
         }
         let node = project.nodes.get_mut(id).expect("id from keys");
@@ -89,13 +108,19 @@ fn add_relationship_dependencies(project: &mut Project) {
         .map(|n| (n.name.clone(), n.unique_id.clone()))
         .collect();
     for node in project.nodes.values_mut() {
-        let Some(test) = &node.generic_test else { continue };
-        if let Some(to) = test.kwargs.get("to").and_then(|v| v.as_str()) {
-            if let Some(target) = referenced_name(to).and_then(|name| names.get(&name)) {
-                if !node.depends_on.contains(target) {
-                    node.depends_on.push(target.clone());
-                }
-            }
+        let Some(test) = &node.generic_test else {
+            continue;
+        };
+        let target = test
+            .kwargs
+            .get("to")
+            .and_then(|v| v.as_str())
+            .and_then(referenced_name)
+            .and_then(|name| names.get(&name));
+        if let Some(target) = target
+            && !node.depends_on.contains(target)
+        {
+            node.depends_on.push(target.clone());
         }
     }
 }
@@ -118,9 +143,9 @@ fn drop_disabled(project: &mut Project) {
         .map(|n| n.unique_id.clone())
         .collect();
     project.nodes.retain(|id, node| {
-        !disabled.contains(id)
-            && !(node.resource_type == ResourceType::Test
-                && node.depends_on.iter().any(|d| disabled.contains(d)))
+        let tests_disabled = node.resource_type == ResourceType::Test
+            && node.depends_on.iter().any(|d| disabled.contains(d));
+        !disabled.contains(id) && !tests_disabled
     });
 }
 
@@ -132,7 +157,11 @@ fn assign_schemas(project: &mut Project, renderer: &Renderer) -> Result<(), Mode
     for id in ids {
         let (custom, path, is_test) = {
             let node = &project.nodes[&id];
-            (node.config.schema.clone(), node.path.clone(), node.resource_type == ResourceType::Test)
+            (
+                node.config.schema.clone(),
+                node.path.clone(),
+                node.resource_type == ResourceType::Test,
+            )
         };
         if is_test {
             continue;
@@ -146,7 +175,10 @@ fn assign_schemas(project: &mut Project, renderer: &Renderer) -> Result<(), Mode
                         custom.clone().map(Value::from).unwrap_or(Value::from(())),
                         Value::from(()),
                     ];
-                    renderer.call("generate_schema_name", &args, ctx, &path)?.trim().to_string()
+                    renderer
+                        .call("generate_schema_name", &args, ctx, &path)?
+                        .trim()
+                        .to_string()
                 } else {
                     default_schema_name(&project.target_schema, custom.as_deref())
                 };
@@ -161,15 +193,27 @@ fn assign_schemas(project: &mut Project, renderer: &Renderer) -> Result<(), Mode
 
 /// Kahn's algorithm; a cycle is reported with the nodes on it.
 pub fn topological_order(project: &Project) -> Result<Vec<String>, ModelError> {
-    let mut indegree: BTreeMap<&str, usize> = project.nodes.keys().map(|k| (k.as_str(), 0)).collect();
+    let mut indegree: BTreeMap<&str, usize> =
+        project.nodes.keys().map(|k| (k.as_str(), 0)).collect();
     let mut children: HashMap<&str, Vec<&str>> = HashMap::new();
     for node in project.nodes.values() {
-        for parent in node.depends_on.iter().filter(|p| project.nodes.contains_key(*p)) {
+        for parent in node
+            .depends_on
+            .iter()
+            .filter(|p| project.nodes.contains_key(*p))
+        {
             *indegree.get_mut(node.unique_id.as_str()).expect("node") += 1;
-            children.entry(parent.as_str()).or_default().push(&node.unique_id);
+            children
+                .entry(parent.as_str())
+                .or_default()
+                .push(&node.unique_id);
         }
     }
-    let mut ready: Vec<&str> = indegree.iter().filter(|(_, d)| **d == 0).map(|(k, _)| *k).collect();
+    let mut ready: Vec<&str> = indegree
+        .iter()
+        .filter(|(_, d)| **d == 0)
+        .map(|(k, _)| *k)
+        .collect();
     ready.reverse();
     let mut order = Vec::new();
     while let Some(id) = ready.pop() {
@@ -202,7 +246,10 @@ mod tests {
 
     #[test]
     fn ref_expressions() {
-        assert_eq!(referenced_name("ref('dim_customer')").as_deref(), Some("dim_customer"));
+        assert_eq!(
+            referenced_name("ref('dim_customer')").as_deref(),
+            Some("dim_customer")
+        );
         assert_eq!(referenced_name("ref(\"pkg\", \"x\")").as_deref(), Some("x"));
         assert_eq!(referenced_name("source('a','b')"), None);
     }

@@ -73,7 +73,11 @@ impl Resolver {
                     n.name.clone(),
                     RelationInfo {
                         unique_id: n.unique_id.clone(),
-                        schema: if n.schema.is_empty() { project.target_schema.clone() } else { n.schema.clone() },
+                        schema: if n.schema.is_empty() {
+                            project.target_schema.clone()
+                        } else {
+                            n.schema.clone()
+                        },
                         identifier: n.alias().to_string(),
                         ephemeral: n.config.materialized == "ephemeral",
                     },
@@ -124,6 +128,8 @@ pub struct RenderContext {
     pub incremental: bool,
     pub captured: Mutex<Captured>,
     pub connection: Option<Mutex<Connection>>,
+    /// One slot per macro call in progress, for dbt's `return(value)`.
+    returns: Mutex<Vec<Option<Value>>>,
 }
 
 impl Object for RenderContext {}
@@ -132,7 +138,12 @@ fn context(state: &State) -> Result<Arc<RenderContext>, Error> {
     state
         .lookup(CONTEXT_KEY)
         .and_then(|v| v.downcast_object::<RenderContext>())
-        .ok_or_else(|| Error::new(ErrorKind::InvalidOperation, "called outside of a model render"))
+        .ok_or_else(|| {
+            Error::new(
+                ErrorKind::InvalidOperation,
+                "called outside of a model render",
+            )
+        })
 }
 
 /// `this` and relations handed to macros: renders as `"schema"."name"`.
@@ -166,7 +177,12 @@ fn ref_fn(state: &State, args: Rest<String>) -> Result<Value, Error> {
     let ctx = context(state)?;
     let name = match args.0.as_slice() {
         [name] | [_, name] => name.clone(),
-        _ => return Err(Error::new(ErrorKind::InvalidOperation, "ref() takes a model name (and optionally its package)")),
+        _ => {
+            return Err(Error::new(
+                ErrorKind::InvalidOperation,
+                "ref() takes a model name (and optionally its package)",
+            ));
+        }
     };
     let mut captured = ctx.captured.lock().unwrap_or_else(|e| e.into_inner());
     match ctx.resolver.relations.get(&name) {
@@ -188,12 +204,16 @@ fn ref_fn(state: &State, args: Rest<String>) -> Result<Value, Error> {
 
 fn source_fn(state: &State, source: String, table: String) -> Result<Value, Error> {
     let ctx = context(state)?;
-    let info = ctx.resolver.sources.get(&(source.clone(), table.clone())).ok_or_else(|| {
-        Error::new(
-            ErrorKind::InvalidOperation,
-            format!("source('{source}', '{table}') is not declared in any property file"),
-        )
-    })?;
+    let info = ctx
+        .resolver
+        .sources
+        .get(&(source.clone(), table.clone()))
+        .ok_or_else(|| {
+            Error::new(
+                ErrorKind::InvalidOperation,
+                format!("source('{source}', '{table}') is not declared in any property file"),
+            )
+        })?;
     let mut captured = ctx.captured.lock().unwrap_or_else(|e| e.into_inner());
     if !captured.sources.contains(&info.unique_id) {
         captured.sources.push(info.unique_id.clone());
@@ -219,7 +239,9 @@ fn var_fn(state: &State, name: String, default: Option<Value>) -> Result<Value, 
         None => default.ok_or_else(|| {
             Error::new(
                 ErrorKind::InvalidOperation,
-                format!("required var '{name}' is not set: give it in dbt_project.yml `vars:` or --vars"),
+                format!(
+                    "required var '{name}' is not set: give it in dbt_project.yml `vars:` or --vars"
+                ),
             )
         }),
     }
@@ -265,7 +287,12 @@ fn run_query_fn(state: &State, sql: String) -> Result<Value, Error> {
         }
         Ok(())
     })
-    .map_err(|e| Error::new(ErrorKind::InvalidOperation, format!("run_query failed: {e:#}")))?;
+    .map_err(|e| {
+        Error::new(
+            ErrorKind::InvalidOperation,
+            format!("run_query failed: {e:#}"),
+        )
+    })?;
     names.extend(schema.fields().iter().map(|f| f.name().clone()));
     Ok(Value::from_object(QueryTable { names, rows }))
 }
@@ -292,7 +319,12 @@ impl Object for QueryColumn {
         }
     }
 
-    fn call_method(self: &Arc<Self>, _state: &mut State, method: &str, _args: &[Value]) -> Result<Value, Error> {
+    fn call_method(
+        self: &Arc<Self>,
+        _state: &mut State,
+        method: &str,
+        _args: &[Value],
+    ) -> Result<Value, Error> {
         match method {
             "values" => Ok(Value::from(Serde(self.values.clone()))),
             _ => Err(Error::from(ErrorKind::UnknownMethod)),
@@ -353,6 +385,8 @@ impl Renderer {
     pub fn new(project: &Project) -> Result<Self, ModelError> {
         let mut env = Environment::new();
         env.set_unknown_method_callback(minijinja_contrib::pycompat::unknown_method_callback);
+        // SQL is never escaped (minijinja would JSON-escape templates named *.yml).
+        env.set_auto_escape_callback(|_| minijinja::AutoEscape::None);
         let mut combined = String::new();
         let mut starts = Vec::new();
         let mut line = 1;
@@ -379,7 +413,7 @@ impl Renderer {
         env.add_function("is_incremental", is_incremental_fn);
         env.add_function("log", log_fn);
         env.add_function("run_query", run_query_fn);
-        env.add_function("return", |value: Value| value);
+        env.add_function("return", return_fn);
         for file in &project.macros {
             for name in &file.names {
                 let macro_name = name.clone();
@@ -406,7 +440,12 @@ impl Renderer {
         })
     }
 
-    fn context(&self, render: Arc<RenderContext>, this: Option<Relation>, extra: &[(&str, Value)]) -> Value {
+    fn context(
+        &self,
+        render: Arc<RenderContext>,
+        this: Option<Relation>,
+        extra: &[(&str, Value)],
+    ) -> Value {
         let mut map: HashMap<String, Value> = HashMap::new();
         map.insert("execute".into(), Value::from(render.execute));
         map.insert(CONTEXT_KEY.into(), Value::from_dyn_object(render));
@@ -444,15 +483,23 @@ impl Renderer {
         path: &Path,
     ) -> Result<String, ModelError> {
         let ctx = self.context(render, None, &[]);
-        let template = self.env.get_template(MACROS).map_err(|e| self.error(path, &e))?;
-        let mut captured = template.render_captured(ctx).map_err(|e| self.error(path, &e))?;
+        let template = self
+            .env
+            .get_template(MACROS)
+            .map_err(|e| self.error(path, &e))?;
+        let mut captured = template
+            .render_captured(ctx)
+            .map_err(|e| self.error(path, &e))?;
         captured
             .with_state_mut(|state| state.call_macro(name, args))
             .map_err(|e| self.error(path, &e))
     }
 
     pub fn has_macro(project: &Project, name: &str) -> bool {
-        project.macros.iter().any(|m| m.names.iter().any(|n| n == name))
+        project
+            .macros
+            .iter()
+            .any(|m| m.names.iter().any(|n| n == name))
     }
 
     fn error(&self, path: &Path, error: &Error) -> ModelError {
@@ -486,8 +533,45 @@ fn describe(error: &Error) -> String {
     text
 }
 
+/// dbt's `return(value)`: the macro call in progress evaluates to `value` instead of
+/// its text (see [`call_macro`]).
+fn return_fn(state: &State, value: Value) -> Result<Value, Error> {
+    let ctx = context(state)?;
+    let mut returns = ctx.returns.lock().unwrap_or_else(|e| e.into_inner());
+    match returns.last_mut() {
+        Some(slot) => {
+            *slot = Some(value);
+            Ok(Value::from(""))
+        }
+        None => Ok(value),
+    }
+}
+
 /// Runs a macro of the combined macro template with the caller's context.
 fn call_macro(state: &State, name: &str, args: &[Value]) -> Result<Value, Error> {
+    let render = context(state).ok();
+    if let Some(render) = &render {
+        render
+            .returns
+            .lock()
+            .unwrap_or_else(|e| e.into_inner())
+            .push(None);
+    }
+    let output = call_macro_text(state, name, args);
+    let returned = render.and_then(|r| {
+        r.returns
+            .lock()
+            .unwrap_or_else(|e| e.into_inner())
+            .pop()
+            .flatten()
+    });
+    match (output, returned) {
+        (Ok(_), Some(value)) => Ok(value),
+        (output, _) => output,
+    }
+}
+
+fn call_macro_text(state: &State, name: &str, args: &[Value]) -> Result<Value, Error> {
     let template = state.env().get_template(MACROS)?;
     let mut ctx: HashMap<String, Value> = HashMap::new();
     for key in [CONTEXT_KEY, "this", "execute", "target", "model"] {
@@ -513,6 +597,7 @@ pub fn render_context(
         incremental,
         captured: Mutex::new(Captured::default()),
         connection: connection.map(Mutex::new),
+        returns: Mutex::new(Vec::new()),
     })
 }
 

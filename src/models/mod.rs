@@ -130,7 +130,11 @@ pub fn close_names<'a>(wanted: &str, names: impl Iterator<Item = &'a str>) -> Ve
         .filter(|(d, n)| *d <= 3.max(wanted.len() / 3) || n.contains(wanted))
         .collect();
     scored.sort();
-    scored.into_iter().take(3).map(|(_, n)| n.to_string()).collect()
+    scored
+        .into_iter()
+        .take(3)
+        .map(|(_, n)| n.to_string())
+        .collect()
 }
 
 fn edit_distance(a: &str, b: &str) -> usize {
@@ -156,7 +160,10 @@ mod tests {
     #[test]
     fn close_names_suggest_typos() {
         let names = ["customers", "orders", "dim_customer"];
-        assert_eq!(close_names("customrs", names.iter().copied())[0], "customers");
+        assert_eq!(
+            close_names("customrs", names.iter().copied())[0],
+            "customers"
+        );
         assert!(close_names("zzzzzzzzzz", names.iter().copied()).is_empty());
     }
 }

@@ -85,7 +85,9 @@ fn string_list(value: Option<&Value>, default: &str) -> Vec<String> {
 /// Files under `dir` with one of `extensions`, sorted, as paths relative to `root`.
 fn files_under(root: &Path, dir: &str, extensions: &[&str]) -> Vec<PathBuf> {
     fn walk(path: &Path, extensions: &[&str], out: &mut Vec<PathBuf>) {
-        let Ok(entries) = std::fs::read_dir(path) else { return };
+        let Ok(entries) = std::fs::read_dir(path) else {
+            return;
+        };
         let mut entries: Vec<PathBuf> = entries.filter_map(|e| e.ok().map(|e| e.path())).collect();
         entries.sort();
         for entry in entries {
@@ -123,7 +125,10 @@ fn preprocess_macros(source: &str) -> String {
         if let Some(signature) = inner.strip_prefix("test ") {
             let dash_open = if tag.starts_with("{%-") { "{%-" } else { "{%" };
             let dash_close = if tag.ends_with("-%}") { "-%}" } else { "%}" };
-            out.push_str(&format!("{dash_open} macro test_{} {dash_close}", signature.trim()));
+            out.push_str(&format!(
+                "{dash_open} macro test_{} {dash_close}",
+                signature.trim()
+            ));
         } else if inner == "endtest" {
             out.push_str(&tag.replace("endtest", "endmacro"));
         } else {
@@ -181,12 +186,19 @@ impl Project {
         vars.extend(options.vars.clone());
         let hooks = |key: &str| -> Vec<String> {
             match file.get(key) {
-                Some(Value::Array(items)) => items.iter().filter_map(|v| v.as_str().map(str::to_string)).collect(),
+                Some(Value::Array(items)) => items
+                    .iter()
+                    .filter_map(|v| v.as_str().map(str::to_string))
+                    .collect(),
                 Some(Value::String(s)) => vec![s.clone()],
                 _ => Vec::new(),
             }
         };
-        let target_dir = root.join(file.get("target-path").and_then(Value::as_str).unwrap_or("target"));
+        let target_dir = root.join(
+            file.get("target-path")
+                .and_then(Value::as_str)
+                .unwrap_or("target"),
+        );
         let mut project = Project {
             root: root.to_path_buf(),
             name,
@@ -196,28 +208,42 @@ impl Project {
             macros: Vec::new(),
             nodes: BTreeMap::new(),
             sources: Vec::new(),
-            target_schema: options.target_schema.clone().unwrap_or_else(|| "main".into()),
+            target_schema: options
+                .target_schema
+                .clone()
+                .unwrap_or_else(|| "main".into()),
             target_dir,
         };
-        let model_paths = string_list(file.get("model-paths").or(file.get("source-paths")), "models");
+        let model_paths = string_list(
+            file.get("model-paths").or(file.get("source-paths")),
+            "models",
+        );
         let seed_paths = string_list(file.get("seed-paths").or(file.get("data-paths")), "seeds");
         let test_paths = string_list(file.get("test-paths"), "tests");
         let macro_paths = string_list(file.get("macro-paths"), "macros");
         let empty = Value::Null;
         let model_tree = file.get("models").unwrap_or(&empty);
         let seed_tree = file.get("seeds").unwrap_or(&empty);
-        let test_tree = file.get("data_tests").or(file.get("tests")).unwrap_or(&empty);
+        let test_tree = file
+            .get("data_tests")
+            .or(file.get("tests"))
+            .unwrap_or(&empty);
 
         for dir in &macro_paths {
             for path in files_under(root, dir, &["sql"]) {
                 let source = preprocess_macros(&std::fs::read_to_string(root.join(&path))?);
                 let names = macro_names(&source);
-                project.macros.push(MacroFile { path, source, names });
+                project.macros.push(MacroFile {
+                    path,
+                    source,
+                    names,
+                });
             }
         }
         for dir in &model_paths {
             for path in files_under(root, dir, &["sql"]) {
-                let node = project.file_node(&path, dir, ResourceType::Model, "view", model_tree)?;
+                let node =
+                    project.file_node(&path, dir, ResourceType::Model, "view", model_tree)?;
                 project.insert(node)?;
             }
         }
@@ -246,7 +272,11 @@ impl Project {
         if let Some(other) = self.nodes.get(&node.unique_id) {
             return Err(ModelError::project(
                 &node.path,
-                format!("two nodes are named `{}` (the other is {})", node.name, other.path.display()),
+                format!(
+                    "two nodes are named `{}` (the other is {})",
+                    node.name,
+                    other.path.display()
+                ),
             ));
         }
         self.nodes.insert(node.unique_id.clone(), node);
@@ -300,29 +330,63 @@ impl Project {
     }
 
     /// Applies one property file: configs, descriptions, sources and generic tests.
-    fn apply_properties(&mut self, path: &Path, doc: &Value, test_tree: &Value) -> Result<(), ModelError> {
-        for source in doc.get("sources").and_then(Value::as_array).into_iter().flatten() {
-            let source_name = source.get("name").and_then(Value::as_str).unwrap_or_default();
-            let schema = source.get("schema").and_then(Value::as_str).unwrap_or(source_name);
-            for table in source.get("tables").and_then(Value::as_array).into_iter().flatten() {
-                let name = table.get("name").and_then(Value::as_str).unwrap_or_default();
+    fn apply_properties(
+        &mut self,
+        path: &Path,
+        doc: &Value,
+        test_tree: &Value,
+    ) -> Result<(), ModelError> {
+        for source in doc
+            .get("sources")
+            .and_then(Value::as_array)
+            .into_iter()
+            .flatten()
+        {
+            let source_name = source
+                .get("name")
+                .and_then(Value::as_str)
+                .unwrap_or_default();
+            let schema = source
+                .get("schema")
+                .and_then(Value::as_str)
+                .unwrap_or(source_name);
+            for table in source
+                .get("tables")
+                .and_then(Value::as_array)
+                .into_iter()
+                .flatten()
+            {
+                let name = table
+                    .get("name")
+                    .and_then(Value::as_str)
+                    .unwrap_or_default();
                 self.sources.push(SourceTable {
                     source: source_name.to_string(),
                     name: name.to_string(),
                     schema: schema.to_string(),
-                    identifier: table.get("identifier").and_then(Value::as_str).unwrap_or(name).to_string(),
+                    identifier: table
+                        .get("identifier")
+                        .and_then(Value::as_str)
+                        .unwrap_or(name)
+                        .to_string(),
                 });
                 let source_id = format!("source.{}.{source_name}.{name}", self.name);
                 let label = format!("source_{{}}_{source_name}_{name}");
                 for (column, spec) in entry_tests(table) {
-                    let node = self.generic_test_node(path, &source_id, &label, column, &spec, test_tree)?;
+                    let node =
+                        self.generic_test_node(path, &source_id, &label, column, &spec, test_tree)?;
                     self.insert(node)?;
                 }
             }
         }
-        for (key, resource) in [("models", ResourceType::Model), ("seeds", ResourceType::Seed)] {
+        for (key, resource) in [
+            ("models", ResourceType::Model),
+            ("seeds", ResourceType::Seed),
+        ] {
             for entry in doc.get(key).and_then(Value::as_array).into_iter().flatten() {
-                let Some(name) = entry.get("name").and_then(Value::as_str) else { continue };
+                let Some(name) = entry.get("name").and_then(Value::as_str) else {
+                    continue;
+                };
                 let unique_id = format!("{}.{}.{name}", resource.name(), self.name);
                 let Some(node) = self.nodes.get_mut(&unique_id) else {
                     tracing::warn!(file = %path.display(), name, "properties for an unknown {key} entry");
@@ -336,7 +400,8 @@ impl Project {
                 }
                 let label = format!("{{}}_{name}");
                 for (column, spec) in entry_tests(entry) {
-                    let node = self.generic_test_node(path, &unique_id, &label, column, &spec, test_tree)?;
+                    let node =
+                        self.generic_test_node(path, &unique_id, &label, column, &spec, test_tree)?;
                     self.insert(node)?;
                 }
             }
@@ -362,15 +427,22 @@ impl Project {
                 (name.clone(), args.as_object().cloned().unwrap_or_default())
             }
             other => {
-                return Err(ModelError::project(path, format!("cannot read the test {other} of {attached_to}")));
+                return Err(ModelError::project(
+                    path,
+                    format!("cannot read the test {other} of {attached_to}"),
+                ));
             }
         };
-        let test_name = test_name.rsplit('.').next().unwrap_or(&test_name).to_string();
+        let test_name = test_name
+            .rsplit('.')
+            .next()
+            .unwrap_or(&test_name)
+            .to_string();
         if let Some(Value::Object(arguments)) = kwargs.remove("arguments") {
             kwargs.extend(arguments);
         }
         let mut config = NodeConfig::new("test");
-        for layer in project_layers(test_tree, &[self.name.clone()]) {
+        for layer in project_layers(test_tree, std::slice::from_ref(&self.name)) {
             config.apply(&layer);
         }
         if let Some(Value::Object(layer)) = kwargs.remove("config") {
@@ -383,27 +455,35 @@ impl Project {
                 config.apply(&layer);
             }
         }
-        let mut name = label.replace("{}", &test_name);
-        if let Some(column) = &column {
-            name += &format!("_{column}");
+        // dbt's name: test, model, then every argument (column_name included) in key order.
+        let mut naming: BTreeMap<&str, &Value> =
+            kwargs.iter().map(|(k, v)| (k.as_str(), v)).collect();
+        let column_value = column.clone().map(Value::String);
+        if let Some(column) = &column_value {
+            naming.insert("column_name", column);
         }
-        let args: Vec<String> = kwargs
+        let args: Vec<String> = naming
             .values()
             .map(|v| match v {
-                Value::Array(items) => items.iter().map(|i| sanitize(&python_text(i))).collect::<Vec<_>>().join("__"),
+                Value::Array(items) => items
+                    .iter()
+                    .map(|i| sanitize(&python_text(i)))
+                    .collect::<Vec<_>>()
+                    .join("__"),
                 other => sanitize(&python_text(other)),
             })
             .collect();
+        let mut name = label.replace("{}", &test_name);
         if !args.is_empty() {
-            name += &format!("__{}", args.join("__"));
+            name += &format!("_{}", args.join("__"));
         }
         let hash = blake3::hash(format!("{attached_to}{column:?}{spec}").as_bytes()).to_hex();
         Ok(Node {
             unique_id: format!("test.{}.{name}.{}", self.name, &hash[..10]),
-            name,
+            name: name.clone(),
             resource_type: ResourceType::Test,
             path: path.to_path_buf(),
-            fqn: vec![self.name.clone(), test_name.clone()],
+            fqn: vec![self.name.clone(), test_name.clone(), name.clone()],
             raw_sql: String::new(),
             config,
             depends_on: vec![attached_to.to_string()],
@@ -422,16 +502,32 @@ impl Project {
     pub fn find_relation_node(&self, name: &str) -> Option<&Node> {
         [ResourceType::Model, ResourceType::Seed]
             .iter()
-            .find_map(|t| self.nodes.get(&format!("{}.{}.{name}", t.name(), self.name)))
+            .find_map(|t| {
+                self.nodes
+                    .get(&format!("{}.{}.{name}", t.name(), self.name))
+            })
     }
 }
 
 /// `(column, spec)` for the tests of an entry and of its columns.
 fn entry_tests(entry: &Value) -> Vec<(Option<String>, Value)> {
-    let mut tests: Vec<(Option<String>, Value)> = test_specs(entry).into_iter().map(|s| (None, s)).collect();
-    for column in entry.get("columns").and_then(Value::as_array).into_iter().flatten() {
-        let name = column.get("name").and_then(Value::as_str).unwrap_or_default();
-        tests.extend(test_specs(column).into_iter().map(|s| (Some(name.to_string()), s)));
+    let mut tests: Vec<(Option<String>, Value)> =
+        test_specs(entry).into_iter().map(|s| (None, s)).collect();
+    for column in entry
+        .get("columns")
+        .and_then(Value::as_array)
+        .into_iter()
+        .flatten()
+    {
+        let name = column
+            .get("name")
+            .and_then(Value::as_str)
+            .unwrap_or_default();
+        tests.extend(
+            test_specs(column)
+                .into_iter()
+                .map(|s| (Some(name.to_string()), s)),
+        );
     }
     tests
 }
@@ -477,8 +573,14 @@ mod tests {
     fn test_blocks_become_macros() {
         let src = "{% test is_even(model, column_name) %}select 1{% endtest %}";
         let out = preprocess_macros(src);
-        assert_eq!(out, "{% macro test_is_even(model, column_name) %}select 1{% endmacro %}");
+        assert_eq!(
+            out,
+            "{% macro test_is_even(model, column_name) %}select 1{% endmacro %}"
+        );
         assert_eq!(macro_names(&out), vec!["test_is_even"]);
-        assert_eq!(macro_names("{%- macro a(x) -%}{% endmacro %}{% macro b() %}"), vec!["a", "b"]);
+        assert_eq!(
+            macro_names("{%- macro a(x) -%}{% endmacro %}{% macro b() %}"),
+            vec!["a", "b"]
+        );
     }
 }

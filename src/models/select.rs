@@ -23,14 +23,22 @@ fn parse_atom(text: &str) -> Result<Atom, ModelError> {
     let mut parents = None;
     let digits: String = rest.chars().take_while(char::is_ascii_digit).collect();
     if rest[digits.len()..].starts_with('+') {
-        parents = Some(if digits.is_empty() { usize::MAX } else { digits.parse().unwrap_or(usize::MAX) });
+        parents = Some(if digits.is_empty() {
+            usize::MAX
+        } else {
+            digits.parse().unwrap_or(usize::MAX)
+        });
         rest = &rest[digits.len() + 1..];
     }
     let mut children = None;
     if let Some(plus) = rest.rfind('+') {
         let tail = &rest[plus + 1..];
         if tail.chars().all(|c| c.is_ascii_digit()) {
-            children = Some(if tail.is_empty() { usize::MAX } else { tail.parse().unwrap_or(usize::MAX) });
+            children = Some(if tail.is_empty() {
+                usize::MAX
+            } else {
+                tail.parse().unwrap_or(usize::MAX)
+            });
             rest = &rest[..plus];
         }
     }
@@ -64,7 +72,10 @@ fn matches(atom: &Atom, node: &Node) -> Result<bool, ModelError> {
         }
         "config.materialized" => node.config.materialized == atom.value,
         "resource_type" => node.resource_type.name() == atom.value,
-        "test_name" => node.generic_test.as_ref().is_some_and(|t| t.test_name == atom.value),
+        "test_name" => node
+            .generic_test
+            .as_ref()
+            .is_some_and(|t| t.test_name == atom.value),
         other => {
             return Err(ModelError::Selector(format!(
                 "unknown selector method `{other}:` (known: tag, path, config.materialized, resource_type, test_name, fqn)"
@@ -108,7 +119,12 @@ fn select_atom(graph: &Graph, atom: &Atom) -> Result<BTreeSet<String>, ModelErro
         .project
         .nodes
         .values()
-        .map(|n| (n.unique_id.as_str(), n.depends_on.iter().map(String::as_str).collect()))
+        .map(|n| {
+            (
+                n.unique_id.as_str(),
+                n.depends_on.iter().map(String::as_str).collect(),
+            )
+        })
         .collect();
     let roots: Vec<String> = selected.iter().cloned().collect();
     for id in &roots {
@@ -184,17 +200,26 @@ mod tests {
     #[test]
     fn atoms_parse_graph_operators() {
         let a = parse_atom("2+orders+").unwrap();
-        assert_eq!((a.parents, a.children, a.value.as_str()), (Some(2), Some(usize::MAX), "orders"));
+        assert_eq!(
+            (a.parents, a.children, a.value.as_str()),
+            (Some(2), Some(usize::MAX), "orders")
+        );
         let a = parse_atom("tag:nightly").unwrap();
         assert_eq!((a.method.as_str(), a.value.as_str()), ("tag", "nightly"));
         let a = parse_atom("config.materialized:view+1").unwrap();
-        assert_eq!((a.method.as_str(), a.children), ("config.materialized", Some(1)));
+        assert_eq!(
+            (a.method.as_str(), a.children),
+            ("config.materialized", Some(1))
+        );
         assert!(parse_atom("+").is_err());
     }
 
     #[test]
     fn folder_names_select_by_fqn() {
-        let fqn: Vec<String> = ["shop", "marts", "core", "fact"].iter().map(|s| s.to_string()).collect();
+        let fqn: Vec<String> = ["shop", "marts", "core", "fact"]
+            .iter()
+            .map(|s| s.to_string())
+            .collect();
         assert!(fqn_matches(&fqn, "marts"));
         assert!(fqn_matches(&fqn, "marts.core"));
         assert!(fqn_matches(&fqn, "shop.marts"));
