@@ -6,6 +6,7 @@ cd "$ECOM_ROOT"
 
 check_data
 ensure_packages tmux
+ensure_venv
 
 log "format and lints"
 cargo fmt --check

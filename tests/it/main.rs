@@ -5,6 +5,7 @@ mod config;
 mod ingest_full;
 mod ingest_kill;
 mod ingest_quarantine;
+mod models_bundled;
 mod models_conformance;
 mod query;
 mod tui_snapshots;
