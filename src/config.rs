@@ -29,6 +29,56 @@ pub struct Config {
     pub ingest: IngestConfig,
     pub log: LogConfig,
     pub tui: TuiConfig,
+    pub pipeline: PipelineConfig,
+}
+
+/// `ecom pipeline run`: the DAG of jobs. Without `[[pipeline.jobs]]`, the default DAG is
+/// ingest (when `ingest_paths` is set) then models.
+#[derive(Debug, Clone, Default, Serialize, Deserialize, PartialEq)]
+#[serde(default, deny_unknown_fields)]
+pub struct PipelineConfig {
+    /// Files, folders or globs the `ingest` job loads (new files only: ingest is idempotent).
+    pub ingest_paths: Vec<String>,
+    /// The dbt project the `models` job builds (default: the bundled one).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub project: Option<PathBuf>,
+    pub jobs: Vec<PipelineJob>,
+}
+
+/// One job of the pipeline.
+#[derive(Debug, Clone, Serialize, Deserialize, PartialEq)]
+#[serde(default, deny_unknown_fields)]
+pub struct PipelineJob {
+    pub name: String,
+    /// `ingest`, `models` (dbt build) or `sql`.
+    pub kind: String,
+    pub depends_on: Vec<String>,
+    pub retries: u32,
+    /// First retry delay, doubled for each later one (`2s`, `1m`).
+    pub backoff: String,
+    /// Per-attempt limit (`10m`); none when unset.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub timeout: Option<String>,
+    /// `models`: dbt selection; empty builds everything.
+    pub select: Vec<String>,
+    /// `sql`: the statement to run.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub sql: Option<String>,
+}
+
+impl Default for PipelineJob {
+    fn default() -> Self {
+        Self {
+            name: String::new(),
+            kind: String::new(),
+            depends_on: Vec::new(),
+            retries: 2,
+            backoff: "2s".into(),
+            timeout: None,
+            select: Vec::new(),
+            sql: None,
+        }
+    }
 }
 
 #[derive(Debug, Clone, Default, Serialize, Deserialize, PartialEq)]
@@ -140,6 +190,25 @@ impl Config {
         if self.tui.page_rows < 10 {
             return Err("tui.page_rows must be at least 10".into());
         }
+        for job in &self.pipeline.jobs {
+            if !["ingest", "models", "sql"].contains(&job.kind.as_str()) {
+                return Err(format!(
+                    "pipeline job `{}`: kind must be ingest, models or sql",
+                    job.name
+                ));
+            }
+            humantime::parse_duration(&job.backoff).map_err(|e| {
+                format!(
+                    "pipeline job `{}`: backoff `{}`: {e}",
+                    job.name, job.backoff
+                )
+            })?;
+            if let Some(timeout) = &job.timeout {
+                humantime::parse_duration(timeout).map_err(|e| {
+                    format!("pipeline job `{}`: timeout `{timeout}`: {e}", job.name)
+                })?;
+            }
+        }
         Ok(())
     }
 
@@ -211,6 +280,18 @@ keep_files = 7                          # daily JSON log files kept in the state
 
 [tui]
 page_rows = 500                         # rows per page in the results grid
+
+[pipeline]
+# ingest_paths = ["/data/online-retail/by-day"]   # the ingest job's inputs
+# project = "/path/to/dbt/project"                # default: the bundled project
+# Without [[pipeline.jobs]] the DAG is: ingest (when ingest_paths is set) -> models.
+# [[pipeline.jobs]]
+# name = "models"
+# kind = "models"          # ingest | models | sql
+# depends_on = ["ingest"]
+# retries = 2
+# backoff = "2s"
+# timeout = "30m"
 "#;
 
 #[cfg(test)]

@@ -12,6 +12,7 @@ pub mod jobs;
 pub mod logging;
 pub mod models;
 pub mod paths;
+pub mod pipeline;
 pub mod sample;
 pub mod warehouse;
 

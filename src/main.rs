@@ -37,9 +37,25 @@ fn main() -> ExitCode {
         Ok(Outcome::Success) => ExitCode::SUCCESS,
         Ok(Outcome::DataChecksFailed) => ExitCode::from(exit::DATA_CHECKS_FAILED),
         Err(e) => {
-            tracing::error!(error = %format!("{e:#}"), "failed");
-            eprintln!("error: {e:#}");
+            let message = error_chain(&e);
+            tracing::error!(error = %message, "failed");
+            eprintln!("error: {message}");
             ExitCode::from(exit::ERROR)
         }
     }
+}
+
+/// The error and its causes, without the repeats that wrapped library errors bring
+/// (DuckDB's message appears in its error and again in the error's source).
+fn error_chain(error: &anyhow::Error) -> String {
+    let mut parts: Vec<String> = Vec::new();
+    for cause in error.chain() {
+        let text = cause.to_string();
+        let noise =
+            text.starts_with("Error code ") || parts.iter().any(|p| p.contains(text.trim()));
+        if !noise {
+            parts.push(text.trim().to_string());
+        }
+    }
+    parts.join(": ")
 }

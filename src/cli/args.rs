@@ -55,6 +55,11 @@ pub enum Command {
         #[command(subcommand)]
         action: ModelsAction,
     },
+    /// The whole DAG (ingest, models and tests) with retries; --every or --cron to keep running.
+    Pipeline {
+        #[command(subcommand)]
+        action: PipelineAction,
+    },
     /// Show, edit or check the layered configuration.
     Config {
         #[command(subcommand)]
@@ -169,4 +174,26 @@ pub struct ModelArgs {
     /// `ls` only: `fqn` (default), `name` or `path` per line (`--json` for objects).
     #[arg(long, value_name = "FORMAT", default_value = "fqn")]
     pub output: String,
+}
+
+#[derive(Debug, Subcommand)]
+pub enum PipelineAction {
+    /// Run the pipeline's DAG (resuming an interrupted run), once or on a schedule.
+    Run(PipelineArgs),
+}
+
+#[derive(Debug, Args)]
+pub struct PipelineArgs {
+    /// Run again this long after each start (`30m`, `1h`).
+    #[arg(long, value_name = "DUR", conflicts_with = "cron")]
+    pub every: Option<String>,
+    /// Run at the times of a cron expression (`0 3 * * *`, local time).
+    #[arg(long, value_name = "EXPR")]
+    pub cron: Option<String>,
+    /// Stop after this many runs (with --every or --cron).
+    #[arg(long, value_name = "N")]
+    pub max_runs: Option<u32>,
+    /// Files, folders or globs for the ingest job (over `pipeline.ingest_paths`).
+    #[arg(long, value_name = "PATH", num_args = 1..)]
+    pub ingest: Vec<String>,
 }

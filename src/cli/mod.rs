@@ -8,6 +8,7 @@ mod config_cmd;
 mod ingest;
 mod models;
 mod output;
+mod pipeline;
 mod progress;
 mod query;
 mod status;
@@ -104,6 +105,7 @@ pub fn dispatch(command: Command, settings: &Settings) -> anyhow::Result<Outcome
         Command::Status => status::run(settings),
         Command::Config { action } => config_cmd::run(&action, settings),
         Command::Models { action } => models::run_action(action, settings),
+        Command::Pipeline { action } => pipeline::run(action, settings),
     }
 }
 

@@ -5,6 +5,7 @@
 //! The CLI renders progress with indicatif or log lines, the TUI reduces it into a gauge.
 //! This module knows how to run work, never what the work is.
 
+pub mod dag;
 mod progress;
 
 pub use progress::{NoProgress, Progress, ProgressSink, Unit};

@@ -9,11 +9,18 @@ use duckdb::Connection;
 use super::WarehouseError;
 
 /// `(version, name, sql)`, in order. Append only; never edit a released migration.
-const MIGRATIONS: &[(i32, &str, &str)] = &[(
-    1,
-    "schemas, raw order lines, quarantine, ingest bookkeeping",
-    include_str!("migrations/001_schemas.sql"),
-)];
+const MIGRATIONS: &[(i32, &str, &str)] = &[
+    (
+        1,
+        "schemas, raw order lines, quarantine, ingest bookkeeping",
+        include_str!("migrations/001_schemas.sql"),
+    ),
+    (
+        2,
+        "pipeline runs and job attempts",
+        include_str!("migrations/002_job_runs.sql"),
+    ),
+];
 
 /// The highest schema version this binary understands.
 pub fn latest_version() -> i32 {

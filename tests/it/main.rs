@@ -7,6 +7,7 @@ mod ingest_kill;
 mod ingest_quarantine;
 mod models_bundled;
 mod models_conformance;
+mod pipeline;
 mod query;
 mod tui_snapshots;
 mod tui_tmux;

@@ -8,9 +8,11 @@ use crate::common::*;
 
 /// The Python of the test virtualenv (scripts/test.sh creates it with dbt-duckdb).
 fn venv_python() -> PathBuf {
-    let venv = std::env::var_os("ECOM_VENV").map(PathBuf::from).unwrap_or_else(|| {
-        PathBuf::from(std::env::var("HOME").unwrap_or_default()).join(".cache/ecom/venv")
-    });
+    let venv = std::env::var_os("ECOM_VENV")
+        .map(PathBuf::from)
+        .unwrap_or_else(|| {
+            PathBuf::from(std::env::var("HOME").unwrap_or_default()).join(".cache/ecom/venv")
+        });
     let python = venv.join("bin/python");
     assert!(
         python.is_file() && venv.join("bin/dbt").is_file(),
@@ -36,28 +38,47 @@ fn bundled_project_on_full_data_matches_the_reference_and_dbt() {
             r["message"]
         );
     }
-    assert_eq!(scalar(&db, "SELECT count(*) FROM marts.fact_sales"), 536_641);
+    assert_eq!(
+        scalar(&db, "SELECT count(*) FROM marts.fact_sales"),
+        536_641
+    );
     assert_eq!(
         scalar(&db, "SELECT round(sum(revenue), 2) FROM marts.fact_sales"),
         9_726_006.95
     );
     assert_eq!(
-        scalar(&db, "SELECT round(sum(revenue), 2) FROM staging.stg_duplicate_lines"),
+        scalar(
+            &db,
+            "SELECT round(sum(revenue), 2) FROM staging.stg_duplicate_lines"
+        ),
         21_740.98
     );
-    assert_eq!(scalar(&db, "SELECT count(*) FROM staging.stg_duplicate_lines"), 5_268);
+    assert_eq!(
+        scalar(&db, "SELECT count(*) FROM staging.stg_duplicate_lines"),
+        5_268
+    );
     assert_eq!(scalar(&db, "SELECT count(*) FROM marts.dim_country"), 38);
-    assert_eq!(scalar(&db, "SELECT count(*) FROM marts.dim_customer"), 4_372);
+    assert_eq!(
+        scalar(&db, "SELECT count(*) FROM marts.dim_customer"),
+        4_372
+    );
     assert_eq!(scalar(&db, "SELECT count(*) FROM marts.dim_product"), 4_070);
     assert_eq!(
-        scalar(&db, "SELECT count(DISTINCT invoice_no) FROM marts.fact_sales"),
+        scalar(
+            &db,
+            "SELECT count(DISTINCT invoice_no) FROM marts.fact_sales"
+        ),
         25_900
     );
     // The compiled SQL and dbt's artifacts are written.
     let project = db.with_extension("project");
     assert!(project.join("target/run_results.json").is_file());
     assert!(project.join("target/manifest.json").is_file());
-    assert!(project.join("target/compiled/ecom/models/marts/core/fact_sales.sql").is_file());
+    assert!(
+        project
+            .join("target/compiled/ecom/models/marts/core/fact_sales.sql")
+            .is_file()
+    );
 
     // The same project under real dbt-duckdb builds identical relations.
     let compare = Command::new(venv_python())
@@ -87,13 +108,42 @@ fn init_writes_a_project_that_runs() {
     assert!(project.join("dbt_project.yml").is_file());
     assert!(project.join("models/marts/core/fact_sales.sql").is_file());
     run_ok(ecom(&db).arg("ingest").arg(sample_csv()));
-    let out = run_ok(ecom(&db).args(["models", "build", "--json", "--project"]).arg(&project));
+    let out = run_ok(
+        ecom(&db)
+            .args(["models", "build", "--json", "--project"])
+            .arg(&project),
+    );
     let results: serde_json::Value = serde_json::from_str(&out).unwrap();
-    assert!(results["results"].as_array().unwrap().iter().all(|r| r["status"] != "error"));
+    assert!(
+        results["results"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .all(|r| r["status"] != "error")
+    );
     assert_eq!(scalar(&db, "SELECT count(*) FROM marts.dim_country"), 10);
     // Selection: only the staging layer.
-    let out = run_ok(ecom(&db).args(["models", "ls", "--project"]).arg(&project).args(["--select", "path:models/staging", "--resource-type", "model", "--output", "name"]));
+    let out = run_ok(
+        ecom(&db)
+            .args(["models", "ls", "--project"])
+            .arg(&project)
+            .args([
+                "--select",
+                "path:models/staging",
+                "--resource-type",
+                "model",
+                "--output",
+                "name",
+            ]),
+    );
     let mut names: Vec<&str> = out.lines().collect();
     names.sort();
-    assert_eq!(names, ["stg_duplicate_lines", "stg_order_lines", "stg_raw_order_lines"]);
+    assert_eq!(
+        names,
+        [
+            "stg_duplicate_lines",
+            "stg_order_lines",
+            "stg_raw_order_lines"
+        ]
+    );
 }

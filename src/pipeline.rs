@@ -1,0 +1,285 @@
+//! The pipeline's jobs (what the work is): ingest new files, build the models with their
+//! tests, run SQL. `jobs::dag` runs them (how the work is run); `DbRecorder` keeps every
+//! pipeline run and attempt in `meta.pipeline_runs` / `meta.job_runs`, so a killed run
+//! resumes where it stopped.
+
+use std::path::PathBuf;
+use std::sync::Arc;
+use std::time::Duration;
+
+use anyhow::Context;
+use duckdb::Connection;
+
+use crate::config::{Config, PipelineJob};
+use crate::ingest::{IngestOptions, expand, ingest};
+use crate::jobs::dag::{JobOutcome, JobReport, JobRunner, JobSpec, RunRecorder};
+use crate::jobs::{CancelToken, ProgressSink};
+use crate::models::execute::{Invocation, RunCommand};
+use crate::models::project::LoadOptions;
+
+/// The jobs of the pipeline: the configured ones, or ingest (when paths are set) then
+/// models.
+pub fn jobs(config: &Config) -> Vec<PipelineJob> {
+    if !config.pipeline.jobs.is_empty() {
+        return config.pipeline.jobs.clone();
+    }
+    let mut jobs = Vec::new();
+    if !config.pipeline.ingest_paths.is_empty() {
+        jobs.push(PipelineJob {
+            name: "ingest".into(),
+            kind: "ingest".into(),
+            ..PipelineJob::default()
+        });
+    }
+    jobs.push(PipelineJob {
+        name: "models".into(),
+        kind: "models".into(),
+        depends_on: jobs.iter().map(|j| j.name.clone()).collect(),
+        ..PipelineJob::default()
+    });
+    jobs
+}
+
+pub fn specs(jobs: &[PipelineJob]) -> anyhow::Result<Vec<JobSpec>> {
+    jobs.iter()
+        .map(|job| {
+            Ok(JobSpec {
+                name: job.name.clone(),
+                depends_on: job.depends_on.clone(),
+                retries: job.retries,
+                backoff: humantime::parse_duration(&job.backoff)
+                    .with_context(|| format!("job {}: backoff", job.name))?,
+                timeout: job
+                    .timeout
+                    .as_deref()
+                    .map(humantime::parse_duration)
+                    .transpose()
+                    .with_context(|| format!("job {}: timeout", job.name))?,
+            })
+        })
+        .collect()
+}
+
+/// Does the work of each job kind on its own connection.
+pub struct Jobs<'a> {
+    /// Cloned for every attempt (attempts run on their own threads).
+    pub conn: std::sync::Mutex<Connection>,
+    pub config: &'a Config,
+    pub jobs: Vec<PipelineJob>,
+    /// The bundled project, unpacked, when no project is configured.
+    pub default_project: PathBuf,
+}
+
+impl JobRunner for Jobs<'_> {
+    fn run(
+        &self,
+        spec: &JobSpec,
+        progress: &dyn ProgressSink,
+        cancel: &CancelToken,
+    ) -> anyhow::Result<JobOutcome> {
+        let job = self
+            .jobs
+            .iter()
+            .find(|j| j.name == spec.name)
+            .context("job without configuration")?;
+        let conn = self
+            .conn
+            .lock()
+            .unwrap_or_else(|e| e.into_inner())
+            .try_clone()?;
+        match job.kind.as_str() {
+            "ingest" => {
+                let sources = expand(&self.config.pipeline.ingest_paths)?;
+                let options = IngestOptions {
+                    batch_rows: self.config.ingest.batch_rows,
+                    ..IngestOptions::default()
+                };
+                let summary = ingest(&conn, sources, &options, progress, cancel)?;
+                if summary.files_rejected > 0 {
+                    anyhow::bail!("{} file(s) rejected", summary.files_rejected);
+                }
+                Ok(JobOutcome::Success {
+                    rows: Some(summary.rows_loaded),
+                    message: format!(
+                        "{} new files, {} rows, {} quarantined",
+                        summary.files_loaded, summary.rows_loaded, summary.rows_quarantined
+                    ),
+                })
+            }
+            "models" => {
+                let dir = self
+                    .config
+                    .pipeline
+                    .project
+                    .clone()
+                    .unwrap_or_else(|| self.default_project.clone());
+                let project = crate::models::Project::load(&dir, &LoadOptions::default())?;
+                let graph = crate::models::graph::parse(project)?;
+                let invocation = Invocation {
+                    command: RunCommand::Build,
+                    select: job.select.clone(),
+                    exclude: Vec::new(),
+                    threads: 2,
+                    full_refresh: false,
+                };
+                let summary = crate::models::run(&graph, &conn, &invocation, progress, cancel)?;
+                crate::models::artifacts::write(&graph, Some(&summary))?;
+                if cancel.is_cancelled() {
+                    anyhow::bail!("cancelled");
+                }
+                let message = format!("{} nodes", summary.results.len());
+                if summary.has_errors() {
+                    anyhow::bail!(
+                        "{} model(s) failed",
+                        summary.count(crate::models::NodeStatus::Error)
+                    );
+                }
+                if summary.has_test_failures() {
+                    return Ok(JobOutcome::DataChecksFailed {
+                        message: format!(
+                            "{} test(s) failed",
+                            summary.count(crate::models::NodeStatus::Fail)
+                        ),
+                    });
+                }
+                Ok(JobOutcome::Success {
+                    rows: None,
+                    message,
+                })
+            }
+            "sql" => {
+                let sql = job.sql.as_deref().context("an sql job needs `sql`")?;
+                run_sql(&conn, sql, cancel)?;
+                Ok(JobOutcome::Success {
+                    rows: None,
+                    message: "OK".into(),
+                })
+            }
+            other => anyhow::bail!("unknown job kind `{other}`"),
+        }
+    }
+}
+
+/// Runs SQL, interrupting DuckDB when the job is cancelled (a timeout, Ctrl+C).
+fn run_sql(conn: &Connection, sql: &str, cancel: &CancelToken) -> anyhow::Result<()> {
+    let interrupt = conn.interrupt_handle();
+    let done = Arc::new(std::sync::atomic::AtomicBool::new(false));
+    let watcher = {
+        let (cancel, done) = (cancel.clone(), Arc::clone(&done));
+        std::thread::spawn(move || {
+            while !done.load(std::sync::atomic::Ordering::SeqCst) {
+                if cancel.is_cancelled() {
+                    interrupt.interrupt();
+                    return;
+                }
+                std::thread::sleep(Duration::from_millis(20));
+            }
+        })
+    };
+    let result = conn.execute_batch(sql);
+    done.store(true, std::sync::atomic::Ordering::SeqCst);
+    let _ = watcher.join();
+    result.map_err(|e| anyhow::anyhow!("{e}"))
+}
+
+/// Pipeline runs and attempts in the warehouse.
+pub struct DbRecorder<'a> {
+    pub conn: &'a Connection,
+    pub run_id: i64,
+}
+
+impl<'a> DbRecorder<'a> {
+    /// Resumes the last run if it was interrupted (still `running`), else starts one.
+    pub fn start(conn: &'a Connection, jobs: &[PipelineJob]) -> anyhow::Result<(Self, bool)> {
+        let names = jobs
+            .iter()
+            .map(|j| j.name.as_str())
+            .collect::<Vec<_>>()
+            .join(",");
+        let interrupted: Option<i64> = conn
+            .query_row(
+                "SELECT run_id FROM meta.pipeline_runs WHERE status = 'running' AND jobs = ? ORDER BY run_id DESC LIMIT 1",
+                [&names],
+                |r| r.get(0),
+            )
+            .ok();
+        if let Some(run_id) = interrupted {
+            conn.execute(
+                "UPDATE meta.job_runs SET status = 'interrupted', finished_at = now()::TIMESTAMP WHERE run_id = ? AND status = 'running'",
+                [run_id],
+            )?;
+            return Ok((Self { conn, run_id }, true));
+        }
+        let run_id: i64 = conn.query_row(
+            "INSERT INTO meta.pipeline_runs (run_id, started_at, status, jobs)
+             VALUES (nextval('meta.pipeline_run_id_seq'), now()::TIMESTAMP, 'running', ?) RETURNING run_id",
+            [&names],
+            |r| r.get(0),
+        )?;
+        Ok((Self { conn, run_id }, false))
+    }
+
+    pub fn finish(&self, reports: &[JobReport]) -> anyhow::Result<&'static str> {
+        use crate::jobs::dag::JobStatus::*;
+        let status = if reports
+            .iter()
+            .all(|r| matches!(r.status, Success | AlreadyDone))
+        {
+            "success"
+        } else if reports
+            .iter()
+            .any(|r| matches!(r.status, Failed | Skipped | Cancelled))
+        {
+            "failed"
+        } else {
+            "data_checks_failed"
+        };
+        self.conn.execute(
+            "UPDATE meta.pipeline_runs SET status = ?, finished_at = now()::TIMESTAMP WHERE run_id = ?",
+            duckdb::params![status, self.run_id],
+        )?;
+        Ok(status)
+    }
+}
+
+impl RunRecorder for DbRecorder<'_> {
+    fn already_done(&self, job: &str) -> anyhow::Result<bool> {
+        let n: i64 = self.conn.query_row(
+            "SELECT count(*) FROM meta.job_runs WHERE run_id = ? AND job = ? AND status = 'success'",
+            duckdb::params![self.run_id, job],
+            |r| r.get(0),
+        )?;
+        Ok(n > 0)
+    }
+
+    /// Attempts are numbered across invocations of the run (an interrupted one counts).
+    fn attempt_started(&self, job: &str, _attempt: u32) -> anyhow::Result<()> {
+        let previous: i64 = self.conn.query_row(
+            "SELECT count(*) FROM meta.job_runs WHERE run_id = ? AND job = ?",
+            duckdb::params![self.run_id, job],
+            |r| r.get(0),
+        )?;
+        self.conn.execute(
+            "INSERT INTO meta.job_runs (run_id, job, attempt, status, started_at) VALUES (?, ?, ?, 'running', now()::TIMESTAMP)",
+            duckdb::params![self.run_id, job, previous + 1],
+        )?;
+        Ok(())
+    }
+
+    fn attempt_finished(
+        &self,
+        job: &str,
+        _attempt: u32,
+        status: &str,
+        rows: Option<u64>,
+        message: &str,
+    ) -> anyhow::Result<()> {
+        let error = (status != "success").then_some(message);
+        self.conn.execute(
+            "UPDATE meta.job_runs SET status = ?, finished_at = now()::TIMESTAMP, rows = ?, message = ?, error = ?
+             WHERE run_id = ? AND job = ? AND status = 'running'",
+            duckdb::params![status, rows.map(|r| r as i64), message, error, self.run_id, job],
+        )?;
+        Ok(())
+    }
+}
