@@ -585,9 +585,13 @@ fn execute_node(
     }
 }
 
+/// `BASE TABLE` or `VIEW` when the node's relation exists (DuckDB's catalog functions are
+/// much cheaper than `information_schema`).
 fn relation_kind(conn: &Connection, node: &Node) -> Option<String> {
     conn.query_row(
-        "SELECT table_type FROM information_schema.tables WHERE table_schema = ? AND table_name = ?",
+        "SELECT 'BASE TABLE' FROM duckdb_tables() WHERE database_name = current_database() AND schema_name = ?1 AND table_name = ?2
+         UNION ALL
+         SELECT 'VIEW' FROM duckdb_views() WHERE database_name = current_database() AND schema_name = ?1 AND view_name = ?2",
         [node.schema.as_str(), node.alias()],
         |r| r.get::<_, String>(0),
     )
@@ -794,9 +798,12 @@ fn materialize(
     let body = sql.trim().trim_end_matches(';');
     let existing = relation_kind(conn, node);
     let mut statements: Vec<String> = Vec::new();
-    for hook in &node.config.pre_hook {
-        statements.push(render_sql(graph, conn, node, hook, false).map_err(|e| e.to_string())?);
-    }
+    let pre_hooks: Vec<String> = node
+        .config
+        .pre_hook
+        .iter()
+        .map(|hook| render_sql(graph, conn, node, hook, false).map_err(|e| e.to_string()))
+        .collect::<Result<_, _>>()?;
     let mut rows_sql = Some(format!("SELECT count(*) FROM {relation}"));
     match node.config.materialized.as_str() {
         "view" => {
@@ -873,6 +880,9 @@ fn materialize(
         .map_err(|e| e.to_string())?;
     let result = (|| -> Result<Option<u64>, String> {
         let mut rows = None;
+        for hook in &pre_hooks {
+            conn.execute_batch(hook).map_err(|e| db_error("pre-hook failed", hook, e))?;
+        }
         for statement in statements.iter() {
             if statement.is_empty() {
                 // After the incremental insert: count what was added, before cleanup.
