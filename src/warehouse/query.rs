@@ -100,7 +100,7 @@ impl<'a> CellText<'a> {
         let text = self.formatter.value(row).to_string();
         match self.array.data_type() {
             DataType::Boolean => Value::Bool(text == "true"),
-            t if t.is_integer() => text
+            t if t.is_integer() || matches!(t, DataType::Decimal128(_, 0) | DataType::Decimal256(_, 0)) => text
                 .parse::<i64>()
                 .map(Value::from)
                 .or_else(|_| text.parse::<u64>().map(Value::from))
