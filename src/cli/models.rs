@@ -7,7 +7,6 @@ use anyhow::Context;
 use super::args::{ModelArgs, ModelsAction};
 use super::progress::CliProgress;
 use super::{Outcome, Settings};
-use crate::jobs::CancelToken;
 use crate::models::execute::{Invocation, NodeStatus, RunCommand, RunSummary};
 use crate::models::project::LoadOptions;
 use crate::models::{Project, artifacts, bundled, graph, run};
@@ -43,13 +42,7 @@ pub fn run_action(action: ModelsAction, settings: &Settings) -> anyhow::Result<O
         full_refresh: args.full_refresh,
     };
     let progress = CliProgress::new(settings.quiet);
-    let summary = run(
-        &graph,
-        warehouse.conn(),
-        &invocation,
-        &progress,
-        &CancelToken::new(),
-    )?;
+    let (graph, summary) = run_in_background(graph, warehouse.connect()?, invocation, &progress)?;
     progress.finish();
     artifacts::write(&graph, Some(&summary))?;
     if settings.json {
@@ -71,6 +64,36 @@ pub fn run_action(action: ModelsAction, settings: &Settings) -> anyhow::Result<O
     } else {
         Outcome::Success
     })
+}
+
+/// Runs the models as a background job (the same job the workbench starts) and renders
+/// its progress events, which arrive over a channel, on this thread.
+fn run_in_background(
+    graph: graph::Graph,
+    conn: duckdb::Connection,
+    invocation: Invocation,
+    progress: &CliProgress,
+) -> anyhow::Result<(graph::Graph, RunSummary)> {
+    use crate::jobs::{JobEvent, ProgressSink, spawn};
+    let (tx, rx) = std::sync::mpsc::channel();
+    let name = format!("models {}", invocation.command.name());
+    spawn(
+        &name,
+        move |sink, cancel| {
+            let summary = run(&graph, &conn, &invocation, sink, cancel)?;
+            Ok((graph, summary))
+        },
+        move |event| {
+            let _ = tx.send(event);
+        },
+    );
+    for event in rx {
+        match event {
+            JobEvent::Progress(p) => progress.report(p),
+            JobEvent::Finished(result) => return result,
+        }
+    }
+    anyhow::bail!("the model run stopped without a result")
 }
 
 /// `Done. PASS=… WARN=… ERROR=… SKIP=… TOTAL=…`, dbt's closing line.

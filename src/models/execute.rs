@@ -881,7 +881,8 @@ fn materialize(
     let result = (|| -> Result<Option<u64>, String> {
         let mut rows = None;
         for hook in &pre_hooks {
-            conn.execute_batch(hook).map_err(|e| db_error("pre-hook failed", hook, e))?;
+            conn.execute_batch(hook)
+                .map_err(|e| db_error("pre-hook failed", hook, e))?;
         }
         for statement in statements.iter() {
             if statement.is_empty() {

@@ -100,11 +100,14 @@ impl<'a> CellText<'a> {
         let text = self.formatter.value(row).to_string();
         match self.array.data_type() {
             DataType::Boolean => Value::Bool(text == "true"),
-            t if t.is_integer() || matches!(t, DataType::Decimal128(_, 0) | DataType::Decimal256(_, 0)) => text
-                .parse::<i64>()
-                .map(Value::from)
-                .or_else(|_| text.parse::<u64>().map(Value::from))
-                .unwrap_or(Value::String(text)),
+            t if t.is_integer()
+                || matches!(t, DataType::Decimal128(_, 0) | DataType::Decimal256(_, 0)) =>
+            {
+                text.parse::<i64>()
+                    .map(Value::from)
+                    .or_else(|_| text.parse::<u64>().map(Value::from))
+                    .unwrap_or(Value::String(text))
+            }
             t if t.is_floating() || is_decimal(t) => text
                 .parse::<f64>()
                 .ok()

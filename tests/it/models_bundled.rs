@@ -154,15 +154,38 @@ fn a_failed_build_leaves_the_previous_relation_in_place() {
     let db = dir.path().join("w.duckdb");
     let project = dir.path().join("p");
     std::fs::create_dir_all(project.join("models")).unwrap();
-    std::fs::write(project.join("dbt_project.yml"), "name: p\nconfig-version: 2\nprofile: ecom\n").unwrap();
+    std::fs::write(
+        project.join("dbt_project.yml"),
+        "name: p\nconfig-version: 2\nprofile: ecom\n",
+    )
+    .unwrap();
     let model = project.join("models/numbers.sql");
-    std::fs::write(&model, "{{ config(materialized='table') }}\nselect 1 as n union all select 2").unwrap();
+    std::fs::write(
+        &model,
+        "{{ config(materialized='table') }}\nselect 1 as n union all select 2",
+    )
+    .unwrap();
     run_ok(ecom(&db).args(["models", "run", "--project"]).arg(&project));
     assert_eq!(scalar(&db, "SELECT sum(n) FROM main.numbers"), 3);
-    std::fs::write(&model, "{{ config(materialized='table') }}\nselect 1 as n union all select nope").unwrap();
-    let out = ecom(&db).args(["models", "run", "--project"]).arg(&project).output().unwrap();
+    std::fs::write(
+        &model,
+        "{{ config(materialized='table') }}\nselect 1 as n union all select nope",
+    )
+    .unwrap();
+    let out = ecom(&db)
+        .args(["models", "run", "--project"])
+        .arg(&project)
+        .output()
+        .unwrap();
     assert_eq!(out.status.code(), Some(1));
     let stderr = String::from_utf8_lossy(&out.stderr);
-    assert!(stderr.contains("nope") && stderr.contains("compiled SQL"), "{stderr}");
-    assert_eq!(scalar(&db, "SELECT sum(n) FROM main.numbers"), 3, "the old table survives");
+    assert!(
+        stderr.contains("nope") && stderr.contains("compiled SQL"),
+        "{stderr}"
+    );
+    assert_eq!(
+        scalar(&db, "SELECT sum(n) FROM main.numbers"),
+        3,
+        "the old table survives"
+    );
 }
