@@ -169,9 +169,7 @@ impl Project {
             ));
         }
         let file = read_yaml(&project_file)?;
-        let name = file
-            .get("name")
-            .and_then(Value::as_str)
+        let name = text_of(&file, "name")
             .ok_or_else(|| ModelError::project(&project_file, "the project has no `name`"))?
             .to_string();
         let mut vars = file
@@ -194,11 +192,7 @@ impl Project {
                 _ => Vec::new(),
             }
         };
-        let target_dir = root.join(
-            file.get("target-path")
-                .and_then(Value::as_str)
-                .unwrap_or("target"),
-        );
+        let target_dir = root.join(text_of(&file, "target-path").unwrap_or("target"));
         let mut project = Project {
             root: root.to_path_buf(),
             name,
@@ -336,39 +330,16 @@ impl Project {
         doc: &Value,
         test_tree: &Value,
     ) -> Result<(), ModelError> {
-        for source in doc
-            .get("sources")
-            .and_then(Value::as_array)
-            .into_iter()
-            .flatten()
-        {
-            let source_name = source
-                .get("name")
-                .and_then(Value::as_str)
-                .unwrap_or_default();
-            let schema = source
-                .get("schema")
-                .and_then(Value::as_str)
-                .unwrap_or(source_name);
-            for table in source
-                .get("tables")
-                .and_then(Value::as_array)
-                .into_iter()
-                .flatten()
-            {
-                let name = table
-                    .get("name")
-                    .and_then(Value::as_str)
-                    .unwrap_or_default();
+        for source in list(doc, "sources") {
+            let source_name = text_of(source, "name").unwrap_or_default();
+            let schema = text_of(source, "schema").unwrap_or(source_name);
+            for table in list(source, "tables") {
+                let name = text_of(table, "name").unwrap_or_default();
                 self.sources.push(SourceTable {
                     source: source_name.to_string(),
                     name: name.to_string(),
                     schema: schema.to_string(),
-                    identifier: table
-                        .get("identifier")
-                        .and_then(Value::as_str)
-                        .unwrap_or(name)
-                        .to_string(),
+                    identifier: text_of(table, "identifier").unwrap_or(name).to_string(),
                 });
                 let source_id = format!("source.{}.{source_name}.{name}", self.name);
                 let label = format!("source_{{}}_{source_name}_{name}");
@@ -384,7 +355,7 @@ impl Project {
             ("seeds", ResourceType::Seed),
         ] {
             for entry in doc.get(key).and_then(Value::as_array).into_iter().flatten() {
-                let Some(name) = entry.get("name").and_then(Value::as_str) else {
+                let Some(name) = text_of(entry, "name") else {
                     continue;
                 };
                 let unique_id = format!("{}.{}.{name}", resource.name(), self.name);
@@ -395,7 +366,7 @@ impl Project {
                 if let Some(config) = entry.get("config").and_then(Value::as_object) {
                     node.config.apply(config);
                 }
-                if let Some(text) = entry.get("description").and_then(Value::as_str) {
+                if let Some(text) = text_of(entry, "description") {
                     node.description = text.to_string();
                 }
                 let label = format!("{{}}_{name}");
@@ -509,20 +480,26 @@ impl Project {
     }
 }
 
+/// The items of a list under `key` (none when absent or not a list).
+fn list<'a>(value: &'a Value, key: &str) -> impl Iterator<Item = &'a Value> {
+    value
+        .get(key)
+        .and_then(Value::as_array)
+        .into_iter()
+        .flatten()
+}
+
+/// The text under `key`, when it is text.
+fn text_of<'a>(value: &'a Value, key: &str) -> Option<&'a str> {
+    value.get(key).and_then(Value::as_str)
+}
+
 /// `(column, spec)` for the tests of an entry and of its columns.
 fn entry_tests(entry: &Value) -> Vec<(Option<String>, Value)> {
     let mut tests: Vec<(Option<String>, Value)> =
         test_specs(entry).into_iter().map(|s| (None, s)).collect();
-    for column in entry
-        .get("columns")
-        .and_then(Value::as_array)
-        .into_iter()
-        .flatten()
-    {
-        let name = column
-            .get("name")
-            .and_then(Value::as_str)
-            .unwrap_or_default();
+    for column in list(entry, "columns") {
+        let name = text_of(column, "name").unwrap_or_default();
         tests.extend(
             test_specs(column)
                 .into_iter()
