@@ -48,3 +48,25 @@ check_data() {
         exit 1
     fi
 }
+
+# A moto S3 server on loopback for the export tests; exports ECOM_TEST_S3_ENDPOINT.
+start_moto() {
+    local port="${ECOM_MOTO_PORT:-5599}"
+    if ! curl -s "http://127.0.0.1:$port/" >/dev/null 2>&1; then
+        log "starting moto S3 server on 127.0.0.1:$port"
+        "$ECOM_VENV/bin/moto_server" -H 127.0.0.1 -p "$port" >"${TMPDIR:-/tmp}/ecom-moto.log" 2>&1 &
+        MOTO_PID=$!
+        for _ in $(seq 1 50); do
+            curl -s "http://127.0.0.1:$port/" >/dev/null 2>&1 && break
+            sleep 0.2
+        done
+    fi
+    export ECOM_TEST_S3_ENDPOINT="http://127.0.0.1:$port"
+    export AWS_ACCESS_KEY_ID=testing AWS_SECRET_ACCESS_KEY=testing AWS_REGION=us-east-1 AWS_ALLOW_HTTP=true
+}
+
+stop_moto() {
+    if [ -n "${MOTO_PID:-}" ]; then
+        kill "$MOTO_PID" 2>/dev/null || true
+    fi
+}

@@ -5,8 +5,11 @@ source "$(dirname "$0")/lib.sh"
 cd "$ECOM_ROOT"
 
 check_data
-ensure_packages tmux
+ensure_packages tmux curl
 ensure_venv
+log_file="$(mktemp)"
+trap 'rm -f "$log_file"; stop_moto' EXIT
+start_moto
 
 log "format and lints"
 cargo fmt --check
@@ -15,8 +18,6 @@ cargo clippy --release --all-targets -- -D warnings
 log "tests (target dir $CARGO_TARGET_DIR)"
 # insta must compare against the committed snapshots, never write new ones.
 export INSTA_UPDATE=no
-log_file="$(mktemp)"
-trap 'rm -f "$log_file"' EXIT
 status=0
 cargo test --release --no-fail-fast 2>&1 | tee "$log_file" || status=$?
 # One closing line for the whole run, summed over every test binary.

@@ -64,6 +64,14 @@ pub struct PipelineJob {
     /// `sql`: the statement to run.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub sql: Option<String>,
+    /// `export`: a folder or s3://BUCKET/PREFIX.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub to: Option<String>,
+    /// `export`: an S3-compatible endpoint.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub endpoint: Option<String>,
+    /// `export`: table patterns (default: raw lines, marts, stream, ml).
+    pub tables: Vec<String>,
 }
 
 impl Default for PipelineJob {
@@ -77,6 +85,9 @@ impl Default for PipelineJob {
             timeout: None,
             select: Vec::new(),
             sql: None,
+            to: None,
+            endpoint: None,
+            tables: Vec::new(),
         }
     }
 }
@@ -191,9 +202,15 @@ impl Config {
             return Err("tui.page_rows must be at least 10".into());
         }
         for job in &self.pipeline.jobs {
-            if !["ingest", "models", "sql"].contains(&job.kind.as_str()) {
+            if !["ingest", "models", "sql", "export"].contains(&job.kind.as_str()) {
                 return Err(format!(
-                    "pipeline job `{}`: kind must be ingest, models or sql",
+                    "pipeline job `{}`: kind must be ingest, models, sql or export",
+                    job.name
+                ));
+            }
+            if job.kind == "export" && job.to.is_none() {
+                return Err(format!(
+                    "pipeline job `{}`: an export job needs `to`",
                     job.name
                 ));
             }
@@ -287,7 +304,7 @@ page_rows = 500                         # rows per page in the results grid
 # Without [[pipeline.jobs]] the DAG is: ingest (when ingest_paths is set) -> models.
 # [[pipeline.jobs]]
 # name = "models"
-# kind = "models"          # ingest | models | sql
+# kind = "models"          # ingest | models | sql | export (with to = "s3://…")
 # depends_on = ["ingest"]
 # retries = 2
 # backoff = "2s"

@@ -6,6 +6,7 @@
 //! imports them. See `docs/ARCHITECTURE.md` for how data and events flow.
 
 pub mod config;
+pub mod export;
 pub mod format;
 pub mod ingest;
 pub mod jobs;

@@ -147,6 +147,26 @@ impl JobRunner for Jobs<'_> {
                     message,
                 })
             }
+            "export" => {
+                let to = job.to.as_deref().context("an export job needs `to`")?;
+                let options = crate::export::ExportOptions {
+                    tables: job.tables.clone(),
+                    since: None,
+                    endpoint: job.endpoint.clone(),
+                };
+                let summary = crate::export::export(
+                    &conn,
+                    &crate::export::Destination::parse(to)?,
+                    &options,
+                    progress,
+                    cancel,
+                )?;
+                let rows = summary.tables.iter().map(|t| t.rows).sum();
+                Ok(JobOutcome::Success {
+                    rows: Some(rows),
+                    message: format!("{} tables to {}", summary.tables.len(), summary.destination),
+                })
+            }
             "sql" => {
                 let sql = job.sql.as_deref().context("an sql job needs `sql`")?;
                 run_sql(&conn, sql, cancel)?;
@@ -160,7 +180,7 @@ impl JobRunner for Jobs<'_> {
     }
 }
 
-/// Runs SQL, interrupting DuckDB when the job is cancelled (a timeout, Ctrl+C).
+/// Runs SQL, interrupting DuckDB when the job is cancelled (a timeout).
 fn run_sql(conn: &Connection, sql: &str, cancel: &CancelToken) -> anyhow::Result<()> {
     let interrupt = conn.interrupt_handle();
     let done = Arc::new(std::sync::atomic::AtomicBool::new(false));

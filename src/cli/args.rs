@@ -55,6 +55,10 @@ pub enum Command {
         #[command(subcommand)]
         action: ModelsAction,
     },
+    /// Parquet data lake, Hive-partitioned, to a folder or s3://BUCKET/PREFIX.
+    Export(ExportArgs),
+    /// HTML and Markdown report with charts (PNG/SVG).
+    Report(ReportArgs),
     /// The whole DAG (ingest, models and tests) with retries; --every or --cron to keep running.
     Pipeline {
         #[command(subcommand)]
@@ -196,4 +200,30 @@ pub struct PipelineArgs {
     /// Files, folders or globs for the ingest job (over `pipeline.ingest_paths`).
     #[arg(long, value_name = "PATH", num_args = 1..)]
     pub ingest: Vec<String>,
+}
+
+#[derive(Debug, Args)]
+pub struct ExportArgs {
+    /// A folder or s3://BUCKET/PREFIX.
+    #[arg(long, value_name = "DIR|s3://BUCKET/PREFIX")]
+    pub to: String,
+    /// Tables to export, `schema.table` with `*` (default: raw.order_lines, marts.*, stream.*, ml.*).
+    #[arg(long, value_name = "PATTERN", num_args = 1..)]
+    pub tables: Vec<String>,
+    /// Only days on or after DATE (YYYY-MM-DD) of date-partitioned tables.
+    #[arg(long, value_name = "DATE")]
+    pub since: Option<String>,
+    /// An S3-compatible endpoint (MinIO, Garage, moto…), e.g. http://127.0.0.1:9000.
+    #[arg(long, value_name = "URL")]
+    pub endpoint: Option<String>,
+}
+
+#[derive(Debug, Args)]
+pub struct ReportArgs {
+    /// The folder for report.html, report.md, the PNG charts and report.json.
+    #[arg(long, value_name = "DIR")]
+    pub out: std::path::PathBuf,
+    /// YYYY, YYYY-MM or YYYY-MM-DD..YYYY-MM-DD (default: all the data).
+    #[arg(long, value_name = "PERIOD")]
+    pub period: Option<String>,
 }

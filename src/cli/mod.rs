@@ -5,6 +5,7 @@
 
 pub mod args;
 mod config_cmd;
+mod export;
 mod ingest;
 mod models;
 mod output;
@@ -106,6 +107,8 @@ pub fn dispatch(command: Command, settings: &Settings) -> anyhow::Result<Outcome
         Command::Config { action } => config_cmd::run(&action, settings),
         Command::Models { action } => models::run_action(action, settings),
         Command::Pipeline { action } => pipeline::run(action, settings),
+        Command::Export(args) => export::run_export(&args, settings),
+        Command::Report(args) => export::run_report(&args, settings),
     }
 }
 

@@ -2,6 +2,7 @@
 
 mod common;
 mod config;
+mod export;
 mod ingest_full;
 mod ingest_kill;
 mod ingest_quarantine;

@@ -1,0 +1,215 @@
+//! Uploading a staged table to S3 or any S3-compatible store with `object_store`:
+//! files in parallel (multipart above 8 MiB), retried with backoff, stale objects
+//! removed, the manifest put last. Credentials and region come the AWS way
+//! (`AWS_ACCESS_KEY_ID`, `AWS_SECRET_ACCESS_KEY`, `AWS_REGION`, `AWS_ENDPOINT`, …).
+
+use std::path::Path;
+use std::sync::Arc;
+use std::time::Duration;
+
+use anyhow::Context;
+use futures::{StreamExt, TryStreamExt};
+use object_store::aws::AmazonS3Builder;
+use object_store::path::Path as ObjectPath;
+use object_store::{
+    BackoffConfig, ObjectStore, ObjectStoreExt, PutPayload, RetryConfig, WriteMultipart,
+};
+
+use super::lake::{MANIFEST, Manifest};
+use crate::jobs::{Progress, ProgressSink, Unit};
+
+/// Files at least this big go up in parts.
+const MULTIPART_THRESHOLD: usize = 8 * 1024 * 1024;
+/// Uploads in flight at once.
+const PARALLEL_UPLOADS: usize = 4;
+
+pub struct S3Target {
+    store: Arc<dyn ObjectStore>,
+    bucket: String,
+    prefix: String,
+    endpoint: String,
+    runtime: tokio::runtime::Runtime,
+}
+
+impl S3Target {
+    pub fn connect(bucket: &str, prefix: &str, endpoint: Option<&str>) -> anyhow::Result<Self> {
+        let mut builder = AmazonS3Builder::from_env()
+            .with_bucket_name(bucket)
+            .with_retry(RetryConfig {
+                backoff: BackoffConfig {
+                    init_backoff: Duration::from_millis(200),
+                    max_backoff: Duration::from_secs(4),
+                    base: 2.0,
+                },
+                max_retries: 4,
+                retry_timeout: Duration::from_secs(30),
+            });
+        let endpoint = endpoint
+            .map(str::to_string)
+            .or_else(|| std::env::var("AWS_ENDPOINT").ok());
+        if let Some(url) = &endpoint {
+            builder = builder
+                .with_endpoint(url)
+                .with_allow_http(url.starts_with("http://"));
+        }
+        if std::env::var("AWS_REGION").is_err() && std::env::var("AWS_DEFAULT_REGION").is_err() {
+            builder = builder.with_region("us-east-1");
+        }
+        let store = builder.build().context("cannot configure the S3 client")?;
+        Ok(Self {
+            store: Arc::new(store),
+            bucket: bucket.to_string(),
+            prefix: prefix.to_string(),
+            endpoint: endpoint.unwrap_or_else(|| "AWS".into()),
+            runtime: tokio::runtime::Builder::new_multi_thread()
+                .worker_threads(2)
+                .enable_all()
+                .build()?,
+        })
+    }
+
+    fn key(&self, schema: &str, table: &str, file: &str) -> ObjectPath {
+        let mut parts: Vec<&str> = Vec::new();
+        if !self.prefix.is_empty() {
+            parts.push(&self.prefix);
+        }
+        parts.extend([schema, table, file]);
+        ObjectPath::from(parts.join("/"))
+    }
+
+    fn describe(&self, key: &ObjectPath) -> String {
+        format!("s3://{}/{key} (endpoint {})", self.bucket, self.endpoint)
+    }
+
+    /// The table's current manifest, if there is one.
+    pub fn read_manifest(&self, schema: &str, table: &str) -> anyhow::Result<Option<Manifest>> {
+        let key = self.key(schema, table, MANIFEST);
+        self.runtime.block_on(async {
+            match self.store.get(&key).await {
+                Ok(found) => {
+                    let bytes = found
+                        .bytes()
+                        .await
+                        .map_err(|e| anyhow::anyhow!("cannot read {}: {e}", self.describe(&key)))?;
+                    Ok(serde_json::from_slice(&bytes).ok())
+                }
+                Err(object_store::Error::NotFound { .. }) => Ok(None),
+                Err(e) => Err(anyhow::anyhow!("cannot reach {}: {e}", self.describe(&key))),
+            }
+        })
+    }
+
+    /// Removes the table's manifest before its files change, so no reader trusts a
+    /// manifest that no longer describes the files.
+    pub fn delete_manifest(&self, schema: &str, table: &str) -> anyhow::Result<()> {
+        let key = self.key(schema, table, MANIFEST);
+        self.runtime.block_on(async {
+            match self.store.delete(&key).await {
+                Ok(()) | Err(object_store::Error::NotFound { .. }) => Ok(()),
+                Err(e) => Err(anyhow::anyhow!("cannot reach {}: {e}", self.describe(&key))),
+            }
+        })
+    }
+
+    /// Uploads the files of the staged table folder `dir`, removes stale objects, then
+    /// puts the manifest.
+    pub fn publish(
+        &self,
+        dir: &Path,
+        schema: &str,
+        table: &str,
+        manifest: &Manifest,
+        progress: &dyn ProgressSink,
+    ) -> anyhow::Result<()> {
+        let total_bytes = manifest.bytes;
+        self.runtime.block_on(async {
+            let mut done = 0u64;
+            let local_files = manifest
+                .files
+                .iter()
+                .filter(|f| dir.join(&f.path).is_file());
+            let mut uploads = futures::stream::iter(local_files.map(|file| {
+                let key = self.key(schema, table, &file.path);
+                let local = dir.join(&file.path);
+                async move {
+                    self.upload(&local, &key).await?;
+                    Ok::<u64, anyhow::Error>(file.bytes)
+                }
+            }))
+            .buffer_unordered(PARALLEL_UPLOADS);
+            while let Some(bytes) = uploads.next().await {
+                done += bytes?;
+                progress.report(
+                    Progress::new("upload", done, Some(total_bytes), Unit::Bytes)
+                        .with_message(format!("{schema}.{table}")),
+                );
+            }
+            drop(uploads);
+            self.remove_stale(schema, table, manifest).await?;
+            let key = self.key(schema, table, MANIFEST);
+            let body = serde_json::to_vec_pretty(manifest)?;
+            self.store
+                .put(&key, PutPayload::from(body))
+                .await
+                .map_err(|e| anyhow::anyhow!("cannot upload {}: {e}", self.describe(&key)))?;
+            Ok(())
+        })
+    }
+
+    async fn upload(&self, local: &Path, key: &ObjectPath) -> anyhow::Result<()> {
+        let bytes = tokio::fs::read(local)
+            .await
+            .with_context(|| format!("cannot read {}", local.display()))?;
+        let fail =
+            |e: object_store::Error| anyhow::anyhow!("cannot upload {}: {e}", self.describe(key));
+        if bytes.len() < MULTIPART_THRESHOLD {
+            self.store
+                .put(key, PutPayload::from(bytes))
+                .await
+                .map_err(fail)?;
+        } else {
+            let upload = self.store.put_multipart(key).await.map_err(fail)?;
+            let mut writer = WriteMultipart::new(upload);
+            writer.write(&bytes);
+            writer.finish().await.map_err(fail)?;
+        }
+        Ok(())
+    }
+
+    /// Deletes objects under the table that the new export did not write (partitions that
+    /// no longer exist), keeping what an incremental export leaves in place.
+    async fn remove_stale(
+        &self,
+        schema: &str,
+        table: &str,
+        manifest: &Manifest,
+    ) -> anyhow::Result<()> {
+        let prefix = self.key(schema, table, "");
+        let listed: Vec<_> = self
+            .store
+            .list(Some(&prefix))
+            .try_collect()
+            .await
+            .map_err(|e| anyhow::anyhow!("cannot list {}: {e}", self.describe(&prefix)))?;
+        for object in listed {
+            let name = object.location.to_string();
+            let relative = name
+                .strip_prefix(&format!("{prefix}/"))
+                .unwrap_or(&name)
+                .to_string();
+            let kept = manifest.files.iter().any(|f| f.path == relative) || relative == MANIFEST;
+            let older_partition = manifest.since.as_ref().is_some_and(|since| {
+                relative
+                    .strip_prefix("date=")
+                    .and_then(|r| r.split('/').next())
+                    .is_some_and(|day| day < since.as_str())
+            });
+            if !kept && !older_partition {
+                self.store.delete(&object.location).await.map_err(|e| {
+                    anyhow::anyhow!("cannot delete {}: {e}", self.describe(&object.location))
+                })?;
+            }
+        }
+        Ok(())
+    }
+}
