@@ -122,26 +122,43 @@ fn tables(conn: &Connection, patterns: &[String]) -> anyhow::Result<Vec<TableCol
     let explicit = !patterns.is_empty();
     let defaults: Vec<String> = DEFAULT_TABLES.iter().map(|s| s.to_string()).collect();
     let patterns = if explicit { patterns } else { &defaults };
-    let relations = crate::warehouse::catalog::relations(conn)?;
-    let mut found = Vec::new();
+    // Names and columns only: counting every table's rows (as the catalog does) is wasted here.
+    let mut stmt = conn.prepare(
+        "SELECT c.schema_name, c.table_name, c.column_name, c.data_type
+         FROM duckdb_columns() c JOIN duckdb_tables() t
+           ON c.database_name = t.database_name AND c.schema_name = t.schema_name AND c.table_name = t.table_name
+         WHERE t.database_name = current_database() AND NOT t.internal AND NOT t.temporary
+         ORDER BY 1, 2, c.column_index",
+    )?;
+    let mut relations: Vec<TableColumns> = Vec::new();
+    let rows = stmt.query_map([], |r| {
+        Ok((
+            r.get::<_, String>(0)?,
+            r.get::<_, String>(1)?,
+            r.get::<_, String>(2)?,
+            r.get::<_, String>(3)?,
+        ))
+    })?;
+    for row in rows {
+        let (schema, table, column, data_type) = row?;
+        match relations.last_mut() {
+            Some((s, t, columns)) if *s == schema && *t == table => {
+                columns.push((column, data_type))
+            }
+            _ => relations.push((schema, table, vec![(column, data_type)])),
+        }
+    }
+    let mut found: Vec<TableColumns> = Vec::new();
     for pattern in patterns {
         let mut matched = false;
-        for r in relations
-            .iter()
-            .filter(|r| r.kind == crate::warehouse::catalog::RelationKind::Table)
-        {
-            let name = format!("{}.{}", r.schema, r.name);
+        for (schema, table, columns) in &relations {
+            let name = format!("{schema}.{table}");
             if !matches(pattern, &name) {
                 continue;
             }
             matched = true;
-            if !found.iter().any(|(s, t, _)| format!("{s}.{t}") == name) {
-                let columns = r
-                    .columns
-                    .iter()
-                    .map(|c| (c.name.clone(), c.data_type.clone()))
-                    .collect();
-                found.push((r.schema.clone(), r.name.clone(), columns));
+            if !found.iter().any(|(s, t, _)| s == schema && t == table) {
+                found.push((schema.clone(), table.clone(), columns.clone()));
             }
         }
         if explicit && !matched {
@@ -336,19 +353,26 @@ fn remove_partitions_from(dir: &Path, day: chrono::NaiveDate) -> anyhow::Result<
     Ok(())
 }
 
-/// Every Parquet file under `dir` with its rows (from the Parquet footer), size and hash.
+/// Every Parquet file under `dir` with its rows (from the Parquet footers, one query),
+/// size and hash.
 fn list_files(conn: &Connection, dir: &Path) -> anyhow::Result<Vec<ManifestFile>> {
     let mut paths = Vec::new();
     collect_parquet(dir, &mut paths)?;
     paths.sort();
+    let glob = format!("{}/**/*.parquet", dir.display());
+    let mut stmt = conn.prepare("SELECT file_name, num_rows FROM parquet_file_metadata(?)")?;
+    let rows: std::collections::HashMap<String, i64> = stmt
+        .query_map([glob.as_str()], |r| {
+            Ok((r.get::<_, String>(0)?, r.get::<_, i64>(1)?))
+        })?
+        .collect::<Result<_, _>>()?;
     let mut files = Vec::new();
     for path in paths {
-        let rows: i64 = conn.query_row(
-            "SELECT coalesce(sum(num_rows), 0) FROM parquet_file_metadata(?)",
-            [path.to_string_lossy().as_ref()],
-            |r| r.get(0),
-        )?;
         let bytes = std::fs::read(&path)?;
+        let rows = rows
+            .get(path.to_string_lossy().as_ref())
+            .copied()
+            .unwrap_or(0);
         files.push(ManifestFile {
             path: path
                 .strip_prefix(dir)
