@@ -96,6 +96,94 @@ pub struct ReportData {
     pub top_products: Vec<(String, String, f64)>,
     pub cancellation_rate_by_month: Vec<(NaiveDate, f64)>,
     pub cohorts: Vec<(String, usize, f64)>,
+    /// `ml.segment_profiles`, when the segmentation has run: (segment, customers).
+    pub segments: Vec<(String, f64)>,
+    /// `stream.window_metrics` (all countries), when a tail has run: (day, revenue).
+    pub stream_revenue: Vec<(NaiveDate, f64)>,
+    /// `ml.anomalies`, when anomaly detection has run: its columns and top rows by score.
+    pub anomalies: Option<TableSection>,
+}
+
+/// A table shown as is in the report.
+#[derive(Debug, Clone, Serialize)]
+pub struct TableSection {
+    pub title: String,
+    pub columns: Vec<String>,
+    pub rows: Vec<Vec<String>>,
+}
+
+/// Columns of a table, or none when it does not exist.
+fn columns_of(
+    conn: &Connection,
+    schema: &str,
+    table: &str,
+) -> anyhow::Result<Vec<(String, String)>> {
+    let mut stmt = conn.prepare(
+        "SELECT column_name, data_type FROM duckdb_columns()
+         WHERE database_name = current_database() AND schema_name = ? AND table_name = ? ORDER BY column_index",
+    )?;
+    let rows = stmt.query_map([schema, table], |r| Ok((r.get(0)?, r.get(1)?)))?;
+    Ok(rows.collect::<Result<_, _>>()?)
+}
+
+/// Segment sizes from `ml.segment_profiles` (the first text column names the segment;
+/// the size is `size`, `customers` or `n_customers`).
+fn segments(conn: &Connection) -> anyhow::Result<Vec<(String, f64)>> {
+    let columns = columns_of(conn, "ml", "segment_profiles")?;
+    let label = columns
+        .iter()
+        .find(|(_, t)| t == "VARCHAR")
+        .map(|c| c.0.clone());
+    let size = ["size", "customers", "n_customers", "customer_count"]
+        .iter()
+        .find(|name| columns.iter().any(|(c, _)| c == *name));
+    match (label, size) {
+        (Some(label), Some(size)) => pairs(
+            conn,
+            &format!(
+                "SELECT {label}::VARCHAR, {size}::DOUBLE FROM ml.segment_profiles ORDER BY 2 DESC"
+            ),
+        ),
+        _ => Ok(Vec::new()),
+    }
+}
+
+fn stream_revenue(conn: &Connection) -> anyhow::Result<Vec<(NaiveDate, f64)>> {
+    let columns = columns_of(conn, "stream", "window_metrics")?;
+    let has = |name: &str| columns.iter().any(|(c, _)| c == name);
+    if !(has("window_start") && has("revenue") && has("country")) {
+        return Ok(Vec::new());
+    }
+    pairs(
+        conn,
+        "SELECT window_start::DATE, sum(revenue)::DOUBLE FROM stream.window_metrics WHERE country = '*' GROUP BY 1 ORDER BY 1",
+    )
+}
+
+fn anomalies(conn: &Connection) -> anyhow::Result<Option<TableSection>> {
+    let columns = columns_of(conn, "ml", "anomalies")?;
+    if columns.is_empty() {
+        return Ok(None);
+    }
+    let order = if columns.iter().any(|(c, _)| c == "score") {
+        "ORDER BY abs(score) DESC"
+    } else {
+        ""
+    };
+    let mut rows = Vec::new();
+    crate::warehouse::query::stream_batches(
+        conn,
+        &format!("SELECT * FROM ml.anomalies {order} LIMIT 20"),
+        |batch| {
+            rows.extend(crate::warehouse::query::batch_to_text(batch, ""));
+            Ok(())
+        },
+    )?;
+    Ok(Some(TableSection {
+        title: "Anomalies (highest scores)".into(),
+        columns: columns.into_iter().map(|c| c.0).collect(),
+        rows,
+    }))
 }
 
 fn require_marts(conn: &Connection) -> anyhow::Result<()> {
@@ -214,6 +302,9 @@ pub fn gather(conn: &Connection, period: Option<Period>) -> anyhow::Result<Repor
         top_products,
         cancellation_rate_by_month,
         cohorts,
+        segments: segments(conn)?,
+        stream_revenue: stream_revenue(conn)?,
+        anomalies: anomalies(conn)?,
     })
 }
 
@@ -294,6 +385,28 @@ pub fn charts(data: &ReportData) -> Vec<(Chart, String)> {
                 cells,
             },
             "Share of each month's new customers who bought again N months later.".into(),
+        ));
+    }
+    if !data.segments.is_empty() {
+        charts.push((
+            Chart::Ranking {
+                title: "Customer segments".into(),
+                x_label: "customers".into(),
+                labels: data.segments.iter().map(|s| s.0.clone()).collect(),
+                values: data.segments.iter().map(|s| s.1).collect(),
+            },
+            "Customers per segment of the latest `ecom ml segment` run.".into(),
+        ));
+    }
+    if !data.stream_revenue.is_empty() {
+        charts.push((
+            Chart::Line {
+                title: "Streamed revenue by day".into(),
+                y_label: "revenue (£)".into(),
+                points: data.stream_revenue.clone(),
+                percent: false,
+            },
+            "Revenue of the closed stream windows (all countries), summed per day.".into(),
         ));
     }
     charts
@@ -408,6 +521,7 @@ pub fn write(
         charts => rendered,
         top_countries => data.top_countries.iter().map(|c| row(&c.0, c.1)).collect::<Vec<_>>(),
         top_products => data.top_products.iter().map(|p| context! { code => p.0.clone(), name => p.1.clone(), text => money(p.2) }).collect::<Vec<_>>(),
+        tables => data.anomalies.iter().map(|t| Value::from(minijinja::value::Serde(t.clone()))).collect::<Vec<_>>(),
         version => crate::VERSION,
         generated_at => chrono::Local::now().format("%Y-%m-%d %H:%M").to_string(),
         warehouse => warehouse,

@@ -366,3 +366,30 @@ fn report_has_every_chart_and_the_warehouse_figures() {
 fn money(value: f64) -> String {
     ecom::export::charts::money(value)
 }
+
+#[test]
+fn report_adds_segments_anomalies_and_stream_when_those_tables_exist() {
+    let dir = tempfile::tempdir().unwrap();
+    let db = dir.path().join("w.duckdb");
+    let out = dir.path().join("report");
+    run_ok(ecom(&db).arg("ingest").arg(sample_csv()));
+    run_ok(ecom(&db).args(["models", "build"]));
+    // The shapes the ML and stream issues specify for these tables.
+    run_ok(ecom(&db).args([
+        "query",
+        "CREATE TABLE ml.segment_profiles AS SELECT * FROM (VALUES ('champions', 120, 0.61), ('at risk', 300, 0.12)) t(segment, size, revenue_share);
+         CREATE TABLE ml.anomalies AS SELECT * FROM (VALUES ('daily revenue', DATE '2011-11-14', 5.2, 'revenue 4.1× the weekday median')) t(what, \"when\", score, reason);
+         CREATE TABLE stream.window_metrics AS SELECT * FROM (VALUES (TIMESTAMP '2011-11-01 10:00', TIMESTAMP '2011-11-01 10:01', '*', 120.5), (TIMESTAMP '2011-11-02 10:00', TIMESTAMP '2011-11-02 10:01', '*', 80.0)) t(window_start, window_end, country, revenue)",
+    ]));
+    run_ok(ecom(&db).args(["report", "--out"]).arg(&out));
+    let html = std::fs::read_to_string(out.join("report.html")).unwrap();
+    assert_eq!(html.matches("<svg").count(), 8);
+    assert!(html.contains("Customer segments") && html.contains("champions"));
+    assert!(html.contains("Streamed revenue by day"));
+    assert!(html.contains("Anomalies") && html.contains("revenue 4.1× the weekday median"));
+    let markdown = std::fs::read_to_string(out.join("report.md")).unwrap();
+    assert!(
+        markdown.contains("| what | when | score | reason |"),
+        "{markdown}"
+    );
+}
