@@ -46,6 +46,18 @@ impl NodeConfig {
         }
     }
 
+    /// Whether an incremental model is rebuilt from scratch: the model's own
+    /// `full_refresh` config wins over the `--full-refresh` flag, as in dbt.
+    pub fn rebuilds(&self, full_refresh_flag: bool) -> bool {
+        self.full_refresh.unwrap_or(full_refresh_flag)
+    }
+
+    /// Whether an incremental run deletes the rows it replaces (`unique_key` with the
+    /// `delete+insert` strategy, dbt-duckdb's default; `append` never deletes).
+    pub fn deletes_replaced_rows(&self) -> bool {
+        !self.unique_key.is_empty() && self.incremental_strategy.as_deref() != Some("append")
+    }
+
     /// Applies one layer of keys (with or without dbt's `+` prefix; `-` or `_`).
     pub fn apply(&mut self, layer: &Map<String, Value>) {
         for (key, value) in layer {
@@ -152,6 +164,19 @@ pub fn project_layers<'a>(tree: &'a Value, fqn: &[String]) -> Vec<Map<String, Va
 mod tests {
     use super::*;
     use serde_json::json;
+
+    #[test]
+    fn full_refresh_and_strategy_follow_dbt() {
+        let mut config = NodeConfig::new("incremental");
+        assert!(config.rebuilds(true) && !config.rebuilds(false));
+        config.full_refresh = Some(false);
+        assert!(!config.rebuilds(true), "full_refresh: false protects the model");
+        assert!(!config.deletes_replaced_rows());
+        config.unique_key = vec!["id".into()];
+        assert!(config.deletes_replaced_rows());
+        config.incremental_strategy = Some("append".into());
+        assert!(!config.deletes_replaced_rows());
+    }
 
     #[test]
     fn deepest_folder_wins_and_tags_accumulate() {

@@ -613,8 +613,7 @@ pub fn compile(
         }
         _ => {
             let incremental = node.config.materialized == "incremental"
-                && !full_refresh
-                && node.config.full_refresh != Some(true)
+                && !node.config.rebuilds(full_refresh)
                 && relation_kind(conn, node).is_some_and(|k| k == "BASE TABLE");
             render_sql(graph, conn, node, &node.raw_sql, incremental).map(Some)
         }
@@ -822,9 +821,8 @@ fn materialize(
             ));
         }
         "incremental" => {
-            let append = existing.as_deref() == Some("BASE TABLE")
-                && !full_refresh
-                && node.config.full_refresh != Some(true);
+            let append =
+                existing.as_deref() == Some("BASE TABLE") && !node.config.rebuilds(full_refresh);
             if existing.as_deref() == Some("VIEW") {
                 statements.push(format!("DROP VIEW {relation}"));
             }
@@ -833,7 +831,7 @@ fn materialize(
                 statements.push(format!(
                     "CREATE OR REPLACE TEMP TABLE {temp} AS (\n{body}\n)"
                 ));
-                if !node.config.unique_key.is_empty() {
+                if node.config.deletes_replaced_rows() {
                     let keys = node
                         .config
                         .unique_key
