@@ -84,7 +84,7 @@ pub struct Kpis {
 }
 
 /// Everything the report shows, also written as `report.json`.
-#[derive(Debug, Clone, Serialize)]
+#[derive(Debug, Clone, Serialize, PartialEq)]
 pub struct ReportData {
     pub period: Period,
     pub previous: Period,
@@ -105,7 +105,7 @@ pub struct ReportData {
 }
 
 /// A table shown as is in the report.
-#[derive(Debug, Clone, Serialize)]
+#[derive(Debug, Clone, Serialize, PartialEq)]
 pub struct TableSection {
     pub title: String,
     pub columns: Vec<String>,

@@ -170,7 +170,10 @@ mod tests {
         let mut config = NodeConfig::new("incremental");
         assert!(config.rebuilds(true) && !config.rebuilds(false));
         config.full_refresh = Some(false);
-        assert!(!config.rebuilds(true), "full_refresh: false protects the model");
+        assert!(
+            !config.rebuilds(true),
+            "full_refresh: false protects the model"
+        );
         assert!(!config.deletes_replaced_rows());
         config.unique_key = vec!["id".into()];
         assert!(config.deletes_replaced_rows());

@@ -7,12 +7,16 @@ use crate::jobs::Progress;
 use crate::warehouse::catalog::Relation;
 
 use super::grid::GridResult;
+use super::state::Screen;
+use crate::export::report::ReportData;
+use crate::warehouse::catalog::QualitySummary;
 
 /// Everything that can change the app state.
 #[derive(Debug, Clone, PartialEq)]
 pub enum Action {
     Quit,
     ToggleHelp,
+    ShowScreen(Screen),
     FocusNext,
     FocusPrev,
     EnterInsert,
@@ -42,4 +46,6 @@ pub enum Action {
     },
     IngestProgress(Progress),
     IngestFinished(Result<IngestSummary, String>),
+    DashboardLoaded(Box<Result<ReportData, String>>),
+    QualityLoaded(Result<QualitySummary, String>),
 }

@@ -4,7 +4,7 @@
 use ratatui::crossterm::event::{KeyCode, KeyEvent, KeyModifiers};
 
 use super::action::Action;
-use super::state::{App, Mode, Pane};
+use super::state::{App, Mode, Pane, Screen};
 
 /// Where a binding applies.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -53,6 +53,24 @@ pub fn bindings() -> Vec<Binding> {
             "cancel the running query / leave the editor / close",
         ),
         b(&[(Char('c'), CTRL)], Scope::Always, Action::Quit, "quit"),
+        b(
+            &[(Char('1'), NONE)],
+            Scope::Normal,
+            Action::ShowScreen(Screen::Dashboard),
+            "dashboard: KPIs and charts",
+        ),
+        b(
+            &[(Char('2'), NONE)],
+            Scope::Normal,
+            Action::ShowScreen(Screen::Sql),
+            "SQL: catalog, editor, results",
+        ),
+        b(
+            &[(Char('7'), NONE)],
+            Scope::Normal,
+            Action::ShowScreen(Screen::Quality),
+            "data quality: quarantine and rejected files",
+        ),
         b(&[(Char('q'), NONE)], Scope::Normal, Action::Quit, "quit"),
         b(
             &[(Char('?'), NONE), (Char('?'), SHIFT)],

@@ -4,9 +4,11 @@
 //! including a panic (ratatui's `init` installs the hook).
 
 pub mod action;
+mod dashboard;
 pub mod editor;
 pub mod grid;
 pub mod keymap;
+mod quality;
 pub mod state;
 pub mod ui;
 mod worker;
@@ -94,6 +96,8 @@ fn perform(
 ) -> anyhow::Result<()> {
     match effect {
         Effect::LoadCatalog => worker.send(Request::Catalog),
+        Effect::LoadDashboard => worker.send(Request::Dashboard),
+        Effect::LoadQuality => worker.send(Request::Quality),
         Effect::RunQuery { id, sql } => worker.send(Request::Run { id, sql }),
         Effect::FetchPage {
             query_id,

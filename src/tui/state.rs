@@ -19,6 +19,23 @@ pub enum Mode {
     Insert,
 }
 
+/// The workbench's screens, by their number key.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Screen {
+    Dashboard,
+    Sql,
+    Quality,
+}
+
+impl Screen {
+    /// (key, name) of every screen, in tab order.
+    pub const TABS: [(Screen, char, &'static str); 3] = [
+        (Screen::Dashboard, '1', "Dashboard"),
+        (Screen::Sql, '2', "SQL"),
+        (Screen::Quality, '7', "Data quality"),
+    ];
+}
+
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum Pane {
     Catalog,
@@ -50,6 +67,8 @@ pub enum Effect {
     },
     InterruptQuery,
     LoadSample,
+    LoadDashboard,
+    LoadQuality,
 }
 
 #[derive(Debug, Clone, PartialEq)]
@@ -88,6 +107,9 @@ impl Catalog {
 
 pub struct App {
     pub warehouse: String,
+    pub screen: Screen,
+    pub dashboard: Option<Result<crate::export::report::ReportData, String>>,
+    pub quality: Option<Result<crate::warehouse::catalog::QualitySummary, String>>,
     pub mode: Mode,
     pub focus: Pane,
     pub show_help: bool,
@@ -110,6 +132,9 @@ impl App {
     pub fn new(warehouse: String, page_rows: u64) -> Self {
         Self {
             warehouse,
+            screen: Screen::Sql,
+            dashboard: None,
+            quality: None,
             mode: Mode::Normal,
             focus: Pane::Editor,
             show_help: false,
@@ -148,6 +173,17 @@ impl App {
         let mut effects = Vec::new();
         match action {
             Action::Quit => self.quit = true,
+            Action::ShowScreen(screen) => {
+                self.screen = screen;
+                self.mode = Mode::Normal;
+                match screen {
+                    Screen::Dashboard => effects.push(Effect::LoadDashboard),
+                    Screen::Quality => effects.push(Effect::LoadQuality),
+                    Screen::Sql => {}
+                }
+            }
+            Action::DashboardLoaded(result) => self.dashboard = Some(*result),
+            Action::QualityLoaded(result) => self.quality = Some(result),
             Action::ToggleHelp => self.show_help = !self.show_help,
             Action::FocusNext => self.focus = self.focus.step(1),
             Action::FocusPrev => self.focus = self.focus.step(-1),

@@ -11,7 +11,7 @@ use ratatui::widgets::{
 use crate::format::thousands;
 
 use super::keymap::{Binding, help_lines};
-use super::state::{App, Mode, Pane, StatusKind, kind_label};
+use super::state::{App, Mode, Pane, Screen, StatusKind, kind_label};
 
 /// Height of the SQL editor, borders included.
 const EDITOR_HEIGHT: u16 = 8;
@@ -62,12 +62,24 @@ pub fn grid_body_height(size: (u16, u16)) -> u16 {
 pub fn draw(frame: &mut Frame, app: &App, bindings: &[Binding]) {
     let a = areas(frame.area());
     draw_title(frame, app, a.title);
-    draw_catalog(frame, app, a.catalog);
-    draw_editor(frame, app, a.editor);
-    if app.is_empty_warehouse() {
-        draw_welcome(frame, app, a.grid);
-    } else {
-        draw_grid(frame, app, a.grid);
+    let body = Rect::new(
+        a.catalog.x,
+        a.catalog.y,
+        frame.area().width,
+        a.catalog.height,
+    );
+    match app.screen {
+        Screen::Sql => {
+            draw_catalog(frame, app, a.catalog);
+            draw_editor(frame, app, a.editor);
+            if app.is_empty_warehouse() {
+                draw_welcome(frame, app, a.grid);
+            } else {
+                draw_grid(frame, app, a.grid);
+            }
+        }
+        Screen::Dashboard => super::dashboard::draw(frame, app, body),
+        Screen::Quality => super::quality::draw(frame, app, body),
     }
     draw_status(frame, app, a.status);
     if app.show_help {
@@ -75,7 +87,7 @@ pub fn draw(frame: &mut Frame, app: &App, bindings: &[Binding]) {
     }
 }
 
-fn pane_block(title: &str, focused: bool) -> Block<'_> {
+pub(super) fn pane_block(title: &str, focused: bool) -> Block<'_> {
     let block = Block::bordered().title(format!(" {title} "));
     if focused {
         block
@@ -87,14 +99,19 @@ fn pane_block(title: &str, focused: bool) -> Block<'_> {
 }
 
 fn draw_title(frame: &mut Frame, app: &App, area: Rect) {
-    let left = Line::from(vec![
-        Span::styled(
-            " ecom ",
-            Style::new().bold().fg(Color::Black).bg(Color::Cyan),
-        ),
-        Span::raw(" "),
-        Span::styled("1 SQL", Style::new().bold()),
-    ]);
+    let mut tabs = vec![Span::styled(
+        " ecom ",
+        Style::new().bold().fg(Color::Black).bg(Color::Cyan),
+    )];
+    for (screen, key, name) in Screen::TABS {
+        let style = if screen == app.screen {
+            Style::new().bold().fg(Color::Cyan)
+        } else {
+            Style::new().fg(Color::DarkGray)
+        };
+        tabs.push(Span::styled(format!("  {key} {name}"), style));
+    }
+    let left = Line::from(tabs);
     frame.render_widget(Paragraph::new(left), area);
     let right = Line::from(Span::styled(
         format!("{} ", app.warehouse),

@@ -17,6 +17,8 @@ use super::grid::GridResult;
 #[derive(Debug, Clone, PartialEq)]
 pub enum Request {
     Catalog,
+    Dashboard,
+    Quality,
     Run {
         id: u64,
         sql: String,
@@ -75,6 +77,7 @@ fn coalesce(mut batch: Vec<Request>) -> Vec<Request> {
             Request::Run { .. } => Some(i) == last_run,
             Request::Page { .. } => Some(i) == last_page && last_run.is_none_or(|run| i > run),
             Request::Catalog => std::mem::take(&mut keep_catalog),
+            Request::Dashboard | Request::Quality => true,
         }
     });
     batch
@@ -89,6 +92,12 @@ fn serve(conn: Connection, inbox: Receiver<Request>, events: UnboundedSender<Act
             let action = match request {
                 Request::Catalog => {
                     Action::CatalogLoaded(catalog::relations(&conn).map_err(|e| e.to_string()))
+                }
+                Request::Dashboard => Action::DashboardLoaded(Box::new(
+                    crate::export::report::gather(&conn, None).map_err(|e| format!("{e:#}")),
+                )),
+                Request::Quality => {
+                    Action::QualityLoaded(catalog::quality(&conn).map_err(|e| e.to_string()))
                 }
                 Request::Run { id, sql } => match pager::run(&conn, &sql, 1) {
                     Ok(result) => {

@@ -145,3 +145,35 @@ pub fn recent_ingests(conn: &Connection, limit: usize) -> Result<Vec<IngestRun>,
     })?;
     Ok(rows.collect::<Result<_, _>>()?)
 }
+
+/// Quarantined rows and rejected files, for the data-quality screen.
+#[derive(Debug, Clone, Default, Serialize, PartialEq)]
+pub struct QualitySummary {
+    /// (file, reason, rows), most rows first.
+    pub quarantined: Vec<(String, String, u64)>,
+    /// (file, reason) of files rejected whole.
+    pub rejected: Vec<(String, String)>,
+}
+
+/// Every reason rows were quarantined or files rejected, grouped by file.
+pub fn quality(conn: &Connection) -> Result<QualitySummary, WarehouseError> {
+    let mut stmt = conn.prepare(
+        "SELECT source_file, regexp_replace(reason, '`[^`]*`', '…', 'g') AS kind, count(*)
+         FROM raw.quarantine GROUP BY 1, 2 ORDER BY 3 DESC, 1, 2 LIMIT 200",
+    )?;
+    let quarantined = stmt
+        .query_map([], |r| {
+            Ok((r.get(0)?, r.get(1)?, r.get::<_, i64>(2)? as u64))
+        })?
+        .collect::<Result<_, _>>()?;
+    let mut stmt = conn.prepare(
+        "SELECT source_file, any_value(reason) FROM meta.rejected_files GROUP BY 1 ORDER BY 1 LIMIT 200",
+    )?;
+    let rejected = stmt
+        .query_map([], |r| Ok((r.get(0)?, r.get(1)?)))?
+        .collect::<Result<_, _>>()?;
+    Ok(QualitySummary {
+        quarantined,
+        rejected,
+    })
+}

@@ -93,3 +93,43 @@ fn loaded_warehouse_with_a_result_and_help() {
     app.update(Action::ToggleHelp);
     insta::assert_snapshot!("help_overlay", render(&app, width, height));
 }
+
+#[test]
+fn dashboard_and_data_quality_screens() {
+    let dir = tempfile::tempdir().unwrap();
+    let db = dir.path().join("w.duckdb");
+    crate::common::run_ok(
+        crate::common::ecom(&db)
+            .arg("ingest")
+            .arg(crate::common::sample_csv()),
+    );
+    crate::common::run_ok(crate::common::ecom(&db).args(["models", "build"]));
+    // Relative names, so the snapshot does not depend on where the repository lives.
+    for name in ["malformed.csv", "not-data.csv"] {
+        std::fs::copy(crate::common::fixture(name), dir.path().join(name)).unwrap();
+    }
+    crate::common::run_code(
+        crate::common::ecom(&db).current_dir(dir.path()).args([
+            "ingest",
+            "malformed.csv",
+            "not-data.csv",
+        ]),
+        1,
+    );
+    let wh = Warehouse::open(&db).unwrap();
+    let (width, height) = (110, 32);
+    let mut app = app_on(&wh, width, height);
+    let effects = app.update(Action::ShowScreen(ecom::tui::state::Screen::Dashboard));
+    assert_eq!(effects, vec![ecom::tui::state::Effect::LoadDashboard]);
+    let data = ecom::export::report::gather(wh.conn(), None).map_err(|e| e.to_string());
+    app.update(Action::DashboardLoaded(Box::new(data)));
+    insta::assert_snapshot!("dashboard", render(&app, width, height));
+    app.update(Action::ShowScreen(ecom::tui::state::Screen::Quality));
+    app.update(Action::QualityLoaded(
+        catalog::quality(wh.conn()).map_err(|e| e.to_string()),
+    ));
+    let screen = render(&app, width, height);
+    assert!(screen.contains("Quantity"), "{screen}");
+    assert!(screen.contains("not-data.csv"), "{screen}");
+    insta::assert_snapshot!("data_quality", screen);
+}

@@ -147,6 +147,16 @@ fn open_query_scroll_quit_in_tmux() {
         screen.matches("541,909").count() >= 3,
         "the last row is numbered in the grid:\n{screen}"
     );
+    // The other screens: the dashboard (marts built or not, depending on test order)
+    // and data quality.
+    session.keys(&["1"]);
+    session.wait_until("the dashboard", |s| {
+        s.contains("Customers") || s.contains("ecom models build")
+    });
+    session.keys(&["7"]);
+    session.wait_for("Quarantined rows: 0");
+    session.keys(&["2"]);
+    session.wait_for("Catalog");
     session.keys(&["q"]);
     let started = Instant::now();
     while session.alive() {

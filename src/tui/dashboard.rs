@@ -1,0 +1,192 @@
+//! Screen 1, the dashboard: KPI tiles with the change against the previous period,
+//! revenue by month and by day, top countries. The figures are the report's
+//! (`export::report::gather`), loaded by the worker.
+
+use ratatui::Frame;
+use ratatui::layout::{Constraint, Layout, Rect};
+use ratatui::style::{Color, Style, Stylize};
+use ratatui::symbols::Marker;
+use ratatui::text::Line;
+use ratatui::widgets::{Axis, Bar, BarChart, BarGroup, Chart, Dataset, GraphType, Paragraph};
+
+use super::state::App;
+use super::ui::pane_block;
+use crate::export::charts::money;
+use crate::export::report::{Kpis, ReportData};
+
+pub fn draw(frame: &mut Frame, app: &App, area: Rect) {
+    let data = match &app.dashboard {
+        None => {
+            frame.render_widget(
+                Paragraph::new("loading the dashboard…")
+                    .dim()
+                    .block(pane_block("Dashboard", false)),
+                area,
+            );
+            return;
+        }
+        Some(Err(e)) => {
+            let text = format!(
+                "{e}\n\nThe dashboard reads the marts: build them with `ecom models build`."
+            );
+            frame.render_widget(
+                Paragraph::new(text).block(pane_block("Dashboard", false)),
+                area,
+            );
+            return;
+        }
+        Some(Ok(data)) => data,
+    };
+    let [kpis, charts] = Layout::vertical([Constraint::Length(4), Constraint::Min(6)]).areas(area);
+    draw_kpis(frame, data, kpis);
+    let [left, right] =
+        Layout::horizontal([Constraint::Percentage(60), Constraint::Percentage(40)]).areas(charts);
+    let [monthly, daily] =
+        Layout::vertical([Constraint::Percentage(50), Constraint::Percentage(50)]).areas(left);
+    draw_monthly(frame, data, monthly);
+    draw_daily(frame, data, daily);
+    draw_countries(frame, data, right);
+}
+
+fn change(now: f64, before: f64) -> (String, Color) {
+    if before.abs() < f64::EPSILON {
+        return ("–".into(), Color::DarkGray);
+    }
+    let pct = (now - before) / before.abs() * 100.0;
+    (
+        format!("{pct:+.1}%"),
+        if pct >= 0.0 { Color::Green } else { Color::Red },
+    )
+}
+
+fn draw_kpis(frame: &mut Frame, data: &ReportData, area: Rect) {
+    let (k, p): (&Kpis, &Kpis) = (&data.kpis, &data.previous_kpis);
+    let tiles = [
+        (
+            "Revenue",
+            format!("£{}", money(k.revenue)),
+            change(k.revenue, p.revenue),
+        ),
+        (
+            "Orders",
+            money(k.orders as f64),
+            change(k.orders as f64, p.orders as f64),
+        ),
+        (
+            "Customers",
+            money(k.customers as f64),
+            change(k.customers as f64, p.customers as f64),
+        ),
+        (
+            "Avg order",
+            format!("£{:.2}", k.average_order_value),
+            change(k.average_order_value, p.average_order_value),
+        ),
+        (
+            "Cancelled",
+            format!("{:.1}%", k.cancellation_rate * 100.0),
+            change(k.cancellation_rate, p.cancellation_rate),
+        ),
+    ];
+    let areas = Layout::horizontal([Constraint::Ratio(1, 5); 5]).split(area);
+    for ((label, value, (delta, color)), tile) in tiles.into_iter().zip(areas.iter()) {
+        let text = vec![Line::from(value.bold()), Line::from(delta.fg(color))];
+        frame.render_widget(Paragraph::new(text).block(pane_block(label, false)), *tile);
+    }
+}
+
+fn draw_monthly(frame: &mut Frame, data: &ReportData, area: Rect) {
+    let bars: Vec<Bar> = data
+        .monthly_revenue
+        .iter()
+        .map(|(month, revenue)| {
+            Bar::default()
+                .value(revenue.max(0.0) as u64)
+                .label(Line::from(month_label(month)))
+                .text_value(format!("{:.0}k", revenue / 1000.0))
+        })
+        .collect();
+    let width =
+        (area.width.saturating_sub(2) / data.monthly_revenue.len().max(1) as u16).clamp(3, 9);
+    let title = format!(
+        "Revenue by month, {} to {}",
+        data.period.from, data.period.to
+    );
+    let chart = BarChart::default()
+        .block(pane_block(&title, false))
+        .data(BarGroup::default().bars(&bars))
+        .bar_width(width.saturating_sub(1))
+        .bar_gap(1)
+        .bar_style(Style::new().fg(Color::Blue))
+        .value_style(Style::new().fg(Color::White).bg(Color::Blue));
+    frame.render_widget(chart, area);
+}
+
+/// `2011-01` → `Jan`.
+fn month_label(year_month: &str) -> String {
+    const NAMES: [&str; 12] = [
+        "Jan", "Feb", "Mar", "Apr", "May", "Jun", "Jul", "Aug", "Sep", "Oct", "Nov", "Dec",
+    ];
+    year_month
+        .get(5..7)
+        .and_then(|m| m.parse::<usize>().ok())
+        .and_then(|m| NAMES.get(m.wrapping_sub(1)))
+        .map(|m| m.to_string())
+        .unwrap_or_else(|| year_month.to_string())
+}
+
+fn draw_daily(frame: &mut Frame, data: &ReportData, area: Rect) {
+    let Some(first) = data.daily_revenue.first().map(|d| d.0) else {
+        return;
+    };
+    let points: Vec<(f64, f64)> = data
+        .daily_revenue
+        .iter()
+        .map(|(day, revenue)| ((*day - first).num_days() as f64, *revenue))
+        .collect();
+    let days = points.last().map(|p| p.0).unwrap_or(1.0).max(1.0);
+    let top = points.iter().map(|p| p.1).fold(1.0, f64::max);
+    let last = data.daily_revenue.last().map(|d| d.0).unwrap_or(first);
+    let dataset = Dataset::default()
+        .marker(Marker::Braille)
+        .graph_type(GraphType::Line)
+        .style(Style::new().fg(Color::Cyan))
+        .data(&points);
+    let chart = Chart::new(vec![dataset])
+        .block(pane_block("Revenue by day (£)", false))
+        .x_axis(
+            Axis::default()
+                .bounds([0.0, days])
+                .labels([first.to_string(), last.to_string()])
+                .style(Style::new().fg(Color::DarkGray)),
+        )
+        .y_axis(
+            Axis::default()
+                .bounds([0.0, top])
+                .labels(["0".to_string(), money(top / 2.0), money(top)])
+                .style(Style::new().fg(Color::DarkGray)),
+        );
+    frame.render_widget(chart, area);
+}
+
+fn draw_countries(frame: &mut Frame, data: &ReportData, area: Rect) {
+    let bars: Vec<Bar> = data
+        .top_countries
+        .iter()
+        .map(|(country, revenue)| {
+            Bar::default()
+                .value(revenue.max(0.0) as u64)
+                .label(Line::from(country.chars().take(14).collect::<String>()))
+                .text_value(money(*revenue))
+        })
+        .collect();
+    let chart = BarChart::default()
+        .block(pane_block("Top countries by revenue (£)", false))
+        .direction(ratatui::layout::Direction::Horizontal)
+        .data(BarGroup::default().bars(&bars))
+        .bar_width(1)
+        .bar_gap(0)
+        .bar_style(Style::new().fg(Color::Blue))
+        .value_style(Style::new().fg(Color::White).bg(Color::Blue));
+    frame.render_widget(chart, area);
+}

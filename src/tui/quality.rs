@@ -1,0 +1,82 @@
+//! Screen 7, data quality: quarantined rows by file and reason, and files rejected
+//! whole. Nothing is lost at ingest; this is where the rejects are seen.
+
+use ratatui::Frame;
+use ratatui::layout::{Constraint, Layout, Rect};
+use ratatui::style::{Color, Style, Stylize};
+use ratatui::widgets::{Paragraph, Row, Table};
+
+use super::state::App;
+use super::ui::pane_block;
+use crate::format::thousands;
+
+pub fn draw(frame: &mut Frame, app: &App, area: Rect) {
+    let summary = match &app.quality {
+        None => {
+            frame.render_widget(
+                Paragraph::new("loading…")
+                    .dim()
+                    .block(pane_block("Data quality", false)),
+                area,
+            );
+            return;
+        }
+        Some(Err(e)) => {
+            frame.render_widget(
+                Paragraph::new(e.as_str()).block(pane_block("Data quality", false)),
+                area,
+            );
+            return;
+        }
+        Some(Ok(summary)) => summary,
+    };
+    let [top, bottom] =
+        Layout::vertical([Constraint::Percentage(65), Constraint::Percentage(35)]).areas(area);
+    let total: u64 = summary.quarantined.iter().map(|q| q.2).sum();
+    let title = format!("Quarantined rows: {} (raw.quarantine)", thousands(total));
+    if summary.quarantined.is_empty() {
+        frame.render_widget(
+            Paragraph::new("No quarantined rows: every line parsed.")
+                .block(pane_block(&title, false)),
+            top,
+        );
+    } else {
+        let rows = summary
+            .quarantined
+            .iter()
+            .map(|(file, reason, n)| Row::new([file.clone(), reason.clone(), thousands(*n)]));
+        let table = Table::new(
+            rows,
+            [
+                Constraint::Percentage(40),
+                Constraint::Percentage(50),
+                Constraint::Length(10),
+            ],
+        )
+        .header(Row::new(["file", "reason", "rows"]).style(Style::new().bold().fg(Color::Yellow)))
+        .block(pane_block(&title, false));
+        frame.render_widget(table, top);
+    }
+    let title = format!(
+        "Rejected files: {} (meta.rejected_files)",
+        summary.rejected.len()
+    );
+    if summary.rejected.is_empty() {
+        frame.render_widget(
+            Paragraph::new("No file was rejected.").block(pane_block(&title, false)),
+            bottom,
+        );
+    } else {
+        let rows = summary
+            .rejected
+            .iter()
+            .map(|(file, reason)| Row::new([file.clone(), reason.clone()]));
+        let table = Table::new(
+            rows,
+            [Constraint::Percentage(40), Constraint::Percentage(60)],
+        )
+        .header(Row::new(["file", "reason"]).style(Style::new().bold().fg(Color::Yellow)))
+        .block(pane_block(&title, false));
+        frame.render_widget(table, bottom);
+    }
+}
