@@ -152,3 +152,27 @@ pub fn write(graph: &Graph, summary: Option<&RunSummary>) -> Result<(), ModelErr
     }
     Ok(())
 }
+
+/// `(status, rows affected)` by unique id from the last `run_results.json`, if any.
+pub fn last_results(graph: &Graph) -> std::collections::HashMap<String, (String, Option<u64>)> {
+    let path = graph.project.target_dir.join("run_results.json");
+    let Ok(text) = std::fs::read_to_string(path) else {
+        return Default::default();
+    };
+    let Ok(doc) = serde_json::from_str::<Value>(&text) else {
+        return Default::default();
+    };
+    doc["results"]
+        .as_array()
+        .into_iter()
+        .flatten()
+        .filter_map(|r| {
+            let id = r["unique_id"].as_str()?.to_string();
+            let status = r["status"].as_str()?.to_string();
+            Some((
+                id,
+                (status, r["adapter_response"]["rows_affected"].as_u64()),
+            ))
+        })
+        .collect()
+}

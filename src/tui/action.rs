@@ -7,7 +7,7 @@ use crate::jobs::Progress;
 use crate::warehouse::catalog::Relation;
 
 use super::grid::GridResult;
-use super::state::Screen;
+use super::state::{BuildScope, ModelRow, Screen};
 use crate::export::report::ReportData;
 use crate::warehouse::catalog::QualitySummary;
 
@@ -48,4 +48,10 @@ pub enum Action {
     IngestFinished(Result<IngestSummary, String>),
     DashboardLoaded(Box<Result<ReportData, String>>),
     QualityLoaded(Result<QualitySummary, String>),
+    ModelsLoaded(Result<Vec<ModelRow>, String>),
+    BuildModels(BuildScope),
+    /// Cancel the job selected on the Jobs screen.
+    CancelJob,
+    JobProgress(u64, Progress),
+    JobFinished(u64, Result<String, String>),
 }

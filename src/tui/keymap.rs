@@ -4,7 +4,7 @@
 use ratatui::crossterm::event::{KeyCode, KeyEvent, KeyModifiers};
 
 use super::action::Action;
-use super::state::{App, Mode, Pane, Screen};
+use super::state::{App, BuildScope, Mode, Pane, Screen};
 
 /// Where a binding applies.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -17,6 +17,8 @@ pub enum Scope {
     Pane(Pane),
     /// While editing SQL.
     Insert,
+    /// In normal mode on this screen.
+    Screen(Screen),
 }
 
 pub struct Binding {
@@ -66,10 +68,52 @@ pub fn bindings() -> Vec<Binding> {
             "SQL: catalog, editor, results",
         ),
         b(
+            &[(Char('3'), NONE)],
+            Scope::Normal,
+            Action::ShowScreen(Screen::Models),
+            "models: the DAG, build nodes",
+        ),
+        b(
+            &[(Char('4'), NONE)],
+            Scope::Normal,
+            Action::ShowScreen(Screen::Jobs),
+            "jobs: progress, cancel",
+        ),
+        b(
             &[(Char('7'), NONE)],
             Scope::Normal,
             Action::ShowScreen(Screen::Quality),
             "data quality: quarantine and rejected files",
+        ),
+        b(
+            &[(Char('b'), NONE)],
+            Scope::Screen(Screen::Models),
+            Action::BuildModels(BuildScope::All),
+            "build every model and test",
+        ),
+        b(
+            &[(Enter, NONE)],
+            Scope::Screen(Screen::Models),
+            Action::BuildModels(BuildScope::Node),
+            "build the selected node",
+        ),
+        b(
+            &[(Char('+'), NONE), (Char('+'), SHIFT)],
+            Scope::Screen(Screen::Models),
+            Action::BuildModels(BuildScope::WithParents),
+            "build the node with its parents (+node)",
+        ),
+        b(
+            &[(Char('c'), NONE)],
+            Scope::Screen(Screen::Models),
+            Action::BuildModels(BuildScope::WithChildren),
+            "build the node and its children (node+)",
+        ),
+        b(
+            &[(Char('x'), NONE)],
+            Scope::Screen(Screen::Jobs),
+            Action::CancelJob,
+            "cancel the selected job",
         ),
         b(&[(Char('q'), NONE)], Scope::Normal, Action::Quit, "quit"),
         b(
@@ -181,7 +225,10 @@ fn in_scope(scope: Scope, app: &App) -> bool {
     match scope {
         Scope::Always => true,
         Scope::Normal => app.mode == Mode::Normal,
-        Scope::Pane(pane) => app.mode == Mode::Normal && app.focus == pane,
+        Scope::Pane(pane) => {
+            app.mode == Mode::Normal && app.focus == pane && app.screen == Screen::Sql
+        }
+        Scope::Screen(screen) => app.mode == Mode::Normal && app.screen == screen,
         Scope::Insert => app.mode == Mode::Insert,
     }
 }
@@ -253,6 +300,8 @@ pub fn help_lines(bindings: &[Binding]) -> Vec<(String, &'static str)> {
                 Scope::Pane(Pane::Grid) => " (results)",
                 Scope::Pane(Pane::Catalog) => " (catalog)",
                 Scope::Pane(Pane::Editor) => " (editor)",
+                Scope::Screen(Screen::Models) => " (models)",
+                Scope::Screen(Screen::Jobs) => " (jobs)",
                 _ => "",
             };
             (format!("{}{scope}", labels.join(" / ")), b.help)

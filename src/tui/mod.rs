@@ -7,12 +7,16 @@ pub mod action;
 mod dashboard;
 pub mod editor;
 pub mod grid;
+mod jobs_screen;
 pub mod keymap;
+mod models_screen;
 mod quality;
 pub mod state;
 pub mod ui;
 mod worker;
 
+use std::collections::HashMap;
+use std::path::Path;
 use std::time::Duration;
 
 use anyhow::Context;
@@ -56,7 +60,9 @@ async fn event_loop(
     options: &TuiOptions,
 ) -> anyhow::Result<()> {
     let (tx, mut rx) = unbounded_channel::<Action>();
-    let worker = Worker::start(warehouse.connect()?, tx.clone());
+    let project = crate::models::bundled::unpacked(warehouse.path())?;
+    let worker = Worker::start(warehouse.connect()?, project.clone(), tx.clone());
+    let mut jobs: HashMap<u64, jobs::JobHandle> = HashMap::new();
     let bindings = keymap::bindings();
     let mut app = App::new(warehouse.path().display().to_string(), options.page_rows);
     let size = terminal.size()?;
@@ -81,7 +87,7 @@ async fn event_loop(
         };
         let Some(action) = action else { continue };
         for effect in app.update(action) {
-            perform(effect, &worker, warehouse, &tx)?;
+            perform(effect, &worker, warehouse, &project, &mut jobs, &tx)?;
         }
     }
     Ok(())
@@ -92,9 +98,60 @@ fn perform(
     effect: Effect,
     worker: &Worker,
     warehouse: &Warehouse,
+    project: &Path,
+    jobs: &mut HashMap<u64, jobs::JobHandle>,
     tx: &UnboundedSender<Action>,
 ) -> anyhow::Result<()> {
     match effect {
+        Effect::LoadModels => worker.send(Request::Models),
+        Effect::CancelJob(id) => {
+            if let Some(handle) = jobs.get(&id) {
+                handle.cancel.cancel();
+            }
+        }
+        Effect::StartModels { job, select } => {
+            let conn = warehouse.connect()?;
+            let project = project.to_path_buf();
+            let tx = tx.clone();
+            let handle = jobs::spawn(
+                "models build",
+                move |progress, cancel| {
+                    let loaded = crate::models::Project::load(&project, &Default::default())?;
+                    let graph = crate::models::graph::parse(loaded)?;
+                    let invocation = crate::models::Invocation {
+                        command: crate::models::RunCommand::Build,
+                        select,
+                        exclude: Vec::new(),
+                        threads: 2,
+                        full_refresh: false,
+                    };
+                    let summary = crate::models::run(&graph, &conn, &invocation, progress, cancel)?;
+                    crate::models::artifacts::write(&graph, Some(&summary))?;
+                    if cancel.is_cancelled() {
+                        anyhow::bail!("cancelled after {} nodes", summary.results.len());
+                    }
+                    let failed = summary.count(crate::models::NodeStatus::Error)
+                        + summary.count(crate::models::NodeStatus::Fail);
+                    if failed > 0 {
+                        anyhow::bail!("{failed} of {} nodes failed", summary.results.len());
+                    }
+                    Ok(format!(
+                        "{} nodes in {:.1} s",
+                        summary.results.len(),
+                        summary.elapsed_time
+                    ))
+                },
+                move |event| {
+                    let _ = tx.send(match event {
+                        JobEvent::Progress(p) => Action::JobProgress(job, p),
+                        JobEvent::Finished(r) => {
+                            Action::JobFinished(job, r.map_err(|e| format!("{e:#}")))
+                        }
+                    });
+                },
+            );
+            jobs.insert(job, handle);
+        }
         Effect::LoadCatalog => worker.send(Request::Catalog),
         Effect::LoadDashboard => worker.send(Request::Dashboard),
         Effect::LoadQuality => worker.send(Request::Quality),

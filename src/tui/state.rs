@@ -24,14 +24,53 @@ pub enum Mode {
 pub enum Screen {
     Dashboard,
     Sql,
+    Models,
+    Jobs,
     Quality,
+}
+
+/// A node of the model DAG as the Models screen lists it.
+#[derive(Debug, Clone, PartialEq)]
+pub struct ModelRow {
+    pub name: String,
+    pub resource_type: String,
+    pub materialized: String,
+    pub schema: String,
+    pub depends_on: usize,
+    /// Status and rows of the last run, from `target/run_results.json`.
+    pub last_status: Option<String>,
+    pub last_rows: Option<u64>,
+}
+
+/// How a background job stands.
+#[derive(Debug, Clone, PartialEq)]
+pub enum JobState {
+    Running,
+    Finished(String),
+    Failed(String),
+    Cancelling,
+}
+
+/// A background job as the Jobs screen shows it.
+#[derive(Debug, Clone)]
+pub struct JobView {
+    pub id: u64,
+    pub name: String,
+    pub started: Instant,
+    pub finished: Option<Instant>,
+    pub progress: Option<Progress>,
+    pub state: JobState,
+    /// The latest progress messages, newest last.
+    pub log: Vec<String>,
 }
 
 impl Screen {
     /// (key, name) of every screen, in tab order.
-    pub const TABS: [(Screen, char, &'static str); 3] = [
+    pub const TABS: [(Screen, char, &'static str); 5] = [
         (Screen::Dashboard, '1', "Dashboard"),
         (Screen::Sql, '2', "SQL"),
+        (Screen::Models, '3', "Models"),
+        (Screen::Jobs, '4', "Jobs"),
         (Screen::Quality, '7', "Data quality"),
     ];
 }
@@ -52,6 +91,15 @@ impl Pane {
     }
 }
 
+/// Which nodes a build from the Models screen covers.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum BuildScope {
+    All,
+    Node,
+    WithParents,
+    WithChildren,
+}
+
 /// Work the event loop must start on behalf of `update`.
 #[derive(Debug, Clone, PartialEq)]
 pub enum Effect {
@@ -69,6 +117,13 @@ pub enum Effect {
     LoadSample,
     LoadDashboard,
     LoadQuality,
+    LoadModels,
+    /// Build the selected nodes of the bundled project as a background job.
+    StartModels {
+        job: u64,
+        select: Vec<String>,
+    },
+    CancelJob(u64),
 }
 
 #[derive(Debug, Clone, PartialEq)]
@@ -110,6 +165,11 @@ pub struct App {
     pub screen: Screen,
     pub dashboard: Option<Result<crate::export::report::ReportData, String>>,
     pub quality: Option<Result<crate::warehouse::catalog::QualitySummary, String>>,
+    pub models: Option<Result<Vec<ModelRow>, String>>,
+    pub model_selected: usize,
+    pub jobs: Vec<JobView>,
+    pub job_selected: usize,
+    next_job_id: u64,
     pub mode: Mode,
     pub focus: Pane,
     pub show_help: bool,
@@ -135,6 +195,11 @@ impl App {
             screen: Screen::Sql,
             dashboard: None,
             quality: None,
+            models: None,
+            model_selected: 0,
+            jobs: Vec::new(),
+            job_selected: 0,
+            next_job_id: 1,
             mode: Mode::Normal,
             focus: Pane::Editor,
             show_help: false,
@@ -179,11 +244,60 @@ impl App {
                 match screen {
                     Screen::Dashboard => effects.push(Effect::LoadDashboard),
                     Screen::Quality => effects.push(Effect::LoadQuality),
-                    Screen::Sql => {}
+                    Screen::Models => effects.push(Effect::LoadModels),
+                    Screen::Sql | Screen::Jobs => {}
                 }
             }
             Action::DashboardLoaded(result) => self.dashboard = Some(*result),
             Action::QualityLoaded(result) => self.quality = Some(result),
+            Action::ModelsLoaded(result) => {
+                self.models = Some(result);
+                let count = self
+                    .models
+                    .as_ref()
+                    .and_then(|m| m.as_ref().ok())
+                    .map_or(0, Vec::len);
+                self.model_selected = self.model_selected.min(count.saturating_sub(1));
+            }
+            Action::BuildModels(scope) => effects.extend(self.start_models(scope)),
+            Action::CancelJob => {
+                if let Some(job) = self.jobs.get_mut(self.job_selected)
+                    && job.state == JobState::Running
+                {
+                    job.state = JobState::Cancelling;
+                    effects.push(Effect::CancelJob(job.id));
+                }
+            }
+            Action::JobProgress(id, progress) => {
+                if let Some(job) = self.jobs.iter_mut().find(|j| j.id == id) {
+                    if !progress.message.is_empty() {
+                        job.log.push(progress.message.clone());
+                        if job.log.len() > 200 {
+                            job.log.remove(0);
+                        }
+                    }
+                    job.progress = Some(progress);
+                }
+            }
+            Action::JobFinished(id, result) => {
+                if let Some(job) = self.jobs.iter_mut().find(|j| j.id == id) {
+                    job.finished = Some(Instant::now());
+                    let ok = result.is_ok();
+                    job.state = match result {
+                        Ok(message) => JobState::Finished(message),
+                        Err(message) => JobState::Failed(message),
+                    };
+                    let text = format!(
+                        "job {} {}",
+                        job.name,
+                        if ok { "finished" } else { "failed" }
+                    );
+                    self.info(text);
+                }
+                if self.screen == Screen::Models {
+                    effects.push(Effect::LoadModels);
+                }
+            }
             Action::ToggleHelp => self.show_help = !self.show_help,
             Action::FocusNext => self.focus = self.focus.step(1),
             Action::FocusPrev => self.focus = self.focus.step(-1),
@@ -316,6 +430,27 @@ impl App {
     }
 
     fn move_selection(&mut self, delta: i64) {
+        let step = |current: usize, count: usize| {
+            (current as i64)
+                .saturating_add(delta)
+                .clamp(0, count.saturating_sub(1) as i64) as usize
+        };
+        match self.screen {
+            Screen::Models => {
+                let count = self
+                    .models
+                    .as_ref()
+                    .and_then(|m| m.as_ref().ok())
+                    .map_or(0, Vec::len);
+                self.model_selected = step(self.model_selected, count);
+                return;
+            }
+            Screen::Jobs => {
+                self.job_selected = step(self.job_selected, self.jobs.len());
+                return;
+            }
+            _ => {}
+        }
         match self.focus {
             Pane::Catalog => {
                 let last = self.catalog.relations.len().saturating_sub(1) as i64;
@@ -329,6 +464,45 @@ impl App {
             }
             Pane::Editor => {}
         }
+    }
+
+    /// Starts a model build of the selected node (or everything) as a job.
+    fn start_models(&mut self, scope: BuildScope) -> Vec<Effect> {
+        let node = self
+            .models
+            .as_ref()
+            .and_then(|m| m.as_ref().ok())
+            .and_then(|m| m.get(self.model_selected))
+            .map(|m| m.name.clone());
+        let select = match (scope, node) {
+            (BuildScope::All, _) => Vec::new(),
+            (BuildScope::Node, Some(n)) => vec![n],
+            (BuildScope::WithParents, Some(n)) => vec![format!("+{n}")],
+            (BuildScope::WithChildren, Some(n)) => vec![format!("{n}+")],
+            (_, None) => return vec![],
+        };
+        let id = self.next_job_id;
+        self.next_job_id += 1;
+        let name = if select.is_empty() {
+            "models build".to_string()
+        } else {
+            format!("models build {}", select.join(" "))
+        };
+        self.jobs.insert(
+            0,
+            JobView {
+                id,
+                name: name.clone(),
+                started: Instant::now(),
+                finished: None,
+                progress: None,
+                state: JobState::Running,
+                log: Vec::new(),
+            },
+        );
+        self.job_selected = 0;
+        self.info(format!("started {name}: 4 shows the jobs"));
+        vec![Effect::StartModels { job: id, select }]
     }
 
     fn page_request(&mut self) -> Option<Effect> {

@@ -80,6 +80,8 @@ pub fn draw(frame: &mut Frame, app: &App, bindings: &[Binding]) {
         }
         Screen::Dashboard => super::dashboard::draw(frame, app, body),
         Screen::Quality => super::quality::draw(frame, app, body),
+        Screen::Models => super::models_screen::draw(frame, app, body),
+        Screen::Jobs => super::jobs_screen::draw(frame, app, body),
     }
     draw_status(frame, app, a.status);
     if app.show_help {

@@ -13,10 +13,13 @@ use crate::warehouse::pager::{self, PagedResult};
 
 use super::action::Action;
 use super::grid::GridResult;
+use super::state::ModelRow;
+use std::path::{Path, PathBuf};
 
 #[derive(Debug, Clone, PartialEq)]
 pub enum Request {
     Catalog,
+    Models,
     Dashboard,
     Quality,
     Run {
@@ -38,12 +41,12 @@ pub struct Worker {
 
 impl Worker {
     /// Starts the worker on `conn`; its reports arrive as actions on `events`.
-    pub fn start(conn: Connection, events: UnboundedSender<Action>) -> Self {
+    pub fn start(conn: Connection, project: PathBuf, events: UnboundedSender<Action>) -> Self {
         let (requests, inbox) = channel();
         let interrupt = conn.interrupt_handle();
         std::thread::Builder::new()
             .name("db-worker".into())
-            .spawn(move || serve(conn, inbox, events))
+            .spawn(move || serve(conn, project, inbox, events))
             .expect("the OS refused to start a thread");
         Self {
             requests,
@@ -77,13 +80,40 @@ fn coalesce(mut batch: Vec<Request>) -> Vec<Request> {
             Request::Run { .. } => Some(i) == last_run,
             Request::Page { .. } => Some(i) == last_page && last_run.is_none_or(|run| i > run),
             Request::Catalog => std::mem::take(&mut keep_catalog),
-            Request::Dashboard | Request::Quality => true,
+            Request::Dashboard | Request::Quality | Request::Models => true,
         }
     });
     batch
 }
 
-fn serve(conn: Connection, inbox: Receiver<Request>, events: UnboundedSender<Action>) {
+/// The nodes of the project with their last run, for the Models screen.
+fn model_rows(project: &Path) -> anyhow::Result<Vec<ModelRow>> {
+    let project = crate::models::Project::load(project, &Default::default())?;
+    let graph = crate::models::graph::parse(project)?;
+    let last = crate::models::artifacts::last_results(&graph);
+    Ok(graph
+        .order
+        .iter()
+        .map(|id| &graph.project.nodes[id])
+        .filter(|n| n.resource_type != crate::models::ResourceType::Test)
+        .map(|n| ModelRow {
+            name: n.name.clone(),
+            resource_type: n.resource_type.name().to_string(),
+            materialized: n.config.materialized.clone(),
+            schema: n.schema.clone(),
+            depends_on: n.depends_on.len(),
+            last_status: last.get(&n.unique_id).map(|l| l.0.clone()),
+            last_rows: last.get(&n.unique_id).and_then(|l| l.1),
+        })
+        .collect())
+}
+
+fn serve(
+    conn: Connection,
+    project: PathBuf,
+    inbox: Receiver<Request>,
+    events: UnboundedSender<Action>,
+) {
     let mut current: Option<(u64, PagedResult)> = None;
     while let Ok(first) = inbox.recv() {
         let mut batch = vec![first];
@@ -92,6 +122,9 @@ fn serve(conn: Connection, inbox: Receiver<Request>, events: UnboundedSender<Act
             let action = match request {
                 Request::Catalog => {
                     Action::CatalogLoaded(catalog::relations(&conn).map_err(|e| e.to_string()))
+                }
+                Request::Models => {
+                    Action::ModelsLoaded(model_rows(&project).map_err(|e| format!("{e:#}")))
                 }
                 Request::Dashboard => Action::DashboardLoaded(Box::new(
                     crate::export::report::gather(&conn, None).map_err(|e| format!("{e:#}")),

@@ -133,3 +133,101 @@ fn dashboard_and_data_quality_screens() {
     assert!(screen.contains("not-data.csv"), "{screen}");
     insta::assert_snapshot!("data_quality", screen);
 }
+
+#[test]
+fn models_and_jobs_screens_start_watch_and_cancel_builds() {
+    use ecom::jobs::{Progress, Unit};
+    use ecom::tui::state::{BuildScope, Effect, JobState, ModelRow, Screen};
+    let dir = tempfile::tempdir().unwrap();
+    let wh = Warehouse::open(&dir.path().join("w.duckdb")).unwrap();
+    let (width, height) = (100, 24);
+    let mut app = app_on(&wh, width, height);
+    assert_eq!(
+        app.update(Action::ShowScreen(Screen::Models)),
+        vec![Effect::LoadModels]
+    );
+    let row = |name: &str, parents: usize| ModelRow {
+        name: name.into(),
+        resource_type: "model".into(),
+        materialized: "table".into(),
+        schema: "marts".into(),
+        depends_on: parents,
+        last_status: Some("success".into()),
+        last_rows: Some(38),
+    };
+    app.update(Action::ModelsLoaded(Ok(vec![
+        row("stg_order_lines", 1),
+        row("dim_country", 2),
+    ])));
+    app.update(Action::Move(1));
+    insta::assert_snapshot!("models_screen", render(&app, width, height));
+    let effects = app.update(Action::BuildModels(BuildScope::WithParents));
+    assert_eq!(
+        effects,
+        vec![Effect::StartModels {
+            job: 1,
+            select: vec!["+dim_country".into()]
+        }]
+    );
+    app.update(Action::ShowScreen(Screen::Jobs));
+    app.update(Action::JobProgress(
+        1,
+        Progress::new("models", 3, Some(10), Unit::Steps)
+            .with_message("3 of 10 OK table model marts.dim_country (38 rows) in 0.01s"),
+    ));
+    assert_eq!(app.update(Action::CancelJob), vec![Effect::CancelJob(1)]);
+    assert_eq!(app.jobs[0].state, JobState::Cancelling);
+    app.update(Action::JobFinished(
+        1,
+        Err("cancelled after 3 nodes".into()),
+    ));
+    assert_eq!(
+        app.jobs[0].state,
+        JobState::Failed("cancelled after 3 nodes".into())
+    );
+    let screen = render(&app, width, height);
+    assert!(
+        screen.contains("failed: cancelled after 3 nodes"),
+        "{screen}"
+    );
+    assert!(
+        screen.contains("3 of 10 OK table model marts.dim_country"),
+        "{screen}"
+    );
+}
+
+#[test]
+fn number_keys_switch_screens_and_screen_keys_win() {
+    use ecom::tui::keymap::action_for;
+    use ecom::tui::state::{BuildScope, Screen};
+    use ratatui::crossterm::event::{KeyCode, KeyEvent, KeyModifiers};
+    let dir = tempfile::tempdir().unwrap();
+    let wh = Warehouse::open(&dir.path().join("w.duckdb")).unwrap();
+    let mut app = app_on(&wh, 80, 24);
+    let bindings = bindings();
+    let key = |c: KeyCode| KeyEvent::new(c, KeyModifiers::NONE);
+    assert_eq!(
+        action_for(&app, &bindings, key(KeyCode::Char('3'))),
+        Some(Action::ShowScreen(Screen::Models))
+    );
+    app.update(Action::ShowScreen(Screen::Models));
+    assert_eq!(
+        action_for(&app, &bindings, key(KeyCode::Enter)),
+        Some(Action::BuildModels(BuildScope::Node))
+    );
+    assert_eq!(
+        action_for(&app, &bindings, key(KeyCode::Char('j'))),
+        Some(Action::Move(1))
+    );
+    app.update(Action::ShowScreen(Screen::Sql));
+    app.update(Action::EnterInsert);
+    assert_eq!(
+        action_for(&app, &bindings, key(KeyCode::Char('3'))),
+        Some(Action::EditorKey(key(KeyCode::Char('3')))),
+        "digits are text while editing"
+    );
+    assert_eq!(
+        action_for(&app, &bindings, key(KeyCode::Esc)),
+        Some(Action::Escape)
+    );
+}

@@ -153,6 +153,16 @@ fn open_query_scroll_quit_in_tmux() {
     session.wait_until("the dashboard", |s| {
         s.contains("Customers") || s.contains("ecom models build")
     });
+    // Start a model build from the Models screen and watch it finish on the Jobs screen.
+    session.keys(&["3"]);
+    session.wait_for("stg_order_lines");
+    session.keys(&["b"]);
+    session.keys(&["4"]);
+    session.wait_for("models build");
+    let screen = session.wait_until("the build to finish", |s| {
+        s.contains("done: ") || s.contains("failed: ")
+    });
+    assert!(screen.contains("done: 176 nodes"), "{screen}");
     session.keys(&["7"]);
     session.wait_for("Quarantined rows: 0");
     session.keys(&["2"]);
