@@ -112,7 +112,8 @@ pub fn dispatch(command: Command, settings: &Settings) -> anyhow::Result<Outcome
     }
 }
 
-/// Opens the workbench; with `demo`, on a temporary warehouse holding the bundled sample.
+/// Opens the workbench; with `demo`, on a temporary warehouse holding the bundled sample
+/// and the models built from it.
 pub fn workbench(settings: &Settings, demo: bool) -> anyhow::Result<()> {
     let options = crate::tui::TuiOptions {
         page_rows: settings.config.tui.page_rows as u64,
@@ -129,5 +130,24 @@ pub fn workbench(settings: &Settings, demo: bool) -> anyhow::Result<()> {
         &crate::jobs::NoProgress,
         &crate::jobs::CancelToken::new(),
     )?;
+    // Build the bundled models too, so the dashboard has its marts.
+    let project = crate::models::bundled::unpacked(warehouse.path())?;
+    let graph =
+        crate::models::graph::parse(crate::models::Project::load(&project, &Default::default())?)?;
+    let invocation = crate::models::Invocation {
+        command: crate::models::RunCommand::Build,
+        select: Vec::new(),
+        exclude: Vec::new(),
+        threads: 2,
+        full_refresh: false,
+    };
+    let summary = crate::models::run(
+        &graph,
+        warehouse.conn(),
+        &invocation,
+        &crate::jobs::NoProgress,
+        &crate::jobs::CancelToken::new(),
+    )?;
+    crate::models::artifacts::write(&graph, Some(&summary))?;
     crate::tui::run(warehouse, options)
 }
