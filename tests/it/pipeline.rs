@@ -229,3 +229,52 @@ fn every_keeps_running_on_a_schedule() {
         1,
     );
 }
+
+#[test]
+fn the_default_dag_plus_an_export_job() {
+    let dir = tempfile::tempdir().unwrap();
+    let db = dir.path().join("w.duckdb");
+    let lake = dir.path().join("lake");
+    let config = dir.path().join("ecom.toml");
+    std::fs::write(
+        &config,
+        format!(
+            r#"
+[pipeline]
+ingest_paths = ["{}"]
+[[pipeline.jobs]]
+name = "ingest"
+kind = "ingest"
+[[pipeline.jobs]]
+name = "models"
+kind = "models"
+depends_on = ["ingest"]
+[[pipeline.jobs]]
+name = "lake"
+kind = "export"
+depends_on = ["models"]
+to = "{}"
+tables = ["raw.order_lines", "marts.fact_sales"]
+"#,
+            sample_csv().display(),
+            lake.display()
+        ),
+    )
+    .unwrap();
+    run_ok(
+        ecom(&db)
+            .arg("--config")
+            .arg(&config)
+            .args(["pipeline", "run"]),
+    );
+    assert_eq!(runs(&db, "lake"), vec![(1, "success".to_string())]);
+    let manifest: serde_json::Value = serde_json::from_slice(
+        &std::fs::read(lake.join("marts/fact_sales/_manifest.json")).unwrap(),
+    )
+    .unwrap();
+    assert_eq!(
+        manifest["rows"],
+        scalar(&db, "SELECT count(*) FROM marts.fact_sales")
+    );
+    assert!(lake.join("raw/order_lines/_manifest.json").is_file());
+}
