@@ -14,8 +14,6 @@ use crate::config::{Config, PipelineJob};
 use crate::ingest::{IngestOptions, expand, ingest};
 use crate::jobs::dag::{JobOutcome, JobReport, JobRunner, JobSpec, RunRecorder};
 use crate::jobs::{CancelToken, ProgressSink};
-use crate::models::execute::{Invocation, RunCommand};
-use crate::models::project::LoadOptions;
 
 /// The jobs of the pipeline: the configured ones, or ingest (when paths are set) then
 /// models.
@@ -113,17 +111,13 @@ impl JobRunner for Jobs<'_> {
                     .project
                     .clone()
                     .unwrap_or_else(|| self.default_project.clone());
-                let project = crate::models::Project::load(&dir, &LoadOptions::default())?;
-                let graph = crate::models::graph::parse(project)?;
-                let invocation = Invocation {
-                    command: RunCommand::Build,
-                    select: job.select.clone(),
-                    exclude: Vec::new(),
-                    threads: 2,
-                    full_refresh: false,
-                };
-                let summary = crate::models::run(&graph, &conn, &invocation, progress, cancel)?;
-                crate::models::artifacts::write(&graph, Some(&summary))?;
+                let summary = crate::models::build_project(
+                    &conn,
+                    &dir,
+                    job.select.clone(),
+                    progress,
+                    cancel,
+                )?;
                 if cancel.is_cancelled() {
                     anyhow::bail!("cancelled");
                 }

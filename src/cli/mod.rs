@@ -132,22 +132,12 @@ pub fn workbench(settings: &Settings, demo: bool) -> anyhow::Result<()> {
     )?;
     // Build the bundled models too, so the dashboard has its marts.
     let project = crate::models::bundled::unpacked(warehouse.path())?;
-    let graph =
-        crate::models::graph::parse(crate::models::Project::load(&project, &Default::default())?)?;
-    let invocation = crate::models::Invocation {
-        command: crate::models::RunCommand::Build,
-        select: Vec::new(),
-        exclude: Vec::new(),
-        threads: 2,
-        full_refresh: false,
-    };
-    let summary = crate::models::run(
-        &graph,
+    crate::models::build_project(
         warehouse.conn(),
-        &invocation,
+        &project,
+        Vec::new(),
         &crate::jobs::NoProgress,
         &crate::jobs::CancelToken::new(),
     )?;
-    crate::models::artifacts::write(&graph, Some(&summary))?;
     crate::tui::run(warehouse, options)
 }

@@ -153,6 +153,28 @@ fn edit_distance(a: &str, b: &str) -> usize {
     row[b.len()]
 }
 
+/// `build` of the project in `dir` (all of it, or `select`) on `conn`, with its artifacts
+/// written: what the pipeline's models job, the workbench and `--demo` run.
+pub fn build_project(
+    conn: &duckdb::Connection,
+    dir: &std::path::Path,
+    select: Vec<String>,
+    progress: &dyn crate::jobs::ProgressSink,
+    cancel: &crate::jobs::CancelToken,
+) -> anyhow::Result<RunSummary> {
+    let graph = graph::parse(Project::load(dir, &project::LoadOptions::default())?)?;
+    let invocation = Invocation {
+        command: RunCommand::Build,
+        select,
+        exclude: Vec::new(),
+        threads: 2,
+        full_refresh: false,
+    };
+    let summary = run(&graph, conn, &invocation, progress, cancel)?;
+    artifacts::write(&graph, Some(&summary))?;
+    Ok(summary)
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

@@ -116,17 +116,8 @@ fn perform(
             let handle = jobs::spawn(
                 "models build",
                 move |progress, cancel| {
-                    let loaded = crate::models::Project::load(&project, &Default::default())?;
-                    let graph = crate::models::graph::parse(loaded)?;
-                    let invocation = crate::models::Invocation {
-                        command: crate::models::RunCommand::Build,
-                        select,
-                        exclude: Vec::new(),
-                        threads: 2,
-                        full_refresh: false,
-                    };
-                    let summary = crate::models::run(&graph, &conn, &invocation, progress, cancel)?;
-                    crate::models::artifacts::write(&graph, Some(&summary))?;
+                    let summary =
+                        crate::models::build_project(&conn, &project, select, progress, cancel)?;
                     if cancel.is_cancelled() {
                         anyhow::bail!("cancelled after {} nodes", summary.results.len());
                     }
