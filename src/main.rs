@@ -9,6 +9,7 @@ use ecom::cli::args::{Command, ConfigAction};
 use ecom::cli::{self, Cli, Outcome, Settings, exit};
 
 fn main() -> ExitCode {
+    let started = std::time::Instant::now();
     let cli = Cli::parse();
     let creates_config = matches!(
         cli.command,
@@ -31,7 +32,8 @@ fn main() -> ExitCode {
     tracing::info!(version = ecom::VERSION, command = ?cli.command, "start");
     let result = match cli.command {
         Some(command) => cli::dispatch(command, &settings),
-        None => cli::workbench(&settings, cli.demo).map(|()| Outcome::Success),
+        None => cli::workbench(&settings, cli.demo, cli.frame_stats.clone(), started)
+            .map(|()| Outcome::Success),
     };
     match result {
         Ok(Outcome::Success) => ExitCode::SUCCESS,

@@ -15,6 +15,10 @@ pub struct Cli {
     #[arg(long)]
     pub demo: bool,
 
+    /// Record the workbench's frame times (CSV: frame, ms since start, draw µs) into FILE.
+    #[arg(long, value_name = "FILE")]
+    pub frame_stats: Option<PathBuf>,
+
     #[command(subcommand)]
     pub command: Option<Command>,
 }

@@ -114,9 +114,16 @@ pub fn dispatch(command: Command, settings: &Settings) -> anyhow::Result<Outcome
 
 /// Opens the workbench; with `demo`, on a temporary warehouse holding the bundled sample
 /// and the models built from it.
-pub fn workbench(settings: &Settings, demo: bool) -> anyhow::Result<()> {
+pub fn workbench(
+    settings: &Settings,
+    demo: bool,
+    frame_stats: Option<PathBuf>,
+    started: std::time::Instant,
+) -> anyhow::Result<()> {
     let options = crate::tui::TuiOptions {
         page_rows: settings.config.tui.page_rows as u64,
+        frame_stats,
+        started,
     };
     if !demo {
         return crate::tui::run(settings.open_warehouse()?, options);

@@ -39,6 +39,24 @@ const TICK: Duration = Duration::from_millis(100);
 #[derive(Debug, Clone)]
 pub struct TuiOptions {
     pub page_rows: u64,
+    /// Where to write frame times (`--frame-stats`), for the benchmark.
+    pub frame_stats: Option<std::path::PathBuf>,
+    /// When the process started, so the first frame's latency can be measured.
+    pub started: std::time::Instant,
+}
+
+/// Frame timings: when each frame was drawn and how long drawing took.
+#[derive(Default)]
+struct FrameStats(Vec<(f64, u128)>);
+
+impl FrameStats {
+    fn write(&self, path: &Path) -> std::io::Result<()> {
+        let mut text = String::from("frame,at_ms,draw_us\n");
+        for (i, (at, draw)) in self.0.iter().enumerate() {
+            text += &format!("{i},{at:.1},{draw}\n");
+        }
+        std::fs::write(path, text)
+    }
 }
 
 /// Runs the workbench on `warehouse` until the user quits.
@@ -63,6 +81,7 @@ async fn event_loop(
     let project = crate::models::bundled::unpacked(warehouse.path())?;
     let worker = Worker::start(warehouse.connect()?, project.clone(), tx.clone());
     let mut jobs: HashMap<u64, jobs::JobHandle> = HashMap::new();
+    let mut stats = FrameStats::default();
     let bindings = keymap::bindings();
     let mut app = App::new(warehouse.path().display().to_string(), options.page_rows);
     let size = terminal.size()?;
@@ -71,7 +90,12 @@ async fn event_loop(
     let mut input = EventStream::new();
     let mut ticks = tokio::time::interval(TICK);
     while !app.quit {
+        let drawing = std::time::Instant::now();
         terminal.draw(|frame| ui::draw(frame, &app, &bindings))?;
+        if options.frame_stats.is_some() {
+            let at = options.started.elapsed().as_secs_f64() * 1000.0;
+            stats.0.push((at, drawing.elapsed().as_micros()));
+        }
         let action = tokio::select! {
             event = input.next() => match event {
                 Some(Ok(Event::Key(key))) if key.kind != KeyEventKind::Release => {
@@ -89,6 +113,9 @@ async fn event_loop(
         for effect in app.update(action) {
             perform(effect, &worker, warehouse, &project, &mut jobs, &tx)?;
         }
+    }
+    if let Some(path) = &options.frame_stats {
+        stats.write(path).context("writing --frame-stats")?;
     }
     Ok(())
 }
