@@ -250,7 +250,9 @@ def write_doc(table, args):
 
 Each figure is ecom against a peer doing the same work, run alternately in one
 invocation; times are medians of {args.runs} runs after one warm-up run each. Only the
-ratio is meaningful: the machines are shared and noisy.
+ratio is meaningful: the machines are shared and noisy. The two workbench rows have
+no peer: they compare the median first-frame latency and the slowest frame seen (in
+any run, while a model build runs in the background) with MISSION.md's targets.
 
 Produced by `scripts/bench.sh --runs {args.runs} --write` on {datetime.date.today()}
 ({cpu} cores).
