@@ -8,7 +8,6 @@ use super::progress::CliProgress;
 use super::{Outcome, Settings};
 use crate::export::report::{self, Period};
 use crate::export::{Destination, ExportOptions, export};
-use crate::jobs::CancelToken;
 
 pub fn run_export(args: &ExportArgs, settings: &Settings) -> anyhow::Result<Outcome> {
     let destination = Destination::parse(&args.to)?;
@@ -32,7 +31,7 @@ pub fn run_export(args: &ExportArgs, settings: &Settings) -> anyhow::Result<Outc
         &destination,
         &options,
         &progress,
-        &CancelToken::new(),
+        &super::interrupt::cancel_on_ctrl_c(),
     )?;
     progress.finish();
     if settings.json {

@@ -8,7 +8,6 @@ use super::progress::CliProgress;
 use super::{Outcome, Settings};
 use crate::config::BadRowLimit;
 use crate::ingest::{FileStatus, IngestOptions, IngestSummary, expand, ingest};
-use crate::jobs::CancelToken;
 
 pub fn run(args: &IngestArgs, settings: &Settings) -> anyhow::Result<Outcome> {
     let limit = args
@@ -33,7 +32,7 @@ pub fn run(args: &IngestArgs, settings: &Settings) -> anyhow::Result<Outcome> {
         sources,
         &options,
         &progress,
-        &CancelToken::new(),
+        &super::interrupt::cancel_on_ctrl_c(),
     )
     .context("ingest failed")?;
     progress.finish();
@@ -41,6 +40,9 @@ pub fn run(args: &IngestArgs, settings: &Settings) -> anyhow::Result<Outcome> {
         println!("{}", serde_json::to_string_pretty(&summary)?);
     } else {
         print_summary(&summary);
+    }
+    if summary.cancelled {
+        bail!("cancelled: what was read is committed; run the same command again to load the rest");
     }
     if summary.files_rejected > 0 {
         bail!(

@@ -7,6 +7,7 @@ pub mod args;
 mod config_cmd;
 mod export;
 mod ingest;
+mod interrupt;
 mod models;
 mod output;
 mod pipeline;

@@ -77,7 +77,7 @@ fn run_in_background(
     use crate::jobs::{JobEvent, ProgressSink, spawn};
     let (tx, rx) = std::sync::mpsc::channel();
     let name = format!("models {}", invocation.command.name());
-    spawn(
+    let handle = spawn(
         &name,
         move |sink, cancel| {
             let summary = run(&graph, &conn, &invocation, sink, cancel)?;
@@ -87,7 +87,12 @@ fn run_in_background(
             let _ = tx.send(event);
         },
     );
+    // Ctrl+C cancels the job: remaining nodes are skipped, finished ones stay.
+    let interrupt = super::interrupt::cancel_on_ctrl_c();
     for event in rx {
+        if interrupt.is_cancelled() {
+            handle.cancel.cancel();
+        }
         match event {
             JobEvent::Progress(p) => progress.report(p),
             JobEvent::Finished(result) => return result,

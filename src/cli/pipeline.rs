@@ -9,7 +9,6 @@ use super::args::{PipelineAction, PipelineArgs};
 use super::output::write_table;
 use super::progress::CliProgress;
 use super::{Outcome, Settings};
-use crate::jobs::CancelToken;
 use crate::jobs::dag::{self, JobReport, JobStatus};
 use crate::pipeline::{DbRecorder, Jobs, jobs, specs};
 
@@ -70,7 +69,7 @@ pub fn run(action: PipelineAction, settings: &Settings) -> anyhow::Result<Outcom
         default_project,
     };
     let progress = CliProgress::new(settings.quiet);
-    let cancel = CancelToken::new();
+    let cancel = super::interrupt::cancel_on_ctrl_c();
     let mut runs = 0;
     loop {
         let started = std::time::Instant::now();
@@ -96,7 +95,13 @@ pub fn run(action: PipelineAction, settings: &Settings) -> anyhow::Result<Outcom
             "next run in {}",
             humantime::format_duration(Duration::from_secs(wait.as_secs()))
         );
-        std::thread::sleep(wait);
+        let until = std::time::Instant::now() + wait;
+        while std::time::Instant::now() < until {
+            if cancel.is_cancelled() {
+                return Ok(Outcome::Success);
+            }
+            std::thread::sleep(Duration::from_millis(200).min(until - std::time::Instant::now()));
+        }
     }
 }
 

@@ -54,3 +54,37 @@ fn killed_ingest_resumes_to_exact_counts() {
         "the killed run stays visible as unfinished"
     );
 }
+
+#[test]
+fn ctrl_c_stops_cleanly_and_a_rerun_completes() {
+    let dir = tempfile::tempdir().unwrap();
+    let db = dir.path().join("w.duckdb");
+    let wal = dir.path().join("w.duckdb.wal");
+    let child = ecom(&db)
+        .args(["ingest", "--batch-rows", "2000"])
+        .arg(by_day_dir())
+        .stdout(Stdio::null())
+        .stderr(Stdio::piped())
+        .spawn()
+        .unwrap();
+    let started = Instant::now();
+    while wal.metadata().map(|m| m.len()).unwrap_or(0) < 2_000_000 {
+        assert!(
+            started.elapsed() < Duration::from_secs(120),
+            "no commit seen"
+        );
+        std::thread::sleep(Duration::from_millis(5));
+    }
+    let status = std::process::Command::new("kill")
+        .args(["-INT", &child.id().to_string()])
+        .status()
+        .unwrap();
+    assert!(status.success());
+    let out = child.wait_with_output().unwrap();
+    let stderr = String::from_utf8_lossy(&out.stderr);
+    assert_eq!(out.status.code(), Some(1), "{stderr}");
+    assert!(stderr.contains("run the same command again"), "{stderr}");
+    assert_eq!(scalar(&db, "SELECT status FROM meta.ingests"), "cancelled");
+    run_ok(ecom(&db).arg("ingest").arg(by_day_dir()));
+    assert_reference_figures(&db);
+}
