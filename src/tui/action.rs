@@ -16,6 +16,9 @@ use crate::warehouse::catalog::QualitySummary;
 pub enum Action {
     Quit,
     ToggleHelp,
+    /// `:` or Ctrl+P: the command palette over every action of the keymap.
+    OpenPalette,
+    PaletteKey(KeyEvent),
     ShowScreen(Screen),
     FocusNext,
     FocusPrev,

@@ -56,6 +56,12 @@ pub fn bindings() -> Vec<Binding> {
         ),
         b(&[(Char('c'), CTRL)], Scope::Always, Action::Quit, "quit"),
         b(
+            &[(Char(':'), NONE), (Char(':'), SHIFT), (Char('p'), CTRL)],
+            Scope::Normal,
+            Action::OpenPalette,
+            "command palette: search every action",
+        ),
+        b(
             &[(Char('1'), NONE)],
             Scope::Normal,
             Action::ShowScreen(Screen::Dashboard),
@@ -235,6 +241,9 @@ fn in_scope(scope: Scope, app: &App) -> bool {
 
 /// The action for a key in the app's current mode, if any.
 pub fn action_for(app: &App, bindings: &[Binding], key: KeyEvent) -> Option<Action> {
+    if app.palette.is_some() {
+        return Some(Action::PaletteKey(key));
+    }
     if app.show_help {
         return matches!(
             key.code,
@@ -307,4 +316,66 @@ pub fn help_lines(bindings: &[Binding]) -> Vec<(String, &'static str)> {
             (format!("{}{scope}", labels.join(" / ")), b.help)
         })
         .collect()
+}
+
+/// One entry of the command palette.
+#[derive(Debug, Clone, PartialEq)]
+pub struct PaletteItem {
+    pub label: String,
+    pub keys: String,
+    pub action: Action,
+}
+
+/// Whether every character of `query` appears in `text` in order (case-insensitive).
+fn fuzzy(query: &str, text: &str) -> bool {
+    let mut chars = text.chars().flat_map(char::to_lowercase);
+    query
+        .chars()
+        .flat_map(char::to_lowercase)
+        .filter(|c| !c.is_whitespace())
+        .all(|q| chars.any(|c| c == q))
+}
+
+/// The actions whose description matches `query`, in keymap order; the palette itself
+/// and movement keys are left out.
+pub fn palette_matches(query: &str) -> Vec<PaletteItem> {
+    let bindings = bindings();
+    let mut items: Vec<PaletteItem> = Vec::new();
+    for b in &bindings {
+        let skip = matches!(
+            b.action,
+            Action::OpenPalette | Action::Move(_) | Action::MovePage(_) | Action::Escape
+        );
+        if skip || items.iter().any(|i| i.action == b.action) || !fuzzy(query, b.help) {
+            continue;
+        }
+        let mut labels: Vec<String> = Vec::new();
+        for &key in b.keys {
+            let label = key_label(key);
+            if !labels.contains(&label) {
+                labels.push(label);
+            }
+        }
+        items.push(PaletteItem {
+            label: b.help.to_string(),
+            keys: labels.join(" / "),
+            action: b.action.clone(),
+        });
+    }
+    items
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn fuzzy_matching() {
+        assert!(fuzzy("dq", "data quality: quarantine"));
+        assert!(fuzzy("Run SQL", "run the SQL in the editor"));
+        assert!(!fuzzy("zz", "quit"));
+        let matches = palette_matches("quality");
+        assert_eq!(matches[0].action, Action::ShowScreen(Screen::Quality));
+        assert!(palette_matches("").len() > 10);
+    }
 }

@@ -84,6 +84,7 @@ async fn event_loop(
     let mut stats = FrameStats::default();
     let bindings = keymap::bindings();
     let mut app = App::new(warehouse.path().display().to_string(), options.page_rows);
+    app.no_color = std::env::var_os("NO_COLOR").is_some_and(|v| !v.is_empty());
     let size = terminal.size()?;
     app.update(Action::Resize(size.width, size.height));
     worker.send(Request::Catalog);

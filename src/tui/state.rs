@@ -160,8 +160,18 @@ impl Catalog {
     }
 }
 
+/// The command palette: a query and the selected match.
+#[derive(Debug, Clone, Default, PartialEq)]
+pub struct Palette {
+    pub query: String,
+    pub selected: usize,
+}
+
 pub struct App {
     pub warehouse: String,
+    pub palette: Option<Palette>,
+    /// Draw without colours (the `NO_COLOR` convention).
+    pub no_color: bool,
     pub screen: Screen,
     pub dashboard: Option<Result<crate::export::report::ReportData, String>>,
     pub quality: Option<Result<crate::warehouse::catalog::QualitySummary, String>>,
@@ -192,6 +202,8 @@ impl App {
     pub fn new(warehouse: String, page_rows: u64) -> Self {
         Self {
             warehouse,
+            palette: None,
+            no_color: false,
             screen: Screen::Sql,
             dashboard: None,
             quality: None,
@@ -238,6 +250,11 @@ impl App {
         let mut effects = Vec::new();
         match action {
             Action::Quit => self.quit = true,
+            Action::OpenPalette => {
+                self.palette = Some(Palette::default());
+                self.mode = Mode::Normal;
+            }
+            Action::PaletteKey(key) => effects.extend(self.palette_key(key)),
             Action::ShowScreen(screen) => {
                 self.screen = screen;
                 self.mode = Mode::Normal;
@@ -464,6 +481,42 @@ impl App {
             }
             Pane::Editor => {}
         }
+    }
+
+    /// Typing into the palette; Enter runs the selected command, Esc closes.
+    fn palette_key(&mut self, key: ratatui::crossterm::event::KeyEvent) -> Vec<Effect> {
+        use ratatui::crossterm::event::KeyCode;
+        let Some(palette) = self.palette.as_mut() else {
+            return vec![];
+        };
+        match key.code {
+            KeyCode::Esc => self.palette = None,
+            KeyCode::Enter => {
+                let chosen = super::keymap::palette_matches(&palette.query)
+                    .get(palette.selected)
+                    .map(|item| item.action.clone());
+                self.palette = None;
+                if let Some(action) = chosen {
+                    return self.update(action);
+                }
+            }
+            KeyCode::Up => palette.selected = palette.selected.saturating_sub(1),
+            KeyCode::Down => palette.selected += 1,
+            KeyCode::Backspace => {
+                palette.query.pop();
+                palette.selected = 0;
+            }
+            KeyCode::Char(c) => {
+                palette.query.push(c);
+                palette.selected = 0;
+            }
+            _ => {}
+        }
+        if let Some(palette) = self.palette.as_mut() {
+            let count = super::keymap::palette_matches(&palette.query).len();
+            palette.selected = palette.selected.min(count.saturating_sub(1));
+        }
+        vec![]
     }
 
     /// Starts a model build of the selected node (or everything) as a job.

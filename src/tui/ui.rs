@@ -87,6 +87,12 @@ pub fn draw(frame: &mut Frame, app: &App, bindings: &[Binding]) {
     if app.show_help {
         draw_help(frame, bindings);
     }
+    if let Some(palette) = &app.palette {
+        draw_palette(frame, palette);
+    }
+    if app.no_color {
+        strip_colors(frame.buffer_mut());
+    }
 }
 
 pub(super) fn pane_block(title: &str, focused: bool) -> Block<'_> {
@@ -434,4 +440,68 @@ fn draw_help(frame: &mut Frame, bindings: &[Binding]) {
         .title(" Keys ")
         .border_style(Style::new().fg(Color::Cyan));
     frame.render_widget(Paragraph::new(text).block(block), popup);
+}
+
+fn draw_palette(frame: &mut Frame, palette: &super::state::Palette) {
+    let matches = super::keymap::palette_matches(&palette.query);
+    let area = frame.area();
+    let width = 72.min(area.width.saturating_sub(4));
+    let height = (matches.len().min(12) as u16 + 3).min(area.height.saturating_sub(2));
+    let popup = Rect::new(
+        area.x + (area.width.saturating_sub(width)) / 2,
+        area.y + 2,
+        width,
+        height,
+    );
+    frame.render_widget(Clear, popup);
+    let block = Block::bordered()
+        .border_type(BorderType::Rounded)
+        .title(" Command palette (Enter runs, Esc closes) ")
+        .border_style(Style::new().fg(Color::Cyan));
+    let inner = block.inner(popup);
+    frame.render_widget(block, popup);
+    let mut lines = vec![Line::from(vec![
+        Span::styled("> ", Style::new().fg(Color::Cyan)),
+        Span::raw(palette.query.clone()),
+    ])];
+    let keys_width = 18usize;
+    for (i, item) in matches
+        .iter()
+        .take(inner.height.saturating_sub(1) as usize)
+        .enumerate()
+    {
+        let style = if i == palette.selected {
+            Style::new().bg(Color::Blue).fg(Color::White)
+        } else {
+            Style::new()
+        };
+        let label_width = (inner.width as usize).saturating_sub(keys_width + 1);
+        lines.push(Line::from(vec![
+            Span::styled(
+                format!("{:<label_width$}", clip(&item.label, label_width)),
+                style,
+            ),
+            Span::styled(
+                format!(" {:>keys_width$}", clip(&item.keys, keys_width)),
+                style.fg(Color::DarkGray),
+            ),
+        ]));
+    }
+    frame.render_widget(Paragraph::new(lines), inner);
+    frame.set_cursor_position(Position::new(
+        inner.x + 2 + palette.query.chars().count() as u16,
+        inner.y,
+    ));
+}
+
+/// `NO_COLOR`: every cell back to the terminal's colours; what was highlighted by a
+/// background colour is shown reversed instead, so selections stay visible.
+pub fn strip_colors(buffer: &mut ratatui::buffer::Buffer) {
+    for cell in buffer.content.iter_mut() {
+        if cell.bg != Color::Reset {
+            cell.modifier |= Modifier::REVERSED;
+        }
+        cell.fg = Color::Reset;
+        cell.bg = Color::Reset;
+    }
 }

@@ -231,3 +231,57 @@ fn number_keys_switch_screens_and_screen_keys_win() {
         Some(Action::Escape)
     );
 }
+
+#[test]
+fn the_palette_finds_and_runs_actions() {
+    use ecom::tui::keymap::action_for;
+    use ecom::tui::state::{Effect, Screen};
+    use ratatui::crossterm::event::{KeyCode, KeyEvent, KeyModifiers};
+    let dir = tempfile::tempdir().unwrap();
+    let wh = Warehouse::open(&dir.path().join("w.duckdb")).unwrap();
+    let mut app = app_on(&wh, 100, 30);
+    let bindings = bindings();
+    let mut press = |app: &mut App, code: KeyCode, modifiers: KeyModifiers| {
+        let action = action_for(app, &bindings, KeyEvent::new(code, modifiers)).expect("bound");
+        app.update(action)
+    };
+    press(&mut app, KeyCode::Char('p'), KeyModifiers::CONTROL);
+    assert!(app.palette.is_some());
+    for c in "qualit".chars() {
+        press(&mut app, KeyCode::Char(c), KeyModifiers::NONE);
+    }
+    insta::assert_snapshot!("palette", render(&app, 100, 30));
+    let effects = press(&mut app, KeyCode::Enter, KeyModifiers::NONE);
+    assert_eq!(app.screen, Screen::Quality);
+    assert_eq!(effects, vec![Effect::LoadQuality]);
+    assert!(app.palette.is_none());
+    // Esc closes it without running anything.
+    press(&mut app, KeyCode::Char(':'), KeyModifiers::NONE);
+    press(&mut app, KeyCode::Esc, KeyModifiers::NONE);
+    assert!(app.palette.is_none());
+    assert_eq!(app.screen, Screen::Quality);
+}
+
+#[test]
+fn no_color_keeps_selection_visible_without_colours() {
+    let dir = tempfile::tempdir().unwrap();
+    let wh = Warehouse::open(&dir.path().join("w.duckdb")).unwrap();
+    let mut app = app_on(&wh, 80, 24);
+    app.no_color = true;
+    let mut terminal = Terminal::new(TestBackend::new(80, 24)).unwrap();
+    terminal.draw(|f| draw(f, &app, &bindings())).unwrap();
+    let buffer = terminal.backend().buffer();
+    assert!(
+        buffer
+            .content
+            .iter()
+            .all(|c| c.fg == ratatui::style::Color::Reset && c.bg == ratatui::style::Color::Reset)
+    );
+    assert!(
+        buffer
+            .content
+            .iter()
+            .any(|c| c.modifier.contains(ratatui::style::Modifier::REVERSED)),
+        "highlights become reverse video"
+    );
+}
