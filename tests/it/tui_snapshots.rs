@@ -241,7 +241,7 @@ fn the_palette_finds_and_runs_actions() {
     let wh = Warehouse::open(&dir.path().join("w.duckdb")).unwrap();
     let mut app = app_on(&wh, 100, 30);
     let bindings = bindings();
-    let mut press = |app: &mut App, code: KeyCode, modifiers: KeyModifiers| {
+    let press = |app: &mut App, code: KeyCode, modifiers: KeyModifiers| {
         let action = action_for(app, &bindings, KeyEvent::new(code, modifiers)).expect("bound");
         app.update(action)
     };
