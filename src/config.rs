@@ -142,11 +142,17 @@ impl Default for LogConfig {
 pub struct TuiConfig {
     /// Rows fetched per page by the results grid (the grid keeps a few pages at most).
     pub page_rows: usize,
+    /// Key overrides: action name (as the help shows it) → keys (`q`, `ctrl+j`, `f5`).
+    #[serde(skip_serializing_if = "std::collections::BTreeMap::is_empty")]
+    pub keys: std::collections::BTreeMap<String, Vec<String>>,
 }
 
 impl Default for TuiConfig {
     fn default() -> Self {
-        Self { page_rows: 500 }
+        Self {
+            page_rows: 500,
+            keys: Default::default(),
+        }
     }
 }
 
@@ -297,6 +303,9 @@ keep_files = 7                          # daily JSON log files kept in the state
 
 [tui]
 page_rows = 500                         # rows per page in the results grid
+# [tui.keys]                            # action = [keys]; names are shown in the help (?)
+# quit = ["q", "ctrl+q"]
+# run_query = ["f5", "ctrl+j", "ctrl+r"]
 
 [pipeline]
 # ingest_paths = ["/data/online-retail/by-day"]   # the ingest job's inputs

@@ -21,7 +21,9 @@ pub fn run(action: &ConfigAction, settings: &Settings) -> anyhow::Result<Outcome
             if !path.exists() {
                 bail!("{} does not exist (the defaults apply)", path.display());
             }
-            Config::load(path, true)?;
+            let config = Config::load(path, true)?;
+            crate::tui::keymap::bindings_with(&config.tui.keys)
+                .map_err(|e| anyhow::anyhow!("{}: {e}", path.display()))?;
             println!("{} is valid", path.display());
         }
         ConfigAction::Edit => edit(settings)?,

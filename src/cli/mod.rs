@@ -123,6 +123,7 @@ pub fn workbench(
 ) -> anyhow::Result<()> {
     let options = crate::tui::TuiOptions {
         page_rows: settings.config.tui.page_rows as u64,
+        keys: settings.config.tui.keys.clone(),
         frame_stats,
         started,
     };

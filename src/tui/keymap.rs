@@ -21,8 +21,9 @@ pub enum Scope {
     Screen(Screen),
 }
 
+#[derive(Debug, Clone)]
 pub struct Binding {
-    pub keys: &'static [(KeyCode, KeyModifiers)],
+    pub keys: Vec<(KeyCode, KeyModifiers)>,
     pub scope: Scope,
     pub action: Action,
     pub help: &'static str,
@@ -35,8 +36,8 @@ const SHIFT: KeyModifiers = KeyModifiers::SHIFT;
 /// The default bindings, in the order the help shows them.
 pub fn bindings() -> Vec<Binding> {
     use KeyCode::*;
-    let b = |keys, scope, action, help| Binding {
-        keys,
+    let b = |keys: &[(KeyCode, KeyModifiers)], scope, action, help| Binding {
+        keys: keys.to_vec(),
         scope,
         action,
         help,
@@ -294,17 +295,10 @@ pub fn key_label((code, modifiers): (KeyCode, KeyModifiers)) -> String {
 
 /// The help lines: keys and what they do, one binding per line, duplicates of the same
 /// key label removed (e.g. `?` with and without Shift).
-pub fn help_lines(bindings: &[Binding]) -> Vec<(String, &'static str)> {
+pub fn help_lines(bindings: &[Binding]) -> Vec<(String, String)> {
     bindings
         .iter()
         .map(|b| {
-            let mut labels: Vec<String> = Vec::new();
-            for &key in b.keys {
-                let label = key_label(key);
-                if !labels.contains(&label) {
-                    labels.push(label);
-                }
-            }
             let scope = match b.scope {
                 Scope::Pane(Pane::Grid) => " (results)",
                 Scope::Pane(Pane::Catalog) => " (catalog)",
@@ -313,9 +307,22 @@ pub fn help_lines(bindings: &[Binding]) -> Vec<(String, &'static str)> {
                 Scope::Screen(Screen::Jobs) => " (jobs)",
                 _ => "",
             };
-            (format!("{}{scope}", labels.join(" / ")), b.help)
+            let help = format!("{}  [{}]", b.help, action_name(&b.action));
+            (format!("{}{scope}", key_labels(&b.keys)), help)
         })
         .collect()
+}
+
+/// The keys of a binding as the help shows them, `F5 / Ctrl+J`, each label once.
+fn key_labels(keys: &[(KeyCode, KeyModifiers)]) -> String {
+    let mut labels: Vec<String> = Vec::new();
+    for &key in keys {
+        let label = key_label(key);
+        if !labels.contains(&label) {
+            labels.push(label);
+        }
+    }
+    labels.join(" / ")
 }
 
 /// One entry of the command palette.
@@ -336,33 +343,30 @@ fn fuzzy(query: &str, text: &str) -> bool {
         .all(|q| chars.any(|c| c == q))
 }
 
-/// The actions whose description matches `query`, in keymap order; the palette itself
-/// and movement keys are left out.
-pub fn palette_matches(query: &str) -> Vec<PaletteItem> {
-    let bindings = bindings();
+/// Every action of the bindings in force as a palette entry (movement keys, Esc and the
+/// palette itself left out), in keymap order.
+pub fn palette_items(bindings: &[Binding]) -> Vec<PaletteItem> {
     let mut items: Vec<PaletteItem> = Vec::new();
-    for b in &bindings {
+    for b in bindings {
         let skip = matches!(
             b.action,
             Action::OpenPalette | Action::Move(_) | Action::MovePage(_) | Action::Escape
         );
-        if skip || items.iter().any(|i| i.action == b.action) || !fuzzy(query, b.help) {
+        if skip || items.iter().any(|i| i.action == b.action) {
             continue;
-        }
-        let mut labels: Vec<String> = Vec::new();
-        for &key in b.keys {
-            let label = key_label(key);
-            if !labels.contains(&label) {
-                labels.push(label);
-            }
         }
         items.push(PaletteItem {
             label: b.help.to_string(),
-            keys: labels.join(" / "),
+            keys: key_labels(&b.keys),
             action: b.action.clone(),
         });
     }
     items
+}
+
+/// The palette entries whose description matches `query`.
+pub fn palette_matches<'a>(items: &'a [PaletteItem], query: &str) -> Vec<&'a PaletteItem> {
+    items.iter().filter(|i| fuzzy(query, &i.label)).collect()
 }
 
 #[cfg(test)]
@@ -374,8 +378,166 @@ mod tests {
         assert!(fuzzy("dq", "data quality: quarantine"));
         assert!(fuzzy("Run SQL", "run the SQL in the editor"));
         assert!(!fuzzy("zz", "quit"));
-        let matches = palette_matches("quality");
+        let items = palette_items(&bindings());
+        let matches = palette_matches(&items, "quality");
         assert_eq!(matches[0].action, Action::ShowScreen(Screen::Quality));
-        assert!(palette_matches("").len() > 10);
+        assert!(palette_matches(&items, "").len() > 10);
+    }
+}
+
+/// The name of a bindable action in `[tui.keys]` of the config file (and in the help).
+pub fn action_name(action: &Action) -> String {
+    match action {
+        Action::ShowScreen(screen) => format!("screen_{}", format!("{screen:?}").to_lowercase()),
+        Action::BuildModels(scope) => format!("build_{}", format!("{scope:?}").to_lowercase()),
+        Action::Move(1) => "down".into(),
+        Action::Move(-1) => "up".into(),
+        Action::MovePage(1) => "page_down".into(),
+        Action::MovePage(-1) => "page_up".into(),
+        Action::ScrollColumns(1) => "columns_right".into(),
+        Action::ScrollColumns(-1) => "columns_left".into(),
+        other => {
+            let debug = format!("{other:?}");
+            let mut name = String::new();
+            for (i, c) in debug
+                .chars()
+                .take_while(|c| c.is_alphanumeric())
+                .enumerate()
+            {
+                if c.is_uppercase() && i > 0 {
+                    name.push('_');
+                }
+                name.extend(c.to_lowercase());
+            }
+            name
+        }
+    }
+}
+
+/// `ctrl+j`, `shift+tab`, `f5`, `enter`, `q` → a key.
+pub fn parse_key(text: &str) -> Result<(KeyCode, KeyModifiers), String> {
+    let mut modifiers = KeyModifiers::NONE;
+    let mut rest = text.trim();
+    loop {
+        let lower = rest.to_ascii_lowercase();
+        if let Some(r) = lower.strip_prefix("ctrl+") {
+            modifiers |= KeyModifiers::CONTROL;
+            rest = &rest[rest.len() - r.len()..];
+        } else if let Some(r) = lower.strip_prefix("alt+") {
+            modifiers |= KeyModifiers::ALT;
+            rest = &rest[rest.len() - r.len()..];
+        } else if lower.starts_with("shift+") && lower.len() > 6 {
+            modifiers |= KeyModifiers::SHIFT;
+            rest = &rest[6..];
+        } else {
+            break;
+        }
+    }
+    let code = match rest.to_ascii_lowercase().as_str() {
+        "enter" | "return" => KeyCode::Enter,
+        "esc" | "escape" => KeyCode::Esc,
+        "tab" if modifiers.contains(KeyModifiers::SHIFT) => KeyCode::BackTab,
+        "tab" => KeyCode::Tab,
+        "backtab" => KeyCode::BackTab,
+        "space" => KeyCode::Char(' '),
+        "up" => KeyCode::Up,
+        "down" => KeyCode::Down,
+        "left" => KeyCode::Left,
+        "right" => KeyCode::Right,
+        "pgdn" | "pagedown" => KeyCode::PageDown,
+        "pgup" | "pageup" => KeyCode::PageUp,
+        "home" => KeyCode::Home,
+        "end" => KeyCode::End,
+        "backspace" => KeyCode::Backspace,
+        "delete" | "del" => KeyCode::Delete,
+        f if f.len() >= 2 && f.starts_with('f') && f[1..].parse::<u8>().is_ok() => KeyCode::F(
+            f[1..]
+                .parse()
+                .map_err(|_| format!("`{text}` is not a key"))?,
+        ),
+        _ if rest.chars().count() == 1 => {
+            let c = rest.chars().next().expect("one char");
+            if modifiers.contains(KeyModifiers::CONTROL) {
+                KeyCode::Char(c.to_ascii_lowercase())
+            } else {
+                KeyCode::Char(c)
+            }
+        }
+        _ => {
+            return Err(format!(
+                "`{text}` is not a key (examples: q, ctrl+j, shift+tab, f5, enter)"
+            ));
+        }
+    };
+    Ok((code, modifiers))
+}
+
+/// The default bindings with the `[tui.keys]` overrides of the config applied: each
+/// named action gets exactly the keys listed for it.
+pub fn bindings_with(
+    overrides: &std::collections::BTreeMap<String, Vec<String>>,
+) -> Result<Vec<Binding>, String> {
+    let mut bindings = bindings();
+    for (name, keys) in overrides {
+        let parsed: Vec<(KeyCode, KeyModifiers)> = keys
+            .iter()
+            .map(|k| parse_key(k))
+            .collect::<Result<_, _>>()
+            .map_err(|e| format!("tui.keys.{name}: {e}"))?;
+        let mut found = false;
+        for binding in bindings
+            .iter_mut()
+            .filter(|b| action_name(&b.action) == *name)
+        {
+            binding.keys = parsed.clone();
+            found = true;
+        }
+        if !found {
+            let mut known: Vec<String> = bindings.iter().map(|b| action_name(&b.action)).collect();
+            known.dedup();
+            return Err(format!(
+                "tui.keys.{name}: no such action (known: {})",
+                known.join(", ")
+            ));
+        }
+    }
+    Ok(bindings)
+}
+
+#[cfg(test)]
+mod override_tests {
+    use super::*;
+
+    #[test]
+    fn names_keys_and_overrides() {
+        assert_eq!(action_name(&Action::RunQuery), "run_query");
+        assert_eq!(
+            action_name(&Action::ShowScreen(Screen::Quality)),
+            "screen_quality"
+        );
+        assert_eq!(
+            parse_key("ctrl+j").unwrap(),
+            (KeyCode::Char('j'), KeyModifiers::CONTROL)
+        );
+        assert_eq!(
+            parse_key("shift+tab").unwrap(),
+            (KeyCode::BackTab, KeyModifiers::SHIFT)
+        );
+        assert_eq!(
+            parse_key("F5").unwrap(),
+            (KeyCode::F(5), KeyModifiers::NONE)
+        );
+        assert!(parse_key("hyper+x").is_err());
+        let mut overrides = std::collections::BTreeMap::new();
+        overrides.insert("quit".to_string(), vec!["ctrl+q".to_string()]);
+        let bindings = bindings_with(&overrides).unwrap();
+        let quit = bindings.iter().find(|b| b.action == Action::Quit).unwrap();
+        assert_eq!(quit.keys, vec![(KeyCode::Char('q'), KeyModifiers::CONTROL)]);
+        overrides.insert("fly".to_string(), vec!["f".to_string()]);
+        assert!(
+            bindings_with(&overrides)
+                .unwrap_err()
+                .contains("no such action")
+        );
     }
 }

@@ -39,6 +39,8 @@ const TICK: Duration = Duration::from_millis(100);
 #[derive(Debug, Clone)]
 pub struct TuiOptions {
     pub page_rows: u64,
+    /// `[tui.keys]` overrides from the config file.
+    pub keys: std::collections::BTreeMap<String, Vec<String>>,
     /// Where to write frame times (`--frame-stats`), for the benchmark.
     pub frame_stats: Option<std::path::PathBuf>,
     /// When the process started, so the first frame's latency can be measured.
@@ -82,9 +84,11 @@ async fn event_loop(
     let worker = Worker::start(warehouse.connect()?, project.clone(), tx.clone());
     let mut jobs: HashMap<u64, jobs::JobHandle> = HashMap::new();
     let mut stats = FrameStats::default();
-    let bindings = keymap::bindings();
+    let bindings =
+        keymap::bindings_with(&options.keys).map_err(|e| anyhow::anyhow!("the config's {e}"))?;
     let mut app = App::new(warehouse.path().display().to_string(), options.page_rows);
     app.no_color = std::env::var_os("NO_COLOR").is_some_and(|v| !v.is_empty());
+    app.commands = keymap::palette_items(&bindings);
     let size = terminal.size()?;
     app.update(Action::Resize(size.width, size.height));
     worker.send(Request::Catalog);

@@ -170,6 +170,8 @@ pub struct Palette {
 pub struct App {
     pub warehouse: String,
     pub palette: Option<Palette>,
+    /// What the palette offers: every action of the bindings in force.
+    pub commands: Vec<super::keymap::PaletteItem>,
     /// Draw without colours (the `NO_COLOR` convention).
     pub no_color: bool,
     pub screen: Screen,
@@ -203,6 +205,7 @@ impl App {
         Self {
             warehouse,
             palette: None,
+            commands: super::keymap::palette_items(&super::keymap::bindings()),
             no_color: false,
             screen: Screen::Sql,
             dashboard: None,
@@ -492,7 +495,7 @@ impl App {
         match key.code {
             KeyCode::Esc => self.palette = None,
             KeyCode::Enter => {
-                let chosen = super::keymap::palette_matches(&palette.query)
+                let chosen = super::keymap::palette_matches(&self.commands, &palette.query)
                     .get(palette.selected)
                     .map(|item| item.action.clone());
                 self.palette = None;
@@ -513,7 +516,7 @@ impl App {
             _ => {}
         }
         if let Some(palette) = self.palette.as_mut() {
-            let count = super::keymap::palette_matches(&palette.query).len();
+            let count = super::keymap::palette_matches(&self.commands, &palette.query).len();
             palette.selected = palette.selected.min(count.saturating_sub(1));
         }
         vec![]

@@ -88,7 +88,7 @@ pub fn draw(frame: &mut Frame, app: &App, bindings: &[Binding]) {
         draw_help(frame, bindings);
     }
     if let Some(palette) = &app.palette {
-        draw_palette(frame, palette);
+        draw_palette(frame, palette, &app.commands);
     }
     if app.no_color {
         strip_colors(frame.buffer_mut());
@@ -419,14 +419,14 @@ fn draw_help(frame: &mut Frame, bindings: &[Binding]) {
                     format!("{keys:<key_width$}  "),
                     Style::new().fg(Color::Cyan),
                 ),
-                Span::raw(*help),
+                Span::raw(help.clone()),
             ])
         })
         .collect();
     text.push(Line::from(""));
     text.push(Line::from("Esc, ? or q closes this help.".dim()));
     let area = frame.area();
-    let width = (key_width as u16 + 56).min(area.width.saturating_sub(2));
+    let width = (key_width as u16 + 74).min(area.width.saturating_sub(2));
     let height = (text.len() as u16 + 2).min(area.height.saturating_sub(2));
     let popup = Rect::new(
         area.x + (area.width.saturating_sub(width)) / 2,
@@ -442,8 +442,12 @@ fn draw_help(frame: &mut Frame, bindings: &[Binding]) {
     frame.render_widget(Paragraph::new(text).block(block), popup);
 }
 
-fn draw_palette(frame: &mut Frame, palette: &super::state::Palette) {
-    let matches = super::keymap::palette_matches(&palette.query);
+fn draw_palette(
+    frame: &mut Frame,
+    palette: &super::state::Palette,
+    commands: &[super::keymap::PaletteItem],
+) {
+    let matches = super::keymap::palette_matches(commands, &palette.query);
     let area = frame.area();
     let width = 72.min(area.width.saturating_sub(4));
     let height = (matches.len().min(12) as u16 + 3).min(area.height.saturating_sub(2));

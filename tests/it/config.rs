@@ -70,3 +70,35 @@ fn edit_creates_the_file_and_checks_it() {
     let text = std::fs::read_to_string(&file).unwrap();
     assert!(text.contains("[ingest]"));
 }
+
+#[test]
+fn key_overrides_are_checked() {
+    let dir = tempfile::tempdir().unwrap();
+    let db = dir.path().join("w.duckdb");
+    let file = dir.path().join("keys.toml");
+    std::fs::write(
+        &file,
+        "[tui.keys]\nquit = [\"ctrl+q\"]\nrun_query = [\"f5\", \"ctrl+r\"]\n",
+    )
+    .unwrap();
+    run_ok(ecom(&db).args(["config", "validate"]).arg(&file));
+    std::fs::write(&file, "[tui.keys]\nfly = [\"f\"]\n").unwrap();
+    let out = ecom(&db)
+        .args(["config", "validate"])
+        .arg(&file)
+        .output()
+        .unwrap();
+    assert_eq!(out.status.code(), Some(1));
+    let stderr = String::from_utf8_lossy(&out.stderr);
+    assert!(
+        stderr.contains("tui.keys.fly") && stderr.contains("no such action"),
+        "{stderr}"
+    );
+    std::fs::write(&file, "[tui.keys]\nquit = [\"hyper+q\"]\n").unwrap();
+    let out = ecom(&db)
+        .args(["config", "validate"])
+        .arg(&file)
+        .output()
+        .unwrap();
+    assert!(String::from_utf8_lossy(&out.stderr).contains("`hyper+q` is not a key"));
+}
