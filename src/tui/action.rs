@@ -16,6 +16,9 @@ use crate::warehouse::catalog::QualitySummary;
 pub enum Action {
     Quit,
     ToggleHelp,
+    ToggleMouse,
+    /// Ctrl+Z: stop like a shell job until `fg`.
+    Suspend,
     /// `:` or Ctrl+P: the command palette over every action of the keymap.
     OpenPalette,
     PaletteKey(KeyEvent),

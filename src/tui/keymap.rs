@@ -57,6 +57,18 @@ pub fn bindings() -> Vec<Binding> {
         ),
         b(&[(Char('c'), CTRL)], Scope::Always, Action::Quit, "quit"),
         b(
+            &[(Char('z'), CTRL)],
+            Scope::Always,
+            Action::Suspend,
+            "suspend to the shell (fg resumes)",
+        ),
+        b(
+            &[(Char('m'), NONE)],
+            Scope::Normal,
+            Action::ToggleMouse,
+            "mouse capture on/off (off lets the terminal select text)",
+        ),
+        b(
             &[(Char(':'), NONE), (Char(':'), SHIFT), (Char('p'), CTRL)],
             Scope::Normal,
             Action::OpenPalette,
@@ -323,6 +335,19 @@ fn key_labels(keys: &[(KeyCode, KeyModifiers)]) -> String {
         }
     }
     labels.join(" / ")
+}
+
+/// The mouse: the wheel scrolls whatever list or grid the screen shows.
+pub fn mouse_action(app: &App, mouse: ratatui::crossterm::event::MouseEvent) -> Option<Action> {
+    use ratatui::crossterm::event::MouseEventKind;
+    if !app.mouse || app.palette.is_some() || app.show_help {
+        return None;
+    }
+    match mouse.kind {
+        MouseEventKind::ScrollDown => Some(Action::Move(3)),
+        MouseEventKind::ScrollUp => Some(Action::Move(-3)),
+        _ => None,
+    }
 }
 
 /// One entry of the command palette.

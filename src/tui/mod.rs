@@ -69,7 +69,9 @@ pub fn run(warehouse: Warehouse, options: TuiOptions) -> anyhow::Result<()> {
         .build()
         .context("cannot start the async runtime")?;
     let mut terminal = ratatui::init();
-    let result = runtime.block_on(event_loop(&mut terminal, &warehouse, &options));
+    let result = set_mouse(true)
+        .and_then(|()| runtime.block_on(event_loop(&mut terminal, &warehouse, &options)));
+    let _ = set_mouse(false);
     ratatui::restore();
     result
 }
@@ -107,6 +109,7 @@ async fn event_loop(
                     keymap::action_for(&app, &bindings, key)
                 }
                 Some(Ok(Event::Resize(w, h))) => Some(Action::Resize(w, h)),
+                Some(Ok(Event::Mouse(mouse))) => keymap::mouse_action(&app, mouse),
                 Some(Ok(_)) => None,
                 Some(Err(e)) => return Err(e).context("reading terminal input"),
                 None => Some(Action::Quit),
@@ -116,13 +119,45 @@ async fn event_loop(
         };
         let Some(action) = action else { continue };
         for effect in app.update(action) {
-            perform(effect, &worker, warehouse, &project, &mut jobs, &tx)?;
+            match effect {
+                Effect::SetMouse(on) => set_mouse(on)?,
+                Effect::Suspend => suspend(terminal, app.mouse)?,
+                other => perform(other, &worker, warehouse, &project, &mut jobs, &tx)?,
+            }
         }
     }
     if let Some(path) = &options.frame_stats {
         stats.write(path).context("writing --frame-stats")?;
     }
     Ok(())
+}
+
+/// Mouse capture on or off (on by default; `m` toggles it, e.g. to select text).
+fn set_mouse(on: bool) -> anyhow::Result<()> {
+    use ratatui::crossterm::event::{DisableMouseCapture, EnableMouseCapture};
+    let mut out = std::io::stdout();
+    if on {
+        ratatui::crossterm::execute!(out, EnableMouseCapture)?;
+    } else {
+        ratatui::crossterm::execute!(out, DisableMouseCapture)?;
+    }
+    Ok(())
+}
+
+/// Ctrl+Z: give the terminal back, stop like any job-controlled program, and take the
+/// terminal again when resumed (`fg`).
+fn suspend(terminal: &mut DefaultTerminal, mouse: bool) -> anyhow::Result<()> {
+    set_mouse(false)?;
+    ratatui::restore();
+    let status = std::process::Command::new("kill")
+        .args(["-TSTP", &std::process::id().to_string()])
+        .status();
+    if let Err(e) = status {
+        tracing::warn!(error = %e, "could not suspend");
+    }
+    *terminal = ratatui::init();
+    terminal.clear()?;
+    set_mouse(mouse)
 }
 
 /// Starts the work an effect asks for; results come back as actions on `tx`.
@@ -136,6 +171,7 @@ fn perform(
 ) -> anyhow::Result<()> {
     match effect {
         Effect::LoadModels => worker.send(Request::Models),
+        Effect::SetMouse(_) | Effect::Suspend => {}
         Effect::CancelJob(id) => {
             if let Some(handle) = jobs.get(&id) {
                 handle.cancel.cancel();

@@ -124,6 +124,10 @@ pub enum Effect {
         select: Vec<String>,
     },
     CancelJob(u64),
+    /// Mouse capture on or off.
+    SetMouse(bool),
+    /// Ctrl+Z: suspend to the shell.
+    Suspend,
 }
 
 #[derive(Debug, Clone, PartialEq)]
@@ -174,6 +178,8 @@ pub struct App {
     pub commands: Vec<super::keymap::PaletteItem>,
     /// Draw without colours (the `NO_COLOR` convention).
     pub no_color: bool,
+    /// Mouse capture (scrolling); on by default.
+    pub mouse: bool,
     pub screen: Screen,
     pub dashboard: Option<Result<crate::export::report::ReportData, String>>,
     pub quality: Option<Result<crate::warehouse::catalog::QualitySummary, String>>,
@@ -207,6 +213,7 @@ impl App {
             palette: None,
             commands: super::keymap::palette_items(&super::keymap::bindings()),
             no_color: false,
+            mouse: true,
             screen: Screen::Sql,
             dashboard: None,
             quality: None,
@@ -253,6 +260,16 @@ impl App {
         let mut effects = Vec::new();
         match action {
             Action::Quit => self.quit = true,
+            Action::ToggleMouse => {
+                self.mouse = !self.mouse;
+                self.info(if self.mouse {
+                    "mouse on"
+                } else {
+                    "mouse off: the terminal selects text"
+                });
+                effects.push(Effect::SetMouse(self.mouse));
+            }
+            Action::Suspend => effects.push(Effect::Suspend),
             Action::OpenPalette => {
                 self.palette = Some(Palette::default());
                 self.mode = Mode::Normal;

@@ -285,3 +285,43 @@ fn no_color_keeps_selection_visible_without_colours() {
         "highlights become reverse video"
     );
 }
+
+#[test]
+fn mouse_toggle_scroll_and_suspend_keys() {
+    use ecom::tui::keymap::{action_for, mouse_action};
+    use ecom::tui::state::Effect;
+    use ratatui::crossterm::event::{KeyCode, KeyEvent, KeyModifiers, MouseEvent, MouseEventKind};
+    let dir = tempfile::tempdir().unwrap();
+    let wh = Warehouse::open(&dir.path().join("w.duckdb")).unwrap();
+    let mut app = app_on(&wh, 80, 24);
+    let bindings = bindings();
+    let wheel = |kind| MouseEvent {
+        kind,
+        column: 10,
+        row: 10,
+        modifiers: KeyModifiers::NONE,
+    };
+    assert_eq!(
+        mouse_action(&app, wheel(MouseEventKind::ScrollDown)),
+        Some(Action::Move(3))
+    );
+    let suspend = action_for(
+        &app,
+        &bindings,
+        KeyEvent::new(KeyCode::Char('z'), KeyModifiers::CONTROL),
+    )
+    .unwrap();
+    assert_eq!(app.update(suspend), vec![Effect::Suspend]);
+    let toggle = action_for(
+        &app,
+        &bindings,
+        KeyEvent::new(KeyCode::Char('m'), KeyModifiers::NONE),
+    )
+    .unwrap();
+    assert_eq!(app.update(toggle), vec![Effect::SetMouse(false)]);
+    assert_eq!(
+        mouse_action(&app, wheel(MouseEventKind::ScrollUp)),
+        None,
+        "off means off"
+    );
+}
