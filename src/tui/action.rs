@@ -17,6 +17,10 @@ pub enum Action {
     Quit,
     ToggleHelp,
     ToggleMouse,
+    /// Ctrl+E: edit the SQL in `$VISUAL`/`$EDITOR`.
+    ExternalEditor,
+    /// The text came back from the external editor.
+    EditorText(String),
     /// Ctrl+Z: stop like a shell job until `fg`.
     Suspend,
     /// `:` or Ctrl+P: the command palette over every action of the keymap.

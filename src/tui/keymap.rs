@@ -63,6 +63,12 @@ pub fn bindings() -> Vec<Binding> {
             "suspend to the shell (fg resumes)",
         ),
         b(
+            &[(Char('e'), CTRL)],
+            Scope::Always,
+            Action::ExternalEditor,
+            "edit the SQL in $VISUAL / $EDITOR",
+        ),
+        b(
             &[(Char('m'), NONE)],
             Scope::Normal,
             Action::ToggleMouse,
@@ -390,8 +396,12 @@ pub fn palette_items(bindings: &[Binding]) -> Vec<PaletteItem> {
 }
 
 /// The palette entries whose description matches `query`.
+/// Entries containing the query as written come first, then the looser matches.
 pub fn palette_matches<'a>(items: &'a [PaletteItem], query: &str) -> Vec<&'a PaletteItem> {
-    items.iter().filter(|i| fuzzy(query, &i.label)).collect()
+    let needle = query.trim().to_lowercase();
+    let mut found: Vec<&PaletteItem> = items.iter().filter(|i| fuzzy(query, &i.label)).collect();
+    found.sort_by_key(|i| !i.label.to_lowercase().contains(&needle));
+    found
 }
 
 #[cfg(test)]

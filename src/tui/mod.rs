@@ -122,6 +122,11 @@ async fn event_loop(
             match effect {
                 Effect::SetMouse(on) => set_mouse(on)?,
                 Effect::Suspend => suspend(terminal, app.mouse)?,
+                Effect::EditExternally(sql) => {
+                    if let Some(text) = edit_externally(terminal, &sql, app.mouse)? {
+                        app.update(Action::EditorText(text));
+                    }
+                }
                 other => perform(other, &worker, warehouse, &project, &mut jobs, &tx)?,
             }
         }
@@ -160,6 +165,38 @@ fn suspend(terminal: &mut DefaultTerminal, mouse: bool) -> anyhow::Result<()> {
     set_mouse(mouse)
 }
 
+/// Ctrl+E: the SQL in `$VISUAL`/`$EDITOR` (vi by default), with the terminal handed over
+/// and taken back. `None` when the editor failed or left the text unchanged.
+fn edit_externally(
+    terminal: &mut DefaultTerminal,
+    sql: &str,
+    mouse: bool,
+) -> anyhow::Result<Option<String>> {
+    let file = tempfile::Builder::new()
+        .prefix("ecom-")
+        .suffix(".sql")
+        .tempfile()?;
+    std::fs::write(file.path(), sql)?;
+    let editor = std::env::var("VISUAL")
+        .or_else(|_| std::env::var("EDITOR"))
+        .unwrap_or_else(|_| "vi".into());
+    set_mouse(false)?;
+    ratatui::restore();
+    let mut parts = editor.split_whitespace();
+    let status = std::process::Command::new(parts.next().unwrap_or("vi"))
+        .args(parts)
+        .arg(file.path())
+        .status();
+    *terminal = ratatui::init();
+    terminal.clear()?;
+    set_mouse(mouse)?;
+    let text = std::fs::read_to_string(file.path())?;
+    Ok(match status {
+        Ok(s) if s.success() && text != sql => Some(text),
+        _ => None,
+    })
+}
+
 /// Starts the work an effect asks for; results come back as actions on `tx`.
 fn perform(
     effect: Effect,
@@ -171,7 +208,7 @@ fn perform(
 ) -> anyhow::Result<()> {
     match effect {
         Effect::LoadModels => worker.send(Request::Models),
-        Effect::SetMouse(_) | Effect::Suspend => {}
+        Effect::SetMouse(_) | Effect::Suspend | Effect::EditExternally(_) => {}
         Effect::CancelJob(id) => {
             if let Some(handle) = jobs.get(&id) {
                 handle.cancel.cancel();

@@ -128,6 +128,8 @@ pub enum Effect {
     SetMouse(bool),
     /// Ctrl+Z: suspend to the shell.
     Suspend,
+    /// Ctrl+E: open this SQL in the user's editor.
+    EditExternally(String),
 }
 
 #[derive(Debug, Clone, PartialEq)]
@@ -270,6 +272,13 @@ impl App {
                 effects.push(Effect::SetMouse(self.mouse));
             }
             Action::Suspend => effects.push(Effect::Suspend),
+            Action::ExternalEditor => effects.push(Effect::EditExternally(self.editor.text())),
+            Action::EditorText(text) => {
+                self.editor.set_text(text.trim_end_matches('\n'));
+                self.screen = Screen::Sql;
+                self.focus = Pane::Editor;
+                self.info("SQL updated from the editor: r runs it");
+            }
             Action::OpenPalette => {
                 self.palette = Some(Palette::default());
                 self.mode = Mode::Normal;

@@ -90,8 +90,17 @@ fn open_query_scroll_quit_in_tmux() {
     let db = full_warehouse();
     let name = format!("ecom-e2e-{}", std::process::id());
     let home = db.parent().unwrap().join("home");
+    // A stand-in for $VISUAL that writes a query, to check Ctrl+E end to end.
+    let editor = db.parent().unwrap().join("fake-editor.sh");
+    std::fs::write(&editor, "#!/bin/sh\necho 'SELECT 42 AS answer' > \"$1\"\n").unwrap();
+    std::process::Command::new("chmod")
+        .arg("+x")
+        .arg(&editor)
+        .status()
+        .unwrap();
     let command = format!(
-        "XDG_STATE_HOME={} {} --db {}",
+        "VISUAL={} XDG_STATE_HOME={} {} --db {}",
+        editor.display(),
         home.display(),
         cargo_bin("ecom").display(),
         db.display()
@@ -167,6 +176,11 @@ fn open_query_scroll_quit_in_tmux() {
     session.wait_for("Quarantined rows: 0");
     session.keys(&["2"]);
     session.wait_for("Catalog");
+    // Ctrl+E hands the SQL to $VISUAL and takes the edited text back.
+    session.keys(&["C-e"]);
+    session.wait_for("SELECT 42 AS answer");
+    session.keys(&["r"]);
+    session.wait_for("Results: 1 rows");
     session.keys(&["q"]);
     let started = Instant::now();
     while session.alive() {
