@@ -36,3 +36,11 @@ pub fn log_dir() -> PathBuf {
         })
         .unwrap_or_else(|| std::env::temp_dir().join("ecom-logs"))
 }
+
+/// The workbench's query history (JSON lines, one query each), beside the logs.
+pub fn history_file() -> PathBuf {
+    log_dir()
+        .parent()
+        .map(|state| state.join("history.jsonl"))
+        .unwrap_or_else(|| std::env::temp_dir().join("ecom-history.jsonl"))
+}

@@ -17,6 +17,8 @@ pub enum Action {
     Quit,
     ToggleHelp,
     ToggleMouse,
+    /// Step through the query history (-1 older, +1 newer).
+    History(i64),
     /// Ctrl+E: edit the SQL in `$VISUAL`/`$EDITOR`.
     ExternalEditor,
     /// The text came back from the external editor.

@@ -63,6 +63,18 @@ pub fn bindings() -> Vec<Binding> {
             "suspend to the shell (fg resumes)",
         ),
         b(
+            &[(Char('['), NONE)],
+            Scope::Pane(Pane::Editor),
+            Action::History(-1),
+            "older query from the history",
+        ),
+        b(
+            &[(Char(']'), NONE)],
+            Scope::Pane(Pane::Editor),
+            Action::History(1),
+            "newer query from the history",
+        ),
+        b(
             &[(Char('e'), CTRL)],
             Scope::Always,
             Action::ExternalEditor,
@@ -431,6 +443,8 @@ pub fn action_name(action: &Action) -> String {
         Action::MovePage(-1) => "page_up".into(),
         Action::ScrollColumns(1) => "columns_right".into(),
         Action::ScrollColumns(-1) => "columns_left".into(),
+        Action::History(-1) => "history_older".into(),
+        Action::History(1) => "history_newer".into(),
         other => {
             let debug = format!("{other:?}");
             let mut name = String::new();

@@ -91,6 +91,7 @@ async fn event_loop(
     let mut app = App::new(warehouse.path().display().to_string(), options.page_rows);
     app.no_color = std::env::var_os("NO_COLOR").is_some_and(|v| !v.is_empty());
     app.commands = keymap::palette_items(&bindings);
+    app.history = load_history(&crate::paths::history_file());
     let size = terminal.size()?;
     app.update(Action::Resize(size.width, size.height));
     worker.send(Request::Catalog);
@@ -135,6 +136,28 @@ async fn event_loop(
         stats.write(path).context("writing --frame-stats")?;
     }
     Ok(())
+}
+
+/// The most recent queries of the history file (at most 500), oldest first.
+fn load_history(path: &Path) -> Vec<String> {
+    let text = std::fs::read_to_string(path).unwrap_or_default();
+    let queries: Vec<String> = text
+        .lines()
+        .filter_map(|l| serde_json::from_str(l).ok())
+        .collect();
+    queries[queries.len().saturating_sub(500)..].to_vec()
+}
+
+fn append_history(path: &Path, sql: &str) -> std::io::Result<()> {
+    use std::io::Write;
+    if let Some(dir) = path.parent() {
+        std::fs::create_dir_all(dir)?;
+    }
+    let mut file = std::fs::OpenOptions::new()
+        .create(true)
+        .append(true)
+        .open(path)?;
+    writeln!(file, "{}", serde_json::to_string(sql).unwrap_or_default())
 }
 
 /// Mouse capture on or off (on by default; `m` toggles it, e.g. to select text).
@@ -209,6 +232,11 @@ fn perform(
     match effect {
         Effect::LoadModels => worker.send(Request::Models),
         Effect::SetMouse(_) | Effect::Suspend | Effect::EditExternally(_) => {}
+        Effect::SaveHistory(sql) => {
+            if let Err(e) = append_history(&crate::paths::history_file(), &sql) {
+                tracing::warn!(error = %e, "query history not saved");
+            }
+        }
         Effect::CancelJob(id) => {
             if let Some(handle) = jobs.get(&id) {
                 handle.cancel.cancel();

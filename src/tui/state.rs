@@ -130,6 +130,8 @@ pub enum Effect {
     Suspend,
     /// Ctrl+E: open this SQL in the user's editor.
     EditExternally(String),
+    /// Append a query to the history file.
+    SaveHistory(String),
 }
 
 #[derive(Debug, Clone, PartialEq)]
@@ -182,6 +184,10 @@ pub struct App {
     pub no_color: bool,
     /// Mouse capture (scrolling); on by default.
     pub mouse: bool,
+    /// Queries run before, oldest first (kept across sessions in the state dir).
+    pub history: Vec<String>,
+    /// Position while stepping through the history.
+    history_pos: Option<usize>,
     pub screen: Screen,
     pub dashboard: Option<Result<crate::export::report::ReportData, String>>,
     pub quality: Option<Result<crate::warehouse::catalog::QualitySummary, String>>,
@@ -216,6 +222,8 @@ impl App {
             commands: super::keymap::palette_items(&super::keymap::bindings()),
             no_color: false,
             mouse: true,
+            history: Vec::new(),
+            history_pos: None,
             screen: Screen::Sql,
             dashboard: None,
             quality: None,
@@ -272,6 +280,19 @@ impl App {
                 effects.push(Effect::SetMouse(self.mouse));
             }
             Action::Suspend => effects.push(Effect::Suspend),
+            Action::History(step) => {
+                if !self.history.is_empty() {
+                    let last = self.history.len() - 1;
+                    let pos = match self.history_pos {
+                        None if step < 0 => last,
+                        None => return effects,
+                        Some(p) => (p as i64 + step).clamp(0, last as i64) as usize,
+                    };
+                    self.history_pos = Some(pos);
+                    self.editor.set_text(&self.history[pos]);
+                    self.info(format!("history {} of {}", pos + 1, self.history.len()));
+                }
+            }
             Action::ExternalEditor => effects.push(Effect::EditExternally(self.editor.text())),
             Action::EditorText(text) => {
                 self.editor.set_text(text.trim_end_matches('\n'));
@@ -463,6 +484,11 @@ impl App {
         if self.running.is_some() {
             effects.push(Effect::InterruptQuery);
         }
+        if self.history.last() != Some(&sql) {
+            self.history.push(sql.clone());
+            effects.push(Effect::SaveHistory(sql.clone()));
+        }
+        self.history_pos = None;
         let id = self.next_query_id;
         self.next_query_id += 1;
         self.running = Some(RunningQuery {

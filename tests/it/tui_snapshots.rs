@@ -61,10 +61,17 @@ fn loaded_warehouse_with_a_result_and_help() {
     let mut app = app_on(&wh, width, height);
     // Run the starter query the way the worker does, with a fixed elapsed time.
     let effects = app.update(Action::RunQuery);
-    let sql = match &effects[0] {
-        ecom::tui::state::Effect::RunQuery { sql, .. } => sql.clone(),
-        other => panic!("{other:?}"),
-    };
+    let sql = effects
+        .iter()
+        .find_map(|e| match e {
+            ecom::tui::state::Effect::RunQuery { sql, .. } => Some(sql.clone()),
+            _ => None,
+        })
+        .expect("a query to run");
+    assert!(
+        matches!(effects[0], ecom::tui::state::Effect::SaveHistory(_)),
+        "kept in the history"
+    );
     let result = pager::run(wh.conn(), &sql, 1).unwrap();
     let effects = app.update(Action::QueryFinished(
         1,
@@ -324,4 +331,31 @@ fn mouse_toggle_scroll_and_suspend_keys() {
         None,
         "off means off"
     );
+}
+
+#[test]
+fn history_steps_through_earlier_queries() {
+    let dir = tempfile::tempdir().unwrap();
+    let wh = Warehouse::open(&dir.path().join("w.duckdb")).unwrap();
+    let mut app = app_on(&wh, 80, 24);
+    app.history = vec!["SELECT 1".into(), "SELECT 2".into()];
+    app.update(Action::History(-1));
+    assert_eq!(app.editor.text(), "SELECT 2");
+    app.update(Action::History(-1));
+    app.update(Action::History(-1));
+    assert_eq!(app.editor.text(), "SELECT 1", "stops at the oldest");
+    app.update(Action::History(1));
+    assert_eq!(app.editor.text(), "SELECT 2");
+    // Running a query adds it once, and only once in a row.
+    app.editor.set_text("SELECT 3");
+    let effects = app.update(Action::RunQuery);
+    assert!(effects.contains(&ecom::tui::state::Effect::SaveHistory("SELECT 3".into())));
+    app.update(Action::QueryFinished(1, Err("x".into())));
+    let effects = app.update(Action::RunQuery);
+    assert!(
+        !effects
+            .iter()
+            .any(|e| matches!(e, ecom::tui::state::Effect::SaveHistory(_)))
+    );
+    assert_eq!(app.history.len(), 3);
 }
