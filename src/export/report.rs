@@ -198,7 +198,7 @@ fn require_marts(conn: &Connection) -> anyhow::Result<()> {
     Ok(())
 }
 
-fn kpis(conn: &Connection, period: &Period) -> anyhow::Result<Kpis> {
+fn kpis(conn: &Connection, filter: &str) -> anyhow::Result<Kpis> {
     let sql = format!(
         "SELECT coalesce(sum(revenue), 0)::DOUBLE,
                 count(DISTINCT invoice_no) FILTER (WHERE NOT is_cancellation),
@@ -207,8 +207,7 @@ fn kpis(conn: &Connection, period: &Period) -> anyhow::Result<Kpis> {
                     / greatest(count(DISTINCT invoice_no) FILTER (WHERE NOT is_cancellation), 1),
                 count(DISTINCT invoice_no) FILTER (WHERE is_cancellation)::DOUBLE
                     / greatest(count(DISTINCT invoice_no), 1)
-         FROM marts.fact_sales WHERE {}",
-        period.sql()
+         FROM marts.fact_sales WHERE {filter}"
     );
     Ok(conn.query_row(&sql, [], |r| {
         Ok(Kpis {
@@ -229,6 +228,66 @@ fn pairs<T: duckdb::types::FromSql>(conn: &Connection, sql: &str) -> anyhow::Res
 
 /// Reads every figure of the report for `period` (default: the data's whole range).
 pub fn gather(conn: &Connection, period: Option<Period>) -> anyhow::Result<ReportData> {
+    gather_for(conn, period, None)
+}
+
+/// Ranges the dashboard offers, relative to the data's last day.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
+pub enum PeriodPreset {
+    #[default]
+    All,
+    LastYear,
+    LastQuarter,
+    LastMonth,
+}
+
+impl PeriodPreset {
+    pub fn next(self) -> Self {
+        match self {
+            Self::All => Self::LastYear,
+            Self::LastYear => Self::LastQuarter,
+            Self::LastQuarter => Self::LastMonth,
+            Self::LastMonth => Self::All,
+        }
+    }
+
+    pub fn label(self) -> &'static str {
+        match self {
+            Self::All => "all data",
+            Self::LastYear => "last 12 months",
+            Self::LastQuarter => "last 3 months",
+            Self::LastMonth => "last month",
+        }
+    }
+
+    /// The period, ending on the data's last day (`None` for all the data).
+    pub fn resolve(self, conn: &Connection) -> anyhow::Result<Option<Period>> {
+        let months = match self {
+            Self::All => return Ok(None),
+            Self::LastYear => 12,
+            Self::LastQuarter => 3,
+            Self::LastMonth => 1,
+        };
+        let to: NaiveDate = conn.query_row(
+            "SELECT max(invoice_ts)::DATE FROM marts.fact_sales",
+            [],
+            |r| r.get(0),
+        )?;
+        let from = to
+            .checked_sub_months(chrono::Months::new(months))
+            .and_then(|d| d.succ_opt())
+            .context("bad date")?;
+        Ok(Some(Period { from, to }))
+    }
+}
+
+/// The report's figures for `period`, only for customers of `country` when given
+/// (cohort retention is for all countries: its mart has no country).
+pub fn gather_for(
+    conn: &Connection,
+    period: Option<Period>,
+    country: Option<&str>,
+) -> anyhow::Result<ReportData> {
     require_marts(conn)?;
     let period = match period {
         Some(p) => p,
@@ -246,7 +305,11 @@ pub fn gather(conn: &Connection, period: Option<Period>) -> anyhow::Result<Repor
             .context("the marts hold no sales yet")?,
     };
     let previous = period.previous();
-    let filter = period.sql();
+    let country_filter = country
+        .map(|c| format!(" AND country = {}", crate::warehouse::quote_literal(c)))
+        .unwrap_or_default();
+    let filter = format!("{}{country_filter}", period.sql());
+    let previous_filter = format!("{}{country_filter}", previous.sql());
     let monthly_revenue = pairs(
         conn,
         &format!(
@@ -269,7 +332,9 @@ pub fn gather(conn: &Connection, period: Option<Period>) -> anyhow::Result<Repor
         "SELECT f.stock_code, coalesce(any_value(p.description), ''), sum(f.revenue)::DOUBLE
          FROM marts.fact_sales f LEFT JOIN marts.dim_product p ON p.stock_code = f.stock_code
          WHERE f.is_product AND {} GROUP BY 1 ORDER BY 3 DESC LIMIT 10",
-        filter.replace("invoice_ts", "f.invoice_ts")
+        filter
+            .replace("invoice_ts", "f.invoice_ts")
+            .replace("country =", "f.country =")
     ))?;
     let top_products = stmt
         .query_map([], |r| Ok((r.get(0)?, r.get(1)?, r.get(2)?)))?
@@ -294,8 +359,8 @@ pub fn gather(conn: &Connection, period: Option<Period>) -> anyhow::Result<Repor
     Ok(ReportData {
         period,
         previous,
-        kpis: kpis(conn, &period)?,
-        previous_kpis: kpis(conn, &previous)?,
+        kpis: kpis(conn, &filter)?,
+        previous_kpis: kpis(conn, &previous_filter)?,
         monthly_revenue,
         daily_revenue,
         top_countries,

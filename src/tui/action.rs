@@ -17,6 +17,10 @@ pub enum Action {
     Quit,
     ToggleHelp,
     ToggleMouse,
+    /// Dashboard: the next period preset.
+    DashboardPeriod,
+    /// Dashboard: the next country (all, then the top ten).
+    DashboardCountry,
     /// Step through the query history (-1 older, +1 newer).
     History(i64),
     /// Ctrl+E: edit the SQL in `$VISUAL`/`$EDITOR`.

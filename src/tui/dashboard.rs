@@ -37,7 +37,29 @@ pub fn draw(frame: &mut Frame, app: &App, area: Rect) {
         }
         Some(Ok(data)) => data,
     };
-    let [kpis, charts] = Layout::vertical([Constraint::Length(4), Constraint::Min(6)]).areas(area);
+    let [filter, kpis, charts] = Layout::vertical([
+        Constraint::Length(1),
+        Constraint::Length(4),
+        Constraint::Min(6),
+    ])
+    .areas(area);
+    let line = Line::from(vec![
+        " period ".into(),
+        format!(
+            "{} ({} to {})",
+            app.dashboard_preset.label(),
+            data.period.from,
+            data.period.to
+        )
+        .bold(),
+        "  country ".into(),
+        app.dashboard_country
+            .clone()
+            .unwrap_or_else(|| "all".into())
+            .bold(),
+        "   p period · f country".dim(),
+    ]);
+    frame.render_widget(Paragraph::new(line), filter);
     draw_kpis(frame, data, kpis);
     let [left, right] =
         Layout::horizontal([Constraint::Percentage(60), Constraint::Percentage(40)]).areas(charts);
@@ -45,7 +67,33 @@ pub fn draw(frame: &mut Frame, app: &App, area: Rect) {
         Layout::vertical([Constraint::Percentage(50), Constraint::Percentage(50)]).areas(left);
     draw_monthly(frame, data, monthly);
     draw_daily(frame, data, daily);
-    draw_countries(frame, data, right);
+    let [countries, cohorts] =
+        Layout::vertical([Constraint::Percentage(45), Constraint::Percentage(55)]).areas(right);
+    draw_countries(frame, data, countries);
+    draw_cohorts(frame, data, cohorts);
+}
+
+/// The cohort retention heatmap: a row per first-purchase month, a cell per month
+/// since, darker for higher retention.
+fn draw_cohorts(frame: &mut Frame, data: &ReportData, area: Rect) {
+    let mut rows: Vec<&str> = data.cohorts.iter().map(|c| c.0.as_str()).collect();
+    rows.dedup();
+    let mut lines = vec![Line::from("cohort   months since first purchase →".dim())];
+    for cohort in rows.iter().take(area.height.saturating_sub(3) as usize) {
+        let mut spans = vec![ratatui::text::Span::raw(format!("{cohort}  "))];
+        for (_, _, rate) in data.cohorts.iter().filter(|c| c.0 == *cohort && c.1 > 0) {
+            let shade = (255.0 - rate.clamp(0.0, 1.0) * 4.0 * 200.0).max(40.0) as u8;
+            spans.push(ratatui::text::Span::styled(
+                "██",
+                Style::new().fg(Color::Rgb(shade, shade, 255)),
+            ));
+        }
+        lines.push(Line::from(spans));
+    }
+    frame.render_widget(
+        Paragraph::new(lines).block(pane_block("Cohort retention", false)),
+        area,
+    );
 }
 
 fn change(now: f64, before: f64) -> (String, Color) {

@@ -63,6 +63,18 @@ pub fn bindings() -> Vec<Binding> {
             "suspend to the shell (fg resumes)",
         ),
         b(
+            &[(Char('p'), NONE)],
+            Scope::Screen(Screen::Dashboard),
+            Action::DashboardPeriod,
+            "dashboard period: all, 12 months, 3 months, last month",
+        ),
+        b(
+            &[(Char('f'), NONE)],
+            Scope::Screen(Screen::Dashboard),
+            Action::DashboardCountry,
+            "dashboard country filter: all, then each top country",
+        ),
+        b(
             &[(Char('['), NONE)],
             Scope::Pane(Pane::Editor),
             Action::History(-1),
@@ -335,6 +347,7 @@ pub fn help_lines(bindings: &[Binding]) -> Vec<(String, String)> {
                 Scope::Pane(Pane::Editor) => " (editor)",
                 Scope::Screen(Screen::Models) => " (models)",
                 Scope::Screen(Screen::Jobs) => " (jobs)",
+                Scope::Screen(Screen::Dashboard) => " (dashboard)",
                 _ => "",
             };
             let help = format!("{}  [{}]", b.help, action_name(&b.action));

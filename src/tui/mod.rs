@@ -277,7 +277,9 @@ fn perform(
             jobs.insert(job, handle);
         }
         Effect::LoadCatalog => worker.send(Request::Catalog),
-        Effect::LoadDashboard => worker.send(Request::Dashboard),
+        Effect::LoadDashboard { preset, country } => {
+            worker.send(Request::Dashboard { preset, country })
+        }
         Effect::LoadQuality => worker.send(Request::Quality),
         Effect::RunQuery { id, sql } => worker.send(Request::Run { id, sql }),
         Effect::FetchPage {

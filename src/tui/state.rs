@@ -4,6 +4,7 @@
 
 use std::time::Instant;
 
+use crate::export::report::PeriodPreset;
 use crate::ingest::IngestSummary;
 use crate::jobs::Progress;
 use crate::warehouse::catalog::{Relation, RelationKind};
@@ -115,7 +116,11 @@ pub enum Effect {
     },
     InterruptQuery,
     LoadSample,
-    LoadDashboard,
+    /// The dashboard's figures for a period and, optionally, one country.
+    LoadDashboard {
+        preset: PeriodPreset,
+        country: Option<String>,
+    },
     LoadQuality,
     LoadModels,
     /// Build the selected nodes of the bundled project as a background job.
@@ -190,6 +195,11 @@ pub struct App {
     history_pos: Option<usize>,
     pub screen: Screen,
     pub dashboard: Option<Result<crate::export::report::ReportData, String>>,
+    /// The dashboard's period and country filter (`p` and `f` cycle them).
+    pub dashboard_preset: PeriodPreset,
+    pub dashboard_country: Option<String>,
+    /// Countries to cycle through: the top ten of the unfiltered data.
+    dashboard_countries: Vec<String>,
     pub quality: Option<Result<crate::warehouse::catalog::QualitySummary, String>>,
     pub models: Option<Result<Vec<ModelRow>, String>>,
     pub model_selected: usize,
@@ -226,6 +236,9 @@ impl App {
             history_pos: None,
             screen: Screen::Sql,
             dashboard: None,
+            dashboard_preset: PeriodPreset::All,
+            dashboard_country: None,
+            dashboard_countries: Vec::new(),
             quality: None,
             models: None,
             model_selected: 0,
@@ -309,13 +322,36 @@ impl App {
                 self.screen = screen;
                 self.mode = Mode::Normal;
                 match screen {
-                    Screen::Dashboard => effects.push(Effect::LoadDashboard),
+                    Screen::Dashboard => effects.push(self.dashboard_request()),
                     Screen::Quality => effects.push(Effect::LoadQuality),
                     Screen::Models => effects.push(Effect::LoadModels),
                     Screen::Sql | Screen::Jobs => {}
                 }
             }
-            Action::DashboardLoaded(result) => self.dashboard = Some(*result),
+            Action::DashboardLoaded(result) => {
+                if let (Ok(data), None) = (result.as_ref(), &self.dashboard_country)
+                    && self.dashboard_countries.is_empty()
+                {
+                    self.dashboard_countries =
+                        data.top_countries.iter().map(|c| c.0.clone()).collect();
+                }
+                self.dashboard = Some(*result);
+            }
+            Action::DashboardPeriod => {
+                self.dashboard_preset = self.dashboard_preset.next();
+                effects.push(self.dashboard_request());
+            }
+            Action::DashboardCountry => {
+                let position = self
+                    .dashboard_country
+                    .as_ref()
+                    .and_then(|c| self.dashboard_countries.iter().position(|x| x == c));
+                self.dashboard_country = match position {
+                    None => self.dashboard_countries.first().cloned(),
+                    Some(i) => self.dashboard_countries.get(i + 1).cloned(),
+                };
+                effects.push(self.dashboard_request());
+            }
             Action::QualityLoaded(result) => self.quality = Some(result),
             Action::ModelsLoaded(result) => {
                 self.models = Some(result);
@@ -535,6 +571,13 @@ impl App {
                 self.grid.move_by(delta, height);
             }
             Pane::Editor => {}
+        }
+    }
+
+    fn dashboard_request(&self) -> Effect {
+        Effect::LoadDashboard {
+            preset: self.dashboard_preset,
+            country: self.dashboard_country.clone(),
         }
     }
 

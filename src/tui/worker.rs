@@ -20,7 +20,10 @@ use std::path::{Path, PathBuf};
 pub enum Request {
     Catalog,
     Models,
-    Dashboard,
+    Dashboard {
+        preset: crate::export::report::PeriodPreset,
+        country: Option<String>,
+    },
     Quality,
     Run {
         id: u64,
@@ -80,7 +83,7 @@ fn coalesce(mut batch: Vec<Request>) -> Vec<Request> {
             Request::Run { .. } => Some(i) == last_run,
             Request::Page { .. } => Some(i) == last_page && last_run.is_none_or(|run| i > run),
             Request::Catalog => std::mem::take(&mut keep_catalog),
-            Request::Dashboard | Request::Quality | Request::Models => true,
+            Request::Dashboard { .. } | Request::Quality | Request::Models => true,
         }
     });
     batch
@@ -126,8 +129,13 @@ fn serve(
                 Request::Models => {
                     Action::ModelsLoaded(model_rows(&project).map_err(|e| format!("{e:#}")))
                 }
-                Request::Dashboard => Action::DashboardLoaded(Box::new(
-                    crate::export::report::gather(&conn, None).map_err(|e| format!("{e:#}")),
+                Request::Dashboard { preset, country } => Action::DashboardLoaded(Box::new(
+                    preset
+                        .resolve(&conn)
+                        .and_then(|period| {
+                            crate::export::report::gather_for(&conn, period, country.as_deref())
+                        })
+                        .map_err(|e| format!("{e:#}")),
                 )),
                 Request::Quality => {
                     Action::QualityLoaded(catalog::quality(&conn).map_err(|e| e.to_string()))

@@ -127,10 +127,43 @@ fn dashboard_and_data_quality_screens() {
     let (width, height) = (110, 32);
     let mut app = app_on(&wh, width, height);
     let effects = app.update(Action::ShowScreen(ecom::tui::state::Screen::Dashboard));
-    assert_eq!(effects, vec![ecom::tui::state::Effect::LoadDashboard]);
+    assert_eq!(
+        effects,
+        vec![ecom::tui::state::Effect::LoadDashboard {
+            preset: Default::default(),
+            country: None
+        }]
+    );
     let data = ecom::export::report::gather(wh.conn(), None).map_err(|e| e.to_string());
     app.update(Action::DashboardLoaded(Box::new(data)));
     insta::assert_snapshot!("dashboard", render(&app, width, height));
+    // `f` filters to the top country, `p` narrows the period; each asks for new figures.
+    let effects = app.update(Action::DashboardCountry);
+    let country = scalar_text(
+        &wh,
+        "SELECT country FROM marts.fact_sales GROUP BY 1 ORDER BY sum(revenue) DESC LIMIT 1",
+    );
+    assert_eq!(
+        effects,
+        vec![ecom::tui::state::Effect::LoadDashboard {
+            preset: Default::default(),
+            country: Some(country.clone())
+        }]
+    );
+    let filtered = ecom::export::report::gather_for(wh.conn(), None, Some(&country)).unwrap();
+    let expected = scalar_f64(
+        &wh,
+        &format!("SELECT sum(revenue)::DOUBLE FROM marts.fact_sales WHERE country = '{country}'"),
+    );
+    assert!((filtered.kpis.revenue - expected).abs() < 0.01);
+    let effects = app.update(Action::DashboardPeriod);
+    assert!(matches!(
+        &effects[0],
+        ecom::tui::state::Effect::LoadDashboard {
+            preset: ecom::export::report::PeriodPreset::LastYear,
+            ..
+        }
+    ));
     app.update(Action::ShowScreen(ecom::tui::state::Screen::Quality));
     app.update(Action::QualityLoaded(
         catalog::quality(wh.conn()).map_err(|e| e.to_string()),
@@ -358,4 +391,12 @@ fn history_steps_through_earlier_queries() {
             .any(|e| matches!(e, ecom::tui::state::Effect::SaveHistory(_)))
     );
     assert_eq!(app.history.len(), 3);
+}
+
+fn scalar_text(wh: &Warehouse, sql: &str) -> String {
+    wh.conn().query_row(sql, [], |r| r.get(0)).unwrap()
+}
+
+fn scalar_f64(wh: &Warehouse, sql: &str) -> f64 {
+    wh.conn().query_row(sql, [], |r| r.get(0)).unwrap()
 }
