@@ -17,6 +17,14 @@ pub enum Action {
     Quit,
     ToggleHelp,
     ToggleMouse,
+    /// Results: show every column of the selected row.
+    ToggleRowDetail,
+    /// Results: copy the selected row (tab-separated) to the clipboard via OSC 52.
+    CopyRow,
+    /// Results: write the whole result to a file (`csv` or `parquet`).
+    ExportResult(&'static str),
+    /// The worker wrote an exported result.
+    ResultExported(Result<String, String>),
     /// Dashboard: the next period preset.
     DashboardPeriod,
     /// Dashboard: the next country (all, then the top ten).

@@ -63,6 +63,30 @@ pub fn bindings() -> Vec<Binding> {
             "suspend to the shell (fg resumes)",
         ),
         b(
+            &[(Enter, NONE)],
+            Scope::Pane(Pane::Grid),
+            Action::ToggleRowDetail,
+            "show every column of the selected row",
+        ),
+        b(
+            &[(Char('y'), NONE)],
+            Scope::Pane(Pane::Grid),
+            Action::CopyRow,
+            "copy the selected row (OSC 52 clipboard)",
+        ),
+        b(
+            &[(Char('s'), NONE)],
+            Scope::Pane(Pane::Grid),
+            Action::ExportResult("csv"),
+            "save the whole result as CSV",
+        ),
+        b(
+            &[(Char('S'), SHIFT), (Char('S'), NONE)],
+            Scope::Pane(Pane::Grid),
+            Action::ExportResult("parquet"),
+            "save the whole result as Parquet",
+        ),
+        b(
             &[(Char('p'), NONE)],
             Scope::Screen(Screen::Dashboard),
             Action::DashboardPeriod,
@@ -457,6 +481,7 @@ pub fn action_name(action: &Action) -> String {
         Action::ScrollColumns(1) => "columns_right".into(),
         Action::ScrollColumns(-1) => "columns_left".into(),
         Action::History(-1) => "history_older".into(),
+        Action::ExportResult(format) => format!("save_{format}"),
         Action::History(1) => "history_newer".into(),
         other => {
             let debug = format!("{other:?}");

@@ -232,6 +232,15 @@ fn perform(
     match effect {
         Effect::LoadModels => worker.send(Request::Models),
         Effect::SetMouse(_) | Effect::Suspend | Effect::EditExternally(_) => {}
+        Effect::ExportResult { query_id, path } => worker.send(Request::Export { query_id, path }),
+        Effect::Copy(text) => {
+            use base64::Engine;
+            use std::io::Write;
+            let encoded = base64::engine::general_purpose::STANDARD.encode(text.as_bytes());
+            let mut out = std::io::stdout();
+            write!(out, "\x1b]52;c;{encoded}\x07")?;
+            out.flush()?;
+        }
         Effect::SaveHistory(sql) => {
             if let Err(e) = append_history(&crate::paths::history_file(), &sql) {
                 tracing::warn!(error = %e, "query history not saved");

@@ -137,6 +137,13 @@ pub enum Effect {
     EditExternally(String),
     /// Append a query to the history file.
     SaveHistory(String),
+    /// Put text on the terminal's clipboard (OSC 52).
+    Copy(String),
+    /// Write the current result to a file.
+    ExportResult {
+        query_id: u64,
+        path: String,
+    },
 }
 
 #[derive(Debug, Clone, PartialEq)]
@@ -189,6 +196,8 @@ pub struct App {
     pub no_color: bool,
     /// Mouse capture (scrolling); on by default.
     pub mouse: bool,
+    /// The row detail overlay of the results grid.
+    pub row_detail: bool,
     /// Queries run before, oldest first (kept across sessions in the state dir).
     pub history: Vec<String>,
     /// Position while stepping through the history.
@@ -234,6 +243,7 @@ impl App {
             mouse: true,
             history: Vec::new(),
             history_pos: None,
+            row_detail: false,
             screen: Screen::Sql,
             dashboard: None,
             dashboard_preset: PeriodPreset::All,
@@ -293,6 +303,33 @@ impl App {
                 effects.push(Effect::SetMouse(self.mouse));
             }
             Action::Suspend => effects.push(Effect::Suspend),
+            Action::ToggleRowDetail => {
+                self.row_detail = !self.row_detail && self.grid.row(self.grid.selected).is_some();
+            }
+            Action::CopyRow => {
+                if let Some(row) = self.grid.row(self.grid.selected) {
+                    effects.push(Effect::Copy(row.join("\t")));
+                    self.info(format!(
+                        "copied row {} to the clipboard",
+                        self.grid.selected + 1
+                    ));
+                }
+            }
+            Action::ExportResult(format) => {
+                if let Some(result) = &self.grid.result {
+                    let path = format!(
+                        "ecom-result-{}.{format}",
+                        chrono::Local::now().format("%Y%m%d-%H%M%S")
+                    );
+                    effects.push(Effect::ExportResult {
+                        query_id: result.query_id,
+                        path,
+                    });
+                    self.info("writing the result…");
+                }
+            }
+            Action::ResultExported(Ok(path)) => self.info(format!("wrote {path}")),
+            Action::ResultExported(Err(e)) => self.error(format!("export failed: {e}")),
             Action::History(step) => {
                 if !self.history.is_empty() {
                     let last = self.history.len() - 1;
@@ -409,7 +446,9 @@ impl App {
                 self.mode = Mode::Insert;
             }
             Action::Escape => {
-                if self.show_help {
+                if self.row_detail {
+                    self.row_detail = false;
+                } else if self.show_help {
                     self.show_help = false;
                 } else if self.running.is_some() {
                     effects.push(Effect::InterruptQuery);

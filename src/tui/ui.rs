@@ -87,6 +87,9 @@ pub fn draw(frame: &mut Frame, app: &App, bindings: &[Binding]) {
     if app.show_help {
         draw_help(frame, bindings);
     }
+    if app.row_detail {
+        draw_row_detail(frame, app);
+    }
     if let Some(palette) = &app.palette {
         draw_palette(frame, palette, &app.commands);
     }
@@ -508,4 +511,54 @@ pub fn strip_colors(buffer: &mut ratatui::buffer::Buffer) {
         cell.fg = Color::Reset;
         cell.bg = Color::Reset;
     }
+}
+
+/// Every column of the selected result row, one per line.
+fn draw_row_detail(frame: &mut Frame, app: &App) {
+    let (Some(result), Some(row)) = (&app.grid.result, app.grid.row(app.grid.selected)) else {
+        return;
+    };
+    let name_width = result
+        .columns
+        .iter()
+        .map(|c| c.name.chars().count())
+        .max()
+        .unwrap_or(4);
+    let lines: Vec<Line> = result
+        .columns
+        .iter()
+        .zip(row)
+        .map(|(c, v)| {
+            Line::from(vec![
+                Span::styled(
+                    format!("{:<name_width$}  ", c.name),
+                    Style::new().fg(Color::Yellow),
+                ),
+                Span::raw(v.clone()),
+            ])
+        })
+        .collect();
+    let area = frame.area();
+    let width = 90.min(area.width.saturating_sub(4));
+    let height = (lines.len() as u16 + 2).min(area.height.saturating_sub(4));
+    let popup = Rect::new(
+        area.x + (area.width.saturating_sub(width)) / 2,
+        area.y + 2,
+        width,
+        height,
+    );
+    frame.render_widget(Clear, popup);
+    let block = Block::bordered()
+        .border_type(BorderType::Rounded)
+        .title(format!(
+            " Row {} (Esc closes) ",
+            thousands(app.grid.selected + 1)
+        ))
+        .border_style(Style::new().fg(Color::Cyan));
+    frame.render_widget(
+        Paragraph::new(lines)
+            .wrap(Wrap { trim: false })
+            .block(block),
+        popup,
+    );
 }

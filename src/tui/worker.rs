@@ -19,6 +19,11 @@ use std::path::{Path, PathBuf};
 #[derive(Debug, Clone, PartialEq)]
 pub enum Request {
     Catalog,
+    /// Write the result of `query_id` to `path` (CSV or Parquet by extension).
+    Export {
+        query_id: u64,
+        path: String,
+    },
     Models,
     Dashboard {
         preset: crate::export::report::PeriodPreset,
@@ -83,7 +88,10 @@ fn coalesce(mut batch: Vec<Request>) -> Vec<Request> {
             Request::Run { .. } => Some(i) == last_run,
             Request::Page { .. } => Some(i) == last_page && last_run.is_none_or(|run| i > run),
             Request::Catalog => std::mem::take(&mut keep_catalog),
-            Request::Dashboard { .. } | Request::Quality | Request::Models => true,
+            Request::Dashboard { .. }
+            | Request::Quality
+            | Request::Models
+            | Request::Export { .. } => true,
         }
     });
     batch
@@ -129,6 +137,12 @@ fn serve(
                 Request::Models => {
                     Action::ModelsLoaded(model_rows(&project).map_err(|e| format!("{e:#}")))
                 }
+                Request::Export { query_id, path } => Action::ResultExported(match &current {
+                    Some((id, result)) if *id == query_id => pager::export(&conn, result, &path)
+                        .map(|()| path.clone())
+                        .map_err(|e| format!("{e:#}")),
+                    _ => Err("the result is gone: run the query again".into()),
+                }),
                 Request::Dashboard { preset, country } => Action::DashboardLoaded(Box::new(
                     preset
                         .resolve(&conn)

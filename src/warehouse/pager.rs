@@ -128,6 +128,33 @@ pub fn page(
     }
 }
 
+/// Writes the whole result to `path`: Parquet for `.parquet`, else CSV with a header.
+pub fn export(conn: &Connection, result: &PagedResult, path: &str) -> anyhow::Result<()> {
+    let format = if path.ends_with(".parquet") {
+        "FORMAT parquet, COMPRESSION zstd"
+    } else {
+        "FORMAT csv, HEADER"
+    };
+    let target = super::quote_literal(path);
+    match &result.rows {
+        ResultRows::Table(table) => {
+            conn.execute_batch(&format!(
+                "COPY (SELECT * FROM temp.{table}) TO {target} ({format})"
+            ))
+            .map_err(WarehouseError::from)?;
+        }
+        ResultRows::Inline(rows) => {
+            let mut writer = csv::Writer::from_path(path)?;
+            writer.write_record(result.columns.iter().map(|c| c.name.as_str()))?;
+            for row in rows {
+                writer.write_record(row)?;
+            }
+            writer.flush()?;
+        }
+    }
+    Ok(())
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -148,6 +175,29 @@ mod tests {
         let rows = page(&conn, &result, 99_990, 50).unwrap();
         assert_eq!(rows.len(), 10);
         assert_eq!(rows[0], vec!["99990", "x99990"]);
+    }
+
+    #[test]
+    fn results_export_to_csv_and_parquet() {
+        let dir = tempfile::tempdir().unwrap();
+        let conn = Connection::open_in_memory().unwrap();
+        let result = run(&conn, "SELECT range AS n FROM range(1000)", 1).unwrap();
+        let csv_path = dir.path().join("r.csv").display().to_string();
+        export(&conn, &result, &csv_path).unwrap();
+        assert_eq!(
+            std::fs::read_to_string(&csv_path).unwrap().lines().count(),
+            1001
+        );
+        let parquet = dir.path().join("r.parquet").display().to_string();
+        export(&conn, &result, &parquet).unwrap();
+        let n: i64 = conn
+            .query_row(
+                &format!("SELECT count(*) FROM read_parquet('{parquet}')"),
+                [],
+                |r| r.get(0),
+            )
+            .unwrap();
+        assert_eq!(n, 1000);
     }
 
     #[test]
