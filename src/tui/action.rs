@@ -17,6 +17,8 @@ pub enum Action {
     Quit,
     ToggleHelp,
     ToggleMouse,
+    /// Results: sort by the first visible column (ascending, descending, off).
+    SortResults,
     /// Results: show every column of the selected row.
     ToggleRowDetail,
     /// Results: copy the selected row (tab-separated) to the clipboard via OSC 52.

@@ -63,6 +63,12 @@ pub fn bindings() -> Vec<Binding> {
             "suspend to the shell (fg resumes)",
         ),
         b(
+            &[(Char('o'), NONE)],
+            Scope::Pane(Pane::Grid),
+            Action::SortResults,
+            "sort by the first visible column (asc, desc, off)",
+        ),
+        b(
             &[(Enter, NONE)],
             Scope::Pane(Pane::Grid),
             Action::ToggleRowDetail,

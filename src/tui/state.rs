@@ -196,6 +196,8 @@ pub struct App {
     pub no_color: bool,
     /// Mouse capture (scrolling); on by default.
     pub mouse: bool,
+    /// The grid's sort: column and ascending, when sorted by `o`.
+    pub sort: Option<(String, bool)>,
     /// The row detail overlay of the results grid.
     pub row_detail: bool,
     /// Queries run before, oldest first (kept across sessions in the state dir).
@@ -244,6 +246,7 @@ impl App {
             history: Vec::new(),
             history_pos: None,
             row_detail: false,
+            sort: None,
             screen: Screen::Sql,
             dashboard: None,
             dashboard_preset: PeriodPreset::All,
@@ -303,6 +306,7 @@ impl App {
                 effects.push(Effect::SetMouse(self.mouse));
             }
             Action::Suspend => effects.push(Effect::Suspend),
+            Action::SortResults => effects.extend(self.sort_results()),
             Action::ToggleRowDetail => {
                 self.row_detail = !self.row_detail && self.grid.row(self.grid.selected).is_some();
             }
@@ -556,14 +560,22 @@ impl App {
             return vec![];
         }
         let mut effects = Vec::new();
-        if self.running.is_some() {
-            effects.push(Effect::InterruptQuery);
-        }
         if self.history.last() != Some(&sql) {
             self.history.push(sql.clone());
             effects.push(Effect::SaveHistory(sql.clone()));
         }
         self.history_pos = None;
+        self.sort = None;
+        effects.extend(self.start_query(sql));
+        effects
+    }
+
+    /// Runs `sql` for the grid, interrupting a query still running.
+    fn start_query(&mut self, sql: String) -> Vec<Effect> {
+        let mut effects = Vec::new();
+        if self.running.is_some() {
+            effects.push(Effect::InterruptQuery);
+        }
         let id = self.next_query_id;
         self.next_query_id += 1;
         self.running = Some(RunningQuery {
@@ -574,6 +586,37 @@ impl App {
         self.info("running…");
         effects.push(Effect::RunQuery { id, sql });
         effects
+    }
+
+    /// Sorts the result by its first visible column, ascending, then descending, then
+    /// back to the query's own order.
+    fn sort_results(&mut self) -> Vec<Effect> {
+        let Some(result) = &self.grid.result else {
+            return vec![];
+        };
+        let Some(column) = result
+            .columns
+            .get(self.grid.first_column)
+            .map(|c| c.name.clone())
+        else {
+            return vec![];
+        };
+        self.sort = match &self.sort {
+            Some((c, true)) if *c == column => Some((column, false)),
+            Some((c, false)) if *c == column => None,
+            _ => Some((column, true)),
+        };
+        let base = self.editor.text();
+        let base = base.trim().trim_end_matches(';');
+        let sql = match &self.sort {
+            Some((c, asc)) => format!(
+                "SELECT * FROM ({base}\n) AS sorted ORDER BY {} {} NULLS LAST",
+                quote_ident(c),
+                if *asc { "ASC" } else { "DESC" }
+            ),
+            None => base.to_string(),
+        };
+        self.start_query(sql)
     }
 
     fn move_selection(&mut self, delta: i64) {

@@ -293,8 +293,12 @@ fn draw_grid(frame: &mut Frame, app: &App, area: Rect) {
         }
         _ => String::new(),
     };
+    let sorted = match &app.sort {
+        Some((column, asc)) => format!(" · sorted by {column} {}", if *asc { "↑" } else { "↓" }),
+        None => String::new(),
+    };
     let title = format!(
-        "Results: {} rows · {:.2} s · row {}{shown_columns} ",
+        "Results: {} rows · {:.2} s · row {}{shown_columns}{sorted} ",
         thousands(result.total_rows),
         result.elapsed_ms as f64 / 1000.0,
         thousands(if result.total_rows == 0 {

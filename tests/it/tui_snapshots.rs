@@ -400,3 +400,37 @@ fn scalar_text(wh: &Warehouse, sql: &str) -> String {
 fn scalar_f64(wh: &Warehouse, sql: &str) -> f64 {
     wh.conn().query_row(sql, [], |r| r.get(0)).unwrap()
 }
+
+#[test]
+fn sorting_cycles_ascending_descending_and_off() {
+    use ecom::tui::state::Effect;
+    let dir = tempfile::tempdir().unwrap();
+    let wh = Warehouse::open(&dir.path().join("w.duckdb")).unwrap();
+    let mut app = app_on(&wh, 80, 24);
+    app.editor.set_text("SELECT 1 AS a;");
+    app.update(Action::RunQuery);
+    app.update(Action::QueryFinished(
+        1,
+        Ok(GridResult {
+            query_id: 1,
+            columns: pager::run(wh.conn(), "SELECT 1 AS a", 1).unwrap().columns,
+            total_rows: 1,
+            elapsed_ms: 1,
+        }),
+    ));
+    let sql = |effects: Vec<Effect>| {
+        effects
+            .into_iter()
+            .find_map(|e| match e {
+                Effect::RunQuery { sql, .. } => Some(sql),
+                _ => None,
+            })
+            .unwrap()
+    };
+    assert!(sql(app.update(Action::SortResults)).ends_with("ORDER BY \"a\" ASC NULLS LAST"));
+    app.update(Action::QueryFinished(2, Err("x".into())));
+    assert!(sql(app.update(Action::SortResults)).contains("DESC"));
+    app.update(Action::QueryFinished(3, Err("x".into())));
+    assert_eq!(sql(app.update(Action::SortResults)), "SELECT 1 AS a");
+    assert_eq!(app.sort, None);
+}
