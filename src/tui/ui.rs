@@ -432,21 +432,10 @@ fn draw_help(frame: &mut Frame, bindings: &[Binding]) {
         .collect();
     text.push(Line::from(""));
     text.push(Line::from("Esc, ? or q closes this help.".dim()));
-    let area = frame.area();
-    let width = (key_width as u16 + 74).min(area.width.saturating_sub(2));
-    let height = (text.len() as u16 + 2).min(area.height.saturating_sub(2));
-    let popup = Rect::new(
-        area.x + (area.width.saturating_sub(width)) / 2,
-        area.y + (area.height.saturating_sub(height)) / 2,
-        width,
-        height,
-    );
-    frame.render_widget(Clear, popup);
-    let block = Block::bordered()
-        .border_type(BorderType::Rounded)
-        .title(" Keys ")
-        .border_style(Style::new().fg(Color::Cyan));
-    frame.render_widget(Paragraph::new(text).block(block), popup);
+    let width = key_width as u16 + 74;
+    let height = text.len() as u16 + 2;
+    let inner = popup(frame, width, height, true, " Keys ".to_string());
+    frame.render_widget(Paragraph::new(text), inner);
 }
 
 fn draw_palette(
@@ -455,22 +444,9 @@ fn draw_palette(
     commands: &[super::keymap::PaletteItem],
 ) {
     let matches = super::keymap::palette_matches(commands, &palette.query);
-    let area = frame.area();
-    let width = 72.min(area.width.saturating_sub(4));
-    let height = (matches.len().min(12) as u16 + 3).min(area.height.saturating_sub(2));
-    let popup = Rect::new(
-        area.x + (area.width.saturating_sub(width)) / 2,
-        area.y + 2,
-        width,
-        height,
-    );
-    frame.render_widget(Clear, popup);
-    let block = Block::bordered()
-        .border_type(BorderType::Rounded)
-        .title(" Command palette (Enter runs, Esc closes) ")
-        .border_style(Style::new().fg(Color::Cyan));
-    let inner = block.inner(popup);
-    frame.render_widget(block, popup);
+    let height = matches.len().min(12) as u16 + 3;
+    let title = " Command palette (Enter runs, Esc closes) ".to_string();
+    let inner = popup(frame, 72, height, false, title);
     let mut lines = vec![Line::from(vec![
         Span::styled("> ", Style::new().fg(Color::Cyan)),
         Span::raw(palette.query.clone()),
@@ -542,27 +518,34 @@ fn draw_row_detail(frame: &mut Frame, app: &App) {
             ])
         })
         .collect();
+    let title = format!(" Row {} (Esc closes) ", thousands(app.grid.selected + 1));
+    let inner = popup(frame, 90, lines.len() as u16 + 2, false, title);
+    frame.render_widget(Paragraph::new(lines).wrap(Wrap { trim: false }), inner);
+}
+
+/// Clears a rounded, titled box of at most `width` × `height` over the screen
+/// (centred, or near the top) and returns the area inside it.
+fn popup(frame: &mut Frame, width: u16, height: u16, centred: bool, title: String) -> Rect {
     let area = frame.area();
-    let width = 90.min(area.width.saturating_sub(4));
-    let height = (lines.len() as u16 + 2).min(area.height.saturating_sub(4));
-    let popup = Rect::new(
-        area.x + (area.width.saturating_sub(width)) / 2,
-        area.y + 2,
+    let width = width.min(area.width.saturating_sub(4));
+    let height = height.min(area.height.saturating_sub(2));
+    let y = if centred {
+        area.y + area.height.saturating_sub(height) / 2
+    } else {
+        area.y + 2
+    };
+    let rect = Rect::new(
+        area.x + area.width.saturating_sub(width) / 2,
+        y,
         width,
         height,
     );
-    frame.render_widget(Clear, popup);
+    frame.render_widget(Clear, rect);
     let block = Block::bordered()
         .border_type(BorderType::Rounded)
-        .title(format!(
-            " Row {} (Esc closes) ",
-            thousands(app.grid.selected + 1)
-        ))
+        .title(title)
         .border_style(Style::new().fg(Color::Cyan));
-    frame.render_widget(
-        Paragraph::new(lines)
-            .wrap(Wrap { trim: false })
-            .block(block),
-        popup,
-    );
+    let inner = block.inner(rect);
+    frame.render_widget(block, rect);
+    inner
 }
