@@ -7,6 +7,7 @@ pub mod action;
 mod dashboard;
 pub mod editor;
 pub mod grid;
+pub mod highlight;
 mod jobs_screen;
 pub mod keymap;
 mod models_screen;

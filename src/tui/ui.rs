@@ -211,7 +211,7 @@ fn draw_editor(frame: &mut Frame, app: &App, area: Rect) {
         .editor
         .lines()
         .iter()
-        .map(|l| Line::from(l.as_str()))
+        .map(|l| super::highlight::highlight(l))
         .collect();
     frame.render_widget(Paragraph::new(text).scroll((scroll, 0)), inner);
     if app.mode == Mode::Insert && !app.show_help {
