@@ -53,6 +53,23 @@ impl Editor {
         self.lines[row].chars().count()
     }
 
+    /// The identifier being typed just before the cursor (letters, digits, `_`, `.`).
+    pub fn word_before_cursor(&self) -> String {
+        let line: Vec<char> = self.lines[self.row].chars().take(self.col).collect();
+        let start = line
+            .iter()
+            .rposition(|c| !(c.is_alphanumeric() || *c == '_' || *c == '.'))
+            .map_or(0, |p| p + 1);
+        line[start..].iter().collect()
+    }
+
+    /// Inserts text at the cursor (one line).
+    pub fn insert_str(&mut self, text: &str) {
+        let at = self.byte_index();
+        self.lines[self.row].insert_str(at, text);
+        self.col += text.chars().count();
+    }
+
     /// Applies one key of insert mode; returns whether the key was an edit or a motion.
     pub fn handle_key(&mut self, key: KeyEvent) -> bool {
         let ctrl = key.modifiers.contains(KeyModifiers::CONTROL);

@@ -434,3 +434,30 @@ fn sorting_cycles_ascending_descending_and_off() {
     assert_eq!(sql(app.update(Action::SortResults)), "SELECT 1 AS a");
     assert_eq!(app.sort, None);
 }
+
+#[test]
+fn tab_completes_keywords_tables_and_columns() {
+    use ratatui::crossterm::event::{KeyCode, KeyEvent, KeyModifiers};
+    let dir = tempfile::tempdir().unwrap();
+    let wh = Warehouse::open(&dir.path().join("w.duckdb")).unwrap();
+    let mut app = app_on(&wh, 80, 24);
+    let type_text = |app: &mut App, text: &str| {
+        for c in text.chars() {
+            let code = if c == '\t' {
+                KeyCode::Tab
+            } else {
+                KeyCode::Char(c)
+            };
+            app.update(Action::EditorKey(KeyEvent::new(code, KeyModifiers::NONE)));
+        }
+    };
+    app.editor.set_text("");
+    app.update(Action::EnterInsert);
+    type_text(&mut app, "sel\t stock_c\t fro\t raw.order_l\t");
+    assert_eq!(app.editor.text(), "select stock_code from raw.order_lines");
+    type_text(&mut app, "\t");
+    assert!(
+        app.editor.text().ends_with("raw.order_lines  "),
+        "nothing left to complete: Tab indents"
+    );
+}
