@@ -284,17 +284,22 @@ fn dependencies(
                 .filter(|p| selected.contains(*p))
                 .cloned()
                 .collect();
-            if node.resource_type != ResourceType::Test && !tests_of.is_empty() {
+            let parent_tests: Vec<&Node> = node
+                .depends_on
+                .iter()
+                .filter_map(|p| tests_of.get(p.as_str()))
+                .flatten()
+                .copied()
+                .collect();
+            if node.resource_type != ResourceType::Test && !parent_tests.is_empty() {
                 let below = descendants(id, &children);
-                for parent in &node.depends_on {
-                    for test in tests_of.get(parent.as_str()).into_iter().flatten() {
-                        let reads_below = test
-                            .depends_on
-                            .iter()
-                            .any(|d| d == id || below.contains(d.as_str()));
-                        if !reads_below && !parents.contains(&test.unique_id) {
-                            parents.push(test.unique_id.clone());
-                        }
+                for test in parent_tests {
+                    let reads_below = test
+                        .depends_on
+                        .iter()
+                        .any(|d| d == id || below.contains(d.as_str()));
+                    if !reads_below && !parents.contains(&test.unique_id) {
+                        parents.push(test.unique_id.clone());
                     }
                 }
             }
@@ -539,7 +544,19 @@ fn execute_node(
     let clock = Instant::now();
     let mut compiled = None;
     let outcome = (|| -> Result<Outcome, String> {
-        let sql = compile(graph, conn, node, invocation.full_refresh).map_err(|e| e.to_string())?;
+        // Looked up once: it decides `is_incremental()` and how the model is replaced.
+        let existing = match node.resource_type {
+            ResourceType::Model => relation_kind(conn, node),
+            _ => None,
+        };
+        let sql = compile(
+            graph,
+            conn,
+            node,
+            invocation.full_refresh,
+            existing.as_deref(),
+        )
+        .map_err(|e| e.to_string())?;
         compiled = sql.clone();
         if let Some(sql) = &sql {
             write_compiled(graph, node, sql);
@@ -560,6 +577,7 @@ fn execute_node(
                 node,
                 sql.as_deref().unwrap_or_default(),
                 invocation.full_refresh,
+                existing.as_deref(),
             ),
             ResourceType::Test => run_test(conn, node, sql.as_deref().unwrap_or_default()),
         }
@@ -599,12 +617,13 @@ fn relation_kind(conn: &Connection, node: &Node) -> Option<String> {
 }
 
 /// The SQL of a model or test after Jinja, with ephemeral models inlined as CTEs.
-/// Seeds have none.
-pub fn compile(
+/// Seeds have none. `existing` is the model's relation kind, if it exists.
+fn compile(
     graph: &Graph,
     conn: &Connection,
     node: &Node,
     full_refresh: bool,
+    existing: Option<&str>,
 ) -> Result<Option<String>, ModelError> {
     match node.resource_type {
         ResourceType::Seed => Ok(None),
@@ -614,7 +633,7 @@ pub fn compile(
         _ => {
             let incremental = node.config.materialized == "incremental"
                 && !node.config.rebuilds(full_refresh)
-                && relation_kind(conn, node).is_some_and(|k| k == "BASE TABLE");
+                && existing == Some("BASE TABLE");
             render_sql(graph, conn, node, &node.raw_sql, incremental).map(Some)
         }
     }
@@ -785,17 +804,18 @@ fn db_error(context: &str, sql: &str, error: duckdb::Error) -> String {
     )
 }
 
-/// Builds a model in one transaction: hooks, then the relation.
+/// Builds a model in one transaction: hooks, then the relation. The rows reported are
+/// the ones DuckDB says the `CREATE TABLE … AS` or the incremental `INSERT` wrote.
 fn materialize(
     graph: &Graph,
     conn: &Connection,
     node: &Node,
     sql: &str,
     full_refresh: bool,
+    existing: Option<&str>,
 ) -> Result<Outcome, String> {
     let relation = node.relation();
     let body = sql.trim().trim_end_matches(';');
-    let existing = relation_kind(conn, node);
     let mut statements: Vec<String> = Vec::new();
     let pre_hooks: Vec<String> = node
         .config
@@ -803,17 +823,15 @@ fn materialize(
         .iter()
         .map(|hook| render_sql(graph, conn, node, hook, false).map_err(|e| e.to_string()))
         .collect::<Result<_, _>>()?;
-    let mut rows_sql = Some(format!("SELECT count(*) FROM {relation}"));
     match node.config.materialized.as_str() {
         "view" => {
-            if existing.as_deref() == Some("BASE TABLE") {
+            if existing == Some("BASE TABLE") {
                 statements.push(format!("DROP TABLE {relation}"));
             }
             statements.push(format!("CREATE OR REPLACE VIEW {relation} AS (\n{body}\n)"));
-            rows_sql = None;
         }
         "table" => {
-            if existing.as_deref() == Some("VIEW") {
+            if existing == Some("VIEW") {
                 statements.push(format!("DROP VIEW {relation}"));
             }
             statements.push(format!(
@@ -821,9 +839,8 @@ fn materialize(
             ));
         }
         "incremental" => {
-            let append =
-                existing.as_deref() == Some("BASE TABLE") && !node.config.rebuilds(full_refresh);
-            if existing.as_deref() == Some("VIEW") {
+            let append = existing == Some("BASE TABLE") && !node.config.rebuilds(full_refresh);
+            if existing == Some("VIEW") {
                 statements.push(format!("DROP VIEW {relation}"));
             }
             if append {
@@ -846,8 +863,6 @@ fn materialize(
                 statements.push(format!(
                     "INSERT INTO {relation} BY NAME SELECT * FROM {temp}"
                 ));
-                rows_sql = Some(format!("SELECT count(*) FROM {temp}"));
-                statements.push(String::new());
             } else {
                 statements.push(format!(
                     "CREATE OR REPLACE TABLE {relation} AS (\n{body}\n)"
@@ -882,17 +897,13 @@ fn materialize(
             conn.execute_batch(hook)
                 .map_err(|e| db_error("pre-hook failed", hook, e))?;
         }
-        for statement in statements.iter() {
-            if statement.is_empty() {
-                // After the incremental insert: count what was added, before cleanup.
-                rows = rows_sql.take().map(|q| count(conn, &q)).transpose()?;
-                continue;
-            }
-            conn.execute_batch(statement)
+        for statement in &statements {
+            let written = conn
+                .execute(statement, [])
                 .map_err(|e| db_error(&format!("{} failed", node.name), statement, e))?;
-        }
-        if let Some(q) = rows_sql.take() {
-            rows = Some(count(conn, &q)?);
+            if statement.starts_with("CREATE OR REPLACE TABLE") || statement.starts_with("INSERT") {
+                rows = Some(written as u64);
+            }
         }
         for hook in &post_hooks {
             conn.execute_batch(hook)
