@@ -477,6 +477,11 @@ pub fn charts(data: &ReportData) -> Vec<(Chart, String)> {
     charts
 }
 
+/// The change from `before` to `now` in percent, or `None` when there was nothing before.
+pub fn relative_change(now: f64, before: f64) -> Option<f64> {
+    (before.abs() >= f64::EPSILON).then(|| (now - before) / before.abs() * 100.0)
+}
+
 fn change(now: f64, before: f64, percent_points: bool) -> (String, &'static str) {
     if before.abs() < f64::EPSILON && !percent_points {
         return ("no previous data".into(), "flat");
@@ -492,10 +497,9 @@ fn change(now: f64, before: f64, percent_points: bool) -> (String, &'static str)
         };
         return (format!("{delta:+.1} pp vs previous"), trend);
     }
-    if before.abs() < f64::EPSILON {
+    let Some(pct) = relative_change(now, before) else {
         return ("no previous data".into(), "flat");
-    }
-    let pct = (now - before) / before.abs() * 100.0;
+    };
     let trend = if pct.abs() < 0.05 {
         "flat"
     } else if pct > 0.0 {

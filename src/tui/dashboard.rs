@@ -97,14 +97,13 @@ fn draw_cohorts(frame: &mut Frame, data: &ReportData, area: Rect) {
 }
 
 fn change(now: f64, before: f64) -> (String, Color) {
-    if before.abs() < f64::EPSILON {
-        return ("–".into(), Color::DarkGray);
+    match crate::export::report::relative_change(now, before) {
+        None => ("–".into(), Color::DarkGray),
+        Some(pct) => (
+            format!("{pct:+.1}%"),
+            if pct >= 0.0 { Color::Green } else { Color::Red },
+        ),
     }
-    let pct = (now - before) / before.abs() * 100.0;
-    (
-        format!("{pct:+.1}%"),
-        if pct >= 0.0 { Color::Green } else { Color::Red },
-    )
 }
 
 fn draw_kpis(frame: &mut Frame, data: &ReportData, area: Rect) {

@@ -22,6 +22,23 @@ pub fn by_day_dir() -> PathBuf {
     dir
 }
 
+/// A program of the test virtualenv (scripts/test.sh creates it: duckdb, dbt-duckdb,
+/// moto, boto3); missing is a failure, never a skip.
+pub fn venv_bin(name: &str) -> PathBuf {
+    let venv = std::env::var_os("ECOM_VENV")
+        .map(PathBuf::from)
+        .unwrap_or_else(|| {
+            PathBuf::from(std::env::var("HOME").unwrap_or_default()).join(".cache/ecom/venv")
+        });
+    let bin = venv.join("bin").join(name);
+    assert!(
+        bin.is_file(),
+        "{} is missing (scripts/test.sh installs it)",
+        bin.display()
+    );
+    bin
+}
+
 pub fn fixture(name: &str) -> PathBuf {
     Path::new(env!("CARGO_MANIFEST_DIR"))
         .join("tests/fixtures")

@@ -3,28 +3,13 @@
 
 use std::io::{BufRead, BufReader, Read, Write};
 use std::net::{TcpListener, TcpStream};
-use std::path::{Path, PathBuf};
+use std::path::Path;
 use std::process::{Command, Stdio};
 use std::sync::atomic::{AtomicBool, Ordering};
 use std::sync::{Arc, Mutex};
 use std::time::{Duration, Instant};
 
 use crate::common::*;
-
-fn venv_bin(name: &str) -> PathBuf {
-    let venv = std::env::var_os("ECOM_VENV")
-        .map(PathBuf::from)
-        .unwrap_or_else(|| {
-            PathBuf::from(std::env::var("HOME").unwrap_or_default()).join(".cache/ecom/venv")
-        });
-    let bin = venv.join("bin").join(name);
-    assert!(
-        bin.is_file(),
-        "{} is missing (scripts/test.sh installs it)",
-        bin.display()
-    );
-    bin
-}
 
 /// Figures of a lake read back with DuckDB (through a fresh warehouse).
 fn lake_figures(dir: &Path) -> (i64, f64, i64) {

@@ -6,20 +6,10 @@ use std::process::Command;
 
 use crate::common::*;
 
-/// The Python of the test virtualenv (scripts/test.sh creates it with dbt-duckdb).
+/// The Python of the test virtualenv, which must also hold dbt.
 fn venv_python() -> PathBuf {
-    let venv = std::env::var_os("ECOM_VENV")
-        .map(PathBuf::from)
-        .unwrap_or_else(|| {
-            PathBuf::from(std::env::var("HOME").unwrap_or_default()).join(".cache/ecom/venv")
-        });
-    let python = venv.join("bin/python");
-    assert!(
-        python.is_file() && venv.join("bin/dbt").is_file(),
-        "the test virtualenv with dbt-duckdb is missing at {} (scripts/test.sh installs it)",
-        venv.display()
-    );
-    python
+    venv_bin("dbt");
+    venv_bin("python")
 }
 
 #[test]
