@@ -113,7 +113,6 @@ impl Resolver {
 #[derive(Debug, Default, Clone)]
 pub struct Captured {
     pub refs: Vec<String>,
-    pub sources: Vec<String>,
     pub ephemerals: Vec<String>,
     pub config: Map<String, serde_json::Value>,
     pub unknown_refs: Vec<String>,
@@ -214,10 +213,6 @@ fn source_fn(state: &State, source: String, table: String) -> Result<Value, Erro
                 format!("source('{source}', '{table}') is not declared in any property file"),
             )
         })?;
-    let mut captured = ctx.captured.lock().unwrap_or_else(|e| e.into_inner());
-    if !captured.sources.contains(&info.unique_id) {
-        captured.sources.push(info.unique_id.clone());
-    }
     Ok(Value::from(info.sql()))
 }
 
@@ -482,17 +477,13 @@ impl Renderer {
         render: Arc<RenderContext>,
         path: &Path,
     ) -> Result<String, ModelError> {
-        let ctx = self.context(render, None, &[]);
-        let template = self
-            .env
-            .get_template(MACROS)
-            .map_err(|e| self.error(path, &e))?;
-        let mut captured = template
-            .render_captured(ctx)
-            .map_err(|e| self.error(path, &e))?;
-        captured
-            .with_state_mut(|state| state.call_macro(name, args))
-            .map_err(|e| self.error(path, &e))
+        let ctx = self.context(Arc::clone(&render), None, &[]);
+        let value =
+            invoke(&self.env, ctx, Some(&render), name, args).map_err(|e| self.error(path, &e))?;
+        Ok(match value.as_str() {
+            Some(text) => text.to_string(),
+            None => value.to_string(),
+        })
     }
 
     pub fn has_macro(project: &Project, name: &str) -> bool {
@@ -549,15 +540,43 @@ fn return_fn(state: &State, value: Value) -> Result<Value, Error> {
 
 /// Runs a macro of the combined macro template with the caller's context.
 fn call_macro(state: &State, name: &str, args: &[Value]) -> Result<Value, Error> {
-    let render = context(state).ok();
-    if let Some(render) = &render {
+    let mut ctx: HashMap<String, Value> = HashMap::new();
+    for key in [CONTEXT_KEY, "this", "execute", "target", "model"] {
+        if let Some(value) = state.lookup(key) {
+            ctx.insert(key.to_string(), value);
+        }
+    }
+    invoke(
+        state.env(),
+        Value::from(ctx),
+        context(state).ok().as_deref(),
+        name,
+        args,
+    )
+}
+
+/// Calls `name` of the combined macro template with `ctx`. A `return(value)` inside it
+/// makes the call evaluate to that value instead of the macro's text; every macro call,
+/// from a template or from Rust, goes through here so `return()` works for both.
+fn invoke(
+    env: &Environment<'_>,
+    ctx: Value,
+    render: Option<&RenderContext>,
+    name: &str,
+    args: &[Value],
+) -> Result<Value, Error> {
+    if let Some(render) = render {
         render
             .returns
             .lock()
             .unwrap_or_else(|e| e.into_inner())
             .push(None);
     }
-    let output = call_macro_text(state, name, args);
+    let output = env.get_template(MACROS).and_then(|template| {
+        let mut captured = template.render_captured(ctx)?;
+        let text = captured.with_state_mut(|s| s.call_macro(name, args))?;
+        Ok(Value::from_safe_string(text))
+    });
     let returned = render.and_then(|r| {
         r.returns
             .lock()
@@ -569,19 +588,6 @@ fn call_macro(state: &State, name: &str, args: &[Value]) -> Result<Value, Error>
         (Ok(_), Some(value)) => Ok(value),
         (output, _) => output,
     }
-}
-
-fn call_macro_text(state: &State, name: &str, args: &[Value]) -> Result<Value, Error> {
-    let template = state.env().get_template(MACROS)?;
-    let mut ctx: HashMap<String, Value> = HashMap::new();
-    for key in [CONTEXT_KEY, "this", "execute", "target", "model"] {
-        if let Some(value) = state.lookup(key) {
-            ctx.insert(key.to_string(), value);
-        }
-    }
-    let mut captured = template.render_captured(Value::from(ctx))?;
-    let output = captured.with_state_mut(|s| s.call_macro(name, args))?;
-    Ok(Value::from_safe_string(output))
 }
 
 /// A render context for a node.

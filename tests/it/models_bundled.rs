@@ -179,3 +179,34 @@ fn a_failed_build_leaves_the_previous_relation_in_place() {
         "the old table survives"
     );
 }
+
+#[test]
+fn generate_schema_name_may_return_a_value() {
+    let dir = tempfile::tempdir().unwrap();
+    let db = dir.path().join("w.duckdb");
+    let project = dir.path().join("p");
+    std::fs::create_dir_all(project.join("models")).unwrap();
+    std::fs::create_dir_all(project.join("macros")).unwrap();
+    std::fs::write(
+        project.join("dbt_project.yml"),
+        "name: p\nconfig-version: 2\nprofile: ecom\n",
+    )
+    .unwrap();
+    std::fs::write(
+        project.join("macros/schema.sql"),
+        "{% macro generate_schema_name(custom_schema_name, node) %}{{ return('lake_' ~ (custom_schema_name or 'main')) }}{% endmacro %}",
+    )
+    .unwrap();
+    std::fs::write(
+        project.join("models/m.sql"),
+        "{{ config(schema='marts') }}\nselect 1 as n",
+    )
+    .unwrap();
+    let out = run_ok(
+        ecom(&db)
+            .args(["--json", "models", "ls", "--project"])
+            .arg(&project),
+    );
+    let nodes: serde_json::Value = serde_json::from_str(&out).unwrap();
+    assert_eq!(nodes[0]["schema"], "lake_marts");
+}
