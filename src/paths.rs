@@ -44,3 +44,15 @@ pub fn history_file() -> PathBuf {
         .map(|state| state.join("history.jsonl"))
         .unwrap_or_else(|| std::env::temp_dir().join("ecom-history.jsonl"))
 }
+
+/// The user's editor (`$VISUAL`, else `$EDITOR`, else `vi`) as written, and a command
+/// that opens `file` in it. `ecom config edit` and the workbench's Ctrl+E both use it.
+pub fn editor_command(file: &std::path::Path) -> (String, std::process::Command) {
+    let editor = std::env::var("VISUAL")
+        .or_else(|_| std::env::var("EDITOR"))
+        .unwrap_or_else(|_| "vi".into());
+    let mut parts = editor.split_whitespace();
+    let mut command = std::process::Command::new(parts.next().unwrap_or("vi"));
+    command.args(parts).arg(file);
+    (editor, command)
+}

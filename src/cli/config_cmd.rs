@@ -42,14 +42,8 @@ fn edit(settings: &Settings) -> anyhow::Result<()> {
         std::fs::write(path, TEMPLATE)
             .with_context(|| format!("cannot write {}", path.display()))?;
     }
-    let editor = std::env::var("VISUAL")
-        .or_else(|_| std::env::var("EDITOR"))
-        .unwrap_or_else(|_| "vi".into());
-    let mut parts = editor.split_whitespace();
-    let program = parts.next().unwrap_or("vi");
-    let status = std::process::Command::new(program)
-        .args(parts)
-        .arg(path)
+    let (editor, mut command) = crate::paths::editor_command(path);
+    let status = command
         .status()
         .with_context(|| format!("cannot start the editor `{editor}` (set $VISUAL or $EDITOR)"))?;
     if !status.success() {

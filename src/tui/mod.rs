@@ -176,17 +176,30 @@ fn set_mouse(on: bool) -> anyhow::Result<()> {
 /// Ctrl+Z: give the terminal back, stop like any job-controlled program, and take the
 /// terminal again when resumed (`fg`).
 fn suspend(terminal: &mut DefaultTerminal, mouse: bool) -> anyhow::Result<()> {
+    released(terminal, mouse, || {
+        let status = std::process::Command::new("kill")
+            .args(["-TSTP", &std::process::id().to_string()])
+            .status();
+        if let Err(e) = status {
+            tracing::warn!(error = %e, "could not suspend");
+        }
+    })
+}
+
+/// Runs `f` with the terminal given back to the shell (normal mode, no mouse capture),
+/// then takes it again and redraws from scratch.
+fn released<T>(
+    terminal: &mut DefaultTerminal,
+    mouse: bool,
+    f: impl FnOnce() -> T,
+) -> anyhow::Result<T> {
     set_mouse(false)?;
     ratatui::restore();
-    let status = std::process::Command::new("kill")
-        .args(["-TSTP", &std::process::id().to_string()])
-        .status();
-    if let Err(e) = status {
-        tracing::warn!(error = %e, "could not suspend");
-    }
+    let value = f();
     *terminal = ratatui::init();
     terminal.clear()?;
-    set_mouse(mouse)
+    set_mouse(mouse)?;
+    Ok(value)
 }
 
 /// Ctrl+E: the SQL in `$VISUAL`/`$EDITOR` (vi by default), with the terminal handed over
@@ -201,19 +214,8 @@ fn edit_externally(
         .suffix(".sql")
         .tempfile()?;
     std::fs::write(file.path(), sql)?;
-    let editor = std::env::var("VISUAL")
-        .or_else(|_| std::env::var("EDITOR"))
-        .unwrap_or_else(|_| "vi".into());
-    set_mouse(false)?;
-    ratatui::restore();
-    let mut parts = editor.split_whitespace();
-    let status = std::process::Command::new(parts.next().unwrap_or("vi"))
-        .args(parts)
-        .arg(file.path())
-        .status();
-    *terminal = ratatui::init();
-    terminal.clear()?;
-    set_mouse(mouse)?;
+    let (_, mut command) = crate::paths::editor_command(file.path());
+    let status = released(terminal, mouse, || command.status())?;
     let text = std::fs::read_to_string(file.path())?;
     Ok(match status {
         Ok(s) if s.success() && text != sql => Some(text),
