@@ -396,12 +396,9 @@ impl App {
             Action::QualityLoaded(result) => self.quality = Some(result),
             Action::ModelsLoaded(result) => {
                 self.models = Some(result);
-                let count = self
-                    .models
-                    .as_ref()
-                    .and_then(|m| m.as_ref().ok())
-                    .map_or(0, Vec::len);
-                self.model_selected = self.model_selected.min(count.saturating_sub(1));
+                self.model_selected = self
+                    .model_selected
+                    .min(self.model_rows().len().saturating_sub(1));
             }
             Action::BuildModels(scope) => effects.extend(self.start_models(scope)),
             Action::CancelJob => {
@@ -630,12 +627,7 @@ impl App {
         };
         match self.screen {
             Screen::Models => {
-                let count = self
-                    .models
-                    .as_ref()
-                    .and_then(|m| m.as_ref().ok())
-                    .map_or(0, Vec::len);
-                self.model_selected = step(self.model_selected, count);
+                self.model_selected = step(self.model_selected, self.model_rows().len());
                 return;
             }
             Screen::Jobs => {
@@ -646,10 +638,7 @@ impl App {
         }
         match self.focus {
             Pane::Catalog => {
-                let last = self.catalog.relations.len().saturating_sub(1) as i64;
-                self.catalog.selected = (self.catalog.selected as i64)
-                    .saturating_add(delta)
-                    .clamp(0, last) as usize;
+                self.catalog.selected = step(self.catalog.selected, self.catalog.relations.len());
             }
             Pane::Grid => {
                 let height = self.grid_height();
@@ -657,6 +646,14 @@ impl App {
             }
             Pane::Editor => {}
         }
+    }
+
+    /// The Models screen's rows, once loaded.
+    fn model_rows(&self) -> &[ModelRow] {
+        self.models
+            .as_ref()
+            .and_then(|m| m.as_ref().ok())
+            .map_or(&[], Vec::as_slice)
     }
 
     fn dashboard_request(&self) -> Effect {
@@ -762,10 +759,8 @@ impl App {
     /// Starts a model build of the selected node (or everything) as a job.
     fn start_models(&mut self, scope: BuildScope) -> Vec<Effect> {
         let node = self
-            .models
-            .as_ref()
-            .and_then(|m| m.as_ref().ok())
-            .and_then(|m| m.get(self.model_selected))
+            .model_rows()
+            .get(self.model_selected)
             .map(|m| m.name.clone());
         let select = match (scope, node) {
             (BuildScope::All, _) => Vec::new(),
