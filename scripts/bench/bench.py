@@ -180,8 +180,12 @@ def bench_tui(args, work):
             subprocess.run(["tmux", "send-keys", "-t", session, keys], check=True)
             time.sleep(pause)
         subprocess.run(["tmux", "send-keys", "-t", session, "q"], check=True)
-        for _ in range(50):
-            if os.path.exists(stats):
+        # Wait for ecom to exit by itself: it writes the stats and releases the
+        # warehouse's lock on the way out, and the next run opens the same file.
+        for _ in range(100):
+            alive = subprocess.run(["tmux", "has-session", "-t", session],
+                                   stderr=subprocess.DEVNULL).returncode == 0
+            if not alive:
                 break
             time.sleep(0.1)
         subprocess.run(["tmux", "kill-session", "-t", session], stderr=subprocess.DEVNULL)
