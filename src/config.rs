@@ -72,6 +72,9 @@ pub struct PipelineJob {
     pub endpoint: Option<String>,
     /// `export`: table patterns (default: raw lines, marts, stream, ml).
     pub tables: Vec<String>,
+    /// `ml`: segment, recommend or anomalies (run with their default options).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub model: Option<String>,
 }
 
 impl Default for PipelineJob {
@@ -88,6 +91,7 @@ impl Default for PipelineJob {
             to: None,
             endpoint: None,
             tables: Vec::new(),
+            model: None,
         }
     }
 }
@@ -208,11 +212,16 @@ impl Config {
             return Err("tui.page_rows must be at least 10".into());
         }
         for job in &self.pipeline.jobs {
-            if !["ingest", "models", "sql", "export"].contains(&job.kind.as_str()) {
+            if !["ingest", "models", "sql", "export", "ml"].contains(&job.kind.as_str()) {
                 return Err(format!(
-                    "pipeline job `{}`: kind must be ingest, models, sql or export",
+                    "pipeline job `{}`: kind must be ingest, models, sql, export or ml",
                     job.name
                 ));
+            }
+            if job.kind == "ml" {
+                let model = job.model.as_deref().unwrap_or_default();
+                crate::ml::MlModel::parse(model)
+                    .map_err(|e| format!("pipeline job `{}`: model: {e}", job.name))?;
             }
             if job.kind == "export" && job.to.is_none() {
                 return Err(format!(
@@ -313,7 +322,7 @@ page_rows = 500                         # rows per page in the results grid
 # Without [[pipeline.jobs]] the DAG is: ingest (when ingest_paths is set) -> models.
 # [[pipeline.jobs]]
 # name = "models"
-# kind = "models"          # ingest | models | sql | export (with to = "s3://…")
+# kind = "models"          # ingest | models | sql | export (with to = "s3://…") | ml (with model = "segment")
 # depends_on = ["ingest"]
 # retries = 2
 # backoff = "2s"

@@ -11,10 +11,12 @@ pub mod format;
 pub mod ingest;
 pub mod jobs;
 pub mod logging;
+pub mod ml;
 pub mod models;
 pub mod paths;
 pub mod pipeline;
 pub mod sample;
+pub mod stream;
 pub mod warehouse;
 
 pub mod cli;

@@ -161,6 +161,14 @@ impl JobRunner for Jobs<'_> {
                     message: format!("{} tables to {}", summary.tables.len(), summary.destination),
                 })
             }
+            "ml" => {
+                let model = crate::ml::MlModel::parse(job.model.as_deref().unwrap_or_default())?;
+                let summary = crate::ml::run_with_defaults(&conn, model, progress, cancel)?;
+                Ok(JobOutcome::Success {
+                    rows: None,
+                    message: summary,
+                })
+            }
             "sql" => {
                 let sql = job.sql.as_deref().context("an sql job needs `sql`")?;
                 run_sql(&conn, sql, cancel)?;

@@ -68,6 +68,15 @@ pub enum Command {
         #[command(subcommand)]
         action: PipelineAction,
     },
+    /// Machine learning over the marts: customer segments, recommendations, anomalies.
+    Ml {
+        #[command(subcommand)]
+        action: MlAction,
+    },
+    /// Replay the CSV (or an event file) as events into Kafka, or into a JSON-lines file.
+    Simulate(SimulateArgs),
+    /// Consume events from Kafka: windows, dead letters, late events, exactly once into the warehouse.
+    Tail(TailArgs),
     /// Show, edit or check the layered configuration.
     Config {
         #[command(subcommand)]
@@ -230,4 +239,174 @@ pub struct ReportArgs {
     /// YYYY, YYYY-MM or YYYY-MM-DD..YYYY-MM-DD (default: all the data).
     #[arg(long, value_name = "PERIOD")]
     pub period: Option<String>,
+}
+
+#[derive(Debug, Subcommand)]
+pub enum MlAction {
+    /// RFM customer segments (KMeans or a Gaussian mixture), k chosen by silhouette.
+    Segment(SegmentArgs),
+    /// Collaborative filtering evaluated against popularity on a temporal split, then
+    /// refit on every invoice; --customer or --product answers from the stored lists.
+    Recommend(RecommendArgs),
+    /// Unusual days (net revenue, orders) and invoice lines, evaluated on injected anomalies.
+    Anomalies(AnomalyArgs),
+    /// The recorded runs (ml.model_runs), newest first.
+    Runs {
+        /// Only the runs of this job.
+        #[arg(value_enum)]
+        model: Option<crate::ml::MlModel>,
+        #[arg(long, default_value_t = 20, value_name = "N")]
+        limit: usize,
+    },
+}
+
+#[derive(Debug, Args)]
+pub struct SegmentArgs {
+    #[arg(long, value_enum, default_value = "kmeans")]
+    pub algorithm: crate::ml::segment::Algorithm,
+    /// Exactly this many segments (instead of the best of --k-min..--k-max).
+    #[arg(long, value_name = "K", conflicts_with_all = ["k_min", "k_max"])]
+    pub k: Option<usize>,
+    #[arg(long, default_value_t = 3, value_name = "K")]
+    pub k_min: usize,
+    #[arg(long, default_value_t = 8, value_name = "K")]
+    pub k_max: usize,
+    /// Seed of the initialisation: the same seed gives the same segments.
+    #[arg(long, default_value_t = 42)]
+    pub seed: u64,
+}
+
+#[derive(Debug, Args)]
+pub struct RecommendArgs {
+    /// The models to evaluate beside popularity (default: item-knn and als); the best is kept.
+    #[arg(long, value_enum, num_args = 1..)]
+    pub model: Vec<crate::ml::recommend::RecModel>,
+    /// Fit on invoices before this day, evaluate on purchases from it on (YYYY-MM-DD).
+    #[arg(long, default_value = "2011-09-01", value_name = "DATE")]
+    pub split: String,
+    /// Products stored per customer and per product (the evaluation is always at 10).
+    #[arg(long, default_value_t = 10, value_name = "N")]
+    pub top: usize,
+    /// ALS latent factors.
+    #[arg(long, default_value_t = 32)]
+    pub factors: usize,
+    /// ALS sweeps.
+    #[arg(long, default_value_t = 15)]
+    pub iterations: usize,
+    /// ALS confidence per purchase (c = 1 + alpha·r).
+    #[arg(long, default_value_t = 10.0)]
+    pub alpha: f64,
+    /// ALS L2 regularization.
+    #[arg(long, default_value_t = 0.1)]
+    pub regularization: f64,
+    #[arg(long, default_value_t = 42)]
+    pub seed: u64,
+    /// Print the stored recommendations of this customer (running the job if there are none).
+    #[arg(long, value_name = "ID", conflicts_with = "product")]
+    pub customer: Option<i64>,
+    /// Print the products most often bought with this one.
+    #[arg(long, value_name = "STOCK_CODE")]
+    pub product: Option<String>,
+}
+
+#[derive(Debug, Args)]
+pub struct AnomalyArgs {
+    /// Robust z-score past which a day is flagged.
+    #[arg(long, default_value_t = 3.5, value_name = "Z")]
+    pub threshold: f64,
+    /// Robust z-score past which an invoice line is flagged.
+    #[arg(long, default_value_t = 6.0, value_name = "Z")]
+    pub line_threshold: f64,
+    /// Injection trials of the evaluation (5 anomalies each).
+    #[arg(long, default_value_t = 20, value_name = "N")]
+    pub trials: usize,
+    #[arg(long, default_value_t = 42)]
+    pub seed: u64,
+}
+
+#[derive(Debug, Args)]
+pub struct SimulateArgs {
+    /// Kafka bootstrap servers (host:port,…); not needed with --to-file.
+    #[arg(
+        long,
+        env = "ECOM_BROKERS",
+        value_name = "HOST:PORT",
+        required_unless_present = "to_file"
+    )]
+    pub brokers: Option<String>,
+    #[arg(long, default_value = "uk-retail-raw")]
+    pub topic: String,
+    /// CSV files, folders or globs (either dialect), or .jsonl event files replayed as they are.
+    #[arg(long, required = true, num_args = 1.., value_name = "PATH")]
+    pub from: Vec<String>,
+    /// Events per second.
+    #[arg(long, value_name = "N", conflicts_with = "speed")]
+    pub rate: Option<f64>,
+    /// Event-time speed-up: 1440 plays a day in a minute.
+    #[arg(long, value_name = "X")]
+    pub speed: Option<f64>,
+    /// Stop after this many events.
+    #[arg(long, value_name = "N")]
+    pub limit: Option<u64>,
+    /// Share of events sent after the events up to --late-by newer than them.
+    #[arg(long, default_value_t = 0.0, value_name = "F")]
+    pub late_fraction: f64,
+    #[arg(long, default_value = "10m", value_name = "DUR")]
+    pub late_by: String,
+    /// Share of events sent twice.
+    #[arg(long, default_value_t = 0.0, value_name = "F")]
+    pub duplicate_fraction: f64,
+    /// Random delay of each send, up to DUR of event time.
+    #[arg(long, default_value = "0s", value_name = "DUR")]
+    pub jitter: String,
+    /// Also emit product views and add-to-carts leading to purchases (and some that do not).
+    #[arg(long)]
+    pub funnel: bool,
+    /// Write the events as JSON lines to FILE instead of Kafka.
+    #[arg(long, value_name = "FILE")]
+    pub to_file: Option<PathBuf>,
+    /// Partitions of the topic when it has to be created.
+    #[arg(long, default_value_t = 3, value_name = "N")]
+    pub partitions: i32,
+    /// Seed of the disorder (late, duplicates, jitter, funnel).
+    #[arg(long, default_value_t = 42)]
+    pub seed: u64,
+    /// librdkafka producer settings (key=value), over ecom's defaults.
+    #[arg(long, value_name = "KEY=VALUE", num_args = 1..)]
+    pub producer_config: Vec<String>,
+}
+
+#[derive(Debug, Args)]
+pub struct TailArgs {
+    #[arg(long, env = "ECOM_BROKERS", value_name = "HOST:PORT")]
+    pub brokers: String,
+    #[arg(long, default_value = "uk-retail-raw")]
+    pub topic: String,
+    /// The consumer group: members split the partitions (each with its own --db).
+    #[arg(long, default_value = "ecom-tail")]
+    pub group: String,
+    /// Event-time window sizes (tumbling, or hopping with --hop); repeat for several.
+    #[arg(long, default_value = "1m", value_name = "DUR", num_args = 1..)]
+    pub window: Vec<String>,
+    /// Makes every window a hopping window advancing by DUR.
+    #[arg(long, value_name = "DUR")]
+    pub hop: Option<String>,
+    /// How far behind the largest event time seen the watermark stays.
+    #[arg(long, default_value = "5m", value_name = "DUR")]
+    pub allowed_lateness: String,
+    /// Where closed windows are published ("" to publish nothing).
+    #[arg(long, default_value = "uk-retail-metrics", value_name = "TOPIC")]
+    pub metrics_topic: String,
+    /// Also send dead letters to this topic.
+    #[arg(long, value_name = "TOPIC")]
+    pub dlq_topic: Option<String>,
+    /// Stop after DUR without messages (counted from the assignment when none came).
+    #[arg(long, value_name = "DUR")]
+    pub until_idle: Option<String>,
+    /// Stop after N messages.
+    #[arg(long, value_name = "N")]
+    pub max_messages: Option<u64>,
+    /// librdkafka consumer settings (key=value), over ecom's defaults (session.timeout.ms=6000, …).
+    #[arg(long, value_name = "KEY=VALUE", num_args = 1..)]
+    pub consumer_config: Vec<String>,
 }

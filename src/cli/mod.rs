@@ -8,12 +8,14 @@ mod config_cmd;
 mod export;
 mod ingest;
 mod interrupt;
+mod ml;
 mod models;
 mod output;
 mod pipeline;
 mod progress;
 mod query;
 mod status;
+mod stream;
 
 use std::path::PathBuf;
 
@@ -108,6 +110,9 @@ pub fn dispatch(command: Command, settings: &Settings) -> anyhow::Result<Outcome
         Command::Config { action } => config_cmd::run(&action, settings),
         Command::Models { action } => models::run_action(action, settings),
         Command::Pipeline { action } => pipeline::run(action, settings),
+        Command::Ml { action } => ml::run(action, settings),
+        Command::Simulate(args) => stream::run_simulate(&args, settings),
+        Command::Tail(args) => stream::run_tail(&args, settings),
         Command::Export(args) => export::run_export(&args, settings),
         Command::Report(args) => export::run_report(&args, settings),
     }

@@ -148,32 +148,28 @@ fn segments(conn: &Connection) -> anyhow::Result<Vec<(String, f64)>> {
     }
 }
 
+/// Streamed revenue by day, from the smallest tumbling window (each event counts once
+/// per window size, so sizes are never added together).
 fn stream_revenue(conn: &Connection) -> anyhow::Result<Vec<(NaiveDate, f64)>> {
-    let columns = columns_of(conn, "stream", "window_metrics")?;
-    let has = |name: &str| columns.iter().any(|(c, _)| c == name);
-    if !(has("window_start") && has("revenue") && has("country")) {
-        return Ok(Vec::new());
-    }
     pairs(
         conn,
-        "SELECT window_start::DATE, sum(revenue)::DOUBLE FROM stream.window_metrics WHERE country = '*' GROUP BY 1 ORDER BY 1",
+        "WITH tumbling AS (SELECT * FROM stream.window_totals WHERE window_seconds = hop_seconds AND country = '*')
+         SELECT window_start::DATE, sum(revenue)::DOUBLE FROM tumbling
+         WHERE window_seconds = (SELECT min(window_seconds) FROM tumbling)
+         GROUP BY 1 ORDER BY 1",
     )
 }
 
 fn anomalies(conn: &Connection) -> anyhow::Result<Option<TableSection>> {
-    let columns = columns_of(conn, "ml", "anomalies")?;
-    if columns.is_empty() {
+    if columns_of(conn, "ml", "anomalies")?.is_empty() {
         return Ok(None);
     }
-    let order = if columns.iter().any(|(c, _)| c == "score") {
-        "ORDER BY abs(score) DESC"
-    } else {
-        ""
-    };
+    let columns = ["kind", "when", "score", "reason"];
     let mut rows = Vec::new();
     crate::warehouse::query::stream_batches(
         conn,
-        &format!("SELECT * FROM ml.anomalies {order} LIMIT 20"),
+        "SELECT kind, strftime(\"when\", '%Y-%m-%d %H:%M') AS \"when\", round(score, 1) AS score, reason
+         FROM ml.anomalies ORDER BY abs(score) DESC LIMIT 20",
         |batch| {
             rows.extend(crate::warehouse::query::batch_to_text(batch, ""));
             Ok(())
@@ -181,7 +177,7 @@ fn anomalies(conn: &Connection) -> anyhow::Result<Option<TableSection>> {
     )?;
     Ok(Some(TableSection {
         title: "Anomalies (highest scores)".into(),
-        columns: columns.into_iter().map(|c| c.0).collect(),
+        columns: columns.map(String::from).to_vec(),
         rows,
     }))
 }

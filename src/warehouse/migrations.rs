@@ -20,6 +20,16 @@ const MIGRATIONS: &[(i32, &str, &str)] = &[
         "pipeline runs and job attempts",
         include_str!("migrations/002_job_runs.sql"),
     ),
+    (
+        3,
+        "ml schema and model runs",
+        include_str!("migrations/003_ml.sql"),
+    ),
+    (
+        4,
+        "stream tables: events, windows, offsets, late events, dead letters",
+        include_str!("migrations/004_stream.sql"),
+    ),
 ];
 
 /// The highest schema version this binary understands.

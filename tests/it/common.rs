@@ -149,3 +149,13 @@ pub fn full_warehouse() -> MutexGuard<'static, PathBuf> {
     });
     lock.lock().unwrap_or_else(|e| e.into_inner())
 }
+
+/// The full-data warehouse with the bundled models built (once per test run).
+pub fn full_marts() -> MutexGuard<'static, PathBuf> {
+    static BUILT: OnceLock<()> = OnceLock::new();
+    let db = full_warehouse();
+    BUILT.get_or_init(|| {
+        run_ok(ecom(&db).args(["--quiet", "models", "build"]));
+    });
+    db
+}

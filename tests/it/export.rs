@@ -359,12 +359,13 @@ fn report_adds_segments_anomalies_and_stream_when_those_tables_exist() {
     let out = dir.path().join("report");
     run_ok(ecom(&db).arg("ingest").arg(sample_csv()));
     run_ok(ecom(&db).args(["models", "build"]));
-    // The shapes the ML and stream issues specify for these tables.
+    // The tables `ecom ml segment`, `ecom ml anomalies` and `ecom tail` write.
     run_ok(ecom(&db).args([
         "query",
-        "CREATE TABLE ml.segment_profiles AS SELECT * FROM (VALUES ('champions', 120, 0.61), ('at risk', 300, 0.12)) t(segment, size, revenue_share);
-         CREATE TABLE ml.anomalies AS SELECT * FROM (VALUES ('daily revenue', DATE '2011-11-14', 5.2, 'revenue 4.1× the weekday median')) t(what, \"when\", score, reason);
-         CREATE TABLE stream.window_metrics AS SELECT * FROM (VALUES (TIMESTAMP '2011-11-01 10:00', TIMESTAMP '2011-11-01 10:01', '*', 120.5), (TIMESTAMP '2011-11-02 10:00', TIMESTAMP '2011-11-02 10:01', '*', 80.0)) t(window_start, window_end, country, revenue)",
+        "CREATE TABLE ml.segment_profiles AS SELECT * FROM (VALUES ('champions', 120, 30.0, 12.0, 5000.0, 0.61), ('at risk', 300, 200.0, 3.0, 900.0, 0.12)) t(segment, size, recency_days, frequency, monetary, revenue_share);
+         CREATE TABLE ml.anomalies AS SELECT * FROM (VALUES ('daily_revenue', 'net revenue', TIMESTAMP '2011-11-14', 5.2, 'revenue 4.1× the weekday median', 1.0, 1.0, NULL, NULL, NULL)) t(kind, what, \"when\", score, reason, value, expected, invoice_no, stock_code, customer_id);
+         INSERT INTO stream.window_metrics SELECT window_start, window_start + INTERVAL 1 MINUTE, '*', revenue, 1, 1, 1, 0, 0, 0, 1, NULL, 60, 60, 'uk-retail-raw', p, now()::TIMESTAMP, true
+         FROM (VALUES (TIMESTAMP '2011-11-01 10:00', 100.5, 0), (TIMESTAMP '2011-11-01 10:00', 20.0, 1), (TIMESTAMP '2011-11-02 10:00', 80.0, 0)) t(window_start, revenue, p)",
     ]));
     run_ok(ecom(&db).args(["report", "--out"]).arg(&out));
     let html = std::fs::read_to_string(out.join("report.html")).unwrap();
@@ -374,7 +375,7 @@ fn report_adds_segments_anomalies_and_stream_when_those_tables_exist() {
     assert!(html.contains("Anomalies") && html.contains("revenue 4.1× the weekday median"));
     let markdown = std::fs::read_to_string(out.join("report.md")).unwrap();
     assert!(
-        markdown.contains("| what | when | score | reason |"),
+        markdown.contains("| kind | when | score | reason |"),
         "{markdown}"
     );
 }

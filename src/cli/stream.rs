@@ -1,0 +1,128 @@
+//! `ecom simulate` and `ecom tail`
+
+use super::args::{SimulateArgs, TailArgs};
+use super::output::thousands;
+use super::progress::CliProgress;
+use super::{Outcome, Settings};
+use crate::stream::kafka::parse_settings;
+use crate::stream::parse_duration;
+use crate::stream::schedule::Disorder;
+use crate::stream::simulate::{Pace, SimulateOptions, Target, simulate};
+use crate::stream::tail::{TailOptions, describe, tail};
+use crate::stream::window::WindowSpec;
+
+pub fn run_simulate(args: &SimulateArgs, settings: &Settings) -> anyhow::Result<Outcome> {
+    for (name, f) in [
+        ("--late-fraction", args.late_fraction),
+        ("--duplicate-fraction", args.duplicate_fraction),
+    ] {
+        if !(0.0..=1.0).contains(&f) {
+            anyhow::bail!("{name} {f}: use a fraction between 0 and 1");
+        }
+    }
+    let pace = match (args.rate, args.speed) {
+        (Some(r), _) if r > 0.0 => Pace::Rate(r),
+        (_, Some(s)) if s > 0.0 => Pace::Speed(s),
+        (None, None) => Pace::Unlimited,
+        _ => anyhow::bail!("--rate and --speed must be positive"),
+    };
+    let options = SimulateOptions {
+        from: args.from.clone(),
+        pace,
+        limit: args.limit,
+        disorder: Disorder {
+            late_fraction: args.late_fraction,
+            late_by: parse_duration(&args.late_by)?,
+            duplicate_fraction: args.duplicate_fraction,
+            jitter: parse_duration(&args.jitter)?,
+            funnel: args.funnel,
+            seed: args.seed,
+        },
+    };
+    let target = match (&args.to_file, &args.brokers) {
+        (Some(file), _) => Target::File(file.clone()),
+        (None, Some(brokers)) => Target::Kafka {
+            brokers: brokers.clone(),
+            topic: args.topic.clone(),
+            partitions: args.partitions,
+            settings: parse_settings(&args.producer_config)?,
+        },
+        (None, None) => anyhow::bail!("give --brokers (or --to-file)"),
+    };
+    let progress = CliProgress::new(settings.quiet);
+    let summary = simulate(
+        &options,
+        &target,
+        &progress,
+        &super::interrupt::cancel_on_ctrl_c(),
+    )?;
+    progress.finish();
+    if settings.json {
+        println!("{}", serde_json::to_string_pretty(&summary)?);
+    } else {
+        let to = match &target {
+            Target::File(f) => f.display().to_string(),
+            Target::Kafka { topic, brokers, .. } => format!("{topic} on {brokers}"),
+        };
+        println!(
+            "sent {} events to {to} in {:.1} s: {} delivered, {} late, {} duplicates, {} funnel events, {} retried, {} source lines skipped",
+            thousands(summary.sent),
+            summary.elapsed_seconds,
+            thousands(summary.delivered),
+            thousands(summary.late),
+            thousands(summary.duplicates),
+            thousands(summary.funnel_events),
+            thousands(summary.retried),
+            thousands(summary.skipped_lines),
+        );
+    }
+    Ok(Outcome::Success)
+}
+
+pub fn run_tail(args: &TailArgs, settings: &Settings) -> anyhow::Result<Outcome> {
+    let hop = args.hop.as_deref().map(parse_duration).transpose()?;
+    let mut windows = Vec::new();
+    for text in &args.window {
+        let size = parse_duration(text)?;
+        if size <= chrono::Duration::zero() {
+            anyhow::bail!("--window {text}: a window needs a positive size");
+        }
+        windows.push(match hop {
+            Some(hop) if hop > chrono::Duration::zero() && hop <= size => WindowSpec { size, hop },
+            Some(_) => anyhow::bail!("--hop must be positive and at most the window size"),
+            None => WindowSpec::tumbling(size),
+        });
+    }
+    let mut options = TailOptions::new(&args.brokers, &args.topic, &args.group);
+    options.windows = windows;
+    options.allowed_lateness = parse_duration(&args.allowed_lateness)?;
+    options.metrics_topic = Some(args.metrics_topic.clone()).filter(|t| !t.is_empty());
+    options.dlq_topic = args.dlq_topic.clone();
+    options.until_idle = args
+        .until_idle
+        .as_deref()
+        .map(|d| parse_duration(d).and_then(|d| Ok(d.to_std()?)))
+        .transpose()?;
+    options.max_messages = args.max_messages;
+    options.consumer_settings = parse_settings(&args.consumer_config)?;
+    let warehouse = settings.open_warehouse()?;
+    let progress = CliProgress::new(settings.quiet);
+    let status = tail(
+        warehouse.conn(),
+        &options,
+        &progress,
+        &super::interrupt::cancel_on_ctrl_c(),
+    )?;
+    progress.finish();
+    if settings.json {
+        println!("{}", serde_json::to_string_pretty(&status)?);
+    } else {
+        println!(
+            "tail stopped: {} messages, {} events, {}",
+            thousands(status.messages),
+            thousands(status.events),
+            describe(&status)
+        );
+    }
+    Ok(Outcome::Success)
+}

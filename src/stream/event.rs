@@ -1,0 +1,267 @@
+//! The event on `uk-retail-raw` (schema version 1, see `docs/EVENTS.md`): what
+//! `ecom simulate` produces and `ecom tail` accepts, with the checks that send a bad
+//! message to the dead letters instead of the windows.
+
+use chrono::{DateTime, NaiveDateTime, Utc};
+use serde::{Deserialize, Serialize};
+
+/// The schema version this binary writes and reads.
+pub const SCHEMA_VERSION: u32 = 1;
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum EventType {
+    Purchase,
+    Cancellation,
+    ProductView,
+    AddToCart,
+}
+
+impl EventType {
+    pub fn name(self) -> &'static str {
+        match self {
+            EventType::Purchase => "purchase",
+            EventType::Cancellation => "cancellation",
+            EventType::ProductView => "product_view",
+            EventType::AddToCart => "add_to_cart",
+        }
+    }
+
+    /// Purchases and cancellations are source lines: they carry revenue.
+    pub fn is_sale(self) -> bool {
+        matches!(self, EventType::Purchase | EventType::Cancellation)
+    }
+}
+
+/// One event. Prices are exact to the tenth of a penny: `unit_price` travels as a JSON
+/// number and is held in thousandths.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct Event {
+    pub schema_version: u32,
+    /// Stable for a source line (`FILE:LINE`, plus `/view` or `/cart` for the funnel
+    /// events made from it), so a replay is recognisable.
+    pub event_id: String,
+    pub event_type: EventType,
+    /// RFC 3339 with `Z`: the CSV's zone-less times, read as UTC.
+    #[serde(with = "rfc3339")]
+    pub event_time: NaiveDateTime,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub invoice_no: Option<String>,
+    pub stock_code: String,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub description: Option<String>,
+    pub quantity: i64,
+    #[serde(with = "milli")]
+    pub unit_price: i64,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub customer_id: Option<i64>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub country: Option<String>,
+}
+
+impl Event {
+    /// The message key: the customer, else the invoice, so a customer's events stay in
+    /// order and an invoice never spans partitions.
+    pub fn key(&self) -> String {
+        match (self.customer_id, &self.invoice_no) {
+            (Some(c), _) => c.to_string(),
+            (None, Some(invoice)) => format!("invoice:{invoice}"),
+            (None, None) => format!("event:{}", self.event_id),
+        }
+    }
+
+    /// quantity × unit price, in thousandths.
+    pub fn revenue_milli(&self) -> i64 {
+        self.quantity * self.unit_price
+    }
+
+    /// Parses and checks one message payload; the error is the dead letter's reason.
+    pub fn decode(payload: &[u8]) -> Result<Event, String> {
+        let text = std::str::from_utf8(payload).map_err(|e| format!("not UTF-8: {e}"))?;
+        let value: serde_json::Value =
+            serde_json::from_str(text).map_err(|e| format!("not JSON: {e}"))?;
+        let version = value.get("schema_version").and_then(|v| v.as_u64());
+        if version != Some(SCHEMA_VERSION as u64) {
+            return Err(format!(
+                "schema_version {} is not supported (this ecom reads {SCHEMA_VERSION})",
+                value
+                    .get("schema_version")
+                    .map_or("missing".into(), |v| v.to_string())
+            ));
+        }
+        let event: Event =
+            serde_json::from_value(value).map_err(|e| format!("wrong schema: {e}"))?;
+        event.validate()?;
+        Ok(event)
+    }
+
+    /// Values no real event can have.
+    pub fn validate(&self) -> Result<(), String> {
+        if self.event_id.trim().is_empty() {
+            return Err("impossible value: empty event_id".into());
+        }
+        if self.stock_code.trim().is_empty() {
+            return Err("impossible value: empty stock_code".into());
+        }
+        let year = chrono::Datelike::year(&self.event_time);
+        if !(1990..=2100).contains(&year) {
+            return Err(format!("impossible value: event_time in the year {year}"));
+        }
+        if self.quantity.unsigned_abs() > 10_000_000 {
+            return Err(format!("impossible value: quantity {}", self.quantity));
+        }
+        if self.unit_price.unsigned_abs() > 1_000_000_000 {
+            return Err(format!(
+                "impossible value: unit_price {}",
+                self.unit_price as f64 / 1000.0
+            ));
+        }
+        match self.event_type {
+            EventType::Purchase | EventType::Cancellation => {
+                let Some(invoice) = &self.invoice_no else {
+                    return Err(format!(
+                        "impossible value: a {} without invoice_no",
+                        self.event_type.name()
+                    ));
+                };
+                if self.quantity == 0 {
+                    return Err(format!(
+                        "impossible value: a {} of quantity 0",
+                        self.event_type.name()
+                    ));
+                }
+                let cancelled = invoice.starts_with('C');
+                if cancelled != (self.event_type == EventType::Cancellation) {
+                    return Err(format!(
+                        "impossible value: a {} on invoice {invoice} (cancellation invoices, and only they, start with C)",
+                        self.event_type.name()
+                    ));
+                }
+            }
+            EventType::ProductView | EventType::AddToCart => {
+                if self.quantity < 0 {
+                    return Err(format!(
+                        "impossible value: a {} of quantity {}",
+                        self.event_type.name(),
+                        self.quantity
+                    ));
+                }
+            }
+        }
+        Ok(())
+    }
+
+    pub fn to_json(&self) -> String {
+        serde_json::to_string(self).expect("events serialise")
+    }
+}
+
+/// `event_time` as RFC 3339: written with `Z`, read with any offset and kept as UTC
+/// without a zone, the clock the warehouse uses.
+mod rfc3339 {
+    use super::*;
+
+    pub fn serialize<S: serde::Serializer>(t: &NaiveDateTime, s: S) -> Result<S::Ok, S::Error> {
+        s.serialize_str(
+            &t.and_utc()
+                .to_rfc3339_opts(chrono::SecondsFormat::AutoSi, true),
+        )
+    }
+
+    pub fn deserialize<'de, D: serde::Deserializer<'de>>(d: D) -> Result<NaiveDateTime, D::Error> {
+        let text = String::deserialize(d)?;
+        DateTime::parse_from_rfc3339(&text)
+            .map(|t| t.with_timezone(&Utc).naive_utc())
+            .map_err(|e| {
+                serde::de::Error::custom(format!("event_time {text:?} is not RFC 3339: {e}"))
+            })
+    }
+}
+
+/// A price as a JSON number, held in thousandths.
+mod milli {
+    use super::*;
+
+    pub fn serialize<S: serde::Serializer>(v: &i64, s: S) -> Result<S::Ok, S::Error> {
+        s.serialize_f64(*v as f64 / 1000.0)
+    }
+
+    pub fn deserialize<'de, D: serde::Deserializer<'de>>(d: D) -> Result<i64, D::Error> {
+        let v = f64::deserialize(d)?;
+        if !v.is_finite() {
+            return Err(serde::de::Error::custom(
+                "unit_price is not a finite number",
+            ));
+        }
+        Ok((v * 1000.0).round() as i64)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn purchase() -> Event {
+        Event {
+            schema_version: 1,
+            event_id: "2010-12-01.csv:2".into(),
+            event_type: EventType::Purchase,
+            event_time: NaiveDateTime::parse_from_str("2010-12-01 08:26:00", "%Y-%m-%d %H:%M:%S")
+                .unwrap(),
+            invoice_no: Some("536365".into()),
+            stock_code: "85123A".into(),
+            description: Some("WHITE HANGING HEART T-LIGHT HOLDER".into()),
+            quantity: 6,
+            unit_price: 2_550,
+            customer_id: Some(17850),
+            country: Some("United Kingdom".into()),
+        }
+    }
+
+    #[test]
+    fn round_trips_through_json_with_a_z_time_and_exact_price() {
+        let event = purchase();
+        let json = event.to_json();
+        assert!(
+            json.contains(r#""event_time":"2010-12-01T08:26:00Z""#),
+            "{json}"
+        );
+        assert!(json.contains(r#""unit_price":2.55"#), "{json}");
+        assert_eq!(Event::decode(json.as_bytes()).unwrap(), event);
+        assert_eq!(event.revenue_milli(), 15_300);
+        assert_eq!(event.key(), "17850");
+    }
+
+    #[test]
+    fn bad_messages_get_a_reason() {
+        let cases: [(&[u8], &str); 6] = [
+            (b"\xff\xfe", "not UTF-8"),
+            (b"{not json", "not JSON"),
+            (br#"{"schema_version": 2}"#, "schema_version 2 is not supported"),
+            (br#"{"schema_version": 1, "event_id": "x"}"#, "wrong schema"),
+            (
+                br#"{"schema_version":1,"event_id":"a","event_type":"purchase","event_time":"2011-01-01T10:00:00Z","invoice_no":"C1","stock_code":"X","quantity":-1,"unit_price":1.0}"#,
+                "cancellation invoices, and only they",
+            ),
+            (
+                br#"{"schema_version":1,"event_id":"a","event_type":"purchase","event_time":"yesterday","invoice_no":"1","stock_code":"X","quantity":1,"unit_price":1.0}"#,
+                "not RFC 3339",
+            ),
+        ];
+        for (payload, reason) in cases {
+            let error = Event::decode(payload).unwrap_err();
+            assert!(error.contains(reason), "{error} should contain {reason}");
+        }
+    }
+
+    #[test]
+    fn offsets_other_than_z_are_read_as_utc() {
+        let mut json = purchase().to_json();
+        json = json.replace("2010-12-01T08:26:00Z", "2010-12-01T09:26:00+01:00");
+        assert_eq!(
+            Event::decode(json.as_bytes()).unwrap().event_time,
+            purchase().event_time
+        );
+    }
+}

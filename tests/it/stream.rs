@@ -1,0 +1,358 @@
+//! `ecom simulate` and `ecom tail` against a real Kafka-protocol broker (Tansu, started
+//! by scripts/test.sh; `ECOM_TEST_BROKERS`), on the real data.
+
+use std::path::{Path, PathBuf};
+use std::process::Command;
+
+use crate::common::{by_day_dir, ecom, query_json, run_ok, scalar, venv_bin};
+
+/// The broker the tests use; missing is a failure, never a skip.
+fn brokers() -> String {
+    std::env::var("ECOM_TEST_BROKERS")
+        .expect("ECOM_TEST_BROKERS is not set: scripts/test.sh starts the Tansu broker and sets it")
+}
+
+/// A topic (and group) name no other test or run uses.
+fn unique(prefix: &str) -> String {
+    let nanos = std::time::SystemTime::now()
+        .duration_since(std::time::UNIX_EPOCH)
+        .unwrap()
+        .as_nanos();
+    format!("{prefix}-{}-{nanos}", std::process::id())
+}
+
+/// Ten days of the data set: 2011-11-01 .. 2011-11-10 (the busiest month).
+fn ten_days() -> Vec<PathBuf> {
+    (1..=10)
+        .map(|d| by_day_dir().join(format!("2011-11-{d:02}.csv")))
+        .filter(|p| p.is_file())
+        .collect()
+}
+
+/// November 2011 (about 85,000 lines): long enough to be killed in the middle.
+fn november() -> Vec<PathBuf> {
+    (1..=30)
+        .map(|d| by_day_dir().join(format!("2011-11-{d:02}.csv")))
+        .filter(|p| p.is_file())
+        .collect()
+}
+
+fn simulate(topic: &str, files: &[PathBuf], extra: &[&str]) -> serde_json::Value {
+    let dir = tempfile::tempdir().unwrap();
+    let mut cmd = ecom(&dir.path().join("unused.duckdb"));
+    cmd.args([
+        "--json",
+        "simulate",
+        "--brokers",
+        &brokers(),
+        "--topic",
+        topic,
+        "--from",
+    ])
+    .args(files)
+    .args(extra);
+    serde_json::from_str(&run_ok(&mut cmd)).unwrap()
+}
+
+fn tail(db: &Path, topic: &str, group: &str, extra: &[&str]) -> serde_json::Value {
+    let mut cmd = ecom(db);
+    cmd.args([
+        "--json",
+        "tail",
+        "--brokers",
+        &brokers(),
+        "--topic",
+        topic,
+        "--group",
+        group,
+        "--window",
+        "1h",
+        "--allowed-lateness",
+        "5m",
+    ])
+    .args(extra);
+    if !extra.contains(&"--until-idle") {
+        cmd.args(["--until-idle", "4s"]);
+    }
+    serde_json::from_str(&run_ok(&mut cmd)).unwrap()
+}
+
+/// The tail's closed windows, partition by partition, against the same figures computed
+/// in batch SQL over the same source lines (ingested into the same warehouse): each line
+/// goes to the partition its event was read from, late events are left out, and only
+/// windows the partition's watermark has passed are compared.
+const MISMATCHES_SQL: &str = "
+WITH lines AS (
+    SELECT regexp_extract(source_file, '[^/]+$') || ':' || source_line AS event_id, *
+    FROM raw.order_lines
+),
+placed AS (
+    SELECT l.*, e.\"partition\" FROM lines l JOIN stream.events e USING (event_id) WHERE NOT e.late
+),
+batch AS (
+    SELECT time_bucket(INTERVAL 1 HOUR, invoice_ts) AS window_start, \"partition\", c.country,
+           sum(quantity * unit_price) AS revenue,
+           count(DISTINCT invoice_no) FILTER (WHERE invoice_no NOT LIKE 'C%') AS orders,
+           sum(quantity) AS items,
+           count(DISTINCT customer_id) AS customers,
+           count(DISTINCT invoice_no) FILTER (WHERE invoice_no LIKE 'C%') AS cancellations
+    FROM placed, LATERAL (SELECT unnest([placed.country, '*']) AS country) c
+    GROUP BY ALL
+),
+closed AS (
+    SELECT b.* FROM batch b JOIN stream.offsets o USING (\"partition\")
+    WHERE b.window_start + INTERVAL 1 HOUR <= o.watermark
+),
+streamed AS (
+    SELECT window_start, \"partition\", country, revenue, orders, items, customers, cancellations
+    FROM stream.window_metrics WHERE window_seconds = 3600
+)
+SELECT count(*) FROM (
+    (SELECT * FROM closed EXCEPT SELECT * FROM streamed)
+    UNION ALL
+    (SELECT * FROM streamed EXCEPT SELECT * FROM closed)
+)";
+
+#[test]
+fn tailed_windows_equal_batch_sql_over_the_same_lines_with_late_and_duplicate_events() {
+    let dir = tempfile::tempdir().unwrap();
+    let db = dir.path().join("w.duckdb");
+    let files = ten_days();
+    let mut ingest = ecom(&db);
+    ingest.arg("ingest").args(&files);
+    run_ok(&mut ingest);
+    let lines = scalar(&db, "SELECT count(*) FROM raw.order_lines")
+        .as_u64()
+        .unwrap();
+
+    let topic = unique("raw");
+    let sent = simulate(
+        &topic,
+        &files,
+        &[
+            "--late-fraction",
+            "0.01",
+            "--late-by",
+            "20m",
+            "--duplicate-fraction",
+            "0.02",
+            "--jitter",
+            "30s",
+        ],
+    );
+    let duplicates = sent["duplicates"].as_u64().unwrap();
+    assert_eq!(sent["sent"].as_u64().unwrap(), lines + duplicates, "{sent}");
+    assert_eq!(sent["delivered"], sent["sent"]);
+    assert!(sent["late"].as_u64().unwrap() > 100, "{sent}");
+
+    let status = tail(&db, &topic, &unique("g"), &[]);
+    assert_eq!(
+        status["messages"].as_u64().unwrap(),
+        lines + duplicates,
+        "{status}"
+    );
+    assert_eq!(status["duplicates"].as_u64().unwrap(), duplicates);
+    assert_eq!(status["dead_letters"], 0);
+    let late = status["late_events"].as_u64().unwrap();
+    assert!(
+        late > 0,
+        "20 minutes late with 5 minutes of lateness: some miss their window"
+    );
+
+    assert_eq!(
+        scalar(&db, "SELECT count(*) FROM stream.events")
+            .as_u64()
+            .unwrap(),
+        lines
+    );
+    assert_eq!(
+        scalar(&db, "SELECT count(*) FROM stream.late_events")
+            .as_u64()
+            .unwrap(),
+        late
+    );
+    assert_eq!(
+        scalar(&db, MISMATCHES_SQL),
+        0,
+        "windows differ from batch SQL"
+    );
+    let closed = scalar(
+        &db,
+        "SELECT count(*) FROM stream.window_metrics WHERE country = '*'",
+    );
+    assert!(closed.as_u64().unwrap() > 3 * 80, "{closed} closed windows");
+    // Enriched from the marts when they exist; here they do not: fewer fields, no error.
+    assert_eq!(
+        scalar(&db, "SELECT count(product_description) FROM stream.events"),
+        0
+    );
+
+    // Metrics went to the metrics topic too; every closed window is marked published.
+    assert_eq!(
+        scalar(
+            &db,
+            "SELECT count(*) FROM stream.window_metrics WHERE NOT published"
+        ),
+        0
+    );
+}
+
+/// Produces raw payloads with the Python client (the broker's own view of bytes).
+fn produce_raw(topic: &str, payloads: &[&str]) {
+    let script = r#"
+import json, sys
+from confluent_kafka import Producer
+brokers, topic, payloads = sys.argv[1], sys.argv[2], json.loads(sys.stdin.read())
+p = Producer({"bootstrap.servers": brokers})
+for i, payload in enumerate(payloads):
+    p.produce(topic, key=f"k{i}", value=payload.encode("utf-8", "surrogateescape"), partition=0)
+p.flush(30)
+"#;
+    let mut child = Command::new(venv_bin("python"))
+        .args(["-c", script, &brokers(), topic])
+        .stdin(std::process::Stdio::piped())
+        .spawn()
+        .unwrap();
+    use std::io::Write;
+    child
+        .stdin
+        .take()
+        .unwrap()
+        .write_all(serde_json::to_string(payloads).unwrap().as_bytes())
+        .unwrap();
+    assert!(child.wait().unwrap().success());
+}
+
+#[test]
+fn malformed_messages_land_in_dead_letters_with_their_offsets_and_the_stream_goes_on() {
+    let dir = tempfile::tempdir().unwrap();
+    let db = dir.path().join("w.duckdb");
+    let topic = unique("dlq");
+    let good = r#"{"schema_version":1,"event_id":"a.csv:2","event_type":"purchase","event_time":"2011-11-01T08:00:00Z","invoice_no":"570000","stock_code":"85123A","quantity":6,"unit_price":2.55,"customer_id":17850,"country":"United Kingdom"}"#;
+    let payloads = [
+        good,
+        "not json at all",
+        r#"{"schema_version":7}"#,
+        r#"{"schema_version":1,"event_id":"x"}"#,
+        &good
+            .replace("\"quantity\":6", "\"quantity\":0")
+            .replace("a.csv:2", "a.csv:3"),
+        &good
+            .replace("570000", "C570001")
+            .replace("a.csv:2", "a.csv:4"),
+        &good
+            .replace("a.csv:2", "a.csv:5")
+            .replace("08:00:00Z", "09:30:00Z"),
+    ];
+    produce_raw(&topic, &payloads);
+    let status = tail(
+        &db,
+        &topic,
+        &unique("g"),
+        &["--dlq-topic", &format!("{topic}-dlq")],
+    );
+    assert_eq!(status["dead_letters"], 5, "{status}");
+    assert_eq!(status["events"], 2);
+    let dead = query_json(
+        &db,
+        "SELECT \"offset\", \"key\", reason FROM stream.dead_letters ORDER BY \"offset\"",
+    );
+    let offsets: Vec<i64> = dead.iter().map(|r| r["offset"].as_i64().unwrap()).collect();
+    assert_eq!(offsets, [1, 2, 3, 4, 5]);
+    let reasons: Vec<&str> = dead.iter().map(|r| r["reason"].as_str().unwrap()).collect();
+    assert!(reasons[0].starts_with("not JSON"), "{reasons:?}");
+    assert!(reasons[1].contains("schema_version 7"), "{reasons:?}");
+    assert!(reasons[2].starts_with("wrong schema"), "{reasons:?}");
+    assert!(reasons[3].contains("quantity 0"), "{reasons:?}");
+    assert!(
+        reasons[4].contains("only they, start with C"),
+        "{reasons:?}"
+    );
+    assert_eq!(dead[0]["key"], "k1");
+    // The 08:00 window closed when the 09:30 event moved the watermark to 09:25; the
+    // 09:00 window stays open: stopping a tail is not the end of the stream.
+    assert_eq!(
+        scalar(
+            &db,
+            "SELECT count(*) FROM stream.window_metrics WHERE country = '*'"
+        ),
+        1
+    );
+}
+
+/// The tables that must not depend on interruptions.
+const FINGERPRINT_SQL: &str = "
+SELECT (SELECT md5(string_agg(event_id || '@' || \"partition\" || ':' || \"offset\" || late, ',' ORDER BY \"partition\", \"offset\")) FROM stream.events) AS events,
+       (SELECT md5(string_agg(window_start || country || revenue || orders || items || customers || cancellations, ',' ORDER BY window_start, country, window_seconds, hop_seconds)) FROM stream.window_totals) AS windows,
+       (SELECT count(*) FROM stream.window_metrics) AS window_rows,
+       (SELECT md5(string_agg(event_id, ',' ORDER BY event_id)) FROM stream.late_events) AS late";
+
+#[test]
+fn kill_9_and_restart_give_the_tables_of_an_uninterrupted_run() {
+    let dir = tempfile::tempdir().unwrap();
+    let topic = unique("kill");
+    simulate(
+        &topic,
+        &november(),
+        &[
+            "--late-fraction",
+            "0.01",
+            "--late-by",
+            "20m",
+            "--duplicate-fraction",
+            "0.02",
+        ],
+    );
+
+    let calm = dir.path().join("calm.duckdb");
+    tail(&calm, &topic, &unique("calm"), &[]);
+
+    let killed = dir.path().join("killed.duckdb");
+    let group = unique("killed");
+    // A short session lets the group evict each killed member quickly (Tansu joins in
+    // about a second with it), so every round gets partitions and is killed mid-work.
+    let quick = [
+        "--consumer-config",
+        "session.timeout.ms=2000",
+        "heartbeat.interval.ms=500",
+    ];
+    for round in 0..4 {
+        let mut child = ecom(&killed)
+            .args(["-q", "tail", "--brokers", &brokers(), "--topic", &topic])
+            .args([
+                "--group",
+                &group,
+                "--window",
+                "1h",
+                "--allowed-lateness",
+                "5m",
+            ])
+            .args(quick)
+            .spawn()
+            .unwrap();
+        std::thread::sleep(std::time::Duration::from_millis(3_000 + 600 * round));
+        child.kill().unwrap(); // SIGKILL
+        child.wait().unwrap();
+    }
+    let partial = scalar(&killed, "SELECT count(*) FROM stream.events")
+        .as_u64()
+        .unwrap();
+    assert!(
+        partial > 0 && partial < 80_000,
+        "killed in the middle: {partial} events"
+    );
+    // Idle only after the last killed member's session has expired and its partitions
+    // came back.
+    let mut last = quick.to_vec();
+    last.extend(["--until-idle", "6s"]);
+    tail(&killed, &topic, &group, &last);
+    let a = query_json(&calm, FINGERPRINT_SQL);
+    let b = query_json(&killed, FINGERPRINT_SQL);
+    assert_eq!(a, b);
+    assert!(
+        scalar(&killed, "SELECT count(*) FROM stream.events")
+            .as_u64()
+            .unwrap()
+            > 80_000
+    );
+}
