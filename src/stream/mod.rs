@@ -3,6 +3,7 @@
 //! See `docs/EVENTS.md` for the event schema and `docs/ARCHITECTURE.md` for how the
 //! members of a consumer group share the work.
 
+pub mod checkpoint;
 pub mod event;
 pub mod kafka;
 pub mod schedule;

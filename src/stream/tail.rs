@@ -29,6 +29,7 @@ use rdkafka::topic_partition_list::{Offset, TopicPartitionList};
 use rdkafka::types::RDKafkaRespErr;
 use serde::Serialize;
 
+use super::checkpoint::Checkpoints;
 use super::event::Event;
 use super::kafka::{ReliableProducer, client_config};
 use super::window::{PartitionWindows, Placement, WindowMetrics, WindowSpec};
@@ -108,26 +109,33 @@ struct Resume {
 }
 
 impl Resume {
-    /// The metadata of a Kafka offset commit: `next;max_event_time`.
-    fn metadata(&self) -> String {
+    /// The point as text, for the offset commit's metadata and the checkpoint topic:
+    /// `ecom1;rebuild;next;max_event_time`.
+    fn point(&self) -> String {
         let time = self
             .max_event_time
             .map(|t| t.format("%Y-%m-%dT%H:%M:%S%.f").to_string());
-        format!("ecom1;{};{}", self.next_offset, time.unwrap_or_default())
+        format!(
+            "ecom1;{};{};{}",
+            self.rebuild_offset,
+            self.next_offset,
+            time.unwrap_or_default()
+        )
     }
 
-    fn from_commit(offset: i64, metadata: &str) -> Option<Resume> {
-        let mut parts = metadata.split(';');
+    fn from_point(text: &str) -> Option<Resume> {
+        let mut parts = text.split(';');
         if parts.next() != Some("ecom1") {
             return None;
         }
+        let rebuild_offset = parts.next()?.parse().ok()?;
         let next_offset = parts.next()?.parse().ok()?;
         let max_event_time = parts
             .next()
             .filter(|t| !t.is_empty())
             .and_then(|t| NaiveDateTime::parse_from_str(t, "%Y-%m-%dT%H:%M:%S%.f").ok());
         Some(Resume {
-            rebuild_offset: offset,
+            rebuild_offset,
             next_offset,
             max_event_time,
         })
@@ -151,6 +159,7 @@ struct Shared {
 struct TailContext {
     topic: String,
     shared: Arc<Mutex<Shared>>,
+    checkpoints: Checkpoints,
 }
 
 impl ClientContext for TailContext {
@@ -193,6 +202,11 @@ impl ConsumerContext for TailContext {
                         |e| tracing::warn!(error = %e, "reading the group's committed offsets"),
                     )
                     .ok();
+                let checkpoints = self
+                    .checkpoints
+                    .read()
+                    .map_err(|e| tracing::warn!(error = %e, "reading the checkpoints"))
+                    .unwrap_or_default();
                 let mut assigned = BTreeMap::new();
                 let known = self
                     .shared
@@ -202,23 +216,29 @@ impl ConsumerContext for TailContext {
                 let mut list = TopicPartitionList::new();
                 for element in tpl.elements() {
                     let p = element.partition();
-                    let from_group = committed.as_ref().and_then(|c| {
+                    let group_offset = committed.as_ref().and_then(|c| {
                         let e = c.find_partition(element.topic(), p)?;
                         match e.offset() {
-                            Offset::Offset(o) => {
-                                Resume::from_commit(o, e.metadata()).or(Some(Resume {
-                                    rebuild_offset: o,
-                                    next_offset: o,
-                                    max_event_time: None,
-                                }))
-                            }
+                            Offset::Offset(o) => Some((o, Resume::from_point(e.metadata()))),
                             _ => None,
                         }
                     });
-                    let resume = [known.get(&p).copied(), from_group]
+                    // A full resume point (the warehouse's, the checkpoint topic's, the
+                    // commit's metadata) beats a bare committed offset; the furthest wins.
+                    let full = [
+                        known.get(&p).copied(),
+                        checkpoints.get(&p).and_then(|t| Resume::from_point(t)),
+                        group_offset.and_then(|(_, r)| r),
+                    ];
+                    let resume = full
                         .into_iter()
                         .flatten()
                         .max_by_key(|r| r.next_offset)
+                        .or(group_offset.map(|(o, _)| Resume {
+                            rebuild_offset: o,
+                            next_offset: o,
+                            max_event_time: None,
+                        }))
                         .unwrap_or_default();
                     let offset = if resume == Resume::default() {
                         Offset::Beginning
@@ -404,21 +424,27 @@ pub fn tail(
         ],
         &options.consumer_settings,
     );
+    let checkpoints = Checkpoints::new(
+        &options.brokers,
+        &options.consumer_settings,
+        &options.topic,
+        &options.group,
+    );
+    checkpoints.ensure()?;
     let consumer: BaseConsumer<TailContext> = config
         .create_with_context(TailContext {
             topic: options.topic.clone(),
             shared: Arc::clone(&shared),
+            checkpoints,
         })
         .with_context(|| format!("creating a Kafka consumer for {}", options.brokers))?;
     consumer
         .subscribe(&[&options.topic])
         .with_context(|| format!("subscribing to {}", options.topic))?;
-    let producer = match (&options.metrics_topic, &options.dlq_topic) {
-        (None, None) => None,
-        _ => Some(ReliableProducer::new(&options.brokers, &[])?),
-    };
-    if let (Some(producer), Some(topic)) = (&producer, &options.metrics_topic) {
-        publish_unpublished(conn, producer, topic)?;
+    // Checkpoints, dead letters and closed windows.
+    let producer = ReliableProducer::new(&options.brokers, &[])?;
+    if let Some(topic) = &options.metrics_topic {
+        publish_unpublished(conn, &producer, topic)?;
     }
     let enrichment = Enrichment::load(conn)?;
 
@@ -500,7 +526,7 @@ pub fn tail(
                     Err(reason) => {
                         status.dead_letters += 1;
                         let text = String::from_utf8_lossy(payload).to_string();
-                        if let (Some(producer), Some(dlq)) = (&producer, &options.dlq_topic) {
+                        if let Some(dlq) = &options.dlq_topic {
                             producer.send(dlq, key.as_deref().unwrap_or_default(), &text)?;
                         }
                         batch.dead.push(DeadLetter {
@@ -558,7 +584,7 @@ pub fn tail(
                 &enrichment,
                 &mut batch,
                 &states,
-                producer.as_ref(),
+                &producer,
                 &mut status,
             )?;
             if let Ok(mut s) = shared.lock() {
@@ -603,13 +629,11 @@ pub fn tail(
             &enrichment,
             &mut batch,
             &states,
-            producer.as_ref(),
+            &producer,
             &mut status,
         )?;
     }
-    if let Some(producer) = &producer {
-        producer.flush(StdDuration::from_secs(30))?;
-    }
+    producer.flush(StdDuration::from_secs(30))?;
     fill_partitions(&mut status, &states, &shared);
     tracing::info!(messages = status.messages, elapsed = ?started.elapsed(), "tail stopped");
     Ok(status)
@@ -690,7 +714,7 @@ fn commit(
     enrichment: &Enrichment,
     batch: &mut Batch,
     states: &BTreeMap<i32, PartitionState>,
-    producer: Option<&ReliableProducer>,
+    producer: &ReliableProducer,
     status: &mut TailStatus,
 ) -> anyhow::Result<()> {
     let now = chrono::Utc::now().naive_utc();
@@ -797,17 +821,32 @@ fn commit(
         )?;
         offsets.add_partition_offset(topic, *p, Offset::Offset(resume.rebuild_offset))?;
         if let Some(mut element) = offsets.find_partition(topic, *p) {
-            element.set_metadata(resume.metadata());
+            element.set_metadata(resume.point());
         }
     }
     tx.commit()
         .context("committing the batch to the warehouse")?;
     status.windows_emitted += batch.windows.len() as u64;
-    // The warehouse is the record; the group's offsets let another member take over.
-    if let Err(e) = consumer.commit(&offsets, CommitMode::Async) {
-        tracing::warn!(error = %e, "committing offsets to Kafka");
+    // The warehouse is the record; the checkpoints (acknowledged first) and the group's
+    // offsets let another member take a partition over.
+    let checkpoints = &consumer.context().checkpoints;
+    for p in &batch.touched {
+        if let Some(state) = states.get(p) {
+            checkpoints.send(producer, *p, &state.resume().point())?;
+        }
     }
-    if let (Some(producer), Some(metrics_topic)) = (producer, &options.metrics_topic)
+    let flushed = producer.flush(StdDuration::from_secs(10));
+    let failed = producer.take_failed();
+    if flushed.is_ok() && failed.is_empty() {
+        if let Err(e) = consumer.commit(&offsets, CommitMode::Async) {
+            tracing::warn!(error = %e, "committing offsets to Kafka");
+        }
+    } else {
+        // Nothing is lost: the next batch sends newer points, and unpublished windows
+        // are published again.
+        tracing::warn!(failed = failed.len(), error = ?producer.last_error(), "checkpoints not acknowledged; the group's offsets stay");
+    }
+    if let Some(metrics_topic) = &options.metrics_topic
         && !batch.windows.is_empty()
     {
         publish_unpublished(conn, producer, metrics_topic)?;
@@ -954,8 +993,8 @@ mod tests {
             )
             .ok(),
         };
-        assert_eq!(Resume::from_commit(120, &resume.metadata()), Some(resume));
-        assert_eq!(Resume::from_commit(5, ""), None);
+        assert_eq!(Resume::from_point(&resume.point()), Some(resume));
+        assert_eq!(Resume::from_point(""), None);
     }
 
     #[test]

@@ -86,10 +86,10 @@ fn check_results(project: &Path, expected: &Value, step: &str) {
 fn check_queries(db: &Path, queries: &Value, step: &str) {
     for query in queries.as_array().into_iter().flatten() {
         // ecom's own schemas are not the project's.
-        let sql = query["sql"]
-            .as_str()
-            .unwrap()
-            .replace("'pg_catalog')", "'pg_catalog', 'meta', 'raw')");
+        let sql = query["sql"].as_str().unwrap().replace(
+            "'pg_catalog')",
+            "'pg_catalog', 'meta', 'raw', 'ml', 'stream')",
+        );
         let sql = sql.as_str();
         let columns: Vec<&str> = query["columns"]
             .as_array()

@@ -356,3 +356,100 @@ fn kill_9_and_restart_give_the_tables_of_an_uninterrupted_run() {
             > 80_000
     );
 }
+
+/// Windows of several members' warehouses, deduped by (window, country, partition) and
+/// summed: the reading ARCHITECTURE.md describes.
+fn merged_windows(dbs: &[&Path], into: &Path) -> Vec<serde_json::Map<String, serde_json::Value>> {
+    let attach: String = dbs
+        .iter()
+        .enumerate()
+        .map(|(i, db)| format!("ATTACH '{}' AS m{i} (READ_ONLY);", db.display()))
+        .collect();
+    let union = (0..dbs.len())
+        .map(|i| format!("FROM m{i}.stream.window_metrics"))
+        .collect::<Vec<_>>()
+        .join(" UNION ALL BY NAME ");
+    query_json(
+        into,
+        &format!(
+            "{attach}
+             SELECT window_start::VARCHAR AS w, country, sum(revenue)::VARCHAR AS revenue, sum(orders) AS orders,
+                    sum(items) AS items, sum(customers) AS customers, sum(cancellations) AS cancellations
+             FROM (SELECT DISTINCT ON (window_start, window_end, window_seconds, hop_seconds, country, topic, \"partition\") *
+                   FROM ({union}))
+             GROUP BY ALL ORDER BY ALL"
+        ),
+    )
+}
+
+#[test]
+fn two_members_of_a_group_split_the_partitions_and_their_windows_sum_to_one_consumers() {
+    let dir = tempfile::tempdir().unwrap();
+    let topic = unique("split");
+    simulate(
+        &topic,
+        &november(),
+        &["--duplicate-fraction", "0.01", "--late-fraction", "0.01"],
+    );
+    let group = unique("pair");
+    let quick = [
+        "--consumer-config",
+        "session.timeout.ms=2000",
+        "heartbeat.interval.ms=500",
+    ];
+    let members: Vec<PathBuf> = (0..2)
+        .map(|i| dir.path().join(format!("member-{i}.duckdb")))
+        .collect();
+    let children: Vec<_> = members
+        .iter()
+        .enumerate()
+        .map(|(i, db)| {
+            // The second member joins while the first is at work: partitions move.
+            std::thread::sleep(std::time::Duration::from_millis(2_500 * i as u64));
+            ecom(db)
+                .args([
+                    "-q",
+                    "tail",
+                    "--brokers",
+                    &brokers(),
+                    "--topic",
+                    &topic,
+                    "--group",
+                    &group,
+                ])
+                .args([
+                    "--window",
+                    "1h",
+                    "--allowed-lateness",
+                    "5m",
+                    "--until-idle",
+                    "8s",
+                ])
+                .args(quick)
+                .spawn()
+                .unwrap()
+        })
+        .collect();
+    for mut child in children {
+        assert!(child.wait().unwrap().success());
+    }
+    for db in &members {
+        let events = scalar(db, "SELECT count(*) FROM stream.events")
+            .as_u64()
+            .unwrap();
+        assert!(
+            events > 0,
+            "{} read nothing: the partitions were not split",
+            db.display()
+        );
+    }
+    let single = dir.path().join("single.duckdb");
+    tail(&single, &topic, &unique("single"), &[]);
+    let merged = merged_windows(
+        &[&members[0], &members[1]],
+        &dir.path().join("reader.duckdb"),
+    );
+    let alone = merged_windows(&[&single], &dir.path().join("reader.duckdb"));
+    assert!(alone.len() > 300, "{} windows", alone.len());
+    assert_eq!(merged, alone);
+}
