@@ -108,7 +108,8 @@ pub fn schedule(events: Vec<Event>, disorder: &Disorder) -> Vec<Send> {
     let mut all = Vec::with_capacity(events.len() * if disorder.funnel { 4 } else { 1 });
     let mut previous_code = String::new();
     for event in events {
-        if disorder.funnel && event.event_type == EventType::Purchase {
+        // Adjustment lines (a purchase invoice with a negative quantity) had no shopper.
+        if disorder.funnel && event.event_type == EventType::Purchase && event.quantity > 0 {
             all.extend(funnel_for(&event, &previous_code, &mut rng));
         }
         previous_code = event.stock_code.clone();

@@ -453,3 +453,193 @@ fn two_members_of_a_group_split_the_partitions_and_their_windows_sum_to_one_cons
     assert!(alone.len() > 300, "{} windows", alone.len());
     assert_eq!(merged, alone);
 }
+
+#[test]
+fn funnel_events_give_views_carts_and_conversion_per_window() {
+    let dir = tempfile::tempdir().unwrap();
+    let db = dir.path().join("w.duckdb");
+    let topic = unique("funnel");
+    let day = [by_day_dir().join("2011-11-03.csv")];
+    let sent = simulate(&topic, &day, &["--funnel"]);
+    let funnel = sent["funnel_events"].as_u64().unwrap();
+    assert!(funnel > 2 * 2_000, "a view and a cart per purchase: {sent}");
+    let status = tail(&db, &topic, &unique("g"), &[]);
+    assert_eq!(status["dead_letters"], 0, "{status}");
+    let totals = query_json(
+        &db,
+        "SELECT sum(views) AS views, sum(carts) AS carts, sum(purchases) AS purchases,
+                count(*) FILTER (WHERE conversion IS NOT NULL) AS with_conversion
+         FROM stream.window_metrics WHERE country = '*'",
+    );
+    let t = &totals[0];
+    let (views, carts, purchases) = (
+        t["views"].as_u64().unwrap(),
+        t["carts"].as_u64().unwrap(),
+        t["purchases"].as_u64().unwrap(),
+    );
+    // Every purchase has a view and a cart before it; a third also browse elsewhere.
+    assert!(views > purchases && carts > 0 && purchases > 0, "{t:?}");
+    assert!(t["with_conversion"].as_u64().unwrap() > 0);
+    let conversion = scalar(
+        &db,
+        "SELECT round(sum(purchases) / sum(views), 2) FROM stream.window_metrics WHERE country = '*'",
+    );
+    let c = conversion.as_f64().unwrap();
+    assert!((0.5..1.0).contains(&c), "purchases per view {c}");
+}
+
+/// A second Tansu broker, on its own port, storing in S3 (moto): it keeps topics and
+/// messages across a restart.
+struct S3Broker {
+    port: u16,
+    bucket: String,
+    child: std::process::Child,
+}
+
+impl S3Broker {
+    fn start(port: u16, bucket: &str) -> Self {
+        let bin = std::env::var("TANSU_BIN")
+            .expect("TANSU_BIN is not set: scripts/test.sh finds the Tansu binary");
+        let endpoint = std::env::var("ECOM_TEST_S3_ENDPOINT")
+            .expect("ECOM_TEST_S3_ENDPOINT is not set: scripts/test.sh starts the moto S3 server");
+        let url = format!("tcp://127.0.0.1:{port}");
+        let child = Command::new(bin)
+            .args([
+                "broker",
+                "--listener-url",
+                &url,
+                "--advertised-listener-url",
+                &url,
+            ])
+            .args(["--storage-engine", &format!("s3://{bucket}/")])
+            .env("AWS_ENDPOINT", &endpoint)
+            .env("AWS_ACCESS_KEY_ID", "testing")
+            .env("AWS_SECRET_ACCESS_KEY", "testing")
+            .env("AWS_DEFAULT_REGION", "us-east-1")
+            .env("AWS_REGION", "us-east-1")
+            .env("AWS_ALLOW_HTTP", "true")
+            .stdout(std::process::Stdio::null())
+            .stderr(std::process::Stdio::null())
+            .spawn()
+            .unwrap();
+        for _ in 0..100 {
+            if std::net::TcpStream::connect(("127.0.0.1", port)).is_ok() {
+                break;
+            }
+            std::thread::sleep(std::time::Duration::from_millis(100));
+        }
+        Self {
+            port,
+            bucket: bucket.to_string(),
+            child,
+        }
+    }
+
+    fn brokers(&self) -> String {
+        format!("127.0.0.1:{}", self.port)
+    }
+
+    fn stop(&mut self) {
+        let _ = self.child.kill();
+        let _ = self.child.wait();
+    }
+}
+
+impl Drop for S3Broker {
+    fn drop(&mut self) {
+        self.stop();
+    }
+}
+
+fn create_bucket(bucket: &str) {
+    let endpoint = std::env::var("ECOM_TEST_S3_ENDPOINT").expect("ECOM_TEST_S3_ENDPOINT");
+    let script = "import boto3, sys; boto3.client('s3', endpoint_url=sys.argv[1], aws_access_key_id='testing', aws_secret_access_key='testing', region_name='us-east-1').create_bucket(Bucket=sys.argv[2])";
+    let status = Command::new(venv_bin("python"))
+        .args(["-c", script, &endpoint, bucket])
+        .status()
+        .unwrap();
+    assert!(status.success());
+}
+
+#[test]
+fn a_broker_restart_in_the_middle_of_a_tail_is_reported_and_recovered_from() {
+    let dir = tempfile::tempdir().unwrap();
+    let bucket = unique("tansu").to_lowercase();
+    create_bucket(&bucket);
+    let port = 19_100 + (std::process::id() % 500) as u16;
+    let mut broker = S3Broker::start(port, &bucket);
+    let topic = unique("outage");
+    let files = ten_days();
+    let mut cmd = ecom(&dir.path().join("unused.duckdb"));
+    cmd.args([
+        "-q",
+        "simulate",
+        "--brokers",
+        &broker.brokers(),
+        "--topic",
+        &topic,
+        "--from",
+    ])
+    .args(&files[..5]);
+    run_ok(&mut cmd);
+
+    let db = dir.path().join("w.duckdb");
+    let group = unique("g");
+    let quick = [
+        "--consumer-config",
+        "session.timeout.ms=2000",
+        "heartbeat.interval.ms=500",
+    ];
+    let child = ecom(&db)
+        .args([
+            "-q",
+            "--json",
+            "tail",
+            "--brokers",
+            &broker.brokers(),
+            "--topic",
+            &topic,
+            "--group",
+            &group,
+        ])
+        .args(["--window", "1h", "--until-idle", "12s"])
+        .args(quick)
+        .stdout(std::process::Stdio::piped())
+        .spawn()
+        .unwrap();
+    std::thread::sleep(std::time::Duration::from_millis(4_000));
+    broker.stop();
+    std::thread::sleep(std::time::Duration::from_millis(3_000));
+    let restarted = S3Broker::start(port, &broker.bucket);
+    let out = child.wait_with_output().unwrap();
+    assert!(out.status.success());
+    let status: serde_json::Value = serde_json::from_slice(&out.stdout).unwrap();
+    assert!(
+        status["broker_errors"].as_u64().unwrap() > 0,
+        "the outage was reported: {status}"
+    );
+
+    let calm = dir.path().join("calm.duckdb");
+    let mut calm_tail = ecom(&calm);
+    calm_tail
+        .args([
+            "-q",
+            "tail",
+            "--brokers",
+            &restarted.brokers(),
+            "--topic",
+            &topic,
+            "--group",
+            &unique("calm"),
+        ])
+        .args(["--window", "1h", "--until-idle", "5s"]);
+    run_ok(&mut calm_tail);
+    let lines = scalar(&calm, "SELECT count(*) FROM stream.events")
+        .as_u64()
+        .unwrap();
+    assert!(lines > 10_000, "{lines}");
+    assert_eq!(
+        query_json(&db, FINGERPRINT_SQL),
+        query_json(&calm, FINGERPRINT_SQL)
+    );
+}
