@@ -409,4 +409,7 @@ pub struct TailArgs {
     /// librdkafka consumer settings (key=value), over ecom's defaults (session.timeout.ms=6000, …).
     #[arg(long, value_name = "KEY=VALUE", num_args = 1..)]
     pub consumer_config: Vec<String>,
+    /// Serve the live figures in the Prometheus text format at http://ADDR/metrics.
+    #[arg(long, value_name = "ADDR")]
+    pub metrics_addr: Option<std::net::SocketAddr>,
 }

@@ -105,6 +105,7 @@ pub fn run_tail(args: &TailArgs, settings: &Settings) -> anyhow::Result<Outcome>
         .transpose()?;
     options.max_messages = args.max_messages;
     options.consumer_settings = parse_settings(&args.consumer_config)?;
+    options.metrics_addr = args.metrics_addr;
     let warehouse = settings.open_warehouse()?;
     let progress = CliProgress::new(settings.quiet);
     let status = tail(

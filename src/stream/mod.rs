@@ -5,6 +5,7 @@
 
 pub mod checkpoint;
 pub mod event;
+pub mod exporter;
 pub mod kafka;
 pub mod schedule;
 pub mod simulate;

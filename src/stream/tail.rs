@@ -51,6 +51,8 @@ pub struct TailOptions {
     /// Messages per warehouse transaction (a batch also ends after `commit_interval`).
     pub batch_messages: usize,
     pub commit_interval: StdDuration,
+    /// Serve the live figures in the Prometheus text format at `GET /metrics` here.
+    pub metrics_addr: Option<std::net::SocketAddr>,
 }
 
 impl TailOptions {
@@ -68,6 +70,7 @@ impl TailOptions {
             consumer_settings: Vec::new(),
             batch_messages: 2_000,
             commit_interval: StdDuration::from_millis(500),
+            metrics_addr: None,
         }
     }
 }
@@ -406,6 +409,10 @@ pub fn tail(
     if options.windows.is_empty() {
         anyhow::bail!("at least one window size is needed (--window 1m)");
     }
+    let exported: super::exporter::SharedStatus = Arc::default();
+    if let Some(addr) = options.metrics_addr {
+        super::exporter::serve(addr, Arc::clone(&exported))?;
+    }
     let shared = Arc::new(Mutex::new(Shared::default()));
     shared.lock().expect("fresh").known = load_offsets(conn, &options.topic)?;
     let config = client_config(
@@ -603,6 +610,9 @@ pub fn tail(
                 rate_window = (Instant::now(), 0);
             }
             fill_partitions(&mut status, &states, &shared);
+            if let Ok(mut e) = exported.lock() {
+                *e = status.clone();
+            }
             progress.report(
                 Progress::new("tail", status.messages, None, Unit::Rows)
                     .with_message(describe(&status)),

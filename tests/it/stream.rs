@@ -197,6 +197,22 @@ fn tailed_windows_equal_batch_sql_over_the_same_lines_with_late_and_duplicate_ev
     );
 }
 
+/// The body of a plain HTTP GET.
+fn http_get(addr: &str, path: &str) -> Option<String> {
+    use std::io::{Read, Write};
+    let mut stream = std::net::TcpStream::connect(addr).ok()?;
+    write!(
+        stream,
+        "GET {path} HTTP/1.1\r\nHost: {addr}\r\nConnection: close\r\n\r\n"
+    )
+    .ok()?;
+    let mut response = String::new();
+    stream.read_to_string(&mut response).ok()?;
+    response
+        .split_once("\r\n\r\n")
+        .map(|(_, body)| body.to_string())
+}
+
 /// Produces raw payloads with the Python client (the broker's own view of bytes).
 fn produce_raw(topic: &str, payloads: &[&str]) {
     let script = r#"
@@ -245,12 +261,48 @@ fn malformed_messages_land_in_dead_letters_with_their_offsets_and_the_stream_goe
             .replace("08:00:00Z", "09:30:00Z"),
     ];
     produce_raw(&topic, &payloads);
-    let status = tail(
-        &db,
-        &topic,
-        &unique("g"),
-        &["--dlq-topic", &format!("{topic}-dlq")],
+    let port = 19_700 + (std::process::id() % 200) as u16;
+    let addr = format!("127.0.0.1:{port}");
+    let child = ecom(&db)
+        .args([
+            "-q",
+            "--json",
+            "tail",
+            "--brokers",
+            &brokers(),
+            "--topic",
+            &topic,
+        ])
+        .args([
+            "--group",
+            &unique("g"),
+            "--dlq-topic",
+            &format!("{topic}-dlq"),
+        ])
+        .args(["--until-idle", "6s", "--metrics-addr", &addr])
+        .stdout(std::process::Stdio::piped())
+        .spawn()
+        .unwrap();
+    // The live figures in the Prometheus text format, while the tail runs.
+    let mut scraped = String::new();
+    for _ in 0..50 {
+        std::thread::sleep(std::time::Duration::from_millis(200));
+        scraped = http_get(&addr, "/metrics").unwrap_or_default();
+        if scraped.contains("ecom_tail_dead_letters_total 5\n") {
+            break;
+        }
+    }
+    assert!(
+        scraped.contains("ecom_tail_dead_letters_total 5\n"),
+        "{scraped}"
     );
+    assert!(
+        scraped.contains("ecom_tail_lag{partition=\"0\"} 0\n"),
+        "{scraped}"
+    );
+    let out = child.wait_with_output().unwrap();
+    assert!(out.status.success());
+    let status: serde_json::Value = serde_json::from_slice(&out.stdout).unwrap();
     assert_eq!(status["dead_letters"], 5, "{status}");
     assert_eq!(status["events"], 2);
     let dead = query_json(
