@@ -5,6 +5,10 @@ set -euo pipefail
 source "$(dirname "$0")/lib.sh"
 cd "$ECOM_ROOT"
 check_data
+ensure_packages tmux curl
 ensure_venv
-cargo build --release
-python scripts/bench/bench.py --ecom "$CARGO_TARGET_DIR/release/ecom" --data "$ECOM_TEST_DATA" "$@"
+trap stop_tansu EXIT
+start_tansu
+cargo build --release --bin ecom --example bare_consumer
+python scripts/bench/bench.py --ecom "$CARGO_TARGET_DIR/release/ecom" \
+    --bare-consumer "$CARGO_TARGET_DIR/release/examples/bare_consumer" --data "$ECOM_TEST_DATA" "$@"

@@ -91,6 +91,9 @@ pub struct TailStatus {
     pub broker_errors: u64,
     pub last_broker_error: Option<String>,
     pub rebalances: u64,
+    /// From the first message to the end of the last commit: the time the work took,
+    /// without the group join or the idle wait.
+    pub active_seconds: f64,
 }
 
 #[derive(Debug, Clone, Serialize)]
@@ -461,6 +464,9 @@ pub fn tail(
     let mut batch = Batch::default();
     let mut batch_started = Instant::now();
     let mut last_message: Option<Instant> = None;
+    let mut first_message: Option<Instant> = None;
+    let mut published_upto = 0;
+    let mut last_publish = Instant::now();
     let mut assigned_at: Option<Instant> = None;
     let mut live_messages = 0u64;
     let started = Instant::now();
@@ -505,6 +511,7 @@ pub fn tail(
                     continue;
                 };
                 last_message = Some(Instant::now());
+                first_message.get_or_insert_with(Instant::now);
                 let payload = message.payload().unwrap_or_default();
                 let replay = offset < state.replay_until;
                 if replay {
@@ -599,6 +606,7 @@ pub fn tail(
                     s.known.insert(*p, state.resume());
                 }
             }
+            status.active_seconds = first_message.map_or(0.0, |t| t.elapsed().as_secs_f64());
         }
         if batch.is_empty() {
             batch_started = Instant::now();
@@ -618,6 +626,16 @@ pub fn tail(
                     .with_message(describe(&status)),
             );
             last_report = Instant::now();
+        }
+        // Closed windows go to the metrics topic every few seconds (each publication
+        // waits for the broker's acknowledgement), and once more at the end.
+        if let Some(topic) = &options.metrics_topic
+            && status.windows_emitted > published_upto
+            && last_publish.elapsed() >= PUBLISH_INTERVAL
+        {
+            publish_unpublished(conn, &producer, topic)?;
+            published_upto = status.windows_emitted;
+            last_publish = Instant::now();
         }
         if stop_max {
             break;
@@ -642,12 +660,21 @@ pub fn tail(
             &producer,
             &mut status,
         )?;
+        status.active_seconds = first_message.map_or(0.0, |t| t.elapsed().as_secs_f64());
+    }
+    if let Some(topic) = &options.metrics_topic
+        && status.windows_emitted > published_upto
+    {
+        publish_unpublished(conn, &producer, topic)?;
     }
     producer.flush(StdDuration::from_secs(30))?;
     fill_partitions(&mut status, &states, &shared);
     tracing::info!(messages = status.messages, elapsed = ?started.elapsed(), "tail stopped");
     Ok(status)
 }
+
+/// How often closed windows are published to the metrics topic.
+const PUBLISH_INTERVAL: StdDuration = StdDuration::from_secs(2);
 
 /// The latest window end of an event: it is needed until then.
 fn last_window_end(specs: &[WindowSpec], t: NaiveDateTime) -> NaiveDateTime {
@@ -729,6 +756,7 @@ fn commit(
 ) -> anyhow::Result<()> {
     let now = chrono::Utc::now().naive_utc();
     let topic = options.topic.as_str();
+    let started = Instant::now();
     let tx = conn.unchecked_transaction()?;
     {
         let mut events = tx.appender_to_db("events", "stream")?;
@@ -836,6 +864,7 @@ fn commit(
     }
     tx.commit()
         .context("committing the batch to the warehouse")?;
+    let committed = started.elapsed();
     status.windows_emitted += batch.windows.len() as u64;
     // The warehouse is the record; the checkpoints (acknowledged first) and the group's
     // offsets let another member take a partition over.
@@ -845,21 +874,16 @@ fn commit(
             checkpoints.send(producer, *p, &state.resume().point())?;
         }
     }
-    let flushed = producer.flush(StdDuration::from_secs(10));
-    let failed = producer.take_failed();
-    if flushed.is_ok() && failed.is_empty() {
-        if let Err(e) = consumer.commit(&offsets, CommitMode::Async) {
-            tracing::warn!(error = %e, "committing offsets to Kafka");
-        }
-    } else {
-        // Nothing is lost: the next batch sends newer points, and unpublished windows
-        // are published again.
-        tracing::warn!(failed = failed.len(), error = ?producer.last_error(), "checkpoints not acknowledged; the group's offsets stay");
-    }
-    if let Some(metrics_topic) = &options.metrics_topic
-        && !batch.windows.is_empty()
-    {
-        publish_unpublished(conn, producer, metrics_topic)?;
+    tracing::debug!(
+        rows = batch.events.len(),
+        warehouse_ms = committed.as_millis() as u64,
+        "batch committed"
+    );
+    // Not waited for: a point that arrives late or never leaves an older, equally
+    // consistent one in place, from which a new owner rebuilds the same windows (rows it
+    // writes again are the ones readers dedupe).
+    if let Err(e) = consumer.commit(&offsets, CommitMode::Async) {
+        tracing::warn!(error = %e, "committing offsets to Kafka");
     }
     *batch = Batch::default();
     Ok(())
