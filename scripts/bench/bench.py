@@ -203,7 +203,7 @@ def bench_ml(args, work):
     refit; anomalies has no off-the-shelf peer and is reported alone."""
     import ml_peer
     base = os.path.join(work, "full.duckdb")
-    db = os.path.join(work, "ml.duckdb")
+    db = os.path.join(work, "ml-bench.duckdb")
     env = dict(os.environ, XDG_STATE_HOME=os.path.join(work, "state"))
     fresh_copy(base, db)
     subprocess.run([args.ecom, "--db", db, "-q", "models", "build"], check=True, stdout=subprocess.DEVNULL, env=env)

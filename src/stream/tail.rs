@@ -990,7 +990,18 @@ fn fill_partitions(
 
 /// One line of live status.
 pub fn describe(status: &TailStatus) -> String {
-    let lag: i64 = status.partitions.iter().filter_map(|p| p.lag).sum();
+    let lag = status
+        .partitions
+        .iter()
+        .map(|p| {
+            format!(
+                "p{}:{}",
+                p.partition,
+                p.lag.map_or("?".into(), |l| l.to_string())
+            )
+        })
+        .collect::<Vec<_>>()
+        .join(" ");
     let watermark = status
         .partitions
         .iter()
@@ -998,7 +1009,7 @@ pub fn describe(status: &TailStatus) -> String {
         .min()
         .map_or("-".to_string(), |w| w.format("%Y-%m-%d %H:%M").to_string());
     format!(
-        "{:.0} ev/s, lag {lag}, watermark {watermark}, {} windows, {} late, {} dead letters, {} duplicates{}",
+        "{:.0} ev/s, lag [{lag}], watermark {watermark}, {} windows, {} late, {} dead letters, {} duplicates{}",
         status.events_per_second,
         status.windows_emitted,
         status.late_events,

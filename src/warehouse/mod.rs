@@ -35,9 +35,19 @@ pub enum WarehouseError {
         path: PathBuf,
         source: std::io::Error,
     },
+    #[error(
+        "the warehouse file {path} would be a database named `{name}`, the name of one of \
+         its schemas, which makes every `{name}.table` ambiguous to DuckDB: pick another \
+         file name (e.g. {name}-warehouse.duckdb)"
+    )]
+    NameClash { path: PathBuf, name: String },
     #[error("{0}")]
     Db(#[from] duckdb::Error),
 }
+
+/// The warehouse's schemas: DuckDB names a database after its file, so a file named like
+/// one of them cannot be opened usefully.
+const SCHEMAS: [&str; 6] = ["raw", "staging", "marts", "ml", "stream", "meta"];
 
 /// An open warehouse: the connection of this process plus where the file lives.
 pub struct Warehouse {
@@ -48,6 +58,16 @@ pub struct Warehouse {
 impl Warehouse {
     /// Opens (creating if needed) the warehouse at `path` and applies pending migrations.
     pub fn open(path: &Path) -> Result<Self, WarehouseError> {
+        let stem = path
+            .file_stem()
+            .map(|s| s.to_string_lossy().to_string())
+            .unwrap_or_default();
+        if SCHEMAS.contains(&stem.as_str()) {
+            return Err(WarehouseError::NameClash {
+                path: path.to_owned(),
+                name: stem,
+            });
+        }
         if let Some(parent) = path.parent().filter(|p| !p.as_os_str().is_empty()) {
             std::fs::create_dir_all(parent).map_err(|source| WarehouseError::CreateDir {
                 path: path.to_owned(),

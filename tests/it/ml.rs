@@ -301,3 +301,18 @@ depends_on = ["segments"]
     assert_ne!(out.status.code(), Some(0));
     assert!(String::from_utf8_lossy(&out.stderr).contains("unknown ML model"));
 }
+
+#[test]
+fn a_warehouse_file_named_like_a_schema_is_refused_with_a_reason() {
+    let dir = tempfile::tempdir().unwrap();
+    let out = ecom(&dir.path().join("ml.duckdb"))
+        .arg("status")
+        .output()
+        .unwrap();
+    let stderr = String::from_utf8_lossy(&out.stderr);
+    assert_eq!(out.status.code(), Some(1), "{stderr}");
+    assert!(
+        stderr.contains("pick another file name (e.g. ml-warehouse.duckdb)"),
+        "{stderr}"
+    );
+}

@@ -117,7 +117,7 @@ SELECT count(*) FROM (
 fn tailed_windows_equal_batch_sql_over_the_same_lines_with_late_and_duplicate_events() {
     let dir = tempfile::tempdir().unwrap();
     let db = dir.path().join("w.duckdb");
-    let files = ten_days();
+    let files = november();
     let mut ingest = ecom(&db);
     ingest.arg("ingest").args(&files);
     run_ok(&mut ingest);
@@ -696,5 +696,116 @@ fn a_broker_restart_in_the_middle_of_a_tail_is_reported_and_recovered_from() {
     assert_eq!(
         query_json(&db, FINGERPRINT_SQL),
         query_json(&calm, FINGERPRINT_SQL)
+    );
+}
+
+#[test]
+fn an_event_file_replays_into_kafka_and_events_are_enriched_from_the_marts() {
+    let dir = tempfile::tempdir().unwrap();
+    let db = dir.path().join("w.duckdb");
+    let day = by_day_dir().join("2011-11-03.csv");
+    run_ok(ecom(&db).arg("ingest").arg(&day));
+    run_ok(ecom(&db).args(["-q", "models", "build"]));
+
+    let file = dir.path().join("events.jsonl");
+    let mut to_file = ecom(&db);
+    to_file
+        .args(["--json", "simulate", "--to-file"])
+        .arg(&file)
+        .arg("--from")
+        .arg(&day);
+    let written: serde_json::Value = serde_json::from_str(&run_ok(&mut to_file)).unwrap();
+    let lines = std::fs::read_to_string(&file).unwrap().lines().count() as u64;
+    assert_eq!(written["sent"].as_u64().unwrap(), lines);
+    assert_eq!(
+        scalar(&db, "SELECT count(*) FROM raw.order_lines")
+            .as_u64()
+            .unwrap(),
+        lines
+    );
+
+    let topic = unique("file");
+    let replayed = simulate(&topic, &[file], &[]);
+    assert_eq!(replayed["delivered"].as_u64().unwrap(), lines);
+    tail(&db, &topic, &unique("g"), &[]);
+    // Every field filled exactly where the marts know the answer.
+    let e = &query_json(
+        &db,
+        "SELECT count(*) AS events,
+                count(e.product_description) AS described, count(p.description) AS describable,
+                count(e.customer_first_purchase) AS first_purchase, count(c.first_purchase_ts) AS known_customers,
+                count(e.country_region) AS region
+         FROM stream.events e
+         LEFT JOIN marts.dim_product p USING (stock_code)
+         LEFT JOIN marts.dim_customer c ON c.customer_id::BIGINT = e.customer_id",
+    )[0];
+    assert_eq!(e["events"].as_u64().unwrap(), lines);
+    assert_eq!(e["described"], e["describable"], "{e:?}");
+    assert_eq!(e["first_purchase"], e["known_customers"], "{e:?}");
+    assert_eq!(e["region"], e["events"], "{e:?}");
+    assert!(e["described"].as_u64().unwrap() > lines - 10, "{e:?}");
+}
+
+#[test]
+fn a_member_killed_mid_run_has_its_partitions_taken_over_exactly() {
+    let dir = tempfile::tempdir().unwrap();
+    let topic = unique("takeover");
+    simulate(
+        &topic,
+        &november(),
+        &["--duplicate-fraction", "0.01", "--late-fraction", "0.01"],
+    );
+    let group = unique("pair");
+    let quick = [
+        "--consumer-config",
+        "session.timeout.ms=2000",
+        "heartbeat.interval.ms=500",
+    ];
+    let members: Vec<PathBuf> = (0..2)
+        .map(|i| dir.path().join(format!("member-{i}.duckdb")))
+        .collect();
+    let spawn = |db: &Path| {
+        ecom(db)
+            .args([
+                "-q",
+                "tail",
+                "--brokers",
+                &brokers(),
+                "--topic",
+                &topic,
+                "--group",
+                &group,
+            ])
+            .args([
+                "--window",
+                "1h",
+                "--allowed-lateness",
+                "5m",
+                "--until-idle",
+                "8s",
+            ])
+            .args(quick)
+            .stdout(std::process::Stdio::null())
+            .spawn()
+            .unwrap()
+    };
+    let mut survivor = spawn(&members[0]);
+    let mut victim = spawn(&members[1]);
+    // Both at work on their share, then one dies without a word.
+    std::thread::sleep(std::time::Duration::from_millis(4_500));
+    victim.kill().unwrap();
+    victim.wait().unwrap();
+    assert!(survivor.wait().unwrap().success());
+    let victim_events = scalar(&members[1], "SELECT count(*) FROM stream.events")
+        .as_u64()
+        .unwrap();
+    assert!(victim_events > 0, "the killed member had partitions");
+
+    let single = dir.path().join("single.duckdb");
+    tail(&single, &topic, &unique("single"), &[]);
+    let reader = dir.path().join("reader.duckdb");
+    assert_eq!(
+        merged_windows(&[&members[0], &members[1]], &reader),
+        merged_windows(&[&single], &reader)
     );
 }
