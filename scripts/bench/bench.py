@@ -334,6 +334,8 @@ invocation; times are medians of {args.runs} runs after one warm-up run each. On
 ratio is meaningful: the machines are shared and noisy. The two workbench rows have
 no peer: they compare the median first-frame latency and the slowest frame seen (in
 any run, while a model build runs in the background) with MISSION.md's targets.
+The stream rows are rates (events per second, higher is better): their ratio is
+ecom's share of the peer's rate. "reported" rows have no peer and show the time alone.
 
 Produced by `scripts/bench.sh --runs {args.runs} --write` on {datetime.date.today()}
 ({cpu} cores).

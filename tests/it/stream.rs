@@ -437,54 +437,65 @@ fn merged_windows(dbs: &[&Path], into: &Path) -> Vec<serde_json::Map<String, ser
     )
 }
 
+/// A member of `group` tailing `topic` until 8 s idle, with a short session so the
+/// group notices a dead member quickly; `metrics` serves its live figures.
+fn spawn_member(db: &Path, topic: &str, group: &str, metrics: Option<&str>) -> std::process::Child {
+    let mut cmd = ecom(db);
+    cmd.args([
+        "-q",
+        "tail",
+        "--brokers",
+        &brokers(),
+        "--topic",
+        topic,
+        "--group",
+        group,
+    ])
+    .args([
+        "--window",
+        "1h",
+        "--allowed-lateness",
+        "5m",
+        "--until-idle",
+        "8s",
+    ])
+    .args([
+        "--consumer-config",
+        "session.timeout.ms=2000",
+        "heartbeat.interval.ms=500",
+    ])
+    .stdout(std::process::Stdio::null());
+    if let Some(addr) = metrics {
+        cmd.args(["--metrics-addr", addr]);
+    }
+    cmd.spawn().unwrap()
+}
+
+/// November's first day (which creates the topic) and the rest of the month.
+fn november_in_two() -> (Vec<PathBuf>, Vec<PathBuf>) {
+    let mut days = november();
+    let rest = days.split_off(1);
+    (days, rest)
+}
+
 #[test]
 fn two_members_of_a_group_split_the_partitions_and_their_windows_sum_to_one_consumers() {
     let dir = tempfile::tempdir().unwrap();
     let topic = unique("split");
-    simulate(
-        &topic,
-        &november(),
-        &["--duplicate-fraction", "0.01", "--late-fraction", "0.01"],
-    );
+    let disorder = ["--duplicate-fraction", "0.01", "--late-fraction", "0.01"];
+    let (first, rest) = november_in_two();
+    simulate(&topic, &first, &disorder);
     let group = unique("pair");
-    let quick = [
-        "--consumer-config",
-        "session.timeout.ms=2000",
-        "heartbeat.interval.ms=500",
-    ];
     let members: Vec<PathBuf> = (0..2)
         .map(|i| dir.path().join(format!("member-{i}.duckdb")))
         .collect();
     let children: Vec<_> = members
         .iter()
-        .enumerate()
-        .map(|(i, db)| {
-            // The second member joins while the first is at work: partitions move.
-            std::thread::sleep(std::time::Duration::from_millis(2_500 * i as u64));
-            ecom(db)
-                .args([
-                    "-q",
-                    "tail",
-                    "--brokers",
-                    &brokers(),
-                    "--topic",
-                    &topic,
-                    "--group",
-                    &group,
-                ])
-                .args([
-                    "--window",
-                    "1h",
-                    "--allowed-lateness",
-                    "5m",
-                    "--until-idle",
-                    "8s",
-                ])
-                .args(quick)
-                .spawn()
-                .unwrap()
-        })
+        .map(|db| spawn_member(db, &topic, &group, None))
         .collect();
+    // Both joined and were given their partitions before the bulk of the month arrives.
+    std::thread::sleep(std::time::Duration::from_millis(4_000));
+    simulate(&topic, &rest, &["--seed", "7"]);
     for mut child in children {
         assert!(child.wait().unwrap().success());
     }
@@ -493,18 +504,16 @@ fn two_members_of_a_group_split_the_partitions_and_their_windows_sum_to_one_cons
             .as_u64()
             .unwrap();
         assert!(
-            events > 0,
-            "{} read nothing: the partitions were not split",
+            events > 10_000,
+            "{} read {events} events: the partitions were not split",
             db.display()
         );
     }
     let single = dir.path().join("single.duckdb");
     tail(&single, &topic, &unique("single"), &[]);
-    let merged = merged_windows(
-        &[&members[0], &members[1]],
-        &dir.path().join("reader.duckdb"),
-    );
-    let alone = merged_windows(&[&single], &dir.path().join("reader.duckdb"));
+    let reader = dir.path().join("reader.duckdb");
+    let merged = merged_windows(&[&members[0], &members[1]], &reader);
+    let alone = merged_windows(&[&single], &reader);
     assert!(alone.len() > 300, "{} windows", alone.len());
     assert_eq!(merged, alone);
 }
@@ -750,56 +759,53 @@ fn an_event_file_replays_into_kafka_and_events_are_enriched_from_the_marts() {
 fn a_member_killed_mid_run_has_its_partitions_taken_over_exactly() {
     let dir = tempfile::tempdir().unwrap();
     let topic = unique("takeover");
-    simulate(
-        &topic,
-        &november(),
-        &["--duplicate-fraction", "0.01", "--late-fraction", "0.01"],
-    );
+    let (first, rest) = november_in_two();
+    simulate(&topic, &first, &["--duplicate-fraction", "0.01"]);
     let group = unique("pair");
-    let quick = [
-        "--consumer-config",
-        "session.timeout.ms=2000",
-        "heartbeat.interval.ms=500",
-    ];
     let members: Vec<PathBuf> = (0..2)
         .map(|i| dir.path().join(format!("member-{i}.duckdb")))
         .collect();
-    let spawn = |db: &Path| {
-        ecom(db)
-            .args([
-                "-q",
-                "tail",
-                "--brokers",
-                &brokers(),
-                "--topic",
-                &topic,
-                "--group",
-                &group,
-            ])
-            .args([
-                "--window",
-                "1h",
-                "--allowed-lateness",
-                "5m",
-                "--until-idle",
-                "8s",
-            ])
-            .args(quick)
-            .stdout(std::process::Stdio::null())
-            .spawn()
-            .unwrap()
-    };
-    let mut survivor = spawn(&members[0]);
-    let mut victim = spawn(&members[1]);
-    // Both at work on their share, then one dies without a word.
-    std::thread::sleep(std::time::Duration::from_millis(4_500));
+    let addr = format!("127.0.0.1:{}", 19_900 + (std::process::id() % 90) as u16);
+    let mut survivor = spawn_member(&members[0], &topic, &group, None);
+    let mut victim = spawn_member(&members[1], &topic, &group, Some(&addr));
+    std::thread::sleep(std::time::Duration::from_millis(4_000));
+    let mut producer = ecom(&dir.path().join("unused.duckdb"))
+        .args([
+            "-q",
+            "simulate",
+            "--brokers",
+            &brokers(),
+            "--topic",
+            &topic,
+            "--seed",
+            "7",
+            "--from",
+        ])
+        .args(&rest)
+        .spawn()
+        .unwrap();
+    // Kill the victim once it is into the bulk of the month, without a word.
+    let mut seen = 0;
+    for _ in 0..400 {
+        let text = http_get(&addr, "/metrics").unwrap_or_default();
+        seen = text
+            .lines()
+            .find_map(|l| l.strip_prefix("ecom_tail_events_total "))
+            .and_then(|v| v.parse::<u64>().ok())
+            .unwrap_or(seen);
+        if seen > 3_000 {
+            break;
+        }
+        std::thread::sleep(std::time::Duration::from_millis(25));
+    }
     victim.kill().unwrap();
     victim.wait().unwrap();
+    assert!(
+        seen > 3_000,
+        "the victim had partitions and was at work: {seen} events"
+    );
+    assert!(producer.wait().unwrap().success());
     assert!(survivor.wait().unwrap().success());
-    let victim_events = scalar(&members[1], "SELECT count(*) FROM stream.events")
-        .as_u64()
-        .unwrap();
-    assert!(victim_events > 0, "the killed member had partitions");
 
     let single = dir.path().join("single.duckdb");
     tail(&single, &topic, &unique("single"), &[]);
