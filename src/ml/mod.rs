@@ -15,6 +15,7 @@ mod frames;
 pub mod recommend;
 mod runs;
 pub mod segment;
+pub mod summary;
 
 pub use runs::{ModelRun, recent_runs};
 

@@ -7,7 +7,7 @@ use duckdb::Connection;
 use serde::Serialize;
 
 /// What a finished run records about itself.
-#[derive(Debug, Clone, Serialize)]
+#[derive(Debug, Clone, PartialEq, Serialize)]
 pub struct ModelRun {
     pub model: String,
     pub algorithm: String,

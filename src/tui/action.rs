@@ -74,6 +74,9 @@ pub enum Action {
     IngestFinished(Result<IngestSummary, String>),
     DashboardLoaded(Box<Result<ReportData, String>>),
     QualityLoaded(Result<QualitySummary, String>),
+    MlLoaded(Box<Result<crate::ml::summary::MlSummary, String>>),
+    /// Run an ML job from the ML screen.
+    RunMl(crate::ml::MlModel),
     ModelsLoaded(Result<Vec<ModelRow>, String>),
     BuildModels(BuildScope),
     /// Cancel the job selected on the Jobs screen.

@@ -159,6 +159,30 @@ pub fn bindings() -> Vec<Binding> {
             "jobs: progress, cancel",
         ),
         b(
+            &[(Char('6'), NONE)],
+            Scope::Normal,
+            Action::ShowScreen(Screen::Ml),
+            "ML: segments, anomalies, model runs",
+        ),
+        b(
+            &[(Char('s'), NONE)],
+            Scope::Screen(Screen::Ml),
+            Action::RunMl(crate::ml::MlModel::Segment),
+            "run the customer segmentation",
+        ),
+        b(
+            &[(Char('c'), NONE)],
+            Scope::Screen(Screen::Ml),
+            Action::RunMl(crate::ml::MlModel::Recommend),
+            "run the recommendations (collaborative filtering)",
+        ),
+        b(
+            &[(Char('a'), NONE)],
+            Scope::Screen(Screen::Ml),
+            Action::RunMl(crate::ml::MlModel::Anomalies),
+            "run the anomaly detection",
+        ),
+        b(
             &[(Char('7'), NONE)],
             Scope::Normal,
             Action::ShowScreen(Screen::Quality),
@@ -377,6 +401,7 @@ pub fn help_lines(bindings: &[Binding]) -> Vec<(String, String)> {
                 Scope::Pane(Pane::Editor) => " (editor)",
                 Scope::Screen(Screen::Models) => " (models)",
                 Scope::Screen(Screen::Jobs) => " (jobs)",
+                Scope::Screen(Screen::Ml) => " (ml)",
                 Scope::Screen(Screen::Dashboard) => " (dashboard)",
                 _ => "",
             };
@@ -480,6 +505,7 @@ pub fn action_name(action: &Action) -> String {
     match action {
         Action::ShowScreen(screen) => format!("screen_{}", format!("{screen:?}").to_lowercase()),
         Action::BuildModels(scope) => format!("build_{}", format!("{scope:?}").to_lowercase()),
+        Action::RunMl(model) => format!("run_ml_{}", model.name()),
         Action::Move(1) => "down".into(),
         Action::Move(-1) => "up".into(),
         Action::MovePage(1) => "page_down".into(),

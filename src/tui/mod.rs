@@ -10,6 +10,7 @@ pub mod grid;
 pub mod highlight;
 mod jobs_screen;
 pub mod keymap;
+mod ml_screen;
 mod models_screen;
 mod quality;
 pub mod state;
@@ -293,6 +294,26 @@ fn perform(
             worker.send(Request::Dashboard { preset, country })
         }
         Effect::LoadQuality => worker.send(Request::Quality),
+        Effect::LoadMl => worker.send(Request::Ml),
+        Effect::StartMl { job, model } => {
+            let conn = warehouse.connect()?;
+            let tx = tx.clone();
+            let handle = jobs::spawn(
+                &format!("ml {}", model.name()),
+                move |progress, cancel| {
+                    crate::ml::run_with_defaults(&conn, model, progress, cancel)
+                },
+                move |event| {
+                    let _ = tx.send(match event {
+                        JobEvent::Progress(p) => Action::JobProgress(job, p),
+                        JobEvent::Finished(r) => {
+                            Action::JobFinished(job, r.map_err(|e| format!("{e:#}")))
+                        }
+                    });
+                },
+            );
+            jobs.insert(job, handle);
+        }
         Effect::RunQuery { id, sql } => worker.send(Request::Run { id, sql }),
         Effect::FetchPage {
             query_id,

@@ -27,6 +27,7 @@ pub enum Screen {
     Sql,
     Models,
     Jobs,
+    Ml,
     Quality,
 }
 
@@ -67,11 +68,12 @@ pub struct JobView {
 
 impl Screen {
     /// (key, name) of every screen, in tab order.
-    pub const TABS: [(Screen, char, &'static str); 5] = [
+    pub const TABS: [(Screen, char, &'static str); 6] = [
         (Screen::Dashboard, '1', "Dashboard"),
         (Screen::Sql, '2', "SQL"),
         (Screen::Models, '3', "Models"),
         (Screen::Jobs, '4', "Jobs"),
+        (Screen::Ml, '6', "ML"),
         (Screen::Quality, '7', "Data quality"),
     ];
 }
@@ -122,6 +124,12 @@ pub enum Effect {
         country: Option<String>,
     },
     LoadQuality,
+    LoadMl,
+    /// Run an ML job (default options) in the background.
+    StartMl {
+        job: u64,
+        model: crate::ml::MlModel,
+    },
     LoadModels,
     /// Build the selected nodes of the bundled project as a background job.
     StartModels {
@@ -212,6 +220,8 @@ pub struct App {
     /// Countries to cycle through: the top ten of the unfiltered data.
     dashboard_countries: Vec<String>,
     pub quality: Option<Result<crate::warehouse::catalog::QualitySummary, String>>,
+    /// The ML screen's tables, once loaded.
+    pub ml: Option<Result<crate::ml::summary::MlSummary, String>>,
     pub models: Option<Result<Vec<ModelRow>, String>>,
     pub model_selected: usize,
     pub jobs: Vec<JobView>,
@@ -253,6 +263,7 @@ impl App {
             dashboard_country: None,
             dashboard_countries: Vec::new(),
             quality: None,
+            ml: None,
             models: None,
             model_selected: 0,
             jobs: Vec::new(),
@@ -365,6 +376,7 @@ impl App {
                 match screen {
                     Screen::Dashboard => effects.push(self.dashboard_request()),
                     Screen::Quality => effects.push(Effect::LoadQuality),
+                    Screen::Ml => effects.push(Effect::LoadMl),
                     Screen::Models => effects.push(Effect::LoadModels),
                     Screen::Sql | Screen::Jobs => {}
                 }
@@ -394,6 +406,8 @@ impl App {
                 effects.push(self.dashboard_request());
             }
             Action::QualityLoaded(result) => self.quality = Some(result),
+            Action::MlLoaded(result) => self.ml = Some(*result),
+            Action::RunMl(model) => effects.push(self.start_ml(model)),
             Action::ModelsLoaded(result) => {
                 self.models = Some(result);
                 self.model_selected = self
@@ -437,6 +451,9 @@ impl App {
                 }
                 if self.screen == Screen::Models {
                     effects.push(Effect::LoadModels);
+                }
+                if self.screen == Screen::Ml {
+                    effects.push(Effect::LoadMl);
                 }
             }
             Action::ToggleHelp => self.show_help = !self.show_help,
@@ -791,6 +808,28 @@ impl App {
         self.job_selected = 0;
         self.info(format!("started {name}: 4 shows the jobs"));
         vec![Effect::StartModels { job: id, select }]
+    }
+
+    /// Starts an ML job with its default options and lists it on the Jobs screen.
+    fn start_ml(&mut self, model: crate::ml::MlModel) -> Effect {
+        let id = self.next_job_id;
+        self.next_job_id += 1;
+        let name = format!("ml {}", model.name());
+        self.jobs.insert(
+            0,
+            JobView {
+                id,
+                name: name.clone(),
+                started: Instant::now(),
+                finished: None,
+                progress: None,
+                state: JobState::Running,
+                log: Vec::new(),
+            },
+        );
+        self.job_selected = 0;
+        self.info(format!("started {name}: 4 shows the jobs"));
+        Effect::StartMl { job: id, model }
     }
 
     fn page_request(&mut self) -> Option<Effect> {

@@ -80,6 +80,7 @@ pub fn draw(frame: &mut Frame, app: &App, bindings: &[Binding]) {
         }
         Screen::Dashboard => super::dashboard::draw(frame, app, body),
         Screen::Quality => super::quality::draw(frame, app, body),
+        Screen::Ml => super::ml_screen::draw(frame, app, body),
         Screen::Models => super::models_screen::draw(frame, app, body),
         Screen::Jobs => super::jobs_screen::draw(frame, app, body),
     }

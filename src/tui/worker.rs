@@ -30,6 +30,7 @@ pub enum Request {
         country: Option<String>,
     },
     Quality,
+    Ml,
     Run {
         id: u64,
         sql: String,
@@ -90,6 +91,7 @@ fn coalesce(mut batch: Vec<Request>) -> Vec<Request> {
             Request::Catalog => std::mem::take(&mut keep_catalog),
             Request::Dashboard { .. }
             | Request::Quality
+            | Request::Ml
             | Request::Models
             | Request::Export { .. } => true,
         }
@@ -150,6 +152,9 @@ fn serve(
                             crate::export::report::gather_for(&conn, period, country.as_deref())
                         })
                         .map_err(|e| format!("{e:#}")),
+                )),
+                Request::Ml => Action::MlLoaded(Box::new(
+                    crate::ml::summary::summary(&conn).map_err(|e| format!("{e:#}")),
                 )),
                 Request::Quality => {
                     Action::QualityLoaded(catalog::quality(&conn).map_err(|e| e.to_string()))

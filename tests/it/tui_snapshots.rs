@@ -461,3 +461,66 @@ fn tab_completes_keywords_tables_and_columns() {
         "nothing left to complete: Tab indents"
     );
 }
+
+#[test]
+fn ml_screen_shows_segments_anomalies_and_runs_and_reruns_jobs() {
+    use ecom::tui::keymap::action_for;
+    use ecom::tui::state::{Effect, Screen};
+    use ratatui::crossterm::event::{KeyCode, KeyEvent, KeyModifiers};
+    let dir = tempfile::tempdir().unwrap();
+    let wh = Warehouse::open(&dir.path().join("w.duckdb")).unwrap();
+    let mut app = app_on(&wh, 80, 24);
+    let bindings = bindings();
+    let key = |c: char| KeyEvent::new(KeyCode::Char(c), KeyModifiers::NONE);
+    assert_eq!(
+        action_for(&app, &bindings, key('6')),
+        Some(Action::ShowScreen(Screen::Ml))
+    );
+    assert_eq!(
+        app.update(Action::ShowScreen(Screen::Ml)),
+        vec![Effect::LoadMl]
+    );
+    app.update(Action::MlLoaded(Box::new(
+        ecom::ml::summary::summary(wh.conn()).map_err(|e| e.to_string()),
+    )));
+    let empty = render(&app, 80, 24);
+    assert!(empty.contains("Not run yet"), "{empty}");
+    insta::assert_snapshot!("ml_empty", empty);
+
+    for (c, model) in [
+        ('s', ecom::ml::MlModel::Segment),
+        ('c', ecom::ml::MlModel::Recommend),
+        ('a', ecom::ml::MlModel::Anomalies),
+    ] {
+        let action = action_for(&app, &bindings, key(c)).unwrap();
+        assert_eq!(action, Action::RunMl(model));
+        let effects = app.update(action);
+        assert!(
+            matches!(effects[..], [Effect::StartMl { model: m, .. }] if m == model),
+            "{effects:?}"
+        );
+    }
+    assert_eq!(app.jobs.len(), 3);
+
+    // The tables the jobs write, in their shapes.
+    wh.conn()
+        .execute_batch(
+            "CREATE TABLE ml.segment_profiles AS SELECT * FROM (VALUES
+                ('champions', 716, 12.0, 13.7, 7463.0, 0.645), ('hibernating', 1548, 192.0, 1.3, 348.0, 0.065))
+                t(segment, size, recency_days, frequency, monetary, revenue_share);
+             CREATE TABLE ml.anomalies AS SELECT * FROM (VALUES
+                ('daily_revenue', 'net revenue', TIMESTAMP '2011-01-05', -32.5, 'net revenue -1,570 is below the 23,926 expected', -1570.0, 23926.0, NULL, NULL, NULL))
+                t(kind, what, \"when\", score, reason, value, expected, invoice_no, stock_code, customer_id);",
+        )
+        .unwrap();
+    app.update(Action::MlLoaded(Box::new(
+        ecom::ml::summary::summary(wh.conn()).map_err(|e| e.to_string()),
+    )));
+    app.update(Action::Resize(120, 30));
+    let screen = render(&app, 120, 30);
+    assert!(
+        screen.contains("champions") && screen.contains("-32.5"),
+        "{screen}"
+    );
+    insta::assert_snapshot!("ml_screen", screen);
+}

@@ -1,0 +1,161 @@
+//! Screen 6, ML: the customer segments (profiles and a chart of their sizes), the
+//! strongest anomalies with their reasons, and the latest runs of every ML job. `s`, `c`
+//! and `a` rerun segmentation, recommendations and anomaly detection as jobs.
+
+use ratatui::Frame;
+use ratatui::layout::{Constraint, Layout, Rect};
+use ratatui::style::{Color, Style, Stylize};
+use ratatui::widgets::{Bar, BarChart, BarGroup, Paragraph, Row, Table, Wrap};
+
+use super::state::App;
+use super::ui::pane_block;
+use crate::format::thousands;
+use crate::ml::summary::MlSummary;
+
+const EMPTY: &str = "Not run yet. s: segments, c: recommendations, a: anomalies \
+                     (or `ecom ml segment|recommend|anomalies`; the marts must be built).";
+
+pub fn draw(frame: &mut Frame, app: &App, area: Rect) {
+    let summary = match &app.ml {
+        None => {
+            let loading = Paragraph::new("loading…").dim();
+            frame.render_widget(loading.block(pane_block("ML", false)), area);
+            return;
+        }
+        Some(Err(e)) => {
+            frame.render_widget(
+                Paragraph::new(e.as_str()).block(pane_block("ML", false)),
+                area,
+            );
+            return;
+        }
+        Some(Ok(summary)) => summary,
+    };
+    let [top, bottom] =
+        Layout::vertical([Constraint::Percentage(45), Constraint::Percentage(55)]).areas(area);
+    let [profiles, sizes] =
+        Layout::horizontal([Constraint::Percentage(62), Constraint::Percentage(38)]).areas(top);
+    let [anomalies, runs] =
+        Layout::horizontal([Constraint::Percentage(62), Constraint::Percentage(38)]).areas(bottom);
+    draw_segments(frame, summary, profiles, sizes);
+    draw_anomalies(frame, summary, anomalies);
+    draw_runs(frame, summary, runs);
+}
+
+fn header(cells: &[&'static str]) -> Row<'static> {
+    Row::new(cells.to_vec()).style(Style::new().bold().fg(Color::Yellow))
+}
+
+fn draw_segments(frame: &mut Frame, summary: &MlSummary, profiles: Rect, sizes: Rect) {
+    let title = "Segments (ml.segment_profiles)";
+    if summary.segments.is_empty() {
+        let text = Paragraph::new(EMPTY).wrap(Wrap { trim: true });
+        frame.render_widget(text.block(pane_block(title, false)), profiles);
+        frame.render_widget(pane_block("Customers per segment", false), sizes);
+        return;
+    }
+    let rows = summary.segments.iter().map(|s| {
+        Row::new([
+            s.segment.clone(),
+            thousands(s.size as u64),
+            format!("{:.0}", s.recency_days),
+            format!("{:.1}", s.frequency),
+            format!("{:.0}", s.monetary),
+            format!("{:.1}%", 100.0 * s.revenue_share),
+        ])
+    });
+    let widths = [
+        Constraint::Min(14),
+        Constraint::Length(9),
+        Constraint::Length(8),
+        Constraint::Length(7),
+        Constraint::Length(9),
+        Constraint::Length(8),
+    ];
+    let table = Table::new(rows, widths)
+        .header(header(&[
+            "segment",
+            "customers",
+            "recency",
+            "orders",
+            "monetary",
+            "revenue",
+        ]))
+        .block(pane_block(title, false));
+    frame.render_widget(table, profiles);
+    let bars: Vec<Bar> = summary
+        .segments
+        .iter()
+        .map(|s| {
+            Bar::default()
+                .value(s.size.max(0) as u64)
+                .text_value(thousands(s.size as u64))
+                .label(ratatui::text::Line::from(format!("{:<15}", s.segment)))
+        })
+        .collect();
+    let chart = BarChart::default()
+        .direction(ratatui::layout::Direction::Horizontal)
+        .data(BarGroup::default().bars(&bars))
+        .bar_width(1)
+        .bar_gap(0)
+        .bar_style(Style::new().fg(Color::Cyan))
+        .block(pane_block("Customers per segment", false));
+    frame.render_widget(chart, sizes);
+}
+
+fn draw_anomalies(frame: &mut Frame, summary: &MlSummary, area: Rect) {
+    let title = "Strongest anomalies (ml.anomalies)";
+    if summary.anomalies.is_empty() {
+        let text = Paragraph::new(EMPTY).wrap(Wrap { trim: true });
+        frame.render_widget(text.block(pane_block(title, false)), area);
+        return;
+    }
+    let rows = summary.anomalies.iter().map(|a| {
+        Row::new([
+            a.when.clone(),
+            a.kind
+                .trim_start_matches("daily_")
+                .trim_start_matches("line_")
+                .to_string(),
+            format!("{:+.1}", a.score),
+            a.reason.clone(),
+        ])
+    });
+    let widths = [
+        Constraint::Length(10),
+        Constraint::Length(8),
+        Constraint::Length(6),
+        Constraint::Min(20),
+    ];
+    let table = Table::new(rows, widths)
+        .header(header(&["when", "what", "score", "reason"]))
+        .block(pane_block(title, false));
+    frame.render_widget(table, area);
+}
+
+fn draw_runs(frame: &mut Frame, summary: &MlSummary, area: Rect) {
+    let title = "Latest runs (ml.model_runs)";
+    if summary.runs.is_empty() {
+        let text = Paragraph::new("No run recorded yet.");
+        frame.render_widget(text.block(pane_block(title, false)), area);
+        return;
+    }
+    let rows = summary.runs.iter().map(|(id, started, run)| {
+        Row::new([
+            id.to_string(),
+            started.format("%m-%d %H:%M").to_string(),
+            run.model.clone(),
+            run.headline(),
+        ])
+    });
+    let widths = [
+        Constraint::Length(4),
+        Constraint::Length(11),
+        Constraint::Length(9),
+        Constraint::Min(10),
+    ];
+    let table = Table::new(rows, widths)
+        .header(header(&["run", "started", "job", "result"]))
+        .block(pane_block(title, false));
+    frame.render_widget(table, area);
+}
