@@ -79,6 +79,14 @@ impl Event {
     /// Parses and checks one message payload; the error is the dead letter's reason.
     pub fn decode(payload: &[u8]) -> Result<Event, String> {
         let text = std::str::from_utf8(payload).map_err(|e| format!("not UTF-8: {e}"))?;
+        // The common case in one pass; a message that does not fit is parsed again
+        // loosely, only to say why.
+        if let Ok(event) = serde_json::from_str::<Event>(text)
+            && event.schema_version == SCHEMA_VERSION
+        {
+            event.validate()?;
+            return Ok(event);
+        }
         let value: serde_json::Value =
             serde_json::from_str(text).map_err(|e| format!("not JSON: {e}"))?;
         let version = value.get("schema_version").and_then(|v| v.as_u64());

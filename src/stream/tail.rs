@@ -18,8 +18,13 @@ use std::sync::{Arc, Mutex};
 use std::time::{Duration as StdDuration, Instant};
 
 use anyhow::Context;
-use chrono::{Duration, NaiveDateTime};
+use chrono::{Duration, NaiveDate, NaiveDateTime};
 use duckdb::Connection;
+use duckdb::arrow::array::{
+    ArrayRef, BooleanArray, Date32Array, Decimal128Array, Int32Array, Int64Array, RecordBatch,
+    StringArray, TimestampMicrosecondArray,
+};
+use duckdb::arrow::datatypes::{DataType, Field, Schema, TimeUnit};
 use rdkafka::ClientContext;
 use rdkafka::consumer::{BaseConsumer, CommitMode, Consumer, ConsumerContext};
 use rdkafka::error::KafkaError;
@@ -387,10 +392,13 @@ struct LateEvent {
     reason: String,
 }
 
+/// An accepted event with its partition, offset and whether it was late.
+type AcceptedEvent = (i32, i64, Event, bool);
+
 /// Rows of one batch, written in one transaction.
 #[derive(Default)]
 struct Batch {
-    events: Vec<(i32, i64, Event, bool)>,
+    events: Vec<AcceptedEvent>,
     late: Vec<LateEvent>,
     dead: Vec<DeadLetter>,
     windows: Vec<(i32, WindowMetrics)>,
@@ -759,34 +767,10 @@ fn commit(
     let started = Instant::now();
     let tx = conn.unchecked_transaction()?;
     {
+        // Events are the bulk of a batch: appended as one Arrow batch, not row by row.
         let mut events = tx.appender_to_db("events", "stream")?;
-        for (p, offset, e, late) in &batch.events {
-            let description = enrichment.products.get(&e.stock_code).cloned();
-            let customer = e.customer_id;
-            events.append_row(duckdb::params![
-                topic,
-                p,
-                offset,
-                e.event_id,
-                e.event_type.name(),
-                e.event_time,
-                e.invoice_no,
-                e.stock_code,
-                e.description,
-                e.quantity,
-                milli_text(e.unit_price),
-                milli_text(e.revenue_milli()),
-                customer,
-                e.country,
-                description,
-                customer.and_then(|c| enrichment.segments.get(&c).cloned()),
-                customer.and_then(|c| enrichment.first_purchase.get(&c).copied()),
-                e.country
-                    .as_ref()
-                    .and_then(|c| enrichment.regions.get(c).cloned()),
-                late,
-                now,
-            ])?;
+        if !batch.events.is_empty() {
+            events.append_record_batch(event_batch(topic, &batch.events, enrichment, now)?)?;
         }
         events.flush()?;
         let mut late = tx.appender_to_db("late_events", "stream")?;
@@ -887,6 +871,97 @@ fn commit(
     }
     *batch = Batch::default();
     Ok(())
+}
+
+/// The events of a batch shaped like `stream.events` (the appender is positional).
+fn event_batch(
+    topic: &str,
+    events: &[AcceptedEvent],
+    enrichment: &Enrichment,
+    now: NaiveDateTime,
+) -> anyhow::Result<RecordBatch> {
+    let text = |f: &dyn Fn(&AcceptedEvent) -> Option<String>| {
+        Arc::new(StringArray::from_iter(events.iter().map(f))) as ArrayRef
+    };
+    let micros = |t: NaiveDateTime| t.and_utc().timestamp_micros();
+    let decimal = |f: &dyn Fn(&Event) -> i64| -> anyhow::Result<ArrayRef> {
+        Ok(Arc::new(
+            Decimal128Array::from_iter_values(events.iter().map(|e| f(&e.2) as i128))
+                .with_precision_and_scale(18, 3)?,
+        ))
+    };
+    let epoch = NaiveDate::from_ymd_opt(1970, 1, 1).expect("valid date");
+    let columns: Vec<ArrayRef> = vec![
+        text(&|_| Some(topic.to_string())),
+        Arc::new(Int32Array::from_iter_values(events.iter().map(|e| e.0))),
+        Arc::new(Int64Array::from_iter_values(events.iter().map(|e| e.1))),
+        text(&|e| Some(e.2.event_id.clone())),
+        text(&|e| Some(e.2.event_type.name().to_string())),
+        Arc::new(TimestampMicrosecondArray::from_iter_values(
+            events.iter().map(|e| micros(e.2.event_time)),
+        )),
+        text(&|e| e.2.invoice_no.clone()),
+        text(&|e| Some(e.2.stock_code.clone())),
+        text(&|e| e.2.description.clone()),
+        Arc::new(Int64Array::from_iter_values(
+            events.iter().map(|e| e.2.quantity),
+        )),
+        decimal(&|e| e.unit_price)?,
+        decimal(&|e| e.revenue_milli())?,
+        Arc::new(Int64Array::from_iter(
+            events.iter().map(|e| e.2.customer_id),
+        )),
+        text(&|e| e.2.country.clone()),
+        text(&|e| enrichment.products.get(&e.2.stock_code).cloned()),
+        text(&|e| {
+            e.2.customer_id
+                .and_then(|c| enrichment.segments.get(&c).cloned())
+        }),
+        Arc::new(Date32Array::from_iter(events.iter().map(|e| {
+            e.2.customer_id
+                .and_then(|c| enrichment.first_purchase.get(&c))
+                .map(|d| (*d - epoch).num_days() as i32)
+        }))),
+        text(&|e| {
+            e.2.country
+                .as_ref()
+                .and_then(|c| enrichment.regions.get(c).cloned())
+        }),
+        Arc::new(BooleanArray::from_iter(events.iter().map(|e| Some(e.3)))),
+        Arc::new(TimestampMicrosecondArray::from_iter_values(
+            events.iter().map(|_| micros(now)),
+        )),
+    ];
+    Ok(RecordBatch::try_new(events_schema(), columns)?)
+}
+
+/// The Arrow schema of `stream.events`, in table column order.
+fn events_schema() -> Arc<Schema> {
+    let field = |name: &str, dtype: DataType| Field::new(name, dtype, true);
+    let text = |name: &str| field(name, DataType::Utf8);
+    let timestamp = DataType::Timestamp(TimeUnit::Microsecond, None);
+    Arc::new(Schema::new(vec![
+        text("topic"),
+        field("partition", DataType::Int32),
+        field("offset", DataType::Int64),
+        text("event_id"),
+        text("event_type"),
+        field("event_time", timestamp.clone()),
+        text("invoice_no"),
+        text("stock_code"),
+        text("description"),
+        field("quantity", DataType::Int64),
+        field("unit_price", DataType::Decimal128(18, 3)),
+        field("revenue", DataType::Decimal128(18, 3)),
+        field("customer_id", DataType::Int64),
+        text("country"),
+        text("product_description"),
+        text("customer_segment"),
+        field("customer_first_purchase", DataType::Date32),
+        text("country_region"),
+        field("late", DataType::Boolean),
+        field("received_at", timestamp),
+    ]))
 }
 
 /// Publishes the closed windows not yet acknowledged by the metrics topic, keyed
