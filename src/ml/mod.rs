@@ -95,13 +95,7 @@ pub fn run_with_defaults(
 /// Fails with "run `ecom models build` first" unless every `schema.table` exists.
 pub fn require_relations(conn: &Connection, relations: &[&str]) -> anyhow::Result<()> {
     for relation in relations {
-        let (schema, table) = relation.split_once('.').unwrap_or(("main", relation));
-        let found: i64 = conn.query_row(
-            "SELECT count(*) FROM information_schema.tables WHERE table_schema = ? AND table_name = ?",
-            [schema, table],
-            |r| r.get(0),
-        )?;
-        if found == 0 {
+        if !crate::warehouse::catalog::relation_exists(conn, relation)? {
             return Err(MlError::MartsMissing {
                 relation: relation.to_string(),
             }

@@ -31,9 +31,9 @@ pub struct MlSummary {
 }
 
 pub fn summary(conn: &Connection) -> anyhow::Result<MlSummary> {
-    let exists = |table: &str| super::require_relations(conn, &[table]).is_ok();
+    let exists = |table: &str| crate::warehouse::catalog::relation_exists(conn, table);
     let mut out = MlSummary::default();
-    if exists("ml.segment_profiles") {
+    if exists("ml.segment_profiles")? {
         let mut stmt = conn.prepare(
             "SELECT segment, size, recency_days, frequency, monetary, revenue_share
              FROM ml.segment_profiles ORDER BY revenue_share DESC",
@@ -51,7 +51,7 @@ pub fn summary(conn: &Connection) -> anyhow::Result<MlSummary> {
             })?
             .collect::<Result<_, _>>()?;
     }
-    if exists("ml.anomalies") {
+    if exists("ml.anomalies")? {
         let mut stmt = conn.prepare(
             "SELECT strftime(\"when\", '%Y-%m-%d'), kind, score, reason
              FROM ml.anomalies ORDER BY abs(score) DESC LIMIT 50",

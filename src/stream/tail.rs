@@ -291,26 +291,17 @@ struct Enrichment {
     regions: HashMap<String, String>,
 }
 
-fn table_exists(conn: &Connection, schema: &str, name: &str) -> bool {
-    conn.query_row(
-        "SELECT count(*) FROM information_schema.tables WHERE table_schema = ? AND table_name = ?",
-        [schema, name],
-        |r| r.get::<_, i64>(0),
-    )
-    .map(|n| n > 0)
-    .unwrap_or(false)
-}
-
 impl Enrichment {
     fn load(conn: &Connection) -> anyhow::Result<Self> {
+        let exists = |relation: &str| crate::warehouse::catalog::relation_exists(conn, relation);
         let mut out = Self::default();
-        if table_exists(conn, "marts", "dim_product") {
+        if exists("marts.dim_product")? {
             let mut stmt = conn.prepare("SELECT stock_code, description FROM marts.dim_product WHERE description IS NOT NULL")?;
             out.products = stmt
                 .query_map([], |r| Ok((r.get(0)?, r.get(1)?)))?
                 .collect::<Result<_, _>>()?;
         }
-        if table_exists(conn, "marts", "dim_customer") {
+        if exists("marts.dim_customer")? {
             let mut stmt = conn.prepare(
                 "SELECT customer_id::BIGINT, first_purchase_ts::DATE FROM marts.dim_customer WHERE first_purchase_ts IS NOT NULL",
             )?;
@@ -318,13 +309,13 @@ impl Enrichment {
                 .query_map([], |r| Ok((r.get(0)?, r.get(1)?)))?
                 .collect::<Result<_, _>>()?;
         }
-        if table_exists(conn, "ml", "customer_segments") {
+        if exists("ml.customer_segments")? {
             let mut stmt = conn.prepare("SELECT customer_id, segment FROM ml.customer_segments")?;
             out.segments = stmt
                 .query_map([], |r| Ok((r.get(0)?, r.get(1)?)))?
                 .collect::<Result<_, _>>()?;
         }
-        if table_exists(conn, "marts", "dim_country") {
+        if exists("marts.dim_country")? {
             let mut stmt = conn.prepare("SELECT country, region FROM marts.dim_country")?;
             out.regions = stmt
                 .query_map([], |r| Ok((r.get(0)?, r.get(1)?)))?

@@ -225,6 +225,19 @@ fn edit_externally(
 }
 
 /// Starts the work an effect asks for; results come back as actions on `tx`.
+/// Turns a background job's events into the actions of job `job`, for the event loop.
+fn job_events(
+    tx: UnboundedSender<Action>,
+    job: u64,
+) -> impl Fn(JobEvent<String>) + Send + Sync + 'static {
+    move |event| {
+        let _ = tx.send(match event {
+            JobEvent::Progress(p) => Action::JobProgress(job, p),
+            JobEvent::Finished(r) => Action::JobFinished(job, r.map_err(|e| format!("{e:#}"))),
+        });
+    }
+}
+
 fn perform(
     effect: Effect,
     worker: &Worker,
@@ -258,7 +271,6 @@ fn perform(
         Effect::StartModels { job, select } => {
             let conn = warehouse.connect()?;
             let project = project.to_path_buf();
-            let tx = tx.clone();
             let handle = jobs::spawn(
                 "models build",
                 move |progress, cancel| {
@@ -278,14 +290,7 @@ fn perform(
                         summary.elapsed_time
                     ))
                 },
-                move |event| {
-                    let _ = tx.send(match event {
-                        JobEvent::Progress(p) => Action::JobProgress(job, p),
-                        JobEvent::Finished(r) => {
-                            Action::JobFinished(job, r.map_err(|e| format!("{e:#}")))
-                        }
-                    });
-                },
+                job_events(tx.clone(), job),
             );
             jobs.insert(job, handle);
         }
@@ -297,20 +302,12 @@ fn perform(
         Effect::LoadMl => worker.send(Request::Ml),
         Effect::StartMl { job, model } => {
             let conn = warehouse.connect()?;
-            let tx = tx.clone();
             let handle = jobs::spawn(
                 &format!("ml {}", model.name()),
                 move |progress, cancel| {
                     crate::ml::run_with_defaults(&conn, model, progress, cancel)
                 },
-                move |event| {
-                    let _ = tx.send(match event {
-                        JobEvent::Progress(p) => Action::JobProgress(job, p),
-                        JobEvent::Finished(r) => {
-                            Action::JobFinished(job, r.map_err(|e| format!("{e:#}")))
-                        }
-                    });
-                },
+                job_events(tx.clone(), job),
             );
             jobs.insert(job, handle);
         }

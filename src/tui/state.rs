@@ -786,35 +786,25 @@ impl App {
             (BuildScope::WithChildren, Some(n)) => vec![format!("{n}+")],
             (_, None) => return vec![],
         };
-        let id = self.next_job_id;
-        self.next_job_id += 1;
         let name = if select.is_empty() {
             "models build".to_string()
         } else {
             format!("models build {}", select.join(" "))
         };
-        self.jobs.insert(
-            0,
-            JobView {
-                id,
-                name: name.clone(),
-                started: Instant::now(),
-                finished: None,
-                progress: None,
-                state: JobState::Running,
-                log: Vec::new(),
-            },
-        );
-        self.job_selected = 0;
-        self.info(format!("started {name}: 4 shows the jobs"));
-        vec![Effect::StartModels { job: id, select }]
+        let job = self.add_job(name);
+        vec![Effect::StartModels { job, select }]
     }
 
     /// Starts an ML job with its default options and lists it on the Jobs screen.
     fn start_ml(&mut self, model: crate::ml::MlModel) -> Effect {
+        let job = self.add_job(format!("ml {}", model.name()));
+        Effect::StartMl { job, model }
+    }
+
+    /// Lists a new running job on the Jobs screen (selected) and returns its id.
+    fn add_job(&mut self, name: String) -> u64 {
         let id = self.next_job_id;
         self.next_job_id += 1;
-        let name = format!("ml {}", model.name());
         self.jobs.insert(
             0,
             JobView {
@@ -829,7 +819,7 @@ impl App {
         );
         self.job_selected = 0;
         self.info(format!("started {name}: 4 shows the jobs"));
-        Effect::StartMl { job: id, model }
+        id
     }
 
     fn page_request(&mut self) -> Option<Effect> {

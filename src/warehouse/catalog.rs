@@ -177,3 +177,14 @@ pub fn quality(conn: &Connection) -> Result<QualitySummary, WarehouseError> {
         rejected,
     })
 }
+
+/// Whether `schema.name` (a table or view; `main` when unqualified) exists.
+pub fn relation_exists(conn: &Connection, relation: &str) -> duckdb::Result<bool> {
+    let (schema, table) = relation.split_once('.').unwrap_or(("main", relation));
+    let found: i64 = conn.query_row(
+        "SELECT count(*) FROM information_schema.tables WHERE table_schema = ? AND table_name = ?",
+        [schema, table],
+        |r| r.get(0),
+    )?;
+    Ok(found > 0)
+}
