@@ -4,6 +4,8 @@ use std::path::PathBuf;
 
 use clap::{Args, Parser, Subcommand, ValueEnum};
 
+use crate::ml::anomalies::AnomalyOptions;
+
 /// ecom: e-commerce analytics in one binary. With no command it opens the workbench.
 #[derive(Debug, Parser)]
 #[command(name = "ecom", version, about, long_about = None, propagate_version = true)]
@@ -312,15 +314,15 @@ pub struct RecommendArgs {
 #[derive(Debug, Args)]
 pub struct AnomalyArgs {
     /// Robust z-score past which a day is flagged.
-    #[arg(long, default_value_t = 3.5, value_name = "Z")]
+    #[arg(long, default_value_t = AnomalyOptions::default().threshold, value_name = "Z")]
     pub threshold: f64,
     /// Robust z-score past which an invoice line is flagged.
-    #[arg(long, default_value_t = 6.0, value_name = "Z")]
+    #[arg(long, default_value_t = AnomalyOptions::default().line_threshold, value_name = "Z")]
     pub line_threshold: f64,
     /// Injection trials of the evaluation (5 anomalies each).
-    #[arg(long, default_value_t = 20, value_name = "N")]
+    #[arg(long, default_value_t = AnomalyOptions::default().trials, value_name = "N")]
     pub trials: usize,
-    #[arg(long, default_value_t = 42)]
+    #[arg(long, default_value_t = AnomalyOptions::default().seed)]
     pub seed: u64,
 }
 

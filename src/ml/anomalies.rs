@@ -50,7 +50,7 @@ impl Default for AnomalyOptions {
         Self {
             threshold: 3.5,
             line_threshold: 6.0,
-            trials: 20,
+            trials: 100,
             injected_per_trial: 5,
             seed: 42,
         }
@@ -212,7 +212,8 @@ fn evaluate_series(
     for trial in 0..options.trials {
         check(cancel)?;
         let mut rng = Xoshiro256Plus::seed_from_u64(options.seed.wrapping_add(trial as u64));
-        let mut truth = HashSet::new();
+        // Ordered, so each injected day draws the same size and sign on every run.
+        let mut truth = std::collections::BTreeSet::new();
         while truth.len() < options.injected_per_trial.min(eligible.len()) {
             truth.insert(eligible[(rng.next_u64() % eligible.len() as u64) as usize]);
         }
@@ -226,6 +227,7 @@ fn evaluate_series(
             score_days(days, &copy).0.iter().map(|s| s.z),
             options.threshold,
         );
+        let truth: HashSet<usize> = truth.into_iter().collect();
         totals[0].add(&found, &truth, &already);
         let found = flagged(global_z(&copy).into_iter(), 3.0);
         totals[1].add(&found, &truth, &already_baseline);
