@@ -16,6 +16,7 @@ pub mod models;
 pub mod paths;
 pub mod pipeline;
 pub mod sample;
+pub mod serve;
 pub mod stream;
 pub mod warehouse;
 

@@ -172,6 +172,7 @@ impl JobRunner for Jobs<'_> {
             "sql" => {
                 let sql = job.sql.as_deref().context("an sql job needs `sql`")?;
                 run_sql(&conn, sql, cancel)?;
+                crate::warehouse::note_commit();
                 Ok(JobOutcome::Success {
                     rows: None,
                     message: "OK".into(),
@@ -303,5 +304,116 @@ impl RunRecorder for DbRecorder<'_> {
             duckdb::params![status, rows.map(|r| r as i64), message, error, self.run_id, job],
         )?;
         Ok(())
+    }
+}
+
+/// When the pipeline runs again, and how many times at most.
+pub struct Schedule {
+    timing: Timing,
+    max_runs: Option<u32>,
+}
+
+enum Timing {
+    Once,
+    Every(Duration),
+    Cron(Box<croner::Cron>),
+}
+
+impl Schedule {
+    /// From `--every DUR` or `--cron EXPR` (neither: once) and `--max-runs N`.
+    pub fn parse(
+        every: Option<&str>,
+        cron: Option<&str>,
+        max_runs: Option<u32>,
+    ) -> anyhow::Result<Self> {
+        let timing = if let Some(every) = every {
+            Timing::Every(
+                humantime::parse_duration(every).with_context(|| format!("--every {every}"))?,
+            )
+        } else if let Some(expr) = cron {
+            let cron = <croner::Cron as std::str::FromStr>::from_str(expr)
+                .map_err(|e| anyhow::anyhow!("--cron `{expr}`: {e}"))?;
+            Timing::Cron(Box::new(cron))
+        } else {
+            Timing::Once
+        };
+        Ok(Self { timing, max_runs })
+    }
+
+    /// How long to wait from now, when there is a next run.
+    fn wait(&self, started: std::time::Instant) -> anyhow::Result<Option<Duration>> {
+        Ok(match &self.timing {
+            Timing::Once => None,
+            Timing::Every(every) => Some(every.saturating_sub(started.elapsed())),
+            Timing::Cron(cron) => {
+                let now = chrono::Local::now();
+                let next = cron
+                    .find_next_occurrence(&now, false)
+                    .map_err(|e| anyhow::anyhow!("{e}"))?;
+                Some((next - now).to_std().unwrap_or_default())
+            }
+        })
+    }
+}
+
+/// One finished pipeline run, as the scheduler hands it to its caller.
+pub struct FinishedRun {
+    pub run_id: i64,
+    /// `success`, `data_checks_failed` or `failed`.
+    pub status: &'static str,
+    pub reports: Vec<crate::jobs::dag::JobReport>,
+    /// Whether it resumed a run that had been interrupted.
+    pub resumed: bool,
+    /// How long until the next run, when there is one.
+    pub next_in: Option<Duration>,
+}
+
+/// Runs the pipeline of `config` on `schedule` until the schedule ends or `cancel` is
+/// set; `on_run` sees every finished run. `conn` is the
+/// process's writing connection; `db_path` locates the bundled model project.
+pub fn run_on_schedule(
+    conn: &Connection,
+    db_path: &std::path::Path,
+    config: &Config,
+    schedule: &Schedule,
+    progress: &dyn ProgressSink,
+    cancel: &CancelToken,
+    mut on_run: impl FnMut(&FinishedRun) -> anyhow::Result<()>,
+) -> anyhow::Result<Option<FinishedRun>> {
+    let jobs = jobs(config);
+    let specs = specs(&jobs)?;
+    crate::jobs::dag::order(&specs)?;
+    let runner = Jobs {
+        conn: std::sync::Mutex::new(conn.try_clone()?),
+        config,
+        jobs: jobs.clone(),
+        default_project: crate::models::bundled::unpacked(db_path)?,
+    };
+    let mut runs = 0;
+    loop {
+        let started = std::time::Instant::now();
+        let (recorder, resumed) = DbRecorder::start(conn, &jobs)?;
+        let reports = crate::jobs::dag::run(&specs, &runner, &recorder, progress, cancel)?;
+        let status = recorder.finish(&reports)?;
+        runs += 1;
+        let more = !cancel.is_cancelled() && schedule.max_runs.is_none_or(|max| runs < max);
+        let run = FinishedRun {
+            run_id: recorder.run_id,
+            status,
+            reports,
+            resumed,
+            next_in: if more { schedule.wait(started)? } else { None },
+        };
+        on_run(&run)?;
+        let Some(wait) = run.next_in else {
+            return Ok(Some(run));
+        };
+        let until = std::time::Instant::now() + wait;
+        while std::time::Instant::now() < until {
+            if cancel.is_cancelled() {
+                return Ok(Some(run));
+            }
+            std::thread::sleep(Duration::from_millis(200).min(until - std::time::Instant::now()));
+        }
     }
 }

@@ -213,6 +213,7 @@ def bench_ml(args, work):
                                       stdout=subprocess.DEVNULL, env=env)
 
     runs = max(1, args.runs // 2)
+    args.ml_db = db
     segment = run_pair(runs, ecom("segment"), lambda: ml_peer.segment(db))
     recommend = run_pair(runs, ecom("recommend", "--model", "item-knn"), lambda: ml_peer.item_knn(db))
     full = statistics.median(timed(ecom("recommend")) for _ in range(runs))
@@ -246,6 +247,122 @@ def bench_stream(args, work):
             check=True, capture_output=True, text=True).stdout)
         bare_rates.append(bare["messages"] / bare["seconds"])
     return produce_rate, statistics.median(tail_rates), statistics.median(bare_rates), count
+
+
+SERVE_SQL = {
+    "summary": "SELECT count(*), count(DISTINCT invoice_no), count(DISTINCT customer_id), count(DISTINCT country), "
+               "count(DISTINCT stock_code), sum(quantity * unit_price), min(invoice_ts), max(invoice_ts) FROM raw.order_lines",
+    "sales": "SELECT date_trunc('month', invoice_ts)::DATE, sum(revenue), count(DISTINCT invoice_no) FILTER (WHERE NOT is_cancellation), "
+             "sum(quantity) FILTER (WHERE NOT is_cancellation), count(DISTINCT customer_id) FROM marts.fact_sales GROUP BY 1 ORDER BY 1",
+    "customer": "SELECT c.*, s.segment FROM marts.dim_customer c LEFT JOIN ml.customer_segments s USING (customer_id) "
+                "WHERE c.customer_id = ?",
+}
+
+
+def load_mix(customers, total):
+    """The requests of the load test: a quarter summary, a quarter monthly sales (both
+    repeat, so the cache answers), half customer profiles of distinct customers (each
+    a cache miss and a database query)."""
+    mix = []
+    for i in range(total):
+        if i % 4 == 0:
+            mix.append(("summary", None))
+        elif i % 4 == 1:
+            mix.append(("sales", None))
+        else:
+            mix.append(("customer", customers[i % len(customers)]))
+    return mix
+
+
+def run_clients(mix, clients, one):
+    """Runs `one(client_state, request)` for every request over `clients` threads;
+    returns (seconds, latencies, errors)."""
+    import threading
+    latencies, errors, lock = [], [], threading.Lock()
+    chunks = [mix[i::clients] for i in range(clients)]
+
+    def worker(chunk):
+        state = {}
+        for request in chunk:
+            start = time.perf_counter()
+            try:
+                one(state, request)
+                took = time.perf_counter() - start
+                with lock:
+                    latencies.append(took)
+            except Exception as e:  # counted, and the run fails below
+                with lock:
+                    errors.append(repr(e))
+
+    threads = [threading.Thread(target=worker, args=(c,)) for c in chunks]
+    start = time.perf_counter()
+    for t in threads:
+        t.start()
+    for t in threads:
+        t.join()
+    return time.perf_counter() - start, latencies, errors
+
+
+def bench_serve(args, work, db):
+    """`ecom serve` under a bounded load on loopback (16 clients with keep-alive, a few
+    thousand requests: cached summaries and sales, uncached customer profiles) against
+    the same queries run directly by 16 threads of Python duckdb on the same file."""
+    import http.client
+    env = dict(os.environ, XDG_STATE_HOME=os.path.join(work, "state"))
+    token = subprocess.run([args.ecom, "--db", db, "serve", "token", "create", "--name", f"bench-{time.time_ns()}",
+                            "--scope", "read"], check=True, capture_output=True, text=True, env=env).stdout.strip()
+    con = duckdb.connect(db, read_only=True)
+    customers = [r[0] for r in con.execute("SELECT customer_id FROM marts.dim_customer ORDER BY customer_id").fetchall()]
+    con.close()
+    total, clients = 4000, 16
+    mix = load_mix(customers, total)
+    server = subprocess.Popen([args.ecom, "--db", db, "serve", "--addr", "127.0.0.1:0"], stderr=subprocess.PIPE,
+                              text=True, env=env)
+    try:
+        line = server.stderr.readline()
+        host, port = line.split(" on http://")[1].split()[0].split(":")
+        paths = {"summary": "/api/v1/summary", "sales": "/api/v1/sales?grain=month"}
+
+        def one_http(state, request):
+            if "conn" not in state:
+                state["conn"] = http.client.HTTPConnection(host, int(port), timeout=60)
+            kind, arg = request
+            path = paths.get(kind) or f"/api/v1/customers/{arg}"
+            state["conn"].request("GET", path, headers={"Authorization": f"Bearer {token}"})
+            response = state["conn"].getresponse()
+            response.read()
+            if response.status != 200:
+                raise RuntimeError(f"{path}: {response.status}")
+
+        seconds, latencies, errors = run_clients(mix, clients, one_http)
+    finally:
+        server.terminate()
+        code = server.wait(timeout=60)
+    if errors or len(latencies) != total or code != 0:
+        raise SystemExit(f"serve load test: {len(errors)} errors ({errors[:3]}), {len(latencies)} of {total} answered, exit {code}")
+    shared = duckdb.connect(db, read_only=True)
+
+    def one_duckdb(state, request):
+        if "cursor" not in state:
+            state["cursor"] = shared.cursor()
+        kind, arg = request
+        if arg is None:
+            state["cursor"].execute(SERVE_SQL[kind]).fetchall()
+        else:
+            state["cursor"].execute(SERVE_SQL[kind], [arg]).fetchall()
+
+    peer_seconds, peer_latencies, peer_errors = run_clients(mix, clients, one_duckdb)
+    shared.close()
+    if peer_errors:
+        raise SystemExit(f"the DuckDB peer failed: {peer_errors[:3]}")
+
+    def pct(values, q):
+        values = sorted(values)
+        return values[min(len(values) - 1, int(q * len(values)))]
+
+    return {"total": total, "clients": clients,
+            "rps": total / seconds, "p50": pct(latencies, 0.5), "p99": pct(latencies, 0.99),
+            "peer_rps": total / peer_seconds, "peer_p50": pct(peer_latencies, 0.5), "peer_p99": pct(peer_latencies, 0.99)}
 
 
 def sklearn_version():
@@ -293,8 +410,17 @@ def main():
                      "scipy sparse + scikit-learn cosine_similarity, same split", *knn, "≤ 1.0×"))
         rows.append(("`ml recommend` (popularity, item-kNN and ALS evaluated, refit)",
                      "none (reported)", recommend, recommend, "reported"))
-        rows.append(("`ml anomalies` (daily series, 40 injection trials, line outliers)",
+        rows.append(("`ml anomalies` (daily series, 100 injection trials, line outliers)",
                      "none (reported)", anomalies, anomalies, "reported"))
+        load = bench_serve(args, work, args.ml_db)
+        mix = f"{load['total']:,} requests, {load['clients']} clients"
+        rows.append((f"`serve` under load ({mix}: cached summary and sales, uncached customers), requests/s",
+                     "the same queries, Python duckdb, 16 threads on one connection (requests/s)",
+                     load["rps"], load["peer_rps"], "reported (rate)", "rate"))
+        rows.append(("`serve` under load: p50 latency", "the same queries direct: p50",
+                     load["p50"], load["peer_p50"], "reported"))
+        rows.append(("`serve` under load: p99 latency", "the same queries direct: p99",
+                     load["p99"], load["peer_p99"], "reported"))
         produce, tail, bare, events = bench_stream(args, work)
         # Rates, not times: the ratio column reads as the share of the peer's rate.
         rows.append((f"`tail` end to end, full data ({events:,} events), events/s",

@@ -79,6 +79,9 @@ pub enum Command {
     Simulate(SimulateArgs),
     /// Consume events from Kafka: windows, dead letters, late events, exactly once into the warehouse.
     Tail(TailArgs),
+    /// The REST API for other applications: token auth, cached answers, OpenAPI, Prometheus.
+    #[command(long_about = SERVE_ABOUT)]
+    Serve(ServeArgs),
     /// Show, edit or check the layered configuration.
     Config {
         #[command(subcommand)]
@@ -414,4 +417,90 @@ pub struct TailArgs {
     /// Serve the live figures in the Prometheus text format at http://ADDR/metrics.
     #[arg(long, value_name = "ADDR")]
     pub metrics_addr: Option<std::net::SocketAddr>,
+}
+
+const SERVE_ABOUT: &str = "\
+The REST API for other applications: token auth, cached answers, OpenAPI, Prometheus.
+
+Routes: GET /health, /metrics and /openapi.json without a token; every /api/v1/ route
+with `Authorization: Bearer TOKEN` (create one with `ecom serve token create`).
+
+One writer: a DuckDB file has one writing process, and while it serves that process is
+this one, so `ecom ingest`, `ecom models build`… cannot open the warehouse meanwhile.
+To keep data arriving while the API serves, run the work inside this process:
+--pipeline='--every 10m --ingest DIR' runs the scheduler of `ecom pipeline run`, and
+--tail='--brokers HOST:PORT --topic T' runs `ecom tail`; both write through this
+process's own database, and every commit they make invalidates the answer cache.
+Tokens can be created and revoked meanwhile through the admin routes (/api/v1/tokens).";
+
+#[derive(Debug, Args)]
+#[command(args_conflicts_with_subcommands = true)]
+pub struct ServeArgs {
+    #[command(subcommand)]
+    pub action: Option<ServeAction>,
+    /// Where to listen (port 0 picks a free one; the address is printed on stderr).
+    #[arg(long, default_value = "127.0.0.1:8080", value_name = "ADDR")]
+    pub addr: std::net::SocketAddr,
+    /// Require `Authorization: Bearer TOKEN` with this value on GET /metrics.
+    #[arg(long, env = "ECOM_METRICS_TOKEN", value_name = "TOKEN")]
+    pub metrics_token: Option<String>,
+    /// Run the pipeline in this process, with the flags of `ecom pipeline run` (quoted).
+    #[arg(long, value_name = "ARGS", num_args = 0..=1, default_missing_value = "", allow_hyphen_values = true)]
+    pub pipeline: Option<String>,
+    /// Run the Kafka tail in this process, with the flags of `ecom tail` (quoted).
+    #[arg(long, value_name = "ARGS", allow_hyphen_values = true)]
+    pub tail: Option<String>,
+    /// Interrupt a query of POST /api/v1/query running longer than this.
+    #[arg(long, default_value = "10s", value_name = "DUR")]
+    pub query_timeout: String,
+    /// The most rows POST /api/v1/query returns.
+    #[arg(long, default_value_t = 100_000, value_name = "N")]
+    pub max_rows: usize,
+    /// Queries of POST /api/v1/query running at once (others wait their turn).
+    #[arg(long, default_value_t = 4, value_name = "N")]
+    pub max_queries: usize,
+    /// The largest request body accepted, in bytes.
+    #[arg(long, default_value_t = 65_536, value_name = "BYTES")]
+    pub max_body: usize,
+}
+
+#[derive(Debug, Subcommand)]
+pub enum ServeAction {
+    /// Create, list and revoke API tokens.
+    Token {
+        #[command(subcommand)]
+        action: TokenAction,
+    },
+}
+
+#[derive(Debug, Subcommand)]
+pub enum TokenAction {
+    /// Create a token; it is printed once, on stdout alone; only its hash is kept.
+    Create {
+        #[arg(long)]
+        name: String,
+        /// read: the figures; query: also POST /api/v1/query; admin: also tokens and jobs.
+        #[arg(long, value_parser = ["read", "query", "admin"])]
+        scope: String,
+    },
+    /// List tokens (never the tokens themselves).
+    Ls,
+    /// Revoke a token by name: it stops working at once.
+    Revoke { name: String },
+}
+
+/// `--pipeline ARGS`, parsed like `ecom pipeline run ARGS`.
+#[derive(Debug, Parser)]
+#[command(name = "--pipeline", no_binary_name = true)]
+pub struct PipelineLine {
+    #[command(flatten)]
+    pub args: PipelineArgs,
+}
+
+/// `--tail ARGS`, parsed like `ecom tail ARGS`.
+#[derive(Debug, Parser)]
+#[command(name = "--tail", no_binary_name = true)]
+pub struct TailLine {
+    #[command(flatten)]
+    pub args: TailArgs,
 }

@@ -14,6 +14,7 @@ mod output;
 mod pipeline;
 mod progress;
 mod query;
+mod serve;
 mod status;
 mod stream;
 
@@ -115,6 +116,7 @@ pub fn dispatch(command: Command, settings: &Settings) -> anyhow::Result<Outcome
         Command::Tail(args) => stream::run_tail(&args, settings),
         Command::Export(args) => export::run_export(&args, settings),
         Command::Report(args) => export::run_report(&args, settings),
+        Command::Serve(args) => serve::run(args, settings),
     }
 }
 

@@ -80,6 +80,31 @@ pub fn run_simulate(args: &SimulateArgs, settings: &Settings) -> anyhow::Result<
 }
 
 pub fn run_tail(args: &TailArgs, settings: &Settings) -> anyhow::Result<Outcome> {
+    let options = tail_options(args)?;
+    let warehouse = settings.open_warehouse()?;
+    let progress = CliProgress::new(settings.quiet);
+    let status = tail(
+        warehouse.conn(),
+        &options,
+        &progress,
+        &super::interrupt::cancel_on_ctrl_c(),
+    )?;
+    progress.finish();
+    if settings.json {
+        println!("{}", serde_json::to_string_pretty(&status)?);
+    } else {
+        println!(
+            "tail stopped: {} messages, {} events, {}",
+            thousands(status.messages),
+            thousands(status.events),
+            describe(&status)
+        );
+    }
+    Ok(Outcome::Success)
+}
+
+/// The tail's options from its flags (`ecom tail`, `ecom serve --tail`).
+pub fn tail_options(args: &TailArgs) -> anyhow::Result<TailOptions> {
     let hop = args.hop.as_deref().map(parse_duration).transpose()?;
     let mut windows = Vec::new();
     for text in &args.window {
@@ -106,24 +131,5 @@ pub fn run_tail(args: &TailArgs, settings: &Settings) -> anyhow::Result<Outcome>
     options.max_messages = args.max_messages;
     options.consumer_settings = parse_settings(&args.consumer_config)?;
     options.metrics_addr = args.metrics_addr;
-    let warehouse = settings.open_warehouse()?;
-    let progress = CliProgress::new(settings.quiet);
-    let status = tail(
-        warehouse.conn(),
-        &options,
-        &progress,
-        &super::interrupt::cancel_on_ctrl_c(),
-    )?;
-    progress.finish();
-    if settings.json {
-        println!("{}", serde_json::to_string_pretty(&status)?);
-    } else {
-        println!(
-            "tail stopped: {} messages, {} events, {}",
-            thousands(status.messages),
-            thousands(status.events),
-            describe(&status)
-        );
-    }
-    Ok(Outcome::Success)
+    Ok(options)
 }

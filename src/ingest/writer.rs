@@ -192,6 +192,7 @@ impl<'c> Writer<'c> {
             )?;
         }
         tx.commit()?;
+        crate::warehouse::note_commit();
         tracing::debug!(
             files = self.pending.len(),
             rows = self.pending_rows,

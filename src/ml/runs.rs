@@ -123,5 +123,6 @@ pub(super) fn commit(
     write(&tx)?;
     let id = record(&tx, run, started_at, started.elapsed())?;
     tx.commit()?;
+    crate::warehouse::note_commit();
     Ok(id)
 }

@@ -914,6 +914,7 @@ fn materialize(
     match result {
         Ok(rows) => {
             conn.execute_batch("COMMIT").map_err(|e| e.to_string())?;
+            crate::warehouse::note_commit();
             Ok(Outcome {
                 status: NodeStatus::Success,
                 message: "OK".into(),
@@ -963,6 +964,7 @@ fn load_seed(graph: &Graph, conn: &Connection, node: &Node) -> Result<Outcome, S
             let _ = conn.execute_batch("ROLLBACK");
             db_error(&format!("seed {} failed", node.name), &sql, e)
         })?;
+    crate::warehouse::note_commit();
     let rows = count(conn, &format!("SELECT count(*) FROM {relation}"))?;
     Ok(Outcome {
         status: NodeStatus::Success,

@@ -839,6 +839,7 @@ fn commit(
     }
     tx.commit()
         .context("committing the batch to the warehouse")?;
+    crate::warehouse::note_commit();
     let committed = started.elapsed();
     status.windows_emitted += batch.windows.len() as u64;
     // The warehouse is the record; the checkpoints (acknowledged first) and the group's

@@ -30,6 +30,11 @@ const MIGRATIONS: &[(i32, &str, &str)] = &[
         "stream tables: events, windows, offsets, late events, dead letters",
         include_str!("migrations/004_stream.sql"),
     ),
+    (
+        5,
+        "api tokens",
+        include_str!("migrations/005_api_tokens.sql"),
+    ),
 ];
 
 /// The highest schema version this binary understands.

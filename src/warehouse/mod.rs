@@ -139,6 +139,21 @@ fn first_line(text: &str) -> String {
     text.lines().next().unwrap_or(text).trim().to_string()
 }
 
+/// How many commits of new data (ingest, model builds, ML runs, tail batches, pipeline
+/// SQL jobs) this process has made. DuckDB lets one process write a file, so within that
+/// process this number changes exactly when the data does: `ecom serve` keys its answer
+/// cache on it, and an answer is never served from before the latest commit.
+pub fn generation() -> u64 {
+    GENERATION.load(std::sync::atomic::Ordering::Acquire)
+}
+
+/// Records that new data was committed (see [`generation`]).
+pub fn note_commit() {
+    GENERATION.fetch_add(1, std::sync::atomic::Ordering::AcqRel);
+}
+
+static GENERATION: std::sync::atomic::AtomicU64 = std::sync::atomic::AtomicU64::new(0);
+
 /// Quotes an identifier for SQL (`"name"`, doubling inner quotes).
 pub fn quote_ident(name: &str) -> String {
     format!("\"{}\"", name.replace('"', "\"\""))

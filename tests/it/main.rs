@@ -11,6 +11,7 @@ mod models_bundled;
 mod models_conformance;
 mod pipeline;
 mod query;
+mod serve;
 mod stream;
 mod tui_snapshots;
 mod tui_tmux;

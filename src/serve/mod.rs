@@ -1,0 +1,403 @@
+//! `ecom serve`: the warehouse's figures over HTTP for other applications, with token
+//! auth, an answer cache, an OpenAPI document and Prometheus metrics.
+//!
+//! One writer: DuckDB lets one process write a file, and this server is that process
+//! while it runs. Reads go through a [`pool::Pool`] of connections to its one database;
+//! the scheduler (`--pipeline`) and the Kafka tail (`--tail`) run as [`BackgroundJob`]s
+//! inside it on connections of the same database, so the API answers while data keeps
+//! arriving, and each of their commits moves the cache on to the new data.
+
+mod cache;
+pub mod guard;
+mod metrics;
+mod pool;
+mod problem;
+mod query;
+mod routes;
+mod rows;
+pub mod tokens;
+
+use std::net::SocketAddr;
+use std::sync::atomic::Ordering;
+use std::sync::{Arc, RwLock};
+use std::time::{Duration, Instant};
+
+use anyhow::Context;
+use axum::Router;
+use axum::extract::{MatchedPath, Request, State};
+use axum::http::{StatusCode, header};
+use axum::middleware::Next;
+use axum::response::{IntoResponse, Response};
+use duckdb::Connection;
+
+use crate::jobs::{CancelToken, Progress, ProgressSink};
+use crate::warehouse::Warehouse;
+pub use routes::ApiDoc;
+use tokens::{ActiveToken, Scope};
+
+/// How the server runs; the CLI's flags.
+#[derive(Debug, Clone)]
+pub struct ServeOptions {
+    pub addr: SocketAddr,
+    /// When set, `GET /metrics` needs `Authorization: Bearer` with this value.
+    pub metrics_token: Option<String>,
+    /// A query past this is interrupted.
+    pub query_timeout: Duration,
+    /// The most rows `POST /api/v1/query` returns.
+    pub max_rows: usize,
+    /// How many queries of `POST /api/v1/query` run at once (others wait).
+    pub max_queries: usize,
+    /// Largest request body accepted, in bytes.
+    pub max_body: usize,
+    /// Connections for reads (and so database calls at once).
+    pub connections: usize,
+    /// Memory for cached answers, in bytes.
+    pub cache_bytes: u64,
+}
+
+impl Default for ServeOptions {
+    fn default() -> Self {
+        Self {
+            addr: SocketAddr::from(([127, 0, 0, 1], 8080)),
+            metrics_token: None,
+            query_timeout: Duration::from_secs(10),
+            max_rows: 100_000,
+            max_queries: 4,
+            max_body: 64 * 1024,
+            connections: 8,
+            cache_bytes: 64 * 1024 * 1024,
+        }
+    }
+}
+
+/// Work the server runs beside the API on a connection of its database (the pipeline's
+/// scheduler, the tail), cancelled when the server shuts down.
+pub struct BackgroundJob {
+    pub name: String,
+    #[allow(clippy::type_complexity)]
+    pub work: Box<
+        dyn FnOnce(&Connection, &dyn ProgressSink, &CancelToken) -> anyhow::Result<String> + Send,
+    >,
+}
+
+/// What every handler shares.
+pub(crate) struct AppState {
+    pub pool: Arc<pool::Pool>,
+    pub cache: Arc<cache::AnswerCache>,
+    pub metrics: Arc<metrics::Metrics>,
+    pub tokens: RwLock<Vec<ActiveToken>>,
+    pub options: ServeOptions,
+    pub warehouse_path: String,
+}
+
+impl AppState {
+    /// Reloads the active tokens after the admin routes changed them.
+    fn reload_tokens(&self, conn: &Connection) -> Result<(), tokens::TokenError> {
+        let active = tokens::active(conn)?;
+        *self.tokens.write().expect("tokens lock") = active;
+        Ok(())
+    }
+}
+
+/// Who is calling: the token's name and scope, set by [`authenticate`].
+#[derive(Debug, Clone)]
+pub(crate) struct Caller {
+    pub name: String,
+    pub scope: Scope,
+}
+
+impl Caller {
+    /// 403 unless the caller's scope includes `needed`.
+    pub fn require(&self, needed: Scope) -> Result<(), problem::Problem> {
+        if self.scope >= needed {
+            return Ok(());
+        }
+        Err(problem::Problem::new(
+            StatusCode::FORBIDDEN,
+            format!(
+                "the token `{}` has the {} scope; this route needs a token with the {needed} scope \
+                 (`ecom serve token create --name NAME --scope {needed}`)",
+                self.name, self.scope
+            ),
+        ))
+    }
+}
+
+/// Serves until SIGTERM or Ctrl+C, then lets requests in flight finish, stops the
+/// background jobs and returns. `ready` learns the bound address (useful with port 0).
+pub fn run(
+    warehouse: Warehouse,
+    options: ServeOptions,
+    jobs: Vec<BackgroundJob>,
+    ready: impl FnOnce(SocketAddr),
+) -> anyhow::Result<()> {
+    let conn = warehouse.conn();
+    // Nothing the API runs may fetch or load an extension from the network.
+    conn.execute_batch(
+        "SET autoinstall_known_extensions = false; SET autoload_known_extensions = false;",
+    )?;
+    let state = Arc::new(AppState {
+        pool: Arc::new(pool::Pool::new(conn, options.connections)?),
+        cache: cache::AnswerCache::new(options.cache_bytes),
+        metrics: Arc::default(),
+        tokens: RwLock::new(tokens::active(conn)?),
+        warehouse_path: warehouse.path().display().to_string(),
+        options: options.clone(),
+    });
+    let cancel = CancelToken::new();
+    let mut threads = Vec::new();
+    for job in jobs {
+        threads.push(start_job(job, conn.try_clone()?, &state.metrics, &cancel)?);
+    }
+    let runtime = tokio::runtime::Builder::new_multi_thread()
+        .enable_all()
+        .worker_threads(2)
+        .thread_name("serve")
+        .build()?;
+    let served = runtime.block_on(async {
+        let listener = tokio::net::TcpListener::bind(options.addr)
+            .await
+            .with_context(|| format!("--addr {}: cannot listen there", options.addr))?;
+        ready(listener.local_addr()?);
+        let app = router(Arc::clone(&state));
+        let listener = counted::Counted {
+            inner: listener,
+            metrics: Arc::clone(&state.metrics),
+        };
+        axum::serve(listener, app)
+            .with_graceful_shutdown(shutdown_signal())
+            .await
+            .context("the server stopped")
+    });
+    cancel.cancel();
+    for thread in threads {
+        let _ = thread.join();
+    }
+    // Requests are done; do not wait on idle keep-alive connections' blocking tasks.
+    runtime.shutdown_timeout(Duration::from_secs(5));
+    served
+}
+
+fn start_job(
+    job: BackgroundJob,
+    conn: Connection,
+    metrics: &Arc<metrics::Metrics>,
+    cancel: &CancelToken,
+) -> anyhow::Result<std::thread::JoinHandle<()>> {
+    let metrics = Arc::clone(metrics);
+    let cancel = cancel.clone();
+    let name = job.name.clone();
+    Ok(std::thread::Builder::new()
+        .name(format!("serve-{name}"))
+        .spawn(move || {
+            metrics.job(&name, |j| j.running = true);
+            let sink = |progress: Progress| metrics.job(&name, |j| j.last = Some(progress));
+            let result = (job.work)(&conn, &sink, &cancel);
+            metrics.job(&name, |j| {
+                j.running = false;
+                j.runs += 1;
+                if let Err(e) = &result {
+                    j.failures += 1;
+                    j.last_error = Some(format!("{e:#}"));
+                }
+            });
+            match result {
+                Ok(summary) => tracing::info!(job = %name, %summary, "background job finished"),
+                Err(e) => {
+                    tracing::error!(job = %name, error = %format!("{e:#}"), "background job failed")
+                }
+            }
+        })?)
+}
+
+async fn shutdown_signal() {
+    let ctrl_c = async {
+        let _ = tokio::signal::ctrl_c().await;
+    };
+    #[cfg(unix)]
+    let term = async {
+        match tokio::signal::unix::signal(tokio::signal::unix::SignalKind::terminate()) {
+            Ok(mut signal) => {
+                signal.recv().await;
+            }
+            Err(_) => std::future::pending::<()>().await,
+        }
+    };
+    #[cfg(not(unix))]
+    let term = std::future::pending::<()>();
+    tokio::select! {
+        _ = ctrl_c => {},
+        _ = term => {},
+    }
+    tracing::info!("shutting down: finishing the requests in flight");
+}
+
+/// Every route, with auth on `/api/`, limits and metrics.
+pub(crate) fn router(state: Arc<AppState>) -> Router {
+    let api = routes::api()
+        .merge(query::route(&state.options))
+        .route_layer(axum::middleware::from_fn_with_state(
+            Arc::clone(&state),
+            authenticate,
+        ));
+    Router::new()
+        .merge(routes::public())
+        .merge(api)
+        .fallback(|| async {
+            problem::Problem::not_found("no such route: GET /openapi.json lists every route")
+        })
+        .method_not_allowed_fallback(|| async {
+            problem::Problem::new(
+                StatusCode::METHOD_NOT_ALLOWED,
+                "this route does not take that method: GET /openapi.json lists every route and its methods",
+            )
+        })
+        .layer(axum::extract::DefaultBodyLimit::max(state.options.max_body))
+        .layer(axum::middleware::from_fn_with_state(Arc::clone(&state), measure))
+        .with_state(state)
+}
+
+/// Counts every request by route and status, and times it.
+async fn measure(State(state): State<Arc<AppState>>, request: Request, next: Next) -> Response {
+    let route = request
+        .extensions()
+        .get::<MatchedPath>()
+        .map(|p| p.as_str().to_string())
+        .unwrap_or_else(|| "unmatched".into());
+    let started = Instant::now();
+    state.metrics.in_flight.fetch_add(1, Ordering::Relaxed);
+    let response = next.run(request).await;
+    state.metrics.in_flight.fetch_sub(1, Ordering::Relaxed);
+    state
+        .metrics
+        .record(&route, response.status().as_u16(), started.elapsed());
+    response
+}
+
+/// `Authorization: Bearer TOKEN` on every `/api/` route: 401 without a known, active one.
+async fn authenticate(
+    State(state): State<Arc<AppState>>,
+    mut request: Request,
+    next: Next,
+) -> Response {
+    let presented = request
+        .headers()
+        .get(header::AUTHORIZATION)
+        .and_then(|v| v.to_str().ok())
+        .and_then(|v| v.strip_prefix("Bearer "))
+        .map(str::trim);
+    let Some(presented) = presented else {
+        return unauthorized(
+            "this route needs `Authorization: Bearer TOKEN`; create a token with `ecom serve token create --name NAME --scope read`",
+        );
+    };
+    let caller = {
+        let active = state.tokens.read().expect("tokens lock");
+        tokens::check(&active, presented).map(|t| Caller {
+            name: t.name.clone(),
+            scope: t.scope,
+        })
+    };
+    match caller {
+        Some(caller) => {
+            request.extensions_mut().insert(caller);
+            next.run(request).await
+        }
+        None => unauthorized(
+            "the token is unknown or revoked; `ecom serve token ls` lists the active ones",
+        ),
+    }
+}
+
+fn unauthorized(detail: &str) -> Response {
+    let mut response = problem::Problem::new(StatusCode::UNAUTHORIZED, detail).into_response();
+    response.headers_mut().insert(
+        header::WWW_AUTHENTICATE,
+        header::HeaderValue::from_static("Bearer"),
+    );
+    response
+}
+
+/// A listener that counts its open connections for `/metrics`.
+mod counted {
+    use std::pin::Pin;
+    use std::sync::Arc;
+    use std::sync::atomic::Ordering;
+    use std::task::{Context, Poll};
+
+    use tokio::io::{AsyncRead, AsyncWrite, ReadBuf};
+    use tokio::net::{TcpListener, TcpStream};
+
+    use super::metrics::Metrics;
+
+    pub struct Counted {
+        pub inner: TcpListener,
+        pub metrics: Arc<Metrics>,
+    }
+
+    impl axum::serve::Listener for Counted {
+        type Io = Connection;
+        type Addr = std::net::SocketAddr;
+
+        async fn accept(&mut self) -> (Self::Io, Self::Addr) {
+            let (stream, addr) = axum::serve::Listener::accept(&mut self.inner).await;
+            let _ = stream.set_nodelay(true);
+            self.metrics
+                .open_connections
+                .fetch_add(1, Ordering::Relaxed);
+            (
+                Connection {
+                    stream,
+                    metrics: Arc::clone(&self.metrics),
+                },
+                addr,
+            )
+        }
+
+        fn local_addr(&self) -> std::io::Result<Self::Addr> {
+            self.inner.local_addr()
+        }
+    }
+
+    /// A TCP stream that counts itself closed when dropped.
+    pub struct Connection {
+        stream: TcpStream,
+        metrics: Arc<Metrics>,
+    }
+
+    impl Drop for Connection {
+        fn drop(&mut self) {
+            self.metrics
+                .open_connections
+                .fetch_sub(1, Ordering::Relaxed);
+        }
+    }
+
+    impl AsyncRead for Connection {
+        fn poll_read(
+            self: Pin<&mut Self>,
+            cx: &mut Context<'_>,
+            buf: &mut ReadBuf<'_>,
+        ) -> Poll<std::io::Result<()>> {
+            Pin::new(&mut self.get_mut().stream).poll_read(cx, buf)
+        }
+    }
+
+    impl AsyncWrite for Connection {
+        fn poll_write(
+            self: Pin<&mut Self>,
+            cx: &mut Context<'_>,
+            buf: &[u8],
+        ) -> Poll<std::io::Result<usize>> {
+            Pin::new(&mut self.get_mut().stream).poll_write(cx, buf)
+        }
+
+        fn poll_flush(self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<std::io::Result<()>> {
+            Pin::new(&mut self.get_mut().stream).poll_flush(cx)
+        }
+
+        fn poll_shutdown(self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<std::io::Result<()>> {
+            Pin::new(&mut self.get_mut().stream).poll_shutdown(cx)
+        }
+    }
+}
