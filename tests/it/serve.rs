@@ -618,3 +618,57 @@ fn the_in_process_pipeline_lands_new_data_and_the_cache_misses_after_it() {
     );
     assert_eq!(server.terminate(), Some(0));
 }
+
+#[test]
+fn the_in_process_tail_lands_windows_that_the_api_serves() {
+    use crate::stream::{brokers, simulate, unique};
+    let topic = unique("serve-tail");
+    let sent = simulate(&topic, &[by_day_dir().join("2011-11-01.csv")], &[]);
+    let events = sent["sent"].as_i64().expect("events sent");
+    let dir = tempfile::tempdir().unwrap();
+    let db = dir.path().join("w.duckdb");
+    let read = token(&db, "reader", "read");
+    let querier = token(&db, "querier", "query");
+    let tail = format!(
+        "--brokers {} --topic {topic} --group {topic} --window 1h --metrics-topic '' \
+         --consumer-config session.timeout.ms=2000 heartbeat.interval.ms=500",
+        brokers()
+    );
+    let server = Server::start(&db, &["--tail", &tail]);
+    let deadline = Instant::now() + Duration::from_secs(90);
+    loop {
+        let landed = server.rows(&querier, "SELECT count(*) AS n FROM stream.events");
+        if landed[0]["n"].as_i64() == Some(events) {
+            break;
+        }
+        assert!(
+            Instant::now() < deadline,
+            "{landed:?} of {events} events after 90 s"
+        );
+        std::thread::sleep(Duration::from_millis(300));
+    }
+    let served = server.json("/api/v1/stream/windows?limit=1000", &read);
+    let expected = server.rows(
+        &querier,
+        "SELECT window_start::VARCHAR AS window_start, country, revenue::DOUBLE AS revenue, orders::BIGINT AS orders \
+         FROM stream.window_totals ORDER BY window_start, window_seconds, country",
+    );
+    let items = served["items"].as_array().unwrap();
+    assert!(!items.is_empty(), "closed windows are served");
+    assert_eq!(items.len(), expected.len());
+    for (item, row) in items.iter().zip(&expected) {
+        for key in ["window_start", "country", "revenue", "orders"] {
+            assert_eq!(item[key], row[key], "{key}");
+        }
+    }
+    let metrics = server.get("/metrics", None).text().unwrap();
+    assert!(
+        metrics.contains("ecom_job_running{job=\"tail\"} 1"),
+        "{metrics}"
+    );
+    assert_eq!(
+        server.terminate(),
+        Some(0),
+        "SIGTERM stops the tail and exits 0"
+    );
+}

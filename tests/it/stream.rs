@@ -7,13 +7,13 @@ use std::process::Command;
 use crate::common::{by_day_dir, ecom, query_json, run_ok, scalar, venv_bin};
 
 /// The broker the tests use; missing is a failure, never a skip.
-fn brokers() -> String {
+pub(crate) fn brokers() -> String {
     std::env::var("ECOM_TEST_BROKERS")
         .expect("ECOM_TEST_BROKERS is not set: scripts/test.sh starts the Tansu broker and sets it")
 }
 
 /// A topic (and group) name no other test or run uses.
-fn unique(prefix: &str) -> String {
+pub(crate) fn unique(prefix: &str) -> String {
     let nanos = std::time::SystemTime::now()
         .duration_since(std::time::UNIX_EPOCH)
         .unwrap()
@@ -37,7 +37,7 @@ fn november() -> Vec<PathBuf> {
         .collect()
 }
 
-fn simulate(topic: &str, files: &[PathBuf], extra: &[&str]) -> serde_json::Value {
+pub(crate) fn simulate(topic: &str, files: &[PathBuf], extra: &[&str]) -> serde_json::Value {
     let dir = tempfile::tempdir().unwrap();
     let mut cmd = ecom(&dir.path().join("unused.duckdb"));
     cmd.args([
