@@ -134,6 +134,37 @@ fn bad_path(rejection: PathRejection) -> Response {
     .into_response()
 }
 
+/// Query parameters of a paged list: `limit` and `cursor`.
+trait Paged {
+    fn limit(&self) -> Option<u64>;
+    fn cursor(&self) -> Option<&str>;
+}
+
+macro_rules! paged_params {
+    ($($t:ty),*) => {$(
+        impl Paged for $t {
+            fn limit(&self) -> Option<u64> {
+                self.limit
+            }
+            fn cursor(&self) -> Option<&str> {
+                self.cursor.as_deref()
+            }
+        }
+    )*};
+}
+
+paged_params!(SalesParams, PageParams, AnomalyParams, WindowParams);
+
+/// A list route's parameters and the page they ask for, or the answer to a bad request.
+fn paged<T: Paged>(
+    params: Result<Query<T>, QueryRejection>,
+) -> Result<(T, PageRequest), Box<Response>> {
+    let Query(params) = params.map_err(|e| Box::new(bad_query(e)))?;
+    let page = PageRequest::parse(params.limit(), params.cursor())
+        .map_err(|problem| Box::new(problem.into_response()))?;
+    Ok((params, page))
+}
+
 // ----- public -----
 
 #[derive(Serialize, ToSchema)]
@@ -254,6 +285,10 @@ pub struct SalesParams {
     to: Option<chrono::NaiveDate>,
     /// Only this country (as in the data, e.g. `United Kingdom`).
     country: Option<String>,
+    /// Periods per page (1 to 1000, default 100).
+    limit: Option<u64>,
+    /// The `next_cursor` of the previous page.
+    cursor: Option<String>,
 }
 
 /// One period of sales.
@@ -285,21 +320,21 @@ GROUP BY 1 ORDER BY 1";
 
 /// Revenue, orders, items and customers per day or month, from the marts.
 #[utoipa::path(get, path = "/api/v1/sales", tag = "figures", params(SalesParams), security(("bearer" = [])), responses(
-    (status = 200, body = Vec<SalesPeriod>), (status = 400, body = Problem), (status = 401, body = Problem), (status = 404, body = Problem)
+    (status = 200, body = Page<SalesPeriod>), (status = 400, body = Problem), (status = 401, body = Problem), (status = 404, body = Problem)
 ))]
 async fn sales(
     State(state): Shared,
     Extension(caller): Extension<Caller>,
     params: Result<Query<SalesParams>, QueryRejection>,
 ) -> Response {
-    let Query(params) = match params {
-        Ok(p) => p,
-        Err(e) => return bad_query(e),
+    let (params, page) = match paged(params) {
+        Ok(parsed) => parsed,
+        Err(response) => return *response,
     };
     let grain = params.grain.unwrap_or_default();
     let key = format!(
-        "{grain:?}|{:?}|{:?}|{:?}",
-        params.from, params.to, params.country
+        "{grain:?}|{:?}|{:?}|{:?}|{:?}|{:?}",
+        params.from, params.to, params.country, params.limit, params.cursor
     );
     answer(&state, &caller, "sales", key, move |conn| {
         need(conn, "marts.fact_sales", "ecom models build")?;
@@ -310,7 +345,7 @@ async fn sales(
         };
         let rows = typed::<SalesPeriod>(
             conn,
-            SALES_SQL,
+            &format!("{SALES_SQL} {}", page.sql()),
             &[
                 &unit,
                 &params.from,
@@ -321,7 +356,7 @@ async fn sales(
                 &params.country,
             ],
         )?;
-        Answer::json(&rows).map_err(Problem::internal)
+        Answer::json(&page.page(rows)).map_err(Problem::internal)
     })
     .await
 }
@@ -364,13 +399,9 @@ async fn countries(
     Extension(caller): Extension<Caller>,
     params: Result<Query<PageParams>, QueryRejection>,
 ) -> Response {
-    let Query(params) = match params {
-        Ok(p) => p,
-        Err(e) => return bad_query(e),
-    };
-    let page = match PageRequest::parse(params.limit, params.cursor.as_deref()) {
-        Ok(page) => page,
-        Err(problem) => return problem.into_response(),
+    let (params, page) = match paged(params) {
+        Ok(parsed) => parsed,
+        Err(response) => return *response,
     };
     answer(&state, &caller, "countries", params.key(), move |conn| {
         need(conn, "marts.sales_by_country", "ecom models build")?;
@@ -627,13 +658,9 @@ async fn anomalies(
     Extension(caller): Extension<Caller>,
     params: Result<Query<AnomalyParams>, QueryRejection>,
 ) -> Response {
-    let Query(params) = match params {
-        Ok(p) => p,
-        Err(e) => return bad_query(e),
-    };
-    let page = match PageRequest::parse(params.limit, params.cursor.as_deref()) {
-        Ok(page) => page,
-        Err(problem) => return problem.into_response(),
+    let (params, page) = match paged(params) {
+        Ok(parsed) => parsed,
+        Err(response) => return *response,
     };
     let key = format!("{:?}|{:?}|{:?}", params.kind, params.limit, params.cursor);
     answer(&state, &caller, "anomalies", key, move |conn| {
@@ -687,13 +714,9 @@ async fn stream_windows(
     Extension(caller): Extension<Caller>,
     params: Result<Query<WindowParams>, QueryRejection>,
 ) -> Response {
-    let Query(params) = match params {
-        Ok(p) => p,
-        Err(e) => return bad_query(e),
-    };
-    let page = match PageRequest::parse(params.limit, params.cursor.as_deref()) {
-        Ok(page) => page,
-        Err(problem) => return problem.into_response(),
+    let (params, page) = match paged(params) {
+        Ok(parsed) => parsed,
+        Err(response) => return *response,
     };
     let key = format!("{:?}|{:?}|{:?}", params.since, params.limit, params.cursor);
     answer(&state, &caller, "stream_windows", key, move |conn| {

@@ -279,7 +279,12 @@ fn routes_tokens_queries_cache_openapi_metrics_and_sigterm_on_the_full_data() {
     assert_eq!(summary["last_day"], "2011-12-09");
 
     // Every route's figures equal the same SQL on the warehouse.
-    let daily = server.json("/api/v1/sales?grain=day", &read);
+    let daily = server.json("/api/v1/sales?grain=day&limit=1000", &read);
+    assert!(
+        daily["next_cursor"].is_null(),
+        "305 days fit a page of 1000"
+    );
+    let daily = daily["items"].clone();
     let expected = server.rows(
         &querier,
         "SELECT sales_date::VARCHAR AS period, net_revenue::DOUBLE AS revenue, invoice_count AS orders, \
@@ -292,7 +297,8 @@ fn routes_tokens_queries_cache_openapi_metrics_and_sigterm_on_the_full_data() {
     let monthly = server.json(
         "/api/v1/sales?grain=month&from=2011-01-01&to=2011-12-31",
         &read,
-    );
+    )["items"]
+        .clone();
     let expected = server.rows(
         &querier,
         "SELECT month_start::VARCHAR AS period, net_revenue::DOUBLE AS revenue, invoice_count AS orders, \
@@ -300,7 +306,7 @@ fn routes_tokens_queries_cache_openapi_metrics_and_sigterm_on_the_full_data() {
          WHERE month_start >= DATE '2011-01-01' ORDER BY month_start",
     );
     assert_eq!(monthly, Value::Array(expected));
-    let france = server.json("/api/v1/sales?grain=month&country=France", &read);
+    let france = server.json("/api/v1/sales?grain=month&country=France", &read)["items"].clone();
     let france_revenue: f64 = france
         .as_array()
         .unwrap()
@@ -583,7 +589,7 @@ fn the_in_process_pipeline_lands_new_data_and_the_cache_misses_after_it() {
     );
     let read = token(&db, "reader", "read");
     let pipeline = format!("--every 1s --ingest '{}'", inbox.display());
-    let server = Server::start(&db, &["--pipeline", &pipeline]);
+    let server = Server::start(&db, &["--pipeline", &pipeline, "--metrics-token", "s3cret"]);
     let first = server.get("/api/v1/summary", Some(&read));
     let lines = |response: Response| -> (String, i64) {
         let cache = response.headers()["x-cache"].to_str().unwrap().to_string();
@@ -611,7 +617,8 @@ fn the_in_process_pipeline_lands_new_data_and_the_cache_misses_after_it() {
     };
     assert_eq!(after, expected_before + 2_202, "the third day landed");
     assert_eq!(cache, "miss", "new data is never answered from the cache");
-    let metrics = server.get("/metrics", None).text().unwrap();
+    is_problem(server.get("/metrics", None), StatusCode::UNAUTHORIZED);
+    let metrics = server.get("/metrics", Some("s3cret")).text().unwrap();
     assert!(
         metrics.contains("ecom_job_running{job=\"pipeline\"} 1"),
         "{metrics}"
