@@ -149,6 +149,8 @@ pub struct TuiConfig {
     /// Key overrides: action name (as the help shows it) → keys (`q`, `ctrl+j`, `f5`).
     #[serde(skip_serializing_if = "std::collections::BTreeMap::is_empty")]
     pub keys: std::collections::BTreeMap<String, Vec<String>>,
+    /// The tail the Stream screen starts and stops (`t`).
+    pub stream: TuiStreamConfig,
 }
 
 impl Default for TuiConfig {
@@ -156,6 +158,29 @@ impl Default for TuiConfig {
         Self {
             page_rows: 500,
             keys: Default::default(),
+            stream: TuiStreamConfig::default(),
+        }
+    }
+}
+
+/// `[tui.stream]`: what the workbench's tail consumes (`ECOM_BROKERS` overrides the brokers).
+#[derive(Debug, Clone, Serialize, Deserialize, PartialEq)]
+#[serde(default, deny_unknown_fields)]
+pub struct TuiStreamConfig {
+    pub brokers: String,
+    pub topic: String,
+    pub group: String,
+    /// Event-time window sizes (`1m`, `1h`).
+    pub windows: Vec<String>,
+}
+
+impl Default for TuiStreamConfig {
+    fn default() -> Self {
+        Self {
+            brokers: "127.0.0.1:9092".into(),
+            topic: "uk-retail-raw".into(),
+            group: "ecom-workbench".into(),
+            windows: vec!["1m".into()],
         }
     }
 }
@@ -191,6 +216,9 @@ impl Config {
         if let Some(level) = env("ECOM_LOG") {
             self.log.level = level;
         }
+        if let Some(brokers) = env("ECOM_BROKERS").filter(|b| !b.is_empty()) {
+            self.tui.stream.brokers = brokers;
+        }
         if let Some(limit) = env("ECOM_MAX_BAD_ROWS") {
             BadRowLimit::parse(&limit).map_err(|message| ConfigError::Env {
                 name: "ECOM_MAX_BAD_ROWS".into(),
@@ -210,6 +238,10 @@ impl Config {
         }
         if self.tui.page_rows < 10 {
             return Err("tui.page_rows must be at least 10".into());
+        }
+        for window in &self.tui.stream.windows {
+            humantime::parse_duration(window)
+                .map_err(|e| format!("tui.stream.windows: `{window}`: {e}"))?;
         }
         for job in &self.pipeline.jobs {
             if !["ingest", "models", "sql", "export", "ml"].contains(&job.kind.as_str()) {
@@ -315,6 +347,11 @@ page_rows = 500                         # rows per page in the results grid
 # [tui.keys]                            # action = [keys]; names are shown in the help (?)
 # quit = ["q", "ctrl+q"]
 # run_query = ["f5", "ctrl+j", "ctrl+r"]
+[tui.stream]                            # the tail the Stream screen (5) starts with t
+brokers = "127.0.0.1:9092"              # ECOM_BROKERS overrides it
+topic = "uk-retail-raw"
+group = "ecom-workbench"
+windows = ["1m"]
 
 [pipeline]
 # ingest_paths = ["/data/online-retail/by-day"]   # the ingest job's inputs

@@ -128,11 +128,24 @@ pub fn workbench(
     frame_stats: Option<PathBuf>,
     started: std::time::Instant,
 ) -> anyhow::Result<()> {
+    let stream = &settings.config.tui.stream;
+    let mut tail =
+        crate::stream::tail::TailOptions::new(&stream.brokers, &stream.topic, &stream.group);
+    tail.windows = stream
+        .windows
+        .iter()
+        .map(|w| {
+            Ok(crate::stream::window::WindowSpec::tumbling(
+                crate::stream::parse_duration(w)?,
+            ))
+        })
+        .collect::<anyhow::Result<_>>()?;
     let options = crate::tui::TuiOptions {
         page_rows: settings.config.tui.page_rows as u64,
         keys: settings.config.tui.keys.clone(),
         frame_stats,
         started,
+        tail,
     };
     if !demo {
         return crate::tui::run(settings.open_warehouse()?, options);

@@ -53,6 +53,7 @@ fn pipeline_job(line: &str, settings: &Settings) -> anyhow::Result<BackgroundJob
     let settings = settings.clone();
     Ok(BackgroundJob {
         name: "pipeline".into(),
+        metrics: None,
         work: Box::new(move |conn, progress, cancel| {
             let mut runs = 0;
             super::pipeline::run_pipeline(
@@ -81,8 +82,12 @@ fn tail_job(line: &str) -> anyhow::Result<BackgroundJob> {
     let parsed = TailLine::try_parse_from(split_words(line)?)
         .map_err(|e| anyhow::anyhow!("--tail '{line}': {}", e.render()))?;
     let options = super::stream::tail_options(&parsed.args)?;
+    let status = std::sync::Arc::clone(&options.status);
     Ok(BackgroundJob {
         name: "tail".into(),
+        metrics: Some(std::sync::Arc::new(move || {
+            crate::stream::exporter::render(&status.lock().map(|s| s.clone()).unwrap_or_default())
+        })),
         work: Box::new(move |conn, progress, cancel| {
             let status = crate::stream::tail::tail(conn, &options, progress, cancel)?;
             Ok(crate::stream::tail::describe(&status))

@@ -74,11 +74,16 @@ impl Default for ServeOptions {
 /// scheduler, the tail), cancelled when the server shuts down.
 pub struct BackgroundJob {
     pub name: String,
+    /// The job's own figures in the Prometheus text format, appended to `/metrics`.
+    pub metrics: Option<JobMetrics>,
     #[allow(clippy::type_complexity)]
     pub work: Box<
         dyn FnOnce(&Connection, &dyn ProgressSink, &CancelToken) -> anyhow::Result<String> + Send,
     >,
 }
+
+/// Renders a background job's own figures for `/metrics`.
+pub type JobMetrics = Arc<dyn Fn() -> String + Send + Sync>;
 
 /// What every handler shares.
 pub(crate) struct AppState {
@@ -88,6 +93,8 @@ pub(crate) struct AppState {
     pub tokens: RwLock<Vec<ActiveToken>>,
     pub options: ServeOptions,
     pub warehouse_path: String,
+    /// The background jobs' own figures.
+    pub job_metrics: Vec<JobMetrics>,
 }
 
 impl AppState {
@@ -143,6 +150,7 @@ pub fn run(
         tokens: RwLock::new(tokens::active(conn)?),
         warehouse_path: warehouse.path().display().to_string(),
         options: options.clone(),
+        job_metrics: jobs.iter().filter_map(|j| j.metrics.clone()).collect(),
     });
     let cancel = CancelToken::new();
     let mut threads = Vec::new();

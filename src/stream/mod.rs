@@ -7,6 +7,7 @@ pub mod checkpoint;
 pub mod event;
 pub mod exporter;
 pub mod kafka;
+pub mod recent;
 pub mod schedule;
 pub mod simulate;
 pub mod tail;

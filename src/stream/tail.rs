@@ -58,6 +58,9 @@ pub struct TailOptions {
     pub commit_interval: StdDuration,
     /// Serve the live figures in the Prometheus text format at `GET /metrics` here.
     pub metrics_addr: Option<std::net::SocketAddr>,
+    /// Where the live figures are published twice a second: the `--metrics-addr`
+    /// server, the workbench's Stream screen and `ecom serve`'s `/metrics` read it.
+    pub status: super::exporter::SharedStatus,
 }
 
 impl TailOptions {
@@ -76,12 +79,13 @@ impl TailOptions {
             batch_messages: 2_000,
             commit_interval: StdDuration::from_millis(500),
             metrics_addr: None,
+            status: Default::default(),
         }
     }
 }
 
 /// Live figures, for the terminal, the workbench and `--metrics-addr`.
-#[derive(Debug, Clone, Default, Serialize)]
+#[derive(Debug, Clone, Default, PartialEq, Serialize)]
 pub struct TailStatus {
     pub messages: u64,
     pub events: u64,
@@ -101,7 +105,7 @@ pub struct TailStatus {
     pub active_seconds: f64,
 }
 
-#[derive(Debug, Clone, Serialize)]
+#[derive(Debug, Clone, PartialEq, Serialize)]
 pub struct PartitionStatus {
     pub partition: i32,
     pub next_offset: i64,
@@ -411,9 +415,9 @@ pub fn tail(
     if options.windows.is_empty() {
         anyhow::bail!("at least one window size is needed (--window 1m)");
     }
-    let exported: super::exporter::SharedStatus = Arc::default();
+    let exported = &options.status;
     if let Some(addr) = options.metrics_addr {
-        super::exporter::serve(addr, Arc::clone(&exported))?;
+        super::exporter::serve(addr, Arc::clone(exported))?;
     }
     let shared = Arc::new(Mutex::new(Shared::default()));
     shared.lock().expect("fresh").known = load_offsets(conn, &options.topic)?;
@@ -668,6 +672,9 @@ pub fn tail(
     }
     producer.flush(StdDuration::from_secs(30))?;
     fill_partitions(&mut status, &states, &shared);
+    if let Ok(mut e) = exported.lock() {
+        *e = status.clone();
+    }
     tracing::info!(messages = status.messages, elapsed = ?started.elapsed(), "tail stopped");
     Ok(status)
 }

@@ -77,6 +77,11 @@ pub enum Action {
     MlLoaded(Box<Result<crate::ml::summary::MlSummary, String>>),
     /// Run an ML job from the ML screen.
     RunMl(crate::ml::MlModel),
+    /// Stream screen: start the tail, or stop the one running.
+    ToggleTail,
+    /// The running tail's latest figures.
+    TailStatus(Box<crate::stream::tail::TailStatus>),
+    StreamLoaded(Result<crate::stream::recent::StreamRecent, String>),
     ModelsLoaded(Result<Vec<ModelRow>, String>),
     BuildModels(BuildScope),
     /// Cancel the job selected on the Jobs screen.

@@ -159,6 +159,18 @@ pub fn bindings() -> Vec<Binding> {
             "jobs: progress, cancel",
         ),
         b(
+            &[(Char('5'), NONE)],
+            Scope::Normal,
+            Action::ShowScreen(Screen::Stream),
+            "Stream: the live tail, its windows, dead letters and late events",
+        ),
+        b(
+            &[(Char('t'), NONE)],
+            Scope::Screen(Screen::Stream),
+            Action::ToggleTail,
+            "start the tail of [tui.stream], or stop it",
+        ),
+        b(
             &[(Char('6'), NONE)],
             Scope::Normal,
             Action::ShowScreen(Screen::Ml),
@@ -402,6 +414,7 @@ pub fn help_lines(bindings: &[Binding]) -> Vec<(String, String)> {
                 Scope::Screen(Screen::Models) => " (models)",
                 Scope::Screen(Screen::Jobs) => " (jobs)",
                 Scope::Screen(Screen::Ml) => " (ml)",
+                Scope::Screen(Screen::Stream) => " (stream)",
                 Scope::Screen(Screen::Dashboard) => " (dashboard)",
                 _ => "",
             };

@@ -8,7 +8,7 @@ use ratatui::style::{Color, Style, Stylize};
 use ratatui::widgets::{Bar, BarChart, BarGroup, Paragraph, Row, Table, Wrap};
 
 use super::state::App;
-use super::ui::pane_block;
+use super::ui::{pane_block, table_header as header};
 use crate::format::thousands;
 use crate::ml::summary::MlSummary;
 
@@ -40,10 +40,6 @@ pub fn draw(frame: &mut Frame, app: &App, area: Rect) {
     draw_segments(frame, summary, profiles, sizes);
     draw_anomalies(frame, summary, anomalies);
     draw_runs(frame, summary, runs);
-}
-
-fn header(cells: &[&'static str]) -> Row<'static> {
-    Row::new(cells.to_vec()).style(Style::new().bold().fg(Color::Yellow))
 }
 
 fn draw_segments(frame: &mut Frame, summary: &MlSummary, profiles: Rect, sizes: Rect) {

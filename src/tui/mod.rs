@@ -14,6 +14,7 @@ mod ml_screen;
 mod models_screen;
 mod quality;
 pub mod state;
+mod stream_screen;
 pub mod ui;
 mod worker;
 
@@ -47,6 +48,8 @@ pub struct TuiOptions {
     pub frame_stats: Option<std::path::PathBuf>,
     /// When the process started, so the first frame's latency can be measured.
     pub started: std::time::Instant,
+    /// The tail the Stream screen starts (`[tui.stream]`).
+    pub tail: crate::stream::tail::TailOptions,
 }
 
 /// Frame timings: when each frame was drawn and how long drawing took.
@@ -91,6 +94,10 @@ async fn event_loop(
     let bindings =
         keymap::bindings_with(&options.keys).map_err(|e| anyhow::anyhow!("the config's {e}"))?;
     let mut app = App::new(warehouse.path().display().to_string(), options.page_rows);
+    app.stream.target = format!(
+        "{} on {} (group {})",
+        options.tail.topic, options.tail.brokers, options.tail.group
+    );
     app.no_color = std::env::var_os("NO_COLOR").is_some_and(|v| !v.is_empty());
     app.commands = keymap::palette_items(&bindings);
     app.history = load_history(&crate::paths::history_file());
@@ -129,6 +136,9 @@ async fn event_loop(
                     if let Some(text) = edit_externally(terminal, &sql, app.mouse)? {
                         app.update(Action::EditorText(text));
                     }
+                }
+                Effect::StartTail { job } => {
+                    jobs.insert(job, start_tail(job, warehouse, &options.tail, &tx)?);
                 }
                 other => perform(other, &worker, warehouse, &project, &mut jobs, &tx)?,
             }
@@ -224,7 +234,34 @@ fn edit_externally(
     })
 }
 
-/// Starts the work an effect asks for; results come back as actions on `tx`.
+/// Starts the Stream screen's tail as job `job`: its progress goes to the Jobs screen,
+/// and each time it publishes its figures (twice a second) they reach the Stream screen.
+fn start_tail(
+    job: u64,
+    warehouse: &Warehouse,
+    options: &crate::stream::tail::TailOptions,
+    tx: &UnboundedSender<Action>,
+) -> anyhow::Result<jobs::JobHandle> {
+    let conn = warehouse.connect()?;
+    let mut options = options.clone();
+    options.status = Default::default();
+    let status_tx = tx.clone();
+    Ok(jobs::spawn(
+        "tail",
+        move |progress, cancel| {
+            let forward = |p: jobs::Progress| {
+                progress.report(p);
+                if let Ok(status) = options.status.lock() {
+                    let _ = status_tx.send(Action::TailStatus(Box::new(status.clone())));
+                }
+            };
+            let status = crate::stream::tail::tail(&conn, &options, &forward, cancel)?;
+            Ok(crate::stream::tail::describe(&status))
+        },
+        job_events(tx.clone(), job),
+    ))
+}
+
 /// Turns a background job's events into the actions of job `job`, for the event loop.
 fn job_events(
     tx: UnboundedSender<Action>,
@@ -300,6 +337,8 @@ fn perform(
         }
         Effect::LoadQuality => worker.send(Request::Quality),
         Effect::LoadMl => worker.send(Request::Ml),
+        Effect::LoadStream => worker.send(Request::Stream),
+        Effect::StartTail { .. } => {}
         Effect::StartMl { job, model } => {
             let conn = warehouse.connect()?;
             let handle = jobs::spawn(

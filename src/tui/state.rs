@@ -27,6 +27,7 @@ pub enum Screen {
     Sql,
     Models,
     Jobs,
+    Stream,
     Ml,
     Quality,
 }
@@ -68,11 +69,12 @@ pub struct JobView {
 
 impl Screen {
     /// (key, name) of every screen, in tab order.
-    pub const TABS: [(Screen, char, &'static str); 6] = [
+    pub const TABS: [(Screen, char, &'static str); 7] = [
         (Screen::Dashboard, '1', "Dashboard"),
         (Screen::Sql, '2', "SQL"),
         (Screen::Models, '3', "Models"),
         (Screen::Jobs, '4', "Jobs"),
+        (Screen::Stream, '5', "Stream"),
         (Screen::Ml, '6', "ML"),
         (Screen::Quality, '7', "Data quality"),
     ];
@@ -125,6 +127,12 @@ pub enum Effect {
     },
     LoadQuality,
     LoadMl,
+    /// The tail's latest windows, dead letters and late events from the warehouse.
+    LoadStream,
+    /// Start the tail of `[tui.stream]` as job `job`.
+    StartTail {
+        job: u64,
+    },
     /// Run an ML job (default options) in the background.
     StartMl {
         job: u64,
@@ -220,6 +228,8 @@ pub struct App {
     /// Countries to cycle through: the top ten of the unfiltered data.
     dashboard_countries: Vec<String>,
     pub quality: Option<Result<crate::warehouse::catalog::QualitySummary, String>>,
+    /// The Stream screen: the running tail and what it wrote.
+    pub stream: StreamView,
     /// The ML screen's tables, once loaded.
     pub ml: Option<Result<crate::ml::summary::MlSummary, String>>,
     pub models: Option<Result<Vec<ModelRow>, String>>,
@@ -264,6 +274,7 @@ impl App {
             dashboard_countries: Vec::new(),
             quality: None,
             ml: None,
+            stream: StreamView::default(),
             models: None,
             model_selected: 0,
             jobs: Vec::new(),
@@ -377,6 +388,7 @@ impl App {
                     Screen::Dashboard => effects.push(self.dashboard_request()),
                     Screen::Quality => effects.push(Effect::LoadQuality),
                     Screen::Ml => effects.push(Effect::LoadMl),
+                    Screen::Stream => effects.push(Effect::LoadStream),
                     Screen::Models => effects.push(Effect::LoadModels),
                     Screen::Sql | Screen::Jobs => {}
                 }
@@ -408,6 +420,9 @@ impl App {
             Action::QualityLoaded(result) => self.quality = Some(result),
             Action::MlLoaded(result) => self.ml = Some(*result),
             Action::RunMl(model) => effects.push(self.start_ml(model)),
+            Action::ToggleTail => effects.push(self.toggle_tail()),
+            Action::TailStatus(status) => self.stream.record(*status),
+            Action::StreamLoaded(result) => self.stream.recent = Some(result),
             Action::ModelsLoaded(result) => {
                 self.models = Some(result);
                 self.model_selected = self
@@ -454,6 +469,11 @@ impl App {
                 }
                 if self.screen == Screen::Ml {
                     effects.push(Effect::LoadMl);
+                }
+                if self.stream.job == Some(id) {
+                    self.stream.job = None;
+                    self.stream.stopping = false;
+                    effects.push(Effect::LoadStream);
                 }
             }
             Action::ToggleHelp => self.show_help = !self.show_help,
@@ -507,7 +527,16 @@ impl App {
                     effects.extend(self.run_query());
                 }
             }
-            Action::Tick => self.ticks += 1,
+            Action::Tick => {
+                self.ticks += 1;
+                // The Stream screen follows what the tail writes, every two seconds.
+                if self.screen == Screen::Stream
+                    && self.stream.job.is_some()
+                    && self.ticks.is_multiple_of(20)
+                {
+                    effects.push(Effect::LoadStream);
+                }
+            }
             Action::Resize(w, h) => self.size = (w, h),
             Action::CatalogLoaded(Ok(relations)) => {
                 if !self.catalog.loaded {
@@ -795,6 +824,23 @@ impl App {
         vec![Effect::StartModels { job, select }]
     }
 
+    /// Starts the tail, or asks the running one to stop.
+    fn toggle_tail(&mut self) -> Effect {
+        if let Some(job) = self.stream.job {
+            self.stream.stopping = true;
+            if let Some(view) = self.jobs.iter_mut().find(|j| j.id == job) {
+                view.state = JobState::Cancelling;
+            }
+            self.info("stopping the tail after its current batch…");
+            return Effect::CancelJob(job);
+        }
+        let job = self.add_job("tail".into());
+        self.stream.job = Some(job);
+        self.stream.rates.clear();
+        self.stream.status = None;
+        Effect::StartTail { job }
+    }
+
     /// Starts an ML job with its default options and lists it on the Jobs screen.
     fn start_ml(&mut self, model: crate::ml::MlModel) -> Effect {
         let job = self.add_job(format!("ml {}", model.name()));
@@ -849,5 +895,33 @@ pub fn kind_label(kind: RelationKind) -> &'static str {
     match kind {
         RelationKind::Table => "table",
         RelationKind::View => "view",
+    }
+}
+
+/// The Stream screen's state: the tail job, its latest figures and their history.
+#[derive(Debug, Clone, Default)]
+pub struct StreamView {
+    /// The running tail's job, when one runs.
+    pub job: Option<u64>,
+    /// Asked to stop; waiting for its last batch.
+    pub stopping: bool,
+    /// What the tail consumes, for the title.
+    pub target: String,
+    pub status: Option<crate::stream::tail::TailStatus>,
+    /// Events per second at each publication, oldest first (at most [`RATE_HISTORY`]).
+    pub rates: Vec<u64>,
+    pub recent: Option<Result<crate::stream::recent::StreamRecent, String>>,
+}
+
+/// Samples of the events-per-second sparkline (two a second: a minute).
+pub const RATE_HISTORY: usize = 120;
+
+impl StreamView {
+    fn record(&mut self, status: crate::stream::tail::TailStatus) {
+        self.rates.push(status.events_per_second.round() as u64);
+        if self.rates.len() > RATE_HISTORY {
+            self.rates.remove(0);
+        }
+        self.status = Some(status);
     }
 }

@@ -81,6 +81,7 @@ pub fn draw(frame: &mut Frame, app: &App, bindings: &[Binding]) {
         Screen::Dashboard => super::dashboard::draw(frame, app, body),
         Screen::Quality => super::quality::draw(frame, app, body),
         Screen::Ml => super::ml_screen::draw(frame, app, body),
+        Screen::Stream => super::stream_screen::draw(frame, app, body),
         Screen::Models => super::models_screen::draw(frame, app, body),
         Screen::Jobs => super::jobs_screen::draw(frame, app, body),
     }
@@ -97,6 +98,11 @@ pub fn draw(frame: &mut Frame, app: &App, bindings: &[Binding]) {
     if app.no_color {
         strip_colors(frame.buffer_mut());
     }
+}
+
+/// The header row of a screen's table.
+pub(super) fn table_header(cells: &[&'static str]) -> Row<'static> {
+    Row::new(cells.to_vec()).style(Style::new().bold().fg(Color::Yellow))
 }
 
 pub(super) fn pane_block(title: &str, focused: bool) -> Block<'_> {

@@ -31,6 +31,7 @@ pub enum Request {
     },
     Quality,
     Ml,
+    Stream,
     Run {
         id: u64,
         sql: String,
@@ -92,6 +93,7 @@ fn coalesce(mut batch: Vec<Request>) -> Vec<Request> {
             Request::Dashboard { .. }
             | Request::Quality
             | Request::Ml
+            | Request::Stream
             | Request::Models
             | Request::Export { .. } => true,
         }
@@ -156,6 +158,9 @@ fn serve(
                 Request::Ml => Action::MlLoaded(Box::new(
                     crate::ml::summary::summary(&conn).map_err(|e| format!("{e:#}")),
                 )),
+                Request::Stream => Action::StreamLoaded(
+                    crate::stream::recent::load(&conn, 12).map_err(|e| e.to_string()),
+                ),
                 Request::Quality => {
                     Action::QualityLoaded(catalog::quality(&conn).map_err(|e| e.to_string()))
                 }

@@ -668,10 +668,23 @@ fn the_in_process_tail_lands_windows_that_the_api_serves() {
             assert_eq!(item[key], row[key], "{key}");
         }
     }
-    let metrics = server.get("/metrics", None).text().unwrap();
+    // The tail publishes its figures twice a second: wait for the last batch's.
+    let wanted = format!("ecom_tail_events_total {events}");
+    let deadline = Instant::now() + Duration::from_secs(10);
+    let metrics = loop {
+        let metrics = server.get("/metrics", None).text().unwrap();
+        if metrics.contains(&wanted) || Instant::now() > deadline {
+            break metrics;
+        }
+        std::thread::sleep(Duration::from_millis(200));
+    };
     assert!(
         metrics.contains("ecom_job_running{job=\"tail\"} 1"),
         "{metrics}"
+    );
+    assert!(
+        metrics.contains(&wanted),
+        "the tail's own figures: {metrics}"
     );
     assert_eq!(
         server.terminate(),

@@ -524,3 +524,96 @@ fn ml_screen_shows_segments_anomalies_and_runs_and_reruns_jobs() {
     );
     insta::assert_snapshot!("ml_screen", screen);
 }
+
+#[test]
+fn stream_screen_starts_and_stops_the_tail_and_shows_its_figures() {
+    use ecom::stream::tail::{PartitionStatus, TailStatus};
+    use ecom::tui::keymap::action_for;
+    use ecom::tui::state::{Effect, Screen};
+    use ratatui::crossterm::event::{KeyCode, KeyEvent, KeyModifiers};
+    let dir = tempfile::tempdir().unwrap();
+    let wh = Warehouse::open(&dir.path().join("w.duckdb")).unwrap();
+    let mut app = app_on(&wh, 80, 24);
+    app.stream.target = "uk-retail-raw on 127.0.0.1:9092 (group ecom-workbench)".into();
+    let bindings = bindings();
+    let key = |c: char| KeyEvent::new(KeyCode::Char(c), KeyModifiers::NONE);
+    assert_eq!(
+        action_for(&app, &bindings, key('5')),
+        Some(Action::ShowScreen(Screen::Stream))
+    );
+    assert_eq!(
+        app.update(Action::ShowScreen(Screen::Stream)),
+        vec![Effect::LoadStream]
+    );
+    app.update(Action::StreamLoaded(
+        ecom::stream::recent::load(wh.conn(), 12).map_err(|e| e.to_string()),
+    ));
+    let stopped = render(&app, 80, 24);
+    assert!(
+        stopped.contains("stopped") && stopped.contains("t starts"),
+        "{stopped}"
+    );
+    insta::assert_snapshot!("stream_stopped", stopped);
+
+    // t starts the tail as a job; the same key stops it.
+    let start = action_for(&app, &bindings, key('t')).unwrap();
+    assert_eq!(start, Action::ToggleTail);
+    let effects = app.update(start);
+    let [Effect::StartTail { job }] = effects[..] else {
+        panic!("{effects:?}")
+    };
+    assert_eq!(app.jobs[0].name, "tail");
+
+    // What the tail publishes, and the rows it wrote, in their shapes.
+    for rate in [0.0, 1200.0, 5400.0, 8100.0, 7600.0] {
+        app.update(Action::TailStatus(Box::new(TailStatus {
+            messages: 20_000,
+            events: 19_950,
+            duplicates: 40,
+            late_events: 7,
+            dead_letters: 3,
+            windows_emitted: 96,
+            events_per_second: rate,
+            partitions: vec![PartitionStatus {
+                partition: 0,
+                next_offset: 6_702,
+                lag: Some(118),
+                watermark: chrono::NaiveDate::from_ymd_opt(2011, 11, 1)
+                    .unwrap()
+                    .and_hms_opt(9, 55, 0),
+            }],
+            ..TailStatus::default()
+        })));
+    }
+    wh.conn()
+        .execute_batch(
+            "INSERT INTO stream.window_metrics (window_start, window_end, country, revenue, orders, items, customers,
+                 cancellations, views, carts, purchases, conversion, window_seconds, hop_seconds, topic, \"partition\", closed_at, published)
+             VALUES (TIMESTAMP '2011-11-01 09:00', TIMESTAMP '2011-11-01 09:01', '*', 812.45, 6, 402, 5, 0, 0, 0, 6, NULL, 60, 60, 't', 0, now()::TIMESTAMP, true);
+             INSERT INTO stream.dead_letters VALUES ('t', 1, 4411, 'k', 'not json', 'not JSON: expected value at line 1 column 1', now()::TIMESTAMP);
+             INSERT INTO stream.late_events VALUES ('t', 2, 977, '2011-11-01.csv:1203', TIMESTAMP '2011-11-01 08:40', TIMESTAMP '2011-11-01 08:50', 'window closed', now()::TIMESTAMP);",
+        )
+        .unwrap();
+    app.update(Action::StreamLoaded(
+        ecom::stream::recent::load(wh.conn(), 12).map_err(|e| e.to_string()),
+    ));
+    let running = render(&app, 80, 24);
+    assert!(
+        running.contains("running") && running.contains("t stops"),
+        "{running}"
+    );
+    insta::assert_snapshot!("stream_running", running);
+    app.update(Action::Resize(140, 40));
+    let large = render(&app, 140, 40);
+    assert!(
+        large.contains("812.45")
+            && large.contains("not JSON")
+            && large.contains("2011-11-01.csv:1203"),
+        "{large}"
+    );
+    insta::assert_snapshot!("stream_running_large", large);
+
+    assert_eq!(app.update(Action::ToggleTail), vec![Effect::CancelJob(job)]);
+    app.update(Action::JobFinished(job, Ok("stopped".into())));
+    assert!(app.stream.job.is_none());
+}

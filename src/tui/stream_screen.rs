@@ -1,0 +1,215 @@
+//! Screen 5, Stream: the tail started from here (`t` starts and stops it) with its live
+//! figures (events per second as a sparkline, lag and watermark per partition) and what
+//! it wrote lately (closed windows, dead letters, late events). The figures arrive as
+//! actions from the tail's job and the tables from the worker: nothing here waits.
+
+use ratatui::Frame;
+use ratatui::layout::{Constraint, Layout, Rect};
+use ratatui::style::{Color, Style, Stylize};
+use ratatui::text::{Line, Span};
+use ratatui::widgets::{Paragraph, Row, Sparkline, Table, Wrap};
+
+use super::state::App;
+use super::ui::{pane_block, table_header};
+use crate::format::thousands;
+use crate::stream::recent::StreamRecent;
+use crate::stream::tail::TailStatus;
+
+pub fn draw(frame: &mut Frame, app: &App, area: Rect) {
+    let [head, rate, middle, bottom] = Layout::vertical([
+        Constraint::Length(3),
+        Constraint::Length(5),
+        Constraint::Fill(1),
+        Constraint::Fill(1),
+    ])
+    .areas(area);
+    draw_head(frame, app, head);
+    draw_rate(frame, app, rate);
+    let [partitions, windows] =
+        Layout::horizontal([Constraint::Percentage(40), Constraint::Percentage(60)]).areas(middle);
+    let [dead, late] =
+        Layout::horizontal([Constraint::Percentage(50), Constraint::Percentage(50)]).areas(bottom);
+    draw_partitions(frame, app.stream.status.as_ref(), partitions);
+    match &app.stream.recent {
+        Some(Ok(recent)) => {
+            draw_windows(frame, recent, windows);
+            draw_dead_letters(frame, recent, dead);
+            draw_late(frame, recent, late);
+        }
+        Some(Err(e)) => {
+            let text = Paragraph::new(e.as_str()).wrap(Wrap { trim: true });
+            frame.render_widget(text.block(pane_block("Closed windows", false)), windows);
+            frame.render_widget(pane_block("Dead letters", false), dead);
+            frame.render_widget(pane_block("Late events", false), late);
+        }
+        None => {
+            for (title, area) in [
+                ("Closed windows", windows),
+                ("Dead letters", dead),
+                ("Late events", late),
+            ] {
+                frame.render_widget(
+                    Paragraph::new("loading…")
+                        .dim()
+                        .block(pane_block(title, false)),
+                    area,
+                );
+            }
+        }
+    }
+}
+
+fn draw_head(frame: &mut Frame, app: &App, area: Rect) {
+    let view = &app.stream;
+    let state = match (view.job, view.stopping) {
+        (Some(_), true) => Span::styled("● stopping", Style::new().fg(Color::Yellow).bold()),
+        (Some(_), false) => Span::styled("● running", Style::new().fg(Color::Green).bold()),
+        (None, _) => Span::styled("○ stopped", Style::new().dim()),
+    };
+    let mut spans = vec![state];
+    if let Some(s) = &view.status {
+        spans.push(Span::raw(format!(
+            " · {} messages · {} events · {} duplicates · {} late · {} dead letters · {} windows · {} rebalances",
+            thousands(s.messages),
+            thousands(s.events),
+            thousands(s.duplicates),
+            thousands(s.late_events),
+            thousands(s.dead_letters),
+            thousands(s.windows_emitted),
+            s.rebalances
+        )));
+        if let Some(error) = &s.last_broker_error {
+            spans.push(Span::styled(
+                format!(" · broker: {error}"),
+                Style::new().fg(Color::Red),
+            ));
+        }
+    }
+    let key = if view.job.is_some() {
+        "t stops"
+    } else {
+        "t starts"
+    };
+    let paragraph = Paragraph::new(Line::from(spans)).wrap(Wrap { trim: true });
+    let title = format!("Tail of {} · {key}", view.target);
+    frame.render_widget(paragraph.block(pane_block(&title, false)), area);
+}
+
+fn draw_rate(frame: &mut Frame, app: &App, area: Rect) {
+    let rates = &app.stream.rates;
+    let now = rates.last().copied().unwrap_or(0);
+    let peak = rates.iter().copied().max().unwrap_or(0);
+    let title = format!(
+        "Events per second: now {}, peak {}",
+        thousands(now),
+        thousands(peak)
+    );
+    // The newest samples, as many as fit, right-aligned like a scrolling chart.
+    let width = area.width.saturating_sub(2) as usize;
+    let shown = &rates[rates.len().saturating_sub(width)..];
+    let sparkline = Sparkline::default()
+        .data(shown)
+        .style(Style::new().fg(Color::Cyan))
+        .block(pane_block(&title, false));
+    frame.render_widget(sparkline, area);
+}
+
+fn draw_partitions(frame: &mut Frame, status: Option<&TailStatus>, area: Rect) {
+    let title = "Partitions";
+    let Some(status) = status.filter(|s| !s.partitions.is_empty()) else {
+        let text = Paragraph::new("no partitions assigned (start the tail with t)").dim();
+        frame.render_widget(text.block(pane_block(title, false)), area);
+        return;
+    };
+    let rows = status.partitions.iter().map(|p| {
+        Row::new([
+            p.partition.to_string(),
+            thousands(p.next_offset.max(0) as u64),
+            p.lag.map_or("?".into(), |l| thousands(l.max(0) as u64)),
+            p.watermark
+                .map_or("none yet".into(), |w| w.format("%m-%d %H:%M").to_string()),
+        ])
+    });
+    let widths = [
+        Constraint::Length(4),
+        Constraint::Length(9),
+        Constraint::Length(7),
+        Constraint::Min(11),
+    ];
+    let table = Table::new(rows, widths)
+        .header(table_header(&["part", "offset", "lag", "watermark"]))
+        .block(pane_block(title, false));
+    frame.render_widget(table, area);
+}
+
+fn draw_windows(frame: &mut Frame, recent: &StreamRecent, area: Rect) {
+    let title = format!(
+        "Closed windows, all countries · {} events in",
+        thousands(recent.events)
+    );
+    if recent.windows.is_empty() {
+        let text = Paragraph::new("none closed yet").dim();
+        frame.render_widget(text.block(pane_block(&title, false)), area);
+        return;
+    }
+    let rows = recent.windows.iter().map(|w| {
+        Row::new([
+            w.window_start.clone(),
+            humantime::format_duration(std::time::Duration::from_secs(
+                w.window_seconds.max(0) as u64
+            ))
+            .to_string(),
+            format!("{:.2}", w.revenue),
+            thousands(w.orders.max(0) as u64),
+            thousands(w.customers.max(0) as u64),
+            w.conversion
+                .map_or("-".into(), |c| format!("{:.0}%", 100.0 * c)),
+        ])
+    });
+    let widths = [
+        Constraint::Length(11),
+        Constraint::Length(4),
+        Constraint::Length(9),
+        Constraint::Length(6),
+        Constraint::Length(5),
+        Constraint::Length(4),
+    ];
+    let table = Table::new(rows, widths)
+        .header(table_header(&[
+            "start", "size", "revenue", "orders", "cust", "conv",
+        ]))
+        .block(pane_block(&title, false));
+    frame.render_widget(table, area);
+}
+
+fn draw_dead_letters(frame: &mut Frame, recent: &StreamRecent, area: Rect) {
+    let title = format!("Dead letters ({})", thousands(recent.dead_letter_count));
+    let rows = recent
+        .dead_letters
+        .iter()
+        .map(|d| Row::new([format!("{}:{}", d.partition, d.offset), d.reason.clone()]));
+    let table = Table::new(rows, [Constraint::Length(10), Constraint::Min(10)])
+        .header(table_header(&["at", "reason"]))
+        .block(pane_block(&title, false));
+    frame.render_widget(table, area);
+}
+
+fn draw_late(frame: &mut Frame, recent: &StreamRecent, area: Rect) {
+    let title = format!("Late events ({})", thousands(recent.late_count));
+    let rows = recent.late_events.iter().map(|l| {
+        Row::new([
+            l.event_id.clone(),
+            l.event_time.clone(),
+            l.watermark.clone(),
+        ])
+    });
+    let widths = [
+        Constraint::Min(12),
+        Constraint::Length(11),
+        Constraint::Length(11),
+    ];
+    let table = Table::new(rows, widths)
+        .header(table_header(&["event", "event time", "watermark"]))
+        .block(pane_block(&title, false));
+    frame.render_widget(table, area);
+}
