@@ -109,12 +109,35 @@ pub(super) async fn answer(
     }
 }
 
+/// Whether `relation` exists, remembered for the current data generation: tables
+/// appear and go only with commits, and asking DuckDB's catalog costs more than most
+/// answers do.
+fn exists(conn: &Connection, relation: &str) -> Result<bool, Problem> {
+    type Known = (u64, std::collections::HashMap<String, bool>);
+    static KNOWN: std::sync::Mutex<Option<Known>> = std::sync::Mutex::new(None);
+    let generation = crate::warehouse::generation();
+    if let Some((seen, known)) = KNOWN.lock().expect("catalog cache lock").as_ref()
+        && *seen == generation
+        && let Some(&found) = known.get(relation)
+    {
+        return Ok(found);
+    }
+    let found = relation_exists(conn, relation).map_err(Problem::internal)?;
+    let mut guard = KNOWN.lock().expect("catalog cache lock");
+    let entry = guard.get_or_insert_with(|| (generation, Default::default()));
+    if entry.0 != generation {
+        *entry = (generation, Default::default());
+    }
+    entry.1.insert(relation.to_string(), found);
+    Ok(found)
+}
+
 /// Fails with the command that builds `relation` when it does not exist.
 fn need(conn: &Connection, relation: &str, command: &str) -> Result<(), Problem> {
-    match relation_exists(conn, relation) {
-        Ok(true) => Ok(()),
-        Ok(false) => Err(Problem::missing(relation, command)),
-        Err(e) => Err(Problem::internal(e)),
+    if exists(conn, relation)? {
+        Ok(())
+    } else {
+        Err(Problem::missing(relation, command))
     }
 }
 
@@ -472,7 +495,7 @@ async fn product(
         let mut product = typed::<Product>(conn, sql, &[&code])?
             .pop()
             .ok_or_else(|| Problem::not_found(format!("no product has the stock code `{code}`")))?;
-        if relation_exists(conn, "ml.similar_products").map_err(Problem::internal)? {
+        if exists(conn, "ml.similar_products")? {
             product.similar = Some(typed::<SimilarProduct>(
                 conn,
                 "SELECT s.similar_stock_code AS stock_code, p.description, s.rank, s.score \
@@ -526,15 +549,19 @@ async fn customer(
     };
     answer(&state, &caller, "customer", id.to_string(), move |conn| {
         need(conn, "marts.dim_customer", "ecom models build")?;
-        let segments = relation_exists(conn, "ml.customer_segments").map_err(Problem::internal)?;
+        let segments = exists(conn, "ml.customer_segments")?;
         let sql = format!(
             "SELECT c.customer_id, c.country, c.first_invoice_ts::VARCHAR AS first_invoice, \
              c.last_invoice_ts::VARCHAR AS last_invoice, c.cohort_month::VARCHAR AS cohort_month, \
              c.order_count AS orders, c.cancellation_count AS cancellations, c.line_count AS lines, \
              c.gross_revenue::DOUBLE AS gross_revenue, c.lifetime_value::DOUBLE AS lifetime_value, {} AS segment \
-             FROM marts.dim_customer c {} WHERE c.customer_id = ?",
-            if segments { "s.segment" } else { "NULL::VARCHAR" },
-            if segments { "LEFT JOIN ml.customer_segments s USING (customer_id)" } else { "" },
+             FROM marts.dim_customer c WHERE c.customer_id = $1",
+            // A scalar subquery reads one segment; a join would hash every one.
+            if segments {
+                "(SELECT s.segment FROM ml.customer_segments s WHERE s.customer_id = $1)"
+            } else {
+                "NULL::VARCHAR"
+            },
         );
         let found = typed::<Customer>(conn, &sql, &[&id])?
             .pop()
