@@ -115,6 +115,7 @@ impl JobRunner for Jobs<'_> {
                     &conn,
                     &dir,
                     job.select.clone(),
+                    std::thread::available_parallelism().map_or(2, |n| n.get()),
                     progress,
                     cancel,
                 )?;

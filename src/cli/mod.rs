@@ -165,6 +165,7 @@ pub fn workbench(
         warehouse.conn(),
         &project,
         Vec::new(),
+        std::thread::available_parallelism().map_or(2, |n| n.get()),
         &crate::jobs::NoProgress,
         &crate::jobs::CancelToken::new(),
     )?;

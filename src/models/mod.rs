@@ -159,6 +159,7 @@ pub fn build_project(
     conn: &duckdb::Connection,
     dir: &std::path::Path,
     select: Vec<String>,
+    threads: usize,
     progress: &dyn crate::jobs::ProgressSink,
     cancel: &crate::jobs::CancelToken,
 ) -> anyhow::Result<RunSummary> {
@@ -167,7 +168,7 @@ pub fn build_project(
         command: RunCommand::Build,
         select,
         exclude: Vec::new(),
-        threads: 2,
+        threads: threads.max(1),
         full_refresh: false,
     };
     let summary = run(&graph, conn, &invocation, progress, cancel)?;

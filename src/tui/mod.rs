@@ -54,20 +54,30 @@ pub struct TuiOptions {
 
 /// Frame timings: when each frame was drawn and how long drawing took.
 #[derive(Default)]
-struct FrameStats(Vec<(f64, u128)>);
+struct FrameStats(Vec<(f64, u128, state::Screen)>);
 
 impl FrameStats {
     fn write(&self, path: &Path) -> std::io::Result<()> {
-        let mut text = String::from("frame,at_ms,draw_us\n");
-        for (i, (at, draw)) in self.0.iter().enumerate() {
-            text += &format!("{i},{at:.1},{draw}\n");
+        let mut text = String::from("frame,at_ms,draw_us,screen\n");
+        for (i, (at, draw, screen)) in self.0.iter().enumerate() {
+            text += &format!("{i},{at:.1},{draw},{screen:?}\n");
         }
         std::fs::write(path, text)
     }
 }
 
+/// Threads for DuckDB and model builds in the workbench: one core fewer than the
+/// machine has (at least one), so drawing a frame never waits behind background work.
+pub fn background_threads() -> usize {
+    std::thread::available_parallelism().map_or(1, |n| n.get().saturating_sub(1).max(1))
+}
+
 /// Runs the workbench on `warehouse` until the user quits.
 pub fn run(warehouse: Warehouse, options: TuiOptions) -> anyhow::Result<()> {
+    // Global to the database instance: every connection and job of the workbench.
+    warehouse
+        .conn()
+        .execute_batch(&format!("SET threads = {}", background_threads()))?;
     let runtime = tokio::runtime::Builder::new_multi_thread()
         .worker_threads(2)
         .enable_all()
@@ -111,7 +121,9 @@ async fn event_loop(
         terminal.draw(|frame| ui::draw(frame, &app, &bindings))?;
         if options.frame_stats.is_some() {
             let at = options.started.elapsed().as_secs_f64() * 1000.0;
-            stats.0.push((at, drawing.elapsed().as_micros()));
+            stats
+                .0
+                .push((at, drawing.elapsed().as_micros(), app.screen));
         }
         let action = tokio::select! {
             event = input.next() => match event {
@@ -311,8 +323,14 @@ fn perform(
             let handle = jobs::spawn(
                 "models build",
                 move |progress, cancel| {
-                    let summary =
-                        crate::models::build_project(&conn, &project, select, progress, cancel)?;
+                    let summary = crate::models::build_project(
+                        &conn,
+                        &project,
+                        select,
+                        background_threads(),
+                        progress,
+                        cancel,
+                    )?;
                     if cancel.is_cancelled() {
                         anyhow::bail!("cancelled after {} nodes", summary.results.len());
                     }
