@@ -626,7 +626,7 @@ fn similar_batch(data: &Interactions, similar: &[Vec<(u32, f32)>]) -> anyhow::Re
 }
 
 /// One line of a customer's or a product's answer.
-#[derive(Debug, Clone, Serialize)]
+#[derive(Debug, Clone, PartialEq, Serialize)]
 pub struct Suggestion {
     pub rank: i32,
     pub stock_code: String,
@@ -638,6 +638,22 @@ pub struct Suggestion {
 pub enum Lookup<'a> {
     Customer(i64),
     Product(&'a str),
+}
+
+impl<'a> Lookup<'a> {
+    /// A customer id when `text` is a number, else a stock code (the workbench's box).
+    pub fn parse(text: &'a str) -> Self {
+        let text = text.trim();
+        text.parse().map_or(Self::Product(text), Self::Customer)
+    }
+
+    /// What the answer lists, as a title.
+    pub fn title(&self) -> String {
+        match self {
+            Self::Customer(id) => format!("Recommended for customer {id}"),
+            Self::Product(code) => format!("Bought with {code}"),
+        }
+    }
 }
 
 /// Answers from `ml.recommendations` / `ml.similar_products`; `None` when the tables do

@@ -27,6 +27,10 @@ pub struct AnomalyRow {
 pub struct MlSummary {
     pub segments: Vec<SegmentRow>,
     pub anomalies: Vec<AnomalyRow>,
+    /// Net revenue by day (`marts.sales_daily`), for the chart the anomalies sit on.
+    pub daily_revenue: Vec<(chrono::NaiveDate, f64)>,
+    /// The days flagged by `ml anomalies` on that series, with their revenue.
+    pub revenue_anomalies: Vec<(chrono::NaiveDate, f64)>,
     pub runs: Vec<(i64, chrono::NaiveDateTime, ModelRun)>,
 }
 
@@ -65,6 +69,22 @@ pub fn summary(conn: &Connection) -> anyhow::Result<MlSummary> {
                     reason: r.get(3)?,
                 })
             })?
+            .collect::<Result<_, _>>()?;
+    }
+    if exists("marts.sales_daily")? {
+        let mut stmt = conn.prepare(
+            "SELECT sales_date, net_revenue::DOUBLE FROM marts.sales_daily ORDER BY sales_date",
+        )?;
+        out.daily_revenue = stmt
+            .query_map([], |r| Ok((r.get(0)?, r.get(1)?)))?
+            .collect::<Result<_, _>>()?;
+    }
+    if exists("ml.anomalies")? {
+        let mut stmt = conn.prepare(
+            "SELECT \"when\"::DATE, value FROM ml.anomalies WHERE kind = 'daily_revenue' ORDER BY \"when\"",
+        )?;
+        out.revenue_anomalies = stmt
+            .query_map([], |r| Ok((r.get(0)?, r.get(1)?)))?
             .collect::<Result<_, _>>()?;
     }
     out.runs = recent_runs(conn, None, 10)?;

@@ -77,6 +77,11 @@ pub enum Action {
     MlLoaded(Box<Result<crate::ml::summary::MlSummary, String>>),
     /// Run an ML job from the ML screen.
     RunMl(crate::ml::MlModel),
+    /// ML screen: open the box that looks up a customer's or a product's suggestions.
+    StartLookup,
+    LookupKey(KeyEvent),
+    /// The suggestions for what was looked up, under a title.
+    LookupAnswered(Result<(String, Vec<crate::ml::recommend::Suggestion>), String>),
     /// Stream screen: start the tail, or stop the one running.
     ToggleTail,
     /// The running tail's latest figures.

@@ -183,24 +183,48 @@ fn month_label(year_month: &str) -> String {
 }
 
 fn draw_daily(frame: &mut Frame, data: &ReportData, area: Rect) {
-    let Some(first) = data.daily_revenue.first().map(|d| d.0) else {
+    draw_revenue_chart(frame, area, "Revenue by day (£)", &data.daily_revenue, &[]);
+}
+
+/// Net revenue by day as a line, with `flagged` days (anomalies) as red points on it.
+pub(super) fn draw_revenue_chart(
+    frame: &mut Frame,
+    area: Rect,
+    title: &str,
+    series: &[(chrono::NaiveDate, f64)],
+    flagged: &[(chrono::NaiveDate, f64)],
+) {
+    let Some(first) = series.first().map(|d| d.0) else {
+        frame.render_widget(pane_block(title, false), area);
         return;
     };
-    let points: Vec<(f64, f64)> = data
-        .daily_revenue
-        .iter()
-        .map(|(day, revenue)| ((*day - first).num_days() as f64, *revenue))
-        .collect();
+    let x = |day: chrono::NaiveDate| (day - first).num_days() as f64;
+    let points: Vec<(f64, f64)> = series.iter().map(|(day, v)| (x(*day), *v)).collect();
+    let marks: Vec<(f64, f64)> = flagged.iter().map(|(day, v)| (x(*day), *v)).collect();
     let days = points.last().map(|p| p.0).unwrap_or(1.0).max(1.0);
     let top = points.iter().map(|p| p.1).fold(1.0, f64::max);
-    let last = data.daily_revenue.last().map(|d| d.0).unwrap_or(first);
-    let dataset = Dataset::default()
-        .marker(Marker::Braille)
-        .graph_type(GraphType::Line)
-        .style(Style::new().fg(Color::Cyan))
-        .data(&points);
-    let chart = Chart::new(vec![dataset])
-        .block(pane_block("Revenue by day (£)", false))
+    // Net revenue can be negative (a day of cancellations): keep it on the chart.
+    let bottom = points.iter().map(|p| p.1).fold(0.0, f64::min);
+    let last = series.last().map(|d| d.0).unwrap_or(first);
+    let mut datasets = vec![
+        Dataset::default()
+            .marker(Marker::Braille)
+            .graph_type(GraphType::Line)
+            .style(Style::new().fg(Color::Cyan))
+            .data(&points),
+    ];
+    if !marks.is_empty() {
+        datasets.push(
+            Dataset::default()
+                .name(format!("{} anomalies", marks.len()))
+                .marker(Marker::Dot)
+                .graph_type(GraphType::Scatter)
+                .style(Style::new().fg(Color::Red).bold())
+                .data(&marks),
+        );
+    }
+    let chart = Chart::new(datasets)
+        .block(pane_block(title, false))
         .x_axis(
             Axis::default()
                 .bounds([0.0, days])
@@ -209,8 +233,8 @@ fn draw_daily(frame: &mut Frame, data: &ReportData, area: Rect) {
         )
         .y_axis(
             Axis::default()
-                .bounds([0.0, top])
-                .labels(["0".to_string(), money(top / 2.0), money(top)])
+                .bounds([bottom, top])
+                .labels([money(bottom), money(top / 2.0), money(top)])
                 .style(Style::new().fg(Color::DarkGray)),
         );
     frame.render_widget(chart, area);

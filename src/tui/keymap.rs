@@ -195,6 +195,12 @@ pub fn bindings() -> Vec<Binding> {
             "run the anomaly detection",
         ),
         b(
+            &[(Char('/'), NONE)],
+            Scope::Screen(Screen::Ml),
+            Action::StartLookup,
+            "look up the suggestions for a customer id or a stock code",
+        ),
+        b(
             &[(Char('7'), NONE)],
             Scope::Normal,
             Action::ShowScreen(Screen::Quality),
@@ -352,6 +358,9 @@ fn in_scope(scope: Scope, app: &App) -> bool {
 pub fn action_for(app: &App, bindings: &[Binding], key: KeyEvent) -> Option<Action> {
     if app.palette.is_some() {
         return Some(Action::PaletteKey(key));
+    }
+    if app.ml_lookup.is_some() {
+        return Some(Action::LookupKey(key));
     }
     if app.show_help {
         return matches!(

@@ -1,10 +1,13 @@
-//! Screen 6, ML: the customer segments (profiles and a chart of their sizes), the
-//! strongest anomalies with their reasons, and the latest runs of every ML job. `s`, `c`
-//! and `a` rerun segmentation, recommendations and anomaly detection as jobs.
+//! Screen 6, ML: the customer segments (profiles and a chart of their sizes), net
+//! revenue by day with the flagged days on it, the strongest anomalies with their
+//! reasons, the latest runs of every ML job, and the suggestions for a customer or a
+//! product (`/` asks). `s`, `c` and `a` rerun segmentation, recommendations and anomaly
+//! detection as jobs.
 
 use ratatui::Frame;
 use ratatui::layout::{Constraint, Layout, Rect};
 use ratatui::style::{Color, Style, Stylize};
+use ratatui::text::Line;
 use ratatui::widgets::{Bar, BarChart, BarGroup, Paragraph, Row, Table, Wrap};
 
 use super::state::App;
@@ -31,15 +34,76 @@ pub fn draw(frame: &mut Frame, app: &App, area: Rect) {
         }
         Some(Ok(summary)) => summary,
     };
-    let [top, bottom] =
-        Layout::vertical([Constraint::Percentage(45), Constraint::Percentage(55)]).areas(area);
+    let [top, middle, bottom] = Layout::vertical([
+        Constraint::Percentage(34),
+        Constraint::Percentage(30),
+        Constraint::Percentage(36),
+    ])
+    .areas(area);
     let [profiles, sizes] =
         Layout::horizontal([Constraint::Percentage(62), Constraint::Percentage(38)]).areas(top);
-    let [anomalies, runs] =
+    let [chart, runs] =
+        Layout::horizontal([Constraint::Percentage(62), Constraint::Percentage(38)]).areas(middle);
+    let [anomalies, lookup] =
         Layout::horizontal([Constraint::Percentage(62), Constraint::Percentage(38)]).areas(bottom);
     draw_segments(frame, summary, profiles, sizes);
-    draw_anomalies(frame, summary, anomalies);
+    super::dashboard::draw_revenue_chart(
+        frame,
+        chart,
+        "Net revenue by day, anomalies in red",
+        &summary.daily_revenue,
+        &summary.revenue_anomalies,
+    );
     draw_runs(frame, summary, runs);
+    draw_anomalies(frame, summary, anomalies);
+    draw_lookup(frame, app, lookup);
+}
+
+/// The lookup box while typing, else the last answer, else how to ask.
+fn draw_lookup(frame: &mut Frame, app: &App, area: Rect) {
+    if let Some(text) = &app.ml_lookup {
+        let prompt = Paragraph::new(vec![
+            Line::from(format!("> {text}█")),
+            Line::from("a customer id (17850) or a stock code (85123A); Enter asks, Esc closes")
+                .dim(),
+        ])
+        .wrap(Wrap { trim: true });
+        frame.render_widget(prompt.block(pane_block("Look up", true)), area);
+        return;
+    }
+    match &app.ml_answer {
+        None => {
+            let hint = Paragraph::new(
+                "/ looks up what to suggest to a customer, or what is bought with a product",
+            )
+            .dim()
+            .wrap(Wrap { trim: true });
+            frame.render_widget(hint.block(pane_block("Suggestions (/)", false)), area);
+        }
+        Some(Err(e)) => {
+            let text = Paragraph::new(e.as_str()).wrap(Wrap { trim: true });
+            frame.render_widget(text.block(pane_block("Suggestions (/)", false)), area);
+        }
+        Some(Ok((title, list))) => {
+            let rows = list.iter().map(|s| {
+                Row::new([
+                    s.rank.to_string(),
+                    s.stock_code.clone(),
+                    s.description.clone().unwrap_or_default(),
+                ])
+            });
+            let widths = [
+                Constraint::Length(3),
+                Constraint::Length(7),
+                Constraint::Min(10),
+            ];
+            let title = format!("{title} (/)");
+            let table = Table::new(rows, widths)
+                .header(header(&["#", "code", "product"]))
+                .block(pane_block(&title, false));
+            frame.render_widget(table, area);
+        }
+    }
 }
 
 fn draw_segments(frame: &mut Frame, summary: &MlSummary, profiles: Rect, sizes: Rect) {

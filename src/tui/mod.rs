@@ -356,6 +356,7 @@ fn perform(
         Effect::LoadQuality => worker.send(Request::Quality),
         Effect::LoadMl => worker.send(Request::Ml),
         Effect::LoadStream => worker.send(Request::Stream),
+        Effect::Lookup(text) => worker.send(Request::Lookup(text)),
         Effect::StartTail { .. } => {}
         Effect::StartMl { job, model } => {
             let conn = warehouse.connect()?;

@@ -129,6 +129,8 @@ pub enum Effect {
     LoadMl,
     /// The tail's latest windows, dead letters and late events from the warehouse.
     LoadStream,
+    /// Suggestions for a customer id or a stock code.
+    Lookup(String),
     /// Start the tail of `[tui.stream]` as job `job`.
     StartTail {
         job: u64,
@@ -228,6 +230,10 @@ pub struct App {
     /// Countries to cycle through: the top ten of the unfiltered data.
     dashboard_countries: Vec<String>,
     pub quality: Option<Result<crate::warehouse::catalog::QualitySummary, String>>,
+    /// The ML screen's lookup box while typing (a customer id or a stock code).
+    pub ml_lookup: Option<String>,
+    /// The last lookup's answer.
+    pub ml_answer: Option<Result<(String, Vec<crate::ml::recommend::Suggestion>), String>>,
     /// The Stream screen: the running tail and what it wrote.
     pub stream: StreamView,
     /// The ML screen's tables, once loaded.
@@ -275,6 +281,8 @@ impl App {
             quality: None,
             ml: None,
             stream: StreamView::default(),
+            ml_lookup: None,
+            ml_answer: None,
             models: None,
             model_selected: 0,
             jobs: Vec::new(),
@@ -421,6 +429,9 @@ impl App {
             Action::MlLoaded(result) => self.ml = Some(*result),
             Action::RunMl(model) => effects.push(self.start_ml(model)),
             Action::ToggleTail => effects.push(self.toggle_tail()),
+            Action::StartLookup => self.ml_lookup = Some(String::new()),
+            Action::LookupKey(key) => effects.extend(self.lookup_key(key)),
+            Action::LookupAnswered(answer) => self.ml_answer = Some(answer),
             Action::TailStatus(status) => self.stream.record(*status),
             Action::StreamLoaded(result) => self.stream.recent = Some(result),
             Action::ModelsLoaded(result) => {
@@ -822,6 +833,28 @@ impl App {
         };
         let job = self.add_job(name);
         vec![Effect::StartModels { job, select }]
+    }
+
+    /// Typing in the ML screen's lookup box: Enter asks, Esc closes it.
+    fn lookup_key(&mut self, key: ratatui::crossterm::event::KeyEvent) -> Option<Effect> {
+        use ratatui::crossterm::event::KeyCode;
+        let text = self.ml_lookup.as_mut()?;
+        match key.code {
+            KeyCode::Esc => self.ml_lookup = None,
+            KeyCode::Enter => {
+                let asked = std::mem::take(text).trim().to_string();
+                self.ml_lookup = None;
+                if !asked.is_empty() {
+                    return Some(Effect::Lookup(asked));
+                }
+            }
+            KeyCode::Backspace => {
+                text.pop();
+            }
+            KeyCode::Char(c) => text.push(c),
+            _ => {}
+        }
+        None
     }
 
     /// Starts the tail, or asks the running one to stop.

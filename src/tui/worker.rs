@@ -32,6 +32,7 @@ pub enum Request {
     Quality,
     Ml,
     Stream,
+    Lookup(String),
     Run {
         id: u64,
         sql: String,
@@ -94,6 +95,7 @@ fn coalesce(mut batch: Vec<Request>) -> Vec<Request> {
             | Request::Quality
             | Request::Ml
             | Request::Stream
+            | Request::Lookup(_)
             | Request::Models
             | Request::Export { .. } => true,
         }
@@ -158,6 +160,14 @@ fn serve(
                 Request::Ml => Action::MlLoaded(Box::new(
                     crate::ml::summary::summary(&conn).map_err(|e| format!("{e:#}")),
                 )),
+                Request::Lookup(text) => {
+                    let what = crate::ml::recommend::Lookup::parse(&text);
+                    Action::LookupAnswered(match crate::ml::recommend::lookup(&conn, &what) {
+                        Ok(Some(list)) => Ok((what.title(), list)),
+                        Ok(None) => Err("no recommendations yet: c runs the job".into()),
+                        Err(e) => Err(format!("{e:#}")),
+                    })
+                }
                 Request::Stream => Action::StreamLoaded(
                     crate::stream::recent::load(&conn, 12).map_err(|e| e.to_string()),
                 ),

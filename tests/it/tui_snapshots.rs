@@ -510,7 +510,11 @@ fn ml_screen_shows_segments_anomalies_and_runs_and_reruns_jobs() {
                 t(segment, size, recency_days, frequency, monetary, revenue_share);
              CREATE TABLE ml.anomalies AS SELECT * FROM (VALUES
                 ('daily_revenue', 'net revenue', TIMESTAMP '2011-01-05', -32.5, 'net revenue -1,570 is below the 23,926 expected', -1570.0, 23926.0, NULL, NULL, NULL))
-                t(kind, what, \"when\", score, reason, value, expected, invoice_no, stock_code, customer_id);",
+                t(kind, what, \"when\", score, reason, value, expected, invoice_no, stock_code, customer_id);
+             CREATE TABLE marts.sales_daily AS
+                SELECT DATE '2010-12-31' + i::INTEGER AS sales_date,
+                       CASE WHEN i = 5 THEN -1570.43 ELSE 20000 + 4000 * sin(i) END::DECIMAL(38,3) AS net_revenue
+                FROM range(1, 40) r(i);",
         )
         .unwrap();
     app.update(Action::MlLoaded(Box::new(
@@ -523,6 +527,33 @@ fn ml_screen_shows_segments_anomalies_and_runs_and_reruns_jobs() {
         "{screen}"
     );
     insta::assert_snapshot!("ml_screen", screen);
+
+    // `/` opens the lookup box; typed keys go to it, Enter asks the worker.
+    let slash = action_for(&app, &bindings, key('/')).unwrap();
+    assert_eq!(slash, Action::StartLookup);
+    app.update(slash);
+    for c in "17850".chars() {
+        let action = action_for(&app, &bindings, key(c)).unwrap();
+        assert!(matches!(action, Action::LookupKey(_)), "{action:?}");
+        app.update(action);
+    }
+    let typing = render(&app, 120, 30);
+    assert!(typing.contains("> 17850"), "{typing}");
+    let enter = KeyEvent::new(KeyCode::Enter, KeyModifiers::NONE);
+    let effects = app.update(action_for(&app, &bindings, enter).unwrap());
+    assert_eq!(effects, vec![Effect::Lookup("17850".into())]);
+    app.update(Action::LookupAnswered(Ok((
+        "Recommended for customer 17850".into(),
+        vec![ecom::ml::recommend::Suggestion {
+            rank: 1,
+            stock_code: "22632".into(),
+            description: Some("HAND WARMER RED POLKA DOT".into()),
+            score: 0.42,
+        }],
+    ))));
+    let answered = render(&app, 120, 30);
+    assert!(answered.contains("HAND WARMER RED POLKA DOT"), "{answered}");
+    insta::assert_snapshot!("ml_lookup", answered);
 }
 
 #[test]
