@@ -1,5 +1,6 @@
-//! Screen 7, data quality: quarantined rows by file and reason, and files rejected
-//! whole. Nothing is lost at ingest; this is where the rejects are seen.
+//! Screen 7, data quality: quarantined rows by file and reason, files rejected whole,
+//! and the tail's dead letters by topic and reason. Nothing is lost at ingest or in the
+//! stream; this is where the rejects are seen.
 
 use ratatui::Frame;
 use ratatui::layout::{Constraint, Layout, Rect};
@@ -57,6 +58,10 @@ pub fn draw(frame: &mut Frame, app: &App, area: Rect) {
         .block(pane_block(&title, false));
         frame.render_widget(table, top);
     }
+    let [rejected_area, dead_area] =
+        Layout::horizontal([Constraint::Percentage(50), Constraint::Percentage(50)]).areas(bottom);
+    draw_dead_letters(frame, summary, dead_area);
+    let bottom = rejected_area;
     let title = format!(
         "Rejected files: {} (meta.rejected_files)",
         summary.rejected.len()
@@ -79,4 +84,37 @@ pub fn draw(frame: &mut Frame, app: &App, area: Rect) {
         .block(pane_block(&title, false));
         frame.render_widget(table, bottom);
     }
+}
+
+/// The tail's dead letters by topic and kind of reason.
+fn draw_dead_letters(
+    frame: &mut Frame,
+    summary: &crate::warehouse::catalog::QualitySummary,
+    area: Rect,
+) {
+    let total: u64 = summary.dead_letters.iter().map(|d| d.2).sum();
+    let title = format!("Dead letters: {} (stream.dead_letters)", thousands(total));
+    if summary.dead_letters.is_empty() {
+        frame.render_widget(
+            Paragraph::new("No dead letter: every message was a valid event.")
+                .block(pane_block(&title, false)),
+            area,
+        );
+        return;
+    }
+    let rows = summary
+        .dead_letters
+        .iter()
+        .map(|(topic, reason, n)| Row::new([topic.clone(), reason.clone(), thousands(*n)]));
+    let table = Table::new(
+        rows,
+        [
+            Constraint::Percentage(35),
+            Constraint::Percentage(50),
+            Constraint::Length(9),
+        ],
+    )
+    .header(super::ui::table_header(&["topic", "reason", "messages"]))
+    .block(pane_block(&title, false));
+    frame.render_widget(table, area);
 }

@@ -153,6 +153,9 @@ pub struct QualitySummary {
     pub quarantined: Vec<(String, String, u64)>,
     /// (file, reason) of files rejected whole.
     pub rejected: Vec<(String, String)>,
+    /// (topic, reason, messages) of the tail's dead letters, most first; the reason
+    /// without its detail (the part before the first `:`).
+    pub dead_letters: Vec<(String, String, u64)>,
 }
 
 /// Every reason rows were quarantined or files rejected, grouped by file.
@@ -172,9 +175,19 @@ pub fn quality(conn: &Connection) -> Result<QualitySummary, WarehouseError> {
     let rejected = stmt
         .query_map([], |r| Ok((r.get(0)?, r.get(1)?)))?
         .collect::<Result<_, _>>()?;
+    let mut stmt = conn.prepare(
+        "SELECT topic, split_part(reason, ':', 1), count(*) FROM stream.dead_letters
+         GROUP BY 1, 2 ORDER BY 3 DESC, 1, 2 LIMIT 200",
+    )?;
+    let dead_letters = stmt
+        .query_map([], |r| {
+            Ok((r.get(0)?, r.get(1)?, r.get::<_, i64>(2)? as u64))
+        })?
+        .collect::<Result<_, _>>()?;
     Ok(QualitySummary {
         quarantined,
         rejected,
+        dead_letters,
     })
 }
 

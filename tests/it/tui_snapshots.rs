@@ -165,12 +165,23 @@ fn dashboard_and_data_quality_screens() {
         }
     ));
     app.update(Action::ShowScreen(ecom::tui::state::Screen::Quality));
+    wh.conn()
+        .execute_batch(
+            "INSERT INTO stream.dead_letters VALUES
+                ('uk-retail-raw', 0, 17, 'k', '{', 'not JSON: EOF while parsing an object at line 1 column 1', now()::TIMESTAMP),
+                ('uk-retail-raw', 2, 90, 'k', '{}', 'not JSON: missing field', now()::TIMESTAMP)",
+        )
+        .unwrap();
     app.update(Action::QualityLoaded(
         catalog::quality(wh.conn()).map_err(|e| e.to_string()),
     ));
     let screen = render(&app, width, height);
     assert!(screen.contains("Quantity"), "{screen}");
     assert!(screen.contains("not-data.csv"), "{screen}");
+    assert!(
+        screen.contains("Dead letters: 2") && screen.contains("not JSON"),
+        "{screen}"
+    );
     insta::assert_snapshot!("data_quality", screen);
 }
 
