@@ -153,8 +153,19 @@ pub fn write(graph: &Graph, summary: Option<&RunSummary>) -> Result<(), ModelErr
     Ok(())
 }
 
-/// `(status, rows affected)` by unique id from the last `run_results.json`, if any.
-pub fn last_results(graph: &Graph) -> std::collections::HashMap<String, (String, Option<u64>)> {
+/// One node's last result, as `run_results.json` keeps it.
+#[derive(Debug, Clone, PartialEq, Default)]
+pub struct LastResult {
+    pub status: String,
+    pub rows: Option<u64>,
+    /// Failing rows, for tests.
+    pub failures: Option<u64>,
+    pub message: Option<String>,
+    pub compiled_code: Option<String>,
+}
+
+/// Each node's last result by unique id, from the last `run_results.json`, if any.
+pub fn last_results(graph: &Graph) -> std::collections::HashMap<String, LastResult> {
     let path = graph.project.target_dir.join("run_results.json");
     let Ok(text) = std::fs::read_to_string(path) else {
         return Default::default();
@@ -168,10 +179,15 @@ pub fn last_results(graph: &Graph) -> std::collections::HashMap<String, (String,
         .flatten()
         .filter_map(|r| {
             let id = r["unique_id"].as_str()?.to_string();
-            let status = r["status"].as_str()?.to_string();
             Some((
                 id,
-                (status, r["adapter_response"]["rows_affected"].as_u64()),
+                LastResult {
+                    status: r["status"].as_str()?.to_string(),
+                    rows: r["adapter_response"]["rows_affected"].as_u64(),
+                    failures: r["failures"].as_u64(),
+                    message: r["message"].as_str().map(str::to_string),
+                    compiled_code: r["compiled_code"].as_str().map(str::to_string),
+                },
             ))
         })
         .collect()

@@ -43,6 +43,19 @@ pub struct ModelRow {
     /// Status and rows of the last run, from `target/run_results.json`.
     pub last_status: Option<String>,
     pub last_rows: Option<u64>,
+    /// The SQL the last run executed for it.
+    pub compiled: Option<String>,
+    /// Its tests: name, last status, failing rows, message.
+    pub tests: Vec<TestRow>,
+}
+
+/// A data test of a node, with its last result.
+#[derive(Debug, Clone, PartialEq)]
+pub struct TestRow {
+    pub name: String,
+    pub status: Option<String>,
+    pub failures: Option<u64>,
+    pub message: Option<String>,
 }
 
 /// How a background job stands.

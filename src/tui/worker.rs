@@ -13,7 +13,7 @@ use crate::warehouse::pager::{self, PagedResult};
 
 use super::action::Action;
 use super::grid::GridResult;
-use super::state::ModelRow;
+use super::state::{ModelRow, TestRow};
 use std::path::{Path, PathBuf};
 
 #[derive(Debug, Clone, PartialEq)]
@@ -108,19 +108,36 @@ fn model_rows(project: &Path) -> anyhow::Result<Vec<ModelRow>> {
     let project = crate::models::Project::load(project, &Default::default())?;
     let graph = crate::models::graph::parse(project)?;
     let last = crate::models::artifacts::last_results(&graph);
-    Ok(graph
-        .order
-        .iter()
-        .map(|id| &graph.project.nodes[id])
-        .filter(|n| n.resource_type != crate::models::ResourceType::Test)
-        .map(|n| ModelRow {
-            name: n.name.clone(),
-            resource_type: n.resource_type.name().to_string(),
-            materialized: n.config.materialized.clone(),
-            schema: n.schema.clone(),
-            depends_on: n.depends_on.len(),
-            last_status: last.get(&n.unique_id).map(|l| l.0.clone()),
-            last_rows: last.get(&n.unique_id).and_then(|l| l.1),
+    let nodes = || graph.order.iter().map(|id| &graph.project.nodes[id]);
+    let is_test = |n: &&crate::models::Node| n.resource_type == crate::models::ResourceType::Test;
+    Ok(nodes()
+        .filter(|n| !is_test(n))
+        .map(|n| {
+            let result = last.get(&n.unique_id);
+            let tests = nodes()
+                .filter(is_test)
+                .filter(|t| t.depends_on.contains(&n.unique_id))
+                .map(|t| {
+                    let result = last.get(&t.unique_id);
+                    TestRow {
+                        name: t.name.clone(),
+                        status: result.map(|r| r.status.clone()),
+                        failures: result.and_then(|r| r.failures),
+                        message: result.and_then(|r| r.message.clone()),
+                    }
+                })
+                .collect();
+            ModelRow {
+                name: n.name.clone(),
+                resource_type: n.resource_type.name().to_string(),
+                materialized: n.config.materialized.clone(),
+                schema: n.schema.clone(),
+                depends_on: n.depends_on.len(),
+                last_status: result.map(|r| r.status.clone()),
+                last_rows: result.and_then(|r| r.rows),
+                compiled: result.and_then(|r| r.compiled_code.clone()),
+                tests,
+            }
         })
         .collect())
 }

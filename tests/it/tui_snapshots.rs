@@ -188,7 +188,7 @@ fn dashboard_and_data_quality_screens() {
 #[test]
 fn models_and_jobs_screens_start_watch_and_cancel_builds() {
     use ecom::jobs::{Progress, Unit};
-    use ecom::tui::state::{BuildScope, Effect, JobState, ModelRow, Screen};
+    use ecom::tui::state::{BuildScope, Effect, JobState, ModelRow, Screen, TestRow};
     let dir = tempfile::tempdir().unwrap();
     let wh = Warehouse::open(&dir.path().join("w.duckdb")).unwrap();
     let (width, height) = (100, 24);
@@ -205,6 +205,21 @@ fn models_and_jobs_screens_start_watch_and_cancel_builds() {
         depends_on: parents,
         last_status: Some("success".into()),
         last_rows: Some(38),
+        compiled: Some(format!("select country_key, country\nfrom main.{name}")),
+        tests: vec![
+            TestRow {
+                name: format!("not_null_{name}_country_key"),
+                status: Some("pass".into()),
+                failures: Some(0),
+                message: None,
+            },
+            TestRow {
+                name: format!("unique_{name}_country"),
+                status: Some("fail".into()),
+                failures: Some(2),
+                message: Some("Got 2 results, configured to fail if != 0".into()),
+            },
+        ],
     };
     app.update(Action::ModelsLoaded(Ok(vec![
         row("stg_order_lines", 1),
