@@ -23,6 +23,8 @@ pub enum Action {
     ToggleRowDetail,
     /// Results: copy the selected row (tab-separated) to the clipboard via OSC 52.
     CopyRow,
+    /// Results: copy one cell (the selected row's first visible column) via OSC 52.
+    CopyCell,
     /// Results: write the whole result to a file (`csv` or `parquet`).
     ExportResult(&'static str),
     /// The worker wrote an exported result.

@@ -81,6 +81,12 @@ pub fn bindings() -> Vec<Binding> {
             "copy the selected row (OSC 52 clipboard)",
         ),
         b(
+            &[(Char('Y'), SHIFT), (Char('Y'), NONE)],
+            Scope::Pane(Pane::Grid),
+            Action::CopyCell,
+            "copy one cell: the selected row's first visible column (OSC 52)",
+        ),
+        b(
             &[(Char('s'), NONE)],
             Scope::Pane(Pane::Grid),
             Action::ExportResult("csv"),

@@ -362,6 +362,26 @@ impl App {
                     ));
                 }
             }
+            Action::CopyCell => {
+                let column = self.grid.first_column;
+                let cell = self
+                    .grid
+                    .row(self.grid.selected)
+                    .and_then(|r| r.get(column).cloned());
+                let name = self
+                    .grid
+                    .result
+                    .as_ref()
+                    .and_then(|r| r.columns.get(column))
+                    .map(|c| c.name.clone());
+                if let (Some(cell), Some(name)) = (cell, name) {
+                    effects.push(Effect::Copy(cell));
+                    self.info(format!(
+                        "copied {name} of row {} to the clipboard (h/l choose the column)",
+                        self.grid.selected + 1
+                    ));
+                }
+            }
             Action::ExportResult(format) => {
                 if let Some(result) = &self.grid.result {
                     let path = format!(

@@ -674,3 +674,58 @@ fn stream_screen_starts_and_stops_the_tail_and_shows_its_figures() {
     app.update(Action::JobFinished(job, Ok("stopped".into())));
     assert!(app.stream.job.is_none());
 }
+
+#[test]
+fn y_copies_the_row_and_shift_y_one_cell_through_osc_52() {
+    use ecom::tui::keymap::action_for;
+    use ecom::tui::state::{Effect, Pane};
+    use ratatui::crossterm::event::{KeyCode, KeyEvent, KeyModifiers};
+    let dir = tempfile::tempdir().unwrap();
+    let wh = Warehouse::open(&dir.path().join("w.duckdb")).unwrap();
+    let mut app = app_on(&wh, 80, 24);
+    let sql = "SELECT 'United Kingdom' AS country, 42 AS lines";
+    app.editor.set_text(sql);
+    app.update(Action::RunQuery);
+    app.update(Action::QueryFinished(
+        1,
+        Ok(GridResult {
+            query_id: 1,
+            columns: pager::run(wh.conn(), sql, 1).unwrap().columns,
+            total_rows: 1,
+            elapsed_ms: 1,
+        }),
+    ));
+    app.update(Action::PageLoaded {
+        query_id: 1,
+        start: 0,
+        rows: vec![vec!["United Kingdom".into(), "42".into()]],
+    });
+    app.focus = Pane::Grid;
+    let bindings = bindings();
+    let row = action_for(
+        &app,
+        &bindings,
+        KeyEvent::new(KeyCode::Char('y'), KeyModifiers::NONE),
+    )
+    .unwrap();
+    assert_eq!(
+        app.update(row),
+        vec![Effect::Copy("United Kingdom\t42".into())]
+    );
+    let cell = action_for(
+        &app,
+        &bindings,
+        KeyEvent::new(KeyCode::Char('Y'), KeyModifiers::SHIFT),
+    )
+    .unwrap();
+    assert_eq!(cell, Action::CopyCell);
+    assert_eq!(
+        app.update(cell),
+        vec![Effect::Copy("United Kingdom".into())]
+    );
+    app.update(Action::ScrollColumns(1));
+    assert_eq!(
+        app.update(Action::CopyCell),
+        vec![Effect::Copy("42".into())]
+    );
+}
