@@ -151,6 +151,8 @@ pub struct TuiConfig {
     pub keys: std::collections::BTreeMap<String, Vec<String>>,
     /// The tail the Stream screen starts and stops (`t`).
     pub stream: TuiStreamConfig,
+    /// `dark` (for dark terminal backgrounds) or `light`; `T` switches while running.
+    pub theme: String,
 }
 
 impl Default for TuiConfig {
@@ -159,6 +161,7 @@ impl Default for TuiConfig {
             page_rows: 500,
             keys: Default::default(),
             stream: TuiStreamConfig::default(),
+            theme: "dark".into(),
         }
     }
 }
@@ -238,6 +241,12 @@ impl Config {
         }
         if self.tui.page_rows < 10 {
             return Err("tui.page_rows must be at least 10".into());
+        }
+        if !["dark", "light"].contains(&self.tui.theme.as_str()) {
+            return Err(format!(
+                "tui.theme must be dark or light; it is `{}`",
+                self.tui.theme
+            ));
         }
         for window in &self.tui.stream.windows {
             humantime::parse_duration(window)
@@ -344,6 +353,7 @@ keep_files = 7                          # daily JSON log files kept in the state
 
 [tui]
 page_rows = 500                         # rows per page in the results grid
+theme = "dark"                          # dark | light (T switches while running)
 # [tui.keys]                            # action = [keys]; names are shown in the help (?)
 # quit = ["q", "ctrl+q"]
 # run_query = ["f5", "ctrl+j", "ctrl+r"]

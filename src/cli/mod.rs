@@ -146,6 +146,7 @@ pub fn workbench(
         frame_stats,
         started,
         tail,
+        light: settings.config.tui.theme == "light",
     };
     if !demo {
         return crate::tui::run(settings.open_warehouse()?, options);

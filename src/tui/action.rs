@@ -17,6 +17,8 @@ pub enum Action {
     Quit,
     ToggleHelp,
     ToggleMouse,
+    /// Dark or light colours.
+    ToggleTheme,
     /// Results: sort by the first visible column (ascending, descending, off).
     SortResults,
     /// Results: show every column of the selected row.

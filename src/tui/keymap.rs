@@ -129,6 +129,12 @@ pub fn bindings() -> Vec<Binding> {
             "edit the SQL in $VISUAL / $EDITOR",
         ),
         b(
+            &[(Char('T'), SHIFT), (Char('T'), NONE)],
+            Scope::Normal,
+            Action::ToggleTheme,
+            "dark or light theme (tui.theme in the config sets the start)",
+        ),
+        b(
             &[(Char('m'), NONE)],
             Scope::Normal,
             Action::ToggleMouse,

@@ -50,6 +50,8 @@ pub struct TuiOptions {
     pub started: std::time::Instant,
     /// The tail the Stream screen starts (`[tui.stream]`).
     pub tail: crate::stream::tail::TailOptions,
+    /// Colours for a light terminal background (`tui.theme = "light"`).
+    pub light: bool,
 }
 
 /// Frame timings: when each frame was drawn and how long drawing took.
@@ -109,6 +111,7 @@ async fn event_loop(
         options.tail.topic, options.tail.brokers, options.tail.group
     );
     app.no_color = std::env::var_os("NO_COLOR").is_some_and(|v| !v.is_empty());
+    app.light = options.light;
     app.commands = keymap::palette_items(&bindings);
     app.history = load_history(&crate::paths::history_file());
     let size = terminal.size()?;

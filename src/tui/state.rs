@@ -225,6 +225,8 @@ pub struct App {
     pub commands: Vec<super::keymap::PaletteItem>,
     /// Draw without colours (the `NO_COLOR` convention).
     pub no_color: bool,
+    /// The light theme: colours remapped for a light terminal background.
+    pub light: bool,
     /// Mouse capture (scrolling); on by default.
     pub mouse: bool,
     /// The grid's sort: column and ascending, when sorted by `o`.
@@ -281,6 +283,7 @@ impl App {
             palette: None,
             commands: super::keymap::palette_items(&super::keymap::bindings()),
             no_color: false,
+            light: false,
             mouse: true,
             history: Vec::new(),
             history_pos: None,
@@ -339,6 +342,14 @@ impl App {
         let mut effects = Vec::new();
         match action {
             Action::Quit => self.quit = true,
+            Action::ToggleTheme => {
+                self.light = !self.light;
+                self.info(if self.light {
+                    "light theme (tui.theme = \"light\" keeps it)"
+                } else {
+                    "dark theme"
+                });
+            }
             Action::ToggleMouse => {
                 self.mouse = !self.mouse;
                 self.info(if self.mouse {

@@ -97,6 +97,8 @@ pub fn draw(frame: &mut Frame, app: &App, bindings: &[Binding]) {
     }
     if app.no_color {
         strip_colors(frame.buffer_mut());
+    } else if app.light {
+        lighten(frame.buffer_mut());
     }
 }
 
@@ -497,6 +499,22 @@ pub fn strip_colors(buffer: &mut ratatui::buffer::Buffer) {
         }
         cell.fg = Color::Reset;
         cell.bg = Color::Reset;
+    }
+}
+
+/// The light theme: the screens draw for a dark background, and this maps each
+/// foreground colour to one that reads on a light background (yellow headers turn
+/// blue, light grey darkens, white text turns black where nothing fills behind it).
+pub fn lighten(buffer: &mut ratatui::buffer::Buffer) {
+    for cell in buffer.content.iter_mut() {
+        cell.fg = match (cell.fg, cell.bg) {
+            (Color::Yellow, _) => Color::Blue,
+            (Color::Cyan, _) => Color::Blue,
+            (Color::Gray, _) => Color::DarkGray,
+            (Color::White, Color::Reset) => Color::Black,
+            (Color::Reset, Color::Reset) => Color::Black,
+            (fg, _) => fg,
+        };
     }
 }
 

@@ -353,6 +353,46 @@ fn no_color_keeps_selection_visible_without_colours() {
 }
 
 #[test]
+fn shift_t_switches_to_colours_that_read_on_a_light_background() {
+    use ecom::tui::keymap::action_for;
+    use ratatui::crossterm::event::{KeyCode, KeyEvent, KeyModifiers};
+    use ratatui::style::Color;
+    let dir = tempfile::tempdir().unwrap();
+    let wh = Warehouse::open(&dir.path().join("w.duckdb")).unwrap();
+    let mut app = app_on(&wh, 80, 24);
+    let colours = |app: &App| {
+        let mut terminal = Terminal::new(TestBackend::new(80, 24)).unwrap();
+        terminal.draw(|f| draw(f, app, &bindings())).unwrap();
+        // Foregrounds drawn straight on the terminal's background.
+        terminal
+            .backend()
+            .buffer()
+            .content
+            .iter()
+            .filter(|c| c.bg == Color::Reset)
+            .map(|c| c.fg)
+            .collect::<Vec<_>>()
+    };
+    assert!(
+        colours(&app).contains(&Color::Cyan),
+        "the dark theme's accent"
+    );
+    let key = KeyEvent::new(KeyCode::Char('T'), KeyModifiers::SHIFT);
+    let toggle = action_for(&app, &bindings(), key).unwrap();
+    assert_eq!(toggle, Action::ToggleTheme);
+    app.update(toggle);
+    assert!(app.light);
+    let light = colours(&app);
+    for unreadable in [Color::Yellow, Color::Cyan, Color::White, Color::Reset] {
+        assert!(
+            !light.contains(&unreadable),
+            "{unreadable:?} on a light background"
+        );
+    }
+    assert!(light.contains(&Color::Blue) && light.contains(&Color::Black));
+}
+
+#[test]
 fn mouse_toggle_scroll_and_suspend_keys() {
     use ecom::tui::keymap::{action_for, mouse_action};
     use ecom::tui::state::Effect;
