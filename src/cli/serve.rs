@@ -30,6 +30,12 @@ pub fn run(args: ServeArgs, settings: &Settings) -> anyhow::Result<Outcome> {
         jobs.push(tail_job(line)?);
     }
     let warehouse = settings.open_warehouse()?;
+    if tokens::active(warehouse.conn())?.is_empty() {
+        eprintln!(
+            "no API token yet: every /api/ route answers 401 until one exists \
+             (stop and run `ecom serve token create --name NAME --scope read`)"
+        );
+    }
     crate::serve::run(warehouse, options, jobs, |addr| {
         eprintln!(
             "serving {} on http://{addr} (GET /openapi.json lists the routes; Ctrl+C or SIGTERM stops)",
