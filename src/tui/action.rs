@@ -62,6 +62,8 @@ pub enum Action {
     MoveToStart,
     MoveToEnd,
     ScrollColumns(i32),
+    /// Results: widen (positive) or narrow the first visible column.
+    ResizeColumn(i32),
     /// Query the selected catalog relation.
     OpenRelation,
     Tick,

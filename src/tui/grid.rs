@@ -28,6 +28,9 @@ pub struct Grid {
     pub top: u64,
     /// First visible column.
     pub first_column: usize,
+    /// Columns the user widened or narrowed (`>` / `<`): characters added to the width
+    /// the grid would give them.
+    pub width_changes: std::collections::BTreeMap<usize, i32>,
     /// Offset of the page asked for and not yet received.
     pub requested: Option<u64>,
     /// Rows per page (the window never holds more).
@@ -89,6 +92,13 @@ impl Grid {
             self.top = self.selected;
         } else if self.selected >= self.top + height {
             self.top = self.selected + 1 - height;
+        }
+    }
+
+    /// Widens (or narrows, when negative) the first visible column by `delta` characters.
+    pub fn resize_column(&mut self, delta: i32) {
+        if self.result.is_some() {
+            *self.width_changes.entry(self.first_column).or_default() += delta;
         }
     }
 

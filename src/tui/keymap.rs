@@ -351,6 +351,18 @@ pub fn bindings() -> Vec<Binding> {
             Action::ScrollColumns(-1),
             "columns left",
         ),
+        b(
+            &[(Char('>'), NONE), (Char('>'), SHIFT)],
+            Scope::Pane(Pane::Grid),
+            Action::ResizeColumn(4),
+            "widen the first visible column",
+        ),
+        b(
+            &[(Char('<'), NONE), (Char('<'), SHIFT)],
+            Scope::Pane(Pane::Grid),
+            Action::ResizeColumn(-4),
+            "narrow the first visible column",
+        ),
     ]
 }
 
@@ -546,6 +558,8 @@ pub fn action_name(action: &Action) -> String {
         Action::MovePage(-1) => "page_up".into(),
         Action::ScrollColumns(1) => "columns_right".into(),
         Action::ScrollColumns(-1) => "columns_left".into(),
+        Action::ResizeColumn(4) => "widen_column".into(),
+        Action::ResizeColumn(-4) => "narrow_column".into(),
         Action::History(-1) => "history_older".into(),
         Action::ExportResult(format) => format!("save_{format}"),
         Action::History(1) => "history_newer".into(),

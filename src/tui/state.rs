@@ -571,6 +571,7 @@ impl App {
             Action::MoveToStart => self.move_selection(i64::MIN / 2),
             Action::MoveToEnd => self.move_selection(i64::MAX / 2),
             Action::ScrollColumns(delta) => self.grid.scroll_columns(delta),
+            Action::ResizeColumn(delta) => self.grid.resize_column(delta),
             Action::OpenRelation => {
                 if let Some(rel) = self.catalog.selected_relation() {
                     let sql = format!(

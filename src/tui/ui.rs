@@ -268,14 +268,16 @@ fn draw_grid(frame: &mut Frame, app: &App, area: Rect) {
     let visible: Vec<u64> = (grid.top..(grid.top + height).min(result.total_rows)).collect();
     let gutter = thousands(result.total_rows).len().max(1) as u16;
     let width_of = |c: usize| {
-        visible
+        let fitted = visible
             .iter()
             .filter_map(|&r| grid.row(r).and_then(|row| row.get(c)))
             .map(|s| s.chars().count())
             .chain(std::iter::once(result.columns[c].name.chars().count()))
             .max()
             .unwrap_or(4)
-            .clamp(3, MAX_COLUMN_WIDTH)
+            .clamp(3, MAX_COLUMN_WIDTH);
+        let change = grid.width_changes.get(&c).copied().unwrap_or(0);
+        (fitted as i32 + change).clamp(3, 4 * MAX_COLUMN_WIDTH as i32) as usize
     };
     // Only the columns that fit, from the first visible one: horizontal scrolling shows
     // the rest at full width instead of squeezing every column.

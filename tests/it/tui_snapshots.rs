@@ -769,3 +769,63 @@ fn y_copies_the_row_and_shift_y_one_cell_through_osc_52() {
         vec![Effect::Copy("42".into())]
     );
 }
+
+#[test]
+fn greater_and_less_than_resize_the_first_visible_column() {
+    use ecom::tui::keymap::action_for;
+    use ecom::tui::state::Pane;
+    use ratatui::crossterm::event::{KeyCode, KeyEvent, KeyModifiers};
+    let dir = tempfile::tempdir().unwrap();
+    let wh = Warehouse::open(&dir.path().join("w.duckdb")).unwrap();
+    let mut app = app_on(&wh, 100, 24);
+    let sql = "SELECT 'France' AS country, 42 AS lines";
+    app.editor.set_text(sql);
+    app.update(Action::RunQuery);
+    app.update(Action::QueryFinished(
+        1,
+        Ok(GridResult {
+            query_id: 1,
+            columns: pager::run(wh.conn(), sql, 1).unwrap().columns,
+            total_rows: 1,
+            elapsed_ms: 1,
+        }),
+    ));
+    app.update(Action::PageLoaded {
+        query_id: 1,
+        start: 0,
+        rows: vec![vec!["France".into(), "42".into()]],
+    });
+    app.focus = Pane::Grid;
+    // Where the second column's header starts, on the grid's header line.
+    let lines_at = |app: &App| {
+        let screen = render(app, 100, 24);
+        let header = screen
+            .lines()
+            .find(|l| l.contains("country") && !l.contains("SELECT"))
+            .unwrap()
+            .to_string();
+        {
+            let country = header.find("country").unwrap();
+            header[country..].find("lines").unwrap()
+        }
+    };
+    let before = lines_at(&app);
+    let wider = action_for(
+        &app,
+        &bindings(),
+        KeyEvent::new(KeyCode::Char('>'), KeyModifiers::NONE),
+    )
+    .unwrap();
+    assert_eq!(wider, Action::ResizeColumn(4));
+    app.update(wider.clone());
+    app.update(wider);
+    assert_eq!(lines_at(&app), before + 8);
+    let narrower = action_for(
+        &app,
+        &bindings(),
+        KeyEvent::new(KeyCode::Char('<'), KeyModifiers::NONE),
+    )
+    .unwrap();
+    app.update(narrower);
+    assert_eq!(lines_at(&app), before + 4);
+}
