@@ -132,9 +132,21 @@ fn draw_title(frame: &mut Frame, app: &App, area: Rect) {
         tabs.push(Span::styled(format!("  {key} {name}"), style));
     }
     let left = Line::from(tabs);
+    // The tabs come first; the warehouse's name gets what is left, cut from the left.
+    let room = (area.width as usize).saturating_sub(left.width() + 2);
     frame.render_widget(Paragraph::new(left), area);
+    let name = app.warehouse.as_str();
+    let count = name.chars().count();
+    let shown = if count <= room {
+        name.to_string()
+    } else if room >= 4 {
+        let tail: String = name.chars().skip(count - (room - 1)).collect();
+        format!("…{tail}")
+    } else {
+        return;
+    };
     let right = Line::from(Span::styled(
-        format!("{} ", app.warehouse),
+        format!("{shown} "),
         Style::new().fg(Color::DarkGray),
     ))
     .alignment(Alignment::Right);

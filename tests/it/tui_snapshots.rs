@@ -829,3 +829,75 @@ fn greater_and_less_than_resize_the_first_visible_column() {
     app.update(narrower);
     assert_eq!(lines_at(&app), before + 4);
 }
+
+#[test]
+fn every_screen_at_80x24_and_at_a_large_size_on_the_sample() {
+    use ecom::tui::state::{ModelRow, Screen};
+    let dir = tempfile::tempdir().unwrap();
+    let db = dir.path().join("w.duckdb");
+    crate::common::run_ok(
+        crate::common::ecom(&db)
+            .arg("ingest")
+            .arg(crate::common::sample_csv()),
+    );
+    crate::common::run_ok(crate::common::ecom(&db).args(["models", "build"]));
+    let wh = Warehouse::open(&db).unwrap();
+    let mut app = app_on(&wh, 80, 24);
+    app.update(Action::DashboardLoaded(Box::new(
+        ecom::export::report::gather(wh.conn(), None).map_err(|e| e.to_string()),
+    )));
+    app.update(Action::QualityLoaded(
+        catalog::quality(wh.conn()).map_err(|e| e.to_string()),
+    ));
+    app.update(Action::MlLoaded(Box::new(
+        ecom::ml::summary::summary(wh.conn()).map_err(|e| e.to_string()),
+    )));
+    app.update(Action::StreamLoaded(
+        ecom::stream::recent::load(wh.conn(), 12).map_err(|e| e.to_string()),
+    ));
+    let node = |name: &str| ModelRow {
+        name: name.into(),
+        resource_type: "model".into(),
+        materialized: "table".into(),
+        schema: "marts".into(),
+        depends_on: 1,
+        last_status: Some("success".into()),
+        last_rows: Some(5_090),
+        compiled: Some(format!("select *\nfrom staging.{name}")),
+        tests: Vec::new(),
+    };
+    app.update(Action::ModelsLoaded(Ok(vec![
+        node("stg_order_lines"),
+        node("fact_sales"),
+    ])));
+    let sql = "SELECT country, count(*) AS lines FROM raw.order_lines GROUP BY 1 ORDER BY 2 DESC";
+    app.editor.set_text(sql);
+    app.update(Action::RunQuery);
+    let result = pager::run(wh.conn(), sql, 500).unwrap();
+    app.update(Action::QueryFinished(
+        1,
+        Ok(GridResult {
+            query_id: 1,
+            columns: result.columns.clone(),
+            total_rows: result.total_rows,
+            elapsed_ms: 3,
+        }),
+    ));
+    app.update(Action::PageLoaded {
+        query_id: 1,
+        start: 0,
+        rows: pager::page(wh.conn(), &result, 0, 500).unwrap(),
+    });
+    for (screen, _, name) in Screen::TABS {
+        app.screen = screen;
+        for (width, height) in [(80, 24), (160, 48)] {
+            app.update(Action::Resize(width, height));
+            let text = render(&app, width, height);
+            assert!(text.contains(name), "{name} at {width}×{height}:\n{text}");
+            insta::assert_snapshot!(
+                format!("every_screen_{:?}_{width}x{height}", screen).to_lowercase(),
+                text
+            );
+        }
+    }
+}
