@@ -8,7 +8,7 @@ use std::io::Write;
 use duckdb::arrow::datatypes::SchemaRef;
 use duckdb::arrow::record_batch::RecordBatch;
 
-use crate::warehouse::query::{CellText, format_options, is_numeric};
+use crate::warehouse::query::{batch_to_json_objects, batch_to_text, is_numeric};
 
 pub use crate::format::thousands;
 
@@ -142,14 +142,8 @@ impl<W: Write> CsvSink<W> {
 impl<W: Write> ResultSink for CsvSink<W> {
     fn write_batch(&mut self, batch: &RecordBatch) -> anyhow::Result<()> {
         self.header(&batch.schema())?;
-        let options = format_options();
-        let cells: Vec<CellText> = batch
-            .columns()
-            .iter()
-            .map(|a| CellText::new(a, &options, ""))
-            .collect();
-        for row in 0..batch.num_rows() {
-            self.writer.write_record(cells.iter().map(|c| c.get(row)))?;
+        for row in batch_to_text(batch, "") {
+            self.writer.write_record(&row)?;
         }
         Ok(())
     }
@@ -175,20 +169,7 @@ impl<W: Write> JsonSink<W> {
 
 impl<W: Write> ResultSink for JsonSink<W> {
     fn write_batch(&mut self, batch: &RecordBatch) -> anyhow::Result<()> {
-        let options = format_options();
-        let schema = batch.schema();
-        let cells: Vec<CellText> = batch
-            .columns()
-            .iter()
-            .map(|a| CellText::new(a, &options, ""))
-            .collect();
-        for row in 0..batch.num_rows() {
-            let object: serde_json::Map<String, serde_json::Value> = schema
-                .fields()
-                .iter()
-                .zip(&cells)
-                .map(|(f, c)| (f.name().clone(), c.json(row)))
-                .collect();
+        for object in batch_to_json_objects(batch) {
             self.out
                 .write_all(if self.rows == 0 { b"[\n" } else { b",\n" })?;
             serde_json::to_writer(&mut self.out, &object)?;

@@ -271,15 +271,7 @@ fn run_query_fn(state: &State, sql: String) -> Result<Value, Error> {
     let mut names = Vec::new();
     let mut rows: Vec<Vec<serde_json::Value>> = Vec::new();
     let schema = crate::warehouse::query::stream_batches(&conn, &sql, |batch| {
-        let options = crate::warehouse::query::format_options();
-        let cells: Vec<_> = batch
-            .columns()
-            .iter()
-            .map(|a| crate::warehouse::query::CellText::new(a, &options, ""))
-            .collect();
-        for row in 0..batch.num_rows() {
-            rows.push(cells.iter().map(|c| c.json(row)).collect());
-        }
+        rows.extend(crate::warehouse::query::batch_to_json_rows(batch));
         Ok(())
     })
     .map_err(|e| {

@@ -19,12 +19,12 @@ use duckdb::arrow::record_batch::RecordBatch;
 use serde::{Deserialize, Serialize};
 use utoipa::ToSchema;
 
-use super::cache::{Answer, AnswerCache};
+use super::cache::Answer;
 use super::guard::{self, CheckError};
 use super::problem::Problem;
 use super::tokens::Scope;
 use super::{AppState, Caller, ServeOptions};
-use crate::warehouse::query::{CellText, format_options};
+use crate::warehouse::query::{batch_to_json_rows, batch_to_text};
 
 /// The query route with its concurrency bound.
 pub(super) fn route(options: &ServeOptions) -> Router<Arc<AppState>> {
@@ -123,40 +123,16 @@ pub(super) async fn query(
         .into_response();
     }
     let format = Format::from_accept(&headers);
-    let key = AnswerCache::key(
-        "query",
-        &format!("{format:?}|{limit}|{}", request.sql),
-        caller.scope.as_str(),
-    );
-    if let Some(answer) = state.cache.get(&key) {
-        return answer.respond(true);
-    }
-    let timeout = state.options.query_timeout;
     let sql = request.sql;
-    let ran = state
-        .pool
-        .run(Some(timeout), move |conn| {
-            run_read_only(conn, &sql, limit, format)
-        })
-        .await;
-    match ran {
-        Ok(ran) if ran.timed_out => Problem::new(
-            StatusCode::SERVICE_UNAVAILABLE,
-            format!(
-                "the query ran past the server's {} limit and was stopped: narrow it, or aggregate before returning rows",
-                humantime::format_duration(timeout)
-            ),
-        )
-        .into_response(),
-        Ok(ran) => match ran.value {
-            Ok(answer) => {
-                state.cache.insert(key, answer.clone());
-                answer.respond(false)
-            }
-            Err(problem) => problem.into_response(),
-        },
-        Err(e) => Problem::internal(e).into_response(),
-    }
+    super::routes::answer_within(
+        &state,
+        &caller,
+        "query",
+        format!("{format:?}|{limit}|{sql}"),
+        Some(state.options.query_timeout),
+        move |conn| run_read_only(conn, &sql, limit, format),
+    )
+    .await
 }
 
 /// Checks `sql`, runs it in a read-only transaction and renders at most `limit` rows.
@@ -229,38 +205,17 @@ fn render(
     truncated: bool,
     format: Format,
 ) -> anyhow::Result<Answer> {
-    let options = format_options();
     let mut answer = match format {
-        Format::Json => {
-            let mut rows = Vec::new();
-            for batch in batches {
-                let cells: Vec<CellText> = batch
-                    .columns()
-                    .iter()
-                    .map(|a| CellText::new(a, &options, ""))
-                    .collect();
-                rows.extend(
-                    (0..batch.num_rows()).map(|row| cells.iter().map(|c| c.json(row)).collect()),
-                );
-            }
-            Answer::json(&QueryAnswer {
-                columns: schema.fields().iter().map(|f| f.name().clone()).collect(),
-                rows,
-                truncated,
-            })?
-        }
+        Format::Json => Answer::json(&QueryAnswer {
+            columns: schema.fields().iter().map(|f| f.name().clone()).collect(),
+            rows: batches.iter().flat_map(batch_to_json_rows).collect(),
+            truncated,
+        })?,
         Format::Csv => {
             let mut out = csv::Writer::from_writer(Vec::new());
             out.write_record(schema.fields().iter().map(|f| f.name()))?;
-            for batch in batches {
-                let cells: Vec<CellText> = batch
-                    .columns()
-                    .iter()
-                    .map(|a| CellText::new(a, &options, ""))
-                    .collect();
-                for row in 0..batch.num_rows() {
-                    out.write_record(cells.iter().map(|c| c.get(row)))?;
-                }
+            for row in batches.iter().flat_map(|b| batch_to_text(b, "")) {
+                out.write_record(&row)?;
             }
             Answer {
                 content_type: "text/csv",

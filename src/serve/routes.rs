@@ -93,11 +93,31 @@ pub(super) async fn answer(
     parameters: String,
     work: impl FnOnce(&Connection) -> Result<Answer, Problem> + Send + 'static,
 ) -> Response {
+    answer_within(state, caller, route, parameters, None, work).await
+}
+
+/// [`answer`], with DuckDB interrupted when `timeout` passes (answered 503).
+pub(super) async fn answer_within(
+    state: &Arc<AppState>,
+    caller: &Caller,
+    route: &str,
+    parameters: String,
+    timeout: Option<std::time::Duration>,
+    work: impl FnOnce(&Connection) -> Result<Answer, Problem> + Send + 'static,
+) -> Response {
     let key = AnswerCache::key(route, &parameters, caller.scope.as_str());
     if let Some(answer) = state.cache.get(&key) {
         return answer.respond(true);
     }
-    match state.pool.run(None, work).await {
+    match state.pool.run(timeout, work).await {
+        Ok(ran) if ran.timed_out => Problem::new(
+            StatusCode::SERVICE_UNAVAILABLE,
+            format!(
+                "the query ran past the server's {} limit and was stopped: narrow it, or aggregate before returning rows",
+                humantime::format_duration(timeout.unwrap_or_default())
+            ),
+        )
+        .into_response(),
         Ok(ran) => match ran.value {
             Ok(answer) => {
                 state.cache.insert(key, answer.clone());

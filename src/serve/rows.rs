@@ -8,7 +8,7 @@ use serde::de::DeserializeOwned;
 use serde_json::{Map, Value};
 
 use super::problem::Problem;
-use crate::warehouse::query::{CellText, format_options};
+use crate::warehouse::query::batch_to_json_objects;
 
 /// Runs `sql` with `params` and returns each row as a JSON object keyed by column name
 /// (numbers stay numbers, times are `YYYY-MM-DD HH:MM:SS` text).
@@ -19,27 +19,9 @@ pub fn objects(
 ) -> Result<Vec<Map<String, Value>>, duckdb::Error> {
     let mut stmt = conn.prepare_cached(sql)?;
     let arrow = stmt.query_arrow(params)?;
-    let schema = arrow.get_schema();
-    let options = format_options();
-    let mut out = Vec::new();
-    for batch in arrow {
-        let cells: Vec<CellText> = batch
-            .columns()
-            .iter()
-            .map(|a| CellText::new(a, &options, ""))
-            .collect();
-        for row in 0..batch.num_rows() {
-            out.push(
-                schema
-                    .fields()
-                    .iter()
-                    .zip(&cells)
-                    .map(|(field, cell)| (field.name().clone(), cell.json(row)))
-                    .collect(),
-            );
-        }
-    }
-    Ok(out)
+    Ok(arrow
+        .flat_map(|batch| batch_to_json_objects(&batch))
+        .collect())
 }
 
 /// The rows of `sql` as values of `T` (fields named like the columns).

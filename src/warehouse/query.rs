@@ -141,16 +141,53 @@ pub fn format_options() -> FormatOptions<'static> {
         .with_datetime_format(Some("%Y-%m-%d %H:%M:%S"))
 }
 
+/// A formatter for each column of `batch`.
+fn column_cells<'a>(
+    batch: &'a RecordBatch,
+    options: &'a FormatOptions<'a>,
+    null_text: &'a str,
+) -> Vec<CellText<'a>> {
+    batch
+        .columns()
+        .iter()
+        .map(|a| CellText::new(a, options, null_text))
+        .collect()
+}
+
 /// Renders every row of a batch as text cells.
 pub fn batch_to_text(batch: &RecordBatch, null_text: &str) -> Vec<Vec<String>> {
     let options = format_options();
-    let columns: Vec<CellText> = batch
-        .columns()
-        .iter()
-        .map(|a| CellText::new(a, &options, null_text))
-        .collect();
+    let columns = column_cells(batch, &options, null_text);
     (0..batch.num_rows())
         .map(|row| columns.iter().map(|c| c.get(row)).collect())
+        .collect()
+}
+
+/// Every row of a batch as an array of JSON cells, in column order.
+pub fn batch_to_json_rows(batch: &RecordBatch) -> Vec<Vec<serde_json::Value>> {
+    let options = format_options();
+    let columns = column_cells(batch, &options, "");
+    (0..batch.num_rows())
+        .map(|row| columns.iter().map(|c| c.json(row)).collect())
+        .collect()
+}
+
+/// Every row of a batch as a JSON object keyed by column name.
+pub fn batch_to_json_objects(
+    batch: &RecordBatch,
+) -> Vec<serde_json::Map<String, serde_json::Value>> {
+    let options = format_options();
+    let schema = batch.schema();
+    let columns = column_cells(batch, &options, "");
+    (0..batch.num_rows())
+        .map(|row| {
+            schema
+                .fields()
+                .iter()
+                .zip(&columns)
+                .map(|(field, cell)| (field.name().clone(), cell.json(row)))
+                .collect()
+        })
         .collect()
 }
 
