@@ -37,6 +37,27 @@ fn app_on(wh: &Warehouse, width: u16, height: u16) -> App {
     app
 }
 
+/// Runs `sql` as the editor's query would and shows its result with the first page.
+fn show_result(app: &mut App, wh: &Warehouse, sql: &str) {
+    app.editor.set_text(sql);
+    app.update(Action::RunQuery);
+    let result = pager::run(wh.conn(), sql, 1).unwrap();
+    app.update(Action::QueryFinished(
+        1,
+        Ok(GridResult {
+            query_id: 1,
+            columns: result.columns.clone(),
+            total_rows: result.total_rows,
+            elapsed_ms: 1,
+        }),
+    ));
+    app.update(Action::PageLoaded {
+        query_id: 1,
+        start: 0,
+        rows: pager::page(wh.conn(), &result, 0, 500).unwrap(),
+    });
+}
+
 #[test]
 fn empty_warehouse_offers_the_sample() {
     let dir = tempfile::tempdir().unwrap();
@@ -723,23 +744,11 @@ fn y_copies_the_row_and_shift_y_one_cell_through_osc_52() {
     let dir = tempfile::tempdir().unwrap();
     let wh = Warehouse::open(&dir.path().join("w.duckdb")).unwrap();
     let mut app = app_on(&wh, 80, 24);
-    let sql = "SELECT 'United Kingdom' AS country, 42 AS lines";
-    app.editor.set_text(sql);
-    app.update(Action::RunQuery);
-    app.update(Action::QueryFinished(
-        1,
-        Ok(GridResult {
-            query_id: 1,
-            columns: pager::run(wh.conn(), sql, 1).unwrap().columns,
-            total_rows: 1,
-            elapsed_ms: 1,
-        }),
-    ));
-    app.update(Action::PageLoaded {
-        query_id: 1,
-        start: 0,
-        rows: vec![vec!["United Kingdom".into(), "42".into()]],
-    });
+    show_result(
+        &mut app,
+        &wh,
+        "SELECT 'United Kingdom' AS country, 42 AS lines",
+    );
     app.focus = Pane::Grid;
     let bindings = bindings();
     let row = action_for(
@@ -778,23 +787,7 @@ fn greater_and_less_than_resize_the_first_visible_column() {
     let dir = tempfile::tempdir().unwrap();
     let wh = Warehouse::open(&dir.path().join("w.duckdb")).unwrap();
     let mut app = app_on(&wh, 100, 24);
-    let sql = "SELECT 'France' AS country, 42 AS lines";
-    app.editor.set_text(sql);
-    app.update(Action::RunQuery);
-    app.update(Action::QueryFinished(
-        1,
-        Ok(GridResult {
-            query_id: 1,
-            columns: pager::run(wh.conn(), sql, 1).unwrap().columns,
-            total_rows: 1,
-            elapsed_ms: 1,
-        }),
-    ));
-    app.update(Action::PageLoaded {
-        query_id: 1,
-        start: 0,
-        rows: vec![vec!["France".into(), "42".into()]],
-    });
+    show_result(&mut app, &wh, "SELECT 'France' AS country, 42 AS lines");
     app.focus = Pane::Grid;
     // Where the second column's header starts, on the grid's header line.
     let lines_at = |app: &App| {
@@ -870,24 +863,11 @@ fn every_screen_at_80x24_and_at_a_large_size_on_the_sample() {
         node("stg_order_lines"),
         node("fact_sales"),
     ])));
-    let sql = "SELECT country, count(*) AS lines FROM raw.order_lines GROUP BY 1 ORDER BY 2 DESC";
-    app.editor.set_text(sql);
-    app.update(Action::RunQuery);
-    let result = pager::run(wh.conn(), sql, 500).unwrap();
-    app.update(Action::QueryFinished(
-        1,
-        Ok(GridResult {
-            query_id: 1,
-            columns: result.columns.clone(),
-            total_rows: result.total_rows,
-            elapsed_ms: 3,
-        }),
-    ));
-    app.update(Action::PageLoaded {
-        query_id: 1,
-        start: 0,
-        rows: pager::page(wh.conn(), &result, 0, 500).unwrap(),
-    });
+    show_result(
+        &mut app,
+        &wh,
+        "SELECT country, count(*) AS lines FROM raw.order_lines GROUP BY 1 ORDER BY 2 DESC",
+    );
     for (screen, _, name) in Screen::TABS {
         app.screen = screen;
         for (width, height) in [(80, 24), (160, 48)] {
