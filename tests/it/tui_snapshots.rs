@@ -37,6 +37,18 @@ fn app_on(wh: &Warehouse, width: u16, height: u16) -> App {
     app
 }
 
+/// A warehouse in `dir` holding the sample with the bundled models built, as the CLI makes it.
+fn sample_with_models(dir: &std::path::Path) -> std::path::PathBuf {
+    let db = dir.join("w.duckdb");
+    crate::common::run_ok(
+        crate::common::ecom(&db)
+            .arg("ingest")
+            .arg(crate::common::sample_csv()),
+    );
+    crate::common::run_ok(crate::common::ecom(&db).args(["models", "build"]));
+    db
+}
+
 /// Runs `sql` as the editor's query would and shows its result with the first page.
 fn show_result(app: &mut App, wh: &Warehouse, sql: &str) {
     app.editor.set_text(sql);
@@ -125,13 +137,7 @@ fn loaded_warehouse_with_a_result_and_help() {
 #[test]
 fn dashboard_and_data_quality_screens() {
     let dir = tempfile::tempdir().unwrap();
-    let db = dir.path().join("w.duckdb");
-    crate::common::run_ok(
-        crate::common::ecom(&db)
-            .arg("ingest")
-            .arg(crate::common::sample_csv()),
-    );
-    crate::common::run_ok(crate::common::ecom(&db).args(["models", "build"]));
+    let db = sample_with_models(dir.path());
     // Relative names, so the snapshot does not depend on where the repository lives.
     for name in ["malformed.csv", "not-data.csv"] {
         std::fs::copy(crate::common::fixture(name), dir.path().join(name)).unwrap();
@@ -827,13 +833,7 @@ fn greater_and_less_than_resize_the_first_visible_column() {
 fn every_screen_at_80x24_and_at_a_large_size_on_the_sample() {
     use ecom::tui::state::{ModelRow, Screen};
     let dir = tempfile::tempdir().unwrap();
-    let db = dir.path().join("w.duckdb");
-    crate::common::run_ok(
-        crate::common::ecom(&db)
-            .arg("ingest")
-            .arg(crate::common::sample_csv()),
-    );
-    crate::common::run_ok(crate::common::ecom(&db).args(["models", "build"]));
+    let db = sample_with_models(dir.path());
     let wh = Warehouse::open(&db).unwrap();
     let mut app = app_on(&wh, 80, 24);
     app.update(Action::DashboardLoaded(Box::new(
