@@ -8,6 +8,12 @@ use clap::Parser;
 use ecom::cli::args::{Command, ConfigAction};
 use ecom::cli::{self, Cli, Outcome, Settings, exit};
 
+/// mimalloc instead of the system allocator: the tail allocates on its consuming thread
+/// and frees on its writer thread, which glibc's arenas handle poorly (measured in
+/// docs/BENCHMARKS.md).
+#[global_allocator]
+static ALLOCATOR: mimalloc::MiMalloc = mimalloc::MiMalloc;
+
 fn main() -> ExitCode {
     let started = std::time::Instant::now();
     let cli = Cli::parse();

@@ -13,20 +13,18 @@
 //! uncommitted work and rebuilds every assigned partition that way, which is always
 //! consistent.
 
-use std::collections::{BTreeMap, HashMap, HashSet, VecDeque};
+use std::collections::{BTreeMap, HashMap, VecDeque};
+use std::sync::atomic::{AtomicU64, Ordering};
+use std::sync::mpsc::SyncSender;
 use std::sync::{Arc, Mutex};
 use std::time::{Duration as StdDuration, Instant};
 
 use anyhow::Context;
-use chrono::{Duration, NaiveDate, NaiveDateTime};
+use chrono::{Duration, NaiveDateTime};
 use duckdb::Connection;
-use duckdb::arrow::array::{
-    ArrayRef, BooleanArray, Date32Array, Decimal128Array, Int32Array, Int64Array, RecordBatch,
-    StringArray, TimestampMicrosecondArray,
-};
-use duckdb::arrow::datatypes::{DataType, Field, Schema, TimeUnit};
+use foldhash::HashSet;
 use rdkafka::ClientContext;
-use rdkafka::consumer::{BaseConsumer, CommitMode, Consumer, ConsumerContext};
+use rdkafka::consumer::{BaseConsumer, Consumer, ConsumerContext};
 use rdkafka::error::KafkaError;
 use rdkafka::message::Message;
 use rdkafka::statistics::Statistics;
@@ -37,7 +35,10 @@ use serde::Serialize;
 use super::checkpoint::Checkpoints;
 use super::event::Event;
 use super::kafka::{ReliableProducer, client_config};
-use super::window::{PartitionWindows, Placement, WindowMetrics, WindowSpec};
+use super::tail_writer::{
+    Batch, DeadLetter, Enrichment, InFlight, LateEvent, ResumePoint, Sealed, Writer,
+};
+use super::window::{PartitionWindows, Placement, WindowSpec};
 use crate::jobs::{CancelToken, Progress, ProgressSink, Unit};
 
 #[derive(Debug, Clone)]
@@ -76,7 +77,7 @@ impl TailOptions {
             until_idle: None,
             max_messages: None,
             consumer_settings: Vec::new(),
-            batch_messages: 2_000,
+            batch_messages: 20_000,
             commit_interval: StdDuration::from_millis(500),
             metrics_addr: None,
             status: Default::default(),
@@ -117,16 +118,16 @@ pub struct PartitionStatus {
 
 /// Where a partition resumes.
 #[derive(Debug, Clone, Copy, PartialEq, Default)]
-struct Resume {
-    rebuild_offset: i64,
-    next_offset: i64,
-    max_event_time: Option<NaiveDateTime>,
+pub(super) struct Resume {
+    pub(super) rebuild_offset: i64,
+    pub(super) next_offset: i64,
+    pub(super) max_event_time: Option<NaiveDateTime>,
 }
 
 impl Resume {
     /// The point as text, for the offset commit's metadata and the checkpoint topic:
     /// `ecom1;rebuild;next;max_event_time`.
-    fn point(&self) -> String {
+    pub(super) fn point(&self) -> String {
         let time = self
             .max_event_time
             .map(|t| t.format("%Y-%m-%dT%H:%M:%S%.f").to_string());
@@ -159,22 +160,25 @@ impl Resume {
 
 /// What the rebalance callback hands to the loop.
 #[derive(Default)]
-struct Shared {
-    /// The warehouse's resume points, kept current by the loop after each commit.
-    known: HashMap<i32, Resume>,
+pub(super) struct Shared {
+    /// The warehouse's resume points, kept current by the writer after each commit.
+    pub(super) known: HashMap<i32, Resume>,
     /// The assignment, with where each partition resumes; `None` until the first.
     assigned: Option<BTreeMap<i32, Resume>>,
-    generation: u64,
     /// Partition → high watermark, from statistics.
     high_watermarks: HashMap<i32, i64>,
     broker_errors: u64,
     last_broker_error: Option<String>,
 }
 
-struct TailContext {
+pub(super) struct TailContext {
     topic: String,
-    shared: Arc<Mutex<Shared>>,
-    checkpoints: Checkpoints,
+    pub(super) shared: Arc<Mutex<Shared>>,
+    pub(super) checkpoints: Checkpoints,
+    /// Bumped by every assignment or revocation; the loop compares it after each poll.
+    generation: AtomicU64,
+    /// Batches the writer has not committed yet.
+    in_flight: Arc<InFlight>,
 }
 
 impl ClientContext for TailContext {
@@ -209,6 +213,8 @@ impl ConsumerContext for TailContext {
         err: RDKafkaRespErr,
         tpl: &mut TopicPartitionList,
     ) {
+        // The resume points must include every batch already handed to the writer.
+        self.in_flight.wait_idle();
         match err {
             RDKafkaRespErr::RD_KAFKA_RESP_ERR__ASSIGN_PARTITIONS => {
                 let committed = consumer
@@ -269,8 +275,8 @@ impl ConsumerContext for TailContext {
                 tracing::info!(partitions = ?assigned.keys().collect::<Vec<_>>(), "partitions assigned");
                 if let Ok(mut shared) = self.shared.lock() {
                     shared.assigned = Some(assigned);
-                    shared.generation += 1;
                 }
+                self.generation.fetch_add(1, Ordering::SeqCst);
             }
             _ => {
                 if let Err(e) = consumer.unassign() {
@@ -279,53 +285,10 @@ impl ConsumerContext for TailContext {
                 tracing::info!("partitions revoked");
                 if let Ok(mut shared) = self.shared.lock() {
                     shared.assigned = Some(BTreeMap::new());
-                    shared.generation += 1;
                 }
+                self.generation.fetch_add(1, Ordering::SeqCst);
             }
         }
-    }
-}
-
-/// Lookups from the marts (and ML tables) that enrich events; empty when absent.
-#[derive(Default)]
-struct Enrichment {
-    products: HashMap<String, String>,
-    first_purchase: HashMap<i64, chrono::NaiveDate>,
-    segments: HashMap<i64, String>,
-    regions: HashMap<String, String>,
-}
-
-impl Enrichment {
-    fn load(conn: &Connection) -> anyhow::Result<Self> {
-        let exists = |relation: &str| crate::warehouse::catalog::relation_exists(conn, relation);
-        let mut out = Self::default();
-        if exists("marts.dim_product")? {
-            let mut stmt = conn.prepare("SELECT stock_code, description FROM marts.dim_product WHERE description IS NOT NULL")?;
-            out.products = stmt
-                .query_map([], |r| Ok((r.get(0)?, r.get(1)?)))?
-                .collect::<Result<_, _>>()?;
-        }
-        if exists("marts.dim_customer")? {
-            let mut stmt = conn.prepare(
-                "SELECT customer_id::BIGINT, first_purchase_ts::DATE FROM marts.dim_customer WHERE first_purchase_ts IS NOT NULL",
-            )?;
-            out.first_purchase = stmt
-                .query_map([], |r| Ok((r.get(0)?, r.get(1)?)))?
-                .collect::<Result<_, _>>()?;
-        }
-        if exists("ml.customer_segments")? {
-            let mut stmt = conn.prepare("SELECT customer_id, segment FROM ml.customer_segments")?;
-            out.segments = stmt
-                .query_map([], |r| Ok((r.get(0)?, r.get(1)?)))?
-                .collect::<Result<_, _>>()?;
-        }
-        if exists("marts.dim_country")? {
-            let mut stmt = conn.prepare("SELECT country, region FROM marts.dim_country")?;
-            out.regions = stmt
-                .query_map([], |r| Ok((r.get(0)?, r.get(1)?)))?
-                .collect::<Result<_, _>>()?;
-        }
-        Ok(out)
     }
 }
 
@@ -368,44 +331,6 @@ impl PartitionState {
     }
 }
 
-/// A message that is not a valid event, with where it was and why.
-struct DeadLetter {
-    partition: i32,
-    offset: i64,
-    key: Option<String>,
-    payload: String,
-    reason: String,
-}
-
-/// An event that missed at least one of its windows.
-struct LateEvent {
-    partition: i32,
-    offset: i64,
-    event_id: String,
-    event_time: NaiveDateTime,
-    watermark: Option<NaiveDateTime>,
-    reason: String,
-}
-
-/// An accepted event with its partition, offset and whether it was late.
-type AcceptedEvent = (i32, i64, Event, bool);
-
-/// Rows of one batch, written in one transaction.
-#[derive(Default)]
-struct Batch {
-    events: Vec<AcceptedEvent>,
-    late: Vec<LateEvent>,
-    dead: Vec<DeadLetter>,
-    windows: Vec<(i32, WindowMetrics)>,
-    touched: HashSet<i32>,
-}
-
-impl Batch {
-    fn is_empty(&self) -> bool {
-        self.touched.is_empty()
-    }
-}
-
 pub fn tail(
     conn: &Connection,
     options: &TailOptions,
@@ -415,9 +340,8 @@ pub fn tail(
     if options.windows.is_empty() {
         anyhow::bail!("at least one window size is needed (--window 1m)");
     }
-    let exported = &options.status;
     if let Some(addr) = options.metrics_addr {
-        super::exporter::serve(addr, Arc::clone(exported))?;
+        super::exporter::serve(addr, Arc::clone(&options.status))?;
     }
     let shared = Arc::new(Mutex::new(Shared::default()));
     shared.lock().expect("fresh").known = load_offsets(conn, &options.topic)?;
@@ -444,23 +368,53 @@ pub fn tail(
         &options.group,
     );
     checkpoints.ensure()?;
+    let in_flight = Arc::new(InFlight::default());
     let consumer: BaseConsumer<TailContext> = config
         .create_with_context(TailContext {
             topic: options.topic.clone(),
             shared: Arc::clone(&shared),
             checkpoints,
+            generation: AtomicU64::new(0),
+            in_flight: Arc::clone(&in_flight),
         })
         .with_context(|| format!("creating a Kafka consumer for {}", options.brokers))?;
     consumer
         .subscribe(&[&options.topic])
         .with_context(|| format!("subscribing to {}", options.topic))?;
-    // Checkpoints, dead letters and closed windows.
-    let producer = ReliableProducer::new(&options.brokers, &[])?;
-    if let Some(topic) = &options.metrics_topic {
-        publish_unpublished(conn, &producer, topic)?;
-    }
     let enrichment = Enrichment::load(conn)?;
+    let writer_conn = conn
+        .try_clone()
+        .context("opening the tail's writer connection")?;
+    std::thread::scope(|scope| {
+        let (writer, batches) = Writer::start(
+            scope,
+            writer_conn,
+            &consumer,
+            options,
+            &enrichment,
+            Arc::clone(&in_flight),
+        )?;
+        consume(conn, &consumer, options, batches, &writer, progress, cancel)
+    })
+}
 
+/// The consuming half: polls, decodes, deduplicates and windows each message, and hands
+/// a sealed batch to the writer when it is full or due.
+fn consume(
+    conn: &Connection,
+    consumer: &BaseConsumer<TailContext>,
+    options: &TailOptions,
+    batches: SyncSender<Sealed>,
+    writer: &Writer,
+    progress: &dyn ProgressSink,
+    cancel: &CancelToken,
+) -> anyhow::Result<TailStatus> {
+    let shared = &consumer.context().shared;
+    // Dead letters go to the DLQ topic from here, as they are found.
+    let dlq = match &options.dlq_topic {
+        Some(topic) => Some((topic, ReliableProducer::new(&options.brokers, &[])?)),
+        None => None,
+    };
     let mut status = TailStatus::default();
     let mut states: BTreeMap<i32, PartitionState> = BTreeMap::new();
     let mut generation = 0;
@@ -468,8 +422,6 @@ pub fn tail(
     let mut batch_started = Instant::now();
     let mut last_message: Option<Instant> = None;
     let mut first_message: Option<Instant> = None;
-    let mut published_upto = 0;
-    let mut last_publish = Instant::now();
     let mut assigned_at: Option<Instant> = None;
     let mut live_messages = 0u64;
     let started = Instant::now();
@@ -481,8 +433,11 @@ pub fn tail(
             break;
         }
         let message = consumer.poll(StdDuration::from_millis(100));
-        // A rebalance happened inside poll: drop uncommitted work, rebuild the partitions.
-        let current = shared.lock().map(|s| s.generation).unwrap_or(generation);
+        // One clock read per message serves every timer below.
+        let now = Instant::now();
+        // A rebalance happened inside poll (after the writer had committed every sealed
+        // batch): drop the unsealed work and rebuild the partitions.
+        let current = consumer.context().generation.load(Ordering::SeqCst);
         if current != generation {
             generation = current;
             status.rebalances += 1;
@@ -496,7 +451,7 @@ pub fn tail(
                 .iter()
                 .map(|(&p, resume)| Ok((p, new_state(conn, options, p, resume)?)))
                 .collect::<anyhow::Result<_>>()?;
-            assigned_at = Some(Instant::now());
+            assigned_at = Some(now);
         }
         match message {
             None => {}
@@ -513,8 +468,8 @@ pub fn tail(
                 let Some(state) = states.get_mut(&p) else {
                     continue;
                 };
-                last_message = Some(Instant::now());
-                first_message.get_or_insert_with(Instant::now);
+                last_message = Some(now);
+                first_message.get_or_insert(now);
                 let payload = message.payload().unwrap_or_default();
                 let replay = offset < state.replay_until;
                 if replay {
@@ -536,15 +491,15 @@ pub fn tail(
                 status.messages += 1;
                 live_messages += 1;
                 batch.touched.insert(p);
-                let key = message
-                    .key()
-                    .map(|k| String::from_utf8_lossy(k).to_string());
                 match Event::decode(payload) {
                     Err(reason) => {
                         status.dead_letters += 1;
+                        let key = message
+                            .key()
+                            .map(|k| String::from_utf8_lossy(k).to_string());
                         let text = String::from_utf8_lossy(payload).to_string();
-                        if let Some(dlq) = &options.dlq_topic {
-                            producer.send(dlq, key.as_deref().unwrap_or_default(), &text)?;
+                        if let Some((topic, producer)) = &dlq {
+                            producer.send(topic, key.as_deref().unwrap_or_default(), &text)?;
                         }
                         batch.dead.push(DeadLetter {
                             partition: p,
@@ -591,54 +546,32 @@ pub fn tail(
         }
 
         let full = batch.events.len() + batch.dead.len() >= options.batch_messages;
-        let due = batch_started.elapsed() >= options.commit_interval;
+        let due = now.duration_since(batch_started) >= options.commit_interval;
         let stop_max = options.max_messages.is_some_and(|m| live_messages >= m);
         if !batch.is_empty() && (full || due || stop_max) {
-            commit(
-                conn,
-                &consumer,
-                options,
-                &enrichment,
-                &mut batch,
-                &states,
-                &producer,
-                &mut status,
-            )?;
-            if let Ok(mut s) = shared.lock() {
-                for (p, state) in &states {
-                    s.known.insert(*p, state.resume());
-                }
+            let sealed = seal(writer, std::mem::take(&mut batch), &states);
+            if batches.send(sealed).is_err() {
+                // The writer stopped; its error is among the answers.
+                writer.collect(&mut status, first_message)?;
+                anyhow::bail!("the tail's writer stopped");
             }
-            status.active_seconds = first_message.map_or(0.0, |t| t.elapsed().as_secs_f64());
         }
         if batch.is_empty() {
-            batch_started = Instant::now();
+            batch_started = now;
         }
-        if last_report.elapsed() >= StdDuration::from_millis(500) {
-            let elapsed = rate_window.0.elapsed().as_secs_f64();
+        writer.collect(&mut status, first_message)?;
+        if now.duration_since(last_report) >= StdDuration::from_millis(500) {
+            let elapsed = now.duration_since(rate_window.0).as_secs_f64();
             if elapsed >= 1.0 {
                 status.events_per_second = rate_window.1 as f64 / elapsed;
-                rate_window = (Instant::now(), 0);
+                rate_window = (now, 0);
             }
-            fill_partitions(&mut status, &states, &shared);
-            if let Ok(mut e) = exported.lock() {
-                *e = status.clone();
-            }
+            publish_status(&mut status, &states, shared, &options.status);
             progress.report(
                 Progress::new("tail", status.messages, None, Unit::Rows)
                     .with_message(describe(&status)),
             );
-            last_report = Instant::now();
-        }
-        // Closed windows go to the metrics topic every few seconds (each publication
-        // waits for the broker's acknowledgement), and once more at the end.
-        if let Some(topic) = &options.metrics_topic
-            && status.windows_emitted > published_upto
-            && last_publish.elapsed() >= PUBLISH_INTERVAL
-        {
-            publish_unpublished(conn, &producer, topic)?;
-            published_upto = status.windows_emitted;
-            last_publish = Instant::now();
+            last_report = now;
         }
         if stop_max {
             break;
@@ -647,40 +580,38 @@ pub fn tail(
             // Idle counts from the last message, or from the assignment when none came;
             // never from start-up while the group is still joining.
             let since = last_message.or(assigned_at);
-            if since.is_some_and(|t| t.elapsed() >= idle) && batch.is_empty() {
+            if since.is_some_and(|t| now.duration_since(t) >= idle) && batch.is_empty() {
                 break;
             }
         }
     }
     if !batch.is_empty() {
-        commit(
-            conn,
-            &consumer,
-            options,
-            &enrichment,
-            &mut batch,
-            &states,
-            &producer,
-            &mut status,
-        )?;
-        status.active_seconds = first_message.map_or(0.0, |t| t.elapsed().as_secs_f64());
+        let sealed = seal(writer, batch, &states);
+        let _ = batches.send(sealed);
     }
-    if let Some(topic) = &options.metrics_topic
-        && status.windows_emitted > published_upto
-    {
-        publish_unpublished(conn, &producer, topic)?;
+    // Closing the queue lets the writer finish what it holds, publish and stop.
+    drop(batches);
+    writer.finish(&mut status, first_message)?;
+    if let Some((_, producer)) = &dlq {
+        producer.flush(StdDuration::from_secs(30))?;
     }
-    producer.flush(StdDuration::from_secs(30))?;
-    fill_partitions(&mut status, &states, &shared);
-    if let Ok(mut e) = exported.lock() {
-        *e = status.clone();
-    }
+    publish_status(&mut status, &states, shared, &options.status);
     tracing::info!(messages = status.messages, elapsed = ?started.elapsed(), "tail stopped");
     Ok(status)
 }
 
-/// How often closed windows are published to the metrics topic.
-const PUBLISH_INTERVAL: StdDuration = StdDuration::from_secs(2);
+/// Hands `batch` over with the resume points of the partitions it touched.
+fn seal(writer: &Writer, batch: Batch, states: &BTreeMap<i32, PartitionState>) -> Sealed {
+    let points: Vec<ResumePoint> = batch
+        .touched
+        .iter()
+        .filter_map(|p| {
+            let state = states.get(p)?;
+            Some((*p, state.resume(), state.windows.watermark()))
+        })
+        .collect();
+    writer.seal(batch, points)
+}
 
 /// The latest window end of an event: it is needed until then.
 fn last_window_end(specs: &[WindowSpec], t: NaiveDateTime) -> NaiveDateTime {
@@ -749,295 +680,17 @@ fn load_offsets(conn: &Connection, topic: &str) -> anyhow::Result<HashMap<i32, R
     Ok(rows)
 }
 
-#[allow(clippy::too_many_arguments)]
-fn commit(
-    conn: &Connection,
-    consumer: &BaseConsumer<TailContext>,
-    options: &TailOptions,
-    enrichment: &Enrichment,
-    batch: &mut Batch,
-    states: &BTreeMap<i32, PartitionState>,
-    producer: &ReliableProducer,
+/// Fills in the per-partition figures and publishes the status to `exported`.
+fn publish_status(
     status: &mut TailStatus,
-) -> anyhow::Result<()> {
-    let now = chrono::Utc::now().naive_utc();
-    let topic = options.topic.as_str();
-    let started = Instant::now();
-    let tx = conn.unchecked_transaction()?;
-    {
-        // Events are the bulk of a batch: appended as one Arrow batch, not row by row.
-        let mut events = tx.appender_to_db("events", "stream")?;
-        if !batch.events.is_empty() {
-            events.append_record_batch(event_batch(topic, &batch.events, enrichment, now)?)?;
-        }
-        events.flush()?;
-        let mut late = tx.appender_to_db("late_events", "stream")?;
-        for l in &batch.late {
-            late.append_row(duckdb::params![
-                topic,
-                l.partition,
-                l.offset,
-                l.event_id,
-                l.event_time,
-                l.watermark,
-                l.reason,
-                now
-            ])?;
-        }
-        late.flush()?;
-        let mut dead = tx.appender_to_db("dead_letters", "stream")?;
-        for d in &batch.dead {
-            dead.append_row(duckdb::params![
-                topic,
-                d.partition,
-                d.offset,
-                d.key,
-                d.payload,
-                d.reason,
-                now
-            ])?;
-        }
-        dead.flush()?;
-        let mut windows = tx.appender_to_db("window_metrics", "stream")?;
-        for (p, w) in &batch.windows {
-            windows.append_row(duckdb::params![
-                w.window_start,
-                w.window_end,
-                w.country,
-                milli_text(w.revenue_milli),
-                w.orders as i64,
-                w.items,
-                w.customers as i64,
-                w.cancellations as i64,
-                w.views as i64,
-                w.carts as i64,
-                w.purchases as i64,
-                w.conversion(),
-                (w.window_end - w.window_start).num_seconds(),
-                w.hop.num_seconds(),
-                topic,
-                p,
-                now,
-                false,
-            ])?;
-        }
-        windows.flush()?;
+    states: &BTreeMap<i32, PartitionState>,
+    shared: &Mutex<Shared>,
+    exported: &super::exporter::SharedStatus,
+) {
+    fill_partitions(status, states, shared);
+    if let Ok(mut e) = exported.lock() {
+        *e = status.clone();
     }
-    let mut offsets = TopicPartitionList::new();
-    for p in &batch.touched {
-        let Some(state) = states.get(p) else { continue };
-        let resume = state.resume();
-        tx.execute(
-            "INSERT OR REPLACE INTO stream.offsets VALUES (?, ?, ?, ?, ?, ?, ?)",
-            duckdb::params![
-                topic,
-                p,
-                resume.next_offset,
-                resume.rebuild_offset,
-                resume.max_event_time,
-                state.windows.watermark(),
-                now
-            ],
-        )?;
-        offsets.add_partition_offset(topic, *p, Offset::Offset(resume.rebuild_offset))?;
-        if let Some(mut element) = offsets.find_partition(topic, *p) {
-            element.set_metadata(resume.point());
-        }
-    }
-    tx.commit()
-        .context("committing the batch to the warehouse")?;
-    crate::warehouse::note_commit();
-    let committed = started.elapsed();
-    status.windows_emitted += batch.windows.len() as u64;
-    // The warehouse is the record; the checkpoints (acknowledged first) and the group's
-    // offsets let another member take a partition over.
-    let checkpoints = &consumer.context().checkpoints;
-    for p in &batch.touched {
-        if let Some(state) = states.get(p) {
-            checkpoints.send(producer, *p, &state.resume().point())?;
-        }
-    }
-    tracing::debug!(
-        rows = batch.events.len(),
-        warehouse_ms = committed.as_millis() as u64,
-        "batch committed"
-    );
-    // Not waited for: a point that arrives late or never leaves an older, equally
-    // consistent one in place, from which a new owner rebuilds the same windows (rows it
-    // writes again are the ones readers dedupe).
-    if let Err(e) = consumer.commit(&offsets, CommitMode::Async) {
-        tracing::warn!(error = %e, "committing offsets to Kafka");
-    }
-    *batch = Batch::default();
-    Ok(())
-}
-
-/// The events of a batch shaped like `stream.events` (the appender is positional).
-fn event_batch(
-    topic: &str,
-    events: &[AcceptedEvent],
-    enrichment: &Enrichment,
-    now: NaiveDateTime,
-) -> anyhow::Result<RecordBatch> {
-    let text = |f: &dyn Fn(&AcceptedEvent) -> Option<String>| {
-        Arc::new(StringArray::from_iter(events.iter().map(f))) as ArrayRef
-    };
-    let micros = |t: NaiveDateTime| t.and_utc().timestamp_micros();
-    let decimal = |f: &dyn Fn(&Event) -> i64| -> anyhow::Result<ArrayRef> {
-        Ok(Arc::new(
-            Decimal128Array::from_iter_values(events.iter().map(|e| f(&e.2) as i128))
-                .with_precision_and_scale(18, 3)?,
-        ))
-    };
-    let epoch = NaiveDate::from_ymd_opt(1970, 1, 1).expect("valid date");
-    let columns: Vec<ArrayRef> = vec![
-        text(&|_| Some(topic.to_string())),
-        Arc::new(Int32Array::from_iter_values(events.iter().map(|e| e.0))),
-        Arc::new(Int64Array::from_iter_values(events.iter().map(|e| e.1))),
-        text(&|e| Some(e.2.event_id.clone())),
-        text(&|e| Some(e.2.event_type.name().to_string())),
-        Arc::new(TimestampMicrosecondArray::from_iter_values(
-            events.iter().map(|e| micros(e.2.event_time)),
-        )),
-        text(&|e| e.2.invoice_no.clone()),
-        text(&|e| Some(e.2.stock_code.clone())),
-        text(&|e| e.2.description.clone()),
-        Arc::new(Int64Array::from_iter_values(
-            events.iter().map(|e| e.2.quantity),
-        )),
-        decimal(&|e| e.unit_price)?,
-        decimal(&|e| e.revenue_milli())?,
-        Arc::new(Int64Array::from_iter(
-            events.iter().map(|e| e.2.customer_id),
-        )),
-        text(&|e| e.2.country.clone()),
-        text(&|e| enrichment.products.get(&e.2.stock_code).cloned()),
-        text(&|e| {
-            e.2.customer_id
-                .and_then(|c| enrichment.segments.get(&c).cloned())
-        }),
-        Arc::new(Date32Array::from_iter(events.iter().map(|e| {
-            e.2.customer_id
-                .and_then(|c| enrichment.first_purchase.get(&c))
-                .map(|d| (*d - epoch).num_days() as i32)
-        }))),
-        text(&|e| {
-            e.2.country
-                .as_ref()
-                .and_then(|c| enrichment.regions.get(c).cloned())
-        }),
-        Arc::new(BooleanArray::from_iter(events.iter().map(|e| Some(e.3)))),
-        Arc::new(TimestampMicrosecondArray::from_iter_values(
-            events.iter().map(|_| micros(now)),
-        )),
-    ];
-    Ok(RecordBatch::try_new(events_schema(), columns)?)
-}
-
-/// The Arrow schema of `stream.events`, in table column order.
-fn events_schema() -> Arc<Schema> {
-    let field = |name: &str, dtype: DataType| Field::new(name, dtype, true);
-    let text = |name: &str| field(name, DataType::Utf8);
-    let timestamp = DataType::Timestamp(TimeUnit::Microsecond, None);
-    Arc::new(Schema::new(vec![
-        text("topic"),
-        field("partition", DataType::Int32),
-        field("offset", DataType::Int64),
-        text("event_id"),
-        text("event_type"),
-        field("event_time", timestamp.clone()),
-        text("invoice_no"),
-        text("stock_code"),
-        text("description"),
-        field("quantity", DataType::Int64),
-        field("unit_price", DataType::Decimal128(18, 3)),
-        field("revenue", DataType::Decimal128(18, 3)),
-        field("customer_id", DataType::Int64),
-        text("country"),
-        text("product_description"),
-        text("customer_segment"),
-        field("customer_first_purchase", DataType::Date32),
-        text("country_region"),
-        field("late", DataType::Boolean),
-        field("received_at", timestamp),
-    ]))
-}
-
-/// Publishes the closed windows not yet acknowledged by the metrics topic, keyed
-/// `window_start/window_end/window_seconds/hop_seconds/country/topic/partition` so a
-/// reader can deduplicate, and marks them published once the broker has them.
-fn publish_unpublished(
-    conn: &Connection,
-    producer: &ReliableProducer,
-    metrics_topic: &str,
-) -> anyhow::Result<()> {
-    let mut stmt = conn.prepare(
-        "SELECT window_start, window_end, country, revenue::DOUBLE, orders, items, customers, cancellations,
-                views, carts, purchases, conversion, window_seconds, hop_seconds, topic, \"partition\"
-         FROM stream.window_metrics WHERE NOT published",
-    )?;
-    let rows = stmt
-        .query_map([], |r| {
-            let start: NaiveDateTime = r.get(0)?;
-            let end: NaiveDateTime = r.get(1)?;
-            let value = serde_json::json!({
-                "window_start": start.and_utc().to_rfc3339_opts(chrono::SecondsFormat::Secs, true),
-                "window_end": end.and_utc().to_rfc3339_opts(chrono::SecondsFormat::Secs, true),
-                "country": r.get::<_, String>(2)?,
-                "revenue": r.get::<_, f64>(3)?,
-                "orders": r.get::<_, i64>(4)?,
-                "items": r.get::<_, i64>(5)?,
-                "customers": r.get::<_, i64>(6)?,
-                "cancellations": r.get::<_, i64>(7)?,
-                "views": r.get::<_, i64>(8)?,
-                "carts": r.get::<_, i64>(9)?,
-                "purchases": r.get::<_, i64>(10)?,
-                "conversion": r.get::<_, Option<f64>>(11)?,
-                "window_seconds": r.get::<_, i64>(12)?,
-                "hop_seconds": r.get::<_, i64>(13)?,
-                "topic": r.get::<_, String>(14)?,
-                "partition": r.get::<_, i32>(15)?,
-            });
-            let key = format!(
-                "{}/{}/{}/{}/{}/{}/{}",
-                value["window_start"].as_str().unwrap_or_default(),
-                value["window_end"].as_str().unwrap_or_default(),
-                value["window_seconds"],
-                value["hop_seconds"],
-                value["country"].as_str().unwrap_or_default(),
-                value["topic"].as_str().unwrap_or_default(),
-                value["partition"]
-            );
-            Ok((key, value.to_string()))
-        })?
-        .collect::<Result<Vec<_>, _>>()?;
-    if rows.is_empty() {
-        return Ok(());
-    }
-    for (key, payload) in &rows {
-        producer.send(metrics_topic, key, payload)?;
-    }
-    producer.flush(StdDuration::from_secs(30))?;
-    let failed = producer.take_failed();
-    if !failed.is_empty() {
-        tracing::warn!(
-            count = failed.len(),
-            "metrics not published; retried after the next batch"
-        );
-        return Ok(());
-    }
-    conn.execute_batch("UPDATE stream.window_metrics SET published = true WHERE NOT published")?;
-    Ok(())
-}
-
-/// Thousandths as an exact decimal literal for a `DECIMAL(18,3)` column.
-fn milli_text(v: i64) -> String {
-    let sign = if v < 0 { "-" } else { "" };
-    format!(
-        "{sign}{}.{:03}",
-        v.unsigned_abs() / 1000,
-        v.unsigned_abs() % 1000
-    )
 }
 
 fn fill_partitions(
@@ -1114,12 +767,5 @@ mod tests {
         };
         assert_eq!(Resume::from_point(&resume.point()), Some(resume));
         assert_eq!(Resume::from_point(""), None);
-    }
-
-    #[test]
-    fn decimals_are_exact() {
-        assert_eq!(milli_text(15_300), "15.300");
-        assert_eq!(milli_text(-2_550), "-2.550");
-        assert_eq!(milli_text(7), "0.007");
     }
 }

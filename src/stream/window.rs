@@ -6,9 +6,10 @@
 //! seen minus the allowed lateness) reaches its end; an event for a window that has
 //! closed is late: it is kept (in `stream.late_events`), never counted twice or lost.
 
-use std::collections::{BTreeMap, HashSet};
+use std::collections::BTreeMap;
 
 use chrono::{Duration, NaiveDateTime};
+use foldhash::{HashMap, HashSet};
 use serde::Serialize;
 
 use super::event::{Event, EventType};
@@ -90,6 +91,14 @@ struct Accumulator {
     purchases: u64,
 }
 
+/// Inserts `key` into a set of owned strings, copying it only when it is new (most lines
+/// of a window share their invoice).
+fn insert_borrowed(set: &mut HashSet<String>, key: &str) {
+    if !set.contains(key) {
+        set.insert(key.to_owned());
+    }
+}
+
 impl Accumulator {
     fn add(&mut self, event: &Event) {
         match event.event_type {
@@ -101,20 +110,51 @@ impl Accumulator {
                 if let Some(customer) = event.customer_id {
                     self.customers.insert(customer);
                 }
-                let invoice = event.invoice_no.clone().unwrap_or_default();
+                let invoice = event.invoice_no.as_deref().unwrap_or_default();
                 if event.event_type == EventType::Purchase {
                     self.purchases += 1;
-                    self.orders.insert(invoice);
+                    insert_borrowed(&mut self.orders, invoice);
                 } else {
-                    self.cancellations.insert(invoice);
+                    insert_borrowed(&mut self.cancellations, invoice);
                 }
             }
         }
     }
 }
 
-/// Open windows (end, start, hop, country), keyed so the earliest ends come first.
-type WindowKey = (NaiveDateTime, NaiveDateTime, Duration, String);
+/// Open windows (end, start, hop, country number), keyed so the earliest ends come
+/// first. Countries are numbered so a key is copied, never allocated, per event.
+type WindowKey = (NaiveDateTime, NaiveDateTime, Duration, u32);
+
+/// Country names numbered in order of appearance; `*` is number 0.
+#[derive(Debug, Clone)]
+struct Countries {
+    names: Vec<String>,
+    numbers: HashMap<String, u32>,
+}
+
+impl Default for Countries {
+    fn default() -> Self {
+        let mut countries = Self {
+            names: Vec::new(),
+            numbers: HashMap::default(),
+        };
+        countries.number(ALL_COUNTRIES);
+        countries
+    }
+}
+
+impl Countries {
+    fn number(&mut self, name: &str) -> u32 {
+        if let Some(n) = self.numbers.get(name) {
+            return *n;
+        }
+        let n = self.names.len() as u32;
+        self.names.push(name.to_owned());
+        self.numbers.insert(name.to_owned(), n);
+        n
+    }
+}
 
 /// What happened to one event.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -133,6 +173,7 @@ pub struct PartitionWindows {
     allowed_lateness: Duration,
     max_event_time: Option<NaiveDateTime>,
     open: BTreeMap<WindowKey, Accumulator>,
+    countries: Countries,
 }
 
 impl PartitionWindows {
@@ -142,6 +183,7 @@ impl PartitionWindows {
             allowed_lateness,
             max_event_time: None,
             open: BTreeMap::new(),
+            countries: Countries::default(),
         }
     }
 
@@ -164,7 +206,9 @@ impl PartitionWindows {
     /// Adds `event` to its windows that are still open, then advances the watermark.
     pub fn add(&mut self, event: &Event) -> Placement {
         let watermark = self.watermark();
-        let country = event.country.clone().unwrap_or_else(|| "Unknown".into());
+        let country = self
+            .countries
+            .number(event.country.as_deref().unwrap_or("Unknown"));
         let mut late = None;
         for spec in &self.specs {
             for start in spec.starts(event.event_time) {
@@ -178,9 +222,9 @@ impl PartitionWindows {
                     });
                     continue;
                 }
-                for c in [country.as_str(), ALL_COUNTRIES] {
+                for c in [country, 0] {
                     self.open
-                        .entry((end, start, spec.hop, c.to_string()))
+                        .entry((end, start, spec.hop, c))
                         .or_default()
                         .add(event);
                 }
@@ -210,7 +254,7 @@ impl PartitionWindows {
                 window_start: start,
                 window_end: end,
                 hop,
-                country,
+                country: self.countries.names[country as usize].clone(),
                 revenue_milli: acc.revenue_milli,
                 orders: acc.orders.len() as u64,
                 items: acc.items,
@@ -221,6 +265,15 @@ impl PartitionWindows {
                 purchases: acc.purchases,
             });
         }
+        // Countries are numbered by arrival: name order keeps the output independent of it.
+        closed.sort_by(|a, b| {
+            (a.window_end, a.window_start, a.hop, &a.country).cmp(&(
+                b.window_end,
+                b.window_start,
+                b.hop,
+                &b.country,
+            ))
+        });
         closed
     }
 
