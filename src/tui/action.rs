@@ -54,6 +54,12 @@ pub enum Action {
     Escape,
     EditorKey(KeyEvent),
     RunQuery,
+    /// SQL screen: open a tab with its own editor and result.
+    NewSqlTab,
+    /// SQL screen: close the tab in front (never the last).
+    CloseSqlTab,
+    /// SQL screen: the next (1) or previous (-1) tab.
+    SwitchSqlTab(i32),
     LoadSample,
     RefreshCatalog,
     /// Move the selection of the focused list or grid.

@@ -123,6 +123,30 @@ pub fn bindings() -> Vec<Binding> {
             "newer query from the history",
         ),
         b(
+            &[(Char('t'), CTRL)],
+            Scope::Screen(Screen::Sql),
+            Action::NewSqlTab,
+            "new SQL tab (its own editor and result)",
+        ),
+        b(
+            &[(Char('}'), NONE), (Char('}'), SHIFT)],
+            Scope::Screen(Screen::Sql),
+            Action::SwitchSqlTab(1),
+            "next SQL tab",
+        ),
+        b(
+            &[(Char('{'), NONE), (Char('{'), SHIFT)],
+            Scope::Screen(Screen::Sql),
+            Action::SwitchSqlTab(-1),
+            "previous SQL tab",
+        ),
+        b(
+            &[(Char('w'), CTRL)],
+            Scope::Screen(Screen::Sql),
+            Action::CloseSqlTab,
+            "close the SQL tab (cancels its query, drops its result)",
+        ),
+        b(
             &[(Char('e'), CTRL)],
             Scope::Always,
             Action::ExternalEditor,
@@ -563,6 +587,8 @@ pub fn action_name(action: &Action) -> String {
         Action::History(-1) => "history_older".into(),
         Action::ExportResult(format) => format!("save_{format}"),
         Action::History(1) => "history_newer".into(),
+        Action::SwitchSqlTab(1) => "next_sql_tab".into(),
+        Action::SwitchSqlTab(-1) => "previous_sql_tab".into(),
         other => {
             let debug = format!("{other:?}");
             let mut name = String::new();

@@ -15,6 +15,7 @@ mod models_screen;
 mod quality;
 pub mod state;
 mod stream_screen;
+pub mod tabs;
 pub mod ui;
 mod worker;
 
@@ -372,7 +373,8 @@ fn perform(
             );
             jobs.insert(job, handle);
         }
-        Effect::RunQuery { id, sql } => worker.send(Request::Run { id, sql }),
+        Effect::RunQuery { id, sql, slot } => worker.send(Request::Run { id, sql, slot }),
+        Effect::DiscardResult { slot } => worker.send(Request::Discard { slot }),
         Effect::FetchPage {
             query_id,
             start,

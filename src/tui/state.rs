@@ -122,9 +122,15 @@ pub enum BuildScope {
 #[derive(Debug, Clone, PartialEq)]
 pub enum Effect {
     LoadCatalog,
+    /// Run `sql` into the result slot of the SQL tab in front.
     RunQuery {
         id: u64,
         sql: String,
+        slot: u32,
+    },
+    /// A SQL tab closed: drop its result.
+    DiscardResult {
+        slot: u32,
     },
     FetchPage {
         query_id: u64,
@@ -265,6 +271,8 @@ pub struct App {
     pub editor: Editor,
     pub grid: Grid,
     pub running: Option<RunningQuery>,
+    /// The SQL tabs; the one in front lives in `editor`, `grid`, `running` and `sort`.
+    pub sql_tabs: super::tabs::SqlTabs,
     next_query_id: u64,
     pub status: (StatusKind, String),
     pub ingest: Option<Progress>,
@@ -311,6 +319,7 @@ impl App {
             editor: Editor::with_text(STARTER_SQL),
             grid: Grid::new(page_rows),
             running: None,
+            sql_tabs: Default::default(),
             next_query_id: 1,
             status: (StatusKind::Info, "loading the catalog…".into()),
             ingest: None,
@@ -330,11 +339,11 @@ impl App {
         super::ui::grid_body_height(self.size) as u64
     }
 
-    fn info(&mut self, text: impl Into<String>) {
+    pub(super) fn info(&mut self, text: impl Into<String>) {
         self.status = (StatusKind::Info, text.into());
     }
 
-    fn error(&mut self, text: impl Into<String>) {
+    pub(super) fn error(&mut self, text: impl Into<String>) {
         self.status = (StatusKind::Error, text.into());
     }
 
@@ -557,6 +566,9 @@ impl App {
                 }
             }
             Action::RunQuery => effects.extend(self.run_query()),
+            Action::NewSqlTab => effects.extend(self.new_sql_tab()),
+            Action::CloseSqlTab => effects.extend(self.close_sql_tab()),
+            Action::SwitchSqlTab(step) => effects.extend(self.switch_sql_tab(step)),
             Action::LoadSample => {
                 if self.ingest.is_none() {
                     effects.push(Effect::LoadSample);
@@ -619,7 +631,10 @@ impl App {
             }
             Action::CatalogLoaded(Err(e)) => self.error(format!("catalog: {e}")),
             Action::QueryFinished(id, result) => {
-                if self.running.as_ref().is_some_and(|r| r.id == id) {
+                if self.running.as_ref().is_none_or(|r| r.id != id) {
+                    // A tab not in front, or a query nobody waits for any more.
+                    self.finish_parked_query(id, &result);
+                } else {
                     self.running = None;
                     match result {
                         Ok(result) => {
@@ -640,7 +655,18 @@ impl App {
                 query_id,
                 start,
                 rows,
-            } => self.grid.receive_page(query_id, start, rows),
+            } => {
+                if self
+                    .grid
+                    .result
+                    .as_ref()
+                    .is_some_and(|r| r.query_id == query_id)
+                {
+                    self.grid.receive_page(query_id, start, rows);
+                } else {
+                    self.receive_parked_page(query_id, start, rows);
+                }
+            }
             Action::IngestProgress(p) => self.ingest = Some(p),
             Action::IngestFinished(result) => {
                 self.ingest = None;
@@ -686,7 +712,11 @@ impl App {
         });
         self.mode = Mode::Normal;
         self.info("running…");
-        effects.push(Effect::RunQuery { id, sql });
+        effects.push(Effect::RunQuery {
+            id,
+            sql,
+            slot: self.sql_tabs.active_slot(),
+        });
         effects
     }
 

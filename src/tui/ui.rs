@@ -219,11 +219,15 @@ fn draw_catalog(frame: &mut Frame, app: &App, area: Rect) {
 }
 
 fn draw_editor(frame: &mut Frame, app: &App, area: Rect) {
-    let title = match app.mode {
-        Mode::Insert => "SQL (editing: F5 or Ctrl+J runs, Esc leaves)",
-        Mode::Normal => "SQL (i edits, r runs)",
+    let hint = match app.mode {
+        Mode::Insert => "editing: F5 or Ctrl+J runs, Esc leaves",
+        Mode::Normal => "i edits, r runs",
     };
-    let block = pane_block(title, app.focus == Pane::Editor);
+    let title = match app.sql_tabs.label() {
+        Some(tabs) => format!("SQL {tabs} ({hint})"),
+        None => format!("SQL ({hint})"),
+    };
+    let block = pane_block(&title, app.focus == Pane::Editor);
     let inner = block.inner(area);
     frame.render_widget(block, area);
     let (row, col) = app.editor.cursor();

@@ -33,9 +33,15 @@ pub enum Request {
     Ml,
     Stream,
     Lookup(String),
+    /// Run `sql` into the result slot of a SQL tab (replacing the slot's result).
     Run {
         id: u64,
         sql: String,
+        slot: u32,
+    },
+    /// A tab closed: drop its result.
+    Discard {
+        slot: u32,
     },
     Page {
         query_id: u64,
@@ -75,21 +81,35 @@ impl Worker {
     }
 }
 
-/// Drops requests a newer one makes pointless: older runs, and pages of anything but the
-/// latest page.
+/// Drops requests a newer one makes pointless: older runs into the same tab's slot, and
+/// pages of a result but the latest one asked for.
 fn coalesce(mut batch: Vec<Request>) -> Vec<Request> {
-    let last_run = batch.iter().rposition(|r| matches!(r, Request::Run { .. }));
-    let last_page = batch
+    let last_run = |slot: u32| {
+        batch
+            .iter()
+            .rposition(|r| matches!(r, Request::Run { slot: s, .. } if *s == slot))
+    };
+    let last_page = |id: u64| {
+        batch
+            .iter()
+            .rposition(|r| matches!(r, Request::Page { query_id, .. } if *query_id == id))
+    };
+    let keep: Vec<bool> = batch
         .iter()
-        .rposition(|r| matches!(r, Request::Page { .. }));
+        .enumerate()
+        .map(|(i, r)| match r {
+            Request::Run { slot, .. } => Some(i) == last_run(*slot),
+            Request::Page { query_id, .. } => Some(i) == last_page(*query_id),
+            _ => true,
+        })
+        .collect();
     let mut keep_catalog = true;
     let mut index = 0;
     batch.retain(|r| {
         let i = index;
         index += 1;
         match r {
-            Request::Run { .. } => Some(i) == last_run,
-            Request::Page { .. } => Some(i) == last_page && last_run.is_none_or(|run| i > run),
+            Request::Run { .. } | Request::Page { .. } | Request::Discard { .. } => keep[i],
             Request::Catalog => std::mem::take(&mut keep_catalog),
             Request::Dashboard { .. }
             | Request::Quality
@@ -148,7 +168,7 @@ fn serve(
     inbox: Receiver<Request>,
     events: UnboundedSender<Action>,
 ) {
-    let mut current: Option<(u64, PagedResult)> = None;
+    let mut results = Results::new();
     while let Ok(first) = inbox.recv() {
         let mut batch = vec![first];
         batch.extend(inbox.try_iter());
@@ -160,12 +180,21 @@ fn serve(
                 Request::Models => {
                     Action::ModelsLoaded(model_rows(&project).map_err(|e| format!("{e:#}")))
                 }
-                Request::Export { query_id, path } => Action::ResultExported(match &current {
-                    Some((id, result)) if *id == query_id => pager::export(&conn, result, &path)
-                        .map(|()| path.clone())
-                        .map_err(|e| format!("{e:#}")),
-                    _ => Err("the result is gone: run the query again".into()),
-                }),
+                Request::Export { query_id, path } => {
+                    Action::ResultExported(match result_of(&results, query_id) {
+                        Some(result) => pager::export(&conn, result, &path)
+                            .map(|()| path.clone())
+                            .map_err(|e| format!("{e:#}")),
+                        None => Err("the result is gone: run the query again".into()),
+                    })
+                }
+                Request::Discard { slot } => {
+                    results.remove(&slot);
+                    if let Err(e) = pager::discard(&conn, slot) {
+                        tracing::warn!(error = %e, slot, "dropping a closed tab's result");
+                    }
+                    continue;
+                }
                 Request::Dashboard { preset, country } => Action::DashboardLoaded(Box::new(
                     preset
                         .resolve(&conn)
@@ -191,7 +220,7 @@ fn serve(
                 Request::Quality => {
                     Action::QualityLoaded(catalog::quality(&conn).map_err(|e| e.to_string()))
                 }
-                Request::Run { id, sql } => match pager::run(&conn, &sql, 1) {
+                Request::Run { id, sql, slot } => match pager::run(&conn, &sql, slot) {
                     Ok(result) => {
                         let grid = GridResult {
                             query_id: id,
@@ -199,7 +228,7 @@ fn serve(
                             total_rows: result.total_rows,
                             elapsed_ms: result.elapsed.as_millis() as u64,
                         };
-                        current = Some((id, result));
+                        results.insert(slot, (id, result));
                         Action::QueryFinished(id, Ok(grid))
                     }
                     Err(e) => Action::QueryFinished(id, Err(explain_query_error(&e.to_string()))),
@@ -208,17 +237,15 @@ fn serve(
                     query_id,
                     start,
                     limit,
-                } => match &current {
-                    Some((id, result)) if *id == query_id => {
-                        match pager::page(&conn, result, start, limit) {
-                            Ok(rows) => Action::PageLoaded {
-                                query_id,
-                                start,
-                                rows,
-                            },
-                            Err(e) => Action::QueryFinished(query_id, Err(e.to_string())),
-                        }
-                    }
+                } => match result_of(&results, query_id) {
+                    Some(result) => match pager::page(&conn, result, start, limit) {
+                        Ok(rows) => Action::PageLoaded {
+                            query_id,
+                            start,
+                            rows,
+                        },
+                        Err(e) => Action::QueryFinished(query_id, Err(e.to_string())),
+                    },
                     _ => continue,
                 },
             };
@@ -227,6 +254,16 @@ fn serve(
             }
         }
     }
+}
+
+/// Each SQL tab's result by slot, with the query that made it.
+type Results = std::collections::BTreeMap<u32, (u64, PagedResult)>;
+
+fn result_of(results: &Results, query_id: u64) -> Option<&PagedResult> {
+    results
+        .values()
+        .find(|(id, _)| *id == query_id)
+        .map(|(_, result)| result)
 }
 
 /// DuckDB's interrupt error, said plainly.
@@ -252,6 +289,7 @@ mod tests {
         let run = |id| Request::Run {
             id,
             sql: "select 1".into(),
+            slot: 1,
         };
         let kept = coalesce(vec![
             Request::Catalog,
@@ -263,7 +301,13 @@ mod tests {
             page(20),
         ]);
         assert_eq!(kept, vec![Request::Catalog, run(2), page(20)]);
-        let kept = coalesce(vec![page(20), run(3)]);
-        assert_eq!(kept, vec![run(3)]);
+        // Another tab's run leaves the first tab's run and pages alone.
+        let other = Request::Run {
+            id: 3,
+            sql: "select 2".into(),
+            slot: 2,
+        };
+        let kept = coalesce(vec![run(1), page(0), other.clone(), page(10)]);
+        assert_eq!(kept, vec![run(1), other, page(10)]);
     }
 }

@@ -60,6 +60,12 @@ pub fn run(conn: &Connection, sql: &str, slot: u32) -> anyhow::Result<PagedResul
     })
 }
 
+/// Drops the result of `slot` (a closed tab's): its rows no longer hold memory.
+pub fn discard(conn: &Connection, slot: u32) -> Result<(), WarehouseError> {
+    conn.execute_batch(&format!("DROP TABLE IF EXISTS temp.ecom_result_{slot}"))?;
+    Ok(())
+}
+
 fn run_inline(conn: &Connection, sql: &str, started: Instant) -> anyhow::Result<PagedResult> {
     let mut rows = Vec::new();
     let schema = stream_batches(conn, sql, |batch| {

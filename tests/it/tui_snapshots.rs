@@ -881,3 +881,121 @@ fn every_screen_at_80x24_and_at_a_large_size_on_the_sample() {
         }
     }
 }
+
+/// Does what the worker does for the effects of one update: runs each query into its
+/// tab's slot, answers it and serves the first page asked for. Returns the (query id,
+/// slot) of the queries run.
+fn work_off(
+    app: &mut App,
+    wh: &Warehouse,
+    effects: Vec<ecom::tui::state::Effect>,
+) -> Vec<(u64, u32)> {
+    use ecom::tui::state::Effect;
+    let mut ran = Vec::new();
+    for effect in effects {
+        if let Effect::RunQuery { id, sql, slot } = effect {
+            let result = pager::run(wh.conn(), &sql, slot).unwrap();
+            let asks = app.update(Action::QueryFinished(
+                id,
+                Ok(GridResult {
+                    query_id: id,
+                    columns: result.columns.clone(),
+                    total_rows: result.total_rows,
+                    elapsed_ms: 1,
+                }),
+            ));
+            for ask in asks {
+                if let Effect::FetchPage {
+                    query_id,
+                    start,
+                    limit,
+                } = ask
+                {
+                    app.update(Action::PageLoaded {
+                        query_id,
+                        start,
+                        rows: pager::page(wh.conn(), &result, start, limit).unwrap(),
+                    });
+                }
+            }
+            ran.push((id, slot));
+        }
+    }
+    ran
+}
+
+#[test]
+fn sql_tabs_keep_their_own_editor_and_result() {
+    use ecom::tui::keymap::action_for;
+    use ecom::tui::state::{Effect, Screen};
+    use ratatui::crossterm::event::{KeyCode, KeyEvent, KeyModifiers};
+    let dir = tempfile::tempdir().unwrap();
+    let wh = Warehouse::open(&dir.path().join("w.duckdb")).unwrap();
+    let mut app = app_on(&wh, 80, 24);
+    let bindings = bindings();
+    let ctrl = |c| KeyEvent::new(KeyCode::Char(c), KeyModifiers::CONTROL);
+    let plain = |c| KeyEvent::new(KeyCode::Char(c), KeyModifiers::NONE);
+    assert_eq!(app.screen, Screen::Sql);
+    assert_eq!(
+        action_for(&app, &bindings, ctrl('t')),
+        Some(Action::NewSqlTab)
+    );
+
+    app.editor.set_text("SELECT 'first' AS tab FROM range(3)");
+    let effects = app.update(Action::RunQuery);
+    assert_eq!(work_off(&mut app, &wh, effects), vec![(1, 1)]);
+    assert_eq!(app.grid.total_rows(), 3);
+
+    app.update(Action::NewSqlTab);
+    assert_eq!(app.editor.text(), "", "a new tab starts empty");
+    assert!(app.grid.result.is_none());
+    app.editor.set_text("SELECT 'second' AS tab, 2 AS n");
+    app.update(Action::Escape);
+    let effects = app.update(Action::RunQuery);
+    assert_eq!(
+        work_off(&mut app, &wh, effects),
+        vec![(2, 2)],
+        "the second tab has its own result slot"
+    );
+    insta::assert_snapshot!("sql_tabs_80x24", render(&app, 80, 24));
+
+    // A query of the first tab finishing while the second is in front lands in the first.
+    assert_eq!(
+        action_for(&app, &bindings, plain('{')),
+        Some(Action::SwitchSqlTab(-1))
+    );
+    app.update(Action::SwitchSqlTab(-1));
+    assert_eq!(app.editor.text(), "SELECT 'first' AS tab FROM range(3)");
+    assert_eq!(
+        app.grid.total_rows(),
+        3,
+        "the first tab's result is still there"
+    );
+    assert_eq!(app.grid.window.rows[0][0], "first");
+    app.editor.set_text("SELECT 'first again' AS tab");
+    let effects = app.update(Action::RunQuery);
+    app.update(Action::SwitchSqlTab(1));
+    assert_eq!(app.grid.window.rows[0][0], "second");
+    work_off(&mut app, &wh, effects);
+    assert_eq!(
+        app.grid.window.rows[0][0], "second",
+        "the front tab is untouched"
+    );
+    let page = app.update(Action::SwitchSqlTab(1));
+    assert_eq!(app.grid.total_rows(), 1);
+    assert!(
+        page.iter().any(|e| matches!(e, Effect::FetchPage { .. })),
+        "the tab asks for the page of its new result when it comes to the front: {page:?}"
+    );
+
+    // Closing a tab drops its result in the worker; the last tab stays.
+    app.update(Action::SwitchSqlTab(1));
+    let effects = app.update(Action::CloseSqlTab);
+    assert!(
+        effects.contains(&Effect::DiscardResult { slot: 2 }),
+        "{effects:?}"
+    );
+    assert_eq!(app.sql_tabs.tabs.len(), 1);
+    assert!(app.update(Action::CloseSqlTab).is_empty());
+    assert_eq!(app.sql_tabs.tabs.len(), 1);
+}

@@ -1,0 +1,196 @@
+//! SQL tabs: each has its own editor, result grid and running query, and its result
+//! lives in its own temporary table in the worker (`temp.ecom_result_{slot}`), so going
+//! back to a tab shows its result where it was left, paged as before.
+//!
+//! The front tab's editor, grid and query stay in the `App`'s own fields, where every
+//! screen and key already finds them; the other tabs are parked here and swapped in
+//! when they come to the front.
+
+use super::editor::Editor;
+use super::grid::{Grid, GridResult};
+use super::state::{App, Effect, RunningQuery};
+
+/// What a tab holds while it is not in front.
+#[derive(Debug, Clone)]
+pub struct Parked {
+    editor: Editor,
+    grid: Grid,
+    running: Option<RunningQuery>,
+    sort: Option<(String, bool)>,
+}
+
+/// One tab: the worker's result slot it owns and, unless it is in front, its contents.
+#[derive(Debug, Clone)]
+pub struct SqlTab {
+    pub slot: u32,
+    parked: Option<Parked>,
+}
+
+#[derive(Debug, Clone)]
+pub struct SqlTabs {
+    pub tabs: Vec<SqlTab>,
+    pub active: usize,
+    next_slot: u32,
+}
+
+impl Default for SqlTabs {
+    fn default() -> Self {
+        Self {
+            tabs: vec![SqlTab {
+                slot: 1,
+                parked: None,
+            }],
+            active: 0,
+            next_slot: 2,
+        }
+    }
+}
+
+impl SqlTabs {
+    /// The result slot of the tab in front.
+    pub fn active_slot(&self) -> u32 {
+        self.tabs[self.active].slot
+    }
+
+    /// `SQL 1 [2] 3` for the editor's title when there is more than one tab.
+    pub fn label(&self) -> Option<String> {
+        (self.tabs.len() > 1).then(|| {
+            (1..=self.tabs.len())
+                .map(|n| {
+                    if n == self.active + 1 {
+                        format!("[{n}]")
+                    } else {
+                        n.to_string()
+                    }
+                })
+                .collect::<Vec<_>>()
+                .join(" ")
+        })
+    }
+}
+
+impl App {
+    /// Opens an empty tab after the others and brings it to the front.
+    pub(super) fn new_sql_tab(&mut self) -> Vec<Effect> {
+        let slot = self.sql_tabs.next_slot;
+        self.sql_tabs.next_slot += 1;
+        self.park_front();
+        self.sql_tabs.tabs.push(SqlTab {
+            slot,
+            parked: Some(Parked {
+                editor: Editor::default(),
+                grid: Grid::new(self.grid.page_rows),
+                running: None,
+                sort: None,
+            }),
+        });
+        self.bring_to_front(self.sql_tabs.tabs.len() - 1);
+        self.mode = super::state::Mode::Insert;
+        self.focus = super::state::Pane::Editor;
+        self.info(format!("tab {} opened", self.sql_tabs.tabs.len()));
+        vec![]
+    }
+
+    /// Brings the next (`step` 1) or previous (-1) tab to the front, wrapping around.
+    pub(super) fn switch_sql_tab(&mut self, step: i32) -> Vec<Effect> {
+        let count = self.sql_tabs.tabs.len() as i32;
+        if count == 1 {
+            self.info("one tab only: Ctrl+T opens another");
+            return vec![];
+        }
+        let target = (self.sql_tabs.active as i32 + step).rem_euclid(count) as usize;
+        self.park_front();
+        self.bring_to_front(target);
+        self.info(format!("tab {} of {count}", target + 1));
+        vec![]
+    }
+
+    /// Closes the tab in front (never the last one): its query is cancelled and its
+    /// result dropped by the worker.
+    pub(super) fn close_sql_tab(&mut self) -> Vec<Effect> {
+        if self.sql_tabs.tabs.len() == 1 {
+            self.info("the last tab stays open");
+            return vec![];
+        }
+        let mut effects = Vec::new();
+        if self.running.take().is_some() {
+            effects.push(Effect::InterruptQuery);
+        }
+        let closed = self.sql_tabs.tabs.remove(self.sql_tabs.active);
+        effects.push(Effect::DiscardResult { slot: closed.slot });
+        let target = self.sql_tabs.active.min(self.sql_tabs.tabs.len() - 1);
+        self.bring_to_front(target);
+        self.info(format!(
+            "tab closed; tab {} of {}",
+            target + 1,
+            self.sql_tabs.tabs.len()
+        ));
+        effects
+    }
+
+    /// A query's answer for a tab that is not in front (ignored when no tab waits for it).
+    pub(super) fn finish_parked_query(&mut self, id: u64, result: &Result<GridResult, String>) {
+        let Some((n, parked)) = self.parked_mut(|p| p.running.as_ref().is_some_and(|r| r.id == id))
+        else {
+            return;
+        };
+        parked.running = None;
+        match result {
+            Ok(result) => {
+                parked.grid.set_result(result.clone());
+                self.info(format!("tab {}: query finished", n + 1));
+            }
+            Err(e) => self.error(format!("tab {}: {e}", n + 1)),
+        }
+    }
+
+    /// A page for a parked tab's grid (it was asked for before the tab left the front).
+    pub(super) fn receive_parked_page(
+        &mut self,
+        query_id: u64,
+        start: u64,
+        rows: Vec<Vec<String>>,
+    ) {
+        if let Some((_, parked)) = self.parked_mut(|p| {
+            p.grid
+                .result
+                .as_ref()
+                .is_some_and(|r| r.query_id == query_id)
+        }) {
+            parked.grid.receive_page(query_id, start, rows);
+        }
+    }
+
+    fn parked_mut(&mut self, wanted: impl Fn(&Parked) -> bool) -> Option<(usize, &mut Parked)> {
+        self.sql_tabs
+            .tabs
+            .iter_mut()
+            .enumerate()
+            .find_map(|(n, tab)| tab.parked.as_mut().filter(|p| wanted(p)).map(|p| (n, p)))
+    }
+
+    /// Moves the front tab's contents into its entry.
+    fn park_front(&mut self) {
+        let page_rows = self.grid.page_rows;
+        let parked = Parked {
+            editor: std::mem::take(&mut self.editor),
+            grid: std::mem::replace(&mut self.grid, Grid::new(page_rows)),
+            running: self.running.take(),
+            sort: self.sort.take(),
+        };
+        let active = self.sql_tabs.active;
+        self.sql_tabs.tabs[active].parked = Some(parked);
+    }
+
+    /// Moves tab `n`'s contents into the `App`'s fields.
+    fn bring_to_front(&mut self, n: usize) {
+        if let Some(parked) = self.sql_tabs.tabs[n].parked.take() {
+            self.editor = parked.editor;
+            self.grid = parked.grid;
+            self.running = parked.running;
+            self.sort = parked.sort;
+        }
+        self.sql_tabs.active = n;
+        self.row_detail = false;
+    }
+}
