@@ -162,6 +162,9 @@ pub struct LastResult {
     pub failures: Option<u64>,
     pub message: Option<String>,
     pub compiled_code: Option<String>,
+    /// When the node's run completed (RFC 3339) and how long it took, in seconds.
+    pub completed_at: Option<String>,
+    pub execution_time: Option<f64>,
 }
 
 /// Each node's last result by unique id, from the last `run_results.json`, if any.
@@ -187,6 +190,12 @@ pub fn last_results(graph: &Graph) -> std::collections::HashMap<String, LastResu
                     failures: r["failures"].as_u64(),
                     message: r["message"].as_str().map(str::to_string),
                     compiled_code: r["compiled_code"].as_str().map(str::to_string),
+                    completed_at: r["timing"]
+                        .as_array()
+                        .and_then(|steps| steps.last())
+                        .and_then(|step| step["completed_at"].as_str())
+                        .map(str::to_string),
+                    execution_time: r["execution_time"].as_f64(),
                 },
             ))
         })

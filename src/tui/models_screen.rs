@@ -1,16 +1,97 @@
-//! Screen 3, models: the bundled project's DAG in build order, each node with its
-//! materialization, schema and last run, and under it the selected node's tests with
-//! their failures and the SQL its last run executed; builds start from here as
-//! background jobs.
+//! Screen 3, models: the bundled project's DAG as a tree (each node under its deepest
+//! parent, see `model_tree`), each node with its materialization and last run (status,
+//! time, duration, rows), and under it the selected node's parents and children, its
+//! tests with their failures and the SQL its last run executed; builds start from here
+//! as background jobs.
 
 use ratatui::Frame;
 use ratatui::layout::{Constraint, Layout, Rect};
 use ratatui::style::{Color, Style, Stylize};
-use ratatui::widgets::{Paragraph, Row, Table, TableState};
+use ratatui::text::{Line, Span};
+use ratatui::widgets::{Cell, Paragraph, Row, Table, TableState};
 
-use super::state::{App, ModelRow};
+use std::collections::HashMap;
+use std::path::Path;
+
+use super::state::{App, ModelRow, TestRow};
 use super::ui::pane_block;
 use crate::format::thousands;
+use crate::models::{Node, ResourceType};
+
+/// The project's nodes (tests apart) laid out as the DAG's tree, each with its tests
+/// and its last run.
+pub fn load(project: &Path) -> anyhow::Result<Vec<ModelRow>> {
+    let project = crate::models::Project::load(project, &Default::default())?;
+    let graph = crate::models::graph::parse(project)?;
+    let last = crate::models::artifacts::last_results(&graph);
+    let in_order = || graph.order.iter().map(|id| &graph.project.nodes[id]);
+    let is_test = |n: &&Node| n.resource_type == ResourceType::Test;
+    let nodes: Vec<&Node> = in_order().filter(|n| !is_test(n)).collect();
+    let index: HashMap<&str, usize> = nodes
+        .iter()
+        .enumerate()
+        .map(|(i, n)| (n.unique_id.as_str(), i))
+        .collect();
+    let parents: Vec<Vec<usize>> = nodes
+        .iter()
+        .map(|n| {
+            n.depends_on
+                .iter()
+                .filter_map(|p| index.get(p.as_str()).copied())
+                .collect()
+        })
+        .collect();
+    let name_of = |id: &str| match graph.project.nodes.get(id) {
+        Some(node) => node.name.clone(),
+        // source.PROJECT.SOURCE.TABLE
+        None => id.splitn(3, '.').nth(2).unwrap_or(id).to_string(),
+    };
+    let mut children: Vec<Vec<String>> = vec![Vec::new(); nodes.len()];
+    for (child, ps) in parents.iter().enumerate() {
+        for p in ps {
+            children[*p].push(nodes[child].name.clone());
+        }
+    }
+    let models: Vec<bool> = nodes
+        .iter()
+        .map(|n| n.resource_type != ResourceType::Seed)
+        .collect();
+    Ok(super::model_tree::layout(&parents, &models)
+        .into_iter()
+        .map(|place| {
+            let n = nodes[place.node];
+            let result = last.get(&n.unique_id);
+            let tests = in_order()
+                .filter(is_test)
+                .filter(|t| t.depends_on.contains(&n.unique_id))
+                .map(|t| {
+                    let result = last.get(&t.unique_id);
+                    TestRow {
+                        name: t.name.clone(),
+                        status: result.map(|r| r.status.clone()),
+                        failures: result.and_then(|r| r.failures),
+                        message: result.and_then(|r| r.message.clone()),
+                    }
+                })
+                .collect();
+            ModelRow {
+                name: n.name.clone(),
+                resource_type: n.resource_type.name().to_string(),
+                materialized: n.config.materialized.clone(),
+                schema: n.schema.clone(),
+                tree: place.prefix,
+                parents: n.depends_on.iter().map(|p| name_of(p)).collect(),
+                children: std::mem::take(&mut children[place.node]),
+                last_status: result.map(|r| r.status.clone()),
+                last_rows: result.and_then(|r| r.rows),
+                last_run_at: result.and_then(|r| r.completed_at.clone()),
+                last_seconds: result.and_then(|r| r.execution_time),
+                compiled: result.and_then(|r| r.compiled_code.clone()),
+                tests,
+            }
+        })
+        .collect())
+}
 
 pub fn draw(frame: &mut Frame, app: &App, area: Rect) {
     let title = "Models (b build all · Enter node · + with parents · c with children)";
@@ -41,14 +122,25 @@ pub fn draw(frame: &mut Frame, app: &App, area: Rect) {
             "skipped" | "warn" => Color::Yellow,
             _ => Color::DarkGray,
         };
+        // Parents beyond the one the node hangs under, counted (the detail names them).
+        let more = m.parents.len().saturating_sub(1);
+        let node = Line::from(vec![
+            Span::raw(m.tree.clone()).dark_gray(),
+            Span::raw(m.name.clone()),
+            Span::raw(if more > 0 {
+                format!(" +{more}")
+            } else {
+                String::new()
+            })
+            .dark_gray(),
+        ]);
         Row::new([
-            m.name.clone(),
-            m.resource_type.clone(),
-            m.materialized.clone(),
-            m.schema.clone(),
-            m.depends_on.to_string(),
-            status,
-            m.last_rows.map(thousands).unwrap_or_default(),
+            Cell::from(node),
+            Cell::from(m.materialized.clone()),
+            Cell::from(status),
+            Cell::from(m.last_run_at.as_deref().map(ran_at).unwrap_or_default()),
+            Cell::from(m.last_seconds.map(took).unwrap_or_default()),
+            Cell::from(m.last_rows.map(thousands).unwrap_or_default()),
         ])
         .style(Style::new().fg(color))
     });
@@ -56,22 +148,20 @@ pub fn draw(frame: &mut Frame, app: &App, area: Rect) {
         table_rows,
         [
             Constraint::Min(24),
-            Constraint::Length(6),
             Constraint::Length(12),
             Constraint::Length(9),
+            Constraint::Length(11),
             Constraint::Length(7),
-            Constraint::Length(10),
-            Constraint::Length(10),
+            Constraint::Length(9),
         ],
     )
     .header(
         Row::new([
-            "node",
-            "type",
+            "node (tree of the DAG)",
             "materialized",
-            "schema",
-            "parents",
             "last run",
+            "ran at",
+            "took",
             "rows",
         ])
         .style(Style::new().bold().fg(Color::Yellow)),
@@ -87,8 +177,46 @@ pub fn draw(frame: &mut Frame, app: &App, area: Rect) {
     }
 }
 
-/// The selected node's tests with their last results, and the SQL its last run executed.
+/// `MM-DD HH:MM` of an RFC 3339 time, in the local zone of the run's record (UTC).
+fn ran_at(rfc3339: &str) -> String {
+    chrono::DateTime::parse_from_rfc3339(rfc3339)
+        .map(|t| t.format("%m-%d %H:%M").to_string())
+        .unwrap_or_default()
+}
+
+fn took(seconds: f64) -> String {
+    if seconds < 10.0 {
+        format!("{seconds:.2}s")
+    } else {
+        format!("{seconds:.0}s")
+    }
+}
+
+/// The selected node's lineage, its tests with their last results, and the SQL its
+/// last run executed.
 fn draw_detail(frame: &mut Frame, node: &ModelRow, area: Rect) {
+    let [lineage, area] =
+        Layout::vertical([Constraint::Length(1), Constraint::Fill(1)]).areas(area);
+    let names = |list: &[String], empty: &str| {
+        if list.is_empty() {
+            empty.to_string()
+        } else {
+            list.join(", ")
+        }
+    };
+    frame.render_widget(
+        Paragraph::new(Line::from(vec![
+            Span::raw(format!(" {} ", node.name)).bold(),
+            Span::raw(format!(
+                "({} {}.{})",
+                node.resource_type, node.schema, node.name
+            ))
+            .dark_gray(),
+            Span::raw(format!("  ← {}", names(&node.parents, "no model or seed"))),
+            Span::raw(format!("  → {}", names(&node.children, "nothing"))),
+        ])),
+        lineage,
+    );
     let [tests, sql] =
         Layout::horizontal([Constraint::Percentage(45), Constraint::Percentage(55)]).areas(area);
     let failing = node

@@ -39,10 +39,17 @@ pub struct ModelRow {
     pub resource_type: String,
     pub materialized: String,
     pub schema: String,
-    pub depends_on: usize,
-    /// Status and rows of the last run, from `target/run_results.json`.
+    /// The box-drawing before the name: the node's place in the DAG's tree.
+    pub tree: String,
+    /// Names of its parents (sources as `source.table`) and of its children.
+    pub parents: Vec<String>,
+    pub children: Vec<String>,
+    /// Status, rows, completion time (RFC 3339) and duration in seconds of the last
+    /// run, from `target/run_results.json`.
     pub last_status: Option<String>,
     pub last_rows: Option<u64>,
+    pub last_run_at: Option<String>,
+    pub last_seconds: Option<f64>,
     /// The SQL the last run executed for it.
     pub compiled: Option<String>,
     /// Its tests: name, last status, failing rows, message.

@@ -13,8 +13,7 @@ use crate::warehouse::pager::{self, PagedResult};
 
 use super::action::Action;
 use super::grid::GridResult;
-use super::state::{ModelRow, TestRow};
-use std::path::{Path, PathBuf};
+use std::path::PathBuf;
 
 #[derive(Debug, Clone, PartialEq)]
 pub enum Request {
@@ -123,45 +122,6 @@ fn coalesce(mut batch: Vec<Request>) -> Vec<Request> {
     batch
 }
 
-/// The nodes of the project with their last run, for the Models screen.
-fn model_rows(project: &Path) -> anyhow::Result<Vec<ModelRow>> {
-    let project = crate::models::Project::load(project, &Default::default())?;
-    let graph = crate::models::graph::parse(project)?;
-    let last = crate::models::artifacts::last_results(&graph);
-    let nodes = || graph.order.iter().map(|id| &graph.project.nodes[id]);
-    let is_test = |n: &&crate::models::Node| n.resource_type == crate::models::ResourceType::Test;
-    Ok(nodes()
-        .filter(|n| !is_test(n))
-        .map(|n| {
-            let result = last.get(&n.unique_id);
-            let tests = nodes()
-                .filter(is_test)
-                .filter(|t| t.depends_on.contains(&n.unique_id))
-                .map(|t| {
-                    let result = last.get(&t.unique_id);
-                    TestRow {
-                        name: t.name.clone(),
-                        status: result.map(|r| r.status.clone()),
-                        failures: result.and_then(|r| r.failures),
-                        message: result.and_then(|r| r.message.clone()),
-                    }
-                })
-                .collect();
-            ModelRow {
-                name: n.name.clone(),
-                resource_type: n.resource_type.name().to_string(),
-                materialized: n.config.materialized.clone(),
-                schema: n.schema.clone(),
-                depends_on: n.depends_on.len(),
-                last_status: result.map(|r| r.status.clone()),
-                last_rows: result.and_then(|r| r.rows),
-                compiled: result.and_then(|r| r.compiled_code.clone()),
-                tests,
-            }
-        })
-        .collect())
-}
-
 fn serve(
     conn: Connection,
     project: PathBuf,
@@ -177,9 +137,9 @@ fn serve(
                 Request::Catalog => {
                     Action::CatalogLoaded(catalog::relations(&conn).map_err(|e| e.to_string()))
                 }
-                Request::Models => {
-                    Action::ModelsLoaded(model_rows(&project).map_err(|e| format!("{e:#}")))
-                }
+                Request::Models => Action::ModelsLoaded(
+                    super::models_screen::load(&project).map_err(|e| format!("{e:#}")),
+                ),
                 Request::Export { query_id, path } => {
                     Action::ResultExported(match result_of(&results, query_id) {
                         Some(result) => pager::export(&conn, result, &path)

@@ -224,14 +224,18 @@ fn models_and_jobs_screens_start_watch_and_cancel_builds() {
         app.update(Action::ShowScreen(Screen::Models)),
         vec![Effect::LoadModels]
     );
-    let row = |name: &str, parents: usize| ModelRow {
+    let row = |name: &str, tree: &str, parents: &[&str]| ModelRow {
         name: name.into(),
         resource_type: "model".into(),
         materialized: "table".into(),
         schema: "marts".into(),
-        depends_on: parents,
+        tree: tree.into(),
+        parents: parents.iter().map(|p| p.to_string()).collect(),
+        children: Vec::new(),
         last_status: Some("success".into()),
         last_rows: Some(38),
+        last_run_at: Some("2026-11-30T04:00:00Z".into()),
+        last_seconds: Some(0.25),
         compiled: Some(format!("select country_key, country\nfrom main.{name}")),
         tests: vec![
             TestRow {
@@ -249,8 +253,12 @@ fn models_and_jobs_screens_start_watch_and_cancel_builds() {
         ],
     };
     app.update(Action::ModelsLoaded(Ok(vec![
-        row("stg_order_lines", 1),
-        row("dim_country", 2),
+        row("stg_order_lines", "", &["online_retail.order_lines"]),
+        row(
+            "dim_country",
+            "└─ ",
+            &["stg_order_lines", "country_regions"],
+        ),
     ])));
     app.update(Action::Move(1));
     insta::assert_snapshot!("models_screen", render(&app, width, height));
@@ -831,7 +839,7 @@ fn greater_and_less_than_resize_the_first_visible_column() {
 
 #[test]
 fn every_screen_at_80x24_and_at_a_large_size_on_the_sample() {
-    use ecom::tui::state::{ModelRow, Screen};
+    use ecom::tui::state::Screen;
     let dir = tempfile::tempdir().unwrap();
     let db = sample_with_models(dir.path());
     let wh = Warehouse::open(&db).unwrap();
@@ -848,21 +856,25 @@ fn every_screen_at_80x24_and_at_a_large_size_on_the_sample() {
     app.update(Action::StreamLoaded(
         ecom::stream::recent::load(wh.conn(), 12).map_err(|e| e.to_string()),
     ));
-    let node = |name: &str| ModelRow {
-        name: name.into(),
-        resource_type: "model".into(),
-        materialized: "table".into(),
-        schema: "marts".into(),
-        depends_on: 1,
-        last_status: Some("success".into()),
-        last_rows: Some(5_090),
-        compiled: Some(format!("select *\nfrom staging.{name}")),
-        tests: Vec::new(),
-    };
-    app.update(Action::ModelsLoaded(Ok(vec![
-        node("stg_order_lines"),
-        node("fact_sales"),
-    ])));
+    // The bundled project's real tree and last run, with the run's times fixed.
+    let project = ecom::models::bundled::unpacked(&db).unwrap();
+    let mut rows = ecom::tui::models_screen::load(&project).unwrap();
+    assert!(rows.len() > 5, "{rows:?}");
+    assert_eq!(rows[0].tree, "", "a root first");
+    assert!(
+        rows.iter().any(|r| r.tree.ends_with("└─ ")),
+        "nodes hang under their parents"
+    );
+    assert!(
+        rows.iter()
+            .all(|r| r.last_status.as_deref() == Some("success")),
+        "the build ran every node"
+    );
+    for row in &mut rows {
+        row.last_run_at = Some("2026-11-30T04:00:00Z".into());
+        row.last_seconds = Some(0.05);
+    }
+    app.update(Action::ModelsLoaded(Ok(rows)));
     show_result(
         &mut app,
         &wh,
