@@ -162,21 +162,35 @@ def bench_export(args, work):
 
 def bench_tui(args, work):
     """The workbench in tmux on a warehouse with the full data and models: the first
-    frame's latency from process start, and the slowest frame while a model build runs
-    in the background (keys: 3 Models, b build, 4 Jobs, 1 Dashboard, 2 SQL, r query)."""
+    frame's latency from process start, and the slowest frame while a tail of the whole
+    data set (from the Stream screen, through the Tansu broker) and a model build run in
+    the background (keys: 5 Stream, t tail, 3 Models, b build, 4 Jobs, 1 Dashboard,
+    2 SQL, r query). Returns the first frame, the slowest frame and the events the
+    workbench's tails wrote (checked, so the tail really ran alongside)."""
     base = os.path.join(work, "full.duckdb")
     db = os.path.join(work, "tui.duckdb")
     env = dict(os.environ, XDG_STATE_HOME=os.path.join(work, "state"))
     fresh_copy(base, db)
     subprocess.run([args.ecom, "--db", db, "-q", "models", "build"], check=True, stdout=subprocess.DEVNULL, env=env)
+    brokers = os.environ["ECOM_TEST_BROKERS"]
+    topic = f"bench-tui-{os.getpid()}-{int(time.time())}"
+    subprocess.run([args.ecom, "--db", os.path.join(work, "sim-tui.duckdb"), "-q", "simulate", "--brokers", brokers,
+                    "--topic", topic, "--from", args.data], check=True, stdout=subprocess.DEVNULL, env=env)
     firsts, slowest = [], []
     for run in range(max(2, args.runs // 2)):
         stats = os.path.join(work, f"frames-{run}.csv")
+        config = os.path.join(work, f"tui-{run}.toml")
+        with open(config, "w") as f:
+            # Each run is its own group, so each reads the whole topic again.
+            f.write(f'[tui.stream]\nbrokers = "{brokers}"\ntopic = "{topic}"\ngroup = "{topic}-{run}"\n')
         session = f"ecom-bench-{os.getpid()}-{run}"
         subprocess.run(["tmux", "new-session", "-d", "-s", session, "-x", "140", "-y", "45",
-                        f"XDG_STATE_HOME={work}/state {args.ecom} --db {db} --frame-stats {stats}"], check=True)
+                        f"XDG_STATE_HOME={work}/state {args.ecom} --db {db} --config {config} --frame-stats {stats}"],
+                       check=True)
         time.sleep(1.5)
-        for keys, pause in [("3", 1.0), ("b", 0.3), ("4", 1.0), ("1", 1.0), ("2", 0.3), ("r", 1.5), ("4", 1.5)]:
+        # The tail joins its group (about 3 s on Tansu) before the build starts.
+        for keys, pause in [("5", 0.5), ("t", 3.5), ("3", 1.0), ("b", 0.3), ("4", 1.0), ("1", 1.0), ("2", 0.3),
+                            ("r", 1.5), ("4", 1.5), ("5", 1.0)]:
             subprocess.run(["tmux", "send-keys", "-t", session, keys], check=True)
             time.sleep(pause)
         subprocess.run(["tmux", "send-keys", "-t", session, "q"], check=True)
@@ -193,7 +207,10 @@ def bench_tui(args, work):
             rows = [line.split(",") for line in f.read().splitlines()[1:]]
         firsts.append(float(rows[0][1]) / 1000)
         slowest.append(max(int(r[2]) for r in rows[1:]) / 1e6)
-    return statistics.median(firsts), max(slowest)
+    events = duckdb.connect(db, read_only=True).execute("SELECT count(*) FROM stream.events").fetchone()[0]
+    if events == 0:
+        raise SystemExit("the workbench's tail wrote no events: the frame figure would not include it")
+    return statistics.median(firsts), max(slowest), events
 
 
 def bench_ml(args, work):
@@ -402,10 +419,10 @@ def main():
         e, p = bench_export(args, work)
         rows.append(("Parquet export of the order lines, partitioned by day (305 files)",
                      "DuckDB COPY … TO (FORMAT parquet, PARTITION_BY) (Python duckdb)", e, p, "≤ 1.2×"))
-        first, slowest = bench_tui(args, work)
+        first, slowest, tailed = bench_tui(args, work)
         rows.append(("workbench: first frame after start (full data and models)",
                      "the 300 ms target", first, 0.300, "≤ 1.0× (300 ms)"))
-        rows.append(("workbench: slowest frame while a model build runs",
+        rows.append((f"workbench: slowest frame while a model build and a tail ({tailed:,} events) run",
                      "the 16 ms target", slowest, 0.016, "≤ 1.0× (16 ms)"))
         segment, knn, recommend, anomalies = bench_ml(args, work)
         rows.append(("`ml segment`: RFM, KMeans k = 3..8 (10 inits each), silhouette, write",
