@@ -100,6 +100,7 @@ pub enum Action {
     TailStatus(Box<crate::stream::tail::TailStatus>),
     StreamLoaded(Result<crate::stream::recent::StreamRecent, String>),
     ModelsLoaded(Result<Vec<ModelRow>, String>),
+    RecentRunsLoaded(Result<Vec<crate::warehouse::history::RecentRun>, String>),
     BuildModels(BuildScope),
     /// Cancel the job selected on the Jobs screen.
     CancelJob,

@@ -376,6 +376,7 @@ fn perform(
         }
         Effect::RunQuery { id, sql, slot } => worker.send(Request::Run { id, sql, slot }),
         Effect::DiscardResult { slot } => worker.send(Request::Discard { slot }),
+        Effect::LoadRecentRuns => worker.send(Request::RecentRuns),
         Effect::FetchPage {
             query_id,
             start,

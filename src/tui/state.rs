@@ -152,6 +152,8 @@ pub enum Effect {
         country: Option<String>,
     },
     LoadQuality,
+    /// What ran in this warehouse (ingests, pipeline jobs, ML runs).
+    LoadRecentRuns,
     LoadMl,
     /// The tail's latest windows, dead letters and late events from the warehouse.
     LoadStream,
@@ -269,6 +271,8 @@ pub struct App {
     pub models: Option<Result<Vec<ModelRow>, String>>,
     pub model_selected: usize,
     pub jobs: Vec<JobView>,
+    /// What ran in this warehouse, from its records (the Jobs screen's lower list).
+    pub recent_runs: Option<Result<Vec<crate::warehouse::history::RecentRun>, String>>,
     pub job_selected: usize,
     next_job_id: u64,
     pub mode: Mode,
@@ -317,6 +321,7 @@ impl App {
             models: None,
             model_selected: 0,
             jobs: Vec::new(),
+            recent_runs: None,
             job_selected: 0,
             next_job_id: 1,
             mode: Mode::Normal,
@@ -458,7 +463,8 @@ impl App {
                     Screen::Ml => effects.push(Effect::LoadMl),
                     Screen::Stream => effects.push(Effect::LoadStream),
                     Screen::Models => effects.push(Effect::LoadModels),
-                    Screen::Sql | Screen::Jobs => {}
+                    Screen::Jobs => effects.push(Effect::LoadRecentRuns),
+                    Screen::Sql => {}
                 }
             }
             Action::DashboardLoaded(result) => {
@@ -486,6 +492,7 @@ impl App {
                 effects.push(self.dashboard_request());
             }
             Action::QualityLoaded(result) => self.quality = Some(result),
+            Action::RecentRunsLoaded(result) => self.recent_runs = Some(result),
             Action::MlLoaded(result) => self.ml = Some(*result),
             Action::RunMl(model) => effects.push(self.start_ml(model)),
             Action::ToggleTail => effects.push(self.toggle_tail()),
@@ -537,6 +544,9 @@ impl App {
                 }
                 if self.screen == Screen::Models {
                     effects.push(Effect::LoadModels);
+                }
+                if self.screen == Screen::Jobs {
+                    effects.push(Effect::LoadRecentRuns);
                 }
                 if self.screen == Screen::Ml {
                     effects.push(Effect::LoadMl);

@@ -29,6 +29,8 @@ pub enum Request {
         country: Option<String>,
     },
     Quality,
+    /// What ran in this warehouse, for the Jobs screen.
+    RecentRuns,
     Ml,
     Stream,
     Lookup(String),
@@ -112,6 +114,7 @@ fn coalesce(mut batch: Vec<Request>) -> Vec<Request> {
             Request::Catalog => std::mem::take(&mut keep_catalog),
             Request::Dashboard { .. }
             | Request::Quality
+            | Request::RecentRuns
             | Request::Ml
             | Request::Stream
             | Request::Lookup(_)
@@ -176,6 +179,9 @@ fn serve(
                 }
                 Request::Stream => Action::StreamLoaded(
                     crate::stream::recent::load(&conn, 12).map_err(|e| e.to_string()),
+                ),
+                Request::RecentRuns => Action::RecentRunsLoaded(
+                    crate::warehouse::history::recent_runs(&conn, 50).map_err(|e| e.to_string()),
                 ),
                 Request::Quality => {
                     Action::QualityLoaded(catalog::quality(&conn).map_err(|e| e.to_string()))

@@ -5,6 +5,7 @@
 //! [`WarehouseError::Locked`], a sentence that says who holds it and what to do.
 
 pub mod catalog;
+pub mod history;
 mod migrations;
 pub mod pager;
 pub mod query;

@@ -193,6 +193,24 @@ sql = "CREATE TABLE main.fine AS SELECT 42 AS answer"
         "SELECT error FROM meta.job_runs WHERE job = 'broken' AND attempt = 3",
     );
     assert!(error.as_str().unwrap().contains("no_such_table"), "{error}");
+    // The Jobs screen's record of the run: one row per job, retries counted.
+    let wh = ecom::warehouse::Warehouse::open(&db).unwrap();
+    let recent = ecom::warehouse::history::recent_runs(wh.conn(), 50).unwrap();
+    let run = |job: &str| recent.iter().find(|r| r.name == job).unwrap().clone();
+    let broken = run("broken");
+    assert_eq!(
+        (broken.kind.as_str(), broken.status.as_str(), broken.retries),
+        ("pipeline", "failed", 2)
+    );
+    assert!(
+        broken.detail.as_deref().unwrap().contains("no_such_table"),
+        "{broken:?}"
+    );
+    assert_eq!(
+        (run("too_slow").status.as_str(), run("too_slow").retries),
+        ("timeout", 0)
+    );
+    assert_eq!(run("fine").status, "success");
 }
 
 #[test]

@@ -847,6 +847,22 @@ fn every_screen_at_80x24_and_at_a_large_size_on_the_sample() {
     app.update(Action::DashboardLoaded(Box::new(
         ecom::export::report::gather(wh.conn(), None).map_err(|e| e.to_string()),
     )));
+    // What ran in the warehouse (the sample's ingest), with its clock fixed.
+    let mut recent = ecom::warehouse::history::recent_runs(wh.conn(), 50).unwrap();
+    assert_eq!(recent.len(), 1, "{recent:?}");
+    assert_eq!(
+        (recent[0].kind.as_str(), recent[0].status.as_str()),
+        ("ingest", "ok")
+    );
+    assert_eq!(recent[0].rows, Some(5_090));
+    for run in &mut recent {
+        run.started_at = chrono::NaiveDate::from_ymd_opt(2026, 11, 30)
+            .unwrap()
+            .and_hms_opt(4, 0, 0)
+            .unwrap();
+        run.seconds = Some(0.4);
+    }
+    app.update(Action::RecentRunsLoaded(Ok(recent)));
     app.update(Action::QualityLoaded(
         catalog::quality(wh.conn()).map_err(|e| e.to_string()),
     ));
