@@ -417,6 +417,14 @@ pub struct TailArgs {
     /// Serve the live figures in the Prometheus text format at http://ADDR/metrics.
     #[arg(long, value_name = "ADDR")]
     pub metrics_addr: Option<std::net::SocketAddr>,
+    /// Messages per warehouse transaction at most: larger batches catch up faster, each
+    /// one a larger unit of redone work after a crash.
+    #[arg(long, default_value_t = 20_000, value_name = "N")]
+    pub batch_messages: usize,
+    /// A batch is committed after DUR at the latest: the delay before the warehouse
+    /// shows what arrived.
+    #[arg(long, default_value = "500ms", value_name = "DUR")]
+    pub commit_interval: String,
 }
 
 const SERVE_ABOUT: &str = "\

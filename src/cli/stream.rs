@@ -131,5 +131,10 @@ pub fn tail_options(args: &TailArgs) -> anyhow::Result<TailOptions> {
     options.max_messages = args.max_messages;
     options.consumer_settings = parse_settings(&args.consumer_config)?;
     options.metrics_addr = args.metrics_addr;
+    if args.batch_messages == 0 {
+        anyhow::bail!("--batch-messages must be at least 1");
+    }
+    options.batch_messages = args.batch_messages;
+    options.commit_interval = parse_duration(&args.commit_interval)?.to_std()?;
     Ok(options)
 }
