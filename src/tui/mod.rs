@@ -337,7 +337,9 @@ fn perform(
                         cancel,
                     )?;
                     if cancel.is_cancelled() {
-                        anyhow::bail!("cancelled after {} nodes", summary.results.len());
+                        let total = summary.results.len();
+                        let skipped = summary.count(crate::models::NodeStatus::Skipped);
+                        anyhow::bail!("cancelled after {} of {total} nodes", total - skipped);
                     }
                     let failed = summary.count(crate::models::NodeStatus::Error)
                         + summary.count(crate::models::NodeStatus::Fail);

@@ -1,4 +1,6 @@
-//! End to end: the real binary in tmux. Open, run a query, scroll, quit; check the screen.
+//! End to end: the real binary in tmux on the full data. Open, run a query, scroll,
+//! visit every screen, build the models and watch them, cancel a build, use SQL tabs,
+//! quit; check the screens.
 
 use std::process::Command;
 use std::time::{Duration, Instant};
@@ -172,6 +174,24 @@ fn open_query_scroll_quit_in_tmux() {
         s.contains("done: ") || s.contains("failed: ")
     });
     assert!(screen.contains("done: 176 nodes"), "{screen}");
+    // A second build, cancelled from the Jobs screen (a new job is selected there).
+    session.keys(&["3"]);
+    session.wait_for("tree of the DAG");
+    session.keys(&["b"]);
+    session.keys(&["4"]);
+    session.wait_until("the second build", |s| {
+        s.matches("models build").count() >= 2
+    });
+    session.keys(&["x"]);
+    let screen = session.wait_for("failed: cancelled");
+    assert!(screen.contains("done: 176 nodes"), "{screen}");
+    // The Stream and ML screens (no tail running: the tail's target and hint show).
+    session.keys(&["5"]);
+    session.wait_for("Tail of");
+    session.keys(&["6"]);
+    session.wait_until("the ML screen", |s| {
+        s.contains("s: segments") || s.contains("Segments (ml.segment_profiles)")
+    });
     session.keys(&["7"]);
     session.wait_for("Quarantined rows: 0");
     session.keys(&["2"]);
@@ -181,6 +201,18 @@ fn open_query_scroll_quit_in_tmux() {
     session.wait_for("SELECT 42 AS answer");
     session.keys(&["r"]);
     session.wait_for("Results: 1 rows");
+    // A second tab with its own query; the first keeps its result.
+    session.keys(&["C-t"]);
+    session.wait_for("SQL 1 [2]");
+    session.keys(&["SELECT 7 AS seven"]);
+    session.keys(&["Escape"]);
+    // Esc and a key that arrive together read as Alt+key: let the Esc land first.
+    session.wait_for(" NORMAL ");
+    session.keys(&["r"]);
+    session.wait_for("seven");
+    session.keys(&["{"]);
+    let screen = session.wait_for("SQL [1] 2");
+    assert!(screen.contains("answer"), "{screen}");
     session.keys(&["q"]);
     let started = Instant::now();
     while session.alive() {
