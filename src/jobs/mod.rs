@@ -55,6 +55,21 @@ impl JobHandle {
     pub fn is_finished(&self) -> bool {
         self.thread.is_finished()
     }
+
+    /// Cancels the job and waits up to `patience` for its thread to end (a job stops
+    /// at its next cancellation point); false when it was still running then.
+    pub fn cancel_and_wait(self, patience: std::time::Duration) -> bool {
+        self.cancel.cancel();
+        let deadline = std::time::Instant::now() + patience;
+        while !self.thread.is_finished() {
+            if std::time::Instant::now() >= deadline {
+                return false;
+            }
+            std::thread::sleep(std::time::Duration::from_millis(20));
+        }
+        let _ = self.thread.join();
+        true
+    }
 }
 
 /// Runs `work` on a new thread; every progress record and the result go to `send`.

@@ -552,14 +552,14 @@ fn consume(
             let sealed = seal(writer, std::mem::take(&mut batch), &states);
             if batches.send(sealed).is_err() {
                 // The writer stopped; its error is among the answers.
-                writer.collect(&mut status, first_message)?;
+                writer.collect(&mut status, first_message, false)?;
                 anyhow::bail!("the tail's writer stopped");
             }
         }
         if batch.is_empty() {
             batch_started = now;
         }
-        writer.collect(&mut status, first_message)?;
+        writer.collect(&mut status, first_message, false)?;
         if now.duration_since(last_report) >= StdDuration::from_millis(500) {
             let elapsed = now.duration_since(rate_window.0).as_secs_f64();
             if elapsed >= 1.0 {
@@ -591,7 +591,7 @@ fn consume(
     }
     // Closing the queue lets the writer finish what it holds, publish and stop.
     drop(batches);
-    writer.finish(&mut status, first_message)?;
+    writer.collect(&mut status, first_message, true)?;
     if let Some((_, producer)) = &dlq {
         producer.flush(StdDuration::from_secs(30))?;
     }

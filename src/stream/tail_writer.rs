@@ -80,28 +80,25 @@ impl Writer {
         }
     }
 
-    /// Takes in the commits done so far; the writer's error, if it stopped on one.
+    /// Takes in the commits done so far (with `wait`, every commit until the writer
+    /// stops: its queue must be closed); the writer's error, if it stopped on one.
     pub(super) fn collect(
         &self,
         status: &mut TailStatus,
         first_message: Option<Instant>,
+        wait: bool,
     ) -> anyhow::Result<()> {
-        while let Ok(answer) = self.acks.try_recv() {
+        loop {
+            let answer = if wait {
+                self.acks.recv().ok()
+            } else {
+                self.acks.try_recv().ok()
+            };
+            let Some(answer) = answer else {
+                return Ok(());
+            };
             Self::take(answer?, status, first_message);
         }
-        Ok(())
-    }
-
-    /// Waits for the writer to commit the rest and stop (its queue must be closed).
-    pub(super) fn finish(
-        &self,
-        status: &mut TailStatus,
-        first_message: Option<Instant>,
-    ) -> anyhow::Result<()> {
-        while let Ok(answer) = self.acks.recv() {
-            Self::take(answer?, status, first_message);
-        }
-        Ok(())
     }
 
     fn take(committed: Committed, status: &mut TailStatus, first_message: Option<Instant>) {

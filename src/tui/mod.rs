@@ -164,7 +164,30 @@ async fn event_loop(
     if let Some(path) = &options.frame_stats {
         stats.write(path).context("writing --frame-stats")?;
     }
+    let running = jobs.values().filter(|job| !job.is_finished()).count();
+    if running > 0 {
+        app.show_closing(running);
+        terminal.draw(|frame| ui::draw(frame, &app, &bindings))?;
+    }
+    close(warehouse, worker, jobs);
     Ok(())
+}
+
+/// Stops the background work and checkpoints the warehouse, so the next start does not
+/// replay a long write-ahead log (a tail's or a build's commits): DuckDB only
+/// checkpoints by itself when no other transaction runs, which is rare while the
+/// workbench's jobs write.
+fn close(warehouse: &Warehouse, worker: Worker, jobs: HashMap<u64, jobs::JobHandle>) {
+    for (_, job) in jobs {
+        let name = job.name.clone();
+        if !job.cancel_and_wait(std::time::Duration::from_secs(10)) {
+            tracing::warn!(job = %name, "still running at exit");
+        }
+    }
+    worker.stop();
+    if let Err(e) = warehouse.conn().execute_batch("CHECKPOINT") {
+        tracing::warn!(error = %e, "checkpointing the warehouse at exit");
+    }
 }
 
 /// The most recent queries of the history file (at most 500), oldest first.

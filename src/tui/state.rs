@@ -351,6 +351,13 @@ impl App {
         super::ui::grid_body_height(self.size) as u64
     }
 
+    /// The last frame's message while the workbench stops its jobs on the way out.
+    pub fn show_closing(&mut self, jobs: usize) {
+        self.info(format!(
+            "closing: stopping {jobs} job(s) and checkpointing the warehouse…"
+        ));
+    }
+
     pub(super) fn info(&mut self, text: impl Into<String>) {
         self.status = (StatusKind::Info, text.into());
     }

@@ -55,6 +55,7 @@ pub enum Request {
 pub struct Worker {
     requests: Sender<Request>,
     interrupt: Arc<InterruptHandle>,
+    thread: std::thread::JoinHandle<()>,
 }
 
 impl Worker {
@@ -62,14 +63,23 @@ impl Worker {
     pub fn start(conn: Connection, project: PathBuf, events: UnboundedSender<Action>) -> Self {
         let (requests, inbox) = channel();
         let interrupt = conn.interrupt_handle();
-        std::thread::Builder::new()
+        let thread = std::thread::Builder::new()
             .name("db-worker".into())
             .spawn(move || serve(conn, project, inbox, events))
             .expect("the OS refused to start a thread");
         Self {
             requests,
             interrupt,
+            thread,
         }
+    }
+
+    /// Stops the worker (interrupting what it runs) and waits until its connection is
+    /// closed.
+    pub fn stop(self) {
+        drop(self.requests);
+        self.interrupt.interrupt();
+        let _ = self.thread.join();
     }
 
     pub fn send(&self, request: Request) {
