@@ -30,6 +30,10 @@ pub struct Config {
     pub log: LogConfig,
     pub tui: TuiConfig,
     pub pipeline: PipelineConfig,
+    /// `[keys]`: the workbench's key overrides, the same as `[tui.keys]` (either works;
+    /// after parsing they all live in `tui.keys`).
+    #[serde(skip_serializing_if = "std::collections::BTreeMap::is_empty")]
+    pub keys: std::collections::BTreeMap<String, Vec<String>>,
 }
 
 /// `ecom pipeline run`: the DAG of jobs. Without `[[pipeline.jobs]]`, the default DAG is
@@ -203,10 +207,19 @@ impl Config {
 
     /// Parses and validates the TOML text of a config file.
     pub fn parse(text: &str, path: &Path) -> Result<Self, ConfigError> {
-        let config: Config = toml::from_str(text).map_err(|e| ConfigError::Invalid {
+        let mut config: Config = toml::from_str(text).map_err(|e| ConfigError::Invalid {
             path: path.to_owned(),
             message: describe_toml_error(text, &e),
         })?;
+        for (action, keys) in std::mem::take(&mut config.keys) {
+            if config.tui.keys.contains_key(&action) {
+                return Err(ConfigError::Invalid {
+                    path: path.to_owned(),
+                    message: format!("keys.{action} and tui.keys.{action} are both set: keep one"),
+                });
+            }
+            config.tui.keys.insert(action, keys);
+        }
         config.validate().map_err(|message| ConfigError::Invalid {
             path: path.to_owned(),
             message,
@@ -354,7 +367,7 @@ keep_files = 7                          # daily JSON log files kept in the state
 [tui]
 page_rows = 500                         # rows per page in the results grid
 theme = "dark"                          # dark | light (T switches while running)
-# [tui.keys]                            # action = [keys]; names are shown in the help (?)
+# [keys]                                # (or [tui.keys]) action = [keys]; names are shown in the help (?)
 # quit = ["q", "ctrl+q"]
 # run_query = ["f5", "ctrl+j", "ctrl+r"]
 [tui.stream]                            # the tail the Stream screen (5) starts with t
@@ -384,6 +397,18 @@ mod tests {
     fn template_is_a_valid_config_equal_to_defaults() {
         let parsed = Config::parse(TEMPLATE, Path::new("template")).unwrap();
         assert_eq!(parsed, Config::default());
+    }
+
+    #[test]
+    fn keys_are_read_from_keys_or_tui_keys() {
+        let path = Path::new("ecom.toml");
+        let config = Config::parse("[keys]\nquit = [\"ctrl+q\"]\n", path).unwrap();
+        assert_eq!(config.tui.keys["quit"], vec!["ctrl+q".to_string()]);
+        let config = Config::parse("[tui.keys]\nquit = [\"ctrl+q\"]\n", path).unwrap();
+        assert_eq!(config.tui.keys["quit"], vec!["ctrl+q".to_string()]);
+        let both = "[keys]\nquit = [\"q\"]\n[tui.keys]\nquit = [\"ctrl+q\"]\n";
+        let err = Config::parse(both, path).unwrap_err().to_string();
+        assert!(err.contains("keys.quit and tui.keys.quit"), "{err}");
     }
 
     #[test]
