@@ -56,11 +56,9 @@ impl JobHandle {
         self.thread.is_finished()
     }
 
-    /// Cancels the job and waits up to `patience` for its thread to end (a job stops
-    /// at its next cancellation point); false when it was still running then.
-    pub fn cancel_and_wait(self, patience: std::time::Duration) -> bool {
-        self.cancel.cancel();
-        let deadline = std::time::Instant::now() + patience;
+    /// Waits until `deadline` for the job's thread to end (a cancelled job stops at its
+    /// next cancellation point); false when it was still running then.
+    pub fn wait_until(self, deadline: std::time::Instant) -> bool {
         while !self.thread.is_finished() {
             if std::time::Instant::now() >= deadline {
                 return false;

@@ -9,9 +9,9 @@
 //! largest event time in the commit's metadata. Whoever gets the partition next (this
 //! process after a restart, or another member after a rebalance) seeks to the rebuild
 //! offset, replays up to the next offset silently (windows the watermark has closed are
-//! skipped: they were emitted already), and goes on live. Any rebalance discards the
-//! uncommitted work and rebuilds every assigned partition that way, which is always
-//! consistent.
+//! skipped: they were emitted already), and goes on live. A rebalance first lets the
+//! writer commit the batches already handed to it, discards the work not yet handed
+//! over, and rebuilds every assigned partition that way, which is always consistent.
 
 use std::collections::{BTreeMap, HashMap, VecDeque};
 use std::sync::atomic::{AtomicU64, Ordering};
@@ -592,8 +592,16 @@ fn consume(
     // Closing the queue lets the writer finish what it holds, publish and stop.
     drop(batches);
     writer.collect(&mut status, first_message, true)?;
-    if let Some((_, producer)) = &dlq {
+    if let Some((topic, producer)) = &dlq {
         producer.flush(StdDuration::from_secs(30))?;
+        let failed = producer.take_failed();
+        if !failed.is_empty() {
+            tracing::warn!(
+                count = failed.len(),
+                topic = %topic,
+                "dead letters not delivered to the DLQ topic (stream.dead_letters keeps them all)"
+            );
+        }
     }
     publish_status(&mut status, &states, shared, &options.status);
     tracing::info!(messages = status.messages, elapsed = ?started.elapsed(), "tail stopped");

@@ -1,8 +1,9 @@
 //! The warehouse side of `ecom tail`: a thread with its own connection that commits the
 //! sealed batches in order, then hands each batch's resume points to Kafka (the
 //! checkpoint topic and the group's offsets) and publishes the closed windows. The
-//! consuming thread never waits for DuckDB or a broker's acknowledgement, only for a
-//! full queue: on two cores the two halves of the work overlap.
+//! consuming thread does not wait for DuckDB or a broker's acknowledgement, except for a
+//! full queue and, at a rebalance, for the batches it already handed over: on two cores
+//! the two halves of the work overlap.
 
 use std::collections::{HashMap, HashSet};
 use std::sync::mpsc::{Receiver, RecvTimeoutError, Sender, SyncSender};
@@ -61,6 +62,9 @@ impl Writer {
         enrichment: &'env Enrichment,
         in_flight: Arc<InFlight>,
     ) -> anyhow::Result<(Writer, SyncSender<Sealed>)> {
+        // std's channel drops the batches still queued when the writer stops, which
+        // releases their tickets: a channel that kept them would leave a rebalance
+        // waiting for batches nobody will commit.
         let (batches, queue) = std::sync::mpsc::sync_channel(1);
         let (answers, acks) = std::sync::mpsc::channel();
         std::thread::Builder::new()
@@ -166,10 +170,10 @@ fn run(
     let outcome = (|| -> anyhow::Result<()> {
         let producer = ReliableProducer::new(&options.brokers, &[])?;
         // Windows a previous run closed and could not publish go first.
-        if let Some(topic) = &options.metrics_topic {
-            publish_unpublished(&conn, &producer, topic)?;
-        }
-        let mut unpublished = false;
+        let mut unpublished = match &options.metrics_topic {
+            Some(topic) => !publish_unpublished(&conn, &producer, topic)?,
+            None => false,
+        };
         let mut last_publish = Instant::now();
         loop {
             match batches.recv_timeout(PUBLISH_INTERVAL) {
@@ -188,8 +192,7 @@ fn run(
                 && unpublished
                 && last_publish.elapsed() >= PUBLISH_INTERVAL
             {
-                publish_unpublished(&conn, &producer, topic)?;
-                unpublished = false;
+                unpublished = !publish_unpublished(&conn, &producer, topic)?;
                 last_publish = Instant::now();
             }
         }
@@ -386,17 +389,31 @@ fn commit(
             shared.known.insert(*p, *resume);
         }
     }
-    // The warehouse is the record; the checkpoints (acknowledged first) and the group's
-    // offsets let another member take a partition over.
+    // The warehouse is the record; the checkpoints and the group's offsets let another
+    // member take a partition over. The checkpoints are acknowledged before the offsets
+    // move: a new owner must find the full point (Tansu drops the commit's metadata),
+    // not a bare offset it would read as "nothing open". The producer holds nothing
+    // else here (publications flush before they return), so what failed is theirs.
     let checkpoints = &consumer.context().checkpoints;
     for (p, resume, _) in &points {
         checkpoints.send(producer, *p, &resume.point())?;
     }
+    producer.flush(StdDuration::from_secs(30))?;
     tracing::debug!(
         rows = batch.events.len(),
         warehouse_ms = committed.as_millis() as u64,
         "batch committed"
     );
+    let failed = producer.take_failed();
+    if !failed.is_empty() {
+        // The offsets stay where the last acknowledged points are; the next batch sends
+        // newer points.
+        tracing::warn!(
+            count = failed.len(),
+            "checkpoints not delivered; the group's offsets stay behind until the next batch"
+        );
+        return Ok(batch.windows.len() as u64);
+    }
     // Not waited for: a point that arrives late or never leaves an older, equally
     // consistent one in place, from which a new owner rebuilds the same windows (rows it
     // writes again are the ones readers dedupe).
@@ -519,12 +536,13 @@ fn events_schema() -> Arc<Schema> {
 
 /// Publishes the closed windows not yet acknowledged by the metrics topic, keyed
 /// `window_start/window_end/window_seconds/hop_seconds/country/topic/partition` so a
-/// reader can deduplicate, and marks them published once the broker has them.
+/// reader can deduplicate, and marks them published once the broker has them. False
+/// when some were not delivered (they are sent again next time).
 fn publish_unpublished(
     conn: &Connection,
     producer: &ReliableProducer,
     metrics_topic: &str,
-) -> anyhow::Result<()> {
+) -> anyhow::Result<bool> {
     let mut stmt = conn.prepare(
         "SELECT window_start, window_end, country, revenue::DOUBLE, orders, items, customers, cancellations,
                 views, carts, purchases, conversion, window_seconds, hop_seconds, topic, \"partition\"
@@ -566,7 +584,7 @@ fn publish_unpublished(
         })?
         .collect::<Result<Vec<_>, _>>()?;
     if rows.is_empty() {
-        return Ok(());
+        return Ok(true);
     }
     for (key, payload) in &rows {
         producer.send(metrics_topic, key, payload)?;
@@ -576,12 +594,12 @@ fn publish_unpublished(
     if !failed.is_empty() {
         tracing::warn!(
             count = failed.len(),
-            "metrics not published; retried after the next batch"
+            "metrics not published; sent again in a few seconds"
         );
-        return Ok(());
+        return Ok(false);
     }
     conn.execute_batch("UPDATE stream.window_metrics SET published = true WHERE NOT published")?;
-    Ok(())
+    Ok(true)
 }
 
 /// Thousandths as an exact decimal literal for a `DECIMAL(18,3)` column.

@@ -167,7 +167,8 @@ async fn event_loop(
     let running = jobs.values().filter(|job| !job.is_finished()).count();
     if running > 0 {
         app.show_closing(running);
-        terminal.draw(|frame| ui::draw(frame, &app, &bindings))?;
+        // A failed draw must not skip the clean-up below.
+        let _ = terminal.draw(|frame| ui::draw(frame, &app, &bindings));
     }
     close(warehouse, worker, jobs);
     Ok(())
@@ -178,9 +179,13 @@ async fn event_loop(
 /// checkpoints by itself when no other transaction runs, which is rare while the
 /// workbench's jobs write.
 fn close(warehouse: &Warehouse, worker: Worker, jobs: HashMap<u64, jobs::JobHandle>) {
+    for job in jobs.values() {
+        job.cancel.cancel();
+    }
+    let deadline = std::time::Instant::now() + std::time::Duration::from_secs(10);
     for (_, job) in jobs {
         let name = job.name.clone();
-        if !job.cancel_and_wait(std::time::Duration::from_secs(10)) {
+        if !job.wait_until(deadline) {
             tracing::warn!(job = %name, "still running at exit");
         }
     }
@@ -411,7 +416,7 @@ fn perform(
             start,
             limit,
         }),
-        Effect::InterruptQuery => worker.interrupt(),
+        Effect::InterruptQuery(id) => worker.interrupt(id),
         Effect::LoadSample => {
             let conn = warehouse.connect()?;
             let tx = tx.clone();

@@ -123,7 +123,10 @@ pub fn draw(frame: &mut Frame, app: &App, area: Rect) {
             _ => Color::DarkGray,
         };
         // Parents beyond the one the node hangs under, counted (the detail names them).
-        let more = m.parents.len().saturating_sub(1);
+        let more = m
+            .parents
+            .len()
+            .saturating_sub(usize::from(!m.tree.is_empty()));
         let node = Line::from(vec![
             Span::raw(m.tree.clone()).dark_gray(),
             Span::raw(m.name.clone()),
@@ -177,7 +180,7 @@ pub fn draw(frame: &mut Frame, app: &App, area: Rect) {
     }
 }
 
-/// `MM-DD HH:MM` of an RFC 3339 time, in the local zone of the run's record (UTC).
+/// `MM-DD HH:MM` of an RFC 3339 time, in the offset the record carries (UTC for ecom's).
 fn ran_at(rfc3339: &str) -> String {
     chrono::DateTime::parse_from_rfc3339(rfc3339)
         .map(|t| t.format("%m-%d %H:%M").to_string())

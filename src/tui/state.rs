@@ -144,7 +144,9 @@ pub enum Effect {
         start: u64,
         limit: u64,
     },
-    InterruptQuery,
+    /// Cancel query `id`: interrupted if it runs, skipped if it still waits its turn
+    /// (another tab's query may be the one running).
+    InterruptQuery(u64),
     LoadSample,
     /// The dashboard's figures for a period and, optionally, one country.
     LoadDashboard {
@@ -576,8 +578,8 @@ impl App {
                     self.row_detail = false;
                 } else if self.show_help {
                     self.show_help = false;
-                } else if self.running.is_some() {
-                    effects.push(Effect::InterruptQuery);
+                } else if let Some(query) = &self.running {
+                    effects.push(Effect::InterruptQuery(query.id));
                     self.info("cancelling…");
                 } else {
                     self.mode = Mode::Normal;
@@ -725,8 +727,8 @@ impl App {
     /// Runs `sql` for the grid, interrupting a query still running.
     fn start_query(&mut self, sql: String) -> Vec<Effect> {
         let mut effects = Vec::new();
-        if self.running.is_some() {
-            effects.push(Effect::InterruptQuery);
+        if let Some(query) = &self.running {
+            effects.push(Effect::InterruptQuery(query.id));
         }
         let id = self.next_query_id;
         self.next_query_id += 1;

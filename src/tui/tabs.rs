@@ -85,6 +85,8 @@ impl App {
             }),
         });
         self.bring_to_front(self.sql_tabs.tabs.len() - 1);
+        // The palette can open a tab from any screen: show it.
+        self.screen = super::state::Screen::Sql;
         self.mode = super::state::Mode::Insert;
         self.focus = super::state::Pane::Editor;
         self.info(format!("tab {} opened", self.sql_tabs.tabs.len()));
@@ -113,8 +115,8 @@ impl App {
             return vec![];
         }
         let mut effects = Vec::new();
-        if self.running.take().is_some() {
-            effects.push(Effect::InterruptQuery);
+        if let Some(query) = self.running.take() {
+            effects.push(Effect::InterruptQuery(query.id));
         }
         let closed = self.sql_tabs.tabs.remove(self.sql_tabs.active);
         effects.push(Effect::DiscardResult { slot: closed.slot });

@@ -2,8 +2,8 @@
 //! queries into its temporary result table and serves pages of it. Requests queue on a
 //! channel; a burst is coalesced so only the latest query and page are worked on.
 
-use std::sync::Arc;
 use std::sync::mpsc::{Receiver, Sender, channel};
+use std::sync::{Arc, Mutex};
 
 use duckdb::{Connection, InterruptHandle};
 use tokio::sync::mpsc::UnboundedSender;
@@ -55,7 +55,33 @@ pub enum Request {
 pub struct Worker {
     requests: Sender<Request>,
     interrupt: Arc<InterruptHandle>,
+    queries: Arc<Mutex<Queries>>,
     thread: std::thread::JoinHandle<()>,
+}
+
+/// The query the worker runs now, and queued ones cancelled before their turn: one
+/// connection serves every SQL tab, so cancelling one tab's query must not interrupt
+/// another's.
+#[derive(Default)]
+struct Queries {
+    running: Option<u64>,
+    cancelled: std::collections::HashSet<u64>,
+}
+
+impl Queries {
+    /// Marks `id` as running; false when it was cancelled while it waited.
+    fn start(queries: &Mutex<Queries>, id: u64) -> bool {
+        let mut q = queries.lock().unwrap_or_else(|e| e.into_inner());
+        if q.cancelled.remove(&id) {
+            return false;
+        }
+        q.running = Some(id);
+        true
+    }
+
+    fn finish(queries: &Mutex<Queries>) {
+        queries.lock().unwrap_or_else(|e| e.into_inner()).running = None;
+    }
 }
 
 impl Worker {
@@ -63,19 +89,22 @@ impl Worker {
     pub fn start(conn: Connection, project: PathBuf, events: UnboundedSender<Action>) -> Self {
         let (requests, inbox) = channel();
         let interrupt = conn.interrupt_handle();
+        let queries = Arc::new(Mutex::new(Queries::default()));
+        let shared = Arc::clone(&queries);
         let thread = std::thread::Builder::new()
             .name("db-worker".into())
-            .spawn(move || serve(conn, project, inbox, events))
+            .spawn(move || serve(conn, project, inbox, events, &shared))
             .expect("the OS refused to start a thread");
         Self {
             requests,
             interrupt,
+            queries,
             thread,
         }
     }
 
-    /// Stops the worker (interrupting what it runs) and waits until its connection is
-    /// closed.
+    /// Stops the worker (interrupting the statement it runs; requests it already took
+    /// still run) and waits until its connection is closed.
     pub fn stop(self) {
         drop(self.requests);
         self.interrupt.interrupt();
@@ -86,9 +115,15 @@ impl Worker {
         let _ = self.requests.send(request);
     }
 
-    /// Asks DuckDB to stop the running query; it then finishes with an error.
-    pub fn interrupt(&self) {
-        self.interrupt.interrupt();
+    /// Cancels query `id`: DuckDB stops it if it is the one running (it then finishes
+    /// with an error), else it is skipped when its turn comes.
+    pub fn interrupt(&self, id: u64) {
+        let mut queries = self.queries.lock().unwrap_or_else(|e| e.into_inner());
+        if queries.running == Some(id) {
+            self.interrupt.interrupt();
+        } else {
+            queries.cancelled.insert(id);
+        }
     }
 }
 
@@ -140,6 +175,7 @@ fn serve(
     project: PathBuf,
     inbox: Receiver<Request>,
     events: UnboundedSender<Action>,
+    queries: &Mutex<Queries>,
 ) {
     let mut results = Results::new();
     while let Ok(first) = inbox.recv() {
@@ -196,7 +232,11 @@ fn serve(
                 Request::Quality => {
                     Action::QualityLoaded(catalog::quality(&conn).map_err(|e| e.to_string()))
                 }
-                Request::Run { id, sql, slot } => match pager::run(&conn, &sql, slot) {
+                // The guard marks the query as running, unless it was cancelled meanwhile.
+                Request::Run { id, .. } if !Queries::start(queries, id) => {
+                    Action::QueryFinished(id, Err("cancelled before it started".into()))
+                }
+                Request::Run { id, sql, slot } => match run_query(&conn, &sql, slot, queries) {
                     Ok(result) => {
                         let grid = GridResult {
                             query_id: id,
@@ -232,6 +272,18 @@ fn serve(
     }
 }
 
+/// Runs a query that [`Queries::start`] marked as running, and marks it done.
+fn run_query(
+    conn: &Connection,
+    sql: &str,
+    slot: u32,
+    queries: &Mutex<Queries>,
+) -> anyhow::Result<PagedResult> {
+    let result = pager::run(conn, sql, slot);
+    Queries::finish(queries);
+    result
+}
+
 /// Each SQL tab's result by slot, with the query that made it.
 type Results = std::collections::BTreeMap<u32, (u64, PagedResult)>;
 
@@ -254,6 +306,21 @@ fn explain_query_error(text: &str) -> String {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn a_query_cancelled_while_it_waits_is_skipped_not_interrupted() {
+        let queries = Mutex::new(Queries::default());
+        assert!(Queries::start(&queries, 1));
+        // Query 2 (another tab's) is cancelled while query 1 runs: 1 goes on.
+        queries.lock().unwrap().cancelled.insert(2);
+        assert_eq!(queries.lock().unwrap().running, Some(1));
+        Queries::finish(&queries);
+        assert!(
+            !Queries::start(&queries, 2),
+            "2 is skipped when its turn comes"
+        );
+        assert!(Queries::start(&queries, 3));
+    }
 
     #[test]
     fn bursts_keep_the_latest_run_and_page() {

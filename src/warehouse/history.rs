@@ -29,12 +29,13 @@ pub struct RecentRun {
 pub fn recent_runs(conn: &Connection, limit: usize) -> Result<Vec<RecentRun>, WarehouseError> {
     let sql = "
         WITH pipeline AS (
-            SELECT 'pipeline' AS kind, job AS name,
-                   arg_max(status, attempt) AS status, min(started_at) AS started_at,
-                   max(finished_at) AS finished_at, max(attempt) - 1 AS retries,
-                   arg_max(rows, attempt) AS rows,
-                   arg_max(coalesce(error, message), attempt) AS detail
-            FROM meta.job_runs GROUP BY run_id, job
+            -- One row per job of a run: its last attempt, timed from the first.
+            SELECT 'pipeline' AS kind, job AS name, status,
+                   min(started_at) OVER attempts AS started_at, finished_at,
+                   attempt - 1 AS retries, rows, coalesce(error, message) AS detail
+            FROM meta.job_runs
+            WINDOW attempts AS (PARTITION BY run_id, job)
+            QUALIFY row_number() OVER (PARTITION BY run_id, job ORDER BY attempt DESC) = 1
         ), ingests AS (
             SELECT 'ingest', format('{} file(s)', coalesce(files_loaded, 0)), coalesce(status, 'running'),
                    started_at, finished_at, 0, rows_loaded,
