@@ -223,36 +223,46 @@ pub(super) struct Enrichment {
 
 impl Enrichment {
     pub(super) fn load(conn: &Connection) -> anyhow::Result<Self> {
-        let exists = |relation: &str| crate::warehouse::catalog::relation_exists(conn, relation);
-        let mut out = Self::default();
-        if exists("marts.dim_product")? {
-            let mut stmt = conn.prepare("SELECT stock_code, description FROM marts.dim_product WHERE description IS NOT NULL")?;
-            out.products = stmt
-                .query_map([], |r| Ok((r.get(0)?, r.get(1)?)))?
-                .collect::<Result<_, _>>()?;
-        }
-        if exists("marts.dim_customer")? {
-            let mut stmt = conn.prepare(
+        Ok(Self {
+            products: pairs(
+                conn,
+                "marts.dim_product",
+                "SELECT stock_code, description FROM marts.dim_product WHERE description IS NOT NULL",
+            )?,
+            first_purchase: pairs(
+                conn,
+                "marts.dim_customer",
                 "SELECT customer_id::BIGINT, first_purchase_ts::DATE FROM marts.dim_customer WHERE first_purchase_ts IS NOT NULL",
-            )?;
-            out.first_purchase = stmt
-                .query_map([], |r| Ok((r.get(0)?, r.get(1)?)))?
-                .collect::<Result<_, _>>()?;
-        }
-        if exists("ml.customer_segments")? {
-            let mut stmt = conn.prepare("SELECT customer_id, segment FROM ml.customer_segments")?;
-            out.segments = stmt
-                .query_map([], |r| Ok((r.get(0)?, r.get(1)?)))?
-                .collect::<Result<_, _>>()?;
-        }
-        if exists("marts.dim_country")? {
-            let mut stmt = conn.prepare("SELECT country, region FROM marts.dim_country")?;
-            out.regions = stmt
-                .query_map([], |r| Ok((r.get(0)?, r.get(1)?)))?
-                .collect::<Result<_, _>>()?;
-        }
-        Ok(out)
+            )?,
+            segments: pairs(
+                conn,
+                "ml.customer_segments",
+                "SELECT customer_id, segment FROM ml.customer_segments",
+            )?,
+            regions: pairs(
+                conn,
+                "marts.dim_country",
+                "SELECT country, region FROM marts.dim_country",
+            )?,
+        })
     }
+}
+
+/// The two columns of `sql` as a map, or an empty one when `relation` does not exist
+/// (the marts or the ML tables are not built yet).
+fn pairs<K, V>(conn: &Connection, relation: &str, sql: &str) -> anyhow::Result<HashMap<K, V>>
+where
+    K: duckdb::types::FromSql + Eq + std::hash::Hash,
+    V: duckdb::types::FromSql,
+{
+    if !crate::warehouse::catalog::relation_exists(conn, relation)? {
+        return Ok(HashMap::new());
+    }
+    let mut stmt = conn.prepare(sql)?;
+    let map = stmt
+        .query_map([], |r| Ok((r.get(0)?, r.get(1)?)))?
+        .collect::<Result<_, _>>()?;
+    Ok(map)
 }
 
 /// A message that is not a valid event, with where it was and why.
