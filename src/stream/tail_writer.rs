@@ -400,33 +400,29 @@ fn commit(
         }
     }
     // The warehouse is the record; the checkpoints and the group's offsets let another
-    // member take a partition over. The checkpoints are acknowledged before the offsets
-    // move: a new owner must find the full point (Tansu drops the commit's metadata),
-    // not a bare offset it would read as "nothing open". The producer holds nothing
-    // else here (publications flush before they return), so what failed is theirs.
+    // member take a partition over. Neither is waited for (waiting for the broker's
+    // acknowledgement here cost a third of the tail's rate): a new owner takes the
+    // furthest full point it finds, and an older one, or a bare offset when none exists
+    // (the rebuild offset, with every open window's events after it), rebuilds the same
+    // windows; the rows it writes again are the ones readers dedupe. Deliveries that
+    // failed since the last batch are reported here (publications flush and check
+    // their own before they return).
+    let undelivered = producer.take_failed();
+    if !undelivered.is_empty() {
+        tracing::warn!(
+            count = undelivered.len(),
+            "checkpoints not delivered; a new owner of the partition resumes from an older point"
+        );
+    }
     let checkpoints = &consumer.context().checkpoints;
     for (p, resume, _) in &points {
         checkpoints.send(producer, *p, &resume.point())?;
     }
-    producer.flush(StdDuration::from_secs(30))?;
     tracing::debug!(
         rows = batch.events.len(),
         warehouse_ms = committed.as_millis() as u64,
         "batch committed"
     );
-    let failed = producer.take_failed();
-    if !failed.is_empty() {
-        // The offsets stay where the last acknowledged points are; the next batch sends
-        // newer points.
-        tracing::warn!(
-            count = failed.len(),
-            "checkpoints not delivered; the group's offsets stay behind until the next batch"
-        );
-        return Ok(batch.windows.len() as u64);
-    }
-    // Not waited for: a point that arrives late or never leaves an older, equally
-    // consistent one in place, from which a new owner rebuilds the same windows (rows it
-    // writes again are the ones readers dedupe).
     if let Err(e) = consumer.commit(&offsets, CommitMode::Async) {
         tracing::warn!(error = %e, "committing offsets to Kafka");
     }
