@@ -131,7 +131,7 @@ impl Caller {
 }
 
 /// Serves until SIGTERM or Ctrl+C, then lets requests in flight finish, stops the
-/// background jobs and returns. `ready` learns the bound address (useful with port 0).
+/// background jobs, checkpoints the warehouse and returns. `ready` learns the bound address (useful with port 0).
 pub fn run(
     warehouse: Warehouse,
     options: ServeOptions,
@@ -183,6 +183,11 @@ pub fn run(
     }
     // Requests are done; do not wait on idle keep-alive connections' blocking tasks.
     runtime.shutdown_timeout(Duration::from_secs(5));
+    // The in-process tail and pipeline commit while the API reads, so DuckDB rarely
+    // checkpoints by itself: do it now, or the next start replays a long log.
+    if let Err(e) = warehouse.conn().execute_batch("CHECKPOINT") {
+        tracing::warn!(error = %e, "checkpointing the warehouse at shutdown");
+    }
     served
 }
 
