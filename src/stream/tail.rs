@@ -688,39 +688,33 @@ fn load_offsets(conn: &Connection, topic: &str) -> anyhow::Result<HashMap<i32, R
     Ok(rows)
 }
 
-/// Fills in the per-partition figures and publishes the status to `exported`.
+/// Fills in the per-partition figures (lag from the statistics' high watermarks) and
+/// the broker errors, and publishes the status to `exported`.
 fn publish_status(
     status: &mut TailStatus,
     states: &BTreeMap<i32, PartitionState>,
     shared: &Mutex<Shared>,
     exported: &super::exporter::SharedStatus,
 ) {
-    fill_partitions(status, states, shared);
+    if let Ok(shared) = shared.lock() {
+        status.broker_errors = shared.broker_errors;
+        status.last_broker_error = shared.last_broker_error.clone();
+        status.partitions = states
+            .iter()
+            .map(|(p, s)| PartitionStatus {
+                partition: *p,
+                next_offset: s.next_offset,
+                lag: shared
+                    .high_watermarks
+                    .get(p)
+                    .map(|hw| (hw - s.next_offset).max(0)),
+                watermark: s.windows.watermark(),
+            })
+            .collect();
+    }
     if let Ok(mut e) = exported.lock() {
         *e = status.clone();
     }
-}
-
-fn fill_partitions(
-    status: &mut TailStatus,
-    states: &BTreeMap<i32, PartitionState>,
-    shared: &Mutex<Shared>,
-) {
-    let Ok(shared) = shared.lock() else { return };
-    status.broker_errors = shared.broker_errors;
-    status.last_broker_error = shared.last_broker_error.clone();
-    status.partitions = states
-        .iter()
-        .map(|(p, s)| PartitionStatus {
-            partition: *p,
-            next_offset: s.next_offset,
-            lag: shared
-                .high_watermarks
-                .get(p)
-                .map(|hw| (hw - s.next_offset).max(0)),
-            watermark: s.windows.watermark(),
-        })
-        .collect();
 }
 
 /// One line of live status.

@@ -168,17 +168,20 @@ fn run(
     acks: Sender<anyhow::Result<Committed>>,
 ) {
     let outcome = (|| -> anyhow::Result<()> {
-        let producer = ReliableProducer::new(&options.brokers, &[])?;
+        // One producer each, so each knows which of its deliveries failed.
+        let checkpoints = ReliableProducer::new(&options.brokers, &[])?;
+        let metrics = ReliableProducer::new(&options.brokers, &[])?;
         // Windows a previous run closed and could not publish go first.
         let mut unpublished = match &options.metrics_topic {
-            Some(topic) => !publish_unpublished(&conn, &producer, topic)?,
+            Some(topic) => !publish_unpublished(&conn, &metrics, topic)?,
             None => false,
         };
         let mut last_publish = Instant::now();
         loop {
             match batches.recv_timeout(PUBLISH_INTERVAL) {
                 Ok(sealed) => {
-                    let windows = commit(&conn, consumer, options, enrichment, sealed, &producer)?;
+                    let windows =
+                        commit(&conn, consumer, options, enrichment, sealed, &checkpoints)?;
                     unpublished |= windows > 0;
                     let _ = acks.send(Ok(Committed {
                         windows,
@@ -192,16 +195,16 @@ fn run(
                 && unpublished
                 && last_publish.elapsed() >= PUBLISH_INTERVAL
             {
-                unpublished = !publish_unpublished(&conn, &producer, topic)?;
+                unpublished = !publish_unpublished(&conn, &metrics, topic)?;
                 last_publish = Instant::now();
             }
         }
         if let Some(topic) = &options.metrics_topic
             && unpublished
         {
-            publish_unpublished(&conn, &producer, topic)?;
+            publish_unpublished(&conn, &metrics, topic)?;
         }
-        producer.flush(StdDuration::from_secs(30))
+        checkpoints.flush(StdDuration::from_secs(30))
     })();
     if let Err(e) = outcome {
         let _ = acks.send(Err(e));
@@ -404,9 +407,8 @@ fn commit(
     // acknowledgement here cost a third of the tail's rate): a new owner takes the
     // furthest full point it finds, and an older one, or a bare offset when none exists
     // (the rebuild offset, with every open window's events after it), rebuilds the same
-    // windows; the rows it writes again are the ones readers dedupe. Deliveries that
-    // failed since the last batch are reported here (publications flush and check
-    // their own before they return).
+    // windows; the rows it writes again are the ones readers dedupe. `producer` carries
+    // checkpoints only: what failed since the last batch is reported here.
     let undelivered = producer.take_failed();
     if !undelivered.is_empty() {
         tracing::warn!(

@@ -126,7 +126,7 @@ impl Accumulator {
 /// first. Countries are numbered so a key is copied, never allocated, per event.
 type WindowKey = (NaiveDateTime, NaiveDateTime, Duration, u32);
 
-/// Country names numbered in order of appearance; `*` is number 0.
+/// Country names numbered in order of appearance; `*` is [`Countries::ALL`].
 #[derive(Debug, Clone)]
 struct Countries {
     names: Vec<String>,
@@ -145,6 +145,9 @@ impl Default for Countries {
 }
 
 impl Countries {
+    /// The number of [`ALL_COUNTRIES`], the first one named.
+    const ALL: u32 = 0;
+
     fn number(&mut self, name: &str) -> u32 {
         if let Some(n) = self.numbers.get(name) {
             return *n;
@@ -222,7 +225,7 @@ impl PartitionWindows {
                     });
                     continue;
                 }
-                for c in [country, 0] {
+                for c in [country, Countries::ALL] {
                     self.open
                         .entry((end, start, spec.hop, c))
                         .or_default()
