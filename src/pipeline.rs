@@ -66,6 +66,8 @@ pub struct Jobs<'a> {
     pub jobs: Vec<PipelineJob>,
     /// The bundled project, unpacked, when no project is configured.
     pub default_project: PathBuf,
+    /// Where exports to S3 stage their files ([`staging_dir`]).
+    pub export_staging: PathBuf,
 }
 
 impl JobRunner for Jobs<'_> {
@@ -148,6 +150,7 @@ impl JobRunner for Jobs<'_> {
                     tables: job.tables.clone(),
                     since: None,
                     endpoint: job.endpoint.clone(),
+                    staging: Some(self.export_staging.clone()),
                 };
                 let summary = crate::export::export(
                     &conn,
@@ -369,6 +372,36 @@ pub struct FinishedRun {
     pub next_in: Option<Duration>,
 }
 
+/// The export staging folder of the warehouse at `db_path`: `NAME.staging` beside it.
+pub fn staging_dir(db_path: &std::path::Path) -> PathBuf {
+    let stem = db_path
+        .file_stem()
+        .map(|s| s.to_string_lossy().to_string())
+        .unwrap_or_else(|| "warehouse".into());
+    std::path::absolute(db_path)
+        .unwrap_or_else(|_| db_path.to_path_buf())
+        .with_file_name(format!("{stem}.staging"))
+}
+
+/// The folders the pipeline's jobs have DuckDB read or write: the model project (its
+/// seeds), the export staging folder and each local export destination. `ecom serve`
+/// allows exactly these when it takes file access away from its database.
+pub fn duckdb_folders(config: &Config, db_path: &std::path::Path) -> anyhow::Result<Vec<PathBuf>> {
+    let project = match &config.pipeline.project {
+        Some(project) => project.clone(),
+        None => crate::models::bundled::unpacked(db_path)?,
+    };
+    let mut folders = vec![project, staging_dir(db_path)];
+    for job in jobs(config) {
+        if let (true, Some(to)) = (job.kind == "export", &job.to)
+            && let crate::export::Destination::Dir(dir) = crate::export::Destination::parse(to)?
+        {
+            folders.push(dir);
+        }
+    }
+    Ok(folders)
+}
+
 /// Runs the pipeline of `config` on `schedule` until the schedule ends or `cancel` is
 /// set; `on_run` sees every finished run. `conn` is the
 /// process's writing connection; `db_path` locates the bundled model project.
@@ -389,6 +422,7 @@ pub fn run_on_schedule(
         config,
         jobs: jobs.clone(),
         default_project: crate::models::bundled::unpacked(db_path)?,
+        export_staging: staging_dir(db_path),
     };
     let mut runs = 0;
     loop {

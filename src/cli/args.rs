@@ -399,6 +399,12 @@ pub struct TailArgs {
     /// How far behind the largest event time seen the watermark stays.
     #[arg(long, default_value = "5m", value_name = "DUR")]
     pub allowed_lateness: String,
+    /// Dead-letter events dated more than this after their message's Kafka timestamp.
+    #[arg(long, default_value = "1h", value_name = "DUR")]
+    pub max_future_skew: String,
+    /// Dead-letter events dated more than this before their message's Kafka timestamp.
+    #[arg(long, default_value = "400days", value_name = "DUR")]
+    pub max_past_skew: String,
     /// Where closed windows are published ("" to publish nothing).
     #[arg(long, default_value = "uk-retail-metrics", value_name = "TOPIC")]
     pub metrics_topic: String,
@@ -408,6 +414,10 @@ pub struct TailArgs {
     /// Stop after DUR without messages (counted from the assignment when none came).
     #[arg(long, value_name = "DUR")]
     pub until_idle: Option<String>,
+    /// Close the open windows of a partition without messages for DUR (`off`: wait for
+    /// traffic forever).
+    #[arg(long, default_value = "1m", value_name = "DUR")]
+    pub idle_timeout: String,
     /// Stop after N messages.
     #[arg(long, value_name = "N")]
     pub max_messages: Option<u64>,
@@ -470,6 +480,29 @@ pub struct ServeArgs {
     /// The largest request body accepted, in bytes.
     #[arg(long, default_value_t = 65_536, value_name = "BYTES")]
     pub max_body: usize,
+    /// The largest answer of POST /api/v1/query, in bytes; rows past it are cut
+    /// (X-Truncated), and a first row larger than this is answered 413.
+    #[arg(long, default_value_t = 16 * 1024 * 1024, value_name = "BYTES")]
+    pub max_answer_bytes: usize,
+    /// How long a query waits for a free turn (--max-queries) before a 503 with Retry-After.
+    #[arg(long, default_value = "5s", value_name = "DUR")]
+    pub queue_timeout: String,
+    /// Time for a client to send a request's headers before the connection is closed.
+    #[arg(long, default_value = "10s", value_name = "DUR")]
+    pub header_timeout: String,
+    /// Time for a whole request, body and answer included (408 past it).
+    #[arg(long, default_value = "60s", value_name = "DUR")]
+    pub request_timeout: String,
+    /// Connections open at once; further clients wait until one closes.
+    #[arg(long, default_value_t = 256, value_name = "N")]
+    pub max_connections: usize,
+    /// A folder the database may read and write besides the pipeline's own (model
+    /// project, export folders); every other file is out of reach. Repeatable.
+    #[arg(long, value_name = "DIR")]
+    pub allow_dir: Vec<std::path::PathBuf>,
+    /// DuckDB's memory limit for the whole server (e.g. 4GB; DuckDB's default: 80% of RAM).
+    #[arg(long, value_name = "SIZE")]
+    pub memory_limit: Option<String>,
 }
 
 #[derive(Debug, Subcommand)]

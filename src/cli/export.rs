@@ -23,6 +23,7 @@ pub fn run_export(args: &ExportArgs, settings: &Settings) -> anyhow::Result<Outc
         tables: args.tables.clone(),
         since,
         endpoint: args.endpoint.clone(),
+        staging: None,
     };
     let warehouse = settings.open_warehouse()?;
     let progress = CliProgress::new(settings.quiet);

@@ -5,6 +5,7 @@ use clap::Parser;
 use super::args::{PipelineLine, ServeAction, ServeArgs, TailLine, TokenAction};
 use super::output::write_table;
 use super::{Outcome, Settings};
+use crate::serve::sandbox::Sandbox;
 use crate::serve::tokens::{self, Scope};
 use crate::serve::{BackgroundJob, ServeOptions};
 
@@ -12,14 +13,32 @@ pub fn run(args: ServeArgs, settings: &Settings) -> anyhow::Result<Outcome> {
     if let Some(ServeAction::Token { action }) = args.action {
         return token(action, settings);
     }
+    let duration = |flag: &str, value: &str| {
+        humantime::parse_duration(value).map_err(|e| anyhow::anyhow!("{flag} {value}: {e}"))
+    };
+    let mut allowed_dirs = args.allow_dir.clone();
+    if args.pipeline.is_some() {
+        allowed_dirs.extend(crate::pipeline::duckdb_folders(
+            &settings.config,
+            &settings.db_path,
+        )?);
+    }
     let options = ServeOptions {
         addr: args.addr,
         metrics_token: args.metrics_token.clone().filter(|t| !t.is_empty()),
-        query_timeout: humantime::parse_duration(&args.query_timeout)
-            .map_err(|e| anyhow::anyhow!("--query-timeout {}: {e}", args.query_timeout))?,
+        query_timeout: duration("--query-timeout", &args.query_timeout)?,
         max_rows: args.max_rows.max(1),
         max_queries: args.max_queries.max(1),
+        queue_timeout: duration("--queue-timeout", &args.queue_timeout)?,
+        max_answer_bytes: args.max_answer_bytes.max(1024),
+        header_timeout: duration("--header-timeout", &args.header_timeout)?,
+        request_timeout: duration("--request-timeout", &args.request_timeout)?,
+        max_connections: args.max_connections.max(1),
         max_body: args.max_body,
+        sandbox: Sandbox {
+            allowed_dirs,
+            memory_limit: args.memory_limit.clone(),
+        },
         ..ServeOptions::default()
     };
     let mut jobs = Vec::new();

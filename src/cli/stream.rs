@@ -121,8 +121,16 @@ pub fn tail_options(args: &TailArgs) -> anyhow::Result<TailOptions> {
     let mut options = TailOptions::new(&args.brokers, &args.topic, &args.group);
     options.windows = windows;
     options.allowed_lateness = parse_duration(&args.allowed_lateness)?;
+    options.time_bounds = crate::stream::event::TimeBounds {
+        max_future: parse_duration(&args.max_future_skew)?,
+        max_past: parse_duration(&args.max_past_skew)?,
+    };
     options.metrics_topic = Some(args.metrics_topic.clone()).filter(|t| !t.is_empty());
     options.dlq_topic = args.dlq_topic.clone();
+    options.idle_timeout = match args.idle_timeout.as_str() {
+        "off" => None,
+        text => Some(parse_duration(text)?.to_std()?),
+    };
     options.until_idle = args
         .until_idle
         .as_deref()

@@ -60,6 +60,9 @@ pub struct ExportOptions {
     pub since: Option<chrono::NaiveDate>,
     /// An S3-compatible endpoint (MinIO, moto, …).
     pub endpoint: Option<String>,
+    /// Where S3 exports stage their files (the system's temporary folder when `None`):
+    /// `ecom serve` gives its database access to this folder only.
+    pub staging: Option<PathBuf>,
 }
 
 /// One exported file, as listed in the manifest.
@@ -204,9 +207,18 @@ pub fn export(
 ) -> anyhow::Result<ExportSummary> {
     let started = Instant::now();
     let tables = tables(conn, &options.tables)?;
-    let staging = tempfile::Builder::new().prefix("ecom-export-").tempdir()?;
+    let staging = match &options.staging {
+        Some(root) => {
+            std::fs::create_dir_all(root)?;
+            tempfile::Builder::new()
+                .prefix("ecom-export-")
+                .tempdir_in(root)?
+        }
+        None => tempfile::Builder::new().prefix("ecom-export-").tempdir()?,
+    };
     let (root, s3) = match destination {
-        Destination::Dir(dir) => (dir.clone(), None),
+        // Absolute, as DuckDB checks it against `ecom serve`'s allowed folders.
+        Destination::Dir(dir) => (std::path::absolute(dir)?, None),
         Destination::S3 { bucket, prefix } => (
             staging.path().to_path_buf(),
             Some(S3Target::connect(
@@ -359,6 +371,11 @@ fn list_files(conn: &Connection, dir: &Path) -> anyhow::Result<Vec<ManifestFile>
     let mut paths = Vec::new();
     collect_parquet(dir, &mut paths)?;
     paths.sort();
+    // An empty partitioned table writes no file, and a glob matching nothing is an
+    // error to DuckDB: its manifest lists its schema and no files.
+    if paths.is_empty() {
+        return Ok(Vec::new());
+    }
     let glob = format!("{}/**/*.parquet", dir.display());
     let mut stmt = conn.prepare("SELECT file_name, num_rows FROM parquet_file_metadata(?)")?;
     let rows: std::collections::HashMap<String, i64> = stmt
@@ -368,7 +385,9 @@ fn list_files(conn: &Connection, dir: &Path) -> anyhow::Result<Vec<ManifestFile>
         .collect::<Result<_, _>>()?;
     let mut files = Vec::new();
     for path in paths {
-        let bytes = std::fs::read(&path)?;
+        let mut hasher = blake3::Hasher::new();
+        hasher.update_reader(std::fs::File::open(&path)?)?;
+        let bytes = std::fs::metadata(&path)?.len();
         let rows = rows
             .get(path.to_string_lossy().as_ref())
             .copied()
@@ -380,8 +399,8 @@ fn list_files(conn: &Connection, dir: &Path) -> anyhow::Result<Vec<ManifestFile>
                 .to_string_lossy()
                 .replace('\\', "/"),
             rows: rows as u64,
-            bytes: bytes.len() as u64,
-            blake3: blake3::hash(&bytes).to_hex().to_string(),
+            bytes,
+            blake3: hasher.finalize().to_hex().to_string(),
         });
     }
     Ok(files)

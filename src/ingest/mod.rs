@@ -155,6 +155,22 @@ fn prepare(source: Source, known: &HashSet<String>, ingest_id: i64) -> Prepared 
     }
 }
 
+/// [`prepare`], with a panic on one file rejecting that file (with the panic's message)
+/// instead of stopping the run: a scheduled ingest would otherwise crash on it forever.
+fn prepare_guarded(source: Source, known: &HashSet<String>, ingest_id: i64) -> Prepared {
+    let fallback = source.clone();
+    std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| {
+        prepare(source, known, ingest_id)
+    }))
+    .unwrap_or_else(|payload| Prepared::Rejected {
+        source: fallback,
+        reason: format!(
+            "ecom failed on it with an internal error ({})",
+            crate::jobs::panic_text(payload.as_ref())
+        ),
+    })
+}
+
 /// Loads `sources` into the warehouse. Bad rows are quarantined and bad files rejected;
 /// neither stops the run. Cancelling commits what is parsed and stops.
 pub fn ingest(
@@ -184,7 +200,7 @@ pub fn ingest(
                 while !cancel.is_cancelled() {
                     let next = queue.lock().map(|mut q| q.next()).ok().flatten();
                     let Some(source) = next else { break };
-                    if tx.send(prepare(source, known, ingest_id)).is_err() {
+                    if tx.send(prepare_guarded(source, known, ingest_id)).is_err() {
                         break;
                     }
                 }

@@ -259,7 +259,8 @@ fn run_attempt(
         let (tx, rx) = mpsc::channel();
         let token = attempt_cancel.clone();
         scope.spawn(move || {
-            let _ = tx.send(runner.run(spec, progress, &token));
+            let result = super::catching_panics(&spec.name, || runner.run(spec, progress, &token));
+            let _ = tx.send(result);
         });
         let deadline = spec.timeout.map(|t| Instant::now() + t);
         loop {

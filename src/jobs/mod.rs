@@ -70,6 +70,30 @@ impl JobHandle {
     }
 }
 
+/// Runs `work`, turning a panic inside it into an error that names `job`: a bug or an
+/// input nobody foresaw fails that one job, never the process or the jobs beside it.
+pub fn catching_panics<T>(
+    job: &str,
+    work: impl FnOnce() -> anyhow::Result<T>,
+) -> anyhow::Result<T> {
+    std::panic::catch_unwind(std::panic::AssertUnwindSafe(work)).unwrap_or_else(|payload| {
+        let what = panic_text(payload.as_ref());
+        tracing::error!(job, panic = %what, "a job panicked");
+        Err(anyhow::anyhow!(
+            "{job} stopped on an internal error ({what}); nothing else was stopped, and the log has the details"
+        ))
+    })
+}
+
+/// The message of a panic's payload.
+pub fn panic_text(payload: &(dyn std::any::Any + Send)) -> String {
+    payload
+        .downcast_ref::<&str>()
+        .map(|s| s.to_string())
+        .or_else(|| payload.downcast_ref::<String>().cloned())
+        .unwrap_or_else(|| "a panic".into())
+}
+
 /// Runs `work` on a new thread; every progress record and the result go to `send`.
 ///
 /// `send` is any function that delivers an event (a channel's sender wrapped in a
@@ -89,7 +113,7 @@ where
             let send = Arc::new(send);
             let progress_send = Arc::clone(&send);
             let sink = move |p: Progress| progress_send(JobEvent::Progress(p));
-            let result = work(&sink, &token);
+            let result = catching_panics(&job_name, || work(&sink, &token));
             tracing::info!(job = %job_name, ok = result.is_ok(), "job finished");
             send(JobEvent::Finished(result));
         })
@@ -105,6 +129,20 @@ where
 mod tests {
     use super::*;
     use std::sync::mpsc;
+
+    #[test]
+    fn a_panicking_job_fails_with_a_sentence() {
+        let error = catching_panics("export", || -> anyhow::Result<()> {
+            panic!("byte array offset overflow")
+        })
+        .unwrap_err()
+        .to_string();
+        assert!(
+            error.starts_with("export stopped on an internal error (byte array offset overflow)"),
+            "{error}"
+        );
+        assert_eq!(catching_panics("x", || Ok(7)).unwrap(), 7);
+    }
 
     #[test]
     fn spawned_job_reports_progress_then_result() {

@@ -955,6 +955,9 @@ fn load_seed(graph: &Graph, conn: &Connection, node: &Node) -> Result<Outcome, S
         format!(", types = {{{}}}", types.join(", "))
     };
     let relation = node.relation();
+    // Absolute: `ecom serve` lets its database reach the project's folder only, and
+    // DuckDB checks the path it is given against that folder.
+    let path = std::path::absolute(&path).unwrap_or_else(|_| path.to_path_buf());
     let sql = format!(
         "CREATE OR REPLACE TABLE {relation} AS SELECT * FROM read_csv({}, header = true, auto_detect = true{types})",
         quote_literal(&path.to_string_lossy())

@@ -8,13 +8,17 @@
 //! arriving, and each of their commits moves the cache on to the new data.
 
 mod cache;
+mod contract;
+mod encode;
 pub mod guard;
+mod http;
 mod metrics;
 mod pool;
 mod problem;
 mod query;
 mod routes;
 mod rows;
+pub mod sandbox;
 pub mod tokens;
 
 use std::net::SocketAddr;
@@ -47,6 +51,18 @@ pub struct ServeOptions {
     pub max_rows: usize,
     /// How many queries of `POST /api/v1/query` run at once (others wait).
     pub max_queries: usize,
+    /// How long a query waits for its turn before it is answered 503.
+    pub queue_timeout: Duration,
+    /// The largest answer of `POST /api/v1/query`, in bytes; rows past it are cut.
+    pub max_answer_bytes: usize,
+    /// Time for a client to send a request's headers.
+    pub header_timeout: Duration,
+    /// Time for a whole request, body and answer included.
+    pub request_timeout: Duration,
+    /// Open connections at most; further clients wait in the listen queue.
+    pub max_connections: usize,
+    /// What the database may still reach once the server starts.
+    pub sandbox: sandbox::Sandbox,
     /// Largest request body accepted, in bytes.
     pub max_body: usize,
     /// Connections for reads (and so database calls at once).
@@ -63,6 +79,12 @@ impl Default for ServeOptions {
             query_timeout: Duration::from_secs(10),
             max_rows: 100_000,
             max_queries: 4,
+            queue_timeout: Duration::from_secs(5),
+            max_answer_bytes: 16 * 1024 * 1024,
+            header_timeout: Duration::from_secs(10),
+            request_timeout: Duration::from_secs(60),
+            max_connections: 256,
+            sandbox: sandbox::Sandbox::default(),
             max_body: 64 * 1024,
             connections: 8,
             cache_bytes: 64 * 1024 * 1024,
@@ -91,6 +113,8 @@ pub(crate) struct AppState {
     pub cache: Arc<cache::AnswerCache>,
     pub metrics: Arc<metrics::Metrics>,
     pub tokens: RwLock<Vec<ActiveToken>>,
+    /// Turns of `POST /api/v1/query` (`--max-queries`).
+    pub query_turns: Arc<tokio::sync::Semaphore>,
     pub options: ServeOptions,
     pub warehouse_path: String,
     /// The background jobs' own figures.
@@ -98,6 +122,16 @@ pub(crate) struct AppState {
 }
 
 impl AppState {
+    /// Who presents the request's bearer token, when it is a known, active one.
+    fn caller(&self, headers: &header::HeaderMap) -> Option<Caller> {
+        let presented = bearer(headers)?;
+        let active = self.tokens.read().expect("tokens lock");
+        tokens::check(&active, presented).map(|t| Caller {
+            name: t.name.clone(),
+            scope: t.scope,
+        })
+    }
+
     /// Reloads the active tokens after the admin routes changed them.
     fn reload_tokens(&self, conn: &Connection) -> Result<(), tokens::TokenError> {
         let active = tokens::active(conn)?;
@@ -139,15 +173,14 @@ pub fn run(
     ready: impl FnOnce(SocketAddr),
 ) -> anyhow::Result<()> {
     let conn = warehouse.conn();
-    // Nothing the API runs may fetch or load an extension from the network.
-    conn.execute_batch(
-        "SET autoinstall_known_extensions = false; SET autoload_known_extensions = false;",
-    )?;
+    let allowed = options.sandbox.lock(conn)?;
+    tracing::info!(allowed = ?allowed, "the database reaches these folders only");
     let state = Arc::new(AppState {
         pool: Arc::new(pool::Pool::new(conn, options.connections)?),
         cache: cache::AnswerCache::new(options.cache_bytes),
         metrics: Arc::default(),
         tokens: RwLock::new(tokens::active(conn)?),
+        query_turns: Arc::new(tokio::sync::Semaphore::new(options.max_queries.max(1))),
         warehouse_path: warehouse.path().display().to_string(),
         options: options.clone(),
         job_metrics: jobs.iter().filter_map(|j| j.metrics.clone()).collect(),
@@ -161,6 +194,8 @@ pub fn run(
         .enable_all()
         .worker_threads(2)
         .thread_name("serve")
+        // DuckDB's plans of deep queries are walked on these threads' stacks.
+        .thread_stack_size(8 << 20)
         .build()?;
     let served = runtime.block_on(async {
         let listener = tokio::net::TcpListener::bind(options.addr)
@@ -168,14 +203,15 @@ pub fn run(
             .with_context(|| format!("--addr {}: cannot listen there", options.addr))?;
         ready(listener.local_addr()?);
         let app = router(Arc::clone(&state));
-        let listener = counted::Counted {
-            inner: listener,
-            metrics: Arc::clone(&state.metrics),
-        };
-        axum::serve(listener, app)
-            .with_graceful_shutdown(shutdown_signal())
-            .await
-            .context("the server stopped")
+        http::serve(
+            listener,
+            app,
+            &options,
+            Arc::clone(&state.metrics),
+            shutdown_signal(),
+        )
+        .await;
+        anyhow::Ok(())
     });
     cancel.cancel();
     for thread in threads {
@@ -205,7 +241,7 @@ fn start_job(
         .spawn(move || {
             metrics.job(&name, |j| j.running = true);
             let sink = |progress: Progress| metrics.job(&name, |j| j.last = Some(progress));
-            let result = (job.work)(&conn, &sink, &cancel);
+            let result = crate::jobs::catching_panics(&name, || (job.work)(&conn, &sink, &cancel));
             metrics.job(&name, |j| {
                 j.running = false;
                 j.runs += 1;
@@ -247,12 +283,13 @@ async fn shutdown_signal() {
 
 /// Every route, with auth on `/api/`, limits and metrics.
 pub(crate) fn router(state: Arc<AppState>) -> Router {
-    let api = routes::api()
-        .merge(query::route(&state.options))
-        .route_layer(axum::middleware::from_fn_with_state(
-            Arc::clone(&state),
-            authenticate,
-        ));
+    let api =
+        routes::api()
+            .merge(query::route())
+            .route_layer(axum::middleware::from_fn_with_state(
+                Arc::clone(&state),
+                authenticate,
+            ));
     Router::new()
         .merge(routes::public())
         .merge(api)
@@ -266,6 +303,10 @@ pub(crate) fn router(state: Arc<AppState>) -> Router {
             )
         })
         .layer(axum::extract::DefaultBodyLimit::max(state.options.max_body))
+        .layer(axum::middleware::from_fn_with_state(
+            Arc::clone(&state),
+            http::deadline,
+        ))
         .layer(axum::middleware::from_fn_with_state(Arc::clone(&state), measure))
         .with_state(state)
 }
@@ -293,25 +334,12 @@ async fn authenticate(
     mut request: Request,
     next: Next,
 ) -> Response {
-    let presented = request
-        .headers()
-        .get(header::AUTHORIZATION)
-        .and_then(|v| v.to_str().ok())
-        .and_then(|v| v.strip_prefix("Bearer "))
-        .map(str::trim);
-    let Some(presented) = presented else {
+    if bearer(request.headers()).is_none() {
         return unauthorized(
             "this route needs `Authorization: Bearer TOKEN`; create a token with `ecom serve token create --name NAME --scope read`",
         );
-    };
-    let caller = {
-        let active = state.tokens.read().expect("tokens lock");
-        tokens::check(&active, presented).map(|t| Caller {
-            name: t.name.clone(),
-            scope: t.scope,
-        })
-    };
-    match caller {
+    }
+    match state.caller(request.headers()) {
         Some(caller) => {
             request.extensions_mut().insert(caller);
             next.run(request).await
@@ -322,6 +350,15 @@ async fn authenticate(
     }
 }
 
+/// The token of `Authorization: Bearer TOKEN`, when there is one.
+fn bearer(headers: &header::HeaderMap) -> Option<&str> {
+    headers
+        .get(header::AUTHORIZATION)
+        .and_then(|v| v.to_str().ok())
+        .and_then(|v| v.strip_prefix("Bearer "))
+        .map(str::trim)
+}
+
 fn unauthorized(detail: &str) -> Response {
     let mut response = problem::Problem::new(StatusCode::UNAUTHORIZED, detail).into_response();
     response.headers_mut().insert(
@@ -329,88 +366,4 @@ fn unauthorized(detail: &str) -> Response {
         header::HeaderValue::from_static("Bearer"),
     );
     response
-}
-
-/// A listener that counts its open connections for `/metrics`.
-mod counted {
-    use std::pin::Pin;
-    use std::sync::Arc;
-    use std::sync::atomic::Ordering;
-    use std::task::{Context, Poll};
-
-    use tokio::io::{AsyncRead, AsyncWrite, ReadBuf};
-    use tokio::net::{TcpListener, TcpStream};
-
-    use super::metrics::Metrics;
-
-    pub struct Counted {
-        pub inner: TcpListener,
-        pub metrics: Arc<Metrics>,
-    }
-
-    impl axum::serve::Listener for Counted {
-        type Io = Connection;
-        type Addr = std::net::SocketAddr;
-
-        async fn accept(&mut self) -> (Self::Io, Self::Addr) {
-            let (stream, addr) = axum::serve::Listener::accept(&mut self.inner).await;
-            let _ = stream.set_nodelay(true);
-            self.metrics
-                .open_connections
-                .fetch_add(1, Ordering::Relaxed);
-            (
-                Connection {
-                    stream,
-                    metrics: Arc::clone(&self.metrics),
-                },
-                addr,
-            )
-        }
-
-        fn local_addr(&self) -> std::io::Result<Self::Addr> {
-            self.inner.local_addr()
-        }
-    }
-
-    /// A TCP stream that counts itself closed when dropped.
-    pub struct Connection {
-        stream: TcpStream,
-        metrics: Arc<Metrics>,
-    }
-
-    impl Drop for Connection {
-        fn drop(&mut self) {
-            self.metrics
-                .open_connections
-                .fetch_sub(1, Ordering::Relaxed);
-        }
-    }
-
-    impl AsyncRead for Connection {
-        fn poll_read(
-            self: Pin<&mut Self>,
-            cx: &mut Context<'_>,
-            buf: &mut ReadBuf<'_>,
-        ) -> Poll<std::io::Result<()>> {
-            Pin::new(&mut self.get_mut().stream).poll_read(cx, buf)
-        }
-    }
-
-    impl AsyncWrite for Connection {
-        fn poll_write(
-            self: Pin<&mut Self>,
-            cx: &mut Context<'_>,
-            buf: &[u8],
-        ) -> Poll<std::io::Result<usize>> {
-            Pin::new(&mut self.get_mut().stream).poll_write(cx, buf)
-        }
-
-        fn poll_flush(self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<std::io::Result<()>> {
-            Pin::new(&mut self.get_mut().stream).poll_flush(cx)
-        }
-
-        fn poll_shutdown(self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<std::io::Result<()>> {
-            Pin::new(&mut self.get_mut().stream).poll_shutdown(cx)
-        }
-    }
 }

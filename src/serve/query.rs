@@ -2,9 +2,12 @@
 //! JSON, CSV or Arrow IPC as the `Accept` header asks.
 //!
 //! [`super::guard`] decides what may run; the query then runs in a `READ ONLY`
-//! transaction on a pooled connection, interrupted past `--query-timeout`, and at most
-//! `limit` rows (capped by `--max-rows`) come back, with `truncated` saying whether
-//! there were more. A tower concurrency limit bounds how many run at once.
+//! transaction on a pooled connection of a database that reaches no file
+//! ([`super::sandbox`]), interrupted past `--query-timeout`. Rows stream out of DuckDB
+//! into an answer cut at `limit` rows (capped by `--max-rows`) and at
+//! `--max-answer-bytes` ([`super::encode`]), with `truncated` / `X-Truncated` saying
+//! whether rows were cut. At most `--max-queries` run at once; a query that waits
+//! longer than `--queue-timeout` for its turn is answered 503 with `Retry-After`.
 
 use std::sync::Arc;
 
@@ -15,32 +18,29 @@ use axum::response::{IntoResponse, Response};
 use axum::routing::post;
 use axum::{Extension, Json, Router};
 use duckdb::Connection;
-use duckdb::arrow::record_batch::RecordBatch;
 use serde::{Deserialize, Serialize};
 use utoipa::ToSchema;
 
 use super::cache::Answer;
+use super::encode::{ARROW_STREAM, CappedAnswer, Cut, Format};
 use super::guard::{self, CheckError};
 use super::problem::Problem;
 use super::tokens::Scope;
 use super::{AppState, Caller, ServeOptions};
-use crate::warehouse::query::{batch_to_json_rows, batch_to_text};
 
-/// The query route with its concurrency bound.
-pub(super) fn route(options: &ServeOptions) -> Router<Arc<AppState>> {
-    Router::new().route(
-        "/api/v1/query",
-        post(query).layer(tower::limit::ConcurrencyLimitLayer::new(
-            options.max_queries.max(1),
-        )),
-    )
+/// The query route.
+pub(super) fn route() -> Router<Arc<AppState>> {
+    Router::new().route("/api/v1/query", post(query))
 }
 
 #[derive(Debug, Deserialize, ToSchema)]
 pub struct QueryRequest {
     /// One SELECT over the warehouse's tables and views.
+    #[schema(min_length = 1)]
     sql: String,
-    /// Rows to return at most (default 1000, capped by the server's --max-rows).
+    /// Rows to return at most (default 1000, capped by the server's --max-rows, 100,000
+    /// unless set).
+    #[schema(minimum = 1)]
     limit: Option<usize>,
 }
 
@@ -48,35 +48,23 @@ pub struct QueryRequest {
 pub struct QueryAnswer {
     columns: Vec<String>,
     /// Rows as arrays in column order; numbers are numbers, times are text.
-    #[schema(value_type = Vec<Vec<Object>>)]
+    #[schema(value_type = Vec<Vec<Value>>)]
     rows: Vec<Vec<serde_json::Value>>,
     /// Whether the query had more rows than were returned.
     truncated: bool,
 }
 
-/// The formats the route can answer in.
-#[derive(Debug, Clone, Copy)]
-enum Format {
-    Json,
-    Csv,
-    Arrow,
-}
-
-const ARROW_STREAM: &str = "application/vnd.apache.arrow.stream";
-
-impl Format {
-    fn from_accept(headers: &HeaderMap) -> Self {
-        let accept = headers
-            .get(header::ACCEPT)
-            .and_then(|v| v.to_str().ok())
-            .unwrap_or("");
-        if accept.contains("text/csv") {
-            Self::Csv
-        } else if accept.contains(ARROW_STREAM) {
-            Self::Arrow
-        } else {
-            Self::Json
-        }
+fn format_from_accept(headers: &HeaderMap) -> Format {
+    let accept = headers
+        .get(header::ACCEPT)
+        .and_then(|v| v.to_str().ok())
+        .unwrap_or("");
+    if accept.contains("text/csv") {
+        Format::Csv
+    } else if accept.contains(ARROW_STREAM) {
+        Format::Arrow
+    } else {
+        Format::Json
     }
 }
 
@@ -96,10 +84,12 @@ pub(super) fn bad_body(rejection: JsonRejection) -> Response {
 /// Runs one read-only SELECT (query scope). `Accept: text/csv` answers CSV,
 /// `Accept: application/vnd.apache.arrow.stream` Arrow IPC; otherwise JSON.
 #[utoipa::path(post, path = "/api/v1/query", tag = "query", request_body = QueryRequest, security(("bearer" = [])), responses(
-    (status = 200, body = QueryAnswer, description = "JSON, or CSV / Arrow IPC per the Accept header; header X-Truncated says whether rows were cut"),
-    (status = 400, body = Problem, description = "The SQL does not parse or bind"),
-    (status = 401, body = Problem), (status = 403, body = Problem, description = "The token lacks the query scope, or the SQL reads outside the warehouse or writes"),
-    (status = 413, body = Problem), (status = 503, body = Problem, description = "The query ran past --query-timeout")
+    (status = 200, description = "The rows, as JSON, or CSV / Arrow IPC per the Accept header; header X-Truncated says whether rows were cut (at `limit` or at --max-answer-bytes)",
+        content((QueryAnswer = "application/json"), (String = "text/csv"), (Vec<u8> = "application/vnd.apache.arrow.stream"))),
+    (status = 400, body = Problem, description = "The SQL does not parse or bind, or `limit` is out of range"),
+    (status = 403, body = Problem, description = "The token lacks the query scope, or the SQL reads outside the served schemas, reads settings or files, or writes"),
+    (status = 413, body = Problem, description = "The first row alone is larger than --max-answer-bytes, or the body larger than --max-body"),
+    (status = 503, body = Problem, description = "The query ran past --query-timeout or out of memory, or waited past --queue-timeout for its turn (then with Retry-After)")
 ))]
 pub(super) async fn query(
     State(state): State<Arc<AppState>>,
@@ -122,60 +112,117 @@ pub(super) async fn query(
         ))
         .into_response();
     }
-    let format = Format::from_accept(&headers);
+    // A bounded wait for one of --max-queries turns, then 503: a queue without a
+    // deadline lets a burst of slow queries hold every client forever.
+    let turn = tokio::time::timeout(
+        state.options.queue_timeout,
+        Arc::clone(&state.query_turns).acquire_owned(),
+    )
+    .await;
+    let Ok(Ok(_turn)) = turn else {
+        return busy(&state.options);
+    };
+    let format = format_from_accept(&headers);
     let sql = request.sql;
+    let max_bytes = state.options.max_answer_bytes;
     super::routes::answer_within(
         &state,
         &caller,
         "query",
         format!("{format:?}|{limit}|{sql}"),
         Some(state.options.query_timeout),
-        move |conn| run_read_only(conn, &sql, limit, format),
+        move |conn| run_read_only(conn, &sql, limit, max_bytes, format),
     )
     .await
 }
 
-/// Checks `sql`, runs it in a read-only transaction and renders at most `limit` rows.
+/// 503 with `Retry-After`: every query turn stayed taken past --queue-timeout.
+fn busy(options: &ServeOptions) -> Response {
+    let mut response = Problem::new(
+        StatusCode::SERVICE_UNAVAILABLE,
+        format!(
+            "the server is running its {} queries at once and none finished within {}: try again shortly",
+            options.max_queries,
+            humantime::format_duration(options.queue_timeout)
+        ),
+    )
+    .into_response();
+    response.headers_mut().insert(
+        header::RETRY_AFTER,
+        header::HeaderValue::from(options.queue_timeout.as_secs().max(1)),
+    );
+    response
+}
+
+/// Checks `sql`, runs it in a read-only transaction and writes at most `limit` rows
+/// and `max_bytes` bytes of answer.
 fn run_read_only(
     conn: &Connection,
     sql: &str,
     limit: usize,
+    max_bytes: usize,
     format: Format,
 ) -> Result<Answer, Problem> {
-    guard::check(conn, sql).map_err(|e| match e {
+    let checked = guard::check(conn, sql).map_err(|e| match e {
         CheckError::Refused(refusal) => Problem::new(StatusCode::FORBIDDEN, refusal.to_string()),
+        CheckError::Invalid(why) => Problem::bad_request(why),
         CheckError::Internal(e) => Problem::internal(e),
     })?;
+    execute(conn, &checked, limit, max_bytes, format)
+}
+
+/// Runs SQL that passed the check, in a `READ ONLY` transaction, streaming its rows
+/// into a capped answer. Split from the check so tests can show the database itself
+/// refuses what the check would have caught.
+pub(super) fn execute(
+    conn: &Connection,
+    sql: &str,
+    limit: usize,
+    max_bytes: usize,
+    format: Format,
+) -> Result<Answer, Problem> {
     conn.execute_batch("BEGIN TRANSACTION READ ONLY")
         .map_err(Problem::internal)?;
-    let result = fetch(conn, sql, limit);
+    let result = stream(conn, sql, limit, max_bytes, format);
     let _ = conn.execute_batch("ROLLBACK");
-    let (schema, batches, truncated) = result?;
-    render(&schema, &batches, truncated, format).map_err(Problem::internal)
+    result
 }
 
-type Fetched = (duckdb::arrow::datatypes::SchemaRef, Vec<RecordBatch>, bool);
-
-/// The first `limit` rows, and whether there were more.
-fn fetch(conn: &Connection, sql: &str, limit: usize) -> Result<Fetched, Problem> {
+fn stream(
+    conn: &Connection,
+    sql: &str,
+    limit: usize,
+    max_bytes: usize,
+    format: Format,
+) -> Result<Answer, Problem> {
     let mut stmt = conn.prepare(sql).map_err(sql_problem)?;
-    let arrow = stmt.query_arrow([]).map_err(sql_problem)?;
-    let schema = arrow.get_schema();
-    let mut batches = Vec::new();
-    let mut rows = 0;
-    let mut truncated = false;
-    for batch in arrow {
-        if rows + batch.num_rows() > limit {
-            batches.push(batch.slice(0, limit - rows));
-            truncated = true;
+    let rows = stmt.stream_arrow([]).map_err(sql_problem)?;
+    let mut answer = CappedAnswer::new(format, rows.get_schema(), limit, max_bytes)
+        .map_err(Problem::internal)?;
+    for batch in rows {
+        answer
+            .push(&batch.map_err(sql_problem)?)
+            .map_err(Problem::internal)?;
+        if answer.cut.is_some() {
             break;
         }
-        rows += batch.num_rows();
-        batches.push(batch);
     }
-    Ok((schema, batches, truncated))
+    if answer.cut == Some(Cut::Bytes) && answer.rows == 0 {
+        return Err(Problem::new(
+            StatusCode::PAYLOAD_TOO_LARGE,
+            format!(
+                "the first row alone is larger than this server's answer limit of {max_bytes} bytes \
+                 (--max-answer-bytes): select fewer or shorter columns"
+            ),
+        ));
+    }
+    let truncated = answer.cut.is_some();
+    Ok(Answer {
+        content_type: format.content_type(),
+        body: answer.finish().map_err(Problem::internal)?.into(),
+        truncated,
+    })
 }
-
 /// A database error in the client's SQL, as a sentence: DuckDB's first line without
 /// the C++ detail that may follow. Internal errors are logged, not shown.
 fn sql_problem(error: duckdb::Error) -> Problem {
@@ -189,6 +236,16 @@ fn sql_problem(error: duckdb::Error) -> Problem {
             "the query tried to change the warehouse, which this route never does",
         );
     }
+    if text.contains("Permission Error") {
+        return Problem::new(StatusCode::FORBIDDEN, guard::Refusal::Files.to_string());
+    }
+    if text.contains("Out of Memory") {
+        return Problem::new(
+            StatusCode::SERVICE_UNAVAILABLE,
+            "the query needs more memory than this server gives its database (--memory-limit): \
+             aggregate or filter before returning rows",
+        );
+    }
     if text.contains("Interrupted") {
         return Problem::new(
             StatusCode::SERVICE_UNAVAILABLE,
@@ -197,49 +254,4 @@ fn sql_problem(error: duckdb::Error) -> Problem {
     }
     let first = text.lines().next().unwrap_or(&text).trim();
     Problem::bad_request(format!("the query failed: {first}"))
-}
-
-fn render(
-    schema: &duckdb::arrow::datatypes::SchemaRef,
-    batches: &[RecordBatch],
-    truncated: bool,
-    format: Format,
-) -> anyhow::Result<Answer> {
-    let mut answer = match format {
-        Format::Json => Answer::json(&QueryAnswer {
-            columns: schema.fields().iter().map(|f| f.name().clone()).collect(),
-            rows: batches.iter().flat_map(batch_to_json_rows).collect(),
-            truncated,
-        })?,
-        Format::Csv => {
-            let mut out = csv::Writer::from_writer(Vec::new());
-            out.write_record(schema.fields().iter().map(|f| f.name()))?;
-            for row in batches.iter().flat_map(|b| batch_to_text(b, "")) {
-                out.write_record(&row)?;
-            }
-            Answer {
-                content_type: "text/csv",
-                body: out.into_inner().map_err(|e| anyhow::anyhow!("{e}"))?.into(),
-                truncated: false,
-            }
-        }
-        Format::Arrow => {
-            let mut out = Vec::new();
-            {
-                let mut writer =
-                    duckdb::arrow::ipc::writer::StreamWriter::try_new(&mut out, schema)?;
-                for batch in batches {
-                    writer.write(batch)?;
-                }
-                writer.finish()?;
-            }
-            Answer {
-                content_type: ARROW_STREAM,
-                body: out.into(),
-                truncated: false,
-            }
-        }
-    };
-    answer.truncated = truncated;
-    Ok(answer)
 }

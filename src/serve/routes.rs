@@ -18,6 +18,7 @@ use serde::{Deserialize, Serialize};
 use utoipa::{IntoParams, OpenApi, ToSchema};
 
 use super::cache::{Answer, AnswerCache};
+use super::contract::SharedResponses;
 use super::problem::Problem;
 use super::rows::{Page, PageRequest, typed};
 use super::tokens::{self, Scope, TokenInfo};
@@ -68,7 +69,7 @@ pub(super) fn api() -> Router<Arc<AppState>> {
     ),
     // Types used only in query parameters are not collected from the paths.
     components(schemas(Grain)),
-    modifiers(&BearerAuth)
+    modifiers(&BearerAuth, &SharedResponses)
 )]
 pub struct ApiDoc;
 
@@ -215,20 +216,26 @@ pub struct Health {
     /// Always `ok` when the server answers.
     status: &'static str,
     version: &'static str,
-    /// The warehouse file this server reads.
-    warehouse: String,
+    /// The warehouse file this server reads: shown to a caller holding an admin token
+    /// only (`Authorization: Bearer`), since it names a folder of the host.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    warehouse: Option<String>,
     schema_version: i32,
     /// Commits of new data since the server started.
     data_generation: u64,
 }
 
-/// Whether the server is up, which warehouse it serves and its version (no token).
+/// Whether the server is up and its version (no token); with an admin token, also
+/// which warehouse file it serves.
 #[utoipa::path(get, path = "/health", tag = "service", responses((status = 200, body = Health)))]
-async fn health(State(state): Shared) -> Json<Health> {
+async fn health(State(state): Shared, headers: HeaderMap) -> Json<Health> {
+    let admin = state
+        .caller(&headers)
+        .is_some_and(|caller| caller.scope >= Scope::Admin);
     Json(Health {
         status: "ok",
         version: crate::VERSION,
-        warehouse: state.warehouse_path.clone(),
+        warehouse: admin.then(|| state.warehouse_path.clone()),
         schema_version: crate::warehouse::latest_version(),
         data_generation: crate::warehouse::generation(),
     })
@@ -268,7 +275,7 @@ async fn metrics(State(state): Shared, headers: HeaderMap) -> Response {
 }
 
 /// This document: OpenAPI 3.1, generated from the handlers' own types (no token).
-#[utoipa::path(get, path = "/openapi.json", tag = "service", responses((status = 200, description = "The OpenAPI document")))]
+#[utoipa::path(get, path = "/openapi.json", tag = "service", responses((status = 200, description = "The OpenAPI document", body = Object, content_type = "application/json")))]
 async fn openapi() -> Json<utoipa::openapi::OpenApi> {
     Json(ApiDoc::openapi())
 }
@@ -332,8 +339,10 @@ pub struct SalesParams {
     /// Only this country (as in the data, e.g. `United Kingdom`).
     country: Option<String>,
     /// Periods per page (1 to 1000, default 100).
+    #[param(minimum = 1, maximum = 1000)]
     limit: Option<u64>,
     /// The `next_cursor` of the previous page.
+    #[param(pattern = "^[A-Za-z0-9_-]+$")]
     cursor: Option<String>,
 }
 
@@ -411,8 +420,10 @@ async fn sales(
 #[into_params(parameter_in = Query)]
 pub struct PageParams {
     /// Items per page (1 to 1000, default 100).
+    #[param(minimum = 1, maximum = 1000)]
     limit: Option<u64>,
     /// The `next_cursor` of the previous page.
+    #[param(pattern = "^[A-Za-z0-9_-]+$")]
     cursor: Option<String>,
 }
 
@@ -595,6 +606,7 @@ async fn customer(
 #[into_params(parameter_in = Query)]
 pub struct RecommendationParams {
     /// How many products (1 to 100, default 10).
+    #[param(minimum = 1, maximum = 100)]
     k: Option<u32>,
 }
 
@@ -681,7 +693,9 @@ async fn segments(State(state): Shared, Extension(caller): Extension<Caller>) ->
 pub struct AnomalyParams {
     /// Only this kind: `daily_revenue`, `daily_orders`, `line_quantity`, `line_price`.
     kind: Option<String>,
+    #[param(minimum = 1, maximum = 1000)]
     limit: Option<u64>,
+    #[param(pattern = "^[A-Za-z0-9_-]+$")]
     cursor: Option<String>,
 }
 
@@ -732,7 +746,9 @@ async fn anomalies(
 pub struct WindowParams {
     /// Only windows ending after this time (`YYYY-MM-DD HH:MM:SS`, the data's clock).
     since: Option<chrono::NaiveDateTime>,
+    #[param(minimum = 1, maximum = 1000)]
     limit: Option<u64>,
+    #[param(pattern = "^[A-Za-z0-9_-]+$")]
     cursor: Option<String>,
 }
 
@@ -864,8 +880,11 @@ async fn list_tokens(State(state): Shared, Extension(caller): Extension<Caller>)
 
 #[derive(Debug, Deserialize, ToSchema)]
 pub struct NewToken {
+    /// 1 to 64 letters, digits, `-`, `_` or `.`.
+    #[schema(pattern = r"^[A-Za-z0-9._-]{1,64}$")]
     name: String,
     /// `read`, `query` or `admin`.
+    #[schema(pattern = "^(read|query|admin)$")]
     scope: String,
 }
 

@@ -55,6 +55,8 @@ pub struct PageRequest {
 /// The largest page a client may ask for.
 pub const MAX_PAGE: u64 = 1000;
 pub const DEFAULT_PAGE: u64 = 100;
+/// The largest offset a cursor may hold.
+const MAX_OFFSET: u64 = i64::MAX as u64 - MAX_PAGE - 1;
 
 impl PageRequest {
     pub fn parse(limit: Option<u64>, cursor: Option<&str>) -> Result<Self, Problem> {
@@ -71,6 +73,8 @@ impl PageRequest {
                 .ok()
                 .and_then(|bytes| String::from_utf8(bytes).ok())
                 .and_then(|text| text.strip_prefix("offset:").and_then(|n| n.parse().ok()))
+                // DuckDB's OFFSET is signed: a larger one was never handed out.
+                .filter(|offset: &u64| *offset <= MAX_OFFSET)
                 .ok_or_else(|| {
                     Problem::bad_request(
                         "cursor is not one this server gave out: pass the next_cursor of the previous page unchanged",
@@ -110,6 +114,8 @@ mod tests {
         assert_eq!(next.offset, 2);
         assert!(next.page(vec![3]).next_cursor.is_none());
         assert!(PageRequest::parse(None, Some("nonsense")).is_err());
+        let huge = URL_SAFE_NO_PAD.encode(format!("offset:{}", 1u64 << 63));
+        assert!(PageRequest::parse(None, Some(&huge)).is_err());
         assert!(PageRequest::parse(Some(0), None).is_err());
     }
 }

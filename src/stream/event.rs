@@ -160,6 +160,11 @@ impl Event {
         Ok(())
     }
 
+    /// The event's time as Kafka timestamps it: milliseconds since the epoch, UTC.
+    pub fn timestamp_millis(&self) -> i64 {
+        self.event_time.and_utc().timestamp_millis()
+    }
+
     pub fn to_json(&self) -> String {
         serde_json::to_string(self).expect("events serialise")
     }
@@ -206,9 +211,82 @@ mod milli {
     }
 }
 
+/// How far an event's time may stray from the time its message was written: an
+/// event dated years ahead would otherwise move its partition's watermark there and
+/// make every real event after it late; one dated years back is as suspect.
+#[derive(Debug, Clone, Copy)]
+pub struct TimeBounds {
+    pub max_future: chrono::Duration,
+    pub max_past: chrono::Duration,
+}
+
+impl Default for TimeBounds {
+    fn default() -> Self {
+        Self {
+            max_future: chrono::Duration::hours(1),
+            max_past: chrono::Duration::days(400),
+        }
+    }
+}
+
+impl TimeBounds {
+    /// Checks `event` against `reference`, the message's Kafka timestamp (CreateTime or
+    /// LogAppendTime): stored in the log, so a replay of the message decides the same.
+    pub fn check(&self, event: &Event, reference: NaiveDateTime) -> Result<(), String> {
+        if event.event_time > reference + self.max_future {
+            return Err(format!(
+                "event_time {} is more than {} after the message's timestamp {reference} (--max-future-skew)",
+                event.event_time,
+                humanize(self.max_future)
+            ));
+        }
+        if event.event_time < reference - self.max_past {
+            return Err(format!(
+                "event_time {} is more than {} before the message's timestamp {reference} (--max-past-skew)",
+                event.event_time,
+                humanize(self.max_past)
+            ));
+        }
+        Ok(())
+    }
+}
+
+fn humanize(duration: chrono::Duration) -> String {
+    duration
+        .to_std()
+        .map(|d| humantime::format_duration(d).to_string())
+        .unwrap_or_else(|_| duration.to_string())
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn events_far_from_their_message_time_are_refused() {
+        let event = purchase();
+        let bounds = TimeBounds::default();
+        let at = event.event_time;
+        assert!(bounds.check(&event, at).is_ok());
+        assert!(
+            bounds
+                .check(&event, at - chrono::Duration::minutes(59))
+                .is_ok()
+        );
+        let future = bounds
+            .check(&event, at - chrono::Duration::hours(2))
+            .unwrap_err();
+        assert!(future.contains("--max-future-skew"), "{future}");
+        assert!(
+            bounds
+                .check(&event, at + chrono::Duration::days(399))
+                .is_ok()
+        );
+        let past = bounds
+            .check(&event, at + chrono::Duration::days(401))
+            .unwrap_err();
+        assert!(past.contains("--max-past-skew"), "{past}");
+    }
 
     fn purchase() -> Event {
         Event {
@@ -271,5 +349,46 @@ mod tests {
             Event::decode(json.as_bytes()).unwrap().event_time,
             purchase().event_time
         );
+    }
+
+    mod properties {
+        use super::*;
+        use proptest::prelude::*;
+
+        proptest! {
+            /// Any bytes decode to an event or a reason, never a panic.
+            #[test]
+            fn arbitrary_bytes_never_panic(bytes in proptest::collection::vec(any::<u8>(), 0..300)) {
+                let _ = Event::decode(&bytes);
+            }
+
+            /// Well-formed JSON with any values in the fields decodes or is refused
+            /// with a reason, never a panic, and what decodes passes its own checks.
+            #[test]
+            fn any_field_values_never_panic(
+                quantity in any::<i64>(),
+                price in any::<f64>(),
+                year in 0i32..10_000,
+                invoice in "C?[0-9]{0,7}",
+                customer in proptest::option::of(any::<i64>()),
+            ) {
+                let json = serde_json::json!({
+                    "schema_version": 1,
+                    "event_id": "p:1",
+                    "event_type": if invoice.starts_with('C') { "cancellation" } else { "purchase" },
+                    "event_time": format!("{year:04}-06-01T12:00:00Z"),
+                    "invoice_no": invoice,
+                    "stock_code": "85123A",
+                    "quantity": quantity,
+                    "unit_price": price,
+                    "customer_id": customer,
+                    "country": "United Kingdom",
+                });
+                if let Ok(event) = Event::decode(json.to_string().as_bytes()) {
+                    prop_assert!(event.validate().is_ok());
+                    let _ = event.revenue_milli();
+                }
+            }
+        }
     }
 }

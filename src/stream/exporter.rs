@@ -84,6 +84,11 @@ pub fn render(status: &TailStatus) -> String {
             status.windows_emitted,
         ),
         (
+            "batches_committed",
+            "Warehouse transactions committed, each a batch with its offsets.",
+            status.batches_committed,
+        ),
+        (
             "replayed",
             "Messages replayed to rebuild open windows.",
             status.replayed,

@@ -75,6 +75,8 @@ pub struct Pending {
     pub topic: String,
     pub key: String,
     pub payload: String,
+    /// The record's own timestamp (CreateTime), when the sender set one.
+    pub timestamp: Option<i64>,
 }
 
 /// Counts deliveries and keeps the messages whose delivery failed for a resend.
@@ -105,6 +107,7 @@ impl ProducerContext for DeliveryLedger {
                         topic: message.topic().to_string(),
                         key: text(message.key()),
                         payload: text(message.payload()),
+                        timestamp: message.timestamp().to_millis(),
                     });
                 }
                 if let Ok(mut last) = self.last_error.lock() {
@@ -142,7 +145,22 @@ impl ReliableProducer {
 
     /// Queues one message, waiting while librdkafka's queue is full.
     pub fn send(&self, topic: &str, key: &str, payload: &str) -> anyhow::Result<()> {
+        self.send_at(topic, key, payload, None)
+    }
+
+    /// [`Self::send`] with the record's CreateTime (milliseconds since the epoch), as a
+    /// replaying producer sets it to each event's time.
+    pub fn send_at(
+        &self,
+        topic: &str,
+        key: &str,
+        payload: &str,
+        timestamp: Option<i64>,
+    ) -> anyhow::Result<()> {
         let mut record = BaseRecord::to(topic).key(key).payload(payload);
+        if let Some(millis) = timestamp {
+            record = record.timestamp(millis);
+        }
         loop {
             match self.producer.send(record) {
                 Ok(()) => return Ok(()),

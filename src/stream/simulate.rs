@@ -250,10 +250,22 @@ pub fn simulate(
                     break;
                 }
                 wait_for_turn(options.pace, i, send.send_time - first_send, clock, cancel);
-                producer.send(topic, &send.event.key(), &send.event.to_json())?;
+                // CreateTime is the event's time, as a replaying producer should set
+                // it: the tail bounds event times by it (--max-future/past-skew).
+                producer.send_at(
+                    topic,
+                    &send.event.key(),
+                    &send.event.to_json(),
+                    Some(send.event.timestamp_millis()),
+                )?;
                 count(send, &mut summary);
                 for failed in producer.take_failed() {
-                    producer.send(&failed.topic, &failed.key, &failed.payload)?;
+                    producer.send_at(
+                        &failed.topic,
+                        &failed.key,
+                        &failed.payload,
+                        failed.timestamp,
+                    )?;
                     summary.retried += 1;
                 }
                 if i % 1_000 == 0 {
@@ -276,7 +288,12 @@ pub fn simulate(
                 }
                 tracing::warn!(count = failed.len(), error = ?producer.last_error(), "resending failed deliveries");
                 for message in failed {
-                    producer.send(&message.topic, &message.key, &message.payload)?;
+                    producer.send_at(
+                        &message.topic,
+                        &message.key,
+                        &message.payload,
+                        message.timestamp,
+                    )?;
                     summary.retried += 1;
                 }
             }

@@ -33,7 +33,7 @@ use rdkafka::types::RDKafkaRespErr;
 use serde::Serialize;
 
 use super::checkpoint::Checkpoints;
-use super::event::Event;
+use super::event::{Event, TimeBounds};
 use super::kafka::{ReliableProducer, client_config};
 use super::tail_writer::{
     Batch, DeadLetter, Enrichment, InFlight, LateEvent, ResumePoint, Sealed, Writer,
@@ -48,9 +48,14 @@ pub struct TailOptions {
     pub group: String,
     pub windows: Vec<WindowSpec>,
     pub allowed_lateness: Duration,
+    /// How far event times may stray from their messages' Kafka timestamps.
+    pub time_bounds: TimeBounds,
     pub metrics_topic: Option<String>,
     pub dlq_topic: Option<String>,
     pub until_idle: Option<StdDuration>,
+    /// A partition without messages this long stops holding its windows open
+    /// ([`close_idle`]); `None` waits for traffic forever.
+    pub idle_timeout: Option<StdDuration>,
     pub max_messages: Option<u64>,
     /// librdkafka consumer settings over ecom's defaults.
     pub consumer_settings: Vec<(String, String)>,
@@ -72,9 +77,11 @@ impl TailOptions {
             group: group.into(),
             windows: vec![WindowSpec::tumbling(Duration::minutes(1))],
             allowed_lateness: Duration::minutes(5),
+            time_bounds: TimeBounds::default(),
             metrics_topic: Some("uk-retail-metrics".into()),
             dlq_topic: None,
             until_idle: None,
+            idle_timeout: Some(StdDuration::from_secs(60)),
             max_messages: None,
             consumer_settings: Vec::new(),
             batch_messages: 20_000,
@@ -94,6 +101,8 @@ pub struct TailStatus {
     pub late_events: u64,
     pub dead_letters: u64,
     pub windows_emitted: u64,
+    /// Warehouse transactions committed (each a batch of messages with its offsets).
+    pub batches_committed: u64,
     pub replayed: u64,
     pub events_per_second: f64,
     /// Per partition: (partition, lag, watermark).
@@ -302,6 +311,8 @@ struct PartitionState {
     /// (offset, last window end) of accepted events, in offset order: the front is the
     /// rebuild offset while its windows are open.
     needed: VecDeque<(i64, NaiveDateTime)>,
+    /// When the partition last had a message (or was assigned).
+    last_active: Instant,
 }
 
 impl PartitionState {
@@ -427,6 +438,7 @@ fn consume(
     let started = Instant::now();
     let mut last_report = Instant::now();
     let mut rate_window = (Instant::now(), 0u64);
+    let mut idle_checked = Instant::now();
 
     loop {
         if cancel.is_cancelled() {
@@ -468,13 +480,14 @@ fn consume(
                 let Some(state) = states.get_mut(&p) else {
                     continue;
                 };
+                state.last_active = now;
                 last_message = Some(now);
                 first_message.get_or_insert(now);
                 let payload = message.payload().unwrap_or_default();
                 let replay = offset < state.replay_until;
                 if replay {
                     status.replayed += 1;
-                    if let Ok(event) = Event::decode(payload)
+                    if let Ok(event) = admit(payload, &message, options)
                         && state.seen.insert(event.event_id.clone())
                     {
                         let _ = state.windows.add(&event);
@@ -491,7 +504,7 @@ fn consume(
                 status.messages += 1;
                 live_messages += 1;
                 batch.touched.insert(p);
-                match Event::decode(payload) {
+                match admit(payload, &message, options) {
                     Err(reason) => {
                         status.dead_letters += 1;
                         let key = message
@@ -545,6 +558,12 @@ fn consume(
             }
         }
 
+        if let Some(idle) = options.idle_timeout
+            && now.duration_since(idle_checked) >= IDLE_CHECK
+        {
+            idle_checked = now;
+            close_idle(&mut states, &mut batch, now, idle);
+        }
         let full = batch.events.len() + batch.dead.len() >= options.batch_messages;
         let due = now.duration_since(batch_started) >= options.commit_interval;
         let stop_max = options.max_messages.is_some_and(|m| live_messages >= m);
@@ -608,6 +627,57 @@ fn consume(
     Ok(status)
 }
 
+/// How often the partitions are looked at for idleness.
+const IDLE_CHECK: StdDuration = StdDuration::from_millis(200);
+
+/// Idleness per partition, as Flink's `withIdleness`: a partition without messages for
+/// `idle` stops holding its windows open. While others still receive events, it takes
+/// the largest of their watermarks, so a window that spans partitions closes in all of
+/// them; once every partition is quiet, processing time has moved on and their open
+/// windows close. The windows go into `batch` with the partition's new resume point,
+/// so a restart neither reopens nor repeats them; an event for them that comes later
+/// is late.
+fn close_idle(
+    states: &mut BTreeMap<i32, PartitionState>,
+    batch: &mut Batch,
+    now: Instant,
+    idle: StdDuration,
+) {
+    let is_idle = |state: &PartitionState| now.duration_since(state.last_active) >= idle;
+    let all_idle = states.values().all(is_idle);
+    let lead = states
+        .values()
+        .filter(|state| !is_idle(state))
+        .filter_map(|state| state.windows.watermark())
+        .max();
+    for (&partition, state) in states.iter_mut() {
+        if !is_idle(state) || state.windows.open_windows() == 0 {
+            continue;
+        }
+        let closed = match (all_idle, lead) {
+            (true, _) => state.windows.flush(),
+            (false, Some(lead)) => {
+                state.windows.advance_watermark(lead);
+                state.windows.close()
+            }
+            (false, None) => continue,
+        };
+        if closed.is_empty() {
+            continue;
+        }
+        tracing::info!(
+            partition,
+            windows = closed.len(),
+            "closing the windows of an idle partition"
+        );
+        batch.touched.insert(partition);
+        batch
+            .windows
+            .extend(closed.into_iter().map(|w| (partition, w)));
+        state.prune();
+    }
+}
+
 /// Hands `batch` over with the resume points of the partitions it touched.
 fn seal(writer: &Writer, batch: Batch, states: &BTreeMap<i32, PartitionState>) -> Sealed {
     let points: Vec<ResumePoint> = batch
@@ -633,6 +703,24 @@ fn last_window_end(specs: &[WindowSpec], t: NaiveDateTime) -> NaiveDateTime {
 /// A partition's state at its resume point: the watermark restored, the event ids the
 /// warehouse already holds for it marked as seen, and messages up to the next offset
 /// marked for a silent replay.
+/// Decodes a message into an event whose time is within the bounds of its Kafka
+/// timestamp (the time of processing when the broker gave none). A refused event never
+/// reaches a window, so it cannot move a watermark.
+fn admit(
+    payload: &[u8],
+    message: &rdkafka::message::BorrowedMessage<'_>,
+    options: &TailOptions,
+) -> Result<Event, String> {
+    let event = Event::decode(payload)?;
+    let reference = message
+        .timestamp()
+        .to_millis()
+        .and_then(chrono::DateTime::from_timestamp_millis)
+        .map_or_else(|| chrono::Utc::now().naive_utc(), |t| t.naive_utc());
+    options.time_bounds.check(&event, reference)?;
+    Ok(event)
+}
+
 fn new_state(
     conn: &Connection,
     options: &TailOptions,
@@ -648,6 +736,7 @@ fn new_state(
         replay_until: resume.next_offset,
         next_offset: resume.rebuild_offset,
         needed: VecDeque::new(),
+        last_active: Instant::now(),
     })
 }
 

@@ -107,6 +107,7 @@ impl Writer {
 
     fn take(committed: Committed, status: &mut TailStatus, first_message: Option<Instant>) {
         status.windows_emitted += committed.windows;
+        status.batches_committed += 1;
         // The work's time runs from the first message to the end of the last commit.
         status.active_seconds = first_message.map_or(0.0, |t| {
             committed.at.saturating_duration_since(t).as_secs_f64()
@@ -610,8 +611,8 @@ fn publish_unpublished(
     Ok(true)
 }
 
-/// Thousandths as an exact decimal literal for a `DECIMAL(18,3)` column.
-fn milli_text(v: i64) -> String {
+/// Thousandths as an exact decimal literal for a `DECIMAL(_, 3)` column.
+fn milli_text(v: i128) -> String {
     let sign = if v < 0 { "-" } else { "" };
     format!(
         "{sign}{}.{:03}",

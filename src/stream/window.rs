@@ -56,8 +56,9 @@ pub struct WindowMetrics {
     /// The window's hop (its size for a tumbling window).
     pub hop: Duration,
     pub country: String,
-    /// Σ quantity × unit price over purchases and cancellations, in thousandths.
-    pub revenue_milli: i64,
+    /// Σ quantity × unit price over purchases and cancellations, in thousandths: i128,
+    /// since a hundred events within the bounds of one already pass 2^63.
+    pub revenue_milli: i128,
     /// Distinct purchase invoices.
     pub orders: u64,
     /// Σ quantity over purchases and cancellations.
@@ -81,7 +82,7 @@ impl WindowMetrics {
 
 #[derive(Debug, Default, Clone)]
 struct Accumulator {
-    revenue_milli: i64,
+    revenue_milli: i128,
     orders: HashSet<String>,
     items: i64,
     customers: HashSet<i64>,
@@ -105,7 +106,7 @@ impl Accumulator {
             EventType::ProductView => self.views += 1,
             EventType::AddToCart => self.carts += 1,
             EventType::Purchase | EventType::Cancellation => {
-                self.revenue_milli += event.revenue_milli();
+                self.revenue_milli += i128::from(event.revenue_milli());
                 self.items += event.quantity;
                 if let Some(customer) = event.customer_id {
                     self.customers.insert(customer);
@@ -280,6 +281,14 @@ impl PartitionWindows {
         closed
     }
 
+    /// Moves the watermark up to `watermark` (never back), as if an event that late
+    /// had arrived: [`Self::close`] then closes what it passed.
+    pub fn advance_watermark(&mut self, watermark: NaiveDateTime) {
+        if self.watermark().is_none_or(|w| w < watermark) {
+            self.max_event_time = Some(watermark + self.allowed_lateness);
+        }
+    }
+
     /// Closes every open window (the end of a finite stream).
     pub fn flush(&mut self) -> Vec<WindowMetrics> {
         if let Some(end) = self.open.keys().map(|k| k.0).max() {
@@ -447,5 +456,117 @@ mod tests {
         ];
         let (_, late) = run(&events, Duration::seconds(30));
         assert_eq!(late, 1);
+    }
+
+    #[test]
+    fn an_advanced_watermark_closes_what_it_passed_and_never_goes_back() {
+        let mut w = PartitionWindows::new(
+            vec![WindowSpec::tumbling(Duration::minutes(10))],
+            Duration::minutes(5),
+        );
+        w.add(&sale(1, 60, "1", "UK", 1));
+        assert!(w.close().is_empty());
+        w.advance_watermark(at(10));
+        assert_eq!(w.close().len(), 2, "the UK and * rows of [09:00, 09:10)");
+        w.advance_watermark(at(5));
+        assert_eq!(w.watermark(), Some(at(10)));
+    }
+
+    mod properties {
+        use super::*;
+        use proptest::prelude::*;
+
+        /// Events of up to three hours, in any order, as (seconds, country, quantity).
+        fn events() -> impl Strategy<Value = Vec<(i64, u8, i64)>> {
+            proptest::collection::vec((0i64..10_800, 0u8..3, -50i64..50), 0..120)
+        }
+
+        fn to_events(raw: &[(i64, u8, i64)]) -> Vec<Event> {
+            raw.iter()
+                .enumerate()
+                .map(|(i, &(seconds, country, quantity))| {
+                    let quantity = if quantity == 0 { 1 } else { quantity };
+                    let invoice = if quantity < 0 {
+                        format!("C{i}")
+                    } else {
+                        format!("{}", 500_000 + i)
+                    };
+                    sale(
+                        i,
+                        seconds,
+                        &invoice,
+                        ["UK", "France", "EIRE"][country as usize],
+                        quantity,
+                    )
+                })
+                .collect()
+        }
+
+        fn windows() -> PartitionWindows {
+            PartitionWindows::new(
+                vec![
+                    WindowSpec::tumbling(Duration::minutes(10)),
+                    WindowSpec::tumbling(Duration::hours(1)),
+                ],
+                Duration::minutes(5),
+            )
+        }
+
+        proptest! {
+            /// Closing after every event, at random points, or only at the end closes
+            /// the same windows with the same figures, and places each event the same:
+            /// how a stream is cut into batches changes nothing.
+            #[test]
+            fn windows_do_not_depend_on_where_batches_end(
+                raw in events(),
+                cuts in proptest::collection::vec(any::<bool>(), 120),
+            ) {
+                let events = to_events(&raw);
+                let run = |close_after: &dyn Fn(usize) -> bool| {
+                    let mut w = windows();
+                    let mut closed = Vec::new();
+                    let mut placements = Vec::new();
+                    for (i, event) in events.iter().enumerate() {
+                        placements.push(w.add(event));
+                        if close_after(i) {
+                            closed.extend(w.close());
+                        }
+                    }
+                    closed.extend(w.flush());
+                    closed.sort_by(|a, b| {
+                        (a.window_end, a.window_start, &a.country)
+                            .cmp(&(b.window_end, b.window_start, &b.country))
+                    });
+                    (closed, placements)
+                };
+                let always = run(&|_| true);
+                prop_assert_eq!(&always, &run(&|_| false));
+                prop_assert_eq!(&always, &run(&|i| cuts[i % cuts.len()]));
+            }
+
+            /// Every on-time line is counted once in its windows: the `*` windows of a
+            /// size sum to the revenue of the events that were not late.
+            #[test]
+            fn on_time_revenue_is_counted_exactly_once(raw in events()) {
+                let events = to_events(&raw);
+                let mut w = PartitionWindows::new(
+                    vec![WindowSpec::tumbling(Duration::minutes(10))],
+                    Duration::minutes(5),
+                );
+                let mut on_time = 0i128;
+                for event in &events {
+                    if w.add(event) == Placement::OnTime {
+                        on_time += i128::from(event.revenue_milli());
+                    }
+                }
+                let counted: i128 = w
+                    .flush()
+                    .iter()
+                    .filter(|m| m.country == "*")
+                    .map(|m| m.revenue_milli)
+                    .sum();
+                prop_assert_eq!(counted, on_time);
+            }
+        }
     }
 }

@@ -35,6 +35,11 @@ const MIGRATIONS: &[(i32, &str, &str)] = &[
         "api tokens",
         include_str!("migrations/005_api_tokens.sql"),
     ),
+    (
+        6,
+        "window revenue as DECIMAL(38, 3)",
+        include_str!("migrations/006_window_revenue.sql"),
+    ),
 ];
 
 /// The highest schema version this binary understands.

@@ -73,6 +73,34 @@ fn full_data_to_a_folder_reads_back_identically_and_reruns_replace() {
     assert_eq!(lake_figures(&lake), (541_909, 9_747_747.93, 305));
 }
 
+#[test]
+fn the_first_export_after_an_ingest_writes_empty_tables_as_schema_and_no_files() {
+    let dir = tempfile::tempdir().unwrap();
+    let db = dir.path().join("w.duckdb");
+    let lake = dir.path().join("lake");
+    run_ok(
+        ecom(&db)
+            .arg("--quiet")
+            .arg("ingest")
+            .arg(by_day_dir().join("2010-12-01.csv")),
+    );
+    run_ok(ecom(&db).arg("export").arg("--to").arg(&lake));
+    let manifest: serde_json::Value =
+        serde_json::from_slice(&std::fs::read(lake.join("stream/events/_manifest.json")).unwrap())
+            .unwrap();
+    assert_eq!(manifest["rows"], 0);
+    assert_eq!(manifest["files"], serde_json::json!([]));
+    assert!(
+        !manifest["schema"].as_array().unwrap().is_empty(),
+        "{manifest}"
+    );
+    let lines: serde_json::Value = serde_json::from_slice(
+        &std::fs::read(lake.join("raw/order_lines/_manifest.json")).unwrap(),
+    )
+    .unwrap();
+    assert_eq!(lines["rows"], 3_108);
+}
+
 fn create_bucket(endpoint: &str, bucket: &str) {
     let status = Command::new(venv_bin("python"))
         .arg("-c")

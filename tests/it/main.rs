@@ -2,6 +2,7 @@
 
 mod common;
 mod config;
+mod edge_states;
 mod export;
 mod ingest_full;
 mod ingest_kill;
@@ -12,6 +13,8 @@ mod models_conformance;
 mod pipeline;
 mod query;
 mod serve;
+mod serve_contract;
+mod serve_hostile;
 mod stream;
 mod tui_snapshots;
 mod tui_tmux;

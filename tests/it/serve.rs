@@ -12,14 +12,14 @@ use serde_json::{Value, json};
 use crate::common::{by_day_dir, ecom, full_marts, query_json, run_ok, venv_bin};
 
 /// A running `ecom serve`, killed if the test ends without stopping it.
-struct Server {
+pub(crate) struct Server {
     child: Child,
-    base: String,
-    client: Client,
+    pub(crate) base: String,
+    pub(crate) client: Client,
 }
 
 impl Server {
-    fn start(db: &Path, extra: &[&str]) -> Self {
+    pub(crate) fn start(db: &Path, extra: &[&str]) -> Self {
         let mut child = ecom(db)
             .args(["serve", "--addr", "127.0.0.1:0"])
             .args(extra)
@@ -59,7 +59,7 @@ impl Server {
         }
     }
 
-    fn get(&self, path: &str, token: Option<&str>) -> Response {
+    pub(crate) fn get(&self, path: &str, token: Option<&str>) -> Response {
         let mut request = self.client.get(format!("{}{path}", self.base));
         if let Some(token) = token {
             request = request.bearer_auth(token);
@@ -67,13 +67,13 @@ impl Server {
         request.send().expect("the server answers")
     }
 
-    fn json(&self, path: &str, token: &str) -> Value {
+    pub(crate) fn json(&self, path: &str, token: &str) -> Value {
         let response = self.get(path, Some(token));
         assert_eq!(response.status(), StatusCode::OK, "{path}");
         response.json().expect("JSON")
     }
 
-    fn query(&self, token: &str, body: Value, accept: Option<&str>) -> Response {
+    pub(crate) fn query(&self, token: &str, body: Value, accept: Option<&str>) -> Response {
         let mut request = self
             .client
             .post(format!("{}/api/v1/query", self.base))
@@ -86,7 +86,7 @@ impl Server {
     }
 
     /// Rows of `sql` through the query route, as JSON objects.
-    fn rows(&self, token: &str, sql: &str) -> Vec<Value> {
+    pub(crate) fn rows(&self, token: &str, sql: &str) -> Vec<Value> {
         let response = self.query(token, json!({"sql": sql, "limit": 100000}), None);
         assert_eq!(response.status(), StatusCode::OK, "{sql}");
         let answer: Value = response.json().expect("JSON");
@@ -109,7 +109,7 @@ impl Server {
     }
 
     /// SIGTERM, then the exit code.
-    fn terminate(mut self) -> Option<i32> {
+    pub(crate) fn terminate(mut self) -> Option<i32> {
         let pid = self.child.id().to_string();
         assert!(
             Command::new("kill")
@@ -136,13 +136,13 @@ impl Drop for Server {
     }
 }
 
-fn token(db: &Path, name: &str, scope: &str) -> String {
+pub(crate) fn token(db: &Path, name: &str, scope: &str) -> String {
     let out = run_ok(ecom(db).args(["serve", "token", "create", "--name", name, "--scope", scope]));
     assert_eq!(out.lines().count(), 1, "the token alone on stdout: {out}");
     out.trim().to_string()
 }
 
-fn is_problem(response: Response, status: StatusCode) -> Value {
+pub(crate) fn is_problem(response: Response, status: StatusCode) -> Value {
     assert_eq!(response.status(), status);
     assert_eq!(
         response.headers()["content-type"],
@@ -163,8 +163,8 @@ fn is_problem(response: Response, status: StatusCode) -> Value {
 const FINGERPRINT_SQL: &str = "SELECT schema_name, table_name, estimated_size FROM duckdb_tables() \
      WHERE NOT internal AND table_name <> 'api_tokens' UNION ALL SELECT schema_name, view_name, 0 FROM duckdb_views() WHERE NOT internal ORDER BY 1, 2";
 
-#[test]
-fn routes_tokens_queries_cache_openapi_metrics_and_sigterm_on_the_full_data() {
+/// The full-data warehouse with its marts and the ML tables the API serves.
+pub(crate) fn full_marts_with_ml() -> std::sync::MutexGuard<'static, std::path::PathBuf> {
     let db = full_marts();
     for (table, model) in [
         ("ml.customer_segments", "segment"),
@@ -181,6 +181,12 @@ fn routes_tokens_queries_cache_openapi_metrics_and_sigterm_on_the_full_data() {
             run_ok(ecom(&db).args(["--quiet", "ml", model]));
         }
     }
+    db
+}
+
+#[test]
+fn routes_tokens_queries_cache_openapi_metrics_and_sigterm_on_the_full_data() {
+    let db = full_marts_with_ml();
     let unique = std::process::id();
     let read = token(&db, &format!("reader-{unique}"), "read");
     let querier = token(&db, &format!("querier-{unique}"), "query");
@@ -194,9 +200,13 @@ fn routes_tokens_queries_cache_openapi_metrics_and_sigterm_on_the_full_data() {
 
     let server = Server::start(&db, &["--query-timeout", "1s"]);
 
-    // Public routes.
+    // Public routes: the warehouse's path only for an admin.
     let health: Value = server.get("/health", None).json().unwrap();
     assert_eq!(health["status"], "ok");
+    assert!(health.get("warehouse").is_none(), "{health}");
+    let health: Value = server.get("/health", Some(&read)).json().unwrap();
+    assert!(health.get("warehouse").is_none(), "{health}");
+    let health: Value = server.get("/health", Some(&admin)).json().unwrap();
     assert!(
         health["warehouse"]
             .as_str()

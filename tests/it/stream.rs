@@ -213,15 +213,16 @@ fn http_get(addr: &str, path: &str) -> Option<String> {
         .map(|(_, body)| body.to_string())
 }
 
-/// Produces raw payloads with the Python client (the broker's own view of bytes).
-fn produce_raw(topic: &str, payloads: &[&str]) {
+/// Produces raw payloads with the Python client (the broker's own view of bytes), each
+/// with its Kafka timestamp (CreateTime, milliseconds).
+fn produce_raw(topic: &str, payloads: &[(String, i64)]) {
     let script = r#"
 import json, sys
 from confluent_kafka import Producer
 brokers, topic, payloads = sys.argv[1], sys.argv[2], json.loads(sys.stdin.read())
 p = Producer({"bootstrap.servers": brokers})
-for i, payload in enumerate(payloads):
-    p.produce(topic, key=f"k{i}", value=payload.encode("utf-8", "surrogateescape"), partition=0)
+for i, (payload, timestamp) in enumerate(payloads):
+    p.produce(topic, key=f"k{i}", value=payload.encode("utf-8", "surrogateescape"), partition=0, timestamp=timestamp)
 p.flush(30)
 "#;
     let mut child = Command::new(venv_bin("python"))
@@ -245,21 +246,52 @@ fn malformed_messages_land_in_dead_letters_with_their_offsets_and_the_stream_goe
     let db = dir.path().join("w.duckdb");
     let topic = unique("dlq");
     let good = r#"{"schema_version":1,"event_id":"a.csv:2","event_type":"purchase","event_time":"2011-11-01T08:00:00Z","invoice_no":"570000","stock_code":"85123A","quantity":6,"unit_price":2.55,"customer_id":17850,"country":"United Kingdom"}"#;
-    let payloads = [
-        good,
-        "not json at all",
-        r#"{"schema_version":7}"#,
-        r#"{"schema_version":1,"event_id":"x"}"#,
-        &good
-            .replace("\"quantity\":6", "\"quantity\":0")
+    let at = |time: &str| {
+        chrono::DateTime::parse_from_rfc3339(&format!("2011-11-01T{time}Z"))
+            .unwrap()
+            .timestamp_millis()
+    };
+    let mut payloads: Vec<(String, i64)> = [
+        good.to_string(),
+        "not json at all".into(),
+        r#"{"schema_version":7}"#.into(),
+        r#"{"schema_version":1,"event_id":"x"}"#.into(),
+        good.replace("\"quantity\":6", "\"quantity\":0")
             .replace("a.csv:2", "a.csv:3"),
-        &good
-            .replace("570000", "C570001")
+        good.replace("570000", "C570001")
             .replace("a.csv:2", "a.csv:4"),
-        &good
-            .replace("a.csv:2", "a.csv:5")
+    ]
+    .into_iter()
+    .map(|p| (p, at("08:00:00")))
+    .collect();
+    // Well-formed but hostile: 150 purchases at the bounds (quantity 10,000,000 at
+    // £1,000,000) in one hour, whose revenue passes DECIMAL(18,3) and 2^63 ...
+    for i in 0..150 {
+        let poison = good
+            .replace("a.csv:2", &format!("poison:{i}"))
+            .replace("\"quantity\":6", "\"quantity\":10000000")
+            .replace("\"unit_price\":2.55", "\"unit_price\":1000000")
+            .replace("United Kingdom", "Hostile")
+            .replace("08:00:00Z", "08:10:00Z");
+        payloads.push((poison, at("08:10:00")));
+    }
+    // ... one dated 2099 and one dated 1991 by messages written in 2011 ...
+    payloads.push((
+        good.replace("a.csv:2", "future")
+            .replace("2011-11-01T08:00:00Z", "2099-01-01T00:00:00Z"),
+        at("08:20:00"),
+    ));
+    payloads.push((
+        good.replace("a.csv:2", "past")
+            .replace("2011-11-01T08:00:00Z", "1991-01-01T00:00:00Z"),
+        at("08:20:00"),
+    ));
+    // ... and a real event that closes the 08:00 window.
+    payloads.push((
+        good.replace("a.csv:2", "a.csv:5")
             .replace("08:00:00Z", "09:30:00Z"),
-    ];
+        at("09:30:00"),
+    ));
     produce_raw(&topic, &payloads);
     let port = 19_700 + (std::process::id() % 200) as u16;
     let addr = format!("127.0.0.1:{port}");
@@ -289,14 +321,14 @@ fn malformed_messages_land_in_dead_letters_with_their_offsets_and_the_stream_goe
         std::thread::sleep(std::time::Duration::from_millis(200));
         scraped = http_get(&addr, "/metrics").unwrap_or_default();
         // Lag comes with librdkafka's statistics, once a second.
-        if scraped.contains("ecom_tail_dead_letters_total 5\n")
+        if scraped.contains("ecom_tail_dead_letters_total 7\n")
             && scraped.contains("ecom_tail_lag{partition=\"0\"} 0\n")
         {
             break;
         }
     }
     assert!(
-        scraped.contains("ecom_tail_dead_letters_total 5\n"),
+        scraped.contains("ecom_tail_dead_letters_total 7\n"),
         "{scraped}"
     );
     assert!(
@@ -306,14 +338,14 @@ fn malformed_messages_land_in_dead_letters_with_their_offsets_and_the_stream_goe
     let out = child.wait_with_output().unwrap();
     assert!(out.status.success());
     let status: serde_json::Value = serde_json::from_slice(&out.stdout).unwrap();
-    assert_eq!(status["dead_letters"], 5, "{status}");
-    assert_eq!(status["events"], 2);
+    assert_eq!(status["dead_letters"], 7, "{status}");
+    assert_eq!(status["events"], 152);
     let dead = query_json(
         &db,
         "SELECT \"offset\", \"key\", reason FROM stream.dead_letters ORDER BY \"offset\"",
     );
     let offsets: Vec<i64> = dead.iter().map(|r| r["offset"].as_i64().unwrap()).collect();
-    assert_eq!(offsets, [1, 2, 3, 4, 5]);
+    assert_eq!(offsets, [1, 2, 3, 4, 5, 156, 157]);
     let reasons: Vec<&str> = dead.iter().map(|r| r["reason"].as_str().unwrap()).collect();
     assert!(reasons[0].starts_with("not JSON"), "{reasons:?}");
     assert!(reasons[1].contains("schema_version 7"), "{reasons:?}");
@@ -323,6 +355,8 @@ fn malformed_messages_land_in_dead_letters_with_their_offsets_and_the_stream_goe
         reasons[4].contains("only they, start with C"),
         "{reasons:?}"
     );
+    assert!(reasons[5].contains("--max-future-skew"), "{reasons:?}");
+    assert!(reasons[6].contains("--max-past-skew"), "{reasons:?}");
     assert_eq!(dead[0]["key"], "k1");
     // The 08:00 window closed when the 09:30 event moved the watermark to 09:25; the
     // 09:00 window stays open: stopping a tail is not the end of the stream.
@@ -333,6 +367,54 @@ fn malformed_messages_land_in_dead_letters_with_their_offsets_and_the_stream_goe
         ),
         1
     );
+    // Sums past 2^63 are exact, and the real country's window is its own line alone.
+    let revenue = |country: &str| {
+        scalar(
+            &db,
+            &format!(
+                "SELECT revenue::VARCHAR FROM stream.window_metrics WHERE country = '{country}'"
+            ),
+        )
+    };
+    assert_eq!(revenue("Hostile"), "1500000000000000.000");
+    assert_eq!(revenue("United Kingdom"), "15.300");
+    assert_eq!(revenue("*"), "1500000000000015.300");
+}
+
+#[test]
+fn a_quiet_partition_closes_its_open_windows_after_the_idle_timeout() {
+    let topic = unique("idle");
+    let event = |id: &str, time: &str| {
+        let json = format!(
+            r#"{{"schema_version":1,"event_id":"{id}","event_type":"purchase","event_time":"2011-11-01T{time}Z","invoice_no":"570000","stock_code":"85123A","quantity":6,"unit_price":2.55,"customer_id":17850,"country":"United Kingdom"}}"#
+        );
+        let at = chrono::DateTime::parse_from_rfc3339(&format!("2011-11-01T{time}Z"))
+            .unwrap()
+            .timestamp_millis();
+        (json, at)
+    };
+    produce_raw(&topic, &[event("a", "08:00:00"), event("b", "08:30:00")]);
+    let windows = |idle: &str| {
+        let dir = tempfile::tempdir().unwrap();
+        let db = dir.path().join("w.duckdb");
+        tail(
+            &db,
+            &topic,
+            &unique("g"),
+            &["--idle-timeout", idle, "--until-idle", "5s"],
+        );
+        query_json(
+            &db,
+            "SELECT window_start::VARCHAR AS start, revenue::VARCHAR AS revenue FROM stream.window_metrics WHERE country = '*'",
+        )
+    };
+    // The 08:00 window stays open while the watermark (08:25) has not passed 09:00 ...
+    assert!(windows("off").is_empty());
+    // ... and closes by processing time once the partition has been quiet for 1 s.
+    let closed = windows("1s");
+    assert_eq!(closed.len(), 1, "{closed:?}");
+    assert_eq!(closed[0]["start"], "2011-11-01 08:00:00");
+    assert_eq!(closed[0]["revenue"], "30.600");
 }
 
 /// The tables that must not depend on interruptions.
@@ -342,36 +424,46 @@ SELECT (SELECT md5(string_agg(event_id || '@' || \"partition\" || ':' || \"offse
        (SELECT count(*) FROM stream.window_metrics) AS window_rows,
        (SELECT md5(string_agg(event_id, ',' ORDER BY event_id)) FROM stream.late_events) AS late";
 
+/// The number after `name ` in a Prometheus text, when it is there.
+fn counter(metrics: &str, name: &str) -> Option<u64> {
+    metrics
+        .lines()
+        .find_map(|line| line.strip_prefix(&format!("{name} ")))
+        .and_then(|value| value.trim().parse().ok())
+}
+
 #[test]
 fn kill_9_and_restart_give_the_tables_of_an_uninterrupted_run() {
     let dir = tempfile::tempdir().unwrap();
     let topic = unique("kill");
-    simulate(
-        &topic,
-        &november(),
-        &[
-            "--late-fraction",
-            "0.01",
-            "--late-by",
-            "20m",
-            "--duplicate-fraction",
-            "0.02",
-        ],
-    );
-
-    let calm = dir.path().join("calm.duckdb");
-    tail(&calm, &topic, &unique("calm"), &[]);
-
+    let flags = [
+        "--late-fraction",
+        "0.01",
+        "--late-by",
+        "20m",
+        "--duplicate-fraction",
+        "0.02",
+    ];
+    // The producer is held back: each round gets a new slice of November, so every
+    // round has work, and the last slice arrives only after the kills.
+    let files = november();
+    let slices: Vec<&[PathBuf]> = files.chunks(files.len().div_ceil(5)).collect();
     let killed = dir.path().join("killed.duckdb");
     let group = unique("killed");
     // A short session lets the group evict each killed member quickly (Tansu joins in
-    // about a second with it), so every round gets partitions and is killed mid-work.
+    // about a second with it), so every round gets partitions.
     let quick = [
         "--consumer-config",
         "session.timeout.ms=2000",
         "heartbeat.interval.ms=500",
     ];
-    for round in 0..4 {
+    let mut produced = 0;
+    for (round, slice) in slices[..slices.len() - 1].iter().enumerate() {
+        produced += simulate(&topic, slice, &flags)["sent"].as_u64().unwrap();
+        let addr = format!(
+            "127.0.0.1:{}",
+            20_000 + (std::process::id() % 500) as u16 * 4 + round as u16
+        );
         let mut child = ecom(&killed)
             .args(["-q", "tail", "--brokers", &brokers(), "--topic", &topic])
             .args([
@@ -382,10 +474,24 @@ fn kill_9_and_restart_give_the_tables_of_an_uninterrupted_run() {
                 "--allowed-lateness",
                 "5m",
             ])
+            .args(["--batch-messages", "2000", "--metrics-addr", &addr])
             .args(quick)
             .spawn()
             .unwrap();
-        std::thread::sleep(std::time::Duration::from_millis(3_000 + 600 * round));
+        // Killed once this process has committed a batch: by construction mid-stream,
+        // whatever the tail's speed.
+        let deadline = std::time::Instant::now() + std::time::Duration::from_secs(60);
+        loop {
+            let metrics = http_get(&addr, "/metrics").unwrap_or_default();
+            if counter(&metrics, "ecom_tail_batches_committed_total").is_some_and(|n| n >= 1) {
+                break;
+            }
+            assert!(
+                std::time::Instant::now() < deadline,
+                "round {round}: no batch committed in 60 s:\n{metrics}"
+            );
+            std::thread::sleep(std::time::Duration::from_millis(20));
+        }
         child.kill().unwrap(); // SIGKILL
         child.wait().unwrap();
     }
@@ -393,9 +499,12 @@ fn kill_9_and_restart_give_the_tables_of_an_uninterrupted_run() {
         .as_u64()
         .unwrap();
     assert!(
-        partial > 0 && partial < 80_000,
-        "killed in the middle: {partial} events"
+        partial > 0 && partial <= produced,
+        "killed in the middle: {partial} events of {produced} produced"
     );
+    simulate(&topic, slices[slices.len() - 1], &flags);
+    let calm = dir.path().join("calm.duckdb");
+    tail(&calm, &topic, &unique("calm"), &[]);
     // Idle only after the last killed member's session has expired and its partitions
     // came back.
     let mut last = quick.to_vec();
@@ -408,7 +517,7 @@ fn kill_9_and_restart_give_the_tables_of_an_uninterrupted_run() {
         scalar(&killed, "SELECT count(*) FROM stream.events")
             .as_u64()
             .unwrap()
-            > 80_000
+            > produced
     );
 }
 

@@ -1,0 +1,71 @@
+//! DuckDB's syntax trees and plans as JSON, however deeply the query nests.
+//!
+//! A legitimate `a + b + … + z` of a few dozen terms already nests past serde_json's
+//! default depth of 128, and DuckDB itself allows expressions 1,000 levels deep. So the
+//! text is parsed without that limit on a stack that grows as needed, and the trees
+//! are walked with an explicit stack, never by recursion.
+
+use serde::Deserialize;
+use serde_json::{Map, Value};
+
+/// Parses JSON of any depth.
+pub(super) fn parse(text: &str) -> Result<Value, serde_json::Error> {
+    let mut deserializer = serde_json::Deserializer::from_str(text);
+    deserializer.disable_recursion_limit();
+    let value = Value::deserialize(serde_stacker::Deserializer::new(&mut deserializer))?;
+    deserializer.end()?;
+    Ok(value)
+}
+
+/// Every object in `root`, parents before children.
+pub(super) fn objects(root: &Value) -> impl Iterator<Item = &Map<String, Value>> {
+    let mut stack = vec![root];
+    std::iter::from_fn(move || {
+        while let Some(value) = stack.pop() {
+            match value {
+                Value::Array(items) => stack.extend(items.iter().rev()),
+                Value::Object(map) => {
+                    stack.extend(map.values().rev());
+                    return Some(map);
+                }
+                _ => {}
+            }
+        }
+        None
+    })
+}
+
+/// A string field of `node`, `""` when absent.
+pub(super) fn text<'a>(node: &'a Map<String, Value>, key: &str) -> &'a str {
+    node.get(key).and_then(Value::as_str).unwrap_or("")
+}
+
+/// The first line of a DuckDB message: what went wrong, without its suggestions (a
+/// "Did you mean …" may name a table the route does not serve).
+pub(super) fn first_line(message: &str) -> String {
+    message.lines().next().unwrap_or(message).trim().to_string()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn deep_documents_parse_and_walk_without_recursion() {
+        let depth = 50_000;
+        let text = format!(
+            "{}{{\"type\":\"x\"}}{}",
+            "[".repeat(depth),
+            "]".repeat(depth)
+        );
+        let value = parse(&text).unwrap();
+        assert_eq!(objects(&value).count(), 1);
+        // Dropping a deep value recurses in serde_json; take it apart here instead.
+        let mut stack = vec![value];
+        while let Some(mut v) = stack.pop() {
+            if let Value::Array(items) = &mut v {
+                stack.append(items);
+            }
+        }
+    }
+}

@@ -1,0 +1,133 @@
+//! What `POST /api/v1/query` may run: one `SELECT` that reads the warehouse's analytics
+//! schemas (`raw`, `staging`, `marts`, `ml`, `stream`) and nothing else, and writes
+//! nothing.
+//!
+//! The check follows DuckDB's own reading of the query, in three steps:
+//! 1. [`syntax`]: DuckDB parses it (`json_serialize_sql`); it must be one `SELECT`,
+//!    with no table function but generators, no function that reads settings or
+//!    changes state, and no `SHOW` of settings or of every schema.
+//! 2. [`catalog`]: `information_schema` views are narrowed to the served schemas.
+//! 3. [`plan`]: DuckDB binds it (`json_serialize_plan`); every scan of the bound plan
+//!    must be a served table of this warehouse (views expanded, CTEs resolved in their
+//!    own scopes), and no operator may write.
+//!
+//! This check is the first wall, not the only one: the server also takes file access,
+//! extensions and settings away from the whole database ([`super::sandbox`]), and
+//! runs each query in a `READ ONLY` transaction.
+
+mod catalog;
+mod json;
+mod plan;
+mod syntax;
+
+use duckdb::Connection;
+
+/// The schemas the query route reads. `meta` (tokens, ingested file paths, job errors)
+/// and DuckDB's own catalogs are never among them.
+pub const SERVED_SCHEMAS: [&str; 5] = ["raw", "staging", "marts", "ml", "stream"];
+
+/// Why a query was refused (403), in a sentence for the client.
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+pub enum Refusal {
+    #[error("send one SELECT statement per request; this request holds {0}")]
+    Statements(usize),
+    #[error(
+        "only a SELECT can run here: this statement writes, changes a setting or the session, \
+         or reads outside the warehouse"
+    )]
+    NotSelect,
+    #[error(
+        "the table function `{0}` is not allowed here: the query route reads the warehouse's \
+         tables and views only (range, generate_series, unnest and generate_subscripts are allowed)"
+    )]
+    TableFunction(String),
+    #[error(
+        "`{0}` is not a table or view of the schemas this route serves (raw, staging, marts, \
+         ml, stream); GET /api/v1/tables lists what can be queried"
+    )]
+    Relation(String),
+    #[error(
+        "`{0}` is one of DuckDB's catalog views, which this route does not serve; \
+         information_schema and SHOW TABLES list the served schemas"
+    )]
+    Catalog(String),
+    #[error("the function `{0}` reads settings or changes state and is not allowed here")]
+    Function(String),
+    #[error(
+        "SHOW here lists only the tables of the served schemas (SHOW TABLES, DESCRIBE \
+         schema.table); settings, databases and other schemas are not served"
+    )]
+    Show,
+    #[error("files and URLs cannot be read here: the query route reads the warehouse only")]
+    Files,
+    #[error("the query changes data, which this route never does")]
+    Writes,
+    #[error("the query uses something this route cannot inspect, so it is not run: {0}")]
+    Uncheckable(String),
+}
+
+/// The check's verdict when the query may not run.
+#[derive(Debug, thiserror::Error)]
+pub enum CheckError {
+    /// Refused: 403.
+    #[error(transparent)]
+    Refused(#[from] Refusal),
+    /// The SQL does not parse or bind: 400.
+    #[error("{0}")]
+    Invalid(String),
+    /// The database failed to answer: 500.
+    #[error("{0}")]
+    Internal(String),
+}
+
+impl From<duckdb::Error> for CheckError {
+    fn from(e: duckdb::Error) -> Self {
+        Self::Internal(e.to_string())
+    }
+}
+
+/// Checks `sql`; returns the SQL to run (`sql` itself, or with `information_schema`
+/// narrowed).
+pub fn check(conn: &Connection, sql: &str) -> Result<String, CheckError> {
+    // DuckDB's parser reads C strings: text after a NUL would be checked by no one.
+    if sql.contains('\0') {
+        return Err(CheckError::Invalid("the SQL holds a NUL character".into()));
+    }
+    let parsed = syntax::parse(conn, sql)?;
+    let database: String = conn.query_row("SELECT current_database()", [], |r| r.get(0))?;
+    for query in parsed.described {
+        let inner = statement_sql(conn, query)?;
+        plan::check(conn, &inner, &database)?;
+    }
+    for name in parsed.shown {
+        // `SHOW x` describes a table, or shows a setting when no table has that name.
+        match plan::check(conn, &format!("SELECT * FROM {name}"), &database) {
+            Err(CheckError::Invalid(_)) => return Err(Refusal::Show.into()),
+            other => other?,
+        }
+    }
+    let sql = if parsed.information_schema {
+        catalog::narrow(conn, parsed.document)?
+    } else {
+        sql.to_string()
+    };
+    plan::check(conn, &sql, &database)?;
+    Ok(sql)
+}
+
+/// The SQL of one query node of a syntax tree, written by DuckDB.
+fn statement_sql(conn: &Connection, node: serde_json::Value) -> Result<String, CheckError> {
+    let document = serde_json::json!({
+        "error": false,
+        "statements": [{"node": node, "named_param_map": []}],
+    });
+    let sql: String = conn.query_row(
+        "SELECT json_deserialize_sql(?::JSON)",
+        [document.to_string()],
+        |r| r.get(0),
+    )?;
+    Ok(sql)
+}
+
+#[cfg(test)]
+mod tests;
