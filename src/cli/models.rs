@@ -54,8 +54,19 @@ pub fn run_action(action: ModelsAction, settings: &Settings) -> anyhow::Result<O
         eprintln!("{}", done_line(&summary));
     }
     Ok(if summary.has_errors() {
+        // Tests of models never built all fail alike: say what comes first.
+        let unbuilt = matches!(command, RunCommand::Test)
+            && summary
+                .results
+                .iter()
+                .any(|r| r.status == NodeStatus::Error && r.message.contains("does not exist"));
+        let hint = if unbuilt {
+            " (the models these tests read are not built yet: run `ecom models build` first)"
+        } else {
+            ""
+        };
         anyhow::bail!(
-            "{} node(s) failed: see the messages above and {}",
+            "{} node(s) failed{hint}: see the messages above and {}",
             summary.count(NodeStatus::Error),
             graph.project.target_dir.join("run_results.json").display()
         );

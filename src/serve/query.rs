@@ -230,7 +230,8 @@ fn sql_problem(error: duckdb::Error) -> Problem {
     if text.contains("INTERNAL") {
         return Problem::internal(text);
     }
-    if text.contains("read-only transaction") {
+    // DuckDB 1.x and 2.x word it differently.
+    if text.contains("read-only transaction") || text.contains("launched in read-only mode") {
         return Problem::new(
             StatusCode::FORBIDDEN,
             "the query tried to change the warehouse, which this route never does",
@@ -254,4 +255,47 @@ fn sql_problem(error: duckdb::Error) -> Problem {
     }
     let first = text.lines().next().unwrap_or(&text).trim();
     Problem::bad_request(format!("the query failed: {first}"))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::serve::sandbox::Sandbox;
+
+    /// The second wall alone: SQL sent straight to the execution layer, past the check,
+    /// finds the database itself refusing every file outside the allowed folders.
+    #[test]
+    fn the_locked_database_refuses_files_even_past_the_check() {
+        let root = tempfile::tempdir().unwrap();
+        let secret = root.path().join("secret.csv");
+        std::fs::write(&secret, "secret\nhunter2\n").unwrap();
+        let conn = Connection::open(root.path().join("w.duckdb")).unwrap();
+        Sandbox {
+            allowed_dirs: vec![root.path().join("allowed")],
+            memory_limit: None,
+        }
+        .lock(&conn)
+        .unwrap();
+        let conn = conn.try_clone().unwrap();
+        let s = secret.display();
+        for sql in [
+            format!("SELECT * FROM '{s}'"),
+            format!("SELECT * FROM read_csv('{s}')"),
+            format!("WITH \"{s}\" AS (SELECT * FROM '{s}') SELECT * FROM \"{s}\""),
+            format!("SELECT * FROM read_text('{s}')"),
+            format!("SELECT * FROM glob('{}/*')", root.path().display()),
+        ] {
+            let problem = execute(&conn, &sql, 10, 1 << 20, Format::Json)
+                .err()
+                .unwrap_or_else(|| panic!("{sql} ran"));
+            assert_eq!(problem.status, 403, "{sql}: {}", problem.detail);
+            assert!(!problem.detail.contains("hunter2"));
+        }
+        // And writes stop at the read-only transaction.
+        conn.execute_batch("CREATE TABLE t (x INT)").unwrap();
+        let problem = execute(&conn, "INSERT INTO t VALUES (1)", 10, 1 << 20, Format::Json)
+            .err()
+            .expect("refused");
+        assert_eq!(problem.status, 403, "{}", problem.detail);
+    }
 }

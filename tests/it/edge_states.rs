@@ -51,7 +51,8 @@ fn try_every_command(state: &str, db: &Path) -> Vec<String> {
             Some(0) => raw.is_none(),
             // Data checks failed: a model test found something, which is information.
             Some(3) => raw.is_none(),
-            Some(1) => says_what_first && raw.is_none(),
+            // Or says why the data cannot support it yet.
+            Some(1) => (says_what_first || stderr.contains("too little data")) && raw.is_none(),
             _ => false,
         };
         if !ok {

@@ -598,6 +598,36 @@ fn the_in_process_pipeline_lands_new_data_and_the_cache_misses_after_it() {
             .arg(&inbox),
     );
     let read = token(&db, "reader", "read");
+    let querier = token(&db, "querier", "query");
+    // The pipeline ingests, builds the models (seeds read through DuckDB) and exports a
+    // mart to a folder (written through DuckDB), all inside the server's sandbox.
+    let lake = dir.path().join("lake");
+    let config = dir.path().join("home/config/ecom/config.toml");
+    std::fs::create_dir_all(config.parent().unwrap()).unwrap();
+    std::fs::write(
+        &config,
+        format!(
+            r#"
+[[pipeline.jobs]]
+name = "ingest"
+kind = "ingest"
+[[pipeline.jobs]]
+name = "models"
+kind = "models"
+depends_on = ["ingest"]
+[[pipeline.jobs]]
+name = "export"
+kind = "export"
+depends_on = ["models"]
+to = "{}"
+tables = ["marts.sales_daily"]
+"#,
+            lake.display()
+        ),
+    )
+    .unwrap();
+    let secret = dir.path().join("secret.csv");
+    std::fs::write(&secret, "secret\nhunter2\n").unwrap();
     let pipeline = format!("--every 1s --ingest '{}'", inbox.display());
     let server = Server::start(&db, &["--pipeline", &pipeline, "--metrics-token", "s3cret"]);
     let first = server.get("/api/v1/summary", Some(&read));
@@ -627,6 +657,42 @@ fn the_in_process_pipeline_lands_new_data_and_the_cache_misses_after_it() {
     };
     assert_eq!(after, expected_before + 2_202, "the third day landed");
     assert_eq!(cache, "miss", "new data is never answered from the cache");
+    // While the pipeline reads seeds and writes the lake through the same database, a
+    // client reaches neither those folders nor any other file.
+    let deadline = Instant::now() + Duration::from_secs(60);
+    while !lake.join("marts/sales_daily/_manifest.json").is_file() {
+        assert!(
+            Instant::now() < deadline,
+            "the export job never wrote the lake"
+        );
+        std::thread::sleep(Duration::from_millis(200));
+    }
+    for sql in [
+        format!("SELECT * FROM '{}'", secret.display()),
+        format!(
+            "SELECT * FROM read_parquet('{}/**/*.parquet')",
+            lake.display()
+        ),
+        format!(
+            "SELECT * FROM '{}/marts/sales_daily/part-0.parquet'",
+            lake.display()
+        ),
+    ] {
+        let refused = is_problem(
+            server.query(&querier, json!({"sql": sql}), None),
+            StatusCode::FORBIDDEN,
+        );
+        assert!(!refused.to_string().contains("hunter2"), "{refused}");
+    }
+    // The pipeline's next model build covers the third day too.
+    let deadline = Instant::now() + Duration::from_secs(60);
+    while server.rows(&querier, "SELECT count(*) AS n FROM marts.sales_daily")[0]["n"] != 3 {
+        assert!(
+            Instant::now() < deadline,
+            "the models never covered the third day"
+        );
+        std::thread::sleep(Duration::from_millis(200));
+    }
     is_problem(server.get("/metrics", None), StatusCode::UNAUTHORIZED);
     let metrics = server.get("/metrics", Some("s3cret")).text().unwrap();
     assert!(
