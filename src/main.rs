@@ -37,7 +37,10 @@ fn main() -> ExitCode {
     );
     tracing::info!(version = ecom::VERSION, command = ?cli.command, "start");
     let result = match cli.command {
-        Some(command) => cli::dispatch(command, &settings),
+        // A panic ends the command with exit 1 and a sentence, like any other failure.
+        Some(command) => {
+            ecom::jobs::catching_panics("the command", || cli::dispatch(command, &settings))
+        }
         None => cli::workbench(&settings, cli.demo, cli.frame_stats.clone(), started)
             .map(|()| Outcome::Success),
     };

@@ -543,45 +543,55 @@ fn execute_node(
     let started_at = now();
     let clock = Instant::now();
     let mut compiled = None;
-    let outcome = (|| -> Result<Outcome, String> {
-        // Looked up once: it decides `is_incremental()` and how the model is replaced.
-        let existing = match node.resource_type {
-            ResourceType::Model => relation_kind(conn, node),
-            _ => None,
-        };
-        let sql = compile(
-            graph,
-            conn,
-            node,
-            invocation.full_refresh,
-            existing.as_deref(),
-        )
-        .map_err(|e| e.to_string())?;
-        compiled = sql.clone();
-        if let Some(sql) = &sql {
-            write_compiled(graph, node, sql);
-        }
-        if invocation.command == RunCommand::Compile {
-            return Ok(Outcome {
-                status: NodeStatus::Success,
-                message: "compiled".into(),
-                failures: None,
-                rows: None,
-            });
-        }
-        match node.resource_type {
-            ResourceType::Seed => load_seed(graph, conn, node),
-            ResourceType::Model => materialize(
+    // A panic fails this node with a sentence, never the worker and the build.
+    let outcome = std::panic::catch_unwind(std::panic::AssertUnwindSafe(
+        || -> Result<Outcome, String> {
+            // Looked up once: it decides `is_incremental()` and how the model is replaced.
+            let existing = match node.resource_type {
+                ResourceType::Model => relation_kind(conn, node),
+                _ => None,
+            };
+            let sql = compile(
                 graph,
                 conn,
                 node,
-                sql.as_deref().unwrap_or_default(),
                 invocation.full_refresh,
                 existing.as_deref(),
-            ),
-            ResourceType::Test => run_test(conn, node, sql.as_deref().unwrap_or_default()),
-        }
-    })();
+            )
+            .map_err(|e| e.to_string())?;
+            compiled = sql.clone();
+            if let Some(sql) = &sql {
+                write_compiled(graph, node, sql);
+            }
+            if invocation.command == RunCommand::Compile {
+                return Ok(Outcome {
+                    status: NodeStatus::Success,
+                    message: "compiled".into(),
+                    failures: None,
+                    rows: None,
+                });
+            }
+            match node.resource_type {
+                ResourceType::Seed => load_seed(graph, conn, node),
+                ResourceType::Model => materialize(
+                    graph,
+                    conn,
+                    node,
+                    sql.as_deref().unwrap_or_default(),
+                    invocation.full_refresh,
+                    existing.as_deref(),
+                ),
+                ResourceType::Test => run_test(conn, node, sql.as_deref().unwrap_or_default()),
+            }
+        },
+    ))
+    .unwrap_or_else(|payload| {
+        let _ = conn.execute_batch("ROLLBACK");
+        Err(format!(
+            "ecom failed on this node with an internal error ({})",
+            crate::jobs::panic_text(payload.as_ref())
+        ))
+    });
     let (status, message, failures, rows) = match outcome {
         Ok(o) => (o.status, o.message, o.failures, o.rows),
         Err(message) => (NodeStatus::Error, message, None, None),
