@@ -116,6 +116,9 @@ pub struct IngestConfig {
     pub max_bad_rows: Option<String>,
     /// Rows per warehouse transaction: files are committed together up to this size.
     pub batch_rows: usize,
+    /// The most one file may hold once inflated (bytes); a larger file, or a gzip that
+    /// inflates past it, is rejected with the reason.
+    pub max_inflated_bytes: u64,
 }
 
 impl Default for IngestConfig {
@@ -123,6 +126,7 @@ impl Default for IngestConfig {
         Self {
             max_bad_rows: None,
             batch_rows: 300_000,
+            max_inflated_bytes: crate::ingest::DEFAULT_MAX_INFLATED_BYTES,
         }
     }
 }

@@ -92,6 +92,7 @@ impl JobRunner for Jobs<'_> {
                 let sources = expand(&self.config.pipeline.ingest_paths)?;
                 let options = IngestOptions {
                     batch_rows: self.config.ingest.batch_rows,
+                    max_inflated_bytes: self.config.ingest.max_inflated_bytes,
                     ..IngestOptions::default()
                 };
                 let summary = ingest(&conn, sources, &options, progress, cancel)?;

@@ -24,6 +24,7 @@ pub fn run(args: &IngestArgs, settings: &Settings) -> anyhow::Result<Outcome> {
             .batch_rows
             .unwrap_or(settings.config.ingest.batch_rows)
             .max(1),
+        max_inflated_bytes: settings.config.ingest.max_inflated_bytes,
         ..IngestOptions::default()
     };
     let progress = CliProgress::new(settings.quiet);

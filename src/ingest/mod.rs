@@ -89,6 +89,9 @@ impl IngestSummary {
     }
 }
 
+/// 4 GiB: a file is read whole, so this bounds one parser's memory.
+pub const DEFAULT_MAX_INFLATED_BYTES: u64 = 4 << 30;
+
 /// Knobs of a run.
 #[derive(Debug, Clone)]
 pub struct IngestOptions {
@@ -96,6 +99,8 @@ pub struct IngestOptions {
     pub batch_rows: usize,
     /// Parser threads (the writer is one more).
     pub workers: usize,
+    /// The most one file may hold once inflated; a larger one is rejected.
+    pub max_inflated_bytes: u64,
 }
 
 impl Default for IngestOptions {
@@ -105,6 +110,7 @@ impl Default for IngestOptions {
             workers: std::thread::available_parallelism()
                 .map_or(2, |n| n.get())
                 .min(4),
+            max_inflated_bytes: DEFAULT_MAX_INFLATED_BYTES,
         }
     }
 }
@@ -127,21 +133,14 @@ pub(crate) enum Prepared {
 }
 
 /// Reads, decodes and parses one source. Content already in the warehouse is not parsed.
-fn prepare(source: Source, known: &HashSet<String>, ingest_id: i64) -> Prepared {
-    let bytes = match source.read() {
+fn prepare(source: Source, known: &HashSet<String>, ingest_id: i64, max_bytes: u64) -> Prepared {
+    let bytes = match source.read(max_bytes) {
         Ok(bytes) => bytes,
-        Err(e) => {
-            let reason = format!("cannot read it: {e}");
-            return Prepared::Rejected { source, reason };
-        }
+        Err(reason) => return Prepared::Rejected { source, reason },
     };
     let hash = blake3::hash(&bytes).to_hex().to_string();
     if known.contains(&hash) {
         return Prepared::Duplicate { source };
-    }
-    if dialect::looks_binary(&bytes) {
-        let reason = "a binary file, not CSV text".to_string();
-        return Prepared::Rejected { source, reason };
     }
     let (text, encoding) = dialect::decode(bytes);
     match parse::parse_file(&text, &source.name, ingest_id) {
@@ -157,10 +156,15 @@ fn prepare(source: Source, known: &HashSet<String>, ingest_id: i64) -> Prepared 
 
 /// [`prepare`], with a panic on one file rejecting that file (with the panic's message)
 /// instead of stopping the run: a scheduled ingest would otherwise crash on it forever.
-fn prepare_guarded(source: Source, known: &HashSet<String>, ingest_id: i64) -> Prepared {
+fn prepare_guarded(
+    source: Source,
+    known: &HashSet<String>,
+    ingest_id: i64,
+    max_bytes: u64,
+) -> Prepared {
     let fallback = source.clone();
     std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| {
-        prepare(source, known, ingest_id)
+        prepare(source, known, ingest_id, max_bytes)
     }))
     .unwrap_or_else(|payload| Prepared::Rejected {
         source: fallback,
@@ -200,7 +204,9 @@ pub fn ingest(
                 while !cancel.is_cancelled() {
                     let next = queue.lock().map(|mut q| q.next()).ok().flatten();
                     let Some(source) = next else { break };
-                    if tx.send(prepare_guarded(source, known, ingest_id)).is_err() {
+                    let prepared =
+                        prepare_guarded(source, known, ingest_id, options.max_inflated_bytes);
+                    if tx.send(prepared).is_err() {
                         break;
                     }
                 }

@@ -139,6 +139,23 @@ impl Columns {
     }
 }
 
+/// The longest line read as an order line (64 KiB): longer ones are quarantined, so one
+/// line (a run of NUL bytes, a lost newline) cannot bloat a column.
+const MAX_LINE_BYTES: usize = 64 * 1024;
+
+/// A rejected line as the quarantine keeps it: whole up to 4 KiB, then its start.
+fn clipped(line: &str) -> String {
+    const KEEP: usize = 4 * 1024;
+    if line.len() <= KEEP {
+        return line.to_string();
+    }
+    let end = (0..=KEEP)
+        .rev()
+        .find(|&i| line.is_char_boundary(i))
+        .unwrap_or(0);
+    format!("{}… ({} bytes in all)", &line[..end], line.len())
+}
+
 /// Parses a whole decoded file. `Err` means the file is not this data at all.
 pub fn parse_file(text: &str, source_file: &str, ingest_id: i64) -> Result<ParsedFile, String> {
     let mut lines = text.split('\n').enumerate();
@@ -165,14 +182,21 @@ pub fn parse_file(text: &str, source_file: &str, ingest_id: i64) -> Result<Parse
             continue;
         }
         let number = index as u64 + 1;
-        let outcome = splitter
-            .split(line)
-            .and_then(|fields| parse_row(&fields, &layout, timestamp_format));
+        let outcome = if line.len() > MAX_LINE_BYTES {
+            Err(format!(
+                "a line of {} bytes, more than any order line holds ({MAX_LINE_BYTES})",
+                line.len()
+            ))
+        } else {
+            splitter
+                .split(line)
+                .and_then(|fields| parse_row(&fields, &layout, timestamp_format))
+        };
         match outcome {
             Ok(row) => columns.push(&row, number),
             Err(reason) => rejected.push(Rejected {
                 line: number,
-                raw: line.to_string(),
+                raw: clipped(line),
                 reason,
             }),
         }
@@ -403,6 +427,23 @@ mod tests {
                 .contains("not online-retail data")
         );
         assert!(parse_file("", "x.csv", 1).unwrap_err().contains("empty"));
+    }
+
+    #[test]
+    fn overlong_lines_are_quarantined_clipped() {
+        let long = format!(
+            "536365,85123A,{},6,2010-12-01 08:26:00,2.55,17850.0,United Kingdom",
+            "x".repeat(100_000)
+        );
+        let parsed = parse_file(&format!("{HEADER}{long}\n"), "x.csv", 1).unwrap();
+        assert_eq!(parsed.batch.num_rows(), 0);
+        assert!(
+            parsed.rejected[0]
+                .reason
+                .contains("more than any order line holds")
+        );
+        assert!(parsed.rejected[0].raw.len() < 5_000);
+        assert!(parsed.rejected[0].raw.ends_with("bytes in all)"));
     }
 
     mod properties {

@@ -41,25 +41,50 @@ impl Source {
         }
     }
 
-    /// Reads the whole source, uncompressing gzip (recognised by its magic bytes).
-    pub fn read(&self) -> std::io::Result<Vec<u8>> {
-        use std::io::Read;
-        let bytes = match &self.kind {
-            SourceKind::File(path) => std::fs::read(path)?,
-            SourceKind::Embedded(bytes) => bytes.to_vec(),
-            SourceKind::Stdin => {
-                let mut buf = Vec::new();
-                std::io::stdin().lock().read_to_end(&mut buf)?;
-                buf
+    /// Reads the whole source, inflating gzip (recognised by its magic bytes) as a
+    /// stream, never holding more than `max_bytes` of it: a larger file, or a small
+    /// gzip that inflates past it (a gzip bomb), is refused with the reason, as is a
+    /// binary file (a NUL in its first 64 KiB) before the rest of it is read.
+    pub fn read(&self, max_bytes: u64) -> Result<Vec<u8>, String> {
+        use std::io::{BufRead, BufReader, Read};
+        let raw: Box<dyn Read> = match &self.kind {
+            SourceKind::File(path) => {
+                Box::new(std::fs::File::open(path).map_err(|e| format!("cannot read it: {e}"))?)
             }
+            SourceKind::Embedded(bytes) => Box::new(&bytes[..]),
+            SourceKind::Stdin => Box::new(std::io::stdin().lock()),
         };
-        if bytes.starts_with(&[0x1f, 0x8b]) {
-            let mut out = Vec::with_capacity(bytes.len() * 6);
-            flate2::read::MultiGzDecoder::new(&bytes[..]).read_to_end(&mut out)?;
-            Ok(out)
+        let mut raw = BufReader::with_capacity(64 * 1024, raw);
+        let magic = raw.fill_buf().map_err(|e| format!("cannot read it: {e}"))?;
+        let gzip = magic.starts_with(&[0x1f, 0x8b]);
+        let mut reader: Box<dyn Read> = if gzip {
+            Box::new(flate2::read::MultiGzDecoder::new(raw))
         } else {
-            Ok(bytes)
+            Box::new(raw)
+        };
+        let too_large = || {
+            let what = if gzip { "inflates to" } else { "holds" };
+            format!(
+                "it {what} more than ingest.max_inflated_bytes ({}): a gzip bomb, or a file to split",
+                indicatif::HumanBytes(max_bytes)
+            )
+        };
+        let mut bytes = Vec::new();
+        (&mut reader)
+            .take(64 * 1024)
+            .read_to_end(&mut bytes)
+            .map_err(|e| format!("cannot read it: {e}"))?;
+        if super::dialect::looks_binary(&bytes) {
+            return Err("a binary file, not CSV text".into());
         }
+        reader
+            .take(max_bytes.saturating_sub(bytes.len() as u64) + 1)
+            .read_to_end(&mut bytes)
+            .map_err(|e| format!("cannot read it: {e}"))?;
+        if bytes.len() as u64 > max_bytes {
+            return Err(too_large());
+        }
+        Ok(bytes)
     }
 }
 

@@ -76,8 +76,8 @@ fn csv_events(paths: &[String], skipped: &mut u64) -> anyhow::Result<Vec<Event>>
     let mut events = Vec::new();
     for source in sources::expand(paths)? {
         let bytes = source
-            .read()
-            .with_context(|| format!("reading {}", source.name))?;
+            .read(crate::ingest::DEFAULT_MAX_INFLATED_BYTES)
+            .map_err(|e| anyhow::anyhow!("{}: {e}", source.name))?;
         let (text, _) = dialect::decode(bytes);
         let parsed = parse::parse_file(&text, &source.name, 0)
             .map_err(|e| anyhow::anyhow!("{}: {e}", source.name))?;
@@ -157,7 +157,9 @@ fn batch_events(
 /// Events of an event file, in file order (the file is already a send order).
 fn file_events(path: &str) -> anyhow::Result<Vec<Event>> {
     let source = sources::Source::file(Path::new(path));
-    let bytes = source.read().with_context(|| format!("reading {path}"))?;
+    let bytes = source
+        .read(crate::ingest::DEFAULT_MAX_INFLATED_BYTES)
+        .map_err(|e| anyhow::anyhow!("{path}: {e}"))?;
     let text = String::from_utf8(bytes).with_context(|| format!("{path} is not UTF-8"))?;
     text.lines()
         .enumerate()

@@ -121,6 +121,46 @@ fn non_data_files_are_rejected_by_name_and_the_rest_load() {
 }
 
 #[test]
+fn a_gzip_bomb_and_12_gib_of_nul_bytes_are_rejected_while_a_good_file_loads() {
+    use std::io::Write;
+    let dir = tempfile::tempdir().unwrap();
+    let db = dir.path().join("w.duckdb");
+    let config = dir.path().join("home/config/ecom/config.toml");
+    std::fs::create_dir_all(config.parent().unwrap()).unwrap();
+    std::fs::write(&config, "[ingest]\nmax_inflated_bytes = 16777216\n").unwrap();
+    let inbox = dir.path().join("inbox");
+    std::fs::create_dir(&inbox).unwrap();
+    std::fs::copy(by_day_dir().join("2010-12-01.csv"), inbox.join("good.csv")).unwrap();
+    // 36 MB of valid-looking lines in about 100 KB of gzip: past the 16 MiB cap.
+    let header =
+        "InvoiceNo,StockCode,Description,Quantity,InvoiceDate,UnitPrice,CustomerID,Country\n";
+    let mut bomb = flate2::write::GzEncoder::new(
+        std::fs::File::create(inbox.join("bomb.csv.gz")).unwrap(),
+        flate2::Compression::best(),
+    );
+    bomb.write_all(header.as_bytes()).unwrap();
+    let line = "536365,85123A,WHITE HANGING HEART T-LIGHT HOLDER,6,2010-12-01 08:26:00,2.55,17850.0,United Kingdom\n";
+    for _ in 0..400_000 {
+        bomb.write_all(line.as_bytes()).unwrap();
+    }
+    bomb.finish().unwrap();
+    // A valid header, then 12 GiB of NUL bytes (a sparse file: no disk is used).
+    let nul = std::fs::File::create(inbox.join("nul.csv")).unwrap();
+    (&nul).write_all(header.as_bytes()).unwrap();
+    nul.set_len(12 << 30).unwrap();
+    let out = ecom(&db).arg("ingest").arg(&inbox).output().unwrap();
+    let stderr = String::from_utf8_lossy(&out.stderr);
+    assert_eq!(out.status.code(), Some(1), "{stderr}");
+    assert!(
+        stderr.contains("bomb.csv.gz: it inflates to more than ingest.max_inflated_bytes"),
+        "{stderr}"
+    );
+    assert!(stderr.contains("nul.csv: a binary file"), "{stderr}");
+    assert_eq!(scalar(&db, "SELECT count(*) FROM raw.order_lines"), 3_108);
+    assert_eq!(scalar(&db, "SELECT count(*) FROM meta.rejected_files"), 2);
+}
+
+#[test]
 fn missing_paths_are_errors() {
     let dir = tempfile::tempdir().unwrap();
     let db = dir.path().join("w.duckdb");

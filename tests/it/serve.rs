@@ -160,7 +160,7 @@ pub(crate) fn is_problem(response: Response, status: StatusCode) -> Value {
 
 /// The tables, views and row counts of the warehouse, to show nothing changed (but the
 /// tokens, which the test changes through the admin routes on purpose).
-const FINGERPRINT_SQL: &str = "SELECT schema_name, table_name, estimated_size FROM duckdb_tables() \
+pub(crate) const FINGERPRINT_SQL: &str = "SELECT schema_name, table_name, estimated_size FROM duckdb_tables() \
      WHERE NOT internal AND table_name <> 'api_tokens' UNION ALL SELECT schema_name, view_name, 0 FROM duckdb_views() WHERE NOT internal ORDER BY 1, 2";
 
 /// The full-data warehouse with its marts and the ML tables the API serves.

@@ -11,15 +11,10 @@ use reqwest::StatusCode;
 use serde_json::{Value, json};
 
 use crate::common::{by_day_dir, ecom, query_json, run_ok, venv_bin};
-use crate::serve::{Server, is_problem, token};
+use crate::serve::{FINGERPRINT_SQL, Server, is_problem, token};
 
 /// What a file outside the warehouse holds; no answer may ever contain it.
 const SECRET: &str = "hunter2-secret";
-
-/// The tables of the warehouse and their sizes (tokens aside, which the test creates).
-const FINGERPRINT_SQL: &str = "SELECT schema_name, table_name, estimated_size FROM duckdb_tables() \
-     WHERE NOT internal AND table_name <> 'api_tokens' UNION ALL SELECT schema_name, view_name, 0 \
-     FROM duckdb_views() WHERE NOT internal ORDER BY 1, 2";
 
 /// Files a hostile query would like to read: CSV, TSV, JSON, NDJSON, Parquet, a
 /// gzipped CSV and another DuckDB database, all holding [`SECRET`].
