@@ -4,6 +4,7 @@ mod common;
 mod config;
 mod edge_states;
 mod export;
+mod faults;
 mod ingest_full;
 mod ingest_kill;
 mod ingest_quarantine;
