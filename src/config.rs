@@ -106,6 +106,10 @@ pub struct WarehouseConfig {
     /// The DuckDB file; the XDG data dir when unset.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub path: Option<PathBuf>,
+    /// DuckDB's memory limit (e.g. `1GB`); DuckDB's default (80% of RAM) when unset.
+    /// DuckDB keeps what it wrote cached up to this, so it bounds the process's size.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub memory_limit: Option<String>,
 }
 
 #[derive(Debug, Clone, Serialize, Deserialize, PartialEq)]

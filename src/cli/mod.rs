@@ -92,13 +92,23 @@ impl Settings {
 
     /// Opens the warehouse named by the settings.
     pub fn open_warehouse(&self) -> anyhow::Result<Warehouse> {
-        Warehouse::open(&self.db_path).map_err(|e| match e {
+        let warehouse = Warehouse::open(&self.db_path).map_err(|e| match e {
             WarehouseError::Db(_) => anyhow::Error::new(e).context(format!(
                 "cannot open the warehouse {}",
                 self.db_path.display()
             )),
             other => other.into(),
-        })
+        })?;
+        if let Some(limit) = &self.config.warehouse.memory_limit {
+            warehouse
+                .conn()
+                .execute_batch(&format!(
+                    "SET memory_limit = {}",
+                    crate::warehouse::quote_literal(limit)
+                ))
+                .map_err(|e| anyhow::anyhow!("warehouse.memory_limit = {limit:?}: {e}"))?;
+        }
+        Ok(warehouse)
     }
 }
 

@@ -37,7 +37,10 @@ pub fn run(args: ServeArgs, settings: &Settings) -> anyhow::Result<Outcome> {
         max_body: args.max_body,
         sandbox: Sandbox {
             allowed_dirs,
-            memory_limit: args.memory_limit.clone(),
+            memory_limit: args
+                .memory_limit
+                .clone()
+                .or_else(|| settings.config.warehouse.memory_limit.clone()),
         },
         ..ServeOptions::default()
     };

@@ -7,6 +7,7 @@
 //! skips what is recorded, and a run killed mid-way lost only uncommitted work.
 
 pub mod dialect;
+mod large;
 pub mod parse;
 pub mod sources;
 mod writer;
@@ -89,7 +90,8 @@ impl IngestSummary {
     }
 }
 
-/// 4 GiB: a file is read whole, so this bounds one parser's memory.
+/// 4 GiB: past it a file is rejected (a gzip bomb, or one to split). Memory does not
+/// depend on it: a file over 64 MiB is streamed in pieces.
 pub const DEFAULT_MAX_INFLATED_BYTES: u64 = 4 << 30;
 
 /// Knobs of a run.
@@ -126,16 +128,59 @@ pub(crate) enum Prepared {
     Duplicate {
         source: Source,
     },
+    /// Too large to hold whole: hashed, to be streamed in by the writer.
+    Large {
+        source: Source,
+        hash: String,
+    },
     Rejected {
         source: Source,
         reason: String,
     },
 }
 
+/// Files up to this size (64 MiB) are read whole and parsed on a worker; larger ones
+/// are only hashed there and streamed in by the writer ([`large`]).
+const WHOLE_FILE_BYTES: u64 = 64 << 20;
+
+/// What reading a source's start found.
+enum Start {
+    /// The whole content.
+    Whole(Vec<u8>),
+    /// A large file's content hash.
+    Large(String),
+}
+
+/// Reads a source whole, or hashes it as a stream when it is larger than a worker
+/// should hold (stdin cannot be read twice, so it is always read whole).
+fn read_or_hash(source: &Source, max_bytes: u64) -> Result<Start, String> {
+    let (reader, gzip) = source.open()?;
+    let whole_limit = match source.kind {
+        SourceKind::Stdin => max_bytes,
+        _ => WHOLE_FILE_BYTES.min(max_bytes),
+    };
+    let mut bytes = Vec::new();
+    let Some(rest) = sources::read_start(reader, &mut bytes, whole_limit)? else {
+        return Ok(Start::Whole(bytes));
+    };
+    let mut hasher = blake3::Hasher::new();
+    hasher.update(&bytes);
+    let room = max_bytes.saturating_sub(bytes.len() as u64) + 1;
+    let total = bytes.len() as u64
+        + std::io::copy(&mut std::io::Read::take(rest, room), &mut hasher)
+            .map_err(|e| format!("cannot read it: {e}"))?;
+    if total > max_bytes {
+        return Err(sources::too_large(gzip, max_bytes));
+    }
+    Ok(Start::Large(hasher.finalize().to_hex().to_string()))
+}
+
 /// Reads, decodes and parses one source. Content already in the warehouse is not parsed.
 fn prepare(source: Source, known: &HashSet<String>, ingest_id: i64, max_bytes: u64) -> Prepared {
-    let bytes = match source.read(max_bytes) {
-        Ok(bytes) => bytes,
+    let bytes = match read_or_hash(&source, max_bytes) {
+        Ok(Start::Whole(bytes)) => bytes,
+        Ok(Start::Large(hash)) if known.contains(&hash) => return Prepared::Duplicate { source },
+        Ok(Start::Large(hash)) => return Prepared::Large { source, hash },
         Err(reason) => return Prepared::Rejected { source, reason },
     };
     let hash = blake3::hash(&bytes).to_hex().to_string();
@@ -219,9 +264,10 @@ pub fn ingest(
             bytes_done += match &prepared {
                 Prepared::Parsed { source, .. }
                 | Prepared::Duplicate { source }
+                | Prepared::Large { source, .. }
                 | Prepared::Rejected { source, .. } => source.size,
             };
-            writer.accept(prepared, &mut seen)?;
+            writer.accept(prepared, &mut seen, cancel)?;
             let files_done = writer.reports().len() as u64;
             progress.report(
                 Progress::new("ingest", bytes_done, Some(total_bytes), Unit::Bytes).with_message(

@@ -158,54 +158,100 @@ fn clipped(line: &str) -> String {
 
 /// Parses a whole decoded file. `Err` means the file is not this data at all.
 pub fn parse_file(text: &str, source_file: &str, ingest_id: i64) -> Result<ParsedFile, String> {
-    let mut lines = text.split('\n').enumerate();
-    let header = lines
-        .by_ref()
-        .find(|(_, l)| !l.trim().is_empty())
-        .map(|(_, l)| l.trim_end_matches('\r'))
-        .ok_or_else(|| "the file is empty".to_string())?;
-    let layout = layout(header)?;
-    let date_pos = layout.positions[4].expect("InvoiceDate is required");
-    let timestamp_format = TimestampFormat::detect(
-        text.lines()
-            .skip(1)
-            .take(2000)
-            .filter_map(|l| l.split(layout.delimiter as char).nth(date_pos)),
-    );
-    let estimated_rows = text.len() / 90 + 16;
-    let mut columns = Columns::with_capacity(estimated_rows, text.len());
-    let mut rejected = Vec::new();
-    let mut splitter = LineSplitter::new(layout.delimiter);
-    for (index, line) in lines {
-        let line = line.strip_suffix('\r').unwrap_or(line);
-        if line.trim().is_empty() {
-            continue;
-        }
-        let number = index as u64 + 1;
-        let outcome = if line.len() > MAX_LINE_BYTES {
-            Err(format!(
-                "a line of {} bytes, more than any order line holds ({MAX_LINE_BYTES})",
-                line.len()
-            ))
-        } else {
-            splitter
-                .split(line)
-                .and_then(|fields| parse_row(&fields, &layout, timestamp_format))
-        };
-        match outcome {
-            Ok(row) => columns.push(&row, number),
-            Err(reason) => rejected.push(Rejected {
-                line: number,
-                raw: clipped(line),
-                reason,
-            }),
-        }
-    }
+    let (mut parser, body, first_line) = LineParser::start(text)?;
+    let (batch, rejected) = parser.parse(body, first_line, source_file, ingest_id);
     Ok(ParsedFile {
-        batch: columns.finish(source_file, ingest_id),
+        batch,
         rejected,
-        timestamp_format,
+        timestamp_format: parser.timestamp_format,
     })
+}
+
+/// Parses the lines of one file, piece by piece if it comes in pieces: the header and
+/// the timestamp form are read from its start, then any run of whole lines parses on
+/// its own, with its line numbers.
+pub struct LineParser {
+    layout: Layout,
+    pub timestamp_format: TimestampFormat,
+    splitter: LineSplitter,
+}
+
+impl LineParser {
+    /// Reads the header and the timestamp form from the start of a file; returns the
+    /// parser, the text after the header and the number of the line it starts at.
+    pub fn start(text: &str) -> Result<(Self, &str, u64), String> {
+        let mut offset = 0;
+        let mut number = 0u64;
+        let header = loop {
+            let Some(rest) = text.get(offset..).filter(|r| !r.is_empty()) else {
+                return Err("the file is empty".into());
+            };
+            let line = rest.split('\n').next().unwrap_or(rest);
+            offset += line.len() + 1;
+            number += 1;
+            if !line.trim().is_empty() {
+                break line.trim_end_matches('\r');
+            }
+        };
+        let layout = layout(header)?;
+        let body = text.get(offset.min(text.len())..).unwrap_or("");
+        let date_pos = layout.positions[4].expect("InvoiceDate is required");
+        let timestamp_format = TimestampFormat::detect(
+            body.lines()
+                .take(2000)
+                .filter_map(|l| l.split(layout.delimiter as char).nth(date_pos)),
+        );
+        let splitter = LineSplitter::new(layout.delimiter);
+        Ok((
+            Self {
+                layout,
+                timestamp_format,
+                splitter,
+            },
+            body,
+            number + 1,
+        ))
+    }
+
+    /// Parses whole lines (the first numbered `first_line`) into rows and rejections.
+    pub fn parse(
+        &mut self,
+        text: &str,
+        first_line: u64,
+        source_file: &str,
+        ingest_id: i64,
+    ) -> (RecordBatch, Vec<Rejected>) {
+        let estimated_rows = text.len() / 90 + 16;
+        let mut columns = Columns::with_capacity(estimated_rows, text.len());
+        let mut rejected = Vec::new();
+        for (index, line) in text.split('\n').enumerate() {
+            let line = line.strip_suffix('\r').unwrap_or(line);
+            if line.trim().is_empty() {
+                continue;
+            }
+            let number = first_line + index as u64;
+            let outcome = if line.len() > MAX_LINE_BYTES {
+                Err(format!(
+                    "a line of {} bytes, more than any order line holds ({MAX_LINE_BYTES})",
+                    line.len()
+                ))
+            } else {
+                let (layout, format) = (&self.layout, self.timestamp_format);
+                self.splitter
+                    .split(line)
+                    .and_then(|fields| parse_row(&fields, layout, format))
+            };
+            match outcome {
+                Ok(row) => columns.push(&row, number),
+                Err(reason) => rejected.push(Rejected {
+                    line: number,
+                    raw: clipped(line),
+                    reason,
+                }),
+            }
+        }
+        (columns.finish(source_file, ingest_id), rejected)
+    }
 }
 
 /// Splits one line into fields with csv-core, reusing its buffers between lines.

@@ -1,6 +1,7 @@
 //! Turning the command line's PATH arguments into a list of sources: files, folders
 //! (recursively), glob patterns, `.gz` files and `-` for standard input.
 
+use std::io::{BufRead, BufReader, Read};
 use std::path::{Path, PathBuf};
 
 use super::IngestError;
@@ -41,12 +42,9 @@ impl Source {
         }
     }
 
-    /// Reads the whole source, inflating gzip (recognised by its magic bytes) as a
-    /// stream, never holding more than `max_bytes` of it: a larger file, or a small
-    /// gzip that inflates past it (a gzip bomb), is refused with the reason, as is a
-    /// binary file (a NUL in its first 64 KiB) before the rest of it is read.
-    pub fn read(&self, max_bytes: u64) -> Result<Vec<u8>, String> {
-        use std::io::{BufRead, BufReader, Read};
+    /// The source's bytes as a stream, gzip (recognised by its magic bytes) inflated
+    /// as they are read; and whether it was gzip.
+    pub fn open(&self) -> Result<(Box<dyn Read + '_>, bool), String> {
         let raw: Box<dyn Read> = match &self.kind {
             SourceKind::File(path) => {
                 Box::new(std::fs::File::open(path).map_err(|e| format!("cannot read it: {e}"))?)
@@ -57,35 +55,56 @@ impl Source {
         let mut raw = BufReader::with_capacity(64 * 1024, raw);
         let magic = raw.fill_buf().map_err(|e| format!("cannot read it: {e}"))?;
         let gzip = magic.starts_with(&[0x1f, 0x8b]);
-        let mut reader: Box<dyn Read> = if gzip {
-            Box::new(flate2::read::MultiGzDecoder::new(raw))
+        Ok(if gzip {
+            (Box::new(flate2::read::MultiGzDecoder::new(raw)), true)
         } else {
-            Box::new(raw)
-        };
-        let too_large = || {
-            let what = if gzip { "inflates to" } else { "holds" };
-            format!(
-                "it {what} more than ingest.max_inflated_bytes ({}): a gzip bomb, or a file to split",
-                indicatif::HumanBytes(max_bytes)
-            )
-        };
-        let mut bytes = Vec::new();
-        (&mut reader)
-            .take(64 * 1024)
-            .read_to_end(&mut bytes)
-            .map_err(|e| format!("cannot read it: {e}"))?;
-        if super::dialect::looks_binary(&bytes) {
-            return Err("a binary file, not CSV text".into());
-        }
-        reader
-            .take(max_bytes.saturating_sub(bytes.len() as u64) + 1)
-            .read_to_end(&mut bytes)
-            .map_err(|e| format!("cannot read it: {e}"))?;
-        if bytes.len() as u64 > max_bytes {
-            return Err(too_large());
-        }
-        Ok(bytes)
+            (Box::new(raw), false)
+        })
     }
+
+    /// Reads the whole source, never holding more than `max_bytes` of it: a larger
+    /// file, or a small gzip that inflates past it (a gzip bomb), is refused with the
+    /// reason, as is a binary file (a NUL in its first 64 KiB) before the rest of it is
+    /// read.
+    pub fn read(&self, max_bytes: u64) -> Result<Vec<u8>, String> {
+        let (reader, gzip) = self.open()?;
+        let mut bytes = Vec::new();
+        match read_start(reader, &mut bytes, max_bytes)? {
+            None => Ok(bytes),
+            Some(_) => Err(too_large(gzip, max_bytes)),
+        }
+    }
+}
+
+/// Reads up to `limit` bytes of `reader` into `bytes`, refusing a binary file from its
+/// first 64 KiB; returns the reader when more than `limit` bytes follow.
+pub fn read_start<'r>(
+    mut reader: Box<dyn Read + 'r>,
+    bytes: &mut Vec<u8>,
+    limit: u64,
+) -> Result<Option<Box<dyn Read + 'r>>, String> {
+    let cannot = |e: std::io::Error| format!("cannot read it: {e}");
+    (&mut reader)
+        .take(64 * 1024)
+        .read_to_end(bytes)
+        .map_err(cannot)?;
+    if super::dialect::looks_binary(bytes) {
+        return Err("a binary file, not CSV text".into());
+    }
+    (&mut reader)
+        .take(limit.saturating_sub(bytes.len() as u64) + 1)
+        .read_to_end(bytes)
+        .map_err(cannot)?;
+    Ok((bytes.len() as u64 > limit).then_some(reader))
+}
+
+/// Why a file past `ingest.max_inflated_bytes` is rejected.
+pub fn too_large(gzip: bool, max_bytes: u64) -> String {
+    let what = if gzip { "inflates to" } else { "holds" };
+    format!(
+        "it {what} more than ingest.max_inflated_bytes ({}): a gzip bomb, or a file to split",
+        indicatif::HumanBytes(max_bytes)
+    )
 }
 
 /// Whether a file found inside a folder looks like input (`.csv`, `.csv.gz`, `.txt`).

@@ -6,7 +6,9 @@ use std::time::Duration;
 
 use duckdb::Connection;
 
+use super::large::{self, NotLoaded};
 use super::{FileReport, FileStatus, IngestError, IngestSummary, Prepared, seconds};
+use crate::jobs::CancelToken;
 
 /// A parsed file waiting for the next commit.
 struct Pending {
@@ -85,8 +87,15 @@ impl<'c> Writer<'c> {
         &mut self,
         prepared: Prepared,
         seen: &mut HashSet<String>,
+        cancel: &CancelToken,
     ) -> Result<(), IngestError> {
         match prepared {
+            Prepared::Large { source, hash } => {
+                if !seen.insert(hash.clone()) {
+                    return self.accept(Prepared::Duplicate { source }, seen, cancel);
+                }
+                self.load_large(source, hash, cancel)?;
+            }
             Prepared::Parsed {
                 source,
                 hash,
@@ -94,7 +103,7 @@ impl<'c> Writer<'c> {
                 file,
             } => {
                 if !seen.insert(hash.clone()) {
-                    return self.accept(Prepared::Duplicate { source }, seen);
+                    return self.accept(Prepared::Duplicate { source }, seen, cancel);
                 }
                 let rows = file.batch.num_rows();
                 self.reports.push(FileReport {
@@ -141,6 +150,53 @@ impl<'c> Writer<'c> {
                 });
             }
         }
+        Ok(())
+    }
+
+    /// Streams a large file in, in a transaction of its own with its record: it loads
+    /// whole or not at all, and a file that turns out not to be this data is rejected.
+    fn load_large(
+        &mut self,
+        source: super::Source,
+        hash: String,
+        cancel: &CancelToken,
+    ) -> Result<(), IngestError> {
+        self.flush()?;
+        let tx = self.conn.unchecked_transaction()?;
+        let loaded = match large::load(&tx, &source, self.ingest_id, cancel) {
+            Ok(loaded) => loaded,
+            Err(NotLoaded::Db(e)) => return Err(e.into()),
+            // Dropping the transaction rolls the file back; the next run loads it.
+            Err(NotLoaded::Cancelled) => return Ok(()),
+            Err(NotLoaded::Rejected(reason)) => {
+                drop(tx);
+                let rejected = Prepared::Rejected { source, reason };
+                return self.accept(rejected, &mut HashSet::new(), cancel);
+            }
+        };
+        tx.execute(
+            "INSERT INTO meta.ingested_files VALUES (?, ?, ?, ?, ?, ?, ?, ?, now()::TIMESTAMP)",
+            duckdb::params![
+                hash,
+                source.name,
+                source.size as i64,
+                loaded.encoding.name(),
+                loaded.timestamp_format.name(),
+                loaded.rows as i64,
+                loaded.quarantined as i64,
+                self.ingest_id
+            ],
+        )?;
+        tx.commit()?;
+        crate::warehouse::note_commit();
+        self.reports.push(FileReport {
+            source: source.name,
+            status: FileStatus::Loaded,
+            rows: loaded.rows,
+            quarantined: loaded.quarantined,
+            encoding: Some(loaded.encoding),
+            reason: None,
+        });
         Ok(())
     }
 

@@ -51,14 +51,20 @@ fn kill_after(db: &Path, args: &[&str], wanted: usize, done: impl Fn(&str) -> bo
 #[test]
 fn a_model_build_killed_after_its_40th_node_rebuilds_to_the_same_marts() {
     let dir = tempfile::tempdir().unwrap();
-    let (calm, killed) = (dir.path().join("calm.duckdb"), dir.path().join("killed.duckdb"));
+    let (calm, killed) = (
+        dir.path().join("calm.duckdb"),
+        dir.path().join("killed.duckdb"),
+    );
     for db in [&calm, &killed] {
         run_ok(ecom(db).arg("--quiet").arg("ingest").args(november_files()));
     }
     run_ok(ecom(&calm).args(["--quiet", "models", "build"]));
-    kill_after(&killed, &["models", "build", "--threads", "1"], 40, |line| {
-        line.contains(" of ") && (line.contains(" OK ") || line.contains(" PASS "))
-    });
+    kill_after(
+        &killed,
+        &["models", "build", "--threads", "1"],
+        40,
+        |line| line.contains(" of ") && (line.contains(" OK ") || line.contains(" PASS ")),
+    );
     run_ok(ecom(&killed).args(["--quiet", "models", "build"]));
     assert_eq!(query_json(&killed, MARTS_SQL), query_json(&calm, MARTS_SQL));
 }
@@ -68,10 +74,17 @@ fn an_export_killed_after_its_first_table_reruns_to_a_complete_lake() {
     let dir = tempfile::tempdir().unwrap();
     let db = dir.path().join("w.duckdb");
     let lake = dir.path().join("lake");
-    run_ok(ecom(&db).arg("--quiet").arg("ingest").args(november_files()));
+    run_ok(
+        ecom(&db)
+            .arg("--quiet")
+            .arg("ingest")
+            .args(november_files()),
+    );
     run_ok(ecom(&db).args(["--quiet", "models", "build"]));
     let to = lake.display().to_string();
-    kill_after(&db, &["export", "--to", &to], 1, |line| line.contains(" files, "));
+    kill_after(&db, &["export", "--to", &to], 1, |line| {
+        line.contains(" files, ")
+    });
     run_ok(ecom(&db).args(["--quiet", "export", "--to", &to]));
     let scratch = dir.path().join("reader.duckdb");
     let read_back = query_json(

@@ -140,3 +140,75 @@ fn gzip_and_stdin_sources_load() {
     assert_eq!(summary["files"][0]["status"], "duplicate");
     assert_eq!(scalar(&db, "SELECT count(*) FROM raw.order_lines"), 5_090);
 }
+
+/// The whole data set twice over in one file (about 90 MB), with a bad line near its
+/// end: too large to hold whole, it is streamed in pieces, loads in one transaction and
+/// numbers its lines across pieces; the same content gzipped is the same file.
+#[test]
+fn a_file_too_large_to_hold_whole_streams_in_exactly() {
+    let dir = tempfile::tempdir().unwrap();
+    let big = dir.path().join("big.csv");
+    let mut out = std::io::BufWriter::new(std::fs::File::create(&big).unwrap());
+    out.write_all(
+        b"InvoiceNo,StockCode,Description,Quantity,InvoiceDate,UnitPrice,CustomerID,Country\n",
+    )
+    .unwrap();
+    let mut days: Vec<_> = std::fs::read_dir(by_day_dir())
+        .unwrap()
+        .map(|e| e.unwrap().path())
+        .collect();
+    days.sort();
+    let mut lines = 1u64;
+    for _ in 0..2 {
+        for day in &days {
+            let text = std::fs::read_to_string(day).unwrap();
+            for line in text.lines().skip(1).filter(|l| !l.trim().is_empty()) {
+                out.write_all(line.as_bytes()).unwrap();
+                out.write_all(b"\n").unwrap();
+                lines += 1;
+            }
+        }
+    }
+    out.write_all(
+        b"536365,85123A,BROKEN,not-a-number,2010-12-01 08:26:00,2.55,17850.0,United Kingdom\n",
+    )
+    .unwrap();
+    let bad_line = lines + 1;
+    out.into_inner().unwrap().sync_all().unwrap();
+    assert!(
+        std::fs::metadata(&big).unwrap().len() > 64 << 20,
+        "larger than a worker holds"
+    );
+    let gz = dir.path().join("big.csv.gz");
+    let mut encoder = flate2::write::GzEncoder::new(
+        std::fs::File::create(&gz).unwrap(),
+        flate2::Compression::fast(),
+    );
+    std::io::copy(&mut std::fs::File::open(&big).unwrap(), &mut encoder).unwrap();
+    encoder.finish().unwrap();
+
+    let db = dir.path().join("w.duckdb");
+    run_ok(ecom(&db).arg("--quiet").arg("ingest").arg(&big));
+    assert_eq!(
+        scalar(&db, "SELECT count(*) FROM raw.order_lines"),
+        2 * 541_909
+    );
+    assert_eq!(
+        scalar(
+            &db,
+            "SELECT round(sum(quantity * unit_price) / 2, 2) FROM raw.order_lines"
+        ),
+        9_747_747.93
+    );
+    let quarantined = query_json(&db, "SELECT source_line, reason FROM raw.quarantine");
+    assert_eq!(quarantined.len(), 1, "{quarantined:?}");
+    assert_eq!(quarantined[0]["source_line"], bad_line);
+    let again = run_ok(ecom(&db).args(["--json", "ingest"]).arg(&gz));
+    assert!(again.contains("\"duplicate\""), "the same content: {again}");
+    let gz_db = dir.path().join("gz.duckdb");
+    run_ok(ecom(&gz_db).arg("--quiet").arg("ingest").arg(&gz));
+    assert_eq!(
+        scalar(&gz_db, "SELECT count(*) FROM raw.order_lines"),
+        2 * 541_909
+    );
+}
