@@ -38,7 +38,7 @@ use super::kafka::{ReliableProducer, client_config};
 use super::tail_writer::{
     Batch, DeadLetter, Enrichment, InFlight, LateEvent, ResumePoint, Sealed, Writer,
 };
-use super::window::{PartitionWindows, Placement, WindowSpec};
+use super::window::{PartitionWindows, Placement, WindowMetrics, WindowSpec};
 use crate::jobs::{CancelToken, Progress, ProgressSink, Unit};
 
 #[derive(Debug, Clone)]
@@ -330,6 +330,47 @@ impl PartitionState {
         }
     }
 
+    /// A message replayed to rebuild the open windows (its offset was committed
+    /// before): its event joins them once, and nothing closes or is written.
+    fn replay(&mut self, offset: i64, event: Option<&Event>, specs: &[WindowSpec]) {
+        if let Some(event) = event
+            && self.seen.insert(event.event_id.clone())
+        {
+            let _ = self.windows.add(event);
+            self.needed
+                .push_back((offset, last_window_end(specs, event.event_time)));
+        }
+        self.windows.close();
+        self.next_offset = self.next_offset.max(offset + 1);
+        self.prune();
+    }
+
+    /// A live event at `offset`: `None` when its id was seen before (a duplicate),
+    /// else where it went and the watermark before it.
+    fn take(
+        &mut self,
+        offset: i64,
+        event: &Event,
+        specs: &[WindowSpec],
+    ) -> Option<(Placement, Option<NaiveDateTime>)> {
+        if !self.seen.insert(event.event_id.clone()) {
+            return None;
+        }
+        let watermark = self.windows.watermark();
+        let placement = self.windows.add(event);
+        self.needed
+            .push_back((offset, last_window_end(specs, event.event_time)));
+        Some((placement, watermark))
+    }
+
+    /// After a live message at `offset`: the windows its watermark closed.
+    fn advance(&mut self, offset: i64) -> Vec<WindowMetrics> {
+        let closed = self.windows.close();
+        self.prune();
+        self.next_offset = offset + 1;
+        closed
+    }
+
     fn prune(&mut self) {
         let watermark = self.windows.watermark();
         while let Some((_, end)) = self.needed.front() {
@@ -487,18 +528,8 @@ fn consume(
                 let replay = offset < state.replay_until;
                 if replay {
                     status.replayed += 1;
-                    if let Ok(event) = admit(payload, &message, options)
-                        && state.seen.insert(event.event_id.clone())
-                    {
-                        let _ = state.windows.add(&event);
-                        state.needed.push_back((
-                            offset,
-                            last_window_end(&options.windows, event.event_time),
-                        ));
-                    }
-                    state.windows.close();
-                    state.next_offset = state.next_offset.max(offset + 1);
-                    state.prune();
+                    let event = admit(payload, &message, options).ok();
+                    state.replay(offset, event.as_ref(), &options.windows);
                     continue;
                 }
                 status.messages += 1;
@@ -522,16 +553,9 @@ fn consume(
                             reason,
                         });
                     }
-                    Ok(event) => {
-                        if !state.seen.insert(event.event_id.clone()) {
-                            status.duplicates += 1;
-                        } else {
-                            let watermark = state.windows.watermark();
-                            let placement = state.windows.add(&event);
-                            state.needed.push_back((
-                                offset,
-                                last_window_end(&options.windows, event.event_time),
-                            ));
+                    Ok(event) => match state.take(offset, &event, &options.windows) {
+                        None => status.duplicates += 1,
+                        Some((placement, watermark)) => {
                             let late = matches!(placement, Placement::Late { .. });
                             if let Placement::Late { reason } = placement {
                                 status.late_events += 1;
@@ -547,13 +571,11 @@ fn consume(
                             status.events += 1;
                             batch.events.push((p, offset, event, late));
                         }
-                    }
+                    },
                 }
-                for closed in state.windows.close() {
+                for closed in state.advance(offset) {
                     batch.windows.push((p, closed));
                 }
-                state.prune();
-                state.next_offset = offset + 1;
                 rate_window.1 += 1;
             }
         }
@@ -858,5 +880,159 @@ mod tests {
         };
         assert_eq!(Resume::from_point(&resume.point()), Some(resume));
         assert_eq!(Resume::from_point(""), None);
+    }
+
+    mod properties {
+        use super::*;
+        use crate::stream::event::EventType;
+        use proptest::prelude::*;
+
+        fn specs() -> Vec<WindowSpec> {
+            vec![
+                WindowSpec::tumbling(Duration::minutes(10)),
+                WindowSpec::tumbling(Duration::hours(1)),
+            ]
+        }
+
+        fn event(id: usize, seconds: i64, country: u8, quantity: i64) -> Event {
+            let quantity = if quantity == 0 { 1 } else { quantity };
+            Event {
+                schema_version: 1,
+                event_id: format!("e{id}"),
+                event_type: if quantity < 0 {
+                    EventType::Cancellation
+                } else {
+                    EventType::Purchase
+                },
+                event_time: NaiveDateTime::parse_from_str(
+                    "2011-01-10 09:00:00",
+                    "%Y-%m-%d %H:%M:%S",
+                )
+                .unwrap()
+                    + Duration::seconds(seconds),
+                invoice_no: Some(if quantity < 0 {
+                    format!("C{id}")
+                } else {
+                    format!("{}", 500_000 + id)
+                }),
+                stock_code: "85123A".into(),
+                description: None,
+                quantity,
+                unit_price: 1_250,
+                customer_id: Some(17_850 + id as i64 % 5),
+                country: Some(["UK", "France", "EIRE"][country as usize].into()),
+            }
+        }
+
+        fn state_at(resume: &Resume, seen: HashSet<String>) -> PartitionState {
+            PartitionState {
+                windows: PartitionWindows::new(specs(), Duration::minutes(5))
+                    .with_max_event_time(resume.max_event_time),
+                seen,
+                replay_until: resume.next_offset,
+                next_offset: resume.rebuild_offset,
+                needed: VecDeque::new(),
+                last_active: Instant::now(),
+            }
+        }
+
+        /// What the warehouse holds at a commit: closed windows, the events written
+        /// (offset, id) and the partition's resume point.
+        #[derive(Clone)]
+        struct Committed {
+            windows: Vec<WindowMetrics>,
+            events: Vec<(i64, String)>,
+            resume: Resume,
+        }
+
+        /// Consumes `log` as the tail does, committing after the offsets in `commits`
+        /// and crashing after those in `crashes` (each once): a crash loses what was not
+        /// committed, and the restart resumes from the last commit's point, replaying
+        /// up to it with the warehouse's events marked seen.
+        fn consume(log: &[Event], commits: &[bool], crashes: &[bool]) -> Vec<WindowMetrics> {
+            let start = Resume {
+                rebuild_offset: 0,
+                next_offset: 0,
+                max_event_time: None,
+            };
+            let mut last = Committed {
+                windows: Vec::new(),
+                events: Vec::new(),
+                resume: start.clone(),
+            };
+            let mut now = last.clone();
+            let mut state = state_at(&start, HashSet::default());
+            let mut crashed = vec![false; log.len()];
+            let mut offset = 0i64;
+            while let Some(event) = log.get(offset as usize) {
+                let i = offset as usize;
+                if offset < state.replay_until {
+                    state.replay(offset, Some(event), &specs());
+                } else {
+                    if state.take(offset, event, &specs()).is_some() {
+                        now.events.push((offset, event.event_id.clone()));
+                    }
+                    now.windows.extend(state.advance(offset));
+                    if commits[i % commits.len()] {
+                        now.resume = state.resume();
+                        last = now.clone();
+                    }
+                }
+                offset += 1;
+                if crashes[i % crashes.len()] && !crashed[i] {
+                    crashed[i] = true;
+                    now = last.clone();
+                    let seen = now
+                        .events
+                        .iter()
+                        .filter(|(o, _)| *o < now.resume.rebuild_offset)
+                        .map(|(_, id)| id.clone())
+                        .collect();
+                    state = state_at(&now.resume, seen);
+                    offset = now.resume.rebuild_offset;
+                }
+            }
+            let mut windows = now.windows;
+            windows.extend(state.windows.flush());
+            windows.sort_by(|a, b| {
+                (a.window_end, a.window_start, &a.country).cmp(&(
+                    b.window_end,
+                    b.window_start,
+                    &b.country,
+                ))
+            });
+            windows
+        }
+
+        proptest! {
+            /// However the stream is cut into commits, however often the consumer
+            /// crashes and restarts from its last commit, and however often an event is
+            /// delivered again, the windows are those of one calm pass over the events
+            /// counted once each.
+            #[test]
+            fn windows_survive_commits_crashes_and_redelivery(
+                raw in proptest::collection::vec((0i64..10_800, 0u8..3, -20i64..20), 1..80),
+                resend in proptest::collection::vec(proptest::option::of(0usize..80), 1..80),
+                commits in proptest::collection::vec(any::<bool>(), 1..40),
+                crashes in proptest::collection::vec(proptest::bool::weighted(0.1), 1..40),
+            ) {
+                let events: Vec<Event> = raw
+                    .iter()
+                    .enumerate()
+                    .map(|(i, &(s, c, q))| event(i, s, c, q))
+                    .collect();
+                // The log: each event, now and then followed by a copy of an earlier one.
+                let mut log = Vec::new();
+                for (i, e) in events.iter().enumerate() {
+                    log.push(e.clone());
+                    if let Some(Some(j)) = resend.get(i) && *j <= i {
+                        log.push(events[*j].clone());
+                    }
+                }
+                let calm = consume(&events, &[false], &[false]);
+                prop_assert_eq!(&calm, &consume(&log, &[false], &[false]));
+                prop_assert_eq!(&calm, &consume(&log, &commits, &crashes));
+            }
+        }
     }
 }
