@@ -958,7 +958,7 @@ mod tests {
             let mut last = Committed {
                 windows: Vec::new(),
                 events: Vec::new(),
-                resume: start.clone(),
+                resume: start,
             };
             let mut now = last.clone();
             let mut state = state_at(&start, HashSet::default());
