@@ -813,18 +813,27 @@ pub struct TableInfo {
     rows: Option<i64>,
 }
 
-/// The warehouse's tables and views: what `POST /api/v1/query` can read.
+/// The tables and views of the served schemas: what `POST /api/v1/query` can read.
 #[utoipa::path(get, path = "/api/v1/tables", tag = "query", security(("bearer" = [])), responses(
     (status = 200, body = Vec<TableInfo>), (status = 401, body = Problem)
 ))]
 async fn tables(State(state): Shared, Extension(caller): Extension<Caller>) -> Response {
     answer(&state, &caller, "tables", String::new(), |conn| {
+        let served = super::guard::SERVED_SCHEMAS
+            .iter()
+            .map(|s| crate::warehouse::quote_literal(s))
+            .collect::<Vec<_>>()
+            .join(", ");
         let rows = typed::<TableInfo>(
             conn,
-            "SELECT schema_name AS schema, table_name AS name, 'table' AS kind, estimated_size AS rows \
-             FROM duckdb_tables() WHERE database_name = current_database() AND NOT internal \
-             UNION ALL SELECT schema_name, view_name, 'view', NULL FROM duckdb_views() \
-             WHERE database_name = current_database() AND NOT internal ORDER BY 1, 2",
+            &format!(
+                "SELECT schema_name AS schema, table_name AS name, 'table' AS kind, estimated_size AS rows \
+                 FROM duckdb_tables() WHERE database_name = current_database() AND NOT internal \
+                 AND schema_name IN ({served}) \
+                 UNION ALL SELECT schema_name, view_name, 'view', NULL FROM duckdb_views() \
+                 WHERE database_name = current_database() AND NOT internal AND schema_name IN ({served}) \
+                 ORDER BY 1, 2"
+            ),
             &[],
         )?;
         Answer::json(&rows).map_err(Problem::internal)

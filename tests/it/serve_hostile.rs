@@ -432,6 +432,19 @@ fn a_hostile_query_client_reads_the_analytics_schemas_and_nothing_else() {
         StatusCode::SERVICE_UNAVAILABLE,
     );
 
+    // The table list names the served schemas' tables only.
+    let tables = server.json("/api/v1/tables", &reader);
+    let schemas: std::collections::BTreeSet<&str> = tables
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|t| t["schema"].as_str().unwrap())
+        .collect();
+    assert_eq!(
+        schemas.into_iter().collect::<Vec<_>>(),
+        ["marts", "ml", "raw", "staging", "stream"]
+    );
+
     // Requests: tokens, bodies, cursors.
     is_problem(
         server.get("/api/v1/summary", None),
