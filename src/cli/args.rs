@@ -490,7 +490,8 @@ pub struct ServeArgs {
     /// Time for a client to send a request's headers before the connection is closed.
     #[arg(long, default_value = "10s", value_name = "DUR")]
     pub header_timeout: String,
-    /// Time for a whole request, body and answer included (408 past it).
+    /// Time for a whole request, body and answer included (408 past it); never less
+    /// than --query-timeout plus --queue-timeout plus 1 s.
     #[arg(long, default_value = "60s", value_name = "DUR")]
     pub request_timeout: String,
     /// Connections open at once; further clients wait until one closes.

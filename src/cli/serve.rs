@@ -32,7 +32,13 @@ pub fn run(args: ServeArgs, settings: &Settings) -> anyhow::Result<Outcome> {
         queue_timeout: duration("--queue-timeout", &args.queue_timeout)?,
         max_answer_bytes: args.max_answer_bytes.max(1024),
         header_timeout: duration("--header-timeout", &args.header_timeout)?,
-        request_timeout: duration("--request-timeout", &args.request_timeout)?,
+        // A query may wait its turn and then run its full time: the request deadline
+        // never cuts that short (a 408 would hide the 503 that says why).
+        request_timeout: duration("--request-timeout", &args.request_timeout)?.max(
+            duration("--query-timeout", &args.query_timeout)?
+                + duration("--queue-timeout", &args.queue_timeout)?
+                + std::time::Duration::from_secs(1),
+        ),
         max_connections: args.max_connections.max(1),
         max_body: args.max_body,
         sandbox: Sandbox {
