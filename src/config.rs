@@ -365,7 +365,7 @@ pub const TEMPLATE: &str = r#"# ecom configuration. Layers: defaults < this file
 # path = "/path/to/warehouse.duckdb"   # or --db / ECOM_DB
 
 [ingest]
-# max_bad_rows = "1%"                  # or --max-bad-rows / ECOM_MAX_BAD_ROWS; exit 3 above it
+# max_bad_rows = "1%"                  # the default; or --max-bad-rows / ECOM_MAX_BAD_ROWS; exit 3 above it
 batch_rows = 300000                     # rows per transaction
 
 [log]

@@ -95,7 +95,8 @@ pub struct IngestArgs {
     #[arg(required = true, value_name = "PATH")]
     pub paths: Vec<String>,
 
-    /// Exit with code 3 when more rows than this are quarantined (N rows or N%).
+    /// Exit with code 3 when more rows than this are quarantined (N rows or N%; 1% by
+    /// default, or `ingest.max_bad_rows`).
     #[arg(long, value_name = "N|N%")]
     pub max_bad_rows: Option<String>,
 

@@ -7,16 +7,22 @@ use super::output::thousands;
 use super::progress::CliProgress;
 use super::{Outcome, Settings};
 use crate::config::BadRowLimit;
+use crate::ingest::dialect::TimestampFormat;
 use crate::ingest::{FileStatus, IngestOptions, IngestSummary, expand, ingest};
 
+/// Quarantining more than this share of the lines read fails the run (exit 3): a file
+/// that is close to this data but not quite (another delimiter, decimal commas) must
+/// not load a sliver of itself and pass.
+const DEFAULT_MAX_BAD_ROWS: &str = "1%";
+
 pub fn run(args: &IngestArgs, settings: &Settings) -> anyhow::Result<Outcome> {
-    let limit = args
+    let limit_text = args
         .max_bad_rows
-        .as_ref()
-        .or(settings.config.ingest.max_bad_rows.as_ref())
-        .map(|text| BadRowLimit::parse(text))
-        .transpose()
-        .map_err(|e| anyhow::anyhow!("--max-bad-rows: {e}"))?;
+        .as_deref()
+        .or(settings.config.ingest.max_bad_rows.as_deref())
+        .unwrap_or(DEFAULT_MAX_BAD_ROWS);
+    let limit =
+        BadRowLimit::parse(limit_text).map_err(|e| anyhow::anyhow!("--max-bad-rows: {e}"))?;
     let sources = expand(&args.paths)?;
     let warehouse = settings.open_warehouse()?;
     let options = IngestOptions {
@@ -52,12 +58,14 @@ pub fn run(args: &IngestArgs, settings: &Settings) -> anyhow::Result<Outcome> {
             rejected_list(&summary)
         );
     }
-    if let Some(limit) = limit
-        && limit.exceeded(summary.rows_quarantined, summary.lines_read())
-    {
+    if limit.exceeded(summary.rows_quarantined, summary.lines_read()) {
+        let cause = crate::ingest::quarantine_cause(warehouse.conn(), summary.ingest_id)?
+            .map(|c| format!("; {c}"))
+            .unwrap_or_default();
         eprintln!(
-            "data check failed: {} quarantined rows exceed --max-bad-rows (see raw.quarantine)",
-            thousands(summary.rows_quarantined)
+            "data check failed: {} of {} lines were quarantined, more than --max-bad-rows {limit_text}{cause} (see raw.quarantine)",
+            thousands(summary.rows_quarantined),
+            thousands(summary.lines_read())
         );
         return Ok(Outcome::DataChecksFailed);
     }
@@ -100,6 +108,26 @@ fn print_summary(s: &IngestSummary) {
         }
     );
     println!("rejected     {} files", thousands(s.files_rejected));
+    // The date order is decided once per file: say which, where it is not ISO.
+    for format in [TimestampFormat::DayFirst, TimestampFormat::MonthFirst] {
+        let files: Vec<&str> = s
+            .files
+            .iter()
+            .filter(|f| f.timestamp_format == Some(format))
+            .map(|f| f.source.as_str())
+            .collect();
+        if !files.is_empty() {
+            println!(
+                "dates        read as {} in {}",
+                format.name(),
+                if files.len() <= 3 {
+                    files.join(", ")
+                } else {
+                    format!("{} files", files.len())
+                }
+            );
+        }
+    }
     for f in s.files.iter().filter(|f| f.status == FileStatus::Rejected) {
         println!("  {}: {}", f.source, f.reason.as_deref().unwrap_or(""));
     }

@@ -177,8 +177,10 @@ impl TimestampFormat {
         }
     }
 
-    /// Picks the form from sample values: ISO when they start with a four-digit year;
-    /// for slash dates month first, unless some first number is above 12.
+    /// Picks the form from the file's values (all of them, or a large sample), never
+    /// per row: ISO when they start with a four-digit year; for slash dates, day first
+    /// when some first number is above 12, month first when some second number is, and
+    /// month first (as the UCI data writes them) when no value tells.
     pub fn detect<'a>(samples: impl Iterator<Item = &'a str>) -> Self {
         let mut slash = false;
         for value in samples {
@@ -190,11 +192,16 @@ impl TimestampFormat {
             if !value.contains('/') {
                 continue;
             }
-            if let Some(first) = value.split('/').next().and_then(|d| d.parse::<u32>().ok()) {
+            let mut numbers = value.split('/').map(|d| d.trim().parse::<u32>().ok());
+            let (first, second) = (numbers.next().flatten(), numbers.next().flatten());
+            if first.is_some() {
                 slash = true;
-                if first > 12 {
-                    return Self::DayFirst;
-                }
+            }
+            if first.is_some_and(|n| n > 12) {
+                return Self::DayFirst;
+            }
+            if second.is_some_and(|n| n > 12) {
+                return Self::MonthFirst;
             }
         }
         if slash { Self::MonthFirst } else { Self::Iso }
@@ -234,6 +241,25 @@ impl TimestampFormat {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn the_date_order_is_decided_by_any_value_that_tells() {
+        let days = ["1/12/2010 8:26", "9/12/2010 9:00", "13/12/2010 10:00"];
+        assert_eq!(
+            TimestampFormat::detect(days.into_iter()),
+            TimestampFormat::DayFirst
+        );
+        let months = ["12/1/2010 8:26", "12/9/2010 9:00", "12/13/2010 10:00"];
+        assert_eq!(
+            TimestampFormat::detect(months.into_iter()),
+            TimestampFormat::MonthFirst
+        );
+        let neither = ["1/2/2011 8:26", "3/4/2011 9:00"];
+        assert_eq!(
+            TimestampFormat::detect(neither.into_iter()),
+            TimestampFormat::MonthFirst
+        );
+    }
 
     #[test]
     fn latin1_is_recognised_and_pound_survives() {

@@ -65,6 +65,9 @@ pub struct FileReport {
     pub quarantined: u64,
     #[serde(skip_serializing_if = "Option::is_none")]
     pub encoding: Option<Encoding>,
+    /// How its InvoiceDate values were read, decided once for the whole file.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub timestamp_format: Option<dialect::TimestampFormat>,
     #[serde(skip_serializing_if = "Option::is_none")]
     pub reason: Option<String>,
 }
@@ -293,6 +296,46 @@ pub fn ingest(
         "ingest finished"
     );
     Ok(summary)
+}
+
+/// The likely cause when most of a run's lines were quarantined, as a sentence from
+/// the commonest kind of reason among them (a decimal comma, a date order, a delimiter
+/// or missing column), with one example; `None` when nothing was quarantined.
+pub fn quarantine_cause(
+    conn: &Connection,
+    ingest_id: i64,
+) -> Result<Option<String>, duckdb::Error> {
+    let mut stmt = conn.prepare(
+        "SELECT CASE
+                  WHEN reason LIKE 'UnitPrice `%,%` is not a decimal number' THEN 'comma'
+                  WHEN reason LIKE 'Quantity `%,%` is not a whole number' THEN 'comma'
+                  WHEN reason LIKE 'InvoiceDate %' THEN 'date'
+                  WHEN reason LIKE 'wrong number of fields%' THEN 'fields'
+                  ELSE 'other' END AS cause,
+                count(*) AS n, min(reason) AS example
+         FROM raw.quarantine WHERE ingest_id = ? GROUP BY 1 ORDER BY n DESC, cause LIMIT 1",
+    )?;
+    let mut rows = stmt.query([ingest_id])?;
+    let Some(row) = rows.next()? else {
+        return Ok(None);
+    };
+    let (cause, count, example): (String, i64, String) = (row.get(0)?, row.get(1)?, row.get(2)?);
+    let count = crate::format::thousands(count as u64);
+    Ok(Some(match cause.as_str() {
+        "comma" => format!(
+            "most of them ({count}) write numbers with a decimal comma, as in \"{example}\": \
+             the file is a European-style export, which this ingest reads only with decimal points"
+        ),
+        "date" => format!(
+            "most of them ({count}) have dates that do not read in the file's form, as in \"{example}\": \
+             check the date order and format"
+        ),
+        "fields" => format!(
+            "most of them ({count}) have another number of fields than the header, as in \"{example}\": \
+             a different delimiter in the rows, or a missing column"
+        ),
+        _ => format!("most of them ({count}) as in \"{example}\""),
+    }))
 }
 
 /// Elapsed time as seconds, rounded to milliseconds, for summaries.

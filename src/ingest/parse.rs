@@ -196,9 +196,9 @@ impl LineParser {
         let layout = layout(header)?;
         let body = text.get(offset.min(text.len())..).unwrap_or("");
         let date_pos = layout.positions[4].expect("InvoiceDate is required");
+        // The whole text (a whole file, or a large file's first 32 MiB piece).
         let timestamp_format = TimestampFormat::detect(
             body.lines()
-                .take(2000)
                 .filter_map(|l| l.split(layout.delimiter as char).nth(date_pos)),
         );
         let splitter = LineSplitter::new(layout.delimiter);

@@ -112,6 +112,7 @@ impl<'c> Writer<'c> {
                     rows: rows as u64,
                     quarantined: file.rejected.len() as u64,
                     encoding: Some(encoding),
+                    timestamp_format: Some(file.timestamp_format),
                     reason: None,
                 });
                 self.pending.push(Pending {
@@ -132,6 +133,7 @@ impl<'c> Writer<'c> {
                 rows: 0,
                 quarantined: 0,
                 encoding: None,
+                timestamp_format: None,
                 reason: Some("its content was loaded before".into()),
             }),
             Prepared::Rejected { source, reason } => {
@@ -146,6 +148,7 @@ impl<'c> Writer<'c> {
                     rows: 0,
                     quarantined: 0,
                     encoding: None,
+                    timestamp_format: None,
                     reason: Some(reason),
                 });
             }
@@ -195,6 +198,7 @@ impl<'c> Writer<'c> {
             rows: loaded.rows,
             quarantined: loaded.quarantined,
             encoding: Some(loaded.encoding),
+            timestamp_format: Some(loaded.timestamp_format),
             reason: None,
         });
         Ok(())

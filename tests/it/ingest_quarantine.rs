@@ -7,10 +7,12 @@ use crate::common::*;
 fn each_kind_of_bad_row_is_quarantined_with_its_line_and_reason() {
     let dir = tempfile::tempdir().unwrap();
     let db = dir.path().join("w.duckdb");
-    let out = run_ok(
+    // Six of nine lines quarantined: past the default --max-bad-rows of 1%, so exit 3.
+    let out = run_code(
         ecom(&db)
             .args(["ingest", "--json"])
             .arg(fixture("malformed.csv")),
+        3,
     );
     let summary: serde_json::Value = serde_json::from_str(&out).unwrap();
     assert_eq!(summary["rows_loaded"], 3);
@@ -59,6 +61,71 @@ fn each_kind_of_bad_row_is_quarantined_with_its_line_and_reason() {
         ),
         "HAND WARMER RED, POLKA DOT"
     );
+}
+
+/// The UCI header with `;` between fields, decimal commas and day-first dates, as a
+/// European spreadsheet saves the data: the date order is decided from the whole file
+/// and said, and a run that quarantines nearly every line fails with the likely cause.
+#[test]
+fn a_european_export_fails_the_data_check_naming_the_decimal_comma() {
+    let dir = tempfile::tempdir().unwrap();
+    let db = dir.path().join("w.duckdb");
+    let european = dir.path().join("european.csv");
+    let mut out = csv::WriterBuilder::new()
+        .delimiter(b';')
+        .from_path(&european)
+        .unwrap();
+    let mut lines = 0;
+    for day in 1..=15 {
+        let path = by_day_dir().join(format!("2010-12-{day:02}.csv"));
+        if !path.is_file() {
+            continue;
+        }
+        let mut reader = csv::Reader::from_path(&path).unwrap();
+        if lines == 0 {
+            out.write_record(reader.headers().unwrap()).unwrap();
+        }
+        for record in reader.records() {
+            let r = record.unwrap();
+            let ts = chrono::NaiveDateTime::parse_from_str(&r[4], "%Y-%m-%d %H:%M:%S").unwrap();
+            let fields = [
+                r[0].to_string(),
+                r[1].to_string(),
+                r[2].to_string(),
+                r[3].to_string(),
+                ts.format("%d/%m/%Y %H:%M").to_string(),
+                r[5].replace('.', ","),
+                r[6].to_string(),
+                r[7].to_string(),
+            ];
+            out.write_record(&fields).unwrap();
+            lines += 1;
+        }
+    }
+    out.flush().unwrap();
+    let output = ecom(&db).arg("ingest").arg(&european).output().unwrap();
+    let (stdout, stderr) = (
+        String::from_utf8_lossy(&output.stdout),
+        String::from_utf8_lossy(&output.stderr),
+    );
+    assert_eq!(output.status.code(), Some(3), "{stdout}{stderr}");
+    assert!(
+        stdout.contains("dates        read as day/month/year"),
+        "{stdout}"
+    );
+    assert!(stderr.contains("decimal comma"), "{stderr}");
+    assert!(stderr.contains("more than --max-bad-rows 1%"), "{stderr}");
+    // Every line is quarantined for its price, none for its date: read month first,
+    // 13/12/2010 and later would not have been dates at all.
+    assert_eq!(scalar(&db, "SELECT count(*) FROM raw.quarantine"), lines);
+    assert_eq!(
+        scalar(
+            &db,
+            "SELECT count(*) FROM raw.quarantine WHERE reason LIKE 'InvoiceDate%'"
+        ),
+        0
+    );
+    assert!(lines > 20_000);
 }
 
 #[test]
