@@ -181,10 +181,10 @@ impl TimestampFormat {
     /// per row: ISO when they start with a four-digit year; for slash dates, day first
     /// when some first number is above 12, month first when some second number is, and
     /// month first (as the UCI data writes them) when no value tells.
-    pub fn detect<'a>(samples: impl Iterator<Item = &'a str>) -> Self {
+    pub fn detect<S: AsRef<str>>(samples: impl Iterator<Item = S>) -> Self {
         let mut slash = false;
         for value in samples {
-            let value = value.trim();
+            let value = value.as_ref().trim();
             let bytes = value.as_bytes();
             if bytes.len() >= 5 && bytes[..4].iter().all(u8::is_ascii_digit) && bytes[4] == b'-' {
                 return Self::Iso;
@@ -192,15 +192,17 @@ impl TimestampFormat {
             if !value.contains('/') {
                 continue;
             }
-            let mut numbers = value.split('/').map(|d| d.trim().parse::<u32>().ok());
-            let (first, second) = (numbers.next().flatten(), numbers.next().flatten());
-            if first.is_some() {
-                slash = true;
-            }
-            if first.is_some_and(|n| n > 12) {
+            // Only a value shaped like a date counts: `D/M/YYYY …` or `M/D/YYYY …`.
+            let date = value.split_whitespace().next().unwrap_or("");
+            let numbers: Vec<Option<u32>> = date.split('/').map(|d| d.parse().ok()).collect();
+            let [Some(first), Some(second), Some(_)] = numbers[..] else {
+                continue;
+            };
+            slash = true;
+            if first > 12 {
                 return Self::DayFirst;
             }
-            if second.is_some_and(|n| n > 12) {
+            if second > 12 {
                 return Self::MonthFirst;
             }
         }

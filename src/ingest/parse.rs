@@ -196,12 +196,13 @@ impl LineParser {
         let layout = layout(header)?;
         let body = text.get(offset.min(text.len())..).unwrap_or("");
         let date_pos = layout.positions[4].expect("InvoiceDate is required");
-        // The whole text (a whole file, or a large file's first 32 MiB piece).
-        let timestamp_format = TimestampFormat::detect(
-            body.lines()
-                .filter_map(|l| l.split(layout.delimiter as char).nth(date_pos)),
-        );
-        let splitter = LineSplitter::new(layout.delimiter);
+        // From the whole text (a whole file, or a large file's first 32 MiB piece), each
+        // line split as a CSV record: a quoted description may hold the delimiter.
+        let mut splitter = LineSplitter::new(layout.delimiter);
+        let timestamp_format = TimestampFormat::detect(body.lines().filter_map(|l| {
+            let fields = splitter.split(l.strip_suffix('\r').unwrap_or(l)).ok()?;
+            fields.get(date_pos).map(|d| d.to_string())
+        }));
         Ok((
             Self {
                 layout,
@@ -473,6 +474,14 @@ mod tests {
                 .contains("not online-retail data")
         );
         assert!(parse_file("", "x.csv", 1).unwrap_err().contains("empty"));
+    }
+
+    #[test]
+    fn a_quoted_delimiter_and_slash_do_not_fool_the_date_order() {
+        let line = "536365,85123A,\",,0/\",1,2010-12-01 00:00:00,0.5,,United Kingdom";
+        let parsed = parse_file(&format!("{HEADER}{line}\n"), "x.csv", 1).unwrap();
+        assert_eq!(parsed.timestamp_format, TimestampFormat::Iso);
+        assert_eq!(parsed.batch.num_rows(), 1, "{:?}", parsed.rejected);
     }
 
     #[test]
