@@ -94,17 +94,7 @@ fn append(
     }
     if !rejected.is_empty() {
         let mut quarantine = tx.appender_to_db("quarantine", "raw")?;
-        let now = chrono::Utc::now().naive_utc();
-        for r in rejected {
-            quarantine.append_row(duckdb::params![
-                ingest_id,
-                name,
-                r.line as i64,
-                r.raw,
-                r.reason,
-                now
-            ])?;
-        }
+        super::writer::append_quarantined(&mut quarantine, ingest_id, name, rejected)?;
         quarantine.flush()?;
     }
     Ok(())

@@ -219,19 +219,9 @@ impl<'c> Writer<'c> {
         }
         {
             let mut quarantine = tx.appender_to_db("quarantine", "raw")?;
-            let now = chrono::Utc::now().naive_utc();
             for p in &self.pending {
                 let name = &self.reports[p.report_index].source;
-                for r in &p.file.rejected {
-                    quarantine.append_row(duckdb::params![
-                        self.ingest_id,
-                        name,
-                        r.line as i64,
-                        r.raw,
-                        r.reason,
-                        now
-                    ])?;
-                }
+                append_quarantined(&mut quarantine, self.ingest_id, name, &p.file.rejected)?;
             }
             quarantine.flush()?;
         }
@@ -301,4 +291,25 @@ impl<'c> Writer<'c> {
         )?;
         Ok(summary)
     }
+}
+
+/// Appends a file's rejected lines to `raw.quarantine` with their reasons.
+pub(super) fn append_quarantined(
+    quarantine: &mut duckdb::Appender<'_>,
+    ingest_id: i64,
+    name: &str,
+    rejected: &[super::parse::Rejected],
+) -> Result<(), duckdb::Error> {
+    let now = chrono::Utc::now().naive_utc();
+    for r in rejected {
+        quarantine.append_row(duckdb::params![
+            ingest_id,
+            name,
+            r.line as i64,
+            r.raw,
+            r.reason,
+            now
+        ])?;
+    }
+    Ok(())
 }
