@@ -481,6 +481,10 @@ pub struct ServeArgs {
     /// The largest request body accepted, in bytes.
     #[arg(long, default_value_t = 65_536, value_name = "BYTES")]
     pub max_body: usize,
+    /// Interrupt a query of POST /api/v1/query once the server has grown by more than
+    /// this while it runs (bytes; 503). DuckDB has no bound per query of its own.
+    #[arg(long, default_value_t = 2 << 30, value_name = "BYTES")]
+    pub query_memory: u64,
     /// The largest answer of POST /api/v1/query, in bytes; rows past it are cut
     /// (X-Truncated), and a first row larger than this is answered 413.
     #[arg(long, default_value_t = 16 * 1024 * 1024, value_name = "BYTES")]

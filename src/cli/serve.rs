@@ -27,6 +27,7 @@ pub fn run(args: ServeArgs, settings: &Settings) -> anyhow::Result<Outcome> {
         addr: args.addr,
         metrics_token: args.metrics_token.clone().filter(|t| !t.is_empty()),
         query_timeout: duration("--query-timeout", &args.query_timeout)?,
+        query_memory: args.query_memory.max(1 << 20),
         max_rows: args.max_rows.max(1),
         max_queries: args.max_queries.max(1),
         queue_timeout: duration("--queue-timeout", &args.queue_timeout)?,

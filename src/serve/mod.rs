@@ -47,6 +47,8 @@ pub struct ServeOptions {
     pub metrics_token: Option<String>,
     /// A query past this is interrupted.
     pub query_timeout: Duration,
+    /// A query during which the process grows by more than this is interrupted.
+    pub query_memory: u64,
     /// The most rows `POST /api/v1/query` returns.
     pub max_rows: usize,
     /// How many queries of `POST /api/v1/query` run at once (others wait).
@@ -77,6 +79,7 @@ impl Default for ServeOptions {
             addr: SocketAddr::from(([127, 0, 0, 1], 8080)),
             metrics_token: None,
             query_timeout: Duration::from_secs(10),
+            query_memory: 2 << 30,
             max_rows: 100_000,
             max_queries: 4,
             queue_timeout: Duration::from_secs(5),

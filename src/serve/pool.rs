@@ -19,12 +19,24 @@ pub struct Pool {
     permits: Semaphore,
 }
 
-/// What a pooled call returned, and whether its time ran out (the database was
-/// interrupted, so the result is an error).
+/// What a pooled call returned, and whether it was stopped for its time or memory (the
+/// database was interrupted, so the result is an error).
 pub struct Ran<T> {
     pub value: T,
     pub timed_out: bool,
+    pub over_memory: bool,
 }
+
+/// What a call may use before DuckDB is interrupted.
+#[derive(Debug, Clone, Copy, Default)]
+pub struct Limits {
+    pub time: Option<Duration>,
+    /// Growth of the process's resident memory while the call runs, in bytes.
+    pub memory: Option<u64>,
+}
+
+/// How often a running call's limits are looked at.
+const WATCH: Duration = Duration::from_millis(20);
 
 impl Pool {
     pub fn new(base: &Connection, size: usize) -> Result<Self, duckdb::Error> {
@@ -38,23 +50,44 @@ impl Pool {
         })
     }
 
-    /// Runs `work` on a pooled connection on the blocking thread pool. With a `timeout`,
-    /// DuckDB is interrupted when it passes.
+    /// Runs `work` on a pooled connection on the blocking thread pool. DuckDB is
+    /// interrupted when the call passes its time, or when the process has grown by
+    /// more than its memory since it began: DuckDB has no memory bound per query, and
+    /// its own limit is the whole server's. The growth is the process's, so queries
+    /// running together share one another's; where the process's size cannot be read
+    /// (no `/proc`), the memory limit is not watched.
     pub async fn run<T: Send + 'static>(
         self: &Arc<Self>,
-        timeout: Option<Duration>,
+        limits: Limits,
         work: impl FnOnce(&Connection) -> T + Send + 'static,
     ) -> anyhow::Result<Ran<T>> {
         let _permit = self.permits.acquire().await?;
         let conn = self.take()?;
         let interrupt = conn.interrupt_handle();
         let timed_out = Arc::new(AtomicBool::new(false));
-        let timer = timeout.map(|after| {
-            let timed_out = Arc::clone(&timed_out);
+        let over_memory = Arc::new(AtomicBool::new(false));
+        let watcher = (limits.time.is_some() || limits.memory.is_some()).then(|| {
+            let (timed_out, over_memory) = (Arc::clone(&timed_out), Arc::clone(&over_memory));
+            let deadline = limits.time.map(|t| tokio::time::Instant::now() + t);
+            let ceiling = limits
+                .memory
+                .and_then(|budget| resident_bytes().map(|base| base + budget));
             tokio::spawn(async move {
-                tokio::time::sleep(after).await;
-                timed_out.store(true, Ordering::Release);
-                interrupt.interrupt();
+                loop {
+                    tokio::time::sleep(WATCH).await;
+                    if deadline.is_some_and(|d| tokio::time::Instant::now() >= d) {
+                        timed_out.store(true, Ordering::Release);
+                        interrupt.interrupt();
+                        return;
+                    }
+                    if let (Some(ceiling), Some(now)) = (ceiling, resident_bytes())
+                        && now > ceiling
+                    {
+                        over_memory.store(true, Ordering::Release);
+                        interrupt.interrupt();
+                        return;
+                    }
+                }
             })
         });
         let joined = tokio::task::spawn_blocking(move || {
@@ -62,8 +95,8 @@ impl Pool {
             (conn, value)
         })
         .await;
-        if let Some(timer) = timer {
-            timer.abort();
+        if let Some(watcher) = watcher {
+            watcher.abort();
         }
         // A panicked task loses its connection: the next call opens a fresh one.
         let (conn, value) = joined?;
@@ -71,6 +104,7 @@ impl Pool {
         Ok(Ran {
             value,
             timed_out: timed_out.load(Ordering::Acquire),
+            over_memory: over_memory.load(Ordering::Acquire),
         })
     }
 
@@ -79,5 +113,22 @@ impl Pool {
             return Ok(conn);
         }
         Ok(self.base.lock().expect("pool lock").try_clone()?)
+    }
+}
+
+/// The process's resident memory in bytes (`VmRSS` of `/proc/self/status`), where the
+/// system shows it.
+fn resident_bytes() -> Option<u64> {
+    let status = std::fs::read_to_string("/proc/self/status").ok()?;
+    let line = status.lines().find(|l| l.starts_with("VmRSS:"))?;
+    let kib: u64 = line.split_whitespace().nth(1)?.parse().ok()?;
+    Some(kib * 1024)
+}
+
+#[cfg(test)]
+mod tests {
+    #[test]
+    fn the_process_size_is_read() {
+        assert!(super::resident_bytes().is_some_and(|b| b > 1 << 20));
     }
 }

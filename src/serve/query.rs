@@ -23,6 +23,7 @@ use utoipa::ToSchema;
 
 use super::cache::Answer;
 use super::encode::{ARROW_STREAM, CappedAnswer, Cut, Format};
+use super::pool::Limits;
 use super::guard::{self, CheckError};
 use super::problem::Problem;
 use super::tokens::Scope;
@@ -130,7 +131,10 @@ pub(super) async fn query(
         &caller,
         "query",
         format!("{format:?}|{limit}|{sql}"),
-        Some(state.options.query_timeout),
+        Limits {
+            time: Some(state.options.query_timeout),
+            memory: Some(state.options.query_memory),
+        },
         move |conn| run_read_only(conn, &sql, limit, max_bytes, format),
     )
     .await

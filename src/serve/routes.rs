@@ -18,6 +18,7 @@ use serde::{Deserialize, Serialize};
 use utoipa::{IntoParams, OpenApi, ToSchema};
 
 use super::cache::{Answer, AnswerCache};
+use super::pool::Limits;
 use super::contract::SharedResponses;
 use super::problem::Problem;
 use super::rows::{Page, PageRequest, typed};
@@ -94,28 +95,36 @@ pub(super) async fn answer(
     parameters: String,
     work: impl FnOnce(&Connection) -> Result<Answer, Problem> + Send + 'static,
 ) -> Response {
-    answer_within(state, caller, route, parameters, None, work).await
+    answer_within(state, caller, route, parameters, Limits::default(), work).await
 }
 
-/// [`answer`], with DuckDB interrupted when `timeout` passes (answered 503).
+/// [`answer`], with DuckDB interrupted when the call passes its `limits` (503).
 pub(super) async fn answer_within(
     state: &Arc<AppState>,
     caller: &Caller,
     route: &str,
     parameters: String,
-    timeout: Option<std::time::Duration>,
+    limits: Limits,
     work: impl FnOnce(&Connection) -> Result<Answer, Problem> + Send + 'static,
 ) -> Response {
     let key = AnswerCache::key(route, &parameters, caller.scope.as_str());
     if let Some(answer) = state.cache.get(&key) {
         return answer.respond(true);
     }
-    match state.pool.run(timeout, work).await {
+    match state.pool.run(limits, work).await {
         Ok(ran) if ran.timed_out => Problem::new(
             StatusCode::SERVICE_UNAVAILABLE,
             format!(
                 "the query ran past the server's {} limit and was stopped: narrow it, or aggregate before returning rows",
-                humantime::format_duration(timeout.unwrap_or_default())
+                humantime::format_duration(limits.time.unwrap_or_default())
+            ),
+        )
+        .into_response(),
+        Ok(ran) if ran.over_memory => Problem::new(
+            StatusCode::SERVICE_UNAVAILABLE,
+            format!(
+                "the query needed more than the {} of memory this server gives one query (--query-memory) and was stopped: narrow it, or aggregate before returning rows",
+                indicatif::HumanBytes(limits.memory.unwrap_or_default())
             ),
         )
         .into_response(),
@@ -854,7 +863,7 @@ async fn admin<T: Serialize + Send + 'static>(
         return problem.into_response();
     }
     let shared = Arc::clone(state);
-    match state.pool.run(None, move |conn| work(conn, &shared)).await {
+    match state.pool.run(Limits::default(), move |conn| work(conn, &shared)).await {
         Ok(ran) => match ran.value {
             Ok(value) => (status, Json(value)).into_response(),
             Err(problem) => problem.into_response(),

@@ -331,6 +331,8 @@ fn a_hostile_query_client_reads_the_analytics_schemas_and_nothing_else() {
             "1048576",
             "--memory-limit",
             "512MB",
+            "--query-memory",
+            "150000000",
         ],
     );
     let home = std::env::var("HOME").unwrap_or_default();
@@ -421,6 +423,19 @@ fn a_hostile_query_client_reads_the_analytics_schemas_and_nothing_else() {
             None,
         ),
         StatusCode::PAYLOAD_TOO_LARGE,
+    );
+    // A query that keeps growing the server is stopped at --query-memory: 503.
+    let grown = is_problem(
+        server.query(
+            &querier,
+            json!({"sql": "SELECT count(DISTINCT s) FROM (SELECT range::VARCHAR || repeat('x', 200) AS s FROM range(30000000))"}),
+            None,
+        ),
+        StatusCode::SERVICE_UNAVAILABLE,
+    );
+    assert!(
+        grown["detail"].as_str().unwrap().contains("--query-memory"),
+        "{grown}"
     );
     // Past the database's memory (or the query's time): 503, and the server goes on.
     is_problem(
