@@ -23,8 +23,8 @@ use utoipa::ToSchema;
 
 use super::cache::Answer;
 use super::encode::{ARROW_STREAM, CappedAnswer, Cut, Format};
-use super::pool::Limits;
 use super::guard::{self, CheckError};
+use super::pool::Limits;
 use super::problem::Problem;
 use super::tokens::Scope;
 use super::{AppState, Caller, ServeOptions};

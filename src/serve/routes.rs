@@ -18,8 +18,8 @@ use serde::{Deserialize, Serialize};
 use utoipa::{IntoParams, OpenApi, ToSchema};
 
 use super::cache::{Answer, AnswerCache};
-use super::pool::Limits;
 use super::contract::SharedResponses;
+use super::pool::Limits;
 use super::problem::Problem;
 use super::rows::{Page, PageRequest, typed};
 use super::tokens::{self, Scope, TokenInfo};
@@ -863,7 +863,11 @@ async fn admin<T: Serialize + Send + 'static>(
         return problem.into_response();
     }
     let shared = Arc::clone(state);
-    match state.pool.run(Limits::default(), move |conn| work(conn, &shared)).await {
+    match state
+        .pool
+        .run(Limits::default(), move |conn| work(conn, &shared))
+        .await
+    {
         Ok(ran) => match ran.value {
             Ok(value) => (status, Json(value)).into_response(),
             Err(problem) => problem.into_response(),
