@@ -113,8 +113,16 @@ pub(super) async fn query(
         ))
         .into_response();
     }
+    let format = format_from_accept(&headers);
+    let sql = request.sql;
+    let parameters = format!("{format:?}|{limit}|{sql}");
+    // A cached answer needs no turn.
+    if let Some(hit) = super::routes::cached(&state, &caller, "query", &parameters) {
+        return hit;
+    }
     // A bounded wait for one of --max-queries turns, then 503: a queue without a
-    // deadline lets a burst of slow queries hold every client forever.
+    // deadline lets a burst of slow queries hold every client forever. (After the
+    // wait the cache is looked at again: the same query may have been answered.)
     let turn = tokio::time::timeout(
         state.options.queue_timeout,
         Arc::clone(&state.query_turns).acquire_owned(),
@@ -123,14 +131,12 @@ pub(super) async fn query(
     let Ok(Ok(_turn)) = turn else {
         return busy(&state.options);
     };
-    let format = format_from_accept(&headers);
-    let sql = request.sql;
     let max_bytes = state.options.max_answer_bytes;
     super::routes::answer_within(
         &state,
         &caller,
         "query",
-        format!("{format:?}|{limit}|{sql}"),
+        parameters,
         Limits {
             time: Some(state.options.query_timeout),
             memory: Some(state.options.query_memory),

@@ -98,6 +98,17 @@ pub(super) async fn answer(
     answer_within(state, caller, route, parameters, Limits::default(), work).await
 }
 
+/// The cached answer of `route` with `parameters` for the caller's scope, if any.
+pub(super) fn cached(
+    state: &AppState,
+    caller: &Caller,
+    route: &str,
+    parameters: &str,
+) -> Option<Response> {
+    let key = AnswerCache::key(route, parameters, caller.scope.as_str());
+    state.cache.get(&key).map(|answer| answer.respond(true))
+}
+
 /// [`answer`], with DuckDB interrupted when the call passes its `limits` (503).
 pub(super) async fn answer_within(
     state: &Arc<AppState>,
@@ -107,10 +118,10 @@ pub(super) async fn answer_within(
     limits: Limits,
     work: impl FnOnce(&Connection) -> Result<Answer, Problem> + Send + 'static,
 ) -> Response {
-    let key = AnswerCache::key(route, &parameters, caller.scope.as_str());
-    if let Some(answer) = state.cache.get(&key) {
-        return answer.respond(true);
+    if let Some(hit) = cached(state, caller, route, &parameters) {
+        return hit;
     }
+    let key = AnswerCache::key(route, &parameters, caller.scope.as_str());
     match state.pool.run(limits, work).await {
         Ok(ran) if ran.timed_out => Problem::new(
             StatusCode::SERVICE_UNAVAILABLE,

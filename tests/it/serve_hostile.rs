@@ -619,7 +619,13 @@ fn slow_clients_and_query_bursts_get_timeouts_not_the_server() {
     assert_eq!(&answer, b"HTTP/1.1 408");
 
     // A burst: while one slow query holds the only turn, the next waits at most
-    // --queue-timeout and gets 503 with Retry-After.
+    // --queue-timeout and gets 503 with Retry-After; an answer in the cache needs no
+    // turn.
+    let cached_sql = json!({"sql": "SELECT 'cached' AS c"});
+    assert_eq!(
+        server.query(&querier, cached_sql.clone(), None).status(),
+        StatusCode::OK
+    );
     let slow_query = {
         let (base, token) = (server.base.clone(), querier.clone());
         std::thread::spawn(move || {
@@ -633,8 +639,15 @@ fn slow_clients_and_query_bursts_get_timeouts_not_the_server() {
         })
     };
     let deadline = Instant::now() + Duration::from_secs(20);
+    let mut attempt = 0;
     let busy = loop {
-        let response = server.query(&querier, json!({"sql": "SELECT 42 AS n"}), None);
+        // Each attempt a new query: a cached answer needs no turn.
+        attempt += 1;
+        let response = server.query(
+            &querier,
+            json!({"sql": format!("SELECT {attempt} AS n")}),
+            None,
+        );
         if response.status() == StatusCode::SERVICE_UNAVAILABLE {
             break response;
         }
@@ -642,6 +655,9 @@ fn slow_clients_and_query_bursts_get_timeouts_not_the_server() {
         std::thread::sleep(Duration::from_millis(50));
     };
     assert!(busy.headers().contains_key("retry-after"));
+    let hit = server.query(&querier, cached_sql, None);
+    assert_eq!(hit.status(), StatusCode::OK);
+    assert_eq!(hit.headers()["x-cache"], "hit");
     is_problem(busy, StatusCode::SERVICE_UNAVAILABLE);
     assert_eq!(slow_query.join().unwrap(), StatusCode::SERVICE_UNAVAILABLE);
     assert_eq!(
