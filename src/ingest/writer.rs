@@ -10,13 +10,12 @@ use super::large::{self, NotLoaded};
 use super::{FileReport, FileStatus, IngestError, IngestSummary, Prepared, seconds};
 use crate::jobs::CancelToken;
 
-/// A parsed file waiting for the next commit.
+/// A parsed file waiting for the next commit (its report says the rest).
 struct Pending {
     report_index: usize,
     hash: String,
     file: super::ParsedFile,
     size: u64,
-    encoding: super::Encoding,
 }
 
 pub(super) struct Writer<'c> {
@@ -120,7 +119,6 @@ impl<'c> Writer<'c> {
                     hash,
                     file,
                     size: source.size,
-                    encoding,
                 });
                 self.pending_rows += rows;
                 if self.pending_rows >= self.batch_rows {
@@ -177,22 +175,7 @@ impl<'c> Writer<'c> {
                 return self.accept(rejected, &mut HashSet::new(), cancel);
             }
         };
-        tx.execute(
-            "INSERT INTO meta.ingested_files VALUES (?, ?, ?, ?, ?, ?, ?, ?, now()::TIMESTAMP)",
-            duckdb::params![
-                hash,
-                source.name,
-                source.size as i64,
-                loaded.encoding.name(),
-                loaded.timestamp_format.name(),
-                loaded.rows as i64,
-                loaded.quarantined as i64,
-                self.ingest_id
-            ],
-        )?;
-        tx.commit()?;
-        crate::warehouse::note_commit();
-        self.reports.push(FileReport {
+        let report = FileReport {
             source: source.name,
             status: FileStatus::Loaded,
             rows: loaded.rows,
@@ -200,7 +183,11 @@ impl<'c> Writer<'c> {
             encoding: Some(loaded.encoding),
             timestamp_format: Some(loaded.timestamp_format),
             reason: None,
-        });
+        };
+        record_file(&tx, self.ingest_id, &report, &hash, source.size)?;
+        tx.commit()?;
+        crate::warehouse::note_commit();
+        self.reports.push(report);
         Ok(())
     }
 
@@ -226,19 +213,12 @@ impl<'c> Writer<'c> {
             quarantine.flush()?;
         }
         for p in &self.pending {
-            let report = &self.reports[p.report_index];
-            tx.execute(
-                "INSERT INTO meta.ingested_files VALUES (?, ?, ?, ?, ?, ?, ?, ?, now()::TIMESTAMP)",
-                duckdb::params![
-                    p.hash,
-                    report.source,
-                    p.size as i64,
-                    p.encoding.name(),
-                    p.file.timestamp_format.name(),
-                    report.rows as i64,
-                    report.quarantined as i64,
-                    self.ingest_id
-                ],
+            record_file(
+                &tx,
+                self.ingest_id,
+                &self.reports[p.report_index],
+                &p.hash,
+                p.size,
             )?;
         }
         tx.commit()?;
@@ -311,5 +291,30 @@ pub(super) fn append_quarantined(
             now
         ])?;
     }
+    Ok(())
+}
+
+/// Records a loaded file in `meta.ingested_files` (its content hash makes a re-run skip
+/// it), in the transaction that holds its rows.
+fn record_file(
+    tx: &duckdb::Transaction<'_>,
+    ingest_id: i64,
+    report: &FileReport,
+    hash: &str,
+    size: u64,
+) -> Result<(), duckdb::Error> {
+    tx.execute(
+        "INSERT INTO meta.ingested_files VALUES (?, ?, ?, ?, ?, ?, ?, ?, now()::TIMESTAMP)",
+        duckdb::params![
+            hash,
+            report.source,
+            size as i64,
+            report.encoding.map(|e| e.name()),
+            report.timestamp_format.map(|t| t.name()),
+            report.rows as i64,
+            report.quarantined as i64,
+            ingest_id
+        ],
+    )?;
     Ok(())
 }
