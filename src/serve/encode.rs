@@ -21,6 +21,9 @@ pub enum Format {
 
 pub const ARROW_STREAM: &str = "application/vnd.apache.arrow.stream";
 
+/// Room kept for what follows the rows (the JSON object's end, Arrow's end marker).
+const TAIL_ROOM: usize = 64;
+
 /// The end-of-stream marker of the Arrow IPC stream format.
 const ARROW_END: [u8; 8] = [0xFF, 0xFF, 0xFF, 0xFF, 0, 0, 0, 0];
 
@@ -47,10 +50,11 @@ pub enum Cut {
 pub struct CappedAnswer {
     format: Format,
     schema: SchemaRef,
+    /// What comes before the rows, written once: the JSON object's start, the CSV
+    /// header, the Arrow schema message.
+    head: Vec<u8>,
     /// Rows (JSON, CSV) or IPC messages (Arrow) so far, without head and tail.
     body: Vec<u8>,
-    /// Bytes the head and tail take.
-    frame: usize,
     max_bytes: usize,
     rows_left: usize,
     pub rows: usize,
@@ -64,18 +68,16 @@ impl CappedAnswer {
         max_rows: usize,
         max_bytes: usize,
     ) -> anyhow::Result<Self> {
-        let mut answer = Self {
+        Ok(Self {
+            head: head(format, &schema)?,
             format,
             schema,
             body: Vec::new(),
-            frame: 0,
             max_bytes,
             rows_left: max_rows,
             rows: 0,
             cut: None,
-        };
-        answer.frame = answer.head()?.len() + 64;
-        Ok(answer)
+        })
     }
 
     /// Adds what fits of `batch`; read no more once [`Self::full`].
@@ -91,7 +93,8 @@ impl CappedAnswer {
             batch = batch.slice(0, self.rows_left);
             self.cut = Some(Cut::Rows);
         }
-        let room = self.max_bytes.saturating_sub(self.frame + self.body.len());
+        let frame = self.head.len() + TAIL_ROOM;
+        let room = self.max_bytes.saturating_sub(frame + self.body.len());
         let mut encoded = self.encode(&batch)?;
         if encoded.len() > room {
             self.cut = Some(Cut::Bytes);
@@ -117,7 +120,7 @@ impl CappedAnswer {
 
     /// The whole answer.
     pub fn finish(mut self) -> anyhow::Result<Vec<u8>> {
-        let mut out = self.head()?;
+        let mut out = std::mem::take(&mut self.head);
         match self.format {
             Format::Json => {
                 if self.body.last() == Some(&b',') {
@@ -154,29 +157,6 @@ impl CappedAnswer {
         Ok(fits)
     }
 
-    /// What comes before the rows: the JSON object's start, the CSV header, the Arrow
-    /// schema message.
-    fn head(&self) -> anyhow::Result<Vec<u8>> {
-        let names: Vec<&String> = self.schema.fields().iter().map(|f| f.name()).collect();
-        Ok(match self.format {
-            Format::Json => {
-                let mut head = b"{\"columns\":".to_vec();
-                serde_json::to_writer(&mut head, &names)?;
-                head.extend_from_slice(b",\"rows\":[");
-                head
-            }
-            Format::Csv => {
-                let mut out = csv::Writer::from_writer(Vec::new());
-                out.write_record(names)?;
-                out.into_inner().map_err(|e| anyhow::anyhow!("{e}"))?
-            }
-            // Not `into_inner`, which would end the stream after the schema.
-            Format::Arrow => StreamWriter::try_new(Vec::new(), &self.schema)?
-                .get_ref()
-                .clone(),
-        })
-    }
-
     /// The bytes `batch` adds to the answer.
     fn encode(&self, batch: &RecordBatch) -> anyhow::Result<Vec<u8>> {
         Ok(match self.format {
@@ -196,13 +176,33 @@ impl CappedAnswer {
                 out.into_inner().map_err(|e| anyhow::anyhow!("{e}"))?
             }
             Format::Arrow => {
-                let head = self.head()?.len();
                 let mut writer = StreamWriter::try_new(Vec::new(), &self.schema)?;
                 writer.write(batch)?;
-                writer.get_ref()[head..].to_vec()
+                writer.get_ref()[self.head.len()..].to_vec()
             }
         })
     }
+}
+
+/// What comes before the rows: the JSON object's start, the CSV header, the Arrow
+/// schema message.
+fn head(format: Format, schema: &SchemaRef) -> anyhow::Result<Vec<u8>> {
+    let names: Vec<&String> = schema.fields().iter().map(|f| f.name()).collect();
+    Ok(match format {
+        Format::Json => {
+            let mut head = b"{\"columns\":".to_vec();
+            serde_json::to_writer(&mut head, &names)?;
+            head.extend_from_slice(b",\"rows\":[");
+            head
+        }
+        Format::Csv => {
+            let mut out = csv::Writer::from_writer(Vec::new());
+            out.write_record(names)?;
+            out.into_inner().map_err(|e| anyhow::anyhow!("{e}"))?
+        }
+        // Not `into_inner`, which would end the stream after the schema.
+        Format::Arrow => StreamWriter::try_new(Vec::new(), schema)?.get_ref().clone(),
+    })
 }
 
 #[cfg(test)]
