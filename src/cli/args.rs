@@ -506,7 +506,8 @@ pub struct ServeArgs {
     /// project, export folders); every other file is out of reach. Repeatable.
     #[arg(long, value_name = "DIR")]
     pub allow_dir: Vec<std::path::PathBuf>,
-    /// DuckDB's memory limit for the whole server (e.g. 4GB; DuckDB's default: 80% of RAM).
+    /// DuckDB's memory limit for the whole server (e.g. 4GB); `warehouse.memory_limit`
+    /// when not given, else DuckDB's default (80% of RAM).
     #[arg(long, value_name = "SIZE")]
     pub memory_limit: Option<String>,
 }

@@ -23,31 +23,28 @@ pub fn run(args: ServeArgs, settings: &Settings) -> anyhow::Result<Outcome> {
             &settings.db_path,
         )?);
     }
+    let query_timeout = duration("--query-timeout", &args.query_timeout)?;
+    let queue_timeout = duration("--queue-timeout", &args.queue_timeout)?;
     let options = ServeOptions {
         addr: args.addr,
         metrics_token: args.metrics_token.clone().filter(|t| !t.is_empty()),
-        query_timeout: duration("--query-timeout", &args.query_timeout)?,
+        query_timeout,
         query_memory: args.query_memory.max(1 << 20),
         max_rows: args.max_rows.max(1),
         max_queries: args.max_queries.max(1),
-        queue_timeout: duration("--queue-timeout", &args.queue_timeout)?,
+        queue_timeout,
         max_answer_bytes: args.max_answer_bytes.max(1024),
         header_timeout: duration("--header-timeout", &args.header_timeout)?,
         // A query may wait its turn and then run its full time: the request deadline
         // never cuts that short (a 408 would hide the 503 that says why).
-        request_timeout: duration("--request-timeout", &args.request_timeout)?.max(
-            duration("--query-timeout", &args.query_timeout)?
-                + duration("--queue-timeout", &args.queue_timeout)?
-                + std::time::Duration::from_secs(1),
-        ),
+        request_timeout: duration("--request-timeout", &args.request_timeout)?
+            .max(query_timeout + queue_timeout + std::time::Duration::from_secs(1)),
         max_connections: args.max_connections.max(1),
         max_body: args.max_body,
+        // `warehouse.memory_limit` is set as the warehouse opens; the flag overrides it.
         sandbox: Sandbox {
             allowed_dirs,
-            memory_limit: args
-                .memory_limit
-                .clone()
-                .or_else(|| settings.config.warehouse.memory_limit.clone()),
+            memory_limit: args.memory_limit.clone(),
         },
         ..ServeOptions::default()
     };
