@@ -333,12 +333,8 @@ impl PartitionState {
     /// A message replayed to rebuild the open windows (its offset was committed
     /// before): its event joins them once, and nothing closes or is written.
     fn replay(&mut self, offset: i64, event: Option<&Event>, specs: &[WindowSpec]) {
-        if let Some(event) = event
-            && self.seen.insert(event.event_id.clone())
-        {
-            let _ = self.windows.add(event);
-            self.needed
-                .push_back((offset, last_window_end(specs, event.event_time)));
+        if let Some(event) = event {
+            let _ = self.take(offset, event, specs);
         }
         self.windows.close();
         self.next_offset = self.next_offset.max(offset + 1);
