@@ -50,12 +50,7 @@ pub(super) fn narrow(conn: &Connection, mut document: Value) -> Result<String, C
             _ => {}
         }
     }
-    let sql: String = conn.query_row(
-        "SELECT json_deserialize_sql(?::JSON)",
-        [serde_json::to_string(&document).map_err(|e| CheckError::Internal(e.to_string()))?],
-        |r| r.get(0),
-    )?;
-    Ok(sql)
+    json::deserialized(conn, &document)
 }
 
 fn is_information_schema(value: &Value) -> bool {
@@ -99,9 +94,7 @@ fn narrowed(conn: &Connection, reference: &Value) -> Result<Value, CheckError> {
         quote_ident(view),
         quote_ident(&alias),
     );
-    let serialized: String =
-        conn.query_row("SELECT json_serialize_sql(?::VARCHAR)", [sql], |r| r.get(0))?;
-    let mut template = json::parse(&serialized).map_err(|e| CheckError::Internal(e.to_string()))?;
+    let mut template = json::serialized(conn, "json_serialize_sql", &sql)?;
     let mut subquery = template["statements"][0]["node"]["from_table"].take();
     if subquery.is_null() {
         return Err(CheckError::Internal(format!(

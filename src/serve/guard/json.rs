@@ -5,8 +5,34 @@
 //! text is parsed without that limit on a stack that grows as needed, and the trees
 //! are walked with an explicit stack, never by recursion.
 
+use duckdb::Connection;
 use serde::Deserialize;
 use serde_json::{Map, Value};
+
+use super::CheckError;
+
+/// DuckDB's JSON reading of `sql`: its syntax tree (`json_serialize_sql`) or its bound
+/// plan (`json_serialize_plan`), whichever `function` names.
+pub(super) fn serialized(
+    conn: &Connection,
+    function: &str,
+    sql: &str,
+) -> Result<Value, CheckError> {
+    let text: String = conn.query_row(&format!("SELECT {function}(?::VARCHAR)"), [sql], |r| {
+        r.get(0)
+    })?;
+    parse(&text).map_err(|e| CheckError::Internal(e.to_string()))
+}
+
+/// The SQL DuckDB writes back from a `json_serialize_sql` document.
+pub(super) fn deserialized(conn: &Connection, document: &Value) -> Result<String, CheckError> {
+    let sql: String = conn.query_row(
+        "SELECT json_deserialize_sql(?::JSON)",
+        [document.to_string()],
+        |r| r.get(0),
+    )?;
+    Ok(sql)
+}
 
 /// Parses JSON of any depth.
 pub(super) fn parse(text: &str) -> Result<Value, serde_json::Error> {

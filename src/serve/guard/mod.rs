@@ -121,12 +121,7 @@ fn statement_sql(conn: &Connection, node: serde_json::Value) -> Result<String, C
         "error": false,
         "statements": [{"node": node, "named_param_map": []}],
     });
-    let sql: String = conn.query_row(
-        "SELECT json_deserialize_sql(?::JSON)",
-        [document.to_string()],
-        |r| r.get(0),
-    )?;
-    Ok(sql)
+    json::deserialized(conn, &document)
 }
 
 #[cfg(test)]

@@ -34,11 +34,7 @@ const WRITES: [&str; 4] = [
 /// Binds `sql` and checks every operator of its plan. `database` is the warehouse's
 /// catalog name.
 pub(super) fn check(conn: &Connection, sql: &str, database: &str) -> Result<(), CheckError> {
-    let serialized: String =
-        conn.query_row("SELECT json_serialize_plan(?::VARCHAR)", [sql], |r| {
-            r.get(0)
-        })?;
-    let document = json::parse(&serialized).map_err(|e| CheckError::Internal(e.to_string()))?;
+    let document = json::serialized(conn, "json_serialize_plan", sql)?;
     if document["error"].as_bool() == Some(true) {
         return Err(plan_error(&document));
     }

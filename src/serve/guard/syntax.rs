@@ -56,9 +56,7 @@ pub(super) struct Parsed {
 /// Parses `sql` with DuckDB: a syntax error is the client's (400), a statement that is
 /// not a `SELECT` is refused (403).
 pub(super) fn parse(conn: &Connection, sql: &str) -> Result<Parsed, CheckError> {
-    let serialized: String =
-        conn.query_row("SELECT json_serialize_sql(?::VARCHAR)", [sql], |r| r.get(0))?;
-    let document = json::parse(&serialized).map_err(|e| CheckError::Internal(e.to_string()))?;
+    let document = json::serialized(conn, "json_serialize_sql", sql)?;
     if document["error"].as_bool() == Some(true) {
         let message = document["error_message"]
             .as_str()
