@@ -123,6 +123,12 @@ pub struct IngestConfig {
     /// The most one file may hold once inflated (bytes); a larger file, or a gzip that
     /// inflates past it, is rejected with the reason.
     pub max_inflated_bytes: u64,
+    /// The shop's time zone (IANA name): times with a UTC offset are stored as its clock.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub timezone: Option<String>,
+    /// A column mapping used for every file (`--mapping` overrides it).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub mapping: Option<crate::ingest::mapping::Mapping>,
 }
 
 impl Default for IngestConfig {
@@ -131,6 +137,8 @@ impl Default for IngestConfig {
             max_bad_rows: None,
             batch_rows: 300_000,
             max_inflated_bytes: crate::ingest::DEFAULT_MAX_INFLATED_BYTES,
+            timezone: None,
+            mapping: None,
         }
     }
 }
@@ -257,6 +265,14 @@ impl Config {
         if let Some(limit) = &self.ingest.max_bad_rows {
             BadRowLimit::parse(limit).map_err(|m| format!("ingest.max_bad_rows: {m}"))?;
         }
+        if let Some(zone) = &self.ingest.timezone {
+            crate::ingest::values::zone(zone).map_err(|m| format!("ingest.timezone: {m}"))?;
+        }
+        if let Some(mapping) = &self.ingest.mapping {
+            mapping
+                .validate()
+                .map_err(|m| format!("ingest.mapping: {m}"))?;
+        }
         if self.ingest.batch_rows == 0 {
             return Err("ingest.batch_rows must be at least 1".into());
         }
@@ -367,6 +383,8 @@ pub const TEMPLATE: &str = r#"# ecom configuration. Layers: defaults < this file
 [ingest]
 # max_bad_rows = "1%"                  # the default; or --max-bad-rows / ECOM_MAX_BAD_ROWS; exit 3 above it
 batch_rows = 300000                     # rows per transaction
+# timezone = "Europe/London"             # the shop's zone: times with an offset are stored as its clock
+# [ingest.mapping]                       # a column mapping for every file (docs/INGEST.md); or --mapping FILE
 
 [log]
 level = "info"                          # or -v / -q / ECOM_LOG

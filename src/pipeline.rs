@@ -90,11 +90,8 @@ impl JobRunner for Jobs<'_> {
         match job.kind.as_str() {
             "ingest" => {
                 let sources = expand(&self.config.pipeline.ingest_paths)?;
-                let options = IngestOptions {
-                    batch_rows: self.config.ingest.batch_rows,
-                    max_inflated_bytes: self.config.ingest.max_inflated_bytes,
-                    ..IngestOptions::default()
-                };
+                let options = IngestOptions::from_config(&self.config.ingest)
+                    .map_err(|e| anyhow::anyhow!(e))?;
                 let summary = ingest(&conn, sources, &options, progress, cancel)?;
                 if summary.files_rejected > 0 {
                     anyhow::bail!("{} file(s) rejected", summary.files_rejected);

@@ -91,9 +91,34 @@ pub enum Command {
 
 #[derive(Debug, Args)]
 pub struct IngestArgs {
-    /// CSV files, folders (searched recursively), glob patterns, .csv.gz, or - for stdin.
-    #[arg(required = true, value_name = "PATH")]
+    /// Files (CSV/TSV, .xlsx, Parquet, JSON lines; each plain or .gz), folders (searched
+    /// recursively), glob patterns, or - for stdin.
+    #[arg(required_unless_present = "suggest_mapping", value_name = "PATH")]
     pub paths: Vec<String>,
+
+    /// The shape of the files: uci, uci-ii, shopify or woocommerce (detected from each
+    /// header when not given).
+    #[arg(long, value_name = "NAME", conflicts_with = "mapping")]
+    pub preset: Option<crate::ingest::mapping::Preset>,
+
+    /// A column mapping (TOML, docs/INGEST.md) for a shape no preset knows; overrides
+    /// `[ingest.mapping]`.
+    #[arg(long, value_name = "FILE.toml")]
+    pub mapping: Option<PathBuf>,
+
+    /// Read only this sheet of workbooks (every sheet with the same header by default).
+    #[arg(long, value_name = "NAME")]
+    pub sheet: Option<String>,
+
+    /// The shop's time zone: times with a UTC offset are stored as its clock
+    /// (`ingest.timezone`, UTC by default).
+    #[arg(long, value_name = "ZONE")]
+    pub timezone: Option<String>,
+
+    /// Print a commented column mapping guessed from FILE's header and values, for you
+    /// to check and pass to --mapping; loads nothing.
+    #[arg(long, value_name = "FILE", conflicts_with_all = ["preset", "mapping"])]
+    pub suggest_mapping: Option<String>,
 
     /// Exit with code 3 when more rows than this are quarantined (N rows or N%; 1% by
     /// default, or `ingest.max_bad_rows`).

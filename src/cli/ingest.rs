@@ -8,7 +8,9 @@ use super::progress::CliProgress;
 use super::{Outcome, Settings};
 use crate::config::BadRowLimit;
 use crate::ingest::dialect::TimestampFormat;
-use crate::ingest::{FileStatus, IngestOptions, IngestSummary, expand, ingest};
+use crate::ingest::mapping::{Mapping, ShapeChoice};
+use crate::ingest::values::zone as zone_named;
+use crate::ingest::{FileStatus, IngestOptions, IngestSummary, Source, SourceKind, expand, ingest};
 
 /// Quarantining more than this share of the lines read fails the run (exit 3): a file
 /// that is close to this data but not quite (another delimiter, decimal commas) must
@@ -23,16 +25,12 @@ pub fn run(args: &IngestArgs, settings: &Settings) -> anyhow::Result<Outcome> {
         .unwrap_or(DEFAULT_MAX_BAD_ROWS);
     let limit =
         BadRowLimit::parse(limit_text).map_err(|e| anyhow::anyhow!("--max-bad-rows: {e}"))?;
+    if let Some(file) = &args.suggest_mapping {
+        return suggest(file, args.sheet.as_deref(), settings);
+    }
+    let options = options(args, settings)?;
     let sources = expand(&args.paths)?;
     let warehouse = settings.open_warehouse()?;
-    let options = IngestOptions {
-        batch_rows: args
-            .batch_rows
-            .unwrap_or(settings.config.ingest.batch_rows)
-            .max(1),
-        max_inflated_bytes: settings.config.ingest.max_inflated_bytes,
-        ..IngestOptions::default()
-    };
     let progress = CliProgress::new(settings.quiet);
     let summary = ingest(
         warehouse.conn(),
@@ -69,6 +67,48 @@ pub fn run(args: &IngestArgs, settings: &Settings) -> anyhow::Result<Outcome> {
         );
         return Ok(Outcome::DataChecksFailed);
     }
+    Ok(Outcome::Success)
+}
+
+/// The run's options: the configuration's `[ingest]`, then the flags.
+fn options(args: &IngestArgs, settings: &Settings) -> anyhow::Result<IngestOptions> {
+    let mut options =
+        IngestOptions::from_config(&settings.config.ingest).map_err(anyhow::Error::msg)?;
+    if let Some(rows) = args.batch_rows {
+        options.batch_rows = rows.max(1);
+    }
+    if let Some(path) = &args.mapping {
+        options.shape.mapping = Some(Mapping::load(path).map_err(anyhow::Error::msg)?);
+    }
+    if let Some(preset) = args.preset {
+        options.shape = ShapeChoice {
+            preset: Some(preset),
+            mapping: None,
+        };
+    }
+    if let Some(zone) = &args.timezone {
+        options.timezone = zone_named(zone).map_err(|e| anyhow::anyhow!("--timezone: {e}"))?;
+    }
+    options.sheet = args.sheet.clone();
+    Ok(options)
+}
+
+/// `--suggest-mapping FILE`: the guessed mapping on standard output.
+fn suggest(file: &str, sheet: Option<&str>, settings: &Settings) -> anyhow::Result<Outcome> {
+    let source = match file {
+        "-" => Source {
+            name: "-".into(),
+            kind: SourceKind::Stdin,
+            size: 0,
+        },
+        path => Source::file(std::path::Path::new(path)),
+    };
+    let bytes = source
+        .read(settings.config.ingest.max_inflated_bytes)
+        .map_err(|e| anyhow::anyhow!("{file}: {e}"))?;
+    let text = crate::ingest::suggest::suggest(bytes, file, sheet)
+        .map_err(|e| anyhow::anyhow!("{file}: {e}"))?;
+    print!("{text}");
     Ok(Outcome::Success)
 }
 
@@ -120,13 +160,21 @@ fn print_summary(s: &IngestSummary) {
             println!(
                 "dates        read as {} in {}",
                 format.name(),
-                if files.len() <= 3 {
-                    files.join(", ")
-                } else {
-                    format!("{} files", files.len())
-                }
+                some_files(&files)
             );
         }
+    }
+    let mut shapes: Vec<(&str, Vec<&str>)> = Vec::new();
+    for f in &s.files {
+        if let Some(preset) = f.preset.as_deref() {
+            match shapes.iter_mut().find(|(p, _)| *p == preset) {
+                Some((_, files)) => files.push(&f.source),
+                None => shapes.push((preset, vec![&f.source])),
+            }
+        }
+    }
+    for (preset, files) in shapes {
+        println!("read as      {preset} in {}", some_files(&files));
     }
     for f in s.files.iter().filter(|f| f.status == FileStatus::Rejected) {
         println!("  {}: {}", f.source, f.reason.as_deref().unwrap_or(""));
@@ -137,4 +185,13 @@ fn print_summary(s: &IngestSummary) {
         if s.cancelled { "cancelled" } else { "finished" },
         s.elapsed_seconds
     );
+}
+
+/// A few file names, or how many there are.
+fn some_files(files: &[&str]) -> String {
+    if files.len() <= 3 {
+        files.join(", ")
+    } else {
+        format!("{} files", files.len())
+    }
 }

@@ -125,10 +125,7 @@ pub struct Layout {
 /// Reads the header line: the delimiter (the most frequent of `, ; tab |`) and the
 /// position of every column by name, in any order and case.
 pub fn layout(header: &str) -> Result<Layout, String> {
-    let delimiter = [b',', b';', b'\t', b'|']
-        .into_iter()
-        .max_by_key(|d| header.bytes().filter(|b| b == d).count())
-        .unwrap_or(b',');
+    let delimiter = super::formats::detect_delimiter(header);
     let names: Vec<String> = header.split(delimiter as char).map(normalise).collect();
     let mut positions = [None; 8];
     let mut missing = Vec::new();
@@ -178,7 +175,8 @@ impl TimestampFormat {
     }
 
     /// Picks the form from the file's values (all of them, or a large sample), never
-    /// per row: ISO when they start with a four-digit year; for slash dates, day first
+    /// per row: ISO when they start with a four-digit year; for slash (or dot, or dash)
+    /// dates, day first
     /// when some first number is above 12, month first when some second number is, and
     /// month first (as the UCI data writes them) when no value tells.
     pub fn detect<S: AsRef<str>>(samples: impl Iterator<Item = S>) -> Self {
@@ -186,15 +184,19 @@ impl TimestampFormat {
         for value in samples {
             let value = value.as_ref().trim();
             let bytes = value.as_bytes();
-            if bytes.len() >= 5 && bytes[..4].iter().all(u8::is_ascii_digit) && bytes[4] == b'-' {
+            if bytes.len() >= 5
+                && bytes[..4].iter().all(u8::is_ascii_digit)
+                && matches!(bytes[4], b'-' | b'/' | b'.')
+            {
                 return Self::Iso;
             }
-            if !value.contains('/') {
-                continue;
-            }
-            // Only a value shaped like a date counts: `D/M/YYYY …` or `M/D/YYYY …`.
+            // Only a value shaped like a date counts: `D/M/YYYY …` or `M/D/YYYY …`, with
+            // slashes, dots or dashes.
             let date = value.split_whitespace().next().unwrap_or("");
-            let numbers: Vec<Option<u32>> = date.split('/').map(|d| d.parse().ok()).collect();
+            let numbers: Vec<Option<u32>> = date
+                .split(['/', '.', '-'])
+                .map(|d| d.parse().ok().filter(|_| d.len() <= 4))
+                .collect();
             let [Some(first), Some(second), Some(_)] = numbers[..] else {
                 continue;
             };
@@ -224,7 +226,8 @@ impl TimestampFormat {
             numbers[count] = part.parse().ok()?;
             count += 1;
         }
-        if count < 5 {
+        // A date and time (seconds optional), or a date alone (midnight).
+        if count != 3 && count < 5 {
             return None;
         }
         let [a, b, c, hour, minute, second] = numbers;

@@ -21,6 +21,7 @@ pub(super) struct Loaded {
     pub quarantined: u64,
     pub encoding: Encoding,
     pub timestamp_format: TimestampFormat,
+    pub preset: super::mapping::Preset,
 }
 
 /// Why a large file did not load.
@@ -57,6 +58,7 @@ pub(super) fn load(
         quarantined: 0,
         encoding: Encoding::Utf8,
         timestamp_format: parser.timestamp_format,
+        preset: parser.preset,
     };
     let mut add = |text: &str, line: &mut u64| -> Result<(), NotLoaded> {
         if cancel.is_cancelled() {

@@ -1,4 +1,8 @@
-//! `ecom ingest`: loading the online-retail CSV into `raw.order_lines`.
+//! `ecom ingest`: loading any shop's order lines into `raw.order_lines`.
+//!
+//! The UCI CSV is parsed line by line ([`parse`]); every other shape and format (Excel,
+//! Parquet, JSON, Shopify, WooCommerce, a user's mapping) is read into a text table
+//! ([`formats`]) and mapped by [`engine`]. Both give the same Arrow rows.
 //!
 //! Files are read, decoded and parsed on worker threads into Arrow batches; one writer
 //! appends them to the warehouse. Each file's rows, its rejected lines and its record
@@ -6,10 +10,17 @@
 //! transaction, several files per transaction. So a file loads exactly once: a re-run
 //! skips what is recorded, and a run killed mid-way lost only uncommitted work.
 
+mod customers;
 pub mod dialect;
+mod engine;
+pub mod formats;
 mod large;
+pub mod mapping;
 pub mod parse;
+mod rows;
 pub mod sources;
+pub mod suggest;
+pub mod values;
 mod writer;
 
 use std::collections::HashSet;
@@ -22,6 +33,8 @@ use serde::Serialize;
 use crate::jobs::{CancelToken, Progress, ProgressSink, Unit};
 use dialect::Encoding;
 use duckdb::Connection;
+use formats::{Format, ReadOptions};
+use mapping::{Mapping, Preset, Shape, ShapeChoice};
 use parse::ParsedFile;
 pub use sources::{Source, SourceKind, expand};
 
@@ -63,6 +76,11 @@ pub struct FileReport {
     pub status: FileStatus,
     pub rows: u64,
     pub quarantined: u64,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub format: Option<Format>,
+    /// The preset or mapping that read it.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub preset: Option<String>,
     #[serde(skip_serializing_if = "Option::is_none")]
     pub encoding: Option<Encoding>,
     /// How its InvoiceDate values were read, decided once for the whole file.
@@ -106,6 +124,12 @@ pub struct IngestOptions {
     pub workers: usize,
     /// The most one file may hold once inflated; a larger one is rejected.
     pub max_inflated_bytes: u64,
+    /// The preset or mapping asked for; detected from each file's header when empty.
+    pub shape: ShapeChoice,
+    /// The one sheet of workbooks to read (every sheet when `None`).
+    pub sheet: Option<String>,
+    /// The shop's zone: times with a UTC offset are stored as this zone's clock.
+    pub timezone: chrono_tz::Tz,
 }
 
 impl Default for IngestOptions {
@@ -116,7 +140,30 @@ impl Default for IngestOptions {
                 .map_or(2, |n| n.get())
                 .min(4),
             max_inflated_bytes: DEFAULT_MAX_INFLATED_BYTES,
+            shape: ShapeChoice::default(),
+            sheet: None,
+            timezone: chrono_tz::UTC,
         }
+    }
+}
+
+impl IngestOptions {
+    /// The options `[ingest]` of the configuration gives (a bad zone or mapping is an
+    /// error naming the key).
+    pub fn from_config(config: &crate::config::IngestConfig) -> Result<Self, String> {
+        Ok(Self {
+            batch_rows: config.batch_rows.max(1),
+            max_inflated_bytes: config.max_inflated_bytes,
+            shape: ShapeChoice {
+                preset: None,
+                mapping: config.mapping.clone(),
+            },
+            timezone: match &config.timezone {
+                Some(zone) => values::zone(zone).map_err(|e| format!("ingest.timezone: {e}"))?,
+                None => chrono_tz::UTC,
+            },
+            ..Self::default()
+        })
     }
 }
 
@@ -125,8 +172,7 @@ pub(crate) enum Prepared {
     Parsed {
         source: Source,
         hash: String,
-        encoding: Encoding,
-        file: ParsedFile,
+        read: Read,
     },
     Duplicate {
         source: Source,
@@ -155,17 +201,28 @@ enum Start {
 }
 
 /// Reads a source whole, or hashes it as a stream when it is larger than a worker
-/// should hold (stdin cannot be read twice, so it is always read whole).
-fn read_or_hash(source: &Source, max_bytes: u64) -> Result<Start, String> {
+/// should hold and the UCI line parser can stream it (stdin cannot be read twice, so
+/// it is always read whole; other shapes and formats are read whole up to the limit).
+fn read_or_hash(source: &Source, options: &IngestOptions) -> Result<Start, String> {
+    let max_bytes = options.max_inflated_bytes;
     let (reader, gzip) = source.open()?;
     let whole_limit = match source.kind {
         SourceKind::Stdin => max_bytes,
         _ => WHOLE_FILE_BYTES.min(max_bytes),
     };
     let mut bytes = Vec::new();
-    let Some(rest) = sources::read_start(reader, &mut bytes, whole_limit)? else {
+    let Some(mut rest) = sources::read_start(reader, &mut bytes, whole_limit)? else {
         return Ok(Start::Whole(bytes));
     };
+    if !streams_as_uci(&bytes, options) {
+        let room = max_bytes.saturating_sub(bytes.len() as u64) + 1;
+        std::io::Read::read_to_end(&mut std::io::Read::take(&mut rest, room), &mut bytes)
+            .map_err(|e| format!("cannot read it: {e}"))?;
+        if bytes.len() as u64 > max_bytes {
+            return Err(sources::too_large(gzip, max_bytes));
+        }
+        return Ok(Start::Whole(bytes));
+    }
     let mut hasher = blake3::Hasher::new();
     hasher.update(&bytes);
     let room = max_bytes.saturating_sub(bytes.len() as u64) + 1;
@@ -178,26 +235,114 @@ fn read_or_hash(source: &Source, max_bytes: u64) -> Result<Start, String> {
     Ok(Start::Large(hasher.finalize().to_hex().to_string()))
 }
 
+/// Whether a file starting with `start` is CSV with a UCI header that no option sends
+/// elsewhere: only those are streamed in pieces.
+fn streams_as_uci(start: &[u8], options: &IngestOptions) -> bool {
+    if Format::sniff(start) != Format::Csv
+        || options.shape.mapping.is_some()
+        || options.shape.preset.is_some_and(|p| !p.is_uci())
+    {
+        return false;
+    }
+    let head = String::from_utf8_lossy(&start[..start.len().min(64 * 1024)]);
+    head.lines()
+        .find(|l| !l.trim().is_empty())
+        .is_some_and(|header| dialect::layout(header.trim_start_matches('\u{feff}')).is_ok())
+}
+
+/// What reading one source gave: its rows, and how it was read.
+pub struct Read {
+    pub file: ParsedFile,
+    pub format: Format,
+    /// The text encoding, for text formats.
+    pub encoding: Option<Encoding>,
+}
+
+/// Reads the whole content of one source in whatever shape and format it has, under
+/// the run's options. `Err` means the file is not order lines at all.
+pub fn read_bytes(
+    bytes: Vec<u8>,
+    name: &str,
+    ingest_id: i64,
+    options: &IngestOptions,
+) -> Result<Read, String> {
+    let format = Format::sniff(&bytes);
+    let read_options = ReadOptions {
+        delimiter: options.shape.mapping.as_ref().and_then(Mapping::delimiter),
+        sheet: options.sheet.clone(),
+    };
+    let (table, encoding) = if format == Format::Csv {
+        let (text, encoding) = dialect::decode(bytes);
+        if let Some(preset) = uci_csv(&text, options) {
+            let file = parse::parse_file(&text, name, ingest_id)?;
+            tracing::debug!(
+                file = name,
+                preset = preset.name(),
+                "read by the UCI line parser"
+            );
+            return Ok(Read {
+                file,
+                format,
+                encoding: Some(encoding),
+            });
+        }
+        let table = formats::read(text.into_bytes(), format, name, &read_options)?;
+        (table, Some(encoding))
+    } else {
+        (formats::read(bytes, format, name, &read_options)?, None)
+    };
+    let mapping = match options.shape.choose(&table.columns)? {
+        Shape::Mapped(mapping) => *mapping,
+        Shape::Uci(preset) => Mapping::uci(&table.columns, preset)?,
+    };
+    let file = engine::apply(table, &mapping, options.timezone, name, ingest_id)?;
+    Ok(Read {
+        file,
+        format,
+        encoding,
+    })
+}
+
+/// The UCI preset a CSV's header shows, when the line parser should read it (no
+/// mapping, and no other preset, asked for).
+fn uci_csv(text: &str, options: &IngestOptions) -> Option<Preset> {
+    if options.shape.mapping.is_some() || options.shape.preset.is_some_and(|p| !p.is_uci()) {
+        return None;
+    }
+    let header = text.lines().find(|l| !l.trim().is_empty())?;
+    match options.shape.preset {
+        Some(preset) => Some(preset),
+        None => dialect::layout(header.trim_end_matches('\r'))
+            .is_ok()
+            .then(|| Preset::of_uci_header(header)),
+    }
+}
+
 /// Reads, decodes and parses one source. Content already in the warehouse is not parsed.
-fn prepare(source: Source, known: &HashSet<String>, ingest_id: i64, max_bytes: u64) -> Prepared {
-    let bytes = match read_or_hash(&source, max_bytes) {
+fn prepare(
+    source: Source,
+    known: &HashSet<String>,
+    ingest_id: i64,
+    options: &IngestOptions,
+) -> Prepared {
+    let bytes = match read_or_hash(&source, options) {
         Ok(Start::Whole(bytes)) => bytes,
         Ok(Start::Large(hash)) if known.contains(&hash) => return Prepared::Duplicate { source },
         Ok(Start::Large(hash)) => return Prepared::Large { source, hash },
         Err(reason) => return Prepared::Rejected { source, reason },
     };
-    let hash = blake3::hash(&bytes).to_hex().to_string();
+    let mut hasher = blake3::Hasher::new();
+    hasher.update(&bytes);
+    // One sheet of a workbook is other content than the whole workbook.
+    if let Some(sheet) = &options.sheet {
+        hasher.update(b"\0sheet\0").update(sheet.as_bytes());
+    }
+    let hash = hasher.finalize().to_hex().to_string();
     if known.contains(&hash) {
         return Prepared::Duplicate { source };
     }
-    let (text, encoding) = dialect::decode(bytes);
-    match parse::parse_file(&text, &source.name, ingest_id) {
-        Ok(file) => Prepared::Parsed {
-            source,
-            hash,
-            encoding,
-            file,
-        },
+    match read_bytes(bytes, &source.name, ingest_id, options) {
+        Ok(read) => Prepared::Parsed { source, hash, read },
         Err(reason) => Prepared::Rejected { source, reason },
     }
 }
@@ -208,11 +353,11 @@ fn prepare_guarded(
     source: Source,
     known: &HashSet<String>,
     ingest_id: i64,
-    max_bytes: u64,
+    options: &IngestOptions,
 ) -> Prepared {
     let fallback = source.clone();
     std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| {
-        prepare(source, known, ingest_id, max_bytes)
+        prepare(source, known, ingest_id, options)
     }))
     .unwrap_or_else(|payload| Prepared::Rejected {
         source: fallback,
@@ -252,8 +397,7 @@ pub fn ingest(
                 while !cancel.is_cancelled() {
                     let next = queue.lock().map(|mut q| q.next()).ok().flatten();
                     let Some(source) = next else { break };
-                    let prepared =
-                        prepare_guarded(source, known, ingest_id, options.max_inflated_bytes);
+                    let prepared = prepare_guarded(source, known, ingest_id, options);
                     if tx.send(prepared).is_err() {
                         break;
                     }

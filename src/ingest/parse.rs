@@ -4,20 +4,18 @@
 //! Records are split per physical line: the data has no multi-line fields, so a line
 //! with an unbalanced quote is rejected alone instead of swallowing the lines after it.
 
-use std::sync::Arc;
+use std::borrow::Cow;
 
-use duckdb::arrow::array::{
-    ArrayBuilder, ArrayRef, Decimal128Builder, Int32Builder, Int64Array, Int64Builder,
-    StringBuilder, TimestampMicrosecondBuilder,
-};
-use duckdb::arrow::datatypes::{DataType, Field as ArrowField, Schema, TimeUnit};
 use duckdb::arrow::record_batch::RecordBatch;
 
 use super::dialect::{Field, Layout, TimestampFormat, layout};
+use super::rows::{Columns, Row, parse_customer, parse_price};
 
 /// A line that could not become a row.
 #[derive(Debug, Clone, PartialEq)]
 pub struct Rejected {
+    /// The part of the source it came from (a workbook's sheet), when not the whole.
+    pub part: Option<String>,
     pub line: u64,
     pub raw: String,
     pub reason: String,
@@ -29,114 +27,10 @@ pub struct ParsedFile {
     pub batch: RecordBatch,
     pub rejected: Vec<Rejected>,
     pub timestamp_format: TimestampFormat,
-}
-
-/// Scale of `unit_price` (DECIMAL(18,3)).
-const PRICE_SCALE: u32 = 3;
-
-/// The Arrow schema of `raw.order_lines`, in table column order (the appender is positional).
-pub fn order_lines_schema() -> Arc<Schema> {
-    let text = |name: &str| ArrowField::new(name, DataType::Utf8, true);
-    Arc::new(Schema::new(vec![
-        text("invoice_no"),
-        text("stock_code"),
-        text("description"),
-        ArrowField::new("quantity", DataType::Int32, true),
-        ArrowField::new(
-            "invoice_ts",
-            DataType::Timestamp(TimeUnit::Microsecond, None),
-            true,
-        ),
-        ArrowField::new(
-            "unit_price",
-            DataType::Decimal128(18, PRICE_SCALE as i8),
-            true,
-        ),
-        ArrowField::new("customer_id", DataType::Int32, true),
-        text("country"),
-        text("source_file"),
-        ArrowField::new("source_line", DataType::Int64, true),
-        ArrowField::new("ingest_id", DataType::Int64, true),
-    ]))
-}
-
-/// Column builders for one file's rows.
-struct Columns {
-    invoice_no: StringBuilder,
-    stock_code: StringBuilder,
-    description: StringBuilder,
-    quantity: Int32Builder,
-    invoice_ts: TimestampMicrosecondBuilder,
-    unit_price: Decimal128Builder,
-    customer_id: Int32Builder,
-    country: StringBuilder,
-    source_line: Int64Builder,
-}
-
-/// One parsed row, before it is appended to the builders.
-struct Row<'a> {
-    invoice_no: &'a str,
-    stock_code: &'a str,
-    description: Option<&'a str>,
-    quantity: i32,
-    invoice_ts: i64,
-    unit_price: i128,
-    customer_id: Option<i32>,
-    country: Option<&'a str>,
-}
-
-impl Columns {
-    fn with_capacity(rows: usize, bytes: usize) -> Self {
-        Self {
-            invoice_no: StringBuilder::with_capacity(rows, rows * 7),
-            stock_code: StringBuilder::with_capacity(rows, rows * 6),
-            description: StringBuilder::with_capacity(rows, bytes / 2),
-            quantity: Int32Builder::with_capacity(rows),
-            invoice_ts: TimestampMicrosecondBuilder::with_capacity(rows),
-            unit_price: Decimal128Builder::with_capacity(rows),
-            customer_id: Int32Builder::with_capacity(rows),
-            country: StringBuilder::with_capacity(rows, rows * 14),
-            source_line: Int64Builder::with_capacity(rows),
-        }
-    }
-
-    fn push(&mut self, row: &Row, line: u64) {
-        self.invoice_no.append_value(row.invoice_no);
-        self.stock_code.append_value(row.stock_code);
-        self.description.append_option(row.description);
-        self.quantity.append_value(row.quantity);
-        self.invoice_ts.append_value(row.invoice_ts);
-        self.unit_price.append_value(row.unit_price);
-        self.customer_id.append_option(row.customer_id);
-        self.country.append_option(row.country);
-        self.source_line.append_value(line as i64);
-    }
-
-    fn finish(mut self, source_file: &str, ingest_id: i64) -> RecordBatch {
-        let rows = self.source_line.len();
-        let mut files = StringBuilder::with_capacity(rows, rows * source_file.len());
-        (0..rows).for_each(|_| files.append_value(source_file));
-        let ids: ArrayRef = Arc::new(Int64Array::from(vec![ingest_id; rows]));
-        let price = self
-            .unit_price
-            .finish()
-            .with_precision_and_scale(18, PRICE_SCALE as i8)
-            .expect("18,3 is a valid decimal type");
-        let columns: Vec<ArrayRef> = vec![
-            Arc::new(self.invoice_no.finish()),
-            Arc::new(self.stock_code.finish()),
-            Arc::new(self.description.finish()),
-            Arc::new(self.quantity.finish()),
-            Arc::new(self.invoice_ts.finish()),
-            Arc::new(price),
-            Arc::new(self.customer_id.finish()),
-            Arc::new(self.country.finish()),
-            Arc::new(files.finish()),
-            Arc::new(self.source_line.finish()),
-            ids,
-        ];
-        RecordBatch::try_new(order_lines_schema(), columns).expect("columns match the schema")
-    }
+    /// The preset or mapping that read it (`raw.order_lines.source_preset`).
+    pub preset: String,
+    /// Customers known by e-mail only, to be given stable keys by the writer.
+    pub customers: Option<super::customers::EmailKeys>,
 }
 
 /// The longest line read as an order line (64 KiB): longer ones are quarantined, so one
@@ -164,6 +58,8 @@ pub fn parse_file(text: &str, source_file: &str, ingest_id: i64) -> Result<Parse
         batch,
         rejected,
         timestamp_format: parser.timestamp_format,
+        preset: parser.preset.name().to_string(),
+        customers: None,
     })
 }
 
@@ -173,6 +69,8 @@ pub fn parse_file(text: &str, source_file: &str, ingest_id: i64) -> Result<Parse
 pub struct LineParser {
     layout: Layout,
     pub timestamp_format: TimestampFormat,
+    /// `uci` or `uci-ii`, told apart by the header's names.
+    pub preset: super::mapping::Preset,
     splitter: LineSplitter,
 }
 
@@ -205,6 +103,7 @@ impl LineParser {
         }));
         Ok((
             Self {
+                preset: super::mapping::Preset::of_uci_header(header),
                 layout,
                 timestamp_format,
                 splitter,
@@ -223,7 +122,7 @@ impl LineParser {
         ingest_id: i64,
     ) -> (RecordBatch, Vec<Rejected>) {
         let estimated_rows = text.len() / 90 + 16;
-        let mut columns = Columns::with_capacity(estimated_rows, text.len());
+        let mut columns = Columns::with_capacity(estimated_rows, text.len(), self.preset.name());
         let mut rejected = Vec::new();
         for (index, line) in text.split('\n').enumerate() {
             let line = line.strip_suffix('\r').unwrap_or(line);
@@ -243,15 +142,16 @@ impl LineParser {
                     .and_then(|fields| parse_row(&fields, layout, format))
             };
             match outcome {
-                Ok(row) => columns.push(&row, number),
+                Ok(row) => columns.push(&row, source_file, number),
                 Err(reason) => rejected.push(Rejected {
+                    part: None,
                     line: number,
                     raw: clipped(line),
                     reason,
                 }),
             }
         }
-        (columns.finish(source_file, ingest_id), rejected)
+        (columns.finish(ingest_id), rejected)
     }
 }
 
@@ -346,7 +246,7 @@ fn parse_row<'a>(
     let unit_price = parse_price(price_text)?;
     let customer_id = get(Field::CustomerId).map(parse_customer).transpose()?;
     Ok(Row {
-        invoice_no,
+        invoice_no: Cow::Borrowed(invoice_no),
         stock_code,
         description: get(Field::Description),
         quantity,
@@ -354,54 +254,8 @@ fn parse_row<'a>(
         unit_price,
         customer_id,
         country: get(Field::Country),
+        currency: Some(super::mapping::UCI_CURRENCY),
     })
-}
-
-/// A decimal price to thousandths, exactly (`2.55` → 2550). More than three decimals
-/// cannot be stored without loss, so such a row is rejected rather than rounded.
-fn parse_price(text: &str) -> Result<i128, String> {
-    let bad = || format!("UnitPrice `{text}` is not a decimal number");
-    let (negative, digits) = match text.strip_prefix('-') {
-        Some(rest) => (true, rest),
-        None => (false, text.strip_prefix('+').unwrap_or(text)),
-    };
-    let (whole, fraction) = digits.split_once('.').unwrap_or((digits, ""));
-    if (whole.is_empty() && fraction.is_empty())
-        || !whole.bytes().all(|b| b.is_ascii_digit())
-        || !fraction.bytes().all(|b| b.is_ascii_digit())
-        || whole.len() > 15
-    {
-        return Err(bad());
-    }
-    let fraction = fraction.trim_end_matches('0');
-    if fraction.len() > PRICE_SCALE as usize {
-        return Err(format!(
-            "UnitPrice `{text}` has more than {PRICE_SCALE} decimals"
-        ));
-    }
-    let whole: i128 = if whole.is_empty() {
-        0
-    } else {
-        whole.parse().map_err(|_| bad())?
-    };
-    let mut thousandths: i128 = 0;
-    for (i, b) in fraction.bytes().enumerate() {
-        thousandths += i128::from(b - b'0') * 10i128.pow(PRICE_SCALE - 1 - i as u32);
-    }
-    let value = whole * 10i128.pow(PRICE_SCALE) + thousandths;
-    Ok(if negative { -value } else { value })
-}
-
-/// `17850`, `17850.0` → 17850; anything else is an error.
-fn parse_customer(text: &str) -> Result<i32, String> {
-    let whole = match text.split_once('.') {
-        Some((whole, fraction)) if fraction.bytes().all(|b| b == b'0') => whole,
-        Some(_) => return Err(format!("CustomerID `{text}` is not a whole number")),
-        None => text,
-    };
-    whole
-        .parse()
-        .map_err(|_| format!("CustomerID `{text}` is not a whole number"))
 }
 
 #[cfg(test)]
@@ -412,25 +266,6 @@ mod tests {
 
     const HEADER: &str =
         "InvoiceNo,StockCode,Description,Quantity,InvoiceDate,UnitPrice,CustomerID,Country\n";
-
-    #[test]
-    fn prices_are_exact() {
-        assert_eq!(parse_price("2.55").unwrap(), 2550);
-        assert_eq!(parse_price("-11062.06").unwrap(), -11_062_060);
-        assert_eq!(parse_price("0.001").unwrap(), 1);
-        assert_eq!(parse_price("5").unwrap(), 5000);
-        assert_eq!(parse_price("1.2500").unwrap(), 1250);
-        assert!(parse_price("1.2345").is_err());
-        assert!(parse_price("abc").is_err());
-        assert!(parse_price("").is_err());
-    }
-
-    #[test]
-    fn customer_ids_in_both_forms() {
-        assert_eq!(parse_customer("17850.0").unwrap(), 17850);
-        assert_eq!(parse_customer("17850").unwrap(), 17850);
-        assert!(parse_customer("17850.5").is_err());
-    }
 
     #[test]
     fn good_and_bad_rows_with_line_numbers() {

@@ -88,8 +88,10 @@ pub fn read_start<'r>(
         .take(64 * 1024)
         .read_to_end(bytes)
         .map_err(cannot)?;
-    if super::dialect::looks_binary(bytes) {
-        return Err("a binary file, not CSV text".into());
+    if super::dialect::looks_binary(bytes) && !super::formats::Format::sniff(bytes).is_binary() {
+        return Err(
+            "a binary file, and not one of the binary formats read (.xlsx, Parquet)".into(),
+        );
     }
     (&mut reader)
         .take(limit.saturating_sub(bytes.len() as u64) + 1)
@@ -107,15 +109,19 @@ pub fn too_large(gzip: bool, max_bytes: u64) -> String {
     )
 }
 
-/// Whether a file found inside a folder looks like input (`.csv`, `.csv.gz`, `.txt`).
+/// Whether a file found inside a folder looks like input: delimited text, a workbook,
+/// Parquet or JSON lines, each plain or `.gz` (a named file is read whatever its name).
 fn is_data_file(path: &Path) -> bool {
     let name = path
         .file_name()
         .map(|n| n.to_string_lossy().to_ascii_lowercase())
         .unwrap_or_default();
-    [".csv", ".csv.gz", ".tsv", ".tsv.gz", ".txt"]
-        .iter()
-        .any(|ext| name.ends_with(ext))
+    let name = name.strip_suffix(".gz").unwrap_or(&name);
+    [
+        ".csv", ".tsv", ".txt", ".xlsx", ".parquet", ".jsonl", ".ndjson",
+    ]
+    .iter()
+    .any(|ext| name.ends_with(ext))
 }
 
 /// Expands the arguments in order; files named twice are read once.

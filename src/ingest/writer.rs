@@ -95,12 +95,8 @@ impl<'c> Writer<'c> {
                 }
                 self.load_large(source, hash, cancel)?;
             }
-            Prepared::Parsed {
-                source,
-                hash,
-                encoding,
-                file,
-            } => {
+            Prepared::Parsed { source, hash, read } => {
+                let file = read.file;
                 if !seen.insert(hash.clone()) {
                     return self.accept(Prepared::Duplicate { source }, seen, cancel);
                 }
@@ -110,7 +106,9 @@ impl<'c> Writer<'c> {
                     status: FileStatus::Loaded,
                     rows: rows as u64,
                     quarantined: file.rejected.len() as u64,
-                    encoding: Some(encoding),
+                    format: Some(read.format),
+                    preset: Some(file.preset.clone()),
+                    encoding: read.encoding,
                     timestamp_format: Some(file.timestamp_format),
                     reason: None,
                 });
@@ -130,6 +128,8 @@ impl<'c> Writer<'c> {
                 status: FileStatus::Duplicate,
                 rows: 0,
                 quarantined: 0,
+                format: None,
+                preset: None,
                 encoding: None,
                 timestamp_format: None,
                 reason: Some("its content was loaded before".into()),
@@ -145,6 +145,8 @@ impl<'c> Writer<'c> {
                     status: FileStatus::Rejected,
                     rows: 0,
                     quarantined: 0,
+                    format: None,
+                    preset: None,
                     encoding: None,
                     timestamp_format: None,
                     reason: Some(reason),
@@ -180,6 +182,8 @@ impl<'c> Writer<'c> {
             status: FileStatus::Loaded,
             rows: loaded.rows,
             quarantined: loaded.quarantined,
+            format: Some(super::Format::Csv),
+            preset: Some(loaded.preset.to_string()),
             encoding: Some(loaded.encoding),
             timestamp_format: Some(loaded.timestamp_format),
             reason: None,
@@ -200,7 +204,13 @@ impl<'c> Writer<'c> {
         {
             let mut lines = tx.appender_to_db("order_lines", "raw")?;
             for p in &self.pending {
-                lines.append_record_batch(p.file.batch.clone())?;
+                let batch = match &p.file.customers {
+                    Some(keys) => {
+                        super::customers::assign(&tx, &p.file.batch, keys, self.ingest_id)?
+                    }
+                    None => p.file.batch.clone(),
+                };
+                lines.append_record_batch(batch)?;
             }
             lines.flush()?;
         }
@@ -284,7 +294,7 @@ pub(super) fn append_quarantined(
     for r in rejected {
         quarantine.append_row(duckdb::params![
             ingest_id,
-            name,
+            r.part.as_deref().unwrap_or(name),
             r.line as i64,
             r.raw,
             r.reason,
@@ -304,7 +314,7 @@ fn record_file(
     size: u64,
 ) -> Result<(), duckdb::Error> {
     tx.execute(
-        "INSERT INTO meta.ingested_files VALUES (?, ?, ?, ?, ?, ?, ?, ?, now()::TIMESTAMP)",
+        "INSERT INTO meta.ingested_files VALUES (?, ?, ?, ?, ?, ?, ?, ?, now()::TIMESTAMP, ?)",
         duckdb::params![
             hash,
             report.source,
@@ -313,7 +323,8 @@ fn record_file(
             report.timestamp_format.map(|t| t.name()),
             report.rows as i64,
             report.quarantined as i64,
-            ingest_id
+            ingest_id,
+            report.preset
         ],
     )?;
     Ok(())

@@ -14,7 +14,7 @@ use serde::Serialize;
 use super::event::{Event, EventType, SCHEMA_VERSION};
 use super::kafka::{ReliableProducer, client_config, ensure_topic};
 use super::schedule::{Disorder, Send, schedule};
-use crate::ingest::{dialect, parse, sources};
+use crate::ingest::{IngestOptions, sources};
 use crate::jobs::{CancelToken, Progress, ProgressSink, Unit};
 
 /// How fast events go out.
@@ -65,10 +65,29 @@ pub struct SimulateSummary {
     pub elapsed_seconds: f64,
 }
 
-/// Whether `path` is an event file (JSON lines) rather than CSV.
+/// Whether `path` is an event file (JSON lines of ecom's events) rather than order
+/// lines in any shape the ingest reads (which may be JSON lines too): its first line
+/// decodes as an event.
 fn is_event_file(path: &str) -> bool {
     let lower = path.to_ascii_lowercase();
-    lower.ends_with(".jsonl") || lower.ends_with(".ndjson") || lower.ends_with(".jsonl.gz")
+    let lower = lower.strip_suffix(".gz").unwrap_or(&lower);
+    if !(lower.ends_with(".jsonl") || lower.ends_with(".ndjson")) {
+        return false;
+    }
+    let source = sources::Source::file(Path::new(path));
+    let Ok((reader, _)) = source.open() else {
+        return true;
+    };
+    let mut first = String::new();
+    let mut lines = std::io::BufReader::new(reader);
+    while first.trim().is_empty() {
+        first.clear();
+        match std::io::BufRead::read_line(&mut lines, &mut first) {
+            Ok(0) | Err(_) => return true,
+            Ok(_) => {}
+        }
+    }
+    Event::decode(first.trim().as_bytes()).is_ok()
 }
 
 /// Events of the CSV sources, sorted by event time (source order breaks ties).
@@ -78,9 +97,9 @@ fn csv_events(paths: &[String], skipped: &mut u64) -> anyhow::Result<Vec<Event>>
         let bytes = source
             .read(crate::ingest::DEFAULT_MAX_INFLATED_BYTES)
             .map_err(|e| anyhow::anyhow!("{}: {e}", source.name))?;
-        let (text, _) = dialect::decode(bytes);
-        let parsed = parse::parse_file(&text, &source.name, 0)
-            .map_err(|e| anyhow::anyhow!("{}: {e}", source.name))?;
+        let parsed = crate::ingest::read_bytes(bytes, &source.name, 0, &IngestOptions::default())
+            .map_err(|e| anyhow::anyhow!("{}: {e}", source.name))?
+            .file;
         for rejected in &parsed.rejected {
             tracing::warn!(file = %source.name, line = rejected.line, reason = %rejected.reason, "line skipped");
         }

@@ -417,19 +417,22 @@ fn perform(
             limit,
         }),
         Effect::InterruptQuery(id) => worker.interrupt(id),
-        Effect::LoadSample => {
+        Effect::LoadSample | Effect::LoadFiles(_) => {
             let conn = warehouse.connect()?;
             let tx = tx.clone();
+            let (name, path) = match effect {
+                Effect::LoadFiles(path) => (format!("load {path}"), Some(path)),
+                _ => ("load sample".to_string(), None),
+            };
             jobs::spawn(
-                "load sample",
+                &name,
                 move |progress, cancel| {
-                    let summary = ingest(
-                        &conn,
-                        vec![crate::sample::source()],
-                        &IngestOptions::default(),
-                        progress,
-                        cancel,
-                    )?;
+                    let sources = match path {
+                        Some(path) => crate::ingest::expand(&[path])?,
+                        None => vec![crate::sample::source()],
+                    };
+                    let summary =
+                        ingest(&conn, sources, &IngestOptions::default(), progress, cancel)?;
                     Ok(summary)
                 },
                 move |event| {

@@ -148,6 +148,8 @@ pub enum Effect {
     /// (another tab's query may be the one running).
     InterruptQuery(u64),
     LoadSample,
+    /// `load PATH` in the palette: the user's own files, shape and format detected.
+    LoadFiles(String),
     /// The dashboard's figures for a period and, optionally, one country.
     LoadDashboard {
         preset: PeriodPreset,
@@ -649,7 +651,7 @@ impl App {
                 self.catalog.loaded = true;
                 if first_load || self.is_empty_warehouse() {
                     self.info(if self.is_empty_warehouse() {
-                        "empty warehouse: press L to load the sample".to_string()
+                        "empty warehouse: L loads the sample, :load PATH your files".to_string()
                     } else {
                         format!("{} tables and views", self.catalog.relations.len())
                     });
@@ -698,7 +700,7 @@ impl App {
                 self.ingest = None;
                 match result {
                     Ok(s) => self.info(ingest_message(&s)),
-                    Err(e) => self.error(format!("loading the sample failed: {e}")),
+                    Err(e) => self.error(format!("loading failed: {e}")),
                 }
                 effects.push(Effect::LoadCatalog);
             }
@@ -886,6 +888,16 @@ impl App {
         };
         match key.code {
             KeyCode::Esc => self.palette = None,
+            KeyCode::Enter if palette.query.starts_with("load ") => {
+                let path = palette.query["load ".len()..].trim().to_string();
+                self.palette = None;
+                if self.ingest.is_some() {
+                    self.error("a load is already running");
+                } else if !path.is_empty() {
+                    self.info(format!("loading {path}…"));
+                    return vec![Effect::LoadFiles(path)];
+                }
+            }
             KeyCode::Enter => {
                 let chosen = super::keymap::palette_matches(&self.commands, &palette.query)
                     .get(palette.selected)
@@ -1015,10 +1027,27 @@ impl App {
 }
 
 fn ingest_message(s: &IngestSummary) -> String {
+    let mut presets: Vec<&str> = s.files.iter().filter_map(|f| f.preset.as_deref()).collect();
+    presets.dedup();
+    let rejected = s
+        .files
+        .iter()
+        .find_map(|f| {
+            f.reason
+                .as_deref()
+                .filter(|_| f.status == crate::ingest::FileStatus::Rejected)
+        })
+        .map(|reason| format!("; {} rejected: {reason}", s.files_rejected))
+        .unwrap_or_default();
     format!(
-        "loaded {} rows from {} file(s), {} quarantined, {} already loaded",
+        "loaded {} rows from {} file(s){}, {} quarantined, {} already loaded{rejected}",
         crate::format::thousands(s.rows_loaded),
         s.files_loaded,
+        if presets.is_empty() {
+            String::new()
+        } else {
+            format!(" read as {}", presets.join(", "))
+        },
         s.rows_quarantined,
         s.files_duplicate
     )

@@ -257,9 +257,19 @@ fn draw_welcome(frame: &mut Frame, app: &App, area: Rect) {
             Span::styled("L", Style::new().bold().fg(Color::Cyan)),
             Span::raw(" to load the bundled sample (5,090 real order lines),"),
         ]),
-        Line::from("or quit (q) and load your own files from a shell:"),
+        Line::from(vec![
+            Span::raw("or your own export: press "),
+            Span::styled(":", Style::new().bold().fg(Color::Cyan)),
+            Span::raw(" and type "),
+            Span::styled("load PATH", Style::new().fg(Color::Yellow)),
+            Span::raw(" (a file, folder or glob)."),
+        ]),
+        Line::from(
+            "CSV, Excel, Parquet or JSON lines; UCI, Online Retail II, Shopify and \
+             WooCommerce exports are recognised from their header. From a shell:",
+        ),
         Line::from(""),
-        Line::from("    ecom ingest path/to/files/ data.csv.gz".fg(Color::Yellow)),
+        Line::from("    ecom ingest path/to/files/ orders_export.csv".fg(Color::Yellow)),
         Line::from(""),
         Line::from("Any SQL runs meanwhile: i to edit, F5 to run, ? for help."),
     ]);

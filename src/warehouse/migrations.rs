@@ -40,6 +40,11 @@ const MIGRATIONS: &[(i32, &str, &str)] = &[
         "window revenue as DECIMAL(38, 3)",
         include_str!("migrations/006_window_revenue.sql"),
     ),
+    (
+        7,
+        "order lines' currency and source preset; customer keys from e-mails",
+        include_str!("migrations/007_shop_shapes.sql"),
+    ),
 ];
 
 /// The highest schema version this binary understands.

@@ -8,6 +8,7 @@ mod faults;
 mod ingest_full;
 mod ingest_kill;
 mod ingest_quarantine;
+mod ingest_shapes;
 mod ml;
 mod models_bundled;
 mod models_conformance;
