@@ -270,6 +270,7 @@ pub fn read_bytes(
     let read_options = ReadOptions {
         delimiter: options.shape.mapping.as_ref().and_then(Mapping::delimiter),
         sheet: options.sheet.clone(),
+        max_inflated_bytes: options.max_inflated_bytes,
     };
     let (table, encoding) = if format == Format::Csv {
         let (text, encoding) = dialect::decode(bytes);
@@ -468,11 +469,12 @@ pub fn quarantine_cause(
     Ok(Some(match cause.as_str() {
         "comma" => format!(
             "most of them ({count}) write numbers with a decimal comma, as in \"{example}\": \
-             the file is a European-style export, which this ingest reads only with decimal points"
+             the file is a European-style export; read it with a mapping that says decimal = \",\" \
+             (`ecom ingest --suggest-mapping FILE` writes one)"
         ),
         "date" => format!(
             "most of them ({count}) have dates that do not read in the file's form, as in \"{example}\": \
-             check the date order and format"
+             check the date order and format (a mapping's date_format reads any pattern)"
         ),
         "fields" => format!(
             "most of them ({count}) have another number of fields than the header, as in \"{example}\": \

@@ -183,6 +183,7 @@ pub fn suggest(bytes: Vec<u8>, name: &str, sheet: Option<&str>) -> Result<String
         &ReadOptions {
             delimiter,
             sheet: sheet.map(String::from),
+            max_inflated_bytes: super::DEFAULT_MAX_INFLATED_BYTES,
         },
     )?;
     Ok(write(&table, format, delimiter, name))

@@ -638,3 +638,43 @@ fn parquet_and_json_lines_give_every_reference_figure() {
     assert_eq!(summary["files"][0]["preset"], "uci-ii");
     assert_reference_figures(&db);
 }
+
+#[test]
+fn a_workbook_bomb_and_deep_json_are_refused_with_reasons() {
+    let dir = tempfile::tempdir().unwrap();
+    let db = dir.path().join("w.duckdb");
+    // A workbook whose parts inflate past ingest.max_inflated_bytes is refused from
+    // its zip directory, before any sheet is read.
+    let book = dir.path().join("small.xlsx");
+    let mut workbook = rust_xlsxwriter::Workbook::new();
+    let some: Vec<&Line> = real_lines()[..500].iter().collect();
+    write_sheet(&mut workbook, "Sheet1", UCI_HEADER, &some);
+    workbook.save(&book).unwrap();
+    let config = dir.path().join("home/config/ecom/config.toml");
+    std::fs::create_dir_all(config.parent().unwrap()).unwrap();
+    // Room for the file itself, not for what its sheet XML inflates to.
+    let limit = std::fs::metadata(&book).unwrap().len() * 2;
+    std::fs::write(&config, format!("[ingest]\nmax_inflated_bytes = {limit}\n")).unwrap();
+    let err = run_code(ecom(&db).arg("ingest").arg(&book), 1);
+    assert!(
+        err.contains("small.xlsx: it inflates to more than ingest.max_inflated_bytes"),
+        "{err}"
+    );
+    std::fs::remove_file(&config).unwrap();
+    // JSON nested far deeper than any order line: that line is quarantined, the rest load.
+    let json = dir.path().join("lines.jsonl");
+    let good = |i: usize| {
+        format!(
+            r#"{{"InvoiceNo":"5{i:05}","StockCode":"85123A","Quantity":6,"InvoiceDate":"2010-12-01 08:26:00","UnitPrice":"2.55","CustomerID":17850,"Country":"United Kingdom"}}"#
+        )
+    };
+    let mut text: String = (0..200).map(|i| good(i) + "\n").collect();
+    text.push_str(&"[".repeat(200_000));
+    text.push('\n');
+    std::fs::write(&json, text).unwrap();
+    let summary = ingest_json(&db, &[], &json);
+    assert_eq!(summary["rows_loaded"], 200, "{summary}");
+    assert_eq!(summary["rows_quarantined"], 1);
+    let reason = scalar(&db, "SELECT reason FROM raw.quarantine");
+    assert!(reason.as_str().unwrap().starts_with("not JSON"), "{reason}");
+}

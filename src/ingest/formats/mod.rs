@@ -96,12 +96,14 @@ impl TextTable {
 }
 
 /// Options of reading that come from the user.
-#[derive(Debug, Clone, Default)]
+#[derive(Debug, Clone)]
 pub struct ReadOptions {
     /// CSV delimiter; detected from the header when `None`.
     pub delimiter: Option<u8>,
     /// The one sheet of a workbook to read; every sheet when `None`.
     pub sheet: Option<String>,
+    /// The most a workbook's parts may inflate to (`ingest.max_inflated_bytes`).
+    pub max_inflated_bytes: u64,
 }
 
 /// Reads a whole source of a non-CSV format, or a CSV the UCI line parser does not
@@ -121,7 +123,12 @@ pub fn read(
             let (text, _) = super::dialect::decode(bytes);
             json::read(&text)
         }
-        Format::Xlsx => xlsx::read(bytes, name, options.sheet.as_deref()),
+        Format::Xlsx => xlsx::read(
+            bytes,
+            name,
+            options.sheet.as_deref(),
+            options.max_inflated_bytes,
+        ),
         Format::Parquet => parquet::read(&bytes),
     }
 }

@@ -8,7 +8,13 @@ use calamine::{Data, Reader};
 
 use super::{TextRow, TextTable, unique_names};
 
-pub fn read(bytes: Vec<u8>, name: &str, only: Option<&str>) -> Result<TextTable, String> {
+pub fn read(
+    bytes: Vec<u8>,
+    name: &str,
+    only: Option<&str>,
+    max_inflated_bytes: u64,
+) -> Result<TextTable, String> {
+    check_inflated(&bytes, max_inflated_bytes)?;
     let mut workbook = calamine::open_workbook_auto_from_rs(Cursor::new(bytes))
         .map_err(|e| format!("cannot read it as a workbook: {e}"))?;
     let sheets = workbook.sheet_names();
@@ -62,6 +68,24 @@ pub fn read(bytes: Vec<u8>, name: &str, only: Option<&str>) -> Result<TextTable,
         return Err("the workbook has no rows".into());
     }
     Ok(table)
+}
+
+/// Refuses a workbook whose parts inflate past the limit (a zip bomb: a few kilobytes
+/// of sheet XML can declare gigabytes), from the sizes its zip directory declares.
+fn check_inflated(bytes: &[u8], max: u64) -> Result<(), String> {
+    let mut archive = zip::ZipArchive::new(Cursor::new(bytes))
+        .map_err(|e| format!("cannot read it as a workbook: {e}"))?;
+    let mut total: u64 = 0;
+    for index in 0..archive.len() {
+        let entry = archive
+            .by_index_raw(index)
+            .map_err(|e| format!("cannot read it as a workbook: {e}"))?;
+        total = total.saturating_add(entry.size());
+    }
+    if total > max {
+        return Err(super::super::sources::too_large(true, max));
+    }
+    Ok(())
 }
 
 /// A cell as text, or `None` when empty.
