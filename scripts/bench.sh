@@ -1,12 +1,18 @@
 #!/usr/bin/env bash
 # Measures ecom against its peers in the same run and prints each figure as a ratio.
 # Usage: scripts/bench.sh [--runs N] [--write]   (--write updates docs/BENCHMARKS.md)
+#        scripts/bench.sh --formats [--runs N] [--write]   (ingest speed per input format)
 set -euo pipefail
 source "$(dirname "$0")/lib.sh"
 cd "$ECOM_ROOT"
 check_data
-ensure_packages tmux curl
 ensure_venv
+if [[ "${1:-}" == "--formats" ]]; then
+    shift
+    cargo build --release --bin ecom
+    exec python scripts/bench/formats.py --ecom "$CARGO_TARGET_DIR/release/ecom" --data "$ECOM_TEST_DATA" "$@"
+fi
+ensure_packages tmux curl
 trap stop_tansu EXIT
 start_tansu
 cargo build --release --bin ecom --example bare_consumer

@@ -451,6 +451,29 @@ mod tests {
     }
 
     #[test]
+    fn an_ingest_mapping_and_zone_are_read_and_checked() {
+        let path = Path::new("c.toml");
+        let text = "[ingest]\ntimezone = \"Europe/Paris\"\n[ingest.mapping]\nname = \"shop\"\n\
+                    [ingest.mapping.columns]\ninvoice_no = \"A\"\nstock_code = \"B\"\nquantity = \"C\"\n\
+                    invoice_date = \"D\"\nunit_price = \"E\"\n";
+        let config = Config::parse(text, path).unwrap();
+        let options = crate::ingest::IngestOptions::from_config(&config.ingest).unwrap();
+        assert_eq!(options.timezone, chrono_tz::Europe::Paris);
+        assert_eq!(options.shape.mapping.unwrap().name(), "shop");
+        let err = Config::parse(&text.replace("Europe/Paris", "Paris"), path)
+            .unwrap_err()
+            .to_string();
+        assert!(err.contains("ingest.timezone"), "{err}");
+        let err = Config::parse(&text.replace("quantity = \"C\"\n", ""), path)
+            .unwrap_err()
+            .to_string();
+        assert!(
+            err.contains("ingest.mapping") && err.contains("quantity"),
+            "{err}"
+        );
+    }
+
+    #[test]
     fn bad_row_limits() {
         assert_eq!(BadRowLimit::parse("10").unwrap(), BadRowLimit::Rows(10));
         assert_eq!(

@@ -557,8 +557,14 @@ Produced by `scripts/bench.sh --runs {args.runs} --write` on {datetime.date.toda
 
 {chr(10).join(table)}
 """
+    # Sections after the table (hand measurements, `--formats`) are kept as they are.
+    kept = ""
+    if os.path.exists(path):
+        old = open(path).read()
+        at = old.find("\n## ")
+        kept = old[at:] if at >= 0 else ""
     with open(path, "w") as f:
-        f.write(text)
+        f.write(text + kept)
 
 
 if __name__ == "__main__":

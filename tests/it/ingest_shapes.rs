@@ -346,6 +346,13 @@ fn shopify_export_gives_every_reference_figure() {
         541_909
     );
     // Keys are stable: the same customers in another file keep their ids.
+    // The models (their data tests included) and the ML jobs run on it unchanged.
+    run_ok(ecom(&db).args(["-q", "models", "build"]));
+    run_ok(ecom(&db).args(["-q", "ml", "segment"]));
+    assert_eq!(
+        scalar(&db, "SELECT count(*) FROM marts.dim_customer"),
+        4_372
+    );
     let ids = query_json(
         &db,
         "SELECT min(customer_id) AS lo, max(customer_id) AS hi FROM raw.order_lines",
@@ -398,7 +405,7 @@ fn shopify_refunds_cancellations_and_guests_follow_the_conventions() {
 }
 
 /// The real data as WooCommerce's export: one row per item, order fields repeated.
-fn write_woocommerce(path: &Path) {
+fn write_woocommerce(path: &Path, lines: &[Line]) {
     let mut w = csv::Writer::from_path(path).unwrap();
     w.write_record([
         "order_id",
@@ -419,7 +426,7 @@ fn write_woocommerce(path: &Path) {
         "item_total",
     ])
     .unwrap();
-    for line in real_lines() {
+    for line in lines {
         let cancelled = line[0].starts_with('C');
         let quantity: i64 = line[3].parse().unwrap();
         let quantity = if cancelled { quantity.abs() } else { quantity };
@@ -453,7 +460,7 @@ fn write_woocommerce(path: &Path) {
 fn woocommerce_export_gives_every_reference_figure() {
     let dir = tempfile::tempdir().unwrap();
     let path = dir.path().join("orders-2011.csv");
-    write_woocommerce(&path);
+    write_woocommerce(&path, real_lines());
     let db = dir.path().join("w.duckdb");
     let summary = ingest_json(&db, &[], &path);
     assert_eq!(summary["files"][0]["preset"], "woocommerce", "{summary}");
@@ -677,4 +684,45 @@ fn a_workbook_bomb_and_deep_json_are_refused_with_reasons() {
     assert_eq!(summary["rows_quarantined"], 1);
     let reason = scalar(&db, "SELECT reason FROM raw.quarantine");
     assert!(reason.as_str().unwrap().starts_with("not JSON"), "{reason}");
+}
+
+#[test]
+fn simulate_replays_any_shape_the_ingest_reads() {
+    let dir = tempfile::tempdir().unwrap();
+    let db = dir.path().join("w.duckdb");
+    let orders = dir.path().join("woo.csv");
+    let some = &real_lines()[..3_000];
+    write_woocommerce(&orders, some);
+    // Order lines as JSON lines (not ecom's events): read as orders, not as events.
+    let json = dir.path().join("orders.jsonl");
+    let text: String = some[..500]
+        .iter()
+        .map(|l| {
+            let object: serde_json::Map<String, serde_json::Value> = UCI_HEADER
+                .iter()
+                .zip(l.iter())
+                .map(|(k, v)| (k.to_string(), serde_json::Value::String(v.clone())))
+                .collect();
+            serde_json::Value::Object(object).to_string() + "\n"
+        })
+        .collect();
+    std::fs::write(&json, text).unwrap();
+    let events = dir.path().join("events.jsonl");
+    let out = run_ok(
+        ecom(&db)
+            .args(["--json", "simulate", "--to-file"])
+            .arg(&events)
+            .arg("--from")
+            .arg(&orders)
+            .arg(&json),
+    );
+    let written: serde_json::Value = serde_json::from_str(&out).unwrap();
+    assert_eq!(written["sent"], 3_500, "{written}");
+    let cancellations = some.iter().filter(|l| l[0].starts_with('C')).count()
+        + some[..500].iter().filter(|l| l[0].starts_with('C')).count();
+    let text = std::fs::read_to_string(&events).unwrap();
+    assert_eq!(
+        text.matches("\"event_type\":\"cancellation\"").count(),
+        cancellations
+    );
 }
