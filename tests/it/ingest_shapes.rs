@@ -402,6 +402,15 @@ fn shopify_refunds_cancellations_and_guests_follow_the_conventions() {
     assert_eq!(row(4)["customer_id"], row(0)["customer_id"]);
     assert_eq!(row(4)["ts"], "2024-03-03 11:00");
     assert_eq!(row(0)["currency"], "EUR");
+    // In the marts a refund line is no product.
+    run_ok(ecom(&db).args(["-q", "models", "build"]));
+    assert_eq!(
+        scalar(
+            &db,
+            "SELECT stock_code_type || ' ' || is_product FROM marts.dim_product WHERE stock_code = 'REFUND'"
+        ),
+        "refund false"
+    );
 }
 
 /// The real data as WooCommerce's export: one row per item, order fields repeated.
