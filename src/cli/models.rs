@@ -156,18 +156,34 @@ fn load(args: &ModelArgs, settings: &Settings) -> anyhow::Result<graph::Graph> {
 fn list(args: &ModelArgs, settings: &Settings) -> anyhow::Result<Outcome> {
     use crate::models::ResourceType;
     let graph = load(args, settings)?;
+    const SEMANTIC: [&str; 3] = ["semantic_model", "metric", "saved_query"];
     let mut types = Vec::new();
+    let mut semantic_kinds: Vec<&str> = Vec::new();
     for name in &args.resource_type {
-        types.push(match name.as_str() {
-            "model" => ResourceType::Model,
-            "seed" => ResourceType::Seed,
-            "test" => ResourceType::Test,
-            other => anyhow::bail!("--resource-type {other}: use model, seed or test"),
-        });
+        match name.as_str() {
+            "model" => types.push(ResourceType::Model),
+            "seed" => types.push(ResourceType::Seed),
+            "test" => types.push(ResourceType::Test),
+            kind if SEMANTIC.contains(&kind) => semantic_kinds.push(kind),
+            other => anyhow::bail!(
+                "--resource-type {other}: use model, seed, test, semantic_model, metric or saved_query"
+            ),
+        }
     }
-    if types.is_empty() {
+    if args.resource_type.is_empty() {
         types = vec![ResourceType::Seed, ResourceType::Model, ResourceType::Test];
+        // Listed by default only when nothing narrows the selection to nodes.
+        if args.select.is_empty() && args.exclude.is_empty() {
+            semantic_kinds = SEMANTIC.to_vec();
+        }
     }
+    let mut semantic: Vec<_> = graph
+        .project
+        .semantic
+        .iter()
+        .filter(|e| semantic_kinds.contains(&e.resource_type))
+        .collect();
+    semantic.sort_by(|a, b| a.unique_id.cmp(&b.unique_id));
     let selected = crate::models::select::select(&graph, &args.select, &args.exclude, &types)?;
     let nodes: Vec<_> = graph
         .order
@@ -179,6 +195,7 @@ fn list(args: &ModelArgs, settings: &Settings) -> anyhow::Result<Outcome> {
         let items: Vec<_> = nodes
             .iter()
             .map(|n| serde_json::json!({"unique_id": n.unique_id, "name": n.name, "resource_type": n.resource_type, "materialized": n.config.materialized, "schema": n.schema, "tags": n.config.tags, "depends_on": n.depends_on, "path": n.path}))
+            .chain(semantic.iter().map(|e| serde_json::to_value(e).unwrap_or_default()))
             .collect();
         println!("{}", serde_json::to_string_pretty(&items)?);
         return Ok(Outcome::Success);
@@ -189,6 +206,17 @@ fn list(args: &ModelArgs, settings: &Settings) -> anyhow::Result<Outcome> {
             "path" => println!("{}", node.path.display()),
             "fqn" => println!("{}", node.fqn.join(".")),
             other => anyhow::bail!("--output {other}: use fqn, name or path"),
+        }
+    }
+    for entry in semantic {
+        match args.output.as_str() {
+            "name" => println!("{}", entry.name),
+            "path" => println!("{}", entry.path.display()),
+            // dbt's selector form for these: `metric:project.name`.
+            _ => println!(
+                "{}:{}.{}",
+                entry.resource_type, graph.project.name, entry.name
+            ),
         }
     }
     Ok(Outcome::Success)

@@ -21,6 +21,7 @@ use super::mapping::{DateOrder, Expr, Mapping, find_column};
 use super::parse::{ParsedFile, Rejected};
 use super::rows::{Columns, Row, parse_customer, parse_price};
 use super::values::{NumberFormat, TimeReading, whole, zone};
+use crate::warehouse::{quote_ident, quote_literal};
 
 /// The fields the engine selects, in this order after `__row`.
 const FIELDS: [&str; 12] = [
@@ -118,14 +119,6 @@ fn stage(conn: &duckdb::Connection, table: &TextTable) -> Result<(), duckdb::Err
         appender.append_record_batch(batch)?;
     }
     appender.flush()
-}
-
-fn quote_ident(name: &str) -> String {
-    format!("\"{}\"", name.replace('"', "\"\""))
-}
-
-fn quote_literal(value: &str) -> String {
-    format!("'{}'", value.replace('\'', "''"))
 }
 
 /// The SQL of one field: a column of the file, the user's expression, or a constant.

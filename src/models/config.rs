@@ -21,6 +21,12 @@ pub struct NodeConfig {
     pub severity: String,
     /// Seeds: column name → SQL type.
     pub column_types: Map<String, Value>,
+    /// Seeds: the CSV delimiter (`,` by default).
+    pub delimiter: Option<String>,
+    /// Seeds: quote column names in the created table (dbt's `quote_columns`).
+    pub quote_columns: Option<bool>,
+    /// Seeds: `duckdb` types them with DuckDB's CSV sniffer instead of as dbt does.
+    pub infer: Option<String>,
     /// Tests: an extra filter on the tested relation.
     #[serde(rename = "where")]
     pub where_clause: Option<String>,
@@ -41,6 +47,9 @@ impl NodeConfig {
             post_hook: Vec::new(),
             severity: "error".into(),
             column_types: Map::new(),
+            delimiter: None,
+            quote_columns: None,
+            infer: None,
             where_clause: None,
             full_refresh: None,
         }
@@ -92,6 +101,9 @@ impl NodeConfig {
                         self.column_types.extend(map.clone());
                     }
                 }
+                "delimiter" => self.delimiter = text(value),
+                "quote_columns" => self.quote_columns = Some(truthy(value)),
+                "infer" => self.infer = text(value),
                 "where" => self.where_clause = text(value),
                 "full_refresh" => self.full_refresh = value.as_bool(),
                 _ => {}

@@ -18,7 +18,7 @@ use super::jinja::{Relation, cte_name, render_context};
 use super::select::select;
 use super::{ModelError, Node, ResourceType};
 use crate::jobs::{CancelToken, Progress, ProgressSink, Unit};
-use crate::warehouse::{quote_ident, quote_literal};
+use crate::warehouse::quote_ident;
 
 /// The dbt commands the runner implements.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
@@ -947,31 +947,12 @@ fn count(conn: &Connection, sql: &str) -> Result<u64, String> {
 
 fn load_seed(graph: &Graph, conn: &Connection, node: &Node) -> Result<Outcome, String> {
     let path = graph.project.root.join(&node.path);
-    let types: Vec<String> = node
-        .config
-        .column_types
-        .iter()
-        .map(|(column, ty)| {
-            format!(
-                "{}: {}",
-                quote_literal(column),
-                quote_literal(ty.as_str().unwrap_or("VARCHAR"))
-            )
-        })
-        .collect();
-    let types = if types.is_empty() {
-        String::new()
-    } else {
-        format!(", types = {{{}}}", types.join(", "))
-    };
     let relation = node.relation();
     // Absolute: `ecom serve` lets its database reach the project's folder only, and
     // DuckDB checks the path it is given against that folder.
     let path = std::path::absolute(&path).unwrap_or_else(|_| path.to_path_buf());
-    let sql = format!(
-        "CREATE OR REPLACE TABLE {relation} AS SELECT * FROM read_csv({}, header = true, auto_detect = true{types})",
-        quote_literal(&path.to_string_lossy())
-    );
+    let sql = super::seeds::load_sql(&relation, &path, &node.config)
+        .map_err(|e| format!("seed {} failed: {e}", node.name))?;
     conn.execute_batch(&format!("BEGIN TRANSACTION;\n{sql};\nCOMMIT;"))
         .map_err(|e| {
             let _ = conn.execute_batch("ROLLBACK");

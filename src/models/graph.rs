@@ -149,46 +149,52 @@ fn drop_disabled(project: &mut Project) {
     });
 }
 
+/// Each node's schema: a project's `generate_schema_name(custom_schema_name, node)`
+/// with the real node (projects branch on `node.resource_type`, `node.fqn`), else
+/// dbt's default (cached by custom schema, the only thing it depends on).
 fn assign_schemas(project: &mut Project, renderer: &Renderer) -> Result<(), ModelError> {
     let custom_macro = Renderer::has_macro(project, "generate_schema_name");
     let resolver = Arc::new(Resolver::from_project(project));
-    let mut cache: HashMap<Option<String>, String> = HashMap::new();
     let ids: Vec<String> = project.nodes.keys().cloned().collect();
     for id in ids {
-        let (custom, path, is_test) = {
-            let node = &project.nodes[&id];
-            (
-                node.config.schema.clone(),
-                node.path.clone(),
-                node.resource_type == ResourceType::Test,
-            )
-        };
-        if is_test {
+        let node = &project.nodes[&id];
+        if node.resource_type == ResourceType::Test {
             continue;
         }
-        let schema = match cache.get(&custom) {
-            Some(schema) => schema.clone(),
-            None => {
-                let schema = if custom_macro {
-                    let ctx = render_context(Arc::clone(&resolver), false, false, None);
-                    let args = [
-                        custom.clone().map(Value::from).unwrap_or(Value::from(())),
-                        Value::from(()),
-                    ];
-                    renderer
-                        .call("generate_schema_name", &args, ctx, &path)?
-                        .trim()
-                        .to_string()
-                } else {
-                    default_schema_name(&project.target_schema, custom.as_deref())
-                };
-                cache.insert(custom, schema.clone());
-                schema
-            }
+        let custom = node.config.schema.clone();
+        let schema = if custom_macro {
+            let ctx = render_context(Arc::clone(&resolver), false, false, None);
+            let args = [
+                custom.map(Value::from).unwrap_or(Value::from(())),
+                Value::from(minijinja::value::Serde(node_context(&project.name, node))),
+            ];
+            let path = node.path.clone();
+            renderer
+                .call("generate_schema_name", &args, ctx, &path)?
+                .trim()
+                .to_string()
+        } else {
+            default_schema_name(&project.target_schema, custom.as_deref())
         };
         project.nodes.get_mut(&id).expect("id").schema = schema;
     }
     Ok(())
+}
+
+/// The `node` a project macro receives: the fields of dbt's manifest node that
+/// naming macros read.
+fn node_context(package: &str, node: &super::Node) -> serde_json::Value {
+    serde_json::json!({
+        "name": node.name,
+        "unique_id": node.unique_id,
+        "resource_type": node.resource_type.name(),
+        "package_name": package,
+        "fqn": node.fqn,
+        "original_file_path": node.path.to_string_lossy(),
+        "path": node.path.components().skip(1).collect::<std::path::PathBuf>().to_string_lossy(),
+        "tags": node.config.tags,
+        "config": node.config,
+    })
 }
 
 /// Kahn's algorithm; a cycle is reported with the nodes on it.

@@ -16,6 +16,7 @@ pub mod generic_tests;
 pub mod graph;
 pub mod jinja;
 pub mod project;
+pub mod seeds;
 pub mod select;
 
 use std::path::PathBuf;

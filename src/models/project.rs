@@ -48,10 +48,25 @@ pub struct Project {
     pub macros: Vec<MacroFile>,
     pub nodes: BTreeMap<String, Node>,
     pub sources: Vec<SourceTable>,
+    /// Semantic models, metrics and saved queries: parsed and listed, never built.
+    pub semantic: Vec<SemanticEntry>,
     /// The default schema (dbt's `target.schema`).
     pub target_schema: String,
     /// Where compiled SQL and run artifacts go.
     pub target_dir: PathBuf,
+}
+
+/// An entry of dbt's semantic layer (`semantic_models:`, `metrics:`,
+/// `saved_queries:` in a property file). ecom has no semantic layer: these are read so
+/// that a project using them loads, and listed by `models ls` as dbt lists them.
+#[derive(Debug, Clone, PartialEq, serde::Serialize)]
+pub struct SemanticEntry {
+    /// `semantic_model`, `metric` or `saved_query`.
+    pub resource_type: &'static str,
+    pub name: String,
+    pub unique_id: String,
+    /// The property file it is declared in.
+    pub path: PathBuf,
 }
 
 /// Options that come from the command line.
@@ -202,6 +217,7 @@ impl Project {
             macros: Vec::new(),
             nodes: BTreeMap::new(),
             sources: Vec::new(),
+            semantic: Vec::new(),
             target_schema: options
                 .target_schema
                 .clone()
@@ -347,6 +363,22 @@ impl Project {
                     let node =
                         self.generic_test_node(path, &source_id, &label, column, &spec, test_tree)?;
                     self.insert(node)?;
+                }
+            }
+        }
+        for (key, kind) in [
+            ("semantic_models", "semantic_model"),
+            ("metrics", "metric"),
+            ("saved_queries", "saved_query"),
+        ] {
+            for entry in list(doc, key) {
+                if let Some(name) = text_of(entry, "name") {
+                    self.semantic.push(SemanticEntry {
+                        resource_type: kind,
+                        name: name.to_string(),
+                        unique_id: format!("{kind}.{}.{name}", self.name),
+                        path: path.to_path_buf(),
+                    });
                 }
             }
         }

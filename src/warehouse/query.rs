@@ -134,11 +134,12 @@ fn is_decimal(data_type: &DataType) -> bool {
     )
 }
 
-/// Display options shared by every text rendering of cells.
+/// Display options shared by every text rendering of cells: times to the second, with
+/// their fraction when they have one (3, 6 or 9 digits; never dropped).
 pub fn format_options() -> FormatOptions<'static> {
     FormatOptions::default()
-        .with_timestamp_format(Some("%Y-%m-%d %H:%M:%S"))
-        .with_datetime_format(Some("%Y-%m-%d %H:%M:%S"))
+        .with_timestamp_format(Some("%Y-%m-%d %H:%M:%S%.f"))
+        .with_datetime_format(Some("%Y-%m-%d %H:%M:%S%.f"))
 }
 
 /// A formatter for each column of `batch`.
