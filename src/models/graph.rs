@@ -149,11 +149,13 @@ fn drop_disabled(project: &mut Project) {
     });
 }
 
-/// Each node's schema: a project's `generate_schema_name(custom_schema_name, node)`
-/// with the real node (projects branch on `node.resource_type`, `node.fqn`), else
-/// dbt's default (cached by custom schema, the only thing it depends on).
+/// Each node's schema and name: a project's `generate_schema_name(custom_schema_name,
+/// node)` and `generate_alias_name(custom_alias_name, node)` with the real node
+/// (projects branch on `node.resource_type`, `node.fqn`), else dbt's defaults (the
+/// target schema or `target_custom`; the alias or the node's name).
 fn assign_schemas(project: &mut Project, renderer: &Renderer) -> Result<(), ModelError> {
-    let custom_macro = Renderer::has_macro(project, "generate_schema_name");
+    let schema_macro = Renderer::has_macro(project, "generate_schema_name");
+    let alias_macro = Renderer::has_macro(project, "generate_alias_name");
     let resolver = Arc::new(Resolver::from_project(project));
     let ids: Vec<String> = project.nodes.keys().cloned().collect();
     for id in ids {
@@ -161,22 +163,30 @@ fn assign_schemas(project: &mut Project, renderer: &Renderer) -> Result<(), Mode
         if node.resource_type == ResourceType::Test {
             continue;
         }
-        let custom = node.config.schema.clone();
-        let schema = if custom_macro {
+        let call = |name: &str, custom: Option<String>| -> Result<String, ModelError> {
             let ctx = render_context(Arc::clone(&resolver), false, false, None);
             let args = [
                 custom.map(Value::from).unwrap_or(Value::from(())),
                 Value::from(minijinja::value::Serde(node_context(&project.name, node))),
             ];
-            let path = node.path.clone();
-            renderer
-                .call("generate_schema_name", &args, ctx, &path)?
+            Ok(renderer
+                .call(name, &args, ctx, &node.path)?
                 .trim()
-                .to_string()
-        } else {
-            default_schema_name(&project.target_schema, custom.as_deref())
+                .to_string())
         };
-        project.nodes.get_mut(&id).expect("id").schema = schema;
+        let schema = if schema_macro {
+            call("generate_schema_name", node.config.schema.clone())?
+        } else {
+            default_schema_name(&project.target_schema, node.config.schema.as_deref())
+        };
+        let alias = if alias_macro {
+            Some(call("generate_alias_name", node.config.alias.clone())?)
+        } else {
+            node.config.alias.clone()
+        };
+        let node = project.nodes.get_mut(&id).expect("id");
+        node.schema = schema;
+        node.config.alias = alias.filter(|a| *a != node.name);
     }
     Ok(())
 }
