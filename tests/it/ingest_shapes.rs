@@ -677,6 +677,26 @@ fn a_workbook_bomb_and_deep_json_are_refused_with_reasons() {
         "{err}"
     );
     std::fs::remove_file(&config).unwrap();
+    // Cells at the far corners of a sheet cost what they are, not the area between.
+    let sparse = dir.path().join("sparse.xlsx");
+    let mut workbook = rust_xlsxwriter::Workbook::new();
+    write_sheet(&mut workbook, "Sheet1", UCI_HEADER, &some[..3]);
+    let sheet = workbook.worksheet_from_name("Sheet1").unwrap();
+    sheet.write_string(1_048_575, 7, "Nowhere").unwrap();
+    workbook.save(&sparse).unwrap();
+    let summary = ingest_json(&db, &["--max-bad-rows", "50%"], &sparse);
+    assert_eq!(summary["rows_loaded"], 3, "{summary}");
+    assert_eq!(summary["rows_quarantined"], 1);
+    let wide = dir.path().join("wide.xlsx");
+    let mut workbook = rust_xlsxwriter::Workbook::new();
+    let sheet = workbook.add_worksheet();
+    for (col, title) in UCI_HEADER.iter().enumerate() {
+        sheet.write_string(0, col as u16, *title).unwrap();
+    }
+    sheet.write_string(0, 16_383, "XFD").unwrap();
+    workbook.save(&wide).unwrap();
+    let err = run_code(ecom(&db).arg("ingest").arg(&wide), 1);
+    assert!(err.contains("16384 columns, more than the 1024"), "{err}");
     // JSON nested far deeper than any order line: that line is quarantined, the rest load.
     let json = dir.path().join("lines.jsonl");
     let good = |i: usize| {
@@ -691,7 +711,10 @@ fn a_workbook_bomb_and_deep_json_are_refused_with_reasons() {
     let summary = ingest_json(&db, &[], &json);
     assert_eq!(summary["rows_loaded"], 200, "{summary}");
     assert_eq!(summary["rows_quarantined"], 1);
-    let reason = scalar(&db, "SELECT reason FROM raw.quarantine");
+    let reason = scalar(
+        &db,
+        "SELECT reason FROM raw.quarantine WHERE source_file LIKE '%lines.jsonl'",
+    );
     assert!(reason.as_str().unwrap().starts_with("not JSON"), "{reason}");
 }
 

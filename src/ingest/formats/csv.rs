@@ -28,6 +28,13 @@ pub fn read(text: &str, delimiter: Option<u8>) -> Result<TextTable, String> {
         .headers()
         .map_err(|e| format!("cannot read the header: {e}"))?
         .clone();
+    if header.len() > super::MAX_COLUMNS {
+        return Err(format!(
+            "the header has {} columns, more than the {} an order export may have",
+            header.len(),
+            super::MAX_COLUMNS
+        ));
+    }
     let columns = unique_names(header.iter().map(String::from));
     let mut table = TextTable {
         parts: vec![String::new()],

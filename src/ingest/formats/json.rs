@@ -54,6 +54,22 @@ fn add(table: &mut TextTable, line: u64, value: Value, raw: impl Fn() -> String)
         });
         return;
     };
+    let new_keys = object
+        .keys()
+        .filter(|k| !table.columns.iter().any(|c| c == *k))
+        .count();
+    if table.columns.len() + new_keys > super::MAX_COLUMNS {
+        table.rejected.push(Rejected {
+            part: None,
+            line,
+            raw: raw().chars().take(4096).collect(),
+            reason: format!(
+                "its keys would make more than {} columns",
+                super::MAX_COLUMNS
+            ),
+        });
+        return;
+    }
     let cells = cells(table, object);
     table.rows.push(TextRow {
         part: 0,

@@ -47,6 +47,10 @@ impl Format {
     }
 }
 
+/// The most columns a file may have (workbooks, JSON keys, CSV headers): real order
+/// exports have tens; the cap keeps a hostile file from making every row that wide.
+pub const MAX_COLUMNS: usize = 1024;
+
 /// One row of a [`TextTable`].
 #[derive(Debug, Clone)]
 pub struct TextRow {

@@ -15,8 +15,8 @@ pub fn read(
     max_inflated_bytes: u64,
 ) -> Result<TextTable, String> {
     check_inflated(&bytes, max_inflated_bytes)?;
-    let mut workbook = calamine::open_workbook_auto_from_rs(Cursor::new(bytes))
-        .map_err(|e| format!("cannot read it as a workbook: {e}"))?;
+    let mut workbook = calamine::Xlsx::new(Cursor::new(bytes))
+        .map_err(|e| format!("cannot read it as an .xlsx workbook: {e}"))?;
     let sheets = workbook.sheet_names();
     let chosen: Vec<String> = match only {
         Some(sheet) => {
@@ -32,15 +32,23 @@ pub fn read(
     };
     let mut table = TextTable::default();
     for sheet in chosen {
-        let range = workbook
-            .worksheet_range(&sheet)
-            .map_err(|e| format!("cannot read sheet `{sheet}`: {e}"))?;
-        let first_row = range.start().map_or(0, |(row, _)| row) as u64;
-        let mut rows = range.rows().enumerate();
+        let rows = sheet_rows(&mut workbook, &sheet)?;
+        let mut rows = rows.into_iter();
         let Some((_, header)) = rows.next() else {
             continue;
         };
-        let columns = unique_names(header.iter().map(|c| text(c).unwrap_or_default()));
+        let width = header.last().map_or(0, |(col, _)| *col as usize + 1);
+        if width > super::MAX_COLUMNS {
+            return Err(format!(
+                "sheet `{sheet}` has {width} columns, more than the {} an order export may have",
+                super::MAX_COLUMNS
+            ));
+        }
+        let mut names = vec![String::new(); width];
+        for (col, value) in header {
+            names[col as usize] = value;
+        }
+        let columns = unique_names(names.into_iter());
         if table.columns.is_empty() {
             table.columns = columns;
         } else if columns != table.columns {
@@ -50,17 +58,18 @@ pub fn read(
         }
         let part = table.parts.len() as u16;
         table.parts.push(format!("{name}#{sheet}"));
-        for (index, cells) in rows {
-            if cells.iter().all(|c| matches!(c, Data::Empty)) {
-                continue;
+        for (row, cells) in rows {
+            let mut dense = vec![None; width];
+            for (col, value) in cells {
+                if let Some(slot) = dense.get_mut(col as usize) {
+                    *slot = Some(value);
+                }
             }
-            let mut cells: Vec<Option<String>> = cells.iter().map(text).collect();
-            cells.resize(table.columns.len(), None);
             table.rows.push(TextRow {
                 part,
                 // Excel's own row number, as the user sees it.
-                line: first_row + index as u64 + 1,
-                cells,
+                line: u64::from(row) + 1,
+                cells: dense,
             });
         }
     }
@@ -68,6 +77,36 @@ pub fn read(
         return Err("the workbook has no rows".into());
     }
     Ok(table)
+}
+
+/// A sheet row's number and its non-empty cells as `(column, text)`.
+type SparseRow = (u32, Vec<(u32, String)>);
+
+/// A sheet's non-empty cells as rows of `(column, text)`, in row order, read one cell
+/// at a time: memory follows the cells present, never the area they span (a sheet
+/// with one cell in A1 and one in XFD1048576 is two cells, not 17 billion).
+fn sheet_rows<RS: std::io::Read + std::io::Seek>(
+    workbook: &mut calamine::Xlsx<RS>,
+    sheet: &str,
+) -> Result<Vec<SparseRow>, String> {
+    let failed = |e: calamine::XlsxError| format!("cannot read sheet `{sheet}`: {e}");
+    let mut reader = workbook.worksheet_cells_reader(sheet).map_err(failed)?;
+    let mut rows: Vec<SparseRow> = Vec::new();
+    while let Some(cell) = reader.next_cell().map_err(failed)? {
+        let (row, col) = cell.get_position();
+        let Some(value) = text(&Data::from(cell.get_value().clone())) else {
+            continue;
+        };
+        match rows.last_mut() {
+            Some((r, cells)) if *r == row => cells.push((col, value)),
+            _ => rows.push((row, vec![(col, value)])),
+        }
+    }
+    rows.sort_by_key(|(row, _)| *row);
+    for (_, cells) in &mut rows {
+        cells.sort_by_key(|(col, _)| *col);
+    }
+    Ok(rows)
 }
 
 /// Refuses a workbook whose parts inflate past the limit (a zip bomb: a few kilobytes
