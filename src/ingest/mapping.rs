@@ -420,16 +420,11 @@ mod tests {
                 assert_eq!(shape.name(), preset.name());
             }
         }
-        let ii = header(&[
-            "Invoice",
-            "StockCode",
-            "Description",
-            "Quantity",
-            "InvoiceDate",
-            "Price",
-            "Customer ID",
-            "Country",
-        ]);
+        let ii: Vec<String> =
+            "Invoice,StockCode,Description,Quantity,InvoiceDate,Price,Customer ID,Country"
+                .split(',')
+                .map(String::from)
+                .collect();
         assert_eq!(ShapeChoice::default().choose(&ii).unwrap().name(), "uci-ii");
         assert!(
             "ebay"
