@@ -10,7 +10,7 @@ use crate::config::BadRowLimit;
 use crate::ingest::dialect::TimestampFormat;
 use crate::ingest::mapping::{Mapping, ShapeChoice};
 use crate::ingest::values::zone as zone_named;
-use crate::ingest::{FileStatus, IngestOptions, IngestSummary, Source, SourceKind, expand, ingest};
+use crate::ingest::{FileStatus, IngestOptions, IngestSummary, Source, expand, ingest};
 
 /// Quarantining more than this share of the lines read fails the run (exit 3): a file
 /// that is close to this data but not quite (another delimiter, decimal commas) must
@@ -96,11 +96,7 @@ fn options(args: &IngestArgs, settings: &Settings) -> anyhow::Result<IngestOptio
 /// `--suggest-mapping FILE`: the guessed mapping on standard output.
 fn suggest(file: &str, sheet: Option<&str>, settings: &Settings) -> anyhow::Result<Outcome> {
     let source = match file {
-        "-" => Source {
-            name: "-".into(),
-            kind: SourceKind::Stdin,
-            size: 0,
-        },
+        "-" => Source::stdin(),
         path => Source::file(std::path::Path::new(path)),
     };
     let bytes = source

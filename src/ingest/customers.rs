@@ -44,46 +44,55 @@ impl EmailKeys {
     }
 }
 
-/// Gives each address of `keys` its customer id (recording new ones in `tx`) and
-/// returns `batch` with its `customer_id` column filled.
-pub(super) fn assign(
-    tx: &duckdb::Transaction<'_>,
-    batch: &RecordBatch,
-    keys: &EmailKeys,
-    ingest_id: i64,
-) -> Result<RecordBatch, duckdb::Error> {
-    let mut known: HashMap<String, i32> = HashMap::new();
-    {
+/// The customer keys known to the warehouse, read once per commit and grown as new
+/// addresses are given ids (recorded in the same transaction).
+pub(super) struct KnownKeys {
+    ids: HashMap<String, i32>,
+    next: i32,
+}
+
+impl KnownKeys {
+    pub fn load(tx: &duckdb::Transaction<'_>) -> Result<Self, duckdb::Error> {
         let mut stmt = tx.prepare("SELECT email_hash, customer_id FROM meta.customer_keys")?;
-        let rows = stmt.query_map([], |r| Ok((r.get::<_, String>(0)?, r.get::<_, i32>(1)?)))?;
-        for row in rows {
-            let (hash, id) = row?;
-            known.insert(hash, id);
+        let ids: HashMap<String, i32> = stmt
+            .query_map([], |r| Ok((r.get::<_, String>(0)?, r.get::<_, i32>(1)?)))?
+            .collect::<Result<_, _>>()?;
+        let next = ids.values().copied().max().unwrap_or(0) + 1;
+        Ok(Self { ids, next })
+    }
+
+    /// Gives each address of `keys` its customer id (recording new ones in `tx`) and
+    /// returns `batch` with its `customer_id` column filled.
+    pub fn assign(
+        &mut self,
+        tx: &duckdb::Transaction<'_>,
+        batch: &RecordBatch,
+        keys: &EmailKeys,
+        ingest_id: i64,
+    ) -> Result<RecordBatch, duckdb::Error> {
+        let mut appender = tx.appender_to_db("customer_keys", "meta")?;
+        let mut ids = Vec::with_capacity(keys.hashes.len());
+        for hash in &keys.hashes {
+            let Some(hash) = hash else {
+                ids.push(None);
+                continue;
+            };
+            let id = match self.ids.get(hash) {
+                Some(&id) => id,
+                None => {
+                    let id = self.next;
+                    self.next += 1;
+                    self.ids.insert(hash.clone(), id);
+                    let email = keys.emails.as_ref().and_then(|e| e.get(hash));
+                    appender.append_row(duckdb::params![hash, id, email, ingest_id])?;
+                    id
+                }
+            };
+            ids.push(Some(id));
         }
+        appender.flush()?;
+        let mut columns: Vec<ArrayRef> = batch.columns().to_vec();
+        columns[CUSTOMER_ID_COLUMN] = Arc::new(Int32Array::from(ids));
+        Ok(RecordBatch::try_new(batch.schema(), columns).expect("same schema, same length"))
     }
-    let mut next = known.values().copied().max().unwrap_or(0) + 1;
-    let mut appender = tx.appender_to_db("customer_keys", "meta")?;
-    let mut ids = Vec::with_capacity(keys.hashes.len());
-    for hash in &keys.hashes {
-        let Some(hash) = hash else {
-            ids.push(None);
-            continue;
-        };
-        let id = match known.get(hash) {
-            Some(&id) => id,
-            None => {
-                let id = next;
-                next += 1;
-                known.insert(hash.clone(), id);
-                let email = keys.emails.as_ref().and_then(|e| e.get(hash));
-                appender.append_row(duckdb::params![hash, id, email, ingest_id])?;
-                id
-            }
-        };
-        ids.push(Some(id));
-    }
-    appender.flush()?;
-    let mut columns: Vec<ArrayRef> = batch.columns().to_vec();
-    columns[CUSTOMER_ID_COLUMN] = Arc::new(Int32Array::from(ids));
-    Ok(RecordBatch::try_new(batch.schema(), columns).expect("same schema, same length"))
 }

@@ -103,7 +103,8 @@ impl Field {
     }
 }
 
-fn normalise(name: &str) -> String {
+/// A header name as compared: trimmed, unquoted, only its letters and digits, lower case.
+pub(super) fn normalise(name: &str) -> String {
     name.trim()
         .trim_matches('"')
         .chars()

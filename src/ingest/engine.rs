@@ -74,7 +74,7 @@ pub fn apply(
     let reading = time_reading(mapping, shop_zone, &batches)?;
     let mut out = Output::new(&table, mapping, source_file, reading);
     for batch in &batches {
-        out.add(batch)?;
+        out.add(batch);
     }
     let mut file = out.finish(ingest_id);
     let mut rejected = table.rejected;
@@ -220,14 +220,11 @@ fn time_reading(
         DateOrder::Iso => TimestampFormat::Iso,
         DateOrder::DayFirst => TimestampFormat::DayFirst,
         DateOrder::MonthFirst => TimestampFormat::MonthFirst,
-        DateOrder::Auto => TimestampFormat::detect(batches.iter().flat_map(|b| {
-            let dates = b.column(date_column).as_string::<i32>();
-            dates
+        DateOrder::Auto => TimestampFormat::detect(
+            batches
                 .iter()
-                .flatten()
-                .map(str::to_string)
-                .collect::<Vec<_>>()
-        })),
+                .flat_map(|b| b.column(date_column).as_string::<i32>().iter().flatten()),
+        ),
     };
     Ok(TimeReading {
         order,
@@ -244,7 +241,6 @@ struct Output<'t> {
     numbers: NumberFormat,
     reading: TimeReading,
     by_email: bool,
-    preset: String,
     columns: Columns,
     customers: EmailKeys,
     rejected: Vec<Rejected>,
@@ -279,7 +275,6 @@ impl<'t> Output<'t> {
             numbers: mapping.number_format(),
             reading,
             by_email: mapping.columns.customer_email.is_some(),
-            preset: mapping.name().to_string(),
             columns: Columns::with_capacity(
                 table.rows.len(),
                 table.rows.len() * 40,
@@ -290,7 +285,7 @@ impl<'t> Output<'t> {
         }
     }
 
-    fn add(&mut self, batch: &RecordBatch) -> Result<(), String> {
+    fn add(&mut self, batch: &RecordBatch) {
         let rows = batch
             .column(0)
             .as_primitive::<duckdb::arrow::datatypes::Int64Type>();
@@ -338,7 +333,6 @@ impl<'t> Output<'t> {
                 Err(reason) => self.reject(source, reason),
             }
         }
-        Ok(())
     }
 
     fn push(&mut self, row: &Row, email: Option<&str>, file: &str, line: u64) {
@@ -399,7 +393,7 @@ impl<'t> Output<'t> {
 
     fn finish(self, ingest_id: i64) -> ParsedFile {
         ParsedFile {
-            preset: self.preset,
+            preset: self.columns.preset().to_string(),
             timestamp_format: self.reading.order,
             batch: self.columns.finish(ingest_id),
             rejected: self.rejected,

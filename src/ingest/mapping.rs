@@ -52,12 +52,7 @@ impl Preset {
     pub fn of_uci_header(header: &str) -> Self {
         let names: Vec<String> = header
             .split([',', ';', '\t', '|'])
-            .map(|n| {
-                n.chars()
-                    .filter(|c| c.is_alphanumeric())
-                    .flat_map(char::to_lowercase)
-                    .collect()
-            })
+            .map(super::dialect::normalise)
             .collect();
         if names.iter().any(|n| n == "invoice" || n == "price") {
             Self::UciIi

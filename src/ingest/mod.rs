@@ -211,17 +211,14 @@ fn read_or_hash(source: &Source, options: &IngestOptions) -> Result<Start, Strin
         _ => WHOLE_FILE_BYTES.min(max_bytes),
     };
     let mut bytes = Vec::new();
-    let Some(mut rest) = sources::read_start(reader, &mut bytes, whole_limit)? else {
+    let Some(rest) = sources::read_start(reader, &mut bytes, whole_limit)? else {
         return Ok(Start::Whole(bytes));
     };
     if !streams_as_uci(&bytes, options) {
-        let room = max_bytes.saturating_sub(bytes.len() as u64) + 1;
-        std::io::Read::read_to_end(&mut std::io::Read::take(&mut rest, room), &mut bytes)
-            .map_err(|e| format!("cannot read it: {e}"))?;
-        if bytes.len() as u64 > max_bytes {
-            return Err(sources::too_large(gzip, max_bytes));
-        }
-        return Ok(Start::Whole(bytes));
+        return match sources::read_start(rest, &mut bytes, max_bytes)? {
+            None => Ok(Start::Whole(bytes)),
+            Some(_) => Err(sources::too_large(gzip, max_bytes)),
+        };
     }
     let mut hasher = blake3::Hasher::new();
     hasher.update(&bytes);
@@ -235,19 +232,11 @@ fn read_or_hash(source: &Source, options: &IngestOptions) -> Result<Start, Strin
     Ok(Start::Large(hasher.finalize().to_hex().to_string()))
 }
 
-/// Whether a file starting with `start` is CSV with a UCI header that no option sends
-/// elsewhere: only those are streamed in pieces.
+/// Whether a file starting with `start` is one the UCI line parser reads ([`uci_csv`]):
+/// only those are streamed in pieces.
 fn streams_as_uci(start: &[u8], options: &IngestOptions) -> bool {
-    if Format::sniff(start) != Format::Csv
-        || options.shape.mapping.is_some()
-        || options.shape.preset.is_some_and(|p| !p.is_uci())
-    {
-        return false;
-    }
     let head = String::from_utf8_lossy(&start[..start.len().min(64 * 1024)]);
-    head.lines()
-        .find(|l| !l.trim().is_empty())
-        .is_some_and(|header| dialect::layout(header.trim_start_matches('\u{feff}')).is_ok())
+    Format::sniff(start) == Format::Csv && uci_csv(&head, options).is_some()
 }
 
 /// What reading one source gave: its rows, and how it was read.
@@ -287,8 +276,10 @@ pub fn read_bytes(
                 encoding: Some(encoding),
             });
         }
-        let table = formats::read(text.into_bytes(), format, name, &read_options)?;
-        (table, Some(encoding))
+        (
+            formats::read_csv(&text, read_options.delimiter)?,
+            Some(encoding),
+        )
     } else {
         (formats::read(bytes, format, name, &read_options)?, None)
     };

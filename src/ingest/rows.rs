@@ -94,6 +94,11 @@ impl Columns {
         }
     }
 
+    /// The preset or mapping name every row gets.
+    pub fn preset(&self) -> &str {
+        &self.preset
+    }
+
     pub fn push(&mut self, row: &Row, source_file: &str, line: u64) {
         self.invoice_no.append_value(&row.invoice_no);
         self.stock_code.append_value(row.stock_code);

@@ -34,6 +34,15 @@ impl Source {
         }
     }
 
+    /// Standard input (`-` on the command line).
+    pub fn stdin() -> Self {
+        Self {
+            name: "<stdin>".into(),
+            kind: SourceKind::Stdin,
+            size: 0,
+        }
+    }
+
     pub fn embedded(name: &str, bytes: &'static [u8]) -> Self {
         Self {
             name: name.to_string(),
@@ -134,11 +143,7 @@ pub fn expand(args: &[String]) -> Result<Vec<Source>, IngestError> {
     };
     for arg in args {
         if arg == "-" {
-            push(Source {
-                name: "<stdin>".into(),
-                kind: SourceKind::Stdin,
-                size: 0,
-            });
+            push(Source::stdin());
             continue;
         }
         let path = Path::new(arg);

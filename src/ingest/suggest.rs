@@ -321,8 +321,10 @@ fn write(table: &TextTable, format: Format, delimiter: Option<u8>, name: &str) -
     let _ = writeln!(out, "\nname = \"my-shop\"\n\n[columns]");
     let mut used: Vec<usize> = Vec::new();
     let mut date_column = None;
+    let mut by_email = false;
     for target in TARGETS {
-        if target.field == "customer_id" && out.contains("\ncustomer_email =") {
+        // Customers are known by e-mail or by id, never both.
+        if target.field == "customer_id" && by_email {
             continue;
         }
         let best = table
@@ -336,8 +338,10 @@ fn write(table: &TextTable, format: Format, delimiter: Option<u8>, name: &str) -
         match best {
             Some((i, _)) => {
                 used.push(i);
-                if target.kind == Kind::Date {
-                    date_column = Some(i);
+                match target.kind {
+                    Kind::Date => date_column = Some(i),
+                    Kind::Email => by_email = true,
+                    _ => {}
                 }
                 let examples: Vec<String> = sample(table, i)
                     .into_iter()

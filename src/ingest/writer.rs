@@ -203,10 +203,16 @@ impl<'c> Writer<'c> {
         let tx = self.conn.unchecked_transaction()?;
         {
             let mut lines = tx.appender_to_db("order_lines", "raw")?;
+            // Read when the first file that needs it comes, then shared by the others.
+            let mut known_keys = None;
             for p in &self.pending {
                 let batch = match &p.file.customers {
                     Some(keys) => {
-                        super::customers::assign(&tx, &p.file.batch, keys, self.ingest_id)?
+                        let known = match &mut known_keys {
+                            Some(known) => known,
+                            None => known_keys.insert(super::customers::KnownKeys::load(&tx)?),
+                        };
+                        known.assign(&tx, &p.file.batch, keys, self.ingest_id)?
                     }
                     None => p.file.batch.clone(),
                 };

@@ -102,24 +102,23 @@ fn agate_number_places(v: &str) -> Option<u32> {
 fn python_decimal_places(text: &str) -> Option<u32> {
     let t = text.strip_prefix(['+', '-']).unwrap_or(text);
     let lower = t.to_ascii_lowercase();
-    if ["inf", "infinity", "nan", "snan"].contains(&lower.as_str())
-        || (lower.starts_with("nan") || lower.starts_with("snan"))
-            && lower
-                .trim_start_matches('s')
-                .trim_start_matches("nan")
-                .bytes()
-                .all(|b| b.is_ascii_digit())
+    // `nan` and `snan` may carry a diagnostic number (`nan123`).
+    let nan_payload = lower
+        .strip_prefix('s')
+        .unwrap_or(&lower)
+        .strip_prefix("nan");
+    if lower == "inf"
+        || lower == "infinity"
+        || nan_payload.is_some_and(|digits| digits.bytes().all(|b| b.is_ascii_digit()))
     {
         return Some(0);
     }
     let (mantissa, exponent) = match lower.split_once('e') {
         Some((m, e)) => {
-            let e = e.strip_prefix('+').unwrap_or(e);
-            (
-                m,
-                digits_ok(e.strip_prefix('-').unwrap_or(e))
-                    .then(|| e.replace('_', "").parse::<i64>().ok())??,
-            )
+            if !digits_ok(e.strip_prefix(['+', '-']).unwrap_or(e)) {
+                return None;
+            }
+            (m, e.replace('_', "").parse::<i64>().ok()?)
         }
         None => (lower.as_str(), 0),
     };

@@ -4,7 +4,7 @@
 //! conventions.
 
 mod csv;
-pub use csv::detect_delimiter;
+pub use csv::{detect_delimiter, read as read_csv};
 mod json;
 mod parquet;
 mod xlsx;
@@ -110,8 +110,8 @@ pub struct ReadOptions {
     pub max_inflated_bytes: u64,
 }
 
-/// Reads a whole source of a non-CSV format, or a CSV the UCI line parser does not
-/// read, into a table. `name` is the source's name, for sheet part names.
+/// Reads a whole source of any format into a table (a CSV already decoded goes to
+/// [`read_csv`]). `name` is the source's name, for sheet part names.
 pub fn read(
     bytes: Vec<u8>,
     format: Format,
@@ -121,7 +121,7 @@ pub fn read(
     match format {
         Format::Csv => {
             let (text, _) = super::dialect::decode(bytes);
-            csv::read(&text, options.delimiter)
+            read_csv(&text, options.delimiter)
         }
         Format::Json => {
             let (text, _) = super::dialect::decode(bytes);
