@@ -69,7 +69,7 @@ pub fn run_ok(cmd: &mut Command) -> String {
 }
 
 pub fn run_code(cmd: &mut Command, code: i32) -> String {
-    let out = cmd.output().expect("ecom runs");
+    let out = cmd.output().expect("the command runs");
     let stdout = String::from_utf8_lossy(&out.stdout).to_string();
     let stderr = String::from_utf8_lossy(&out.stderr);
     assert_eq!(

@@ -102,36 +102,29 @@ fn the_first_export_after_an_ingest_writes_empty_tables_as_schema_and_no_files()
 }
 
 fn create_bucket(endpoint: &str, bucket: &str) {
-    let status = Command::new(venv_bin("python"))
-        .arg("-c")
-        .arg(format!(
-            "import boto3; boto3.client('s3', endpoint_url='{endpoint}', region_name='us-east-1').create_bucket(Bucket='{bucket}')"
-        ))
-        .env("AWS_ACCESS_KEY_ID", "testing")
-        .env("AWS_SECRET_ACCESS_KEY", "testing")
-        .status()
-        .unwrap();
-    assert!(
-        status.success(),
-        "cannot create bucket {bucket} at {endpoint}"
+    run_ok(
+        Command::new(venv_bin("python"))
+            .arg("-c")
+            .arg(format!(
+                "import boto3; boto3.client('s3', endpoint_url='{endpoint}', region_name='us-east-1').create_bucket(Bucket='{bucket}')"
+            ))
+            .env("AWS_ACCESS_KEY_ID", "testing")
+            .env("AWS_SECRET_ACCESS_KEY", "testing"),
     );
 }
 
 fn fetch(endpoint: &str, bucket: &str, prefix: &str, dest: &Path) -> usize {
-    let out = Command::new(venv_bin("python"))
-        .arg(Path::new(env!("CARGO_MANIFEST_DIR")).join("scripts/dev/s3_fetch.py"))
-        .args([endpoint, bucket, prefix])
-        .arg(dest)
-        .env("AWS_ACCESS_KEY_ID", "testing")
-        .env("AWS_SECRET_ACCESS_KEY", "testing")
-        .output()
-        .unwrap();
-    assert!(
-        out.status.success(),
-        "{}",
-        String::from_utf8_lossy(&out.stderr)
-    );
-    String::from_utf8_lossy(&out.stdout).trim().parse().unwrap()
+    run_ok(
+        Command::new(venv_bin("python"))
+            .arg(Path::new(env!("CARGO_MANIFEST_DIR")).join("scripts/dev/s3_fetch.py"))
+            .args([endpoint, bucket, prefix])
+            .arg(dest)
+            .env("AWS_ACCESS_KEY_ID", "testing")
+            .env("AWS_SECRET_ACCESS_KEY", "testing"),
+    )
+    .trim()
+    .parse()
+    .unwrap()
 }
 
 /// The moto server scripts/test.sh started.

@@ -42,15 +42,7 @@ fn plant_secrets(dir: &Path) {
          open('{d}/s.csv.gz', 'wb').write(gzip.compress(b'secret\\n{SECRET}\\n'))\n",
         d = dir.display()
     );
-    let out = std::process::Command::new(venv_bin("python"))
-        .args(["-c", &script])
-        .output()
-        .unwrap();
-    assert!(
-        out.status.success(),
-        "{}",
-        String::from_utf8_lossy(&out.stderr)
-    );
+    run_ok(std::process::Command::new(venv_bin("python")).args(["-c", &script]));
 }
 
 fn files_under(dir: &Path) -> Vec<String> {
