@@ -48,7 +48,7 @@ pub fn apply(
     source_file: &str,
     ingest_id: i64,
 ) -> Result<ParsedFile, String> {
-    let conn = duckdb::Connection::open_in_memory().map_err(|e| e.to_string())?;
+    let conn = crate::warehouse::engine::open_in_memory().map_err(|e| e.to_string())?;
     stage(&conn, &table).map_err(|e| format!("could not stage the file: {e}"))?;
     let mut header = table.columns.clone();
     for name in &mapping.optional {

@@ -5,6 +5,7 @@
 //! [`WarehouseError::Locked`], a sentence that says who holds it and what to do.
 
 pub mod catalog;
+pub mod engine;
 pub mod history;
 mod migrations;
 pub mod pager;
@@ -75,7 +76,7 @@ impl Warehouse {
                 source,
             })?;
         }
-        let conn = Connection::open(path).map_err(|e| explain_open_error(path, e))?;
+        let conn = engine::open(path).map_err(|e| explain_open_error(path, e))?;
         migrations::migrate(&conn)?;
         Ok(Self {
             conn,

@@ -13,7 +13,7 @@ pub fn read(bytes: &[u8]) -> Result<TextTable, String> {
         .tempfile()
         .map_err(|e| failed(&e))?;
     std::fs::write(file.path(), bytes).map_err(|e| failed(&e))?;
-    let conn = duckdb::Connection::open_in_memory().map_err(|e| failed(&e))?;
+    let conn = crate::warehouse::engine::open_in_memory().map_err(|e| failed(&e))?;
     let path = file.path().display().to_string().replace('\'', "''");
     let mut stmt = conn
         .prepare(&format!(
