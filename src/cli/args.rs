@@ -186,6 +186,13 @@ pub enum ModelsAction {
     Ls(ModelArgs),
     /// Render the selected models to SQL in target/compiled without running them.
     Compile(ModelArgs),
+    /// Install the packages of packages.yml (local: and git: entries) into
+    /// dbt_packages/ and pin them in package-lock.yml, as `dbt deps` does.
+    Deps {
+        /// The dbt project directory.
+        #[arg(long, value_name = "DIR")]
+        project: PathBuf,
+    },
     /// Write the bundled project into DIR, to change it or run it under dbt.
     Init {
         #[arg(value_name = "DIR")]

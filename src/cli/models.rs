@@ -1,4 +1,4 @@
-//! `ecom models run|test|build|seed|ls|compile|init`
+//! `ecom models run|test|build|seed|ls|compile|deps|init`
 
 use std::path::PathBuf;
 
@@ -23,6 +23,7 @@ pub fn run_action(action: ModelsAction, settings: &Settings) -> anyhow::Result<O
             println!("run it with: ecom models build --project {}", dir.display());
             return Ok(Outcome::Success);
         }
+        ModelsAction::Deps { project } => return deps(&project, settings),
         ModelsAction::Ls(args) => return list(&args, settings),
         ModelsAction::Run(a) => (RunCommand::Run, a),
         ModelsAction::Test(a) => (RunCommand::Test, a),
@@ -151,6 +152,38 @@ fn load(args: &ModelArgs, settings: &Settings) -> anyhow::Result<graph::Graph> {
     };
     let project = Project::load(&project_dir(args, settings)?, &options)?;
     Ok(graph::parse(project)?)
+}
+
+/// `ecom models deps --project DIR`.
+fn deps(project: &std::path::Path, settings: &Settings) -> anyhow::Result<Outcome> {
+    use crate::models::packages;
+    let file = project.join("dbt_project.yml");
+    let text = std::fs::read_to_string(&file)
+        .with_context(|| format!("{}: no dbt project here", file.display()))?;
+    let doc: serde_json::Value =
+        serde_norway::from_str(&text).with_context(|| format!("{}", file.display()))?;
+    let installed = packages::install(project, &packages::install_dir(project, &doc))?;
+    if settings.json {
+        println!("{}", serde_json::to_string_pretty(&installed)?);
+    } else if installed.is_empty() {
+        eprintln!(
+            "no packages.yml or dependencies.yml in {}: nothing to install",
+            project.display()
+        );
+    } else {
+        for package in &installed {
+            let revision = package
+                .revision
+                .as_ref()
+                .map(|r| format!(" at {r}"))
+                .unwrap_or_default();
+            eprintln!(
+                "installed {} from {}{revision}",
+                package.name, package.source
+            );
+        }
+    }
+    Ok(Outcome::Success)
 }
 
 fn list(args: &ModelArgs, settings: &Settings) -> anyhow::Result<Outcome> {

@@ -124,7 +124,7 @@ pub fn manifest(graph: &Graph) -> Value {
         .iter()
         .flat_map(|m| m.names.iter().map(move |n| (m, n)))
         .map(|(m, n)| {
-            let id = format!("macro.{}.{n}", project.name);
+            let id = format!("macro.{}.{n}", m.package);
             (
                 id.clone(),
                 json!({"unique_id": id, "name": n, "path": m.path, "resource_type": "macro"}),

@@ -739,19 +739,27 @@ fn compile_generic_test(
         .and_then(referenced_name)
         .and_then(|name| graph.project.find_relation_node(&name))
         .map(Node::relation);
-    if let Some(sql) = builtin_sql(test, &model_sql, to.as_deref()) {
+    if test.namespace.is_none()
+        && let Some(sql) = builtin_sql(test, &model_sql, to.as_deref())
+    {
         return Ok(sql);
     }
-    let macro_name = format!("test_{}", test.test_name);
-    if !super::jinja::Renderer::has_macro(&graph.project, &macro_name) {
+    let Some((package, macro_name)) = graph.renderer.registry().test_macro(
+        test.namespace.as_deref(),
+        &format!("test_{}", test.test_name),
+    ) else {
+        let qualified = match &test.namespace {
+            Some(namespace) => format!("{namespace}.{}", test.test_name),
+            None => test.test_name.clone(),
+        };
         return Err(ModelError::project(
             &node.path,
             format!(
-                "unknown generic test `{}` (no `{{% test {} %}}` in macros/)",
-                test.test_name, test.test_name
+                "unknown generic test `{qualified}` (no `{{% test {} %}}` in the project's or its packages' macros; `ecom models deps` installs packages)",
+                test.test_name
             ),
         ));
-    }
+    };
     let mut kwargs: Vec<(String, Value)> = vec![(
         "model".into(),
         Value::from_object(Relation { schema, identifier }),
@@ -772,7 +780,9 @@ fn compile_generic_test(
         conn.try_clone().ok(),
     );
     let args = [Value::from(kwargs.into_iter().collect::<Kwargs>())];
-    graph.renderer.call(&macro_name, &args, ctx, &node.path)
+    graph
+        .renderer
+        .call(&package, &macro_name, &args, ctx, &node.path)
 }
 
 /// `(schema, identifier)` of the model, seed or source a test is attached to.

@@ -67,6 +67,7 @@ mod tests {
     #[test]
     fn accepted_values_quotes_strings_unless_told() {
         let mut test = GenericTest {
+            namespace: None,
             test_name: "accepted_values".into(),
             attached_to: "model.p.m".into(),
             column: Some("status".into()),

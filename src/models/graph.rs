@@ -154,8 +154,8 @@ fn drop_disabled(project: &mut Project) {
 /// (projects branch on `node.resource_type`, `node.fqn`), else dbt's defaults (the
 /// target schema or `target_custom`; the alias or the node's name).
 fn assign_schemas(project: &mut Project, renderer: &Renderer) -> Result<(), ModelError> {
-    let schema_macro = Renderer::has_macro(project, "generate_schema_name");
-    let alias_macro = Renderer::has_macro(project, "generate_alias_name");
+    let schema_macro = renderer.registry().root_defines("generate_schema_name");
+    let alias_macro = renderer.registry().root_defines("generate_alias_name");
     let resolver = Arc::new(Resolver::from_project(project));
     let ids: Vec<String> = project.nodes.keys().cloned().collect();
     for id in ids {
@@ -170,7 +170,7 @@ fn assign_schemas(project: &mut Project, renderer: &Renderer) -> Result<(), Mode
                 Value::from(minijinja::value::Serde(node_context(&project.name, node))),
             ];
             Ok(renderer
-                .call(name, &args, ctx, &node.path)?
+                .call(&project.name, name, &args, ctx, &node.path)?
                 .trim()
                 .to_string())
         };

@@ -15,6 +15,7 @@ pub mod execute;
 pub mod generic_tests;
 pub mod graph;
 pub mod jinja;
+pub mod packages;
 pub mod project;
 pub mod seeds;
 pub mod select;
@@ -49,6 +50,8 @@ impl ResourceType {
 /// A generic test attached to a model (or seed) column, from a property file.
 #[derive(Debug, Clone, PartialEq)]
 pub struct GenericTest {
+    /// The package of a namespaced test (`dbt_utils` of `dbt_utils.expression_is_true`).
+    pub namespace: Option<String>,
     /// `unique`, `not_null`, `accepted_values`, `relationships`, or a custom test name.
     pub test_name: String,
     /// The unique id of the node under test.

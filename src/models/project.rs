@@ -2,21 +2,14 @@
 //! macros and singular tests. Configs from the project file and the property files are
 //! applied here; the models' own `config()` calls are applied when they are parsed.
 
-use std::collections::BTreeMap;
+use std::collections::{BTreeMap, HashMap};
 use std::path::{Path, PathBuf};
 
 use serde_json::{Map, Value};
 
 use super::config::{NodeConfig, project_layers};
-use super::{GenericTest, ModelError, Node, ResourceType};
-
-/// A macro file, its (pre-processed) source and the macros it defines.
-#[derive(Debug, Clone)]
-pub struct MacroFile {
-    pub path: PathBuf,
-    pub source: String,
-    pub names: Vec<String>,
-}
+use super::jinja::MacroFile;
+use super::{GenericTest, ModelError, Node, ResourceType, packages};
 
 /// A table declared under `sources:`.
 #[derive(Debug, Clone, PartialEq)]
@@ -45,7 +38,10 @@ pub struct Project {
     pub vars: Map<String, Value>,
     pub on_run_start: Vec<String>,
     pub on_run_end: Vec<String>,
+    /// The macro files of the project and of its installed packages.
     pub macros: Vec<MacroFile>,
+    /// `dispatch:` of `dbt_project.yml`: a macro namespace's package search order.
+    pub dispatch: HashMap<String, Vec<String>>,
     pub nodes: BTreeMap<String, Node>,
     pub sources: Vec<SourceTable>,
     /// Semantic models, metrics and saved queries: parsed and listed, never built.
@@ -126,7 +122,7 @@ fn files_under(root: &Path, dir: &str, extensions: &[&str]) -> Vec<PathBuf> {
 
 /// Rewrites dbt's `{% test name(...) %}` blocks into macros named `test_name`, which is
 /// what dbt does with them, so minijinja can call them.
-fn preprocess_macros(source: &str) -> String {
+pub(crate) fn preprocess_macros(source: &str) -> String {
     let mut out = String::with_capacity(source.len());
     let mut rest = source;
     while let Some(start) = rest.find("{%") {
@@ -156,7 +152,7 @@ fn preprocess_macros(source: &str) -> String {
 }
 
 /// Names of the macros a file defines.
-fn macro_names(source: &str) -> Vec<String> {
+pub(crate) fn macro_names(source: &str) -> Vec<String> {
     source
         .split("{%")
         .skip(1)
@@ -187,16 +183,8 @@ impl Project {
         let name = text_of(&file, "name")
             .ok_or_else(|| ModelError::project(&project_file, "the project has no `name`"))?
             .to_string();
-        let mut vars = file
-            .get("vars")
-            .and_then(Value::as_object)
-            .cloned()
-            .unwrap_or_default();
-        // Project-scoped vars (`vars: {project_name: {...}}`) apply to this project.
-        if let Some(Value::Object(scoped)) = vars.remove(&name) {
-            vars.extend(scoped);
-        }
-        vars.extend(options.vars.clone());
+        let installed = packages::installed(&packages::install_dir(root, &file))?;
+        let vars = merge_vars(&name, &file, &installed, &options.vars);
         let hooks = |key: &str| -> Vec<String> {
             match file.get(key) {
                 Some(Value::Array(items)) => items
@@ -215,6 +203,7 @@ impl Project {
             on_run_start: hooks("on-run-start"),
             on_run_end: hooks("on-run-end"),
             macros: Vec::new(),
+            dispatch: dispatch_orders(&file),
             nodes: BTreeMap::new(),
             sources: Vec::new(),
             semantic: Vec::new(),
@@ -231,24 +220,19 @@ impl Project {
         let seed_paths = string_list(file.get("seed-paths").or(file.get("data-paths")), "seeds");
         let test_paths = string_list(file.get("test-paths"), "tests");
         let macro_paths = string_list(file.get("macro-paths"), "macros");
+        let configs = render_configs(&file, &project.vars, &project.target_schema)?;
         let empty = Value::Null;
-        let model_tree = file.get("models").unwrap_or(&empty);
-        let seed_tree = file.get("seeds").unwrap_or(&empty);
-        let test_tree = file
+        let model_tree = configs.get("models").unwrap_or(&empty);
+        let seed_tree = configs.get("seeds").unwrap_or(&empty);
+        let test_tree = configs
             .get("data_tests")
-            .or(file.get("tests"))
+            .or(configs.get("tests"))
             .unwrap_or(&empty);
 
-        for dir in &macro_paths {
-            for path in files_under(root, dir, &["sql"]) {
-                let source = preprocess_macros(&std::fs::read_to_string(root.join(&path))?);
-                let names = macro_names(&source);
-                project.macros.push(MacroFile {
-                    path,
-                    source,
-                    names,
-                });
-            }
+        project.read_macros(root, &project.name.clone(), &macro_paths)?;
+        for package in &installed {
+            let paths = string_list(package.project_file.get("macro-paths"), "macros");
+            project.read_macros(&package.root, &package.name, &paths)?;
         }
         for dir in &model_paths {
             for path in files_under(root, dir, &["sql"]) {
@@ -276,6 +260,31 @@ impl Project {
             }
         }
         Ok(project)
+    }
+
+    /// The macro files under `dirs` of the package `package` rooted at `root`.
+    fn read_macros(
+        &mut self,
+        root: &Path,
+        package: &str,
+        dirs: &[String],
+    ) -> Result<(), ModelError> {
+        for dir in dirs {
+            for path in files_under(root, dir, &["sql"]) {
+                let full = root.join(&path);
+                let text = std::fs::read_to_string(&full)
+                    .map_err(|e| ModelError::project(&full, format!("cannot read it: {e}")))?;
+                let source = preprocess_macros(&text);
+                let names = macro_names(&source);
+                self.macros.push(MacroFile {
+                    package: package.to_string(),
+                    path: if package == self.name { path } else { full },
+                    source,
+                    names,
+                });
+            }
+        }
+        Ok(())
     }
 
     fn insert(&mut self, node: Node) -> Result<(), ModelError> {
@@ -436,11 +445,15 @@ impl Project {
                 ));
             }
         };
-        let test_name = test_name
-            .rsplit('.')
-            .next()
-            .unwrap_or(&test_name)
-            .to_string();
+        // `dbt_utils.expression_is_true`: the package's test, named with its prefix.
+        let (namespace, test_name) = match test_name.split_once('.') {
+            Some((namespace, name)) => (Some(namespace.to_string()), name.to_string()),
+            None => (None, test_name),
+        };
+        let prefixed = match &namespace {
+            Some(namespace) => format!("{namespace}_{test_name}"),
+            None => test_name.clone(),
+        };
         if let Some(Value::Object(arguments)) = kwargs.remove("arguments") {
             kwargs.extend(arguments);
         }
@@ -476,7 +489,7 @@ impl Project {
                 other => sanitize(&python_text(other)),
             })
             .collect();
-        let mut name = label.replace("{}", &test_name);
+        let mut name = label.replace("{}", &prefixed);
         if !args.is_empty() {
             name += &format!("_{}", args.join("__"));
         }
@@ -491,6 +504,7 @@ impl Project {
             config,
             depends_on: vec![attached_to.to_string()],
             generic_test: Some(GenericTest {
+                namespace,
                 test_name,
                 attached_to: attached_to.to_string(),
                 column,
@@ -510,6 +524,129 @@ impl Project {
                     .get(&format!("{}.{}.{name}", t.name(), self.name))
             })
     }
+}
+
+/// The vars every render sees, lowest priority first: each installed package's own
+/// `vars:`, the root project's vars scoped to a package (`vars: {dbt_date: {...}}`) or
+/// to itself, its global vars, then `--vars`.
+fn merge_vars(
+    name: &str,
+    file: &Value,
+    installed: &[packages::PackageDir],
+    cli: &Map<String, Value>,
+) -> Map<String, Value> {
+    let own = |vars: Option<&Value>, package: &str| -> (Map<String, Value>, Map<String, Value>) {
+        let mut global = vars.and_then(Value::as_object).cloned().unwrap_or_default();
+        let mut scoped = Map::new();
+        if let Some(Value::Object(mine)) = global.remove(package) {
+            scoped = mine;
+        }
+        (global, scoped)
+    };
+    let mut vars = Map::new();
+    for package in installed {
+        let (global, scoped) = own(package.project_file.get("vars"), &package.name);
+        vars.extend(global);
+        vars.extend(scoped);
+    }
+    let (mut root, scoped) = own(file.get("vars"), name);
+    for package in installed {
+        if let Some(Value::Object(for_package)) = root.remove(&package.name) {
+            vars.extend(for_package);
+        }
+    }
+    vars.extend(root);
+    vars.extend(scoped);
+    vars.extend(cli.clone());
+    vars
+}
+
+/// The root project's `dispatch:` list as namespace → search order.
+fn dispatch_orders(file: &Value) -> HashMap<String, Vec<String>> {
+    list(file, "dispatch")
+        .filter_map(|entry| {
+            let namespace = text_of(entry, "macro_namespace")?;
+            let order = string_list(entry.get("search_order"), namespace);
+            Some((namespace.to_string(), order))
+        })
+        .collect()
+}
+
+/// The config trees of `dbt_project.yml` with their Jinja rendered (`+enabled: "{{
+/// var('load_source_data', false) }}"`), as dbt renders them: `var`, `env_var` and
+/// `target` are known, and a rendered `True`/`False`/number becomes that value.
+fn render_configs(
+    file: &Value,
+    vars: &Map<String, Value>,
+    schema: &str,
+) -> Result<Value, ModelError> {
+    let mut env = minijinja::Environment::new();
+    let vars = vars.clone();
+    env.add_function(
+        "var",
+        move |name: String,
+              default: Option<minijinja::Value>|
+              -> Result<minijinja::Value, minijinja::Error> {
+            match vars.get(&name) {
+                Some(value) => Ok(minijinja::Value::from(minijinja::value::Serde(value))),
+                None => default.ok_or_else(|| {
+                    minijinja::Error::new(
+                        minijinja::ErrorKind::InvalidOperation,
+                        format!("required var '{name}' is not set"),
+                    )
+                }),
+            }
+        },
+    );
+    env.add_function("env_var", |name: String, default: Option<String>| {
+        std::env::var(&name).ok().or(default).unwrap_or_default()
+    });
+    env.add_global(
+        "target",
+        minijinja::Value::from(minijinja::value::Serde(
+            serde_json::json!({"name": "dev", "schema": schema, "type": "duckdb"}),
+        )),
+    );
+    let mut configs = Map::new();
+    for key in ["models", "seeds", "data_tests", "tests", "snapshots"] {
+        if let Some(tree) = file.get(key) {
+            configs.insert(key.to_string(), render_value(&env, tree)?);
+        }
+    }
+    Ok(Value::Object(configs))
+}
+
+fn render_value(env: &minijinja::Environment, value: &Value) -> Result<Value, ModelError> {
+    Ok(match value {
+        Value::String(text) if text.contains("{{") || text.contains("{%") => {
+            let rendered = env.render_str(text, ()).map_err(|e| {
+                ModelError::project(
+                    Path::new("dbt_project.yml"),
+                    format!("cannot render `{text}`: {e}"),
+                )
+            })?;
+            match rendered.trim() {
+                "True" | "true" => Value::Bool(true),
+                "False" | "false" => Value::Bool(false),
+                other => other
+                    .parse::<i64>()
+                    .map(Value::from)
+                    .unwrap_or_else(|_| Value::String(rendered.clone())),
+            }
+        }
+        Value::Object(map) => Value::Object(
+            map.iter()
+                .map(|(k, v)| Ok((k.clone(), render_value(env, v)?)))
+                .collect::<Result<_, ModelError>>()?,
+        ),
+        Value::Array(items) => Value::Array(
+            items
+                .iter()
+                .map(|v| render_value(env, v))
+                .collect::<Result<_, _>>()?,
+        ),
+        other => other.clone(),
+    })
 }
 
 /// The items of a list under `key` (none when absent or not a list).

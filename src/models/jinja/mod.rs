@@ -8,7 +8,7 @@
 //! rendered, a connection for `run_query`) travels in the context as a [`RenderContext`]
 //! object, so one environment serves every worker thread.
 
-use std::collections::HashMap;
+use std::collections::{BTreeMap, HashMap};
 use std::fmt;
 use std::path::{Path, PathBuf};
 use std::sync::{Arc, Mutex};
@@ -21,7 +21,13 @@ use serde_json::Map;
 use super::project::Project;
 use super::{ModelError, ResourceType};
 
-const MACROS: &str = "__macros__";
+mod adapter;
+pub mod macros;
+mod mutable;
+
+pub use macros::MacroFile;
+use macros::Registry;
+
 const CONTEXT_KEY: &str = "__ecom";
 
 /// How `ref`, `source` and `this` resolve for one render.
@@ -127,11 +133,25 @@ pub struct RenderContext {
     pub incremental: bool,
     pub captured: Mutex<Captured>,
     pub connection: Option<Mutex<Connection>>,
-    /// One slot per macro call in progress, for dbt's `return(value)`.
-    returns: Mutex<Vec<Option<Value>>>,
+    /// The macro calls in progress, innermost last.
+    frames: Mutex<Vec<macros::Frame>>,
+    /// Results of `statement` blocks, for `load_result`.
+    statements: Mutex<HashMap<String, Value>>,
 }
 
 impl Object for RenderContext {}
+
+impl RenderContext {
+    /// The package whose macro is running (the root project outside any macro).
+    fn current_package(&self) -> String {
+        self.frames
+            .lock()
+            .unwrap_or_else(|e| e.into_inner())
+            .last()
+            .map(|f| f.package.clone())
+            .unwrap_or_else(|| self.resolver.project_name.clone())
+    }
+}
 
 fn context(state: &State) -> Result<Arc<RenderContext>, Error> {
     state
@@ -261,103 +281,22 @@ fn log_fn(message: Value, _info: Option<bool>) -> Value {
     Value::from("")
 }
 
-/// `run_query(sql)`: rows and columns of a query, for macros that read the warehouse.
-fn run_query_fn(state: &State, sql: String) -> Result<Value, Error> {
-    let ctx = context(state)?;
-    let Some(conn) = ctx.connection.as_ref().filter(|_| ctx.execute) else {
-        return Ok(Value::from(()));
-    };
-    let conn = conn.lock().unwrap_or_else(|e| e.into_inner());
-    let mut names = Vec::new();
-    let mut rows: Vec<Vec<serde_json::Value>> = Vec::new();
-    let schema = crate::warehouse::query::stream_batches(&conn, &sql, |batch| {
-        rows.extend(crate::warehouse::query::batch_to_json_rows(batch));
-        Ok(())
-    })
-    .map_err(|e| {
-        Error::new(
-            ErrorKind::InvalidOperation,
-            format!("run_query failed: {e:#}"),
-        )
-    })?;
-    names.extend(schema.fields().iter().map(|f| f.name().clone()));
-    Ok(Value::from_object(QueryTable { names, rows }))
-}
-
-/// dbt's Agate table, as far as macros use it: `.rows`, `.columns[i].values()`,
-/// `.column_names`, `.columns['name']`.
-#[derive(Debug)]
-struct QueryTable {
-    names: Vec<String>,
-    rows: Vec<Vec<serde_json::Value>>,
-}
-
-#[derive(Debug)]
-struct QueryColumn {
-    name: String,
-    values: Vec<serde_json::Value>,
-}
-
-impl Object for QueryColumn {
-    fn get_value(self: &Arc<Self>, key: &Value) -> Option<Value> {
-        match key.as_str()? {
-            "name" => Some(Value::from(self.name.clone())),
-            _ => None,
-        }
-    }
-
-    fn call_method(
-        self: &Arc<Self>,
-        _state: &mut State,
-        method: &str,
-        _args: &[Value],
-    ) -> Result<Value, Error> {
-        match method {
-            "values" => Ok(Value::from(Serde(self.values.clone()))),
-            _ => Err(Error::from(ErrorKind::UnknownMethod)),
-        }
-    }
-}
-
-impl QueryTable {
-    fn column(&self, index: usize) -> Value {
-        Value::from_object(QueryColumn {
-            name: self.names[index].clone(),
-            values: self.rows.iter().map(|r| r[index].clone()).collect(),
-        })
-    }
-}
-
-impl Object for QueryTable {
-    fn get_value(self: &Arc<Self>, key: &Value) -> Option<Value> {
-        match key.as_str()? {
-            "rows" => Some(Value::from(Serde(self.rows.clone()))),
-            "column_names" => Some(Value::from(Serde(self.names.clone()))),
-            "columns" => {
-                let columns: Vec<Value> = (0..self.names.len()).map(|i| self.column(i)).collect();
-                Some(Value::from(columns))
-            }
-            _ => None,
-        }
-    }
-}
-
-/// Where each macro file starts in the combined macro template, for error lines.
-#[derive(Debug, Clone)]
+/// Where each macro file starts in its package's template, for error lines.
+#[derive(Debug, Clone, Default)]
 struct MacroLines {
-    starts: Vec<(usize, PathBuf)>,
+    starts: HashMap<String, Vec<(usize, PathBuf)>>,
 }
 
 impl MacroLines {
-    fn locate(&self, line: usize) -> (PathBuf, usize) {
+    fn locate(&self, template: &str, line: usize) -> Option<(PathBuf, usize)> {
         let (start, path) = self
             .starts
+            .get(template)?
             .iter()
             .rev()
             .find(|(start, _)| *start <= line)
-            .cloned()
-            .unwrap_or((1, PathBuf::from("macros")));
-        (path, line + 1 - start)
+            .cloned()?;
+        Some((path, line + 1 - start))
     }
 }
 
@@ -366,6 +305,7 @@ pub struct Renderer {
     env: Environment<'static>,
     macro_lines: MacroLines,
     target: Value,
+    registry: Arc<Registry>,
 }
 
 impl Renderer {
@@ -374,24 +314,42 @@ impl Renderer {
         env.set_unknown_method_callback(minijinja_contrib::pycompat::unknown_method_callback);
         // SQL is never escaped (minijinja would JSON-escape templates named *.yml).
         env.set_auto_escape_callback(|_| minijinja::AutoEscape::None);
-        let mut combined = String::new();
-        let mut starts = Vec::new();
-        let mut line = 1;
-        for file in &project.macros {
-            starts.push((line, file.path.clone()));
-            combined.push_str(&file.source);
+        let mut files = project.macros.clone();
+        files.extend(macros::builtin_files());
+        let mut templates: BTreeMap<String, String> = BTreeMap::new();
+        let mut macro_lines = MacroLines::default();
+        for file in &files {
+            let name = macros::template_name(&file.package);
+            let combined = templates.entry(name.clone()).or_default();
+            let line = combined.matches('\n').count() + 1;
+            macro_lines
+                .starts
+                .entry(name)
+                .or_default()
+                .push((line, file.path.clone()));
+            combined.push_str(&macros::hide_definitions(&mutable::rewrite(&file.source)));
             combined.push('\n');
-            line += file.source.matches('\n').count() + 1;
         }
-        let macro_lines = MacroLines { starts };
-        env.add_template_owned(MACROS, combined).map_err(|e| {
-            let (path, line) = macro_lines.locate(e.line().unwrap_or(1));
-            ModelError::Jinja {
-                path,
-                line,
-                message: describe(&e),
-            }
-        })?;
+        for (name, source) in templates {
+            let located = macro_lines.clone();
+            env.add_template_owned(name.clone(), source).map_err(|e| {
+                let (path, line) = located
+                    .locate(&name, e.line().unwrap_or(1))
+                    .unwrap_or_else(|| (PathBuf::from(&name), e.line().unwrap_or(1)));
+                ModelError::Jinja {
+                    path,
+                    line,
+                    message: describe(&e),
+                }
+            })?;
+        }
+        let registry = Arc::new(Registry::new(
+            &project.name,
+            &files,
+            project.dispatch.clone(),
+        ));
+        macros::install(&mut env, &registry);
+        mutable::install(&mut env);
         env.add_function("ref", ref_fn);
         env.add_function("source", source_fn);
         env.add_function("config", config_fn);
@@ -399,16 +357,17 @@ impl Renderer {
         env.add_function("env_var", env_var_fn);
         env.add_function("is_incremental", is_incremental_fn);
         env.add_function("log", log_fn);
-        env.add_function("run_query", run_query_fn);
-        env.add_function("return", return_fn);
-        for file in &project.macros {
-            for name in &file.names {
-                let macro_name = name.clone();
-                env.add_function(name.clone(), move |state: &State, args: Rest<Value>| {
-                    call_macro(state, &macro_name, &args.0)
-                });
-            }
-        }
+        env.add_function("run_query", adapter::run_query_fn);
+        env.add_function("statement", adapter::statement_fn);
+        env.add_function("load_result", adapter::load_result_fn);
+        env.add_function("return", macros::return_fn);
+        env.add_global("exceptions", Value::from_object(adapter::Exceptions));
+        env.add_global(
+            "adapter",
+            Value::from_object(adapter::Adapter {
+                registry: Arc::clone(&registry),
+            }),
+        );
         let target = Value::from(Serde(serde_json::json!({
             "name": "dev",
             "target_name": "dev",
@@ -424,6 +383,7 @@ impl Renderer {
             env,
             macro_lines,
             target,
+            registry,
         })
     }
 
@@ -457,41 +417,39 @@ impl Renderer {
         let ctx = self.context(render, this, &[]);
         let name = path.to_string_lossy();
         self.env
-            .render_named_str(&name, source, ctx)
+            .render_named_str(&name, &mutable::rewrite(source), ctx)
             .map_err(|e| self.error(path, &e))
     }
 
-    /// Calls a project macro from Rust (e.g. `generate_schema_name`, a generic test).
+    /// Calls the macro `name` of `package` from Rust (a generic test, a naming macro).
     pub fn call(
         &self,
+        package: &str,
         name: &str,
         args: &[Value],
         render: Arc<RenderContext>,
         path: &Path,
     ) -> Result<String, ModelError> {
         let ctx = self.context(Arc::clone(&render), None, &[]);
-        let value =
-            invoke(&self.env, ctx, Some(&render), name, args).map_err(|e| self.error(path, &e))?;
+        let value = macros::invoke(&self.env, ctx, &render, package, name, args)
+            .map_err(|e| self.error(path, &e))?;
         Ok(match value.as_str() {
             Some(text) => text.to_string(),
             None => value.to_string(),
         })
     }
 
-    pub fn has_macro(project: &Project, name: &str) -> bool {
-        project
-            .macros
-            .iter()
-            .any(|m| m.names.iter().any(|n| n == name))
+    /// Every package's macros.
+    pub fn registry(&self) -> &Registry {
+        &self.registry
     }
 
     fn error(&self, path: &Path, error: &Error) -> ModelError {
         let line = error.line().unwrap_or(1);
-        let (path, line) = if error.name() == Some(MACROS) {
-            self.macro_lines.locate(line)
-        } else {
-            (path.to_path_buf(), line)
-        };
+        let located = error
+            .name()
+            .and_then(|template| self.macro_lines.locate(template, line));
+        let (path, line) = located.unwrap_or_else(|| (path.to_path_buf(), line));
         ModelError::Jinja {
             path,
             line,
@@ -516,72 +474,6 @@ fn describe(error: &Error) -> String {
     text
 }
 
-/// dbt's `return(value)`: the macro call in progress evaluates to `value` instead of
-/// its text (see [`call_macro`]).
-fn return_fn(state: &State, value: Value) -> Result<Value, Error> {
-    let ctx = context(state)?;
-    let mut returns = ctx.returns.lock().unwrap_or_else(|e| e.into_inner());
-    match returns.last_mut() {
-        Some(slot) => {
-            *slot = Some(value);
-            Ok(Value::from(""))
-        }
-        None => Ok(value),
-    }
-}
-
-/// Runs a macro of the combined macro template with the caller's context.
-fn call_macro(state: &State, name: &str, args: &[Value]) -> Result<Value, Error> {
-    let mut ctx: HashMap<String, Value> = HashMap::new();
-    for key in [CONTEXT_KEY, "this", "execute", "target", "model"] {
-        if let Some(value) = state.lookup(key) {
-            ctx.insert(key.to_string(), value);
-        }
-    }
-    invoke(
-        state.env(),
-        Value::from(ctx),
-        context(state).ok().as_deref(),
-        name,
-        args,
-    )
-}
-
-/// Calls `name` of the combined macro template with `ctx`. A `return(value)` inside it
-/// makes the call evaluate to that value instead of the macro's text; every macro call,
-/// from a template or from Rust, goes through here so `return()` works for both.
-fn invoke(
-    env: &Environment<'_>,
-    ctx: Value,
-    render: Option<&RenderContext>,
-    name: &str,
-    args: &[Value],
-) -> Result<Value, Error> {
-    if let Some(render) = render {
-        render
-            .returns
-            .lock()
-            .unwrap_or_else(|e| e.into_inner())
-            .push(None);
-    }
-    let output = env.get_template(MACROS).and_then(|template| {
-        let mut captured = template.render_captured(ctx)?;
-        let text = captured.with_state_mut(|s| s.call_macro(name, args))?;
-        Ok(Value::from_safe_string(text))
-    });
-    let returned = render.and_then(|r| {
-        r.returns
-            .lock()
-            .unwrap_or_else(|e| e.into_inner())
-            .pop()
-            .flatten()
-    });
-    match (output, returned) {
-        (Ok(_), Some(value)) => Ok(value),
-        (output, _) => output,
-    }
-}
-
 /// A render context for a node.
 pub fn render_context(
     resolver: Arc<Resolver>,
@@ -595,7 +487,8 @@ pub fn render_context(
         incremental,
         captured: Mutex::new(Captured::default()),
         connection: connection.map(Mutex::new),
-        returns: Mutex::new(Vec::new()),
+        frames: Mutex::new(Vec::new()),
+        statements: Mutex::new(HashMap::new()),
     })
 }
 

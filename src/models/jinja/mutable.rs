@@ -1,0 +1,291 @@
+//! Lists and dicts that macros can change in place, as Jinja on Python lets them:
+//! `{% set fields = [] %}{% for c in cols %}{% do fields.append(c) %}{% endfor %}` is
+//! how dbt packages build lists, and the append inside the loop must reach the list
+//! outside it. minijinja's values are immutable, so a `{% set x = [...] %}` or
+//! `{% set x = {...} %}` is rewritten to make a [`List`] or [`Dict`] here, which
+//! behave as sequences and maps everywhere else (loops, filters, `in`, indexing).
+
+use std::sync::{Arc, Mutex};
+
+use minijinja::value::{Enumerator, Kwargs, Object, ObjectRepr, Value, from_args};
+use minijinja::{Environment, Error, ErrorKind, State};
+
+const LIST: &str = "__ecom_list";
+const DICT: &str = "__ecom_dict";
+
+/// Registers the constructors the rewrite calls.
+pub fn install(env: &mut Environment<'static>) {
+    env.add_function(LIST, |items: Option<Value>| -> Result<Value, Error> {
+        let items = match items {
+            Some(items) => items.try_iter()?.collect(),
+            None => Vec::new(),
+        };
+        Ok(Value::from_object(List(Mutex::new(items))))
+    });
+    env.add_function(DICT, |map: Option<Value>| -> Result<Value, Error> {
+        let mut entries = Vec::new();
+        if let Some(map) = map {
+            for key in map.try_iter()? {
+                let value = map.get_item(&key)?;
+                entries.push((key, value));
+            }
+        }
+        Ok(Value::from_object(Dict(Mutex::new(entries))))
+    });
+}
+
+/// Rewrites `{% set name = [ ... ] %}` and `{% set name = { ... } %}` so the value is
+/// a [`List`] or a [`Dict`].
+pub fn rewrite(source: &str) -> String {
+    let mut out = String::with_capacity(source.len());
+    let mut rest = source;
+    while let Some(start) = rest.find("{%") {
+        out.push_str(&rest[..start]);
+        let Some(end) = rest[start..].find("%}") else {
+            out.push_str(&rest[start..]);
+            return out;
+        };
+        let tag = &rest[start..start + end + 2];
+        out.push_str(&rewrite_tag(tag).unwrap_or_else(|| tag.to_string()));
+        rest = &rest[start + end + 2..];
+    }
+    out.push_str(rest);
+    out
+}
+
+fn rewrite_tag(tag: &str) -> Option<String> {
+    let open = if tag.starts_with("{%-") { "{%-" } else { "{%" };
+    let close = if tag.ends_with("-%}") { "-%}" } else { "%}" };
+    let inner = tag[open.len()..tag.len() - close.len()].trim();
+    let assignment = inner.strip_prefix("set ")?;
+    let (target, value) = assignment.split_once('=')?;
+    let (target, value) = (target.trim(), value.trim());
+    if !target.chars().all(|c| c.is_alphanumeric() || c == '_') || target.is_empty() {
+        return None;
+    }
+    let constructor = match (value.chars().next()?, value.chars().last()?) {
+        ('[', ']') => LIST,
+        ('{', '}') => DICT,
+        _ => return None,
+    };
+    Some(format!(
+        "{open} set {target} = {constructor}({value}) {close}"
+    ))
+}
+
+/// A list with `append`, `extend`, `insert`, `pop`, `remove`.
+#[derive(Debug)]
+pub struct List(Mutex<Vec<Value>>);
+
+impl List {
+    fn items(&self) -> std::sync::MutexGuard<'_, Vec<Value>> {
+        self.0.lock().unwrap_or_else(|e| e.into_inner())
+    }
+}
+
+impl Object for List {
+    fn repr(self: &Arc<Self>) -> ObjectRepr {
+        ObjectRepr::Seq
+    }
+
+    fn get_value(self: &Arc<Self>, key: &Value) -> Option<Value> {
+        let items = self.items();
+        let index = i64::try_from(key.clone()).ok()?;
+        let index = if index < 0 {
+            items.len() as i64 + index
+        } else {
+            index
+        };
+        items.get(usize::try_from(index).ok()?).cloned()
+    }
+
+    fn enumerate(self: &Arc<Self>) -> Enumerator {
+        Enumerator::Values(self.items().clone())
+    }
+
+    fn call_method(
+        self: &Arc<Self>,
+        _state: &mut State,
+        method: &str,
+        args: &[Value],
+    ) -> Result<Value, Error> {
+        let mut items = self.items();
+        match method {
+            "append" => {
+                let (value,): (Value,) = from_args(args)?;
+                items.push(value);
+            }
+            "extend" => {
+                let (more,): (Value,) = from_args(args)?;
+                items.extend(more.try_iter()?);
+            }
+            "insert" => {
+                let (at, value): (usize, Value) = from_args(args)?;
+                let at = at.min(items.len());
+                items.insert(at, value);
+            }
+            "pop" => {
+                let (at,): (Option<i64>,) = from_args(args)?;
+                let len = items.len() as i64;
+                let at = at
+                    .map(|i| if i < 0 { len + i } else { i })
+                    .unwrap_or(len - 1);
+                if at < 0 || at >= len {
+                    return Err(Error::new(
+                        ErrorKind::InvalidOperation,
+                        "pop index out of range",
+                    ));
+                }
+                return Ok(items.remove(at as usize));
+            }
+            "remove" => {
+                let (value,): (Value,) = from_args(args)?;
+                let at = items.iter().position(|v| *v == value).ok_or_else(|| {
+                    Error::new(ErrorKind::InvalidOperation, "list.remove(x): x not in list")
+                })?;
+                items.remove(at);
+            }
+            _ => return Err(Error::from(ErrorKind::UnknownMethod)),
+        }
+        Ok(Value::from(()))
+    }
+}
+
+/// A dict (insertion-ordered) with `update`, `pop`, `setdefault`, `get`, `items`,
+/// `keys`, `values`.
+#[derive(Debug)]
+pub struct Dict(Mutex<Vec<(Value, Value)>>);
+
+impl Dict {
+    fn entries(&self) -> std::sync::MutexGuard<'_, Vec<(Value, Value)>> {
+        self.0.lock().unwrap_or_else(|e| e.into_inner())
+    }
+
+    fn set(entries: &mut Vec<(Value, Value)>, key: Value, value: Value) {
+        match entries.iter_mut().find(|(k, _)| *k == key) {
+            Some(entry) => entry.1 = value,
+            None => entries.push((key, value)),
+        }
+    }
+}
+
+impl Object for Dict {
+    fn repr(self: &Arc<Self>) -> ObjectRepr {
+        ObjectRepr::Map
+    }
+
+    fn get_value(self: &Arc<Self>, key: &Value) -> Option<Value> {
+        self.entries()
+            .iter()
+            .find(|(k, _)| k == key)
+            .map(|(_, v)| v.clone())
+    }
+
+    fn enumerate(self: &Arc<Self>) -> Enumerator {
+        Enumerator::Values(self.entries().iter().map(|(k, _)| k.clone()).collect())
+    }
+
+    fn call_method(
+        self: &Arc<Self>,
+        _state: &mut State,
+        method: &str,
+        args: &[Value],
+    ) -> Result<Value, Error> {
+        let mut entries = self.entries();
+        match method {
+            "update" => {
+                let (other, kwargs): (Option<Value>, Kwargs) = from_args(args)?;
+                if let Some(other) = other {
+                    for key in other.try_iter()? {
+                        let value = other.get_item(&key)?;
+                        Self::set(&mut entries, key, value);
+                    }
+                }
+                for key in kwargs.args() {
+                    Self::set(&mut entries, Value::from(key), kwargs.get::<Value>(key)?);
+                }
+                Ok(Value::from(()))
+            }
+            "get" => {
+                let (key, default): (Value, Option<Value>) = from_args(args)?;
+                Ok(entries
+                    .iter()
+                    .find(|(k, _)| *k == key)
+                    .map(|(_, v)| v.clone())
+                    .or(default)
+                    .unwrap_or(Value::from(())))
+            }
+            "pop" => {
+                let (key, default): (Value, Option<Value>) = from_args(args)?;
+                match entries.iter().position(|(k, _)| *k == key) {
+                    Some(at) => Ok(entries.remove(at).1),
+                    None => default.ok_or_else(|| {
+                        Error::new(ErrorKind::InvalidOperation, format!("KeyError: {key}"))
+                    }),
+                }
+            }
+            "setdefault" => {
+                let (key, default): (Value, Option<Value>) = from_args(args)?;
+                if let Some((_, v)) = entries.iter().find(|(k, _)| *k == key) {
+                    return Ok(v.clone());
+                }
+                let value = default.unwrap_or(Value::from(()));
+                entries.push((key, value.clone()));
+                Ok(value)
+            }
+            "items" => Ok(Value::from(
+                entries
+                    .iter()
+                    .map(|(k, v)| Value::from(vec![k.clone(), v.clone()]))
+                    .collect::<Vec<_>>(),
+            )),
+            "keys" => Ok(Value::from(
+                entries.iter().map(|(k, _)| k.clone()).collect::<Vec<_>>(),
+            )),
+            "values" => Ok(Value::from(
+                entries.iter().map(|(_, v)| v.clone()).collect::<Vec<_>>(),
+            )),
+            _ => Err(Error::from(ErrorKind::UnknownMethod)),
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn render(source: &str) -> String {
+        let mut env = Environment::new();
+        env.set_unknown_method_callback(minijinja_contrib::pycompat::unknown_method_callback);
+        install(&mut env);
+        env.render_str(&rewrite(source), ()).unwrap()
+    }
+
+    #[test]
+    fn appends_inside_a_loop_reach_the_list_outside() {
+        assert_eq!(
+            render(
+                "{%- set xs = [] -%}{%- for i in range(3) %}{% do xs.append(i * 2) %}{% endfor -%}{{ xs | join(',') }} {{ xs | length }} {{ xs[-1] }}"
+            ),
+            "0,2,4 3 4"
+        );
+    }
+
+    #[test]
+    fn dicts_update_and_read_like_python() {
+        assert_eq!(
+            render(
+                "{% set d = {'a': 1} %}{% do d.update({'b': 2}) %}{% for k, v in d.items() %}{{ k }}={{ v }};{% endfor %}{{ d.get('c', 9) }}{{ d['a'] }}{{ 'b' in d }}"
+            ),
+            "a=1;b=2;91True"
+        );
+    }
+
+    #[test]
+    fn other_assignments_are_left_alone() {
+        assert_eq!(
+            rewrite("{% set a = b %}{%- set c = [1] -%}"),
+            "{% set a = b %}{%- set c = __ecom_list([1]) -%}"
+        );
+    }
+}
