@@ -184,7 +184,7 @@ impl Project {
             .ok_or_else(|| ModelError::project(&project_file, "the project has no `name`"))?
             .to_string();
         let installed = packages::installed(&packages::install_dir(root, &file))?;
-        let vars = merge_vars(&name, &file, &installed, &options.vars);
+        let vars = merge_vars(&name, &file, &options.vars);
         let hooks = |key: &str| -> Vec<String> {
             match file.get(key) {
                 Some(Value::Array(items)) => items
@@ -526,37 +526,20 @@ impl Project {
     }
 }
 
-/// The vars every render sees, lowest priority first: each installed package's own
-/// `vars:`, the root project's vars scoped to a package (`vars: {dbt_date: {...}}`) or
-/// to itself, its global vars, then `--vars`.
-fn merge_vars(
-    name: &str,
-    file: &Value,
-    installed: &[packages::PackageDir],
-    cli: &Map<String, Value>,
-) -> Map<String, Value> {
-    let own = |vars: Option<&Value>, package: &str| -> (Map<String, Value>, Map<String, Value>) {
-        let mut global = vars.and_then(Value::as_object).cloned().unwrap_or_default();
-        let mut scoped = Map::new();
-        if let Some(Value::Object(mine)) = global.remove(package) {
-            scoped = mine;
-        }
-        (global, scoped)
-    };
-    let mut vars = Map::new();
-    for package in installed {
-        let (global, scoped) = own(package.project_file.get("vars"), &package.name);
-        vars.extend(global);
+/// The vars a render of the project's nodes sees, as dbt gives them: the root
+/// project's `vars:` (a map under a package's name stays one var, as in dbt), those
+/// scoped to the project itself, then `--vars`. Package macros run in the calling
+/// node's context, so a package's own `vars:` apply only to its own nodes, which
+/// ecom does not build.
+fn merge_vars(name: &str, file: &Value, cli: &Map<String, Value>) -> Map<String, Value> {
+    let mut vars = file
+        .get("vars")
+        .and_then(Value::as_object)
+        .cloned()
+        .unwrap_or_default();
+    if let Some(Value::Object(scoped)) = vars.remove(name) {
         vars.extend(scoped);
     }
-    let (mut root, scoped) = own(file.get("vars"), name);
-    for package in installed {
-        if let Some(Value::Object(for_package)) = root.remove(&package.name) {
-            vars.extend(for_package);
-        }
-    }
-    vars.extend(root);
-    vars.extend(scoped);
     vars.extend(cli.clone());
     vars
 }

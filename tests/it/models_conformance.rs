@@ -200,6 +200,11 @@ fn run_project(name: &str) {
 }
 
 #[test]
+fn packages() {
+    run_project("packages");
+}
+
+#[test]
 fn basics() {
     run_project("basics");
 }
