@@ -640,6 +640,9 @@ fn compile(
         ResourceType::Test if node.generic_test.is_some() => {
             compile_generic_test(graph, conn, node).map(Some)
         }
+        ResourceType::Test if node.unit_test.is_some() => {
+            compile_unit_test(graph, conn, node).map(Some)
+        }
         _ => {
             let incremental = node.config.materialized == "incremental"
                 && !node.config.rebuilds(full_refresh)
@@ -783,6 +786,109 @@ fn compile_generic_test(
     graph
         .renderer
         .call(&package, &macro_name, &args, ctx, &node.path)
+}
+
+/// A unit test as one query that returns a row when the model's output on the given
+/// rows differs from the expected rows (see `unit_tests`).
+fn compile_unit_test(graph: &Graph, conn: &Connection, node: &Node) -> Result<String, ModelError> {
+    use super::unit_tests::{
+        Fixture, comparison_sql, expected_columns, fixture_sql, input_name, query_columns,
+        relation_columns,
+    };
+    let spec = node.unit_test.as_ref().expect("unit test");
+    let fail = |message: String| {
+        ModelError::project(&node.path, format!("unit test {}: {message}", node.name))
+    };
+    let model = graph
+        .project
+        .find_relation_node(&spec.model)
+        .ok_or_else(|| fail(format!("no model `{}`", spec.model)))?;
+    let mut resolver = (*graph.resolver).clone();
+    let mut ctes = Vec::new();
+    for given in &spec.given {
+        let (name, schema, identifier) = if given.input == "this" {
+            (
+                model.name.clone(),
+                model.schema.clone(),
+                model.alias().to_string(),
+            )
+        } else {
+            let name = input_name(&given.input)
+                .ok_or_else(|| fail(format!("cannot read the input `{}`", given.input)))?;
+            let relation = if given.input.starts_with("source(") {
+                resolver
+                    .sources
+                    .values()
+                    .find(|s| s.identifier == name || s.unique_id.ends_with(&format!(".{name}")))
+            } else {
+                resolver.relations.get(&name)
+            };
+            let relation = relation.ok_or_else(|| {
+                fail(format!(
+                    "the input `{}` is not a model, seed or source",
+                    given.input
+                ))
+            })?;
+            // A source's CTE is named after the table it reads, as dbt names it.
+            let cte = if given.input.starts_with("source(") {
+                relation.identifier.clone()
+            } else {
+                name.clone()
+            };
+            (cte, relation.schema.clone(), relation.identifier.clone())
+        };
+        let columns = relation_columns(conn, &schema, &identifier).map_err(&fail)?;
+        if columns.is_empty() && !matches!(given.rows, Fixture::Sql(_)) {
+            return Err(fail(format!(
+                "Not able to get columns for unit test '{name}' from relation {schema}.{identifier} because the relation doesn't exist"
+            )));
+        }
+        let body = fixture_sql(&given.rows, &columns, None, &name).map_err(&fail)?;
+        ctes.push(format!("{} as (\n{body}\n)", cte_name(&name)));
+    }
+    // Every ref and source of the model reads its given rows.
+    for (name, info) in resolver.relations.iter_mut() {
+        info.identifier = name.clone();
+        info.ephemeral = true;
+    }
+    for info in resolver.sources.values_mut() {
+        info.ephemeral = true;
+    }
+    resolver.vars.extend(spec.vars.clone());
+    resolver.env.extend(spec.env_vars.clone());
+    let ctx = render_context(
+        Arc::new(resolver),
+        true,
+        spec.incremental,
+        conn.try_clone().ok(),
+    );
+    // `input: this` gives the model's own rows; `{{ this }}` then reads them.
+    let this_cte = spec
+        .given
+        .iter()
+        .any(|g| g.input == "this")
+        .then(|| Value::from(cte_name(&model.name)));
+    let rendered = graph.renderer.render_with(
+        &model.path,
+        &model.raw_sql,
+        ctx,
+        Some(this(model)),
+        &this_cte.map(|v| vec![("this", v)]).unwrap_or_default(),
+    )?;
+    let sql = inject_ctes(rendered.trim().trim_end_matches(';'), &ctes);
+    let output = query_columns(conn, &sql).map_err(&fail)?;
+    let only = expected_columns(&spec.expect).map_err(&fail)?;
+    let expected =
+        fixture_sql(&spec.expect, &output, only.as_deref(), &model.name).map_err(&fail)?;
+    let columns: Vec<String> = match &only {
+        Some(names) => names.iter().map(|n| quote_ident(n)).collect(),
+        None => output.iter().map(|(n, _)| quote_ident(n)).collect(),
+    };
+    let actual = format!(
+        "select {} from (\n{sql}\n) as unit_test_actual",
+        columns.join(", ")
+    );
+    Ok(comparison_sql(&actual, &expected))
 }
 
 /// `(schema, identifier)` of the model, seed or source a test is attached to.

@@ -43,7 +43,10 @@ pub fn parse(mut project: Project) -> Result<Graph, ModelError> {
     let ids: Vec<String> = project.nodes.keys().cloned().collect();
     for id in &ids {
         let node = &project.nodes[id];
-        if node.resource_type == ResourceType::Seed || node.generic_test.is_some() {
+        if node.resource_type == ResourceType::Seed
+            || node.generic_test.is_some()
+            || node.unit_test.is_some()
+        {
             continue;
         }
         let ctx = render_context(Arc::clone(&placeholder), false, false, None);
@@ -88,6 +91,7 @@ pub fn parse(mut project: Project) -> Result<Graph, ModelError> {
     }
     add_relationship_dependencies(&mut project);
     drop_disabled(&mut project);
+    link_unit_tests(&mut project)?;
     assign_schemas(&mut project, &renderer)?;
     let resolver = Arc::new(Resolver::from_project(&project));
     let order = topological_order(&project)?;
@@ -132,6 +136,45 @@ pub fn referenced_name(expression: &str) -> Option<String> {
         .split(',')
         .next_back()
         .map(|s| s.trim().trim_matches(['\'', '"']).to_string())
+}
+
+/// A unit test runs once its model's inputs exist (dbt reads their column types), and
+/// its model waits for it: under `build`, a failing unit test skips the model and what
+/// sits downstream. Unit tests of disabled models go with them.
+fn link_unit_tests(project: &mut Project) -> Result<(), ModelError> {
+    let tests: Vec<(String, String, std::path::PathBuf)> = project
+        .nodes
+        .values()
+        .filter_map(|n| {
+            let spec = n.unit_test.as_ref()?;
+            Some((n.unique_id.clone(), spec.model.clone(), n.path.clone()))
+        })
+        .collect();
+    for (id, model, path) in tests {
+        let model_id = format!("model.{}.{model}", project.name);
+        let Some(parents) = project.nodes.get(&model_id).map(|m| m.depends_on.clone()) else {
+            let disabled = project.nodes.values().all(|n| n.name != model);
+            if disabled {
+                project.nodes.remove(&id);
+                continue;
+            }
+            return Err(ModelError::project(
+                &path,
+                format!("unit test {id} tests `{model}`, which is not a model of this project"),
+            ));
+        };
+        project.nodes.get_mut(&id).expect("id").depends_on = parents
+            .into_iter()
+            .filter(|p| !p.starts_with("unit_test."))
+            .collect();
+        project
+            .nodes
+            .get_mut(&model_id)
+            .expect("model")
+            .depends_on
+            .push(id);
+    }
+    Ok(())
 }
 
 /// Removes disabled nodes, and tests of disabled nodes.

@@ -19,6 +19,7 @@ pub mod packages;
 pub mod project;
 pub mod seeds;
 pub mod select;
+pub mod unit_tests;
 
 use std::path::PathBuf;
 
@@ -77,6 +78,8 @@ pub struct Node {
     /// Unique ids this node depends on (filled when the project is parsed).
     pub depends_on: Vec<String>,
     pub generic_test: Option<GenericTest>,
+    /// A dbt unit test (`unit_tests:`), run as a test of its model.
+    pub unit_test: Option<unit_tests::UnitTest>,
     /// The schema the relation lands in (after `generate_schema_name`).
     pub schema: String,
     pub description: String,

@@ -50,6 +50,8 @@ pub struct Project {
     pub target_schema: String,
     /// Where compiled SQL and run artifacts go.
     pub target_dir: PathBuf,
+    /// Where unit tests' `fixture:` files are (`<test-path>/fixtures`).
+    pub fixture_dirs: Vec<PathBuf>,
 }
 
 /// An entry of dbt's semantic layer (`semantic_models:`, `metrics:`,
@@ -212,6 +214,7 @@ impl Project {
                 .clone()
                 .unwrap_or_else(|| "main".into()),
             target_dir,
+            fixture_dirs: Vec::new(),
         };
         let model_paths = string_list(
             file.get("model-paths").or(file.get("source-paths")),
@@ -219,6 +222,10 @@ impl Project {
         );
         let seed_paths = string_list(file.get("seed-paths").or(file.get("data-paths")), "seeds");
         let test_paths = string_list(file.get("test-paths"), "tests");
+        project.fixture_dirs = test_paths
+            .iter()
+            .map(|t| root.join(t).join("fixtures"))
+            .collect();
         let macro_paths = string_list(file.get("macro-paths"), "macros");
         let configs = render_configs(&file, &project.vars, &project.target_schema)?;
         let empty = Value::Null;
@@ -248,7 +255,12 @@ impl Project {
             }
         }
         for dir in &test_paths {
-            for path in files_under(root, dir, &["sql"]) {
+            // `<test-path>/fixtures/` holds unit-test fixtures, not singular tests.
+            let fixtures = Path::new(dir).join("fixtures");
+            for path in files_under(root, dir, &["sql"])
+                .into_iter()
+                .filter(|p| !p.starts_with(&fixtures))
+            {
                 let node = project.file_node(&path, dir, ResourceType::Test, "test", test_tree)?;
                 project.insert(node)?;
             }
@@ -343,6 +355,7 @@ impl Project {
             config,
             depends_on: Vec::new(),
             generic_test: None,
+            unit_test: None,
             schema: String::new(),
             description: String::new(),
         })
@@ -374,6 +387,28 @@ impl Project {
                     self.insert(node)?;
                 }
             }
+        }
+        for entry in list(doc, "unit_tests") {
+            let (name, spec) = super::unit_tests::read(entry, &self.fixture_dirs, path)?;
+            let unique_id = format!("unit_test.{}.{}.{name}", self.name, spec.model);
+            let mut config = NodeConfig::new("unit");
+            if let Some(layer) = entry.get("config").and_then(Value::as_object) {
+                config.apply(layer);
+            }
+            self.insert(Node {
+                unique_id,
+                name: name.clone(),
+                resource_type: ResourceType::Test,
+                path: path.to_path_buf(),
+                fqn: vec![self.name.clone(), spec.model.clone(), name],
+                raw_sql: String::new(),
+                config,
+                depends_on: Vec::new(),
+                generic_test: None,
+                unit_test: Some(spec),
+                schema: String::new(),
+                description: String::new(),
+            })?;
         }
         for (key, kind) in [
             ("semantic_models", "semantic_model"),
@@ -510,6 +545,7 @@ impl Project {
                 column,
                 kwargs,
             }),
+            unit_test: None,
             schema: String::new(),
             description: String::new(),
         })

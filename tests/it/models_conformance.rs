@@ -205,6 +205,11 @@ fn packages() {
 }
 
 #[test]
+fn unit_tests() {
+    run_project("unit_tests");
+}
+
+#[test]
 fn basics() {
     run_project("basics");
 }

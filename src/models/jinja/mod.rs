@@ -59,13 +59,16 @@ pub fn cte_name(model: &str) -> String {
 }
 
 /// What every render of a project may resolve: models and seeds by name, sources.
-#[derive(Debug, Default)]
+#[derive(Debug, Default, Clone)]
 pub struct Resolver {
     pub project_name: String,
     pub relations: HashMap<String, RelationInfo>,
     pub sources: HashMap<(String, String), RelationInfo>,
     pub vars: Map<String, serde_json::Value>,
     pub target_schema: String,
+    /// Environment variables that `env_var` sees before the process's own (a unit
+    /// test's `overrides: env_vars:`).
+    pub env: HashMap<String, String>,
 }
 
 impl Resolver {
@@ -111,6 +114,7 @@ impl Resolver {
             sources,
             vars: project.vars.clone(),
             target_schema: project.target_schema.clone(),
+            env: HashMap::new(),
         }
     }
 }
@@ -262,8 +266,11 @@ fn var_fn(state: &State, name: String, default: Option<Value>) -> Result<Value, 
     }
 }
 
-fn env_var_fn(name: String, default: Option<String>) -> Result<Value, Error> {
-    match std::env::var(&name).ok().or(default) {
+fn env_var_fn(state: &State, name: String, default: Option<String>) -> Result<Value, Error> {
+    let overridden = context(state)
+        .ok()
+        .and_then(|ctx| ctx.resolver.env.get(&name).cloned());
+    match overridden.or_else(|| std::env::var(&name).ok()).or(default) {
         Some(value) => Ok(Value::from(value)),
         None => Err(Error::new(
             ErrorKind::InvalidOperation,
@@ -414,7 +421,19 @@ impl Renderer {
         render: Arc<RenderContext>,
         this: Option<Relation>,
     ) -> Result<String, ModelError> {
-        let ctx = self.context(render, this, &[]);
+        self.render_with(path, source, render, this, &[])
+    }
+
+    /// [`Renderer::render`] with more context values (a unit test's `this`).
+    pub fn render_with(
+        &self,
+        path: &Path,
+        source: &str,
+        render: Arc<RenderContext>,
+        this: Option<Relation>,
+        extra: &[(&str, Value)],
+    ) -> Result<String, ModelError> {
+        let ctx = self.context(render, this, extra);
         let name = path.to_string_lossy();
         self.env
             .render_named_str(&name, &mutable::rewrite(source), ctx)

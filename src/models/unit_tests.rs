@@ -1,0 +1,378 @@
+//! dbt unit tests (`unit_tests:` in property files, dbt 1.8+): a model's SQL run on
+//! given rows instead of its inputs, compared with the expected rows.
+//!
+//! As dbt does it: each `given` input (`ref`, `source`, `this`) becomes a CTE named
+//! `__dbt__cte__<name>`; `dict` and `csv` rows are cast to the types of the real
+//! input relation's columns (which must exist: dbt reads them from the warehouse), a
+//! column a row leaves out is NULL, and `sql` rows are used as written. The expected
+//! rows are cast to the types of the model's output and compared, as a multiset, on
+//! the columns of the first expected row (all columns for `sql` or no rows). The test
+//! fails with one failure when the two differ. Nothing is written to the warehouse.
+
+use std::path::{Path, PathBuf};
+
+use duckdb::Connection;
+use serde_json::{Map, Value};
+
+use super::ModelError;
+use crate::warehouse::{quote_ident, quote_literal};
+
+/// One `unit_tests:` entry.
+#[derive(Debug, Clone, PartialEq)]
+pub struct UnitTest {
+    /// The model under test (its name).
+    pub model: String,
+    pub given: Vec<Given>,
+    pub expect: Fixture,
+    /// `overrides: vars:`.
+    pub vars: Map<String, Value>,
+    /// `overrides: env_vars:`.
+    pub env_vars: std::collections::HashMap<String, String>,
+    /// `overrides: macros: is_incremental:`.
+    pub incremental: bool,
+}
+
+/// A `given` input: `ref('x')`, `source('s', 't')` or `this`, with its rows.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Given {
+    pub input: String,
+    pub rows: Fixture,
+}
+
+/// Rows in one of dbt's three formats.
+#[derive(Debug, Clone, PartialEq)]
+pub enum Fixture {
+    Dict(Vec<Map<String, Value>>),
+    Csv(String),
+    Sql(String),
+}
+
+impl Fixture {
+    /// Reads `format`, `rows` and `fixture` (a file under `<test-path>/fixtures/`).
+    fn read(entry: &Value, fixtures: &[PathBuf], file: &Path) -> Result<Self, ModelError> {
+        let format = entry
+            .get("format")
+            .and_then(Value::as_str)
+            .unwrap_or("dict");
+        let from_file = |extension: &str| -> Result<String, ModelError> {
+            let name = entry
+                .get("fixture")
+                .and_then(Value::as_str)
+                .unwrap_or_default();
+            fixtures
+                .iter()
+                .map(|dir| dir.join(format!("{name}.{extension}")))
+                .find(|p| p.is_file())
+                .and_then(|p| std::fs::read_to_string(p).ok())
+                .ok_or_else(|| {
+                    ModelError::project(
+                        file,
+                        format!("File not found for fixture '{name}' in unit tests"),
+                    )
+                })
+        };
+        let rows = entry.get("rows");
+        Ok(match (format, rows) {
+            ("dict", Some(Value::Array(rows))) => Self::Dict(
+                rows.iter()
+                    .map(|r| r.as_object().cloned().unwrap_or_default())
+                    .collect(),
+            ),
+            ("dict", None) => Self::Dict(Vec::new()),
+            ("csv", Some(Value::String(text))) => Self::Csv(text.clone()),
+            ("csv", None) => Self::Csv(from_file("csv")?),
+            ("sql", Some(Value::String(text))) => Self::Sql(text.clone()),
+            ("sql", None) => Self::Sql(from_file("sql")?),
+            (format, _) => {
+                return Err(ModelError::project(
+                    file,
+                    format!("unit test rows do not match format {format}"),
+                ));
+            }
+        })
+    }
+
+    /// Rows as (column, value) lists; `None` for SQL.
+    fn rows(&self) -> Result<Option<Vec<Vec<(String, Value)>>>, String> {
+        Ok(Some(match self {
+            Self::Sql(_) => return Ok(None),
+            Self::Dict(rows) => rows
+                .iter()
+                .map(|r| r.iter().map(|(k, v)| (k.clone(), v.clone())).collect())
+                .collect(),
+            Self::Csv(text) => {
+                let mut reader = csv::ReaderBuilder::new()
+                    .trim(csv::Trim::All)
+                    .from_reader(text.trim().as_bytes());
+                let header: Vec<String> = reader
+                    .headers()
+                    .map_err(|e| e.to_string())?
+                    .iter()
+                    .map(str::to_string)
+                    .collect();
+                let mut rows = Vec::new();
+                for record in reader.records() {
+                    let record = record.map_err(|e| e.to_string())?;
+                    rows.push(
+                        header
+                            .iter()
+                            .zip(record.iter())
+                            .map(|(k, v)| {
+                                let value = if v.is_empty() {
+                                    Value::Null
+                                } else {
+                                    Value::from(v)
+                                };
+                                (k.clone(), value)
+                            })
+                            .collect(),
+                    );
+                }
+                rows
+            }
+        }))
+    }
+}
+
+/// Reads a `unit_tests:` entry of a property file.
+pub fn read(
+    entry: &Value,
+    fixtures: &[PathBuf],
+    file: &Path,
+) -> Result<(String, UnitTest), ModelError> {
+    let text = |key: &str| entry.get(key).and_then(Value::as_str).map(str::to_string);
+    let name =
+        text("name").ok_or_else(|| ModelError::project(file, "a unit test has no `name`"))?;
+    let model = text("model")
+        .ok_or_else(|| ModelError::project(file, format!("unit test {name} has no `model`")))?;
+    let given = entry
+        .get("given")
+        .and_then(Value::as_array)
+        .into_iter()
+        .flatten()
+        .map(|g| {
+            Ok(Given {
+                input: g
+                    .get("input")
+                    .and_then(Value::as_str)
+                    .unwrap_or_default()
+                    .trim()
+                    .to_string(),
+                rows: Fixture::read(g, fixtures, file)?,
+            })
+        })
+        .collect::<Result<_, ModelError>>()?;
+    let expect = Fixture::read(entry.get("expect").unwrap_or(&Value::Null), fixtures, file)?;
+    let vars = entry
+        .pointer("/overrides/vars")
+        .and_then(Value::as_object)
+        .cloned()
+        .unwrap_or_default();
+    let env_vars = entry
+        .pointer("/overrides/env_vars")
+        .and_then(Value::as_object)
+        .into_iter()
+        .flatten()
+        .map(|(k, v)| {
+            let text = v
+                .as_str()
+                .map(str::to_string)
+                .unwrap_or_else(|| v.to_string());
+            (k.clone(), text)
+        })
+        .collect();
+    let incremental = entry
+        .pointer("/overrides/macros/is_incremental")
+        .and_then(Value::as_bool)
+        .unwrap_or(false);
+    Ok((
+        name,
+        UnitTest {
+            model,
+            given,
+            expect,
+            vars,
+            env_vars,
+            incremental,
+        },
+    ))
+}
+
+/// The CTE name dbt gives an input: `ref('x')` → `x`, `source('s', 't')` → `t`.
+pub fn input_name(input: &str) -> Option<String> {
+    let inner = input
+        .strip_prefix("ref(")
+        .or_else(|| input.strip_prefix("source("))?
+        .strip_suffix(')')?;
+    inner
+        .split(',')
+        .next_back()
+        .map(|s| s.trim().trim_matches(['\'', '"']).to_string())
+}
+
+/// A column and its DuckDB type.
+pub type Column = (String, String);
+
+/// The columns of `schema.identifier` in the warehouse.
+pub fn relation_columns(
+    conn: &Connection,
+    schema: &str,
+    identifier: &str,
+) -> Result<Vec<Column>, String> {
+    let mut stmt = conn
+        .prepare(
+            "SELECT column_name, data_type FROM information_schema.columns \
+             WHERE table_schema = ? AND table_name = ? ORDER BY ordinal_position",
+        )
+        .map_err(|e| e.to_string())?;
+    let columns = stmt
+        .query_map([schema, identifier], |r| Ok((r.get(0)?, r.get(1)?)))
+        .map_err(|e| e.to_string())?
+        .collect::<Result<Vec<Column>, _>>()
+        .map_err(|e| e.to_string())?;
+    Ok(columns)
+}
+
+/// The columns a query returns.
+pub fn query_columns(conn: &Connection, sql: &str) -> Result<Vec<Column>, String> {
+    let mut stmt = conn
+        .prepare(&format!(
+            "DESCRIBE SELECT * FROM (\n{sql}\n) AS unit_test_model"
+        ))
+        .map_err(|e| e.to_string())?;
+    let columns = stmt
+        .query_map([], |r| Ok((r.get(0)?, r.get(1)?)))
+        .map_err(|e| e.to_string())?
+        .collect::<Result<Vec<Column>, _>>()
+        .map_err(|e| e.to_string())?;
+    Ok(columns)
+}
+
+fn literal(value: &Value) -> String {
+    match value {
+        Value::Null => "null".into(),
+        Value::String(s) => quote_literal(s),
+        Value::Bool(b) => b.to_string(),
+        other => other.to_string(),
+    }
+}
+
+/// A SELECT of `fixture`'s rows, cast to `columns` (every column, NULL where a row is
+/// silent); `only` keeps just those columns, in that order.
+pub fn fixture_sql(
+    fixture: &Fixture,
+    columns: &[Column],
+    only: Option<&[String]>,
+    what: &str,
+) -> Result<String, String> {
+    let Some(rows) = fixture.rows()? else {
+        let Fixture::Sql(sql) = fixture else {
+            unreachable!("rows() is None only for SQL")
+        };
+        return Ok(sql.trim().trim_end_matches(';').to_string());
+    };
+    for row in &rows {
+        if let Some((unknown, _)) = row
+            .iter()
+            .find(|(k, _)| !columns.iter().any(|(c, _)| c == k))
+        {
+            let accepted: Vec<&str> = columns.iter().map(|(c, _)| c.as_str()).collect();
+            return Err(format!(
+                "Invalid column name: '{unknown}' in unit test fixture for '{what}'. Accepted columns are: {accepted:?}"
+            ));
+        }
+    }
+    let chosen: Vec<&Column> = match only {
+        Some(names) => names
+            .iter()
+            .filter_map(|n| columns.iter().find(|(c, _)| c == n))
+            .collect(),
+        None => columns.iter().collect(),
+    };
+    let select = |row: Option<&Vec<(String, Value)>>| -> String {
+        chosen
+            .iter()
+            .map(|(name, ty)| {
+                let value = row
+                    .and_then(|r| r.iter().find(|(k, _)| k == name))
+                    .map(|(_, v)| literal(v))
+                    .unwrap_or_else(|| "null".into());
+                format!("cast({value} as {ty}) as {}", quote_ident(name))
+            })
+            .collect::<Vec<_>>()
+            .join(", ")
+    };
+    if rows.is_empty() {
+        return Ok(format!("select {} limit 0", select(None)));
+    }
+    Ok(rows
+        .iter()
+        .map(|row| format!("select {}", select(Some(row))))
+        .collect::<Vec<_>>()
+        .join("\nunion all\n"))
+}
+
+/// The columns the expected rows name (those of the first row), or `None` for all.
+pub fn expected_columns(expect: &Fixture) -> Result<Option<Vec<String>>, String> {
+    Ok(match expect.rows()? {
+        Some(rows) => rows
+            .first()
+            .map(|r| r.iter().map(|(k, _)| k.clone()).collect()),
+        None => None,
+    })
+}
+
+/// One row when `actual` and `expected` differ as multisets of rows.
+pub fn comparison_sql(actual: &str, expected: &str) -> String {
+    format!(
+        "with actual as (\n{actual}\n), expected as (\n{expected}\n)\n\
+         select 1 as differs where exists (select * from actual except all select * from expected) \
+         or exists (select * from expected except all select * from actual)"
+    )
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn inputs_are_named_as_dbt_names_their_ctes() {
+        assert_eq!(
+            input_name("ref('stg_orders')").as_deref(),
+            Some("stg_orders")
+        );
+        assert_eq!(
+            input_name("source('ecom', 'raw_stores')").as_deref(),
+            Some("raw_stores")
+        );
+        assert_eq!(input_name("this"), None);
+    }
+
+    #[test]
+    fn fixture_rows_are_cast_to_the_relation_and_missing_columns_are_null() {
+        let columns = vec![
+            ("id".to_string(), "VARCHAR".to_string()),
+            ("n".to_string(), "INTEGER".to_string()),
+        ];
+        let dict = Fixture::Dict(vec![
+            serde_json::json!({"id": 1}).as_object().unwrap().clone(),
+        ]);
+        assert_eq!(
+            fixture_sql(&dict, &columns, None, "t").unwrap(),
+            "select cast(1 as VARCHAR) as \"id\", cast(null as INTEGER) as \"n\""
+        );
+        let csv = Fixture::Csv("id,n\na,\nb,2\n".into());
+        assert_eq!(
+            fixture_sql(&csv, &columns, Some(&["n".to_string()]), "t").unwrap(),
+            "select cast(null as INTEGER) as \"n\"\nunion all\nselect cast('2' as INTEGER) as \"n\""
+        );
+        let wrong = Fixture::Dict(vec![
+            serde_json::json!({"nope": 1}).as_object().unwrap().clone(),
+        ]);
+        assert!(
+            fixture_sql(&wrong, &columns, None, "t")
+                .unwrap_err()
+                .contains("'nope'")
+        );
+    }
+}
