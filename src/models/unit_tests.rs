@@ -39,6 +39,9 @@ pub struct Given {
     pub rows: Fixture,
 }
 
+/// A fixture row: (column, value) in the order written.
+type Row = Vec<(String, Value)>;
+
 /// Rows in one of dbt's three formats.
 #[derive(Debug, Clone, PartialEq)]
 pub enum Fixture {
@@ -93,7 +96,7 @@ impl Fixture {
     }
 
     /// Rows as (column, value) lists; `None` for SQL.
-    fn rows(&self) -> Result<Option<Vec<Vec<(String, Value)>>>, String> {
+    fn rows(&self) -> Result<Option<Vec<Row>>, String> {
         Ok(Some(match self {
             Self::Sql(_) => return Ok(None),
             Self::Dict(rows) => rows
@@ -289,7 +292,7 @@ pub fn fixture_sql(
             .collect(),
         None => columns.iter().collect(),
     };
-    let select = |row: Option<&Vec<(String, Value)>>| -> String {
+    let select = |row: Option<&Row>| -> String {
         chosen
             .iter()
             .map(|(name, ty)| {
