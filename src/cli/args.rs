@@ -182,6 +182,8 @@ pub enum ModelsAction {
     Build(ModelArgs),
     /// Load the seed CSV files.
     Seed(ModelArgs),
+    /// Bring the snapshots (type-2 history tables) up to date.
+    Snapshot(ModelArgs),
     /// List the selected nodes.
     Ls(ModelArgs),
     /// Render the selected models to SQL in target/compiled without running them.
@@ -223,7 +225,7 @@ pub struct ModelArgs {
     /// The schema of models without a custom schema (dbt's target.schema).
     #[arg(long, value_name = "SCHEMA")]
     pub target_schema: Option<String>,
-    /// `ls` only: list these resource types (model, seed, test).
+    /// `ls` only: list these resource types (model, seed, snapshot, test, …).
     #[arg(long, value_name = "TYPE", num_args = 1..)]
     pub resource_type: Vec<String>,
     /// `ls` only: `fqn` (default), `name` or `path` per line (`--json` for objects).

@@ -1,4 +1,4 @@
-//! `ecom models run|test|build|seed|ls|compile|deps|init`
+//! `ecom models run|test|build|seed|snapshot|ls|compile|deps|init`
 
 use std::path::PathBuf;
 
@@ -29,6 +29,7 @@ pub fn run_action(action: ModelsAction, settings: &Settings) -> anyhow::Result<O
         ModelsAction::Test(a) => (RunCommand::Test, a),
         ModelsAction::Build(a) => (RunCommand::Build, a),
         ModelsAction::Seed(a) => (RunCommand::Seed, a),
+        ModelsAction::Snapshot(a) => (RunCommand::Snapshot, a),
         ModelsAction::Compile(a) => (RunCommand::Compile, a),
     };
     let warehouse = settings.open_warehouse()?;
@@ -196,15 +197,21 @@ fn list(args: &ModelArgs, settings: &Settings) -> anyhow::Result<Outcome> {
         match name.as_str() {
             "model" => types.push(ResourceType::Model),
             "seed" => types.push(ResourceType::Seed),
+            "snapshot" => types.push(ResourceType::Snapshot),
             "test" => types.push(ResourceType::Test),
             kind if SEMANTIC.contains(&kind) => semantic_kinds.push(kind),
             other => anyhow::bail!(
-                "--resource-type {other}: use model, seed, test, semantic_model, metric or saved_query"
+                "--resource-type {other}: use model, seed, snapshot, test, semantic_model, metric or saved_query"
             ),
         }
     }
     if args.resource_type.is_empty() {
-        types = vec![ResourceType::Seed, ResourceType::Model, ResourceType::Test];
+        types = vec![
+            ResourceType::Seed,
+            ResourceType::Model,
+            ResourceType::Snapshot,
+            ResourceType::Test,
+        ];
         // Listed by default only when nothing narrows the selection to nodes.
         if args.select.is_empty() && args.exclude.is_empty() {
             semantic_kinds = SEMANTIC.to_vec();

@@ -31,6 +31,9 @@ pub struct NodeConfig {
     #[serde(rename = "where")]
     pub where_clause: Option<String>,
     pub full_refresh: Option<bool>,
+    /// Every other key, as written (a snapshot's `strategy`, `updated_at`, …).
+    #[serde(skip)]
+    pub extra: Map<String, Value>,
 }
 
 impl NodeConfig {
@@ -52,6 +55,7 @@ impl NodeConfig {
             infer: None,
             where_clause: None,
             full_refresh: None,
+            extra: Map::new(),
         }
     }
 
@@ -106,7 +110,9 @@ impl NodeConfig {
                 "infer" => self.infer = text(value),
                 "where" => self.where_clause = text(value),
                 "full_refresh" => self.full_refresh = value.as_bool(),
-                _ => {}
+                _ => {
+                    self.extra.insert(key, value.clone());
+                }
             }
         }
     }

@@ -28,6 +28,7 @@ pub enum RunCommand {
     Test,
     Build,
     Seed,
+    Snapshot,
     Compile,
 }
 
@@ -37,7 +38,13 @@ impl RunCommand {
             Self::Run | Self::Compile => &[ResourceType::Model],
             Self::Test => &[ResourceType::Test],
             Self::Seed => &[ResourceType::Seed],
-            Self::Build => &[ResourceType::Seed, ResourceType::Model, ResourceType::Test],
+            Self::Snapshot => &[ResourceType::Snapshot],
+            Self::Build => &[
+                ResourceType::Seed,
+                ResourceType::Model,
+                ResourceType::Snapshot,
+                ResourceType::Test,
+            ],
         }
     }
 
@@ -47,6 +54,7 @@ impl RunCommand {
             Self::Test => "test",
             Self::Build => "build",
             Self::Seed => "seed",
+            Self::Snapshot => "snapshot",
             Self::Compile => "compile",
         }
     }
@@ -476,6 +484,7 @@ pub fn describe_result(node: &Node, r: &NodeResult, done: usize, total: u64) -> 
     let what = match node.resource_type {
         ResourceType::Test => format!("test {}", node.name),
         ResourceType::Seed => format!("seed {}.{}", node.schema, node.alias()),
+        ResourceType::Snapshot => format!("snapshot {}.{}", node.schema, node.alias()),
         ResourceType::Model => format!(
             "{} model {}.{}",
             node.config.materialized,
@@ -581,6 +590,22 @@ fn execute_node(
                     invocation.full_refresh,
                     existing.as_deref(),
                 ),
+                ResourceType::Snapshot => {
+                    let snapshot = super::snapshots::Snapshot::from_config(&node.config)?;
+                    super::snapshots::run(
+                        conn,
+                        &snapshot,
+                        &node.schema,
+                        node.alias(),
+                        sql.as_deref().unwrap_or_default(),
+                    )?;
+                    Ok(Outcome {
+                        status: NodeStatus::Success,
+                        message: "OK".into(),
+                        failures: None,
+                        rows: None,
+                    })
+                }
                 ResourceType::Test => run_test(conn, node, sql.as_deref().unwrap_or_default()),
             }
         },

@@ -228,6 +228,16 @@ fn assign_schemas(project: &mut Project, renderer: &Renderer) -> Result<(), Mode
             node.config.alias.clone()
         };
         let node = project.nodes.get_mut(&id).expect("id");
+        // A snapshot's `target_schema` is used as written (dbt 1.9).
+        let schema = match node
+            .config
+            .extra
+            .get("target_schema")
+            .and_then(|v| v.as_str())
+        {
+            Some(target) if node.resource_type == ResourceType::Snapshot => target.to_string(),
+            _ => schema,
+        };
         node.schema = schema;
         node.config.alias = alias.filter(|a| *a != node.name);
     }

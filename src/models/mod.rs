@@ -19,6 +19,7 @@ pub mod packages;
 pub mod project;
 pub mod seeds;
 pub mod select;
+pub mod snapshots;
 pub mod unit_tests;
 
 use std::path::PathBuf;
@@ -35,6 +36,7 @@ pub use project::Project;
 pub enum ResourceType {
     Seed,
     Model,
+    Snapshot,
     Test,
 }
 
@@ -43,6 +45,7 @@ impl ResourceType {
         match self {
             Self::Seed => "seed",
             Self::Model => "model",
+            Self::Snapshot => "snapshot",
             Self::Test => "test",
         }
     }

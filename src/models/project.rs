@@ -153,6 +153,42 @@ pub(crate) fn preprocess_macros(source: &str) -> String {
     out
 }
 
+/// The `{% snapshot name %}…{% endsnapshot %}` blocks of a file: name and body.
+fn snapshot_blocks(source: &str) -> Vec<(String, String)> {
+    let mut blocks = Vec::new();
+    let mut rest = source;
+    while let Some(start) = rest.find("{%") {
+        let Some(end) = rest[start..].find("%}") else {
+            break;
+        };
+        let tag = rest[start + 2..start + end].trim_matches('-').trim();
+        rest = &rest[start + end + 2..];
+        let Some(name) = tag.strip_prefix("snapshot ") else {
+            continue;
+        };
+        let mut body_end = rest.len();
+        let mut after = "";
+        let mut search = rest;
+        let mut offset = 0;
+        while let Some(open) = search.find("{%") {
+            let Some(close) = search[open..].find("%}") else {
+                break;
+            };
+            let inner = search[open + 2..open + close].trim_matches('-').trim();
+            if inner == "endsnapshot" {
+                body_end = offset + open;
+                after = &search[open + close + 2..];
+                break;
+            }
+            offset += open + close + 2;
+            search = &search[open + close + 2..];
+        }
+        blocks.push((name.trim().to_string(), rest[..body_end].to_string()));
+        rest = after;
+    }
+    blocks
+}
+
 /// Names of the macros a file defines.
 pub(crate) fn macro_names(source: &str) -> Vec<String> {
     source
@@ -227,6 +263,7 @@ impl Project {
             .map(|t| root.join(t).join("fixtures"))
             .collect();
         let macro_paths = string_list(file.get("macro-paths"), "macros");
+        let snapshot_paths = string_list(file.get("snapshot-paths"), "snapshots");
         let configs = render_configs(&file, &project.vars, &project.target_schema)?;
         let empty = Value::Null;
         let model_tree = configs.get("models").unwrap_or(&empty);
@@ -235,6 +272,7 @@ impl Project {
             .get("data_tests")
             .or(configs.get("tests"))
             .unwrap_or(&empty);
+        let snapshot_tree = configs.get("snapshots").unwrap_or(&empty);
 
         project.read_macros(root, &project.name.clone(), &macro_paths)?;
         for package in &installed {
@@ -265,10 +303,51 @@ impl Project {
                 project.insert(node)?;
             }
         }
-        for dir in model_paths.iter().chain(&seed_paths) {
+        for dir in &snapshot_paths {
+            for path in files_under(root, dir, &["sql"]) {
+                let source = std::fs::read_to_string(root.join(&path))?;
+                for (name, body) in snapshot_blocks(&source) {
+                    let mut fqn = vec![project.name.clone()];
+                    fqn.extend(
+                        path.strip_prefix(dir)
+                            .unwrap_or(&path)
+                            .with_extension("")
+                            .iter()
+                            .map(|s| s.to_string_lossy().to_string()),
+                    );
+                    fqn.push(name.clone());
+                    let node = project.snapshot_node(&path, name, fqn, body, snapshot_tree);
+                    project.insert(node)?;
+                }
+            }
+        }
+        for dir in model_paths.iter().chain(&seed_paths).chain(&snapshot_paths) {
             for path in files_under(root, dir, &["yml", "yaml"]) {
                 let doc = read_yaml(&root.join(&path))?;
                 project.apply_properties(&path, &doc, test_tree)?;
+                for entry in list(&doc, "snapshots") {
+                    let (Some(name), Some(relation)) =
+                        (text_of(entry, "name"), text_of(entry, "relation"))
+                    else {
+                        continue;
+                    };
+                    let mut fqn = vec![project.name.clone()];
+                    fqn.extend(
+                        path.strip_prefix(dir)
+                            .unwrap_or(&path)
+                            .parent()
+                            .into_iter()
+                            .flat_map(|p| p.iter().map(|s| s.to_string_lossy().to_string())),
+                    );
+                    fqn.push(name.to_string());
+                    let body = format!("select * from {{{{ {relation} }}}}");
+                    let mut node =
+                        project.snapshot_node(&path, name.to_string(), fqn, body, snapshot_tree);
+                    if let Some(config) = entry.get("config").and_then(Value::as_object) {
+                        node.config.apply(config);
+                    }
+                    project.insert(node)?;
+                }
             }
         }
         Ok(project)
@@ -549,6 +628,35 @@ impl Project {
             schema: String::new(),
             description: String::new(),
         })
+    }
+
+    /// A snapshot node (its query is `body`).
+    fn snapshot_node(
+        &self,
+        path: &Path,
+        name: String,
+        fqn: Vec<String>,
+        body: String,
+        tree: &Value,
+    ) -> Node {
+        let mut config = NodeConfig::new("snapshot");
+        for layer in project_layers(tree, &fqn) {
+            config.apply(&layer);
+        }
+        Node {
+            unique_id: format!("snapshot.{}.{name}", self.name),
+            name,
+            resource_type: ResourceType::Snapshot,
+            path: path.to_path_buf(),
+            fqn,
+            raw_sql: body,
+            config,
+            depends_on: Vec::new(),
+            generic_test: None,
+            unit_test: None,
+            schema: String::new(),
+            description: String::new(),
+        }
     }
 
     /// The unique id of the model or seed called `name`, if any.

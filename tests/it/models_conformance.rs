@@ -210,6 +210,11 @@ fn unit_tests() {
 }
 
 #[test]
+fn snapshots() {
+    run_project("snapshots");
+}
+
+#[test]
 fn basics() {
     run_project("basics");
 }
