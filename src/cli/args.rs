@@ -184,6 +184,11 @@ pub enum ModelsAction {
     Seed(ModelArgs),
     /// Bring the snapshots (type-2 history tables) up to date.
     Snapshot(ModelArgs),
+    /// Source commands: `source freshness`.
+    Source {
+        #[command(subcommand)]
+        action: SourceAction,
+    },
     /// List the selected nodes.
     Ls(ModelArgs),
     /// Render the selected models to SQL in target/compiled without running them.
@@ -200,6 +205,13 @@ pub enum ModelsAction {
         #[arg(value_name = "DIR")]
         dir: PathBuf,
     },
+}
+
+#[derive(Debug, Subcommand)]
+pub enum SourceAction {
+    /// How long ago each source table was loaded, against its warn_after and
+    /// error_after (writes target/sources.json; exit 1 when one is past error_after).
+    Freshness(ModelArgs),
 }
 
 #[derive(Debug, Args)]

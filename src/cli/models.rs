@@ -4,7 +4,7 @@ use std::path::PathBuf;
 
 use anyhow::Context;
 
-use super::args::{ModelArgs, ModelsAction};
+use super::args::{ModelArgs, ModelsAction, SourceAction};
 use super::progress::CliProgress;
 use super::{Outcome, Settings};
 use crate::models::execute::{Invocation, NodeStatus, RunCommand, RunSummary};
@@ -24,6 +24,9 @@ pub fn run_action(action: ModelsAction, settings: &Settings) -> anyhow::Result<O
             return Ok(Outcome::Success);
         }
         ModelsAction::Deps { project } => return deps(&project, settings),
+        ModelsAction::Source {
+            action: SourceAction::Freshness(args),
+        } => return freshness(&args, settings),
         ModelsAction::Ls(args) => return list(&args, settings),
         ModelsAction::Run(a) => (RunCommand::Run, a),
         ModelsAction::Test(a) => (RunCommand::Test, a),
@@ -153,6 +156,67 @@ fn load(args: &ModelArgs, settings: &Settings) -> anyhow::Result<graph::Graph> {
     };
     let project = Project::load(&project_dir(args, settings)?, &options)?;
     Ok(graph::parse(project)?)
+}
+
+/// `ecom models source freshness`: one line per checked source table, as dbt prints
+/// them, and `target/sources.json`.
+fn freshness(args: &ModelArgs, settings: &Settings) -> anyhow::Result<Outcome> {
+    use crate::models::freshness;
+    let warehouse = settings.open_warehouse()?;
+    let graph = load(args, settings)?;
+    let project = &graph.project;
+    let started = std::time::Instant::now();
+    let mut tables: Vec<_> = project
+        .sources
+        .iter()
+        .filter(|t| t.freshness.is_some())
+        .collect();
+    tables.sort_by(|a, b| (&a.source, &a.name).cmp(&(&b.source, &b.name)));
+    let mut results = Vec::new();
+    for (i, table) in tables.iter().enumerate() {
+        let Some(checked) = freshness::check(warehouse.conn(), &project.name, table) else {
+            continue;
+        };
+        if !settings.quiet && !settings.json {
+            let label = match checked.status {
+                "pass" => "PASS",
+                "warn" => "WARN",
+                "error" => "ERROR STALE",
+                _ => "ERROR",
+            };
+            let detail = checked
+                .message
+                .as_ref()
+                .map(|m| format!(": {m}"))
+                .unwrap_or_default();
+            eprintln!(
+                "{} of {} {label} freshness of {}.{}{detail}",
+                i + 1,
+                tables.len(),
+                table.source,
+                table.name
+            );
+        }
+        results.push(checked);
+    }
+    let document = freshness::sources_json(&results, started.elapsed().as_secs_f64());
+    std::fs::create_dir_all(&project.target_dir)?;
+    let path = project.target_dir.join("sources.json");
+    std::fs::write(&path, serde_json::to_string_pretty(&document)?)?;
+    if settings.json {
+        println!("{}", serde_json::to_string_pretty(&document)?);
+    }
+    let failed = results
+        .iter()
+        .filter(|r| r.status.contains("error"))
+        .count();
+    if failed > 0 {
+        anyhow::bail!(
+            "{failed} source table(s) past error_after or unreadable: see {}",
+            path.display()
+        );
+    }
+    Ok(Outcome::Success)
 }
 
 /// `ecom models deps --project DIR`.

@@ -12,6 +12,7 @@ pub mod artifacts;
 pub mod bundled;
 pub mod config;
 pub mod execute;
+pub mod freshness;
 pub mod generic_tests;
 pub mod graph;
 pub mod jinja;

@@ -18,6 +18,8 @@ pub struct SourceTable {
     pub name: String,
     pub schema: String,
     pub identifier: String,
+    /// What `ecom models source freshness` checks, if anything.
+    pub freshness: Option<super::freshness::Freshness>,
 }
 
 impl SourceTable {
@@ -457,6 +459,7 @@ impl Project {
                     name: name.to_string(),
                     schema: schema.to_string(),
                     identifier: text_of(table, "identifier").unwrap_or(name).to_string(),
+                    freshness: super::freshness::rule(source, table),
                 });
                 let source_id = format!("source.{}.{source_name}.{name}", self.name);
                 let label = format!("source_{{}}_{source_name}_{name}");
