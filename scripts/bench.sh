@@ -2,6 +2,8 @@
 # Measures ecom against its peers in the same run and prints each figure as a ratio.
 # Usage: scripts/bench.sh [--runs N] [--write]   (--write updates docs/BENCHMARKS.md)
 #        scripts/bench.sh --formats [--runs N] [--write]   (ingest speed per input format)
+#        scripts/bench.sh --dbt [--runs N] [--project DIR --vars YAML] [--write]
+#                         (dbt projects: ecom against dbt-duckdb, deps + seed + build)
 set -euo pipefail
 source "$(dirname "$0")/lib.sh"
 cd "$ECOM_ROOT"
@@ -11,6 +13,11 @@ if [[ "${1:-}" == "--formats" ]]; then
     shift
     cargo build --release --bin ecom
     exec python scripts/bench/formats.py --ecom "$CARGO_TARGET_DIR/release/ecom" --data "$ECOM_TEST_DATA" "$@"
+fi
+if [[ "${1:-}" == "--dbt" ]]; then
+    shift
+    cargo build --release --bin ecom
+    exec python scripts/bench/dbt_projects.py --ecom "$CARGO_TARGET_DIR/release/ecom" "$@"
 fi
 ensure_packages tmux curl
 trap stop_tansu EXIT

@@ -509,7 +509,9 @@ pub fn describe_result(node: &Node, r: &NodeResult, done: usize, total: u64) -> 
         "{done} of {total} {status} {what}{detail} in {:.2}s",
         r.execution_time
     );
-    if matches!(r.status, NodeStatus::Error | NodeStatus::Skipped) {
+    // A failing unit test shows its differing rows, as dbt shows its diff.
+    let unit_failure = r.status == NodeStatus::Fail && node.unit_test.is_some();
+    if matches!(r.status, NodeStatus::Error | NodeStatus::Skipped) || unit_failure {
         line += &format!("\n    {}", r.message.replace('\n', "\n    "));
     }
     line
@@ -1110,6 +1112,25 @@ fn load_seed(graph: &Graph, conn: &Connection, node: &Node) -> Result<Outcome, S
 }
 
 fn run_test(conn: &Connection, node: &Node, sql: &str) -> Result<Outcome, String> {
+    if node.unit_test.is_some() {
+        // dbt counts a failing unit test as one failure and shows the difference.
+        let differences = super::unit_tests::differences(conn, sql.trim())
+            .map_err(|e| format!("unit test {} could not run: {e}", node.name))?;
+        return Ok(match differences {
+            None => Outcome {
+                status: NodeStatus::Pass,
+                message: "PASS".into(),
+                failures: Some(0),
+                rows: None,
+            },
+            Some(message) => Outcome {
+                status: NodeStatus::Fail,
+                message,
+                failures: Some(1),
+                rows: None,
+            },
+        });
+    }
     let query = count_failures(sql.trim().trim_end_matches(';'));
     let failures = count(conn, &query).map_err(|e| {
         format!(

@@ -199,6 +199,7 @@ fn drop_disabled(project: &mut Project) {
 fn assign_schemas(project: &mut Project, renderer: &Renderer) -> Result<(), ModelError> {
     let schema_macro = renderer.registry().root_defines("generate_schema_name");
     let alias_macro = renderer.registry().root_defines("generate_alias_name");
+    let database_macro = renderer.registry().root_defines("generate_database_name");
     let resolver = Arc::new(Resolver::from_project(project));
     let ids: Vec<String> = project.nodes.keys().cloned().collect();
     for id in ids {
@@ -227,6 +228,29 @@ fn assign_schemas(project: &mut Project, renderer: &Renderer) -> Result<(), Mode
         } else {
             node.config.alias.clone()
         };
+        // One warehouse holds every relation: a project's `generate_database_name` is
+        // called with the real node, and anything but the target database is refused.
+        let custom_database = node
+            .config
+            .extra
+            .get("database")
+            .and_then(|v| v.as_str())
+            .map(str::to_string);
+        let database = if database_macro {
+            call("generate_database_name", custom_database)?
+        } else {
+            custom_database.unwrap_or_else(|| TARGET_DATABASE.to_string())
+        };
+        if !database.is_empty() && database != TARGET_DATABASE {
+            return Err(ModelError::project(
+                &node.path,
+                format!(
+                    "{} `{}` goes to database `{database}`: ecom builds every relation into its one warehouse (target.database `{TARGET_DATABASE}`); drop the `database` config or return target.database",
+                    node.resource_type.name(),
+                    node.name
+                ),
+            ));
+        }
         let node = project.nodes.get_mut(&id).expect("id");
         // A snapshot's `target_schema` is used as written (dbt 1.9).
         let schema = match node
@@ -243,6 +267,9 @@ fn assign_schemas(project: &mut Project, renderer: &Renderer) -> Result<(), Mode
     }
     Ok(())
 }
+
+/// The database every relation lands in (dbt's `target.database`).
+pub const TARGET_DATABASE: &str = "main";
 
 /// The `node` a project macro receives: the fields of dbt's manifest node that
 /// naming macros read.

@@ -325,13 +325,58 @@ pub fn expected_columns(expect: &Fixture) -> Result<Option<Vec<String>>, String>
     })
 }
 
-/// One row when `actual` and `expected` differ as multisets of rows.
+/// The rows that differ between `actual` and `expected` as multisets, each marked
+/// `actual` (only in the model's output) or `expected` (missing from it): none when
+/// the test passes.
 pub fn comparison_sql(actual: &str, expected: &str) -> String {
     format!(
         "with actual as (\n{actual}\n), expected as (\n{expected}\n)\n\
-         select 1 as differs where exists (select * from actual except all select * from expected) \
-         or exists (select * from expected except all select * from actual)"
+         select 'actual' as actual_or_expected, * from (select * from actual except all select * from expected) as only_actual\n\
+         union all\n\
+         select 'expected' as actual_or_expected, * from (select * from expected except all select * from actual) as only_expected"
     )
+}
+
+/// How many differing rows a failure message shows.
+const SHOWN: usize = 20;
+
+/// Runs a unit test's comparison: `None` when it passes, else the differing rows as
+/// a small table (dbt prints a diff of the two sides).
+pub fn differences(conn: &Connection, sql: &str) -> Result<Option<String>, String> {
+    let mut stmt = conn
+        .prepare(&format!(
+            "SELECT COLUMNS(*)::VARCHAR FROM (\n{sql}\n) AS unit_test_diff ORDER BY ALL LIMIT {}",
+            SHOWN + 1
+        ))
+        .map_err(|e| e.to_string())?;
+    let mut rows_out: Vec<Vec<String>> = Vec::new();
+    let mut rows = stmt.query([]).map_err(|e| e.to_string())?;
+    while let Some(row) = rows.next().map_err(|e| e.to_string())? {
+        let width = row.as_ref().column_count();
+        rows_out.push(
+            (0..width)
+                .map(|i| {
+                    row.get::<_, Option<String>>(i)
+                        .ok()
+                        .flatten()
+                        .unwrap_or_else(|| "NULL".into())
+                })
+                .collect(),
+        );
+    }
+    if rows_out.is_empty() {
+        return Ok(None);
+    }
+    let names = rows.as_ref().map(|s| s.column_names()).unwrap_or_default();
+    let mut table = vec![names.join(" | ")];
+    table.extend(rows_out.iter().take(SHOWN).map(|r| r.join(" | ")));
+    if rows_out.len() > SHOWN {
+        table.push("…".into());
+    }
+    Ok(Some(format!(
+        "actual differs from expected (rows only in one side):\n{}",
+        table.join("\n")
+    )))
 }
 
 #[cfg(test)]

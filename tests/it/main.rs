@@ -12,6 +12,7 @@ mod ingest_shapes;
 mod ml;
 mod models_bundled;
 mod models_conformance;
+mod models_database;
 mod models_packages;
 mod pipeline;
 mod query;
