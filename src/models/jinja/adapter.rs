@@ -95,6 +95,111 @@ pub fn load_result_fn(state: &State, name: String) -> Result<Value, Error> {
     Ok(statements.get(&name).cloned().unwrap_or(Value::from(())))
 }
 
+/// Whether `schema.identifier` exists (false while parsing).
+fn exists(state: &State, schema: &str, identifier: &str) -> Result<bool, Error> {
+    let sql = format!(
+        "SELECT 1 FROM information_schema.tables WHERE table_schema = {} AND table_name = {}",
+        crate::warehouse::quote_literal(schema),
+        crate::warehouse::quote_literal(identifier)
+    );
+    Ok(query(state, &sql)?.is_some_and(|found| !found.rows.is_empty()))
+}
+
+/// `load_relation(relation)`: the relation when it exists in the warehouse, else none.
+pub fn load_relation_fn(state: &State, relation: Value) -> Result<Value, Error> {
+    let field = |key: &str| {
+        relation
+            .get_attr(key)
+            .ok()
+            .map(|v| v.to_string())
+            .unwrap_or_default()
+    };
+    Ok(if exists(state, &field("schema"), &field("identifier"))? {
+        relation
+    } else {
+        Value::from(())
+    })
+}
+
+/// dbt's `api`: `api.Relation.create(...)`, `api.Relation.add_ephemeral_prefix(name)`
+/// and `api.Column.translate_type(type)`, as packages call them.
+#[derive(Debug)]
+pub struct Api;
+
+impl Object for Api {
+    fn get_value(self: &Arc<Self>, key: &Value) -> Option<Value> {
+        match key.as_str()? {
+            "Relation" => Some(Value::from_object(ApiRelation)),
+            "Column" => Some(Value::from_object(ApiColumn)),
+            _ => None,
+        }
+    }
+}
+
+#[derive(Debug)]
+struct ApiRelation;
+
+impl Object for ApiRelation {
+    fn call_method(
+        self: &Arc<Self>,
+        _state: &mut State,
+        method: &str,
+        args: &[Value],
+    ) -> Result<Value, Error> {
+        match method {
+            "create" => {
+                let (kwargs,): (Kwargs,) = from_args(args)?;
+                let _: Option<Value> = kwargs.get("database")?;
+                let _: Option<Value> = kwargs.get("type")?;
+                Ok(Value::from_object(Relation {
+                    schema: kwargs.get::<Option<String>>("schema")?.unwrap_or_default(),
+                    identifier: kwargs
+                        .get::<Option<String>>("identifier")?
+                        .unwrap_or_default(),
+                }))
+            }
+            "add_ephemeral_prefix" => {
+                let (name,): (String,) = from_args(args)?;
+                Ok(Value::from(super::cte_name(&name)))
+            }
+            _ => Err(Error::from(ErrorKind::UnknownMethod)),
+        }
+    }
+}
+
+#[derive(Debug)]
+struct ApiColumn;
+
+impl Object for ApiColumn {
+    fn call_method(
+        self: &Arc<Self>,
+        _state: &mut State,
+        method: &str,
+        args: &[Value],
+    ) -> Result<Value, Error> {
+        match method {
+            // dbt's base Column: only `string` is renamed (to TEXT).
+            "translate_type" => {
+                let (dtype,): (String,) = from_args(args)?;
+                Ok(Value::from(if dtype.eq_ignore_ascii_case("string") {
+                    "TEXT".to_string()
+                } else {
+                    dtype
+                }))
+            }
+            "numeric_type" => {
+                let (dtype, precision, scale): (String, Option<i64>, Option<i64>) =
+                    from_args(args)?;
+                Ok(Value::from(match (precision, scale) {
+                    (Some(p), Some(s)) => format!("{dtype}({p},{s})"),
+                    _ => dtype,
+                }))
+            }
+            _ => Err(Error::from(ErrorKind::UnknownMethod)),
+        }
+    }
+}
+
 /// `exceptions.raise_compiler_error(message)` and `exceptions.warn(message)`.
 #[derive(Debug)]
 pub struct Exceptions;
@@ -163,16 +268,10 @@ impl Object for Adapter {
                 ) = from_args(args)?;
                 let schema = schema.or(kwargs.get("schema")?).unwrap_or_default();
                 let identifier = identifier.or(kwargs.get("identifier")?).unwrap_or_default();
-                let sql = format!(
-                    "SELECT 1 FROM information_schema.tables WHERE table_schema = {} AND table_name = {}",
-                    crate::warehouse::quote_literal(&schema),
-                    crate::warehouse::quote_literal(&identifier)
-                );
-                Ok(match query(state, &sql)? {
-                    Some(found) if !found.rows.is_empty() => {
-                        Value::from_object(Relation { schema, identifier })
-                    }
-                    _ => Value::from(()),
+                Ok(if exists(state, &schema, &identifier)? {
+                    Value::from_object(Relation { schema, identifier })
+                } else {
+                    Value::from(())
                 })
             }
             _ => Err(Error::from(ErrorKind::UnknownMethod)),

@@ -169,30 +169,82 @@ fn context(state: &State) -> Result<Arc<RenderContext>, Error> {
         })
 }
 
-/// `this` and relations handed to macros: renders as `"schema"."name"`.
+/// `this`, `ref()`, `source()` and relations handed to macros: renders as
+/// `"schema"."name"`, or as its bare CTE name for an ephemeral model (no schema). It
+/// is a mapping with dbt's `metadata.type`, so packages that check for a Relation
+/// (`dbt_utils._is_relation`) accept it.
 #[derive(Debug)]
 pub struct Relation {
     pub schema: String,
     pub identifier: String,
 }
 
+impl Relation {
+    fn of(info: &RelationInfo) -> Self {
+        if info.ephemeral {
+            Self {
+                schema: String::new(),
+                identifier: info.sql(),
+            }
+        } else {
+            Self {
+                schema: info.schema.clone(),
+                identifier: info.identifier.clone(),
+            }
+        }
+    }
+
+    fn text(&self) -> String {
+        if self.schema.is_empty() {
+            self.identifier.clone()
+        } else {
+            format!(
+                "{}.{}",
+                crate::warehouse::quote_ident(&self.schema),
+                crate::warehouse::quote_ident(&self.identifier)
+            )
+        }
+    }
+}
+
 impl Object for Relation {
+    fn repr(self: &Arc<Self>) -> minijinja::value::ObjectRepr {
+        minijinja::value::ObjectRepr::Map
+    }
+
     fn get_value(self: &Arc<Self>, key: &Value) -> Option<Value> {
         match key.as_str()? {
             "schema" => Some(Value::from(self.schema.clone())),
             "identifier" | "name" | "table" => Some(Value::from(self.identifier.clone())),
             "database" => Some(Value::from("main")),
+            "is_cte" => Some(Value::from(self.schema.is_empty())),
+            "metadata" => Some(Value::from(Serde(
+                serde_json::json!({"type": "DuckDBRelation"}),
+            ))),
             _ => None,
         }
     }
 
+    fn enumerate(self: &Arc<Self>) -> minijinja::value::Enumerator {
+        minijinja::value::Enumerator::Str(&["database", "schema", "identifier", "metadata"])
+    }
+
+    fn call_method(
+        self: &Arc<Self>,
+        _state: &mut State,
+        method: &str,
+        _args: &[Value],
+    ) -> Result<Value, Error> {
+        match method {
+            "render" => Ok(Value::from(self.text())),
+            // Quoting and include policies: ecom always renders schema.name, quoted.
+            "include" | "quote" | "incorporate" => Ok(Value::from_dyn_object(Arc::clone(self))),
+            _ => Err(Error::from(ErrorKind::UnknownMethod)),
+        }
+    }
+
     fn render(self: &Arc<Self>, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        write!(
-            f,
-            "{}.{}",
-            crate::warehouse::quote_ident(&self.schema),
-            crate::warehouse::quote_ident(&self.identifier)
-        )
+        f.write_str(&self.text())
     }
 }
 
@@ -216,7 +268,7 @@ fn ref_fn(state: &State, args: Rest<String>) -> Result<Value, Error> {
             if info.ephemeral && !captured.ephemerals.contains(&info.unique_id) {
                 captured.ephemerals.push(info.unique_id.clone());
             }
-            Ok(Value::from(info.sql()))
+            Ok(Value::from_object(Relation::of(info)))
         }
         None => {
             captured.unknown_refs.push(name.clone());
@@ -237,7 +289,7 @@ fn source_fn(state: &State, source: String, table: String) -> Result<Value, Erro
                 format!("source('{source}', '{table}') is not declared in any property file"),
             )
         })?;
-    Ok(Value::from(info.sql()))
+    Ok(Value::from_object(Relation::of(info)))
 }
 
 fn config_fn(state: &State, kwargs: Kwargs) -> Result<Value, Error> {
@@ -367,6 +419,8 @@ impl Renderer {
         env.add_function("run_query", adapter::run_query_fn);
         env.add_function("statement", adapter::statement_fn);
         env.add_function("load_result", adapter::load_result_fn);
+        env.add_function("load_relation", adapter::load_relation_fn);
+        env.add_global("api", Value::from_object(adapter::Api));
         env.add_function("return", macros::return_fn);
         env.add_global("exceptions", Value::from_object(adapter::Exceptions));
         env.add_global(
