@@ -90,6 +90,34 @@ pub struct Node {
 }
 
 impl Node {
+    /// A node as read from its file, before parsing finds its dependencies and schema.
+    pub fn new(
+        unique_id: String,
+        name: String,
+        resource_type: ResourceType,
+        path: &std::path::Path,
+        fqn: Vec<String>,
+        raw_sql: String,
+        config: NodeConfig,
+    ) -> Self {
+        Self {
+            unique_id,
+            name,
+            resource_type,
+            path: path.to_path_buf(),
+            fqn,
+            raw_sql,
+            config,
+            depends_on: Vec::new(),
+            generic_test: None,
+            unit_test: None,
+            schema: String::new(),
+            description: String::new(),
+        }
+    }
+}
+
+impl Node {
     /// The relation as SQL, `"schema"."name"`.
     pub fn relation(&self) -> String {
         format!(

@@ -127,32 +127,21 @@ fn files_under(root: &Path, dir: &str, extensions: &[&str]) -> Vec<PathBuf> {
 /// Rewrites dbt's `{% test name(...) %}` blocks into macros named `test_name`, which is
 /// what dbt does with them, so minijinja can call them.
 pub(crate) fn preprocess_macros(source: &str) -> String {
-    let mut out = String::with_capacity(source.len());
-    let mut rest = source;
-    while let Some(start) = rest.find("{%") {
-        out.push_str(&rest[..start]);
-        let Some(end) = rest[start..].find("%}") else {
-            out.push_str(&rest[start..]);
-            return out;
-        };
-        let tag = &rest[start..start + end + 2];
+    super::jinja::rewrite_tags(source, |tag| {
         let inner = tag[2..tag.len() - 2].trim_matches('-').trim();
         if let Some(signature) = inner.strip_prefix("test ") {
             let dash_open = if tag.starts_with("{%-") { "{%-" } else { "{%" };
             let dash_close = if tag.ends_with("-%}") { "-%}" } else { "%}" };
-            out.push_str(&format!(
+            Some(format!(
                 "{dash_open} macro test_{} {dash_close}",
                 signature.trim()
-            ));
+            ))
         } else if inner == "endtest" {
-            out.push_str(&tag.replace("endtest", "endmacro"));
+            Some(tag.replace("endtest", "endmacro"))
         } else {
-            out.push_str(tag);
+            None
         }
-        rest = &rest[start + end + 2..];
-    }
-    out.push_str(rest);
-    out
+    })
 }
 
 /// The `{% snapshot name %}…{% endsnapshot %}` blocks of a file: name and body.
@@ -426,20 +415,16 @@ impl Project {
         } else {
             std::fs::read_to_string(self.root.join(path))?
         };
-        Ok(Node {
-            unique_id: format!("{}.{}.{}", resource_type.name(), self.name, name),
+        let unique_id = format!("{}.{}.{}", resource_type.name(), self.name, name);
+        Ok(Node::new(
+            unique_id,
             name,
             resource_type,
-            path: path.to_path_buf(),
+            path,
             fqn,
             raw_sql,
             config,
-            depends_on: Vec::new(),
-            generic_test: None,
-            unit_test: None,
-            schema: String::new(),
-            description: String::new(),
-        })
+        ))
     }
 
     /// Applies one property file: configs, descriptions, sources and generic tests.
@@ -477,20 +462,18 @@ impl Project {
             if let Some(layer) = entry.get("config").and_then(Value::as_object) {
                 config.apply(layer);
             }
-            self.insert(Node {
+            let fqn = vec![self.name.clone(), spec.model.clone(), name.clone()];
+            let mut node = Node::new(
                 unique_id,
-                name: name.clone(),
-                resource_type: ResourceType::Test,
-                path: path.to_path_buf(),
-                fqn: vec![self.name.clone(), spec.model.clone(), name],
-                raw_sql: String::new(),
+                name,
+                ResourceType::Test,
+                path,
+                fqn,
+                String::new(),
                 config,
-                depends_on: Vec::new(),
-                generic_test: None,
-                unit_test: Some(spec),
-                schema: String::new(),
-                description: String::new(),
-            })?;
+            );
+            node.unit_test = Some(spec);
+            self.insert(node)?;
         }
         for (key, kind) in [
             ("semantic_models", "semantic_model"),
@@ -611,26 +594,26 @@ impl Project {
             name += &format!("_{}", args.join("__"));
         }
         let hash = blake3::hash(format!("{attached_to}{column:?}{spec}").as_bytes()).to_hex();
-        Ok(Node {
-            unique_id: format!("test.{}.{name}.{}", self.name, &hash[..10]),
-            name: name.clone(),
-            resource_type: ResourceType::Test,
-            path: path.to_path_buf(),
-            fqn: vec![self.name.clone(), test_name.clone(), name.clone()],
-            raw_sql: String::new(),
+        let unique_id = format!("test.{}.{name}.{}", self.name, &hash[..10]);
+        let fqn = vec![self.name.clone(), test_name.clone(), name.clone()];
+        let mut node = Node::new(
+            unique_id,
+            name,
+            ResourceType::Test,
+            path,
+            fqn,
+            String::new(),
             config,
-            depends_on: vec![attached_to.to_string()],
-            generic_test: Some(GenericTest {
-                namespace,
-                test_name,
-                attached_to: attached_to.to_string(),
-                column,
-                kwargs,
-            }),
-            unit_test: None,
-            schema: String::new(),
-            description: String::new(),
-        })
+        );
+        node.depends_on = vec![attached_to.to_string()];
+        node.generic_test = Some(GenericTest {
+            namespace,
+            test_name,
+            attached_to: attached_to.to_string(),
+            column,
+            kwargs,
+        });
+        Ok(node)
     }
 
     /// A snapshot node (its query is `body`).
@@ -646,20 +629,16 @@ impl Project {
         for layer in project_layers(tree, &fqn) {
             config.apply(&layer);
         }
-        Node {
-            unique_id: format!("snapshot.{}.{name}", self.name),
+        let unique_id = format!("snapshot.{}.{name}", self.name);
+        Node::new(
+            unique_id,
             name,
-            resource_type: ResourceType::Snapshot,
-            path: path.to_path_buf(),
+            ResourceType::Snapshot,
+            path,
             fqn,
-            raw_sql: body,
+            body,
             config,
-            depends_on: Vec::new(),
-            generic_test: None,
-            unit_test: None,
-            schema: String::new(),
-            description: String::new(),
-        }
+        )
     }
 
     /// The unique id of the model or seed called `name`, if any.

@@ -40,6 +40,14 @@ fn commit_package(repo: &Path, word: &str) -> String {
     git(repo, &["rev-parse", "HEAD"])
 }
 
+/// `deps` then `build`, and the word the model greets with.
+fn deps_build_and_read(db: &Path, project: &Path) -> String {
+    for step in ["deps", "build"] {
+        run_ok(ecom(db).args(["models", step, "--project"]).arg(project));
+    }
+    run_ok(ecom(db).args(["--json", "query", "select word from main.greeting"]))
+}
+
 #[test]
 fn git_packages_install_at_the_locked_commit() {
     let dir = tempfile::tempdir().unwrap();
@@ -82,17 +90,7 @@ fn git_packages_install_at_the_locked_commit() {
     // The branch moves on; the lock still says the first commit.
     commit_package(&repo, "bonjour");
     std::fs::remove_dir_all(project.join("dbt_packages")).unwrap();
-    run_ok(
-        ecom(&db)
-            .args(["models", "deps", "--project"])
-            .arg(&project),
-    );
-    run_ok(
-        ecom(&db)
-            .args(["models", "build", "--project"])
-            .arg(&project),
-    );
-    let word = run_ok(ecom(&db).args(["--json", "query", "select word from main.greeting"]));
+    let word = deps_build_and_read(&db, &project);
     assert!(word.contains("hello"), "{word}");
 
     // A changed packages.yml no longer matches the lock: the branch's head is taken.
@@ -104,17 +102,7 @@ fn git_packages_install_at_the_locked_commit() {
         ),
     )
     .unwrap();
-    run_ok(
-        ecom(&db)
-            .args(["models", "deps", "--project"])
-            .arg(&project),
-    );
-    run_ok(
-        ecom(&db)
-            .args(["models", "build", "--project"])
-            .arg(&project),
-    );
-    let word = run_ok(ecom(&db).args(["--json", "query", "select word from main.greeting"]));
+    let word = deps_build_and_read(&db, &project);
     assert!(word.contains("bonjour"), "{word}");
 }
 

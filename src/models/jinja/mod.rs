@@ -531,6 +531,25 @@ impl Renderer {
     }
 }
 
+/// Copies `source`, giving each `{% … %}` tag to `rewrite`, which returns its
+/// replacement or `None` to keep it (the pre-processing passes share this walk).
+pub fn rewrite_tags(source: &str, rewrite: impl Fn(&str) -> Option<String>) -> String {
+    let mut out = String::with_capacity(source.len());
+    let mut rest = source;
+    while let Some(start) = rest.find("{%") {
+        out.push_str(&rest[..start]);
+        let Some(end) = rest[start..].find("%}") else {
+            out.push_str(&rest[start..]);
+            return out;
+        };
+        let tag = &rest[start..start + end + 2];
+        out.push_str(&rewrite(tag).unwrap_or_else(|| tag.to_string()));
+        rest = &rest[start + end + 2..];
+    }
+    out.push_str(rest);
+    out
+}
+
 /// A minijinja error as one sentence, with the causes of nested macro calls.
 fn describe(error: &Error) -> String {
     let mut text = match error.detail() {

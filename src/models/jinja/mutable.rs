@@ -37,20 +37,7 @@ pub fn install(env: &mut Environment<'static>) {
 /// Rewrites `{% set name = [ ... ] %}` and `{% set name = { ... } %}` so the value is
 /// a [`List`] or a [`Dict`].
 pub fn rewrite(source: &str) -> String {
-    let mut out = String::with_capacity(source.len());
-    let mut rest = source;
-    while let Some(start) = rest.find("{%") {
-        out.push_str(&rest[..start]);
-        let Some(end) = rest[start..].find("%}") else {
-            out.push_str(&rest[start..]);
-            return out;
-        };
-        let tag = &rest[start..start + end + 2];
-        out.push_str(&rewrite_tag(tag).unwrap_or_else(|| tag.to_string()));
-        rest = &rest[start + end + 2..];
-    }
-    out.push_str(rest);
-    out
+    super::rewrite_tags(source, rewrite_tag)
 }
 
 fn rewrite_tag(tag: &str) -> Option<String> {
