@@ -257,17 +257,24 @@ fn list(args: &ModelArgs, settings: &Settings) -> anyhow::Result<Outcome> {
     const SEMANTIC: [&str; 3] = ["semantic_model", "metric", "saved_query"];
     let mut types = Vec::new();
     let mut semantic_kinds: Vec<&str> = Vec::new();
+    // dbt lists data tests under `test` and unit tests under `unit_test`.
+    let (mut data_tests, mut unit_tests) =
+        (args.resource_type.is_empty(), args.resource_type.is_empty());
     for name in &args.resource_type {
         match name.as_str() {
             "model" => types.push(ResourceType::Model),
             "seed" => types.push(ResourceType::Seed),
             "snapshot" => types.push(ResourceType::Snapshot),
-            "test" => types.push(ResourceType::Test),
+            "test" => data_tests = true,
+            "unit_test" => unit_tests = true,
             kind if SEMANTIC.contains(&kind) => semantic_kinds.push(kind),
             other => anyhow::bail!(
-                "--resource-type {other}: use model, seed, snapshot, test, semantic_model, metric or saved_query"
+                "--resource-type {other}: use model, seed, snapshot, test, unit_test, semantic_model, metric or saved_query"
             ),
         }
+    }
+    if data_tests || unit_tests {
+        types.push(ResourceType::Test);
     }
     if args.resource_type.is_empty() {
         types = vec![
@@ -294,6 +301,14 @@ fn list(args: &ModelArgs, settings: &Settings) -> anyhow::Result<Outcome> {
         .iter()
         .filter(|id| selected.contains(*id))
         .map(|id| &graph.project.nodes[id])
+        .filter(|n| {
+            n.resource_type != ResourceType::Test
+                || if n.unit_test.is_some() {
+                    unit_tests
+                } else {
+                    data_tests
+                }
+        })
         .collect();
     if settings.json {
         let items: Vec<_> = nodes
@@ -308,6 +323,10 @@ fn list(args: &ModelArgs, settings: &Settings) -> anyhow::Result<Outcome> {
         match args.output.as_str() {
             "name" => println!("{}", node.name),
             "path" => println!("{}", node.path.display()),
+            // dbt's selector form for unit tests: `unit_test:project.name`.
+            "fqn" if node.unit_test.is_some() => {
+                println!("unit_test:{}.{}", graph.project.name, node.name)
+            }
             "fqn" => println!("{}", node.fqn.join(".")),
             other => anyhow::bail!("--output {other}: use fqn, name or path"),
         }
