@@ -26,13 +26,17 @@ fn main() {
     let out = PathBuf::from(env::var("OUT_DIR").expect("cargo sets OUT_DIR"));
     let sdist = locate_sdist(&out);
     let icu = out.join("icu");
-    if !icu.join("icu_extension.cpp").exists() {
+    // Written last, so an unpack cut short is redone rather than compiled half-done.
+    let unpacked = out.join("icu.unpacked");
+    if !unpacked.exists() {
+        let _ = fs::remove_dir_all(&icu);
         extract_icu(&sdist, &out).unwrap_or_else(|e| {
             panic!(
                 "cannot unpack DuckDB's ICU extension from {}: {e}",
                 sdist.display()
             )
         });
+        fs::write(&unpacked, SDIST_SHA256).expect("write the unpack marker in OUT_DIR");
     }
     compile(&icu);
 }

@@ -820,7 +820,7 @@ fn compile_generic_test(
 fn compile_unit_test(graph: &Graph, conn: &Connection, node: &Node) -> Result<String, ModelError> {
     use super::unit_tests::{
         Fixture, comparison_sql, expected_columns, fixture_sql, input_name, query_columns,
-        relation_columns,
+        relation_columns, source_parts,
     };
     let spec = node.unit_test.as_ref().expect("unit test");
     let fail = |message: String| {
@@ -842,13 +842,9 @@ fn compile_unit_test(graph: &Graph, conn: &Connection, node: &Node) -> Result<St
         } else {
             let name = input_name(&given.input)
                 .ok_or_else(|| fail(format!("cannot read the input `{}`", given.input)))?;
-            let relation = if given.input.starts_with("source(") {
-                resolver
-                    .sources
-                    .values()
-                    .find(|s| s.identifier == name || s.unique_id.ends_with(&format!(".{name}")))
-            } else {
-                resolver.relations.get(&name)
+            let relation = match source_parts(&given.input) {
+                Some(key) => resolver.sources.get(&key),
+                None => resolver.relations.get(&name),
             };
             let relation = relation.ok_or_else(|| {
                 fail(format!(

@@ -3,9 +3,9 @@
 //! judges it and with its `target/sources.json`.
 //!
 //! A source's `freshness:` and `loaded_at_field:` apply to its tables; a table's own
-//! keys override them and `freshness: null` turns the check off. The age is `now()`
-//! minus `max(loaded_at_field)` (with the table's `filter`); an empty table is as old
-//! as year 1, as in dbt.
+//! keys override them and `freshness: null` turns the check off. The age is the
+//! current UTC time minus `max(loaded_at_field)` (a naive timestamp read as UTC, as
+//! dbt reads it; with the table's `filter`); an empty table is as old as year 1.
 
 use duckdb::Connection;
 use serde::Serialize;
@@ -109,8 +109,8 @@ pub fn check(conn: &Connection, project: &str, table: &SourceTable) -> Option<Ch
         .unwrap_or_default();
     let sql = format!(
         "select strftime(max({field})::timestamp, '%Y-%m-%dT%H:%M:%S.%f+00:00'), \
-         strftime(now()::timestamp, '%Y-%m-%dT%H:%M:%S.%f+00:00'), \
-         epoch(now()::timestamp - coalesce(max({field})::timestamp, timestamp '0001-01-01')) \
+         strftime(now() AT TIME ZONE 'UTC', '%Y-%m-%dT%H:%M:%S.%f+00:00'), \
+         epoch((now() AT TIME ZONE 'UTC') - coalesce(max({field})::timestamp, timestamp '0001-01-01')) \
          from {}{filter}",
         table.relation(),
         field = rule.loaded_at_field

@@ -90,8 +90,8 @@ pub fn parse(mut project: Project) -> Result<Graph, ModelError> {
         node.depends_on.extend(captured.refs);
     }
     add_relationship_dependencies(&mut project);
-    drop_disabled(&mut project);
-    link_unit_tests(&mut project)?;
+    let disabled = drop_disabled(&mut project);
+    link_unit_tests(&mut project, &disabled)?;
     assign_schemas(&mut project, &renderer)?;
     let resolver = Arc::new(Resolver::from_project(&project));
     let order = topological_order(&project)?;
@@ -141,7 +141,7 @@ pub fn referenced_name(expression: &str) -> Option<String> {
 /// A unit test runs once its model's inputs exist (dbt reads their column types), and
 /// its model waits for it: under `build`, a failing unit test skips the model and what
 /// sits downstream. Unit tests of disabled models go with them.
-fn link_unit_tests(project: &mut Project) -> Result<(), ModelError> {
+fn link_unit_tests(project: &mut Project, disabled: &BTreeSet<String>) -> Result<(), ModelError> {
     let tests: Vec<(String, String, std::path::PathBuf)> = project
         .nodes
         .values()
@@ -153,8 +153,7 @@ fn link_unit_tests(project: &mut Project) -> Result<(), ModelError> {
     for (id, model, path) in tests {
         let model_id = format!("model.{}.{model}", project.name);
         let Some(parents) = project.nodes.get(&model_id).map(|m| m.depends_on.clone()) else {
-            let disabled = project.nodes.values().all(|n| n.name != model);
-            if disabled {
+            if disabled.contains(&model_id) {
                 project.nodes.remove(&id);
                 continue;
             }
@@ -177,8 +176,8 @@ fn link_unit_tests(project: &mut Project) -> Result<(), ModelError> {
     Ok(())
 }
 
-/// Removes disabled nodes, and tests of disabled nodes.
-fn drop_disabled(project: &mut Project) {
+/// Removes disabled nodes, and tests of disabled nodes; returns the disabled ids.
+fn drop_disabled(project: &mut Project) -> BTreeSet<String> {
     let disabled: BTreeSet<String> = project
         .nodes
         .values()
@@ -190,6 +189,7 @@ fn drop_disabled(project: &mut Project) {
             && node.depends_on.iter().any(|d| disabled.contains(d));
         !disabled.contains(id) && !tests_disabled
     });
+    disabled
 }
 
 /// Each node's schema and name: a project's `generate_schema_name(custom_schema_name,

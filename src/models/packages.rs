@@ -1,7 +1,8 @@
 //! dbt packages. `ecom models deps` installs the `local:` and `git:` entries of
-//! `packages.yml` (or `dependencies.yml`) into the install folder (`dbt_packages/`),
-//! laid out as `dbt deps` lays it out: a symlink for a local package, a checkout for
-//! a git one, each under the package's own project name. It pins git revisions in
+//! `packages.yml` (or `dependencies.yml`) into the install folder (`dbt_packages/`):
+//! a symlink for a local package and a copy of the checkout for a git one, each under
+//! the package's own project name, as `dbt deps` does. (The packages a package itself
+//! depends on are not followed: list them in the project's own packages.yml.) It pins git revisions in
 //! `package-lock.yml` (same shape and `sha1_hash` as dbt's, so either tool reads the
 //! other's lock) and installs the locked revisions while the lock matches. A hub
 //! package needs hub.getdbt.com, which ecom never reaches: one already installed is
@@ -315,10 +316,46 @@ fn project_name(dir: &Path) -> Result<String, ModelError> {
     })?;
     let doc: Value =
         serde_norway::from_str(&text).map_err(|e| ModelError::project(&file, e.to_string()))?;
-    doc.get("name")
+    let name = doc
+        .get("name")
         .and_then(Value::as_str)
-        .map(str::to_string)
-        .ok_or_else(|| ModelError::project(&file, "the package's project has no `name`"))
+        .ok_or_else(|| ModelError::project(&file, "the package's project has no `name`"))?;
+    valid_name(name).map_err(|message| ModelError::project(&file, message))?;
+    Ok(name.to_string())
+}
+
+/// dbt's rule for project names, which also keeps a package inside the install folder
+/// (a name like `..` or `/home` would otherwise point `dbt_packages/<name>` elsewhere).
+fn valid_name(name: &str) -> Result<(), String> {
+    let mut chars = name.chars();
+    let first_ok = chars
+        .next()
+        .is_some_and(|c| c.is_ascii_alphabetic() || c == '_');
+    if first_ok && chars.all(|c| c.is_ascii_alphanumeric() || c == '_') {
+        Ok(())
+    } else {
+        Err(format!(
+            "`{name}` is not a valid package name (letters, digits and underscores, not starting with a digit)"
+        ))
+    }
+}
+
+/// A path inside a package that must stay inside it (`subdirectory:`).
+fn inside(root: &Path, relative: &str) -> Result<PathBuf, String> {
+    let path = Path::new(relative);
+    if path.is_absolute()
+        || path.components().any(|c| {
+            !matches!(
+                c,
+                std::path::Component::Normal(_) | std::path::Component::CurDir
+            )
+        })
+    {
+        return Err(format!(
+            "subdirectory `{relative}` must be a path inside the repository"
+        ));
+    }
+    Ok(root.join(path))
 }
 
 /// Replaces whatever sits at `path` (a folder, a file or a symlink).
@@ -367,7 +404,7 @@ fn link_or_copy(source: &Path, dest: &Path) -> Result<(), ModelError> {
     copy_tree(source, dest)
 }
 
-/// Copies a folder, leaving out `.git`.
+/// Copies a folder, leaving out `.git` and symbolic links.
 fn copy_tree(source: &Path, dest: &Path) -> Result<(), ModelError> {
     let fail =
         |path: &Path, e: std::io::Error| ModelError::project(path, format!("cannot copy: {e}"));
@@ -375,11 +412,14 @@ fn copy_tree(source: &Path, dest: &Path) -> Result<(), ModelError> {
     for entry in std::fs::read_dir(source).map_err(|e| fail(source, e))? {
         let entry = entry.map_err(|e| fail(source, e))?;
         let from = entry.path();
-        if entry.file_name() == ".git" {
+        let kind = entry.file_type().map_err(|e| fail(&from, e))?;
+        // A link in a cloned repository could point anywhere on this machine (or at
+        // itself): packages are copied without them.
+        if entry.file_name() == ".git" || kind.is_symlink() {
             continue;
         }
         let to = dest.join(entry.file_name());
-        if from.is_dir() {
+        if kind.is_dir() {
             copy_tree(&from, &to)?;
         } else {
             std::fs::copy(&from, &to).map_err(|e| fail(&from, e))?;
@@ -424,15 +464,32 @@ fn install_git(
     } else {
         url.to_string()
     };
-    git(&["clone", "--quiet", &url_for_git, &dir_text], None)
+    // `--` and `--end-of-options`: a URL or revision from packages.yml is never read
+    // as an option of git's.
+    git(&["clone", "--quiet", "--", &url_for_git, &dir_text], None)
         .map_err(|e| fail(format!("cannot clone {url}: {e}")))?;
     if let Some(revision) = revision {
-        git(&["checkout", "--quiet", revision], Some(&dir))
-            .map_err(|e| fail(format!("{url} has no revision {revision}: {e}")))?;
+        let resolve = |candidate: String| {
+            git(
+                &[
+                    "rev-parse",
+                    "--verify",
+                    "--quiet",
+                    "--end-of-options",
+                    &candidate,
+                ],
+                Some(&dir),
+            )
+        };
+        let sha = resolve(format!("{revision}^{{commit}}"))
+            .or_else(|_| resolve(format!("origin/{revision}^{{commit}}")))
+            .map_err(|_| fail(format!("{url} has no revision {revision}")))?;
+        git(&["checkout", "--quiet", "--detach", &sha], Some(&dir))
+            .map_err(|e| fail(format!("{url}: cannot check out {revision}: {e}")))?;
     }
     let sha = git(&["rev-parse", "HEAD"], Some(&dir)).map_err(|e| fail(format!("{url}: {e}")))?;
     let package_root = match subdirectory {
-        Some(sub) => dir.join(sub),
+        Some(sub) => inside(&dir, sub).map_err(fail)?,
         None => dir.clone(),
     };
     let name = project_name(&package_root)?;
@@ -518,6 +575,7 @@ pub fn installed(install_to: &Path) -> Result<Vec<PackageDir>, ModelError> {
                 "the package's project has no `name`",
             ));
         };
+        valid_name(name).map_err(|message| ModelError::project(&file, message))?;
         found.push(PackageDir {
             name: name.to_string(),
             root: dir,
@@ -556,6 +614,18 @@ mod tests {
             lock_hash(&specs),
             "88e1d5a70961a895488630c17d1ff0dad6ec9f9d"
         );
+    }
+
+    #[test]
+    fn names_and_subdirectories_stay_inside_their_folders() {
+        assert!(valid_name("dbt_utils").is_ok());
+        for hostile in ["..", "/home/u", "a/b", "1pkg", ""] {
+            assert!(valid_name(hostile).is_err(), "{hostile}");
+        }
+        assert!(inside(Path::new("/r"), "sub/dir").is_ok());
+        for hostile in ["../x", "/etc", "a/../../b"] {
+            assert!(inside(Path::new("/r"), hostile).is_err(), "{hostile}");
+        }
     }
 
     #[test]

@@ -440,8 +440,8 @@ fn query_columns(conn: &Connection, sql: &str) -> duckdb::Result<Vec<(String, St
     rows.collect()
 }
 
-/// Brings the snapshot table `schema.identifier` up to date with `query`; returns
-/// the message dbt prints (`OK`).
+/// Brings the snapshot table `schema.identifier` up to date with `query`, creating it
+/// on the first run.
 pub fn run(
     conn: &Connection,
     snapshot: &Snapshot,

@@ -216,6 +216,14 @@ pub fn input_name(input: &str) -> Option<String> {
 /// A column and its DuckDB type.
 pub type Column = (String, String);
 
+/// `source('s', 't')` → `("s", "t")`.
+pub fn source_parts(input: &str) -> Option<(String, String)> {
+    let inner = input.strip_prefix("source(")?.strip_suffix(')')?;
+    let (source, table) = inner.split_once(',')?;
+    let clean = |s: &str| s.trim().trim_matches(['\'', '"']).to_string();
+    Some((clean(source), clean(table)))
+}
+
 /// The columns of `schema.identifier` in the warehouse.
 pub fn relation_columns(
     conn: &Connection,
@@ -394,6 +402,10 @@ mod tests {
             Some("raw_stores")
         );
         assert_eq!(input_name("this"), None);
+        assert_eq!(
+            source_parts("source('ecom', \"raw_stores\")"),
+            Some(("ecom".into(), "raw_stores".into()))
+        );
     }
 
     #[test]

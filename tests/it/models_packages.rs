@@ -104,6 +104,24 @@ fn git_packages_install_at_the_locked_commit() {
     .unwrap();
     let word = deps_build_and_read(&db, &project);
     assert!(word.contains("bonjour"), "{word}");
+
+    // A revision is never an option of git's.
+    std::fs::write(
+        project.join("packages.yml"),
+        format!(
+            "packages:\n  - git: \"{}\"\n    revision: \"--orphan=x\"\n",
+            repo.display()
+        ),
+    )
+    .unwrap();
+    let out = ecom(&db)
+        .args(["models", "deps", "--project"])
+        .arg(&project)
+        .output()
+        .unwrap();
+    let stderr = String::from_utf8_lossy(&out.stderr);
+    assert_eq!(out.status.code(), Some(1), "{stderr}");
+    assert!(stderr.contains("has no revision --orphan=x"), "{stderr}");
 }
 
 #[test]

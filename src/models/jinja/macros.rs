@@ -7,12 +7,13 @@
 //! to the definition next door: that is what lets `return()` end the right macro, and
 //! what resolves the name dbt's way:
 //!
-//! - a bare name: the package whose macro is running, then the root project, then
-//!   the `dbt` package (so a project overrides dbt's global macros by name);
+//! - a bare name: the root project (so it overrides dbt's global macros by name),
+//!   then the `dbt` package, then the package whose macro is running;
 //! - `package.name`: that package only (`dbt_utils.star`, `dbt.date_trunc`);
 //! - `adapter.dispatch(name, namespace)`: `duckdb__name`, then `default__name`, in
 //!   each package of the namespace's search order (the root project's `dispatch:`
-//!   config, else the namespace itself; without a namespace, the bare-name order).
+//!   config; else the root project then the package for an installed package; else,
+//!   as for `dbt` or no namespace, the bare-name order).
 
 use std::collections::{BTreeMap, BTreeSet, HashMap};
 use std::path::PathBuf;
@@ -179,9 +180,12 @@ impl Registry {
         })
     }
 
-    /// A bare `name` called while a macro of `current` runs.
+    /// A bare `name` called while a macro of `current` runs: the root project first
+    /// (it overrides dbt's global macros by name), then dbt's, then the running
+    /// package's own (dbt itself does not look there; packages call their own macros
+    /// by namespace, and a bare call that dbt would refuse works here).
     fn bare(&self, current: &str, name: &str) -> Option<Target> {
-        [current, self.root.as_str(), BUILTIN]
+        [self.root.as_str(), BUILTIN, current]
             .into_iter()
             .find_map(|package| self.in_package(package, name))
     }
@@ -215,12 +219,19 @@ impl Registry {
         name: &str,
         namespace: Option<&str>,
     ) -> Result<Target, String> {
+        // dbt's `_get_search_packages`: the `dispatch:` config's order; for an
+        // installed package, the root project and then the package; otherwise (no
+        // namespace, or `dbt`) the bare-name order, so a project's `duckdb__x`
+        // overrides dbt's own.
+        let installed =
+            |ns: &str| ns != self.root && ns != BUILTIN && self.packages.contains_key(ns);
         let order: Vec<Option<&str>> = match namespace {
-            None => vec![None],
             Some(ns) => match self.search_orders.get(ns) {
                 Some(order) => order.iter().map(|p| Some(p.as_str())).collect(),
-                None => vec![Some(ns)],
+                None if installed(ns) => vec![Some(self.root.as_str()), Some(ns)],
+                None => vec![None],
             },
+            None => vec![None],
         };
         for package in &order {
             for prefix in PREFIXES {
@@ -250,6 +261,9 @@ pub struct Frame {
     pub package: String,
     pub returned: Option<Value>,
 }
+
+/// How deep macro calls may nest.
+const MAX_DEPTH: usize = 100;
 
 /// What `return()` raises to end the macro in progress; [`invoke`] turns it into the
 /// macro's value.
@@ -384,14 +398,24 @@ pub fn invoke(
     name: &str,
     args: &[Value],
 ) -> Result<Value, Error> {
-    render
-        .frames
-        .lock()
-        .unwrap_or_else(|e| e.into_inner())
-        .push(Frame {
+    {
+        let mut frames = render.frames.lock().unwrap_or_else(|e| e.into_inner());
+        // Each call renders in a state of its own, so minijinja's own depth limit
+        // restarts: a macro that calls itself without end is stopped here, with an
+        // error, before it exhausts the stack.
+        if frames.len() >= MAX_DEPTH {
+            return Err(Error::new(
+                ErrorKind::InvalidOperation,
+                format!(
+                    "macro calls nested more than {MAX_DEPTH} deep at {package}.{name}: a macro that calls itself without end?"
+                ),
+            ));
+        }
+        frames.push(Frame {
             package: package.to_string(),
             returned: None,
         });
+    }
     let output = env
         .get_template(&template_name(package))
         .and_then(|template| {
@@ -468,22 +492,23 @@ mod tests {
     #[test]
     fn dispatch_follows_the_search_order_and_prefers_duckdb() {
         let plain = registry(HashMap::new());
+        // The root project comes first for an installed package, config or not.
         assert_eq!(
             plain.dispatch("shop", "star", Some("dbt_utils")),
             Ok(Target::Macro {
-                package: "dbt_utils".into(),
-                name: "default__star".into()
-            })
-        );
-        let overridden = registry(HashMap::from([(
-            "dbt_utils".to_string(),
-            vec!["shop".to_string(), "dbt_utils".to_string()],
-        )]));
-        assert_eq!(
-            overridden.dispatch("shop", "star", Some("dbt_utils")),
-            Ok(Target::Macro {
                 package: "shop".into(),
                 name: "duckdb__star".into()
+            })
+        );
+        let package_only = registry(HashMap::from([(
+            "dbt_utils".to_string(),
+            vec!["dbt_utils".to_string()],
+        )]));
+        assert_eq!(
+            package_only.dispatch("shop", "star", Some("dbt_utils")),
+            Ok(Target::Macro {
+                package: "dbt_utils".into(),
+                name: "default__star".into()
             })
         );
         assert_eq!(
@@ -497,7 +522,7 @@ mod tests {
             .dispatch("shop", "nothing", Some("dbt_utils"))
             .unwrap_err();
         assert!(
-            error.contains("duckdb__nothing or default__nothing in dbt_utils"),
+            error.contains("duckdb__nothing or default__nothing in shop, dbt_utils"),
             "{error}"
         );
     }

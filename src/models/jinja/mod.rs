@@ -1,10 +1,12 @@
 //! Rendering model SQL with minijinja, with dbt's context: `ref`, `source`, `config`,
-//! `this`, `is_incremental`, `var`, `env_var`, `target`, `log`, `run_query`, `execute`
-//! and the project's macros (Python string and dict methods through pycompat).
+//! `this`, `is_incremental`, `var`, `env_var`, `target`, `log`, `execute`, the
+//! `adapter`, `api` and `exceptions` objects and `statement`/`run_query` (`adapter`),
+//! and the macros of the project and its packages (`macros`), with Python string,
+//! list and dict methods (pycompat, `mutable`).
 //!
-//! All macro files are compiled into one template; every macro is also a global
-//! function that calls into it, so macros call each other across files and models use
-//! them without imports. Per-render state (captured refs and config, the node being
+//! Each package's macro files are one template; every macro is also a global
+//! function and a member of its package's namespace object, so macros call each other
+//! across files and packages and models use them without imports. Per-render state (captured refs and config, the node being
 //! rendered, a connection for `run_query`) travels in the context as a [`RenderContext`]
 //! object, so one environment serves every worker thread.
 

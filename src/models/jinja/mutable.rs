@@ -55,9 +55,43 @@ fn rewrite_tag(tag: &str) -> Option<String> {
         ('{', '}') => DICT,
         _ => return None,
     };
+    // `['a', 'b'][0]` starts and ends with brackets but is not a list literal.
+    if !one_literal(value) {
+        return None;
+    }
     Some(format!(
         "{open} set {target} = {constructor}({value}) {close}"
     ))
+}
+
+/// Whether the bracket that opens `value` closes at its very end (quotes skipped).
+fn one_literal(value: &str) -> bool {
+    let mut depth = 0usize;
+    let mut quote: Option<char> = None;
+    let mut escaped = false;
+    for (i, c) in value.char_indices() {
+        if let Some(q) = quote {
+            match (escaped, c) {
+                (true, _) => escaped = false,
+                (false, '\\') => escaped = true,
+                (false, c) if c == q => quote = None,
+                _ => {}
+            }
+            continue;
+        }
+        match c {
+            '\'' | '"' => quote = Some(c),
+            '[' | '{' | '(' => depth += 1,
+            ']' | '}' | ')' => {
+                depth = depth.saturating_sub(1);
+                if depth == 0 {
+                    return i + c.len_utf8() == value.len();
+                }
+            }
+            _ => {}
+        }
+    }
+    false
 }
 
 /// A list with `append`, `extend`, `insert`, `pop`, `remove`.
@@ -96,16 +130,21 @@ impl Object for List {
         method: &str,
         args: &[Value],
     ) -> Result<Value, Error> {
+        // Arguments are read before the lock: `xs.extend(xs)` reads the list itself.
+        let more: Option<Vec<Value>> = match method {
+            "extend" => {
+                let (more,): (Value,) = from_args(args)?;
+                Some(more.try_iter()?.collect())
+            }
+            _ => None,
+        };
         let mut items = self.items();
         match method {
             "append" => {
                 let (value,): (Value,) = from_args(args)?;
                 items.push(value);
             }
-            "extend" => {
-                let (more,): (Value,) = from_args(args)?;
-                items.extend(more.try_iter()?);
-            }
+            "extend" => items.extend(more.unwrap_or_default()),
             "insert" => {
                 let (at, value): (usize, Value) = from_args(args)?;
                 let at = at.min(items.len());
@@ -178,21 +217,27 @@ impl Object for Dict {
         method: &str,
         args: &[Value],
     ) -> Result<Value, Error> {
+        if method == "update" {
+            // Read before the lock: `d.update(d)` reads the dict itself.
+            let (other, kwargs): (Option<Value>, Kwargs) = from_args(args)?;
+            let mut pairs = Vec::new();
+            if let Some(other) = other {
+                for key in other.try_iter()? {
+                    let value = other.get_item(&key)?;
+                    pairs.push((key, value));
+                }
+            }
+            for key in kwargs.args() {
+                pairs.push((Value::from(key), kwargs.get::<Value>(key)?));
+            }
+            let mut entries = self.entries();
+            for (key, value) in pairs {
+                Self::set(&mut entries, key, value);
+            }
+            return Ok(Value::from(()));
+        }
         let mut entries = self.entries();
         match method {
-            "update" => {
-                let (other, kwargs): (Option<Value>, Kwargs) = from_args(args)?;
-                if let Some(other) = other {
-                    for key in other.try_iter()? {
-                        let value = other.get_item(&key)?;
-                        Self::set(&mut entries, key, value);
-                    }
-                }
-                for key in kwargs.args() {
-                    Self::set(&mut entries, Value::from(key), kwargs.get::<Value>(key)?);
-                }
-                Ok(Value::from(()))
-            }
             "get" => {
                 let (key, default): (Value, Option<Value>) = from_args(args)?;
                 Ok(entries
