@@ -790,10 +790,17 @@ fn compile_generic_test(
             ),
         ));
     };
-    let mut kwargs: Vec<(String, Value)> = vec![(
-        "model".into(),
-        Value::from_object(Relation { schema, identifier }),
-    )];
+    // dbt's `get_where_subquery`: with a `where` config the test reads the filtered
+    // subquery, rendered as it is (a Relation without a schema renders bare).
+    let model = if node.config.where_clause.is_some() {
+        Relation {
+            schema: String::new(),
+            identifier: model_sql.clone(),
+        }
+    } else {
+        Relation { schema, identifier }
+    };
+    let mut kwargs: Vec<(String, Value)> = vec![("model".into(), Value::from_object(model))];
     if let Some(column) = &test.column {
         kwargs.push(("column_name".into(), Value::from(column.clone())));
     }
