@@ -5,7 +5,7 @@ source "$(dirname "$0")/lib.sh"
 cd "$ECOM_ROOT"
 
 check_data
-ensure_packages tmux curl
+ensure_packages tmux curl git
 ensure_venv
 log_file="$(mktemp)"
 trap 'rm -f "$log_file"; stop_moto; stop_tansu' EXIT

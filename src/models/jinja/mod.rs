@@ -411,9 +411,22 @@ impl Renderer {
         ));
         macros::install(&mut env, &registry);
         mutable::install(&mut env);
-        env.add_function("ref", ref_fn);
-        env.add_function("source", source_fn);
-        env.add_function("config", config_fn);
+        // A project may override `ref`, `source` or `config` with a macro of that name
+        // (calling dbt's own through `builtins`): the macro then answers the bare name.
+        let builtins = [
+            ("ref", Value::from_function(ref_fn)),
+            ("source", Value::from_function(source_fn)),
+            ("config", Value::from_function(config_fn)),
+        ];
+        for (name, function) in &builtins {
+            if !registry.root_defines(name) {
+                env.add_global(name.to_string(), function.clone());
+            }
+        }
+        env.add_global(
+            "builtins",
+            Value::from(builtins.into_iter().collect::<BTreeMap<_, _>>()),
+        );
         env.add_function("var", var_fn);
         env.add_function("env_var", env_var_fn);
         env.add_function("is_incremental", is_incremental_fn);
