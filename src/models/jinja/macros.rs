@@ -290,7 +290,7 @@ pub fn install(env: &mut Environment<'static>, registry: &Arc<Registry>) {
         let owned = name.to_string();
         env.add_function(
             name.to_string(),
-            move |state: &State, args: Rest<ValueOrKwargs>| {
+            move |state: &mut State, args: Rest<ValueOrKwargs>| {
                 let ctx = context(state)?;
                 let current = ctx.current_package();
                 let target = registry.bare(&current, &owned).ok_or_else(|| {
@@ -309,7 +309,8 @@ pub fn install(env: &mut Environment<'static>, registry: &Arc<Registry>) {
                         ),
                     )
                 })?;
-                call(state, &registry, &target, &args.into_values())
+                let args = with_caller_rendered(state, args.into_values())?;
+                call(state, &registry, &target, &args)
             },
         );
     }
@@ -341,9 +342,36 @@ impl Object for Namespace {
 /// A value that calls `target` when called.
 fn callable(registry: &Arc<Registry>, target: Target) -> Value {
     let registry = Arc::clone(registry);
-    Value::from_function(move |state: &State, args: Rest<ValueOrKwargs>| {
-        call(state, &registry, &target, &args.into_values())
+    Value::from_function(move |state: &mut State, args: Rest<ValueOrKwargs>| {
+        let args = with_caller_rendered(state, args.into_values())?;
+        call(state, &registry, &target, &args)
     })
+}
+
+/// `{% call my_macro() %}body{% endcall %}`: the body is rendered here, in the
+/// caller's state, and handed over as a `caller()` that returns it (the macro runs in
+/// a state of its own, where the body's state no longer exists).
+fn with_caller_rendered(state: &mut State, mut args: Vec<Value>) -> Result<Vec<Value>, Error> {
+    let Some(last) = args.last().filter(|v| v.is_kwargs()) else {
+        return Ok(args);
+    };
+    let kwargs = minijinja::value::Kwargs::try_from(last.clone())?;
+    if !kwargs.has("caller") {
+        return Ok(args);
+    }
+    let caller: Value = kwargs.get("caller")?;
+    let body = caller.call(state, &[])?;
+    let mut pairs: Vec<(String, Value)> = Vec::new();
+    for key in kwargs.args() {
+        let value: Value = kwargs.get(key)?;
+        if key != "caller" {
+            pairs.push((key.to_string(), value));
+        }
+    }
+    pairs.push(("caller".into(), Value::from_function(move || body.clone())));
+    *args.last_mut().expect("checked above") =
+        Value::from(pairs.into_iter().collect::<minijinja::value::Kwargs>());
+    Ok(args)
 }
 
 /// `adapter.dispatch(name, macro_namespace=None)`: the implementation to call.
