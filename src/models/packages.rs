@@ -249,15 +249,18 @@ pub fn install(root: &Path, install_to: &Path) -> Result<Vec<Installed>, ModelEr
         .map_err(|e| ModelError::project(install_to, format!("cannot create it: {e}")))?;
     let mut installed = Vec::new();
     let mut lock_entries = Vec::new();
-    for (index, spec) in specs.iter().enumerate() {
-        let pinned = locked
-            .as_ref()
-            .and_then(|entries| entries.get(index))
-            .and_then(|e| {
-                e.get("revision")
-                    .and_then(Value::as_str)
+    for spec in &specs {
+        // The lock's pin for this git URL (dbt writes one entry per package).
+        let pinned = match spec {
+            Spec::Git { url, .. } => locked.as_ref().and_then(|entries| {
+                entries
+                    .iter()
+                    .find(|e| e.get("git").and_then(Value::as_str) == Some(url.as_str()))
+                    .and_then(|e| e.get("revision").and_then(Value::as_str))
                     .map(str::to_string)
-            });
+            }),
+            _ => None,
+        };
         let (done, lock_entry) = match spec {
             Spec::Local { path, .. } => install_local(root, install_to, path)?,
             Spec::Git {

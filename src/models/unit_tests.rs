@@ -62,10 +62,14 @@ impl Fixture {
                 .get("fixture")
                 .and_then(Value::as_str)
                 .unwrap_or_default();
+            // By file name, anywhere under the fixture folders, as dbt finds them; a
+            // name is never a path.
+            let wanted = format!("{name}.{extension}");
+            let plain = !name.is_empty() && !name.contains(['/', '\\']) && name != "..";
             fixtures
                 .iter()
-                .map(|dir| dir.join(format!("{name}.{extension}")))
-                .find(|p| p.is_file())
+                .filter(|_| plain)
+                .find_map(|dir| find_file(dir, &wanted))
                 .and_then(|p| std::fs::read_to_string(p).ok())
                 .ok_or_else(|| {
                     ModelError::project(
@@ -135,6 +139,24 @@ impl Fixture {
             }
         }))
     }
+}
+
+/// The first file called `name` under `dir` (sorted walk).
+fn find_file(dir: &Path, name: &str) -> Option<PathBuf> {
+    let mut entries: Vec<PathBuf> = std::fs::read_dir(dir)
+        .ok()?
+        .filter_map(|e| e.ok().map(|e| e.path()))
+        .collect();
+    entries.sort();
+    let direct = entries
+        .iter()
+        .find(|p| p.is_file() && p.file_name().is_some_and(|f| f == name));
+    direct.cloned().or_else(|| {
+        entries
+            .iter()
+            .filter(|p| p.is_dir())
+            .find_map(|sub| find_file(sub, name))
+    })
 }
 
 /// Reads a `unit_tests:` entry of a property file.
@@ -390,6 +412,24 @@ pub fn differences(conn: &Connection, sql: &str) -> Result<Option<String>, Strin
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn fixture_files_are_found_in_subfolders_by_name_only() {
+        let dir = tempfile::tempdir().unwrap();
+        std::fs::create_dir_all(dir.path().join("fixtures/orders")).unwrap();
+        std::fs::write(dir.path().join("fixtures/orders/rows.csv"), "id\n1\n").unwrap();
+        std::fs::write(dir.path().join("secret.csv"), "x\n").unwrap();
+        let fixtures = vec![dir.path().join("fixtures")];
+        let read = |name: &str| {
+            Fixture::read(
+                &serde_json::json!({"format": "csv", "fixture": name}),
+                &fixtures,
+                Path::new("models/t.yml"),
+            )
+        };
+        assert_eq!(read("rows").unwrap(), Fixture::Csv("id\n1\n".into()));
+        assert!(read("../secret").is_err());
+    }
 
     #[test]
     fn inputs_are_named_as_dbt_names_their_ctes() {
