@@ -707,9 +707,17 @@ fn render_configs(
             }
         },
     );
-    env.add_function("env_var", |name: String, default: Option<String>| {
-        std::env::var(&name).ok().or(default).unwrap_or_default()
-    });
+    env.add_function(
+        "env_var",
+        |name: String, default: Option<String>| -> Result<String, minijinja::Error> {
+            std::env::var(&name).ok().or(default).ok_or_else(|| {
+                minijinja::Error::new(
+                    minijinja::ErrorKind::InvalidOperation,
+                    format!("env_var('{name}') is not set and has no default"),
+                )
+            })
+        },
+    );
     env.add_global(
         "target",
         minijinja::Value::from(minijinja::value::Serde(

@@ -503,9 +503,11 @@ pub fn run(
         conn.execute_batch("BEGIN")?;
         conn.execute_batch(&format!("CREATE TEMP TABLE {staging} AS (\n{staged}\n)"))?;
         let staged_columns = query_columns(conn, &format!("select * from {staging}"))?;
+        // The staging table's own bookkeeping columns are not the snapshot's.
+        let bookkeeping = snapshot.key_names();
         let mut inserted = Vec::new();
         for (column, ty) in &staged_columns {
-            if column == "dbt_change_type" || column.starts_with("dbt_unique_key") {
+            if column == "dbt_change_type" || bookkeeping.contains(column) {
                 continue;
             }
             if !names.iter().any(|t| t.eq_ignore_ascii_case(column)) {
