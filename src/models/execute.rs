@@ -867,7 +867,8 @@ fn compile_unit_test(graph: &Graph, conn: &Connection, node: &Node) -> Result<St
             };
             (cte, relation.schema.clone(), relation.identifier.clone())
         };
-        let columns = relation_columns(conn, &schema, &identifier).map_err(&fail)?;
+        let columns =
+            relation_columns(conn, &schema, &identifier).map_err(|e| fail(e.to_string()))?;
         if columns.is_empty() && !matches!(given.rows, Fixture::Sql(_)) {
             return Err(fail(format!(
                 "Not able to get columns for unit test '{name}' from relation {schema}.{identifier} because the relation doesn't exist"
@@ -906,7 +907,7 @@ fn compile_unit_test(graph: &Graph, conn: &Connection, node: &Node) -> Result<St
         &this_cte.map(|v| vec![("this", v)]).unwrap_or_default(),
     )?;
     let sql = inject_ctes(rendered.trim().trim_end_matches(';'), &ctes);
-    let output = query_columns(conn, &sql).map_err(&fail)?;
+    let output = query_columns(conn, &sql).map_err(|e| fail(e.to_string()))?;
     let only = expected_columns(&spec.expect).map_err(&fail)?;
     let expected =
         fixture_sql(&spec.expect, &output, only.as_deref(), &model.name).map_err(&fail)?;

@@ -14,6 +14,7 @@ use duckdb::Connection;
 use serde_json::Value;
 
 use super::NodeConfig;
+use super::unit_tests::{query_columns, relation_columns};
 use crate::warehouse::quote_ident;
 
 /// The snapshot time of dbt-duckdb: the transaction's start, as a local timestamp.
@@ -433,13 +434,6 @@ fn hash(args: &[String]) -> String {
     format!("md5({})", parts.join(" || '|' || "))
 }
 
-/// The columns of a query.
-fn query_columns(conn: &Connection, sql: &str) -> duckdb::Result<Vec<(String, String)>> {
-    let mut stmt = conn.prepare(&format!("DESCRIBE SELECT * FROM (\n{sql}\n) AS __dbt_sbq"))?;
-    let rows = stmt.query_map([], |r| Ok((r.get(0)?, r.get(1)?)))?;
-    rows.collect()
-}
-
 /// Brings the snapshot table `schema.identifier` up to date with `query`, creating it
 /// on the first run.
 pub fn run(
@@ -451,7 +445,8 @@ pub fn run(
 ) -> Result<(), String> {
     let target = format!("{}.{}", quote_ident(schema), quote_ident(identifier));
     let query = query.trim().trim_end_matches(';');
-    let existing = super::unit_tests::relation_columns(conn, schema, identifier)?;
+    let error = |e: duckdb::Error| e.to_string();
+    let existing = relation_columns(conn, schema, identifier).map_err(error)?;
     let kind: Option<String> = conn
         .query_row(
             "SELECT table_type FROM information_schema.tables WHERE table_schema = ? AND table_name = ?",
@@ -464,7 +459,6 @@ pub fn run(
             "Trying to create table {target}, but it currently exists as a view. Either drop {target} manually, or run with --full-refresh."
         ));
     }
-    let error = |e: duckdb::Error| e.to_string();
     conn.execute_batch(&format!(
         "CREATE SCHEMA IF NOT EXISTS {}",
         quote_ident(schema)

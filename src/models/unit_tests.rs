@@ -246,39 +246,25 @@ pub fn source_parts(input: &str) -> Option<(String, String)> {
     Some((clean(source), clean(table)))
 }
 
-/// The columns of `schema.identifier` in the warehouse.
+/// The columns of `schema.identifier` in the warehouse (none when it does not exist).
 pub fn relation_columns(
     conn: &Connection,
     schema: &str,
     identifier: &str,
-) -> Result<Vec<Column>, String> {
-    let mut stmt = conn
-        .prepare(
-            "SELECT column_name, data_type FROM information_schema.columns \
-             WHERE table_schema = ? AND table_name = ? ORDER BY ordinal_position",
-        )
-        .map_err(|e| e.to_string())?;
-    let columns = stmt
-        .query_map([schema, identifier], |r| Ok((r.get(0)?, r.get(1)?)))
-        .map_err(|e| e.to_string())?
-        .collect::<Result<Vec<Column>, _>>()
-        .map_err(|e| e.to_string())?;
-    Ok(columns)
+) -> duckdb::Result<Vec<Column>> {
+    let mut stmt = conn.prepare(
+        "SELECT column_name, data_type FROM information_schema.columns \
+         WHERE table_schema = ? AND table_name = ? ORDER BY ordinal_position",
+    )?;
+    let columns = stmt.query_map([schema, identifier], |r| Ok((r.get(0)?, r.get(1)?)))?;
+    columns.collect()
 }
 
-/// The columns a query returns.
-pub fn query_columns(conn: &Connection, sql: &str) -> Result<Vec<Column>, String> {
-    let mut stmt = conn
-        .prepare(&format!(
-            "DESCRIBE SELECT * FROM (\n{sql}\n) AS unit_test_model"
-        ))
-        .map_err(|e| e.to_string())?;
-    let columns = stmt
-        .query_map([], |r| Ok((r.get(0)?, r.get(1)?)))
-        .map_err(|e| e.to_string())?
-        .collect::<Result<Vec<Column>, _>>()
-        .map_err(|e| e.to_string())?;
-    Ok(columns)
+/// The columns a query returns, without running it (unit tests and snapshots).
+pub fn query_columns(conn: &Connection, sql: &str) -> duckdb::Result<Vec<Column>> {
+    let mut stmt = conn.prepare(&format!("DESCRIBE SELECT * FROM (\n{sql}\n) AS described"))?;
+    let columns = stmt.query_map([], |r| Ok((r.get(0)?, r.get(1)?)))?;
+    columns.collect()
 }
 
 fn literal(value: &Value) -> String {

@@ -218,7 +218,7 @@ impl Object for Relation {
         match key.as_str()? {
             "schema" => Some(Value::from(self.schema.clone())),
             "identifier" | "name" | "table" => Some(Value::from(self.identifier.clone())),
-            "database" => Some(Value::from("main")),
+            "database" => Some(Value::from(crate::models::graph::TARGET_DATABASE)),
             "is_cte" => Some(Value::from(self.schema.is_empty())),
             "metadata" => Some(Value::from(Serde(
                 serde_json::json!({"type": "DuckDBRelation"}),
@@ -449,7 +449,7 @@ impl Renderer {
             "target_name": "dev",
             "schema": project.target_schema,
             "type": "duckdb",
-            "database": "main",
+            "database": crate::models::graph::TARGET_DATABASE,
             "profile_name": project.name,
             "threads": 1,
         })));
