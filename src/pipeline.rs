@@ -174,7 +174,6 @@ impl JobRunner for Jobs<'_> {
             "sql" => {
                 let sql = job.sql.as_deref().context("an sql job needs `sql`")?;
                 run_sql(&conn, sql, cancel)?;
-                crate::warehouse::note_commit();
                 Ok(JobOutcome::Success {
                     rows: None,
                     message: "OK".into(),
@@ -201,7 +200,7 @@ fn run_sql(conn: &Connection, sql: &str, cancel: &CancelToken) -> anyhow::Result
             }
         })
     };
-    let result = conn.execute_batch(sql);
+    let result = crate::warehouse::commit::execute_as_written(conn, sql);
     done.store(true, std::sync::atomic::Ordering::SeqCst);
     let _ = watcher.join();
     result.map_err(|e| anyhow::anyhow!("{e}"))

@@ -189,8 +189,7 @@ impl<'c> Writer<'c> {
             reason: None,
         };
         record_file(&tx, self.ingest_id, &report, &hash, source.size)?;
-        tx.commit()?;
-        crate::warehouse::note_commit();
+        crate::warehouse::commit::commit(tx)?;
         self.reports.push(report);
         Ok(())
     }
@@ -237,8 +236,7 @@ impl<'c> Writer<'c> {
                 p.size,
             )?;
         }
-        tx.commit()?;
-        crate::warehouse::note_commit();
+        crate::warehouse::commit::commit(tx)?;
         tracing::debug!(
             files = self.pending.len(),
             rows = self.pending_rows,

@@ -122,7 +122,6 @@ pub(super) fn commit(
     let tx = conn.unchecked_transaction()?;
     write(&tx)?;
     let id = record(&tx, run, started_at, started.elapsed())?;
-    tx.commit()?;
-    crate::warehouse::note_commit();
+    crate::warehouse::commit::commit(tx)?;
     Ok(id)
 }

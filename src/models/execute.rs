@@ -1046,44 +1046,33 @@ fn materialize(
         .iter()
         .map(|hook| render_sql(graph, conn, node, hook, false).map_err(|e| e.to_string()))
         .collect::<Result<_, _>>()?;
-    conn.execute_batch("BEGIN TRANSACTION")
-        .map_err(|e| e.to_string())?;
-    let result = (|| -> Result<Option<u64>, String> {
+    let rows = crate::warehouse::commit::in_transaction(conn, |conn| -> anyhow::Result<_> {
         let mut rows = None;
         for hook in &pre_hooks {
             conn.execute_batch(hook)
-                .map_err(|e| db_error("pre-hook failed", hook, e))?;
+                .map_err(|e| anyhow::anyhow!(db_error("pre-hook failed", hook, e)))?;
         }
         for statement in &statements {
-            let written = conn
-                .execute(statement, [])
-                .map_err(|e| db_error(&format!("{} failed", node.name), statement, e))?;
+            let written = conn.execute(statement, []).map_err(|e| {
+                anyhow::anyhow!(db_error(&format!("{} failed", node.name), statement, e))
+            })?;
             if statement.starts_with("CREATE OR REPLACE TABLE") || statement.starts_with("INSERT") {
                 rows = Some(written as u64);
             }
         }
         for hook in &post_hooks {
             conn.execute_batch(hook)
-                .map_err(|e| db_error("post-hook failed", hook, e))?;
+                .map_err(|e| anyhow::anyhow!(db_error("post-hook failed", hook, e)))?;
         }
         Ok(rows)
-    })();
-    match result {
-        Ok(rows) => {
-            conn.execute_batch("COMMIT").map_err(|e| e.to_string())?;
-            crate::warehouse::note_commit();
-            Ok(Outcome {
-                status: NodeStatus::Success,
-                message: "OK".into(),
-                failures: None,
-                rows,
-            })
-        }
-        Err(message) => {
-            let _ = conn.execute_batch("ROLLBACK");
-            Err(message)
-        }
-    }
+    })
+    .map_err(|e| e.to_string())?;
+    Ok(Outcome {
+        status: NodeStatus::Success,
+        message: "OK".into(),
+        failures: None,
+        rows,
+    })
 }
 
 fn count(conn: &Connection, sql: &str) -> Result<u64, String> {
@@ -1100,12 +1089,8 @@ fn load_seed(graph: &Graph, conn: &Connection, node: &Node) -> Result<Outcome, S
     let path = std::path::absolute(&path).unwrap_or_else(|_| path.to_path_buf());
     let sql = super::seeds::load_sql(&relation, &path, &node.config)
         .map_err(|e| format!("seed {} failed: {e}", node.name))?;
-    conn.execute_batch(&format!("BEGIN TRANSACTION;\n{sql};\nCOMMIT;"))
-        .map_err(|e| {
-            let _ = conn.execute_batch("ROLLBACK");
-            db_error(&format!("seed {} failed", node.name), &sql, e)
-        })?;
-    crate::warehouse::note_commit();
+    crate::warehouse::commit::commit_batch(conn, &sql)
+        .map_err(|e| db_error(&format!("seed {} failed", node.name), &sql, e))?;
     let rows = count(conn, &format!("SELECT count(*) FROM {relation}"))?;
     Ok(Outcome {
         status: NodeStatus::Success,

@@ -394,9 +394,7 @@ fn commit(
             element.set_metadata(resume.point());
         }
     }
-    tx.commit()
-        .context("committing the batch to the warehouse")?;
-    crate::warehouse::note_commit();
+    crate::warehouse::commit::commit(tx).context("committing the batch to the warehouse")?;
     let committed = started.elapsed();
     if let Ok(mut shared) = consumer.context().shared.lock() {
         for (p, resume, _) in &points {

@@ -5,6 +5,7 @@
 //! [`WarehouseError::Locked`], a sentence that says who holds it and what to do.
 
 pub mod catalog;
+pub mod commit;
 pub mod engine;
 pub mod history;
 mod migrations;
@@ -15,6 +16,7 @@ use std::path::{Path, PathBuf};
 
 use duckdb::Connection;
 
+pub use commit::generation;
 pub use migrations::latest_version;
 
 /// What can go wrong opening or using the warehouse, phrased for the user.
@@ -140,21 +142,6 @@ fn explain_open_error(path: &Path, error: duckdb::Error) -> WarehouseError {
 fn first_line(text: &str) -> String {
     text.lines().next().unwrap_or(text).trim().to_string()
 }
-
-/// How many commits of new data (ingest, model builds, ML runs, tail batches, pipeline
-/// SQL jobs) this process has made. DuckDB lets one process write a file, so within that
-/// process this number changes exactly when the data does: `ecom serve` keys its answer
-/// cache on it, and an answer is never served from before the latest commit.
-pub fn generation() -> u64 {
-    GENERATION.load(std::sync::atomic::Ordering::Acquire)
-}
-
-/// Records that new data was committed (see [`generation`]).
-pub fn note_commit() {
-    GENERATION.fetch_add(1, std::sync::atomic::Ordering::AcqRel);
-}
-
-static GENERATION: std::sync::atomic::AtomicU64 = std::sync::atomic::AtomicU64::new(0);
 
 /// Quotes an identifier for SQL (`"name"`, doubling inner quotes).
 pub fn quote_ident(name: &str) -> String {
