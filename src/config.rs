@@ -54,8 +54,9 @@ pub struct PipelineConfig {
 #[serde(default, deny_unknown_fields)]
 pub struct PipelineJob {
     pub name: String,
-    /// `ingest`, `models` (dbt build) or `sql`.
-    pub kind: String,
+    /// `ingest`, `models` (dbt build), `sql`, `export` or `ml`.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub kind: Option<crate::jobs::JobKind>,
     pub depends_on: Vec<String>,
     pub retries: u32,
     /// First retry delay, doubled for each later one (`2s`, `1m`).
@@ -85,7 +86,7 @@ impl Default for PipelineJob {
     fn default() -> Self {
         Self {
             name: String::new(),
-            kind: String::new(),
+            kind: None,
             depends_on: Vec::new(),
             retries: 2,
             backoff: "2s".into(),
@@ -290,18 +291,21 @@ impl Config {
                 .map_err(|e| format!("tui.stream.windows: `{window}`: {e}"))?;
         }
         for job in &self.pipeline.jobs {
-            if !["ingest", "models", "sql", "export", "ml"].contains(&job.kind.as_str()) {
+            if !job
+                .kind
+                .is_some_and(|k| crate::jobs::JobKind::PIPELINE_JOBS.contains(&k))
+            {
                 return Err(format!(
                     "pipeline job `{}`: kind must be ingest, models, sql, export or ml",
                     job.name
                 ));
             }
-            if job.kind == "ml" {
+            if job.kind == Some(crate::jobs::JobKind::Ml) {
                 let model = job.model.as_deref().unwrap_or_default();
                 crate::ml::MlModel::parse(model)
                     .map_err(|e| format!("pipeline job `{}`: model: {e}", job.name))?;
             }
-            if job.kind == "export" && job.to.is_none() {
+            if job.kind == Some(crate::jobs::JobKind::Export) && job.to.is_none() {
                 return Err(format!(
                     "pipeline job `{}`: an export job needs `to`",
                     job.name

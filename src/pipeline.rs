@@ -12,8 +12,8 @@ use duckdb::Connection;
 
 use crate::config::{Config, PipelineJob};
 use crate::ingest::{IngestOptions, expand, ingest};
-use crate::jobs::dag::{JobOutcome, JobReport, JobRunner, JobSpec, RunRecorder};
-use crate::jobs::{CancelToken, ProgressSink};
+use crate::jobs::dag::{Attempted, JobReport, JobRunner, JobSpec, RunRecorder};
+use crate::jobs::{CancelToken, JobError, JobKind, Outcome, ProgressSink};
 
 /// The jobs of the pipeline: the configured ones, or ingest (when paths are set) then
 /// models.
@@ -25,13 +25,13 @@ pub fn jobs(config: &Config) -> Vec<PipelineJob> {
     if !config.pipeline.ingest_paths.is_empty() {
         jobs.push(PipelineJob {
             name: "ingest".into(),
-            kind: "ingest".into(),
+            kind: Some(JobKind::Ingest),
             ..PipelineJob::default()
         });
     }
     jobs.push(PipelineJob {
         name: "models".into(),
-        kind: "models".into(),
+        kind: Some(JobKind::Models),
         depends_on: jobs.iter().map(|j| j.name.clone()).collect(),
         ..PipelineJob::default()
     });
@@ -76,7 +76,18 @@ impl JobRunner for Jobs<'_> {
         spec: &JobSpec,
         progress: &dyn ProgressSink,
         cancel: &CancelToken,
-    ) -> anyhow::Result<JobOutcome> {
+    ) -> Result<Attempted, JobError> {
+        Ok(self.run_job(spec, progress, cancel)?)
+    }
+}
+
+impl Jobs<'_> {
+    fn run_job(
+        &self,
+        spec: &JobSpec,
+        progress: &dyn ProgressSink,
+        cancel: &CancelToken,
+    ) -> anyhow::Result<Attempted> {
         let job = self
             .jobs
             .iter()
@@ -87,8 +98,8 @@ impl JobRunner for Jobs<'_> {
             .lock()
             .unwrap_or_else(|e| e.into_inner())
             .try_clone()?;
-        match job.kind.as_str() {
-            "ingest" => {
+        match job.kind.context("a pipeline job needs a `kind`")? {
+            JobKind::Ingest => {
                 let sources = expand(&self.config.pipeline.ingest_paths)?;
                 let options = IngestOptions::from_config(&self.config.ingest)
                     .map_err(|e| anyhow::anyhow!(e))?;
@@ -96,15 +107,15 @@ impl JobRunner for Jobs<'_> {
                 if summary.files_rejected > 0 {
                     anyhow::bail!("{} file(s) rejected", summary.files_rejected);
                 }
-                Ok(JobOutcome::Success {
-                    rows: Some(summary.rows_loaded),
-                    message: format!(
+                Ok(Attempted::succeeded(
+                    Some(summary.rows_loaded),
+                    format!(
                         "{} new files, {} rows, {} quarantined",
                         summary.files_loaded, summary.rows_loaded, summary.rows_quarantined
                     ),
-                })
+                ))
             }
-            "models" => {
+            JobKind::Models => {
                 let dir = self
                     .config
                     .pipeline
@@ -119,30 +130,15 @@ impl JobRunner for Jobs<'_> {
                     progress,
                     cancel,
                 )?;
-                if cancel.is_cancelled() {
-                    anyhow::bail!("cancelled");
+                let outcome = crate::models::outcome::outcome(&summary, cancel.is_cancelled());
+                if let Outcome::Failed { sentence } | Outcome::Cancelled { summary: sentence } =
+                    &outcome
+                {
+                    anyhow::bail!("{sentence}");
                 }
-                let message = format!("{} nodes", summary.results.len());
-                if summary.has_errors() {
-                    anyhow::bail!(
-                        "{} model(s) failed",
-                        summary.count(crate::models::NodeStatus::Error)
-                    );
-                }
-                if summary.has_test_failures() {
-                    return Ok(JobOutcome::DataChecksFailed {
-                        message: format!(
-                            "{} test(s) failed",
-                            summary.count(crate::models::NodeStatus::Fail)
-                        ),
-                    });
-                }
-                Ok(JobOutcome::Success {
-                    rows: None,
-                    message,
-                })
+                Ok(outcome.into())
             }
-            "export" => {
+            JobKind::Export => {
                 let to = job.to.as_deref().context("an export job needs `to`")?;
                 let options = crate::export::ExportOptions {
                     tables: job.tables.clone(),
@@ -158,28 +154,22 @@ impl JobRunner for Jobs<'_> {
                     cancel,
                 )?;
                 let rows = summary.tables.iter().map(|t| t.rows).sum();
-                Ok(JobOutcome::Success {
-                    rows: Some(rows),
-                    message: format!("{} tables to {}", summary.tables.len(), summary.destination),
-                })
+                Ok(Attempted::succeeded(
+                    Some(rows),
+                    format!("{} tables to {}", summary.tables.len(), summary.destination),
+                ))
             }
-            "ml" => {
+            JobKind::Ml => {
                 let model = crate::ml::MlModel::parse(job.model.as_deref().unwrap_or_default())?;
                 let summary = crate::ml::run_with_defaults(&conn, model, progress, cancel)?;
-                Ok(JobOutcome::Success {
-                    rows: None,
-                    message: summary,
-                })
+                Ok(Attempted::succeeded(None, summary))
             }
-            "sql" => {
+            JobKind::Sql => {
                 let sql = job.sql.as_deref().context("an sql job needs `sql`")?;
                 run_sql(&conn, sql, cancel)?;
-                Ok(JobOutcome::Success {
-                    rows: None,
-                    message: "OK".into(),
-                })
+                Ok(Attempted::succeeded(None, "OK"))
             }
-            other => anyhow::bail!("unknown job kind `{other}`"),
+            other => anyhow::bail!("`{other}` is not a kind of pipeline job"),
         }
     }
 }
@@ -390,7 +380,7 @@ pub fn duckdb_folders(config: &Config, db_path: &std::path::Path) -> anyhow::Res
     };
     let mut folders = vec![project, staging_dir(db_path)];
     for job in jobs(config) {
-        if let (true, Some(to)) = (job.kind == "export", &job.to)
+        if let (true, Some(to)) = (job.kind == Some(JobKind::Export), &job.to)
             && let crate::export::Destination::Dir(dir) = crate::export::Destination::parse(to)?
         {
             folders.push(dir);

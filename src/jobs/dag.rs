@@ -8,7 +8,7 @@ use std::time::{Duration, Instant};
 
 use serde::Serialize;
 
-use super::{CancelToken, Progress, ProgressSink, Unit};
+use super::{CancelToken, JobError, Outcome, Progress, ProgressSink, Unit};
 
 /// One node of the DAG.
 #[derive(Debug, Clone, PartialEq)]
@@ -22,17 +22,30 @@ pub struct JobSpec {
     pub timeout: Option<Duration>,
 }
 
-/// How a successful attempt ended.
+/// How an attempt that ran to its end came out: the [`Outcome`] (failed data checks are
+/// not retried; a failure is, like an error) and the rows it wrote, when it counts them.
 #[derive(Debug, Clone, PartialEq)]
-pub enum JobOutcome {
-    Success {
-        rows: Option<u64>,
-        message: String,
-    },
-    /// The work ran but its data checks failed (exit code 3); not retried.
-    DataChecksFailed {
-        message: String,
-    },
+pub struct Attempted {
+    pub outcome: Outcome,
+    pub rows: Option<u64>,
+}
+
+impl Attempted {
+    pub fn succeeded(rows: Option<u64>, summary: impl Into<String>) -> Self {
+        Self {
+            outcome: Outcome::succeeded(summary),
+            rows,
+        }
+    }
+}
+
+impl From<Outcome> for Attempted {
+    fn from(outcome: Outcome) -> Self {
+        Self {
+            outcome,
+            rows: None,
+        }
+    }
 }
 
 /// The final state of a job in a run.
@@ -63,7 +76,7 @@ pub trait JobRunner: Sync {
         job: &JobSpec,
         progress: &dyn ProgressSink,
         cancel: &CancelToken,
-    ) -> anyhow::Result<JobOutcome>;
+    ) -> Result<Attempted, JobError>;
 }
 
 /// Stores attempts (the warehouse's `meta.job_runs`).
@@ -194,15 +207,19 @@ fn run_with_retries(
         let result = run_attempt(spec, runner, progress, cancel);
         let seconds = started.elapsed().as_secs_f64();
         let (status, rows, message, final_status) = match result {
-            Attempt::Done(JobOutcome::Success { rows, message }) => {
-                ("success", rows, message, Some(JobStatus::Success))
-            }
-            Attempt::Done(JobOutcome::DataChecksFailed { message }) => (
-                "data_checks_failed",
-                None,
-                message,
-                Some(JobStatus::DataChecksFailed),
-            ),
+            Attempt::Done(Attempted { outcome, rows }) => match outcome {
+                Outcome::Succeeded { summary } => {
+                    ("success", rows, summary, Some(JobStatus::Success))
+                }
+                Outcome::DataChecksFailed { sentence } => (
+                    "data_checks_failed",
+                    None,
+                    sentence,
+                    Some(JobStatus::DataChecksFailed),
+                ),
+                Outcome::Failed { sentence } => ("failed", None, sentence, None),
+                Outcome::Cancelled { summary } => ("failed", None, summary, None),
+            },
             Attempt::Failed(e) => ("failed", None, format!("{e:#}"), None),
             Attempt::TimedOut(limit) => (
                 "timeout",
@@ -242,7 +259,7 @@ fn run_with_retries(
 }
 
 enum Attempt {
-    Done(JobOutcome),
+    Done(Attempted),
     Failed(anyhow::Error),
     TimedOut(Duration),
 }
@@ -259,7 +276,11 @@ fn run_attempt(
         let (tx, rx) = mpsc::channel();
         let token = attempt_cancel.clone();
         scope.spawn(move || {
-            let result = super::catching_panics(&spec.name, || runner.run(spec, progress, &token));
+            let result = super::catching_panics(&spec.name, || {
+                runner
+                    .run(spec, progress, &token)
+                    .map_err(anyhow::Error::from_boxed)
+            });
             let _ = tx.send(result);
         });
         let deadline = spec.timeout.map(|t| Instant::now() + t);
@@ -315,20 +336,17 @@ mod tests {
             job: &JobSpec,
             _: &dyn ProgressSink,
             cancel: &CancelToken,
-        ) -> anyhow::Result<JobOutcome> {
+        ) -> Result<Attempted, JobError> {
             match job.name.as_str() {
-                "flaky" if self.0.fetch_add(1, Ordering::SeqCst) < 2 => anyhow::bail!("not yet"),
-                "broken" => anyhow::bail!("always"),
+                "flaky" if self.0.fetch_add(1, Ordering::SeqCst) < 2 => Err("not yet".into()),
+                "broken" => Err("always".into()),
                 "slow" => {
                     while !cancel.is_cancelled() {
                         std::thread::sleep(Duration::from_millis(5));
                     }
-                    anyhow::bail!("stopped")
+                    Err("stopped".into())
                 }
-                _ => Ok(JobOutcome::Success {
-                    rows: Some(1),
-                    message: "ok".into(),
-                }),
+                _ => Ok(Attempted::succeeded(Some(1), "ok")),
             }
         }
     }

@@ -3,12 +3,21 @@
 //! A job is a plain blocking function that takes a [`ProgressSink`] and a
 //! [`CancelToken`]; [`spawn`] runs it on its own thread and reports through a channel.
 //! The CLI renders progress with indicatif or log lines, the TUI reduces it into a gauge.
-//! This module knows how to run work, never what the work is.
+//! Every front end starts its jobs in a [`Registry`] and reads how they ended as an
+//! [`Outcome`]. This module knows how to run work, never what the work is.
 
 pub mod dag;
+mod detail;
+mod kind;
+pub mod outcome;
 mod progress;
+mod registry;
 
+pub use detail::Detail;
+pub use kind::JobKind;
+pub use outcome::{JobError, Outcome, Tally, judge};
 pub use progress::{NoProgress, Progress, ProgressSink, Unit};
+pub use registry::{JobId, JobRecord, JobState, JobUpdate, Judged, Registry, Started};
 
 use std::sync::Arc;
 use std::sync::atomic::{AtomicBool, Ordering};

@@ -1,6 +1,8 @@
-//! Progress is data: `{job, done, total, unit, message}`, sent, never printed.
+//! Progress is data: `{job, done, total, unit, message, detail}`, sent, never printed.
 
 use serde::Serialize;
+
+use super::Detail;
 
 /// What `done` and `total` count.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
@@ -20,6 +22,9 @@ pub struct Progress {
     pub total: Option<u64>,
     pub unit: Unit,
     pub message: String,
+    /// What the record says beyond its counters, when the job has more to say.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub detail: Option<Detail>,
 }
 
 impl Progress {
@@ -30,11 +35,17 @@ impl Progress {
             total,
             unit,
             message: String::new(),
+            detail: None,
         }
     }
 
     pub fn with_message(mut self, message: impl Into<String>) -> Self {
         self.message = message.into();
+        self
+    }
+
+    pub fn with_detail(mut self, detail: Detail) -> Self {
+        self.detail = Some(detail);
         self
     }
 
