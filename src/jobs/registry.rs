@@ -278,9 +278,11 @@ impl Registry {
                 .unwrap_or_else(|e| e.into_inner());
             entries.iter_mut().filter_map(|e| e.handle.take()).collect()
         };
-        handles
-            .into_iter()
-            .fold(true, |all, handle| handle.wait_until(deadline) && all)
+        let mut all_ended = true;
+        for handle in handles {
+            all_ended &= handle.wait_until(deadline);
+        }
+        all_ended
     }
 }
 
