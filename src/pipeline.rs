@@ -7,13 +7,40 @@ use std::path::PathBuf;
 use std::sync::Arc;
 use std::time::Duration;
 
-use anyhow::Context;
 use duckdb::Connection;
 
 use crate::config::{Config, PipelineJob};
 use crate::ingest::{IngestOptions, expand, ingest};
-use crate::jobs::dag::{Attempted, JobReport, JobRunner, JobSpec, RunRecorder};
+use crate::jobs::dag::{Attempted, DagError, JobReport, JobRunner, JobSpec, RunRecorder};
 use crate::jobs::{CancelToken, JobError, JobKind, Outcome, ProgressSink};
+
+/// Why the pipeline could not run (a job's own failure is not one: it is recorded as
+/// the job's outcome and the run goes on).
+#[derive(Debug, thiserror::Error)]
+pub enum PipelineError {
+    #[error("job {job}: {what} `{value}`: {source}")]
+    Duration {
+        job: String,
+        what: &'static str,
+        value: String,
+        source: humantime::DurationError,
+    },
+    #[error("--every {value}: {source}")]
+    Every {
+        value: String,
+        source: humantime::DurationError,
+    },
+    #[error("--cron `{expr}`: {reason}")]
+    Cron { expr: String, reason: String },
+    #[error(transparent)]
+    Dag(#[from] DagError),
+    #[error("the pipeline's records in the warehouse: {0}")]
+    Db(#[from] duckdb::Error),
+    #[error("the bundled model project: {0}")]
+    Project(String),
+    #[error(transparent)]
+    Export(JobError),
+}
 
 /// The jobs of the pipeline: the configured ones, or ingest (when paths are set) then
 /// models.
@@ -38,21 +65,27 @@ pub fn jobs(config: &Config) -> Vec<PipelineJob> {
     jobs
 }
 
-pub fn specs(jobs: &[PipelineJob]) -> anyhow::Result<Vec<JobSpec>> {
+pub fn specs(jobs: &[PipelineJob]) -> Result<Vec<JobSpec>, PipelineError> {
+    let duration = |job: &PipelineJob, what: &'static str, value: &str| {
+        humantime::parse_duration(value).map_err(|source| PipelineError::Duration {
+            job: job.name.clone(),
+            what,
+            value: value.to_string(),
+            source,
+        })
+    };
     jobs.iter()
         .map(|job| {
             Ok(JobSpec {
                 name: job.name.clone(),
                 depends_on: job.depends_on.clone(),
                 retries: job.retries,
-                backoff: humantime::parse_duration(&job.backoff)
-                    .with_context(|| format!("job {}: backoff", job.name))?,
+                backoff: duration(job, "backoff", &job.backoff)?,
                 timeout: job
                     .timeout
                     .as_deref()
-                    .map(humantime::parse_duration)
-                    .transpose()
-                    .with_context(|| format!("job {}: timeout", job.name))?,
+                    .map(|t| duration(job, "timeout", t))
+                    .transpose()?,
             })
         })
         .collect()
@@ -77,35 +110,23 @@ impl JobRunner for Jobs<'_> {
         progress: &dyn ProgressSink,
         cancel: &CancelToken,
     ) -> Result<Attempted, JobError> {
-        Ok(self.run_job(spec, progress, cancel)?)
-    }
-}
-
-impl Jobs<'_> {
-    fn run_job(
-        &self,
-        spec: &JobSpec,
-        progress: &dyn ProgressSink,
-        cancel: &CancelToken,
-    ) -> anyhow::Result<Attempted> {
         let job = self
             .jobs
             .iter()
             .find(|j| j.name == spec.name)
-            .context("job without configuration")?;
+            .ok_or("job without configuration")?;
         let conn = self
             .conn
             .lock()
             .unwrap_or_else(|e| e.into_inner())
             .try_clone()?;
-        match job.kind.context("a pipeline job needs a `kind`")? {
+        match job.kind.ok_or("a pipeline job needs a `kind`")? {
             JobKind::Ingest => {
                 let sources = expand(&self.config.pipeline.ingest_paths)?;
-                let options = IngestOptions::from_config(&self.config.ingest)
-                    .map_err(|e| anyhow::anyhow!(e))?;
+                let options = IngestOptions::from_config(&self.config.ingest)?;
                 let summary = ingest(&conn, sources, &options, progress, cancel)?;
                 if summary.files_rejected > 0 {
-                    anyhow::bail!("{} file(s) rejected", summary.files_rejected);
+                    return Err(format!("{} file(s) rejected", summary.files_rejected).into());
                 }
                 Ok(Attempted::succeeded(
                     Some(summary.rows_loaded),
@@ -134,12 +155,12 @@ impl Jobs<'_> {
                 if let Outcome::Failed { sentence } | Outcome::Cancelled { summary: sentence } =
                     &outcome
                 {
-                    anyhow::bail!("{sentence}");
+                    return Err(sentence.clone().into());
                 }
                 Ok(outcome.into())
             }
             JobKind::Export => {
-                let to = job.to.as_deref().context("an export job needs `to`")?;
+                let to = job.to.as_deref().ok_or("an export job needs `to`")?;
                 let options = crate::export::ExportOptions {
                     tables: job.tables.clone(),
                     since: None,
@@ -165,17 +186,17 @@ impl Jobs<'_> {
                 Ok(Attempted::succeeded(None, summary))
             }
             JobKind::Sql => {
-                let sql = job.sql.as_deref().context("an sql job needs `sql`")?;
+                let sql = job.sql.as_deref().ok_or("an sql job needs `sql`")?;
                 run_sql(&conn, sql, cancel)?;
                 Ok(Attempted::succeeded(None, "OK"))
             }
-            other => anyhow::bail!("`{other}` is not a kind of pipeline job"),
+            other => Err(format!("`{other}` is not a kind of pipeline job").into()),
         }
     }
 }
 
 /// Runs SQL, interrupting DuckDB when the job is cancelled (a timeout).
-fn run_sql(conn: &Connection, sql: &str, cancel: &CancelToken) -> anyhow::Result<()> {
+fn run_sql(conn: &Connection, sql: &str, cancel: &CancelToken) -> duckdb::Result<()> {
     let interrupt = conn.interrupt_handle();
     let done = Arc::new(std::sync::atomic::AtomicBool::new(false));
     let watcher = {
@@ -193,7 +214,7 @@ fn run_sql(conn: &Connection, sql: &str, cancel: &CancelToken) -> anyhow::Result
     let result = crate::warehouse::commit::execute_as_written(conn, sql);
     done.store(true, std::sync::atomic::Ordering::SeqCst);
     let _ = watcher.join();
-    result.map_err(|e| anyhow::anyhow!("{e}"))
+    result
 }
 
 /// Pipeline runs and attempts in the warehouse.
@@ -204,7 +225,7 @@ pub struct DbRecorder<'a> {
 
 impl<'a> DbRecorder<'a> {
     /// Resumes the last run if it was interrupted (still `running`), else starts one.
-    pub fn start(conn: &'a Connection, jobs: &[PipelineJob]) -> anyhow::Result<(Self, bool)> {
+    pub fn start(conn: &'a Connection, jobs: &[PipelineJob]) -> duckdb::Result<(Self, bool)> {
         let names = jobs
             .iter()
             .map(|j| j.name.as_str())
@@ -233,7 +254,7 @@ impl<'a> DbRecorder<'a> {
         Ok((Self { conn, run_id }, false))
     }
 
-    pub fn finish(&self, reports: &[JobReport]) -> anyhow::Result<&'static str> {
+    pub fn finish(&self, reports: &[JobReport]) -> duckdb::Result<&'static str> {
         use crate::jobs::dag::JobStatus::*;
         let status = if reports
             .iter()
@@ -257,7 +278,7 @@ impl<'a> DbRecorder<'a> {
 }
 
 impl RunRecorder for DbRecorder<'_> {
-    fn already_done(&self, job: &str) -> anyhow::Result<bool> {
+    fn already_done(&self, job: &str) -> Result<bool, JobError> {
         let n: i64 = self.conn.query_row(
             "SELECT count(*) FROM meta.job_runs WHERE run_id = ? AND job = ? AND status = 'success'",
             duckdb::params![self.run_id, job],
@@ -267,7 +288,7 @@ impl RunRecorder for DbRecorder<'_> {
     }
 
     /// Attempts are numbered across invocations of the run (an interrupted one counts).
-    fn attempt_started(&self, job: &str, _attempt: u32) -> anyhow::Result<()> {
+    fn attempt_started(&self, job: &str, _attempt: u32) -> Result<(), JobError> {
         let previous: i64 = self.conn.query_row(
             "SELECT count(*) FROM meta.job_runs WHERE run_id = ? AND job = ?",
             duckdb::params![self.run_id, job],
@@ -287,7 +308,7 @@ impl RunRecorder for DbRecorder<'_> {
         status: &str,
         rows: Option<u64>,
         message: &str,
-    ) -> anyhow::Result<()> {
+    ) -> Result<(), JobError> {
         let error = (status != "success").then_some(message);
         self.conn.execute(
             "UPDATE meta.job_runs SET status = ?, finished_at = now()::TIMESTAMP, rows = ?, message = ?, error = ?
@@ -316,14 +337,21 @@ impl Schedule {
         every: Option<&str>,
         cron: Option<&str>,
         max_runs: Option<u32>,
-    ) -> anyhow::Result<Self> {
+    ) -> Result<Self, PipelineError> {
         let timing = if let Some(every) = every {
-            Timing::Every(
-                humantime::parse_duration(every).with_context(|| format!("--every {every}"))?,
-            )
+            Timing::Every(humantime::parse_duration(every).map_err(|source| {
+                PipelineError::Every {
+                    value: every.to_string(),
+                    source,
+                }
+            })?)
         } else if let Some(expr) = cron {
-            let cron = <croner::Cron as std::str::FromStr>::from_str(expr)
-                .map_err(|e| anyhow::anyhow!("--cron `{expr}`: {e}"))?;
+            let cron = <croner::Cron as std::str::FromStr>::from_str(expr).map_err(|e| {
+                PipelineError::Cron {
+                    expr: expr.to_string(),
+                    reason: e.to_string(),
+                }
+            })?;
             Timing::Cron(Box::new(cron))
         } else {
             Timing::Once
@@ -332,15 +360,18 @@ impl Schedule {
     }
 
     /// How long to wait from now, when there is a next run.
-    fn wait(&self, started: std::time::Instant) -> anyhow::Result<Option<Duration>> {
+    fn wait(&self, started: std::time::Instant) -> Result<Option<Duration>, PipelineError> {
         Ok(match &self.timing {
             Timing::Once => None,
             Timing::Every(every) => Some(every.saturating_sub(started.elapsed())),
             Timing::Cron(cron) => {
                 let now = chrono::Local::now();
-                let next = cron
-                    .find_next_occurrence(&now, false)
-                    .map_err(|e| anyhow::anyhow!("{e}"))?;
+                let next =
+                    cron.find_next_occurrence(&now, false)
+                        .map_err(|e| PipelineError::Cron {
+                            expr: cron.as_str().to_string(),
+                            reason: e.to_string(),
+                        })?;
                 Some((next - now).to_std().unwrap_or_default())
             }
         })
@@ -373,15 +404,19 @@ pub fn staging_dir(db_path: &std::path::Path) -> PathBuf {
 /// The folders the pipeline's jobs have DuckDB read or write: the model project (its
 /// seeds), the export staging folder and each local export destination. `ecom serve`
 /// allows exactly these when it takes file access away from its database.
-pub fn duckdb_folders(config: &Config, db_path: &std::path::Path) -> anyhow::Result<Vec<PathBuf>> {
+pub fn duckdb_folders(
+    config: &Config,
+    db_path: &std::path::Path,
+) -> Result<Vec<PathBuf>, PipelineError> {
     let project = match &config.pipeline.project {
         Some(project) => project.clone(),
-        None => crate::models::bundled::unpacked(db_path)?,
+        None => bundled_project(db_path)?,
     };
     let mut folders = vec![project, staging_dir(db_path)];
     for job in jobs(config) {
         if let (true, Some(to)) = (job.kind == Some(JobKind::Export), &job.to)
-            && let crate::export::Destination::Dir(dir) = crate::export::Destination::parse(to)?
+            && let crate::export::Destination::Dir(dir) = crate::export::Destination::parse(to)
+                .map_err(|e| PipelineError::Export(e.into()))?
         {
             folders.push(dir);
         }
@@ -389,34 +424,39 @@ pub fn duckdb_folders(config: &Config, db_path: &std::path::Path) -> anyhow::Res
     Ok(folders)
 }
 
+fn bundled_project(db_path: &std::path::Path) -> Result<PathBuf, PipelineError> {
+    crate::models::bundled::unpacked(db_path).map_err(|e| PipelineError::Project(e.to_string()))
+}
+
 /// Runs the pipeline of `config` on `schedule` until the schedule ends or `cancel` is
 /// set; `on_run` sees every finished run. `conn` is the
 /// process's writing connection; `db_path` locates the bundled model project.
-pub fn run_on_schedule(
+pub fn run_on_schedule<E: From<PipelineError>>(
     conn: &Connection,
     db_path: &std::path::Path,
     config: &Config,
     schedule: &Schedule,
     progress: &dyn ProgressSink,
     cancel: &CancelToken,
-    mut on_run: impl FnMut(&FinishedRun) -> anyhow::Result<()>,
-) -> anyhow::Result<Option<FinishedRun>> {
+    mut on_run: impl FnMut(&FinishedRun) -> Result<(), E>,
+) -> Result<Option<FinishedRun>, E> {
     let jobs = jobs(config);
     let specs = specs(&jobs)?;
-    crate::jobs::dag::order(&specs)?;
+    crate::jobs::dag::order(&specs).map_err(PipelineError::from)?;
     let runner = Jobs {
-        conn: std::sync::Mutex::new(conn.try_clone()?),
+        conn: std::sync::Mutex::new(conn.try_clone().map_err(PipelineError::from)?),
         config,
         jobs: jobs.clone(),
-        default_project: crate::models::bundled::unpacked(db_path)?,
+        default_project: bundled_project(db_path)?,
         export_staging: staging_dir(db_path),
     };
     let mut runs = 0;
     loop {
         let started = std::time::Instant::now();
-        let (recorder, resumed) = DbRecorder::start(conn, &jobs)?;
-        let reports = crate::jobs::dag::run(&specs, &runner, &recorder, progress, cancel)?;
-        let status = recorder.finish(&reports)?;
+        let (recorder, resumed) = DbRecorder::start(conn, &jobs).map_err(PipelineError::from)?;
+        let reports = crate::jobs::dag::run(&specs, &runner, &recorder, progress, cancel)
+            .map_err(PipelineError::from)?;
+        let status = recorder.finish(&reports).map_err(PipelineError::from)?;
         runs += 1;
         let more = !cancel.is_cancelled() && schedule.max_runs.is_none_or(|max| runs < max);
         let run = FinishedRun {

@@ -79,11 +79,23 @@ pub trait JobRunner: Sync {
     ) -> Result<Attempted, JobError>;
 }
 
+/// Why a DAG could not be run.
+#[derive(Debug, thiserror::Error)]
+pub enum DagError {
+    #[error("job `{job}` depends on `{dependency}`, which is not a job of the pipeline")]
+    UnknownDependency { job: String, dependency: String },
+    #[error("the pipeline has a cycle among {}", .0.join(", "))]
+    Cycle(Vec<String>),
+    /// The record of attempts could not be kept.
+    #[error("recording the run: {0}")]
+    Record(#[source] JobError),
+}
+
 /// Stores attempts (the warehouse's `meta.job_runs`).
 pub trait RunRecorder {
     /// Whether `job` already succeeded in this run.
-    fn already_done(&self, job: &str) -> anyhow::Result<bool>;
-    fn attempt_started(&self, job: &str, attempt: u32) -> anyhow::Result<()>;
+    fn already_done(&self, job: &str) -> Result<bool, JobError>;
+    fn attempt_started(&self, job: &str, attempt: u32) -> Result<(), JobError>;
     fn attempt_finished(
         &self,
         job: &str,
@@ -91,19 +103,19 @@ pub trait RunRecorder {
         status: &str,
         rows: Option<u64>,
         message: &str,
-    ) -> anyhow::Result<()>;
+    ) -> Result<(), JobError>;
 }
 
 /// Orders the specs so each comes after its dependencies; errors name unknown
 /// dependencies and cycles.
-pub fn order(specs: &[JobSpec]) -> anyhow::Result<Vec<&JobSpec>> {
+pub fn order(specs: &[JobSpec]) -> Result<Vec<&JobSpec>, DagError> {
     for spec in specs {
         for dep in &spec.depends_on {
             if !specs.iter().any(|s| &s.name == dep) {
-                anyhow::bail!(
-                    "job `{}` depends on `{dep}`, which is not a job of the pipeline",
-                    spec.name
-                );
+                return Err(DagError::UnknownDependency {
+                    job: spec.name.clone(),
+                    dependency: dep.clone(),
+                });
             }
         }
     }
@@ -118,12 +130,12 @@ pub fn order(specs: &[JobSpec]) -> anyhow::Result<Vec<&JobSpec>> {
         match next {
             Some(spec) => ordered.push(spec),
             None => {
-                let stuck: Vec<&str> = specs
+                let stuck = specs
                     .iter()
                     .filter(|s| !ordered.iter().any(|o| o.name == s.name))
-                    .map(|s| s.name.as_str())
+                    .map(|s| s.name.clone())
                     .collect();
-                anyhow::bail!("the pipeline has a cycle among {}", stuck.join(", "));
+                return Err(DagError::Cycle(stuck));
             }
         }
     }
@@ -138,7 +150,7 @@ pub fn run(
     recorder: &dyn RunRecorder,
     progress: &dyn ProgressSink,
     cancel: &CancelToken,
-) -> anyhow::Result<Vec<JobReport>> {
+) -> Result<Vec<JobReport>, DagError> {
     let ordered = order(specs)?;
     let total = ordered.len() as u64;
     let mut reports: Vec<JobReport> = Vec::new();
@@ -162,7 +174,10 @@ pub fn run(
                 attempts: 0,
                 message: "cancelled".into(),
             }
-        } else if recorder.already_done(&spec.name)? {
+        } else if recorder
+            .already_done(&spec.name)
+            .map_err(DagError::Record)?
+        {
             JobReport {
                 job: spec.name.clone(),
                 status: JobStatus::AlreadyDone,
@@ -194,11 +209,13 @@ fn run_with_retries(
     recorder: &dyn RunRecorder,
     progress: &dyn ProgressSink,
     cancel: &CancelToken,
-) -> anyhow::Result<JobReport> {
+) -> Result<JobReport, DagError> {
     let mut attempt = 0;
     loop {
         attempt += 1;
-        recorder.attempt_started(&spec.name, attempt)?;
+        recorder
+            .attempt_started(&spec.name, attempt)
+            .map_err(DagError::Record)?;
         progress.report(
             Progress::new(&spec.name, 0, None, Unit::Steps)
                 .with_message(format!("job {} attempt {attempt} started", spec.name)),
@@ -220,7 +237,7 @@ fn run_with_retries(
                 Outcome::Failed { sentence } => ("failed", None, sentence, None),
                 Outcome::Cancelled { summary } => ("failed", None, summary, None),
             },
-            Attempt::Failed(e) => ("failed", None, format!("{e:#}"), None),
+            Attempt::Failed(e) => ("failed", None, super::outcome::sentence(e.as_ref()), None),
             Attempt::TimedOut(limit) => (
                 "timeout",
                 None,
@@ -228,7 +245,9 @@ fn run_with_retries(
                 None,
             ),
         };
-        recorder.attempt_finished(&spec.name, attempt, status, rows, &message)?;
+        recorder
+            .attempt_finished(&spec.name, attempt, status, rows, &message)
+            .map_err(DagError::Record)?;
         tracing::info!(job = %spec.name, attempt, status, seconds, "job attempt finished");
         if let Some(final_status) = final_status {
             return Ok(JobReport {
@@ -260,7 +279,7 @@ fn run_with_retries(
 
 enum Attempt {
     Done(Attempted),
-    Failed(anyhow::Error),
+    Failed(JobError),
     TimedOut(Duration),
 }
 
@@ -276,11 +295,7 @@ fn run_attempt(
         let (tx, rx) = mpsc::channel();
         let token = attempt_cancel.clone();
         scope.spawn(move || {
-            let result = super::catching_panics(&spec.name, || {
-                runner
-                    .run(spec, progress, &token)
-                    .map_err(anyhow::Error::from_boxed)
-            });
+            let result = super::catching_panics(&spec.name, || runner.run(spec, progress, &token));
             let _ = tx.send(result);
         });
         let deadline = spec.timeout.map(|t| Instant::now() + t);
@@ -289,7 +304,7 @@ fn run_attempt(
                 Ok(Ok(outcome)) => return Attempt::Done(outcome),
                 Ok(Err(e)) => return Attempt::Failed(e),
                 Err(mpsc::RecvTimeoutError::Disconnected) => {
-                    return Attempt::Failed(anyhow::anyhow!("the job thread stopped"));
+                    return Attempt::Failed("the job thread stopped".into());
                 }
                 Err(mpsc::RecvTimeoutError::Timeout) => {
                     if cancel.is_cancelled() {
@@ -354,10 +369,10 @@ mod tests {
     #[derive(Default)]
     struct Memory(Mutex<Vec<(String, u32, String)>>);
     impl RunRecorder for Memory {
-        fn already_done(&self, job: &str) -> anyhow::Result<bool> {
+        fn already_done(&self, job: &str) -> Result<bool, JobError> {
             Ok(job == "done")
         }
-        fn attempt_started(&self, _: &str, _: u32) -> anyhow::Result<()> {
+        fn attempt_started(&self, _: &str, _: u32) -> Result<(), JobError> {
             Ok(())
         }
         fn attempt_finished(
@@ -367,7 +382,7 @@ mod tests {
             status: &str,
             _: Option<u64>,
             _: &str,
-        ) -> anyhow::Result<()> {
+        ) -> Result<(), JobError> {
             self.0
                 .lock()
                 .unwrap()

@@ -79,18 +79,31 @@ impl JobHandle {
     }
 }
 
-/// Runs `work`, turning a panic inside it into an error that names `job`: a bug or an
-/// input nobody foresaw fails that one job, never the process or the jobs beside it.
-pub fn catching_panics<T>(
+/// A job's work panicked: a bug or an input nobody foresaw.
+#[derive(Debug, thiserror::Error)]
+#[error(
+    "{job} stopped on an internal error ({what}); nothing else was stopped, and the log has the details"
+)]
+pub struct Panicked {
+    pub job: String,
+    pub what: String,
+}
+
+/// Runs `work`, turning a panic inside it into a [`Panicked`] error that names `job`: a
+/// bug or an input nobody foresaw fails that one job, never the process or the jobs
+/// beside it.
+pub fn catching_panics<T, E: From<Panicked>>(
     job: &str,
-    work: impl FnOnce() -> anyhow::Result<T>,
-) -> anyhow::Result<T> {
+    work: impl FnOnce() -> Result<T, E>,
+) -> Result<T, E> {
     std::panic::catch_unwind(std::panic::AssertUnwindSafe(work)).unwrap_or_else(|payload| {
         let what = panic_text(payload.as_ref());
         tracing::error!(job, panic = %what, "a job panicked");
-        Err(anyhow::anyhow!(
-            "{job} stopped on an internal error ({what}); nothing else was stopped, and the log has the details"
-        ))
+        Err(Panicked {
+            job: job.to_string(),
+            what,
+        }
+        .into())
     })
 }
 
@@ -141,7 +154,7 @@ mod tests {
 
     #[test]
     fn a_panicking_job_fails_with_a_sentence() {
-        let error = catching_panics("export", || -> anyhow::Result<()> {
+        let error = catching_panics("export", || -> Result<(), JobError> {
             panic!("byte array offset overflow")
         })
         .unwrap_err()
@@ -150,7 +163,7 @@ mod tests {
             error.starts_with("export stopped on an internal error (byte array offset overflow)"),
             "{error}"
         );
-        assert_eq!(catching_panics("x", || Ok(7)).unwrap(), 7);
+        assert_eq!(catching_panics::<_, JobError>("x", || Ok(7)).unwrap(), 7);
     }
 
     #[test]
