@@ -8,10 +8,11 @@ use axum::http::StatusCode;
 use axum::response::{IntoResponse, Response};
 use duckdb::Connection;
 
+use super::auth::Caller;
 use super::cache::{Answer, AnswerCache};
 use super::pool::Limits;
 use super::problem::Problem;
-use super::state::{AppState, Caller};
+use super::state::AppState;
 
 /// Answers from the cache, or computes on a pooled connection and caches the answer.
 pub(crate) async fn answer(

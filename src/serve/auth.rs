@@ -1,5 +1,5 @@
 //! The bearer token on every `/api/` route: 401 without a known, active one, else the
-//! [`Caller`] handed on to the handler.
+//! [`Caller`] handed on to the handler, which checks its scope.
 
 use std::sync::Arc;
 
@@ -10,6 +10,43 @@ use axum::response::{IntoResponse, Response};
 
 use super::problem;
 use super::state::AppState;
+use super::tokens::{self, Scope};
+
+/// Who is calling: the token's name and scope, set by [`authenticate`].
+#[derive(Debug, Clone)]
+pub(crate) struct Caller {
+    pub name: String,
+    pub scope: Scope,
+}
+
+impl Caller {
+    /// 403 unless the caller's scope includes `needed`.
+    pub fn require(&self, needed: Scope) -> Result<(), problem::Problem> {
+        if self.scope >= needed {
+            return Ok(());
+        }
+        Err(problem::Problem::new(
+            StatusCode::FORBIDDEN,
+            format!(
+                "the token `{}` has the {} scope; this route needs a token with the {needed} scope \
+                 (`ecom serve token create --name NAME --scope {needed}`)",
+                self.name, self.scope
+            ),
+        ))
+    }
+}
+
+impl AppState {
+    /// Who presents the request's bearer token, when it is a known, active one.
+    pub(crate) fn caller(&self, headers: &header::HeaderMap) -> Option<Caller> {
+        let presented = bearer(headers)?;
+        let active = self.tokens.read().expect("tokens lock");
+        tokens::check(&active, presented).map(|t| Caller {
+            name: t.name.clone(),
+            scope: t.scope,
+        })
+    }
+}
 
 /// `Authorization: Bearer TOKEN` on every `/api/` route: 401 without a known, active one.
 pub(crate) async fn authenticate(

@@ -12,6 +12,7 @@ mod auth;
 mod cache;
 mod contract;
 mod encode;
+mod error;
 pub mod guard;
 mod http;
 mod metrics;
@@ -35,6 +36,7 @@ use duckdb::Connection;
 
 use crate::jobs::{CancelToken, Progress, ProgressSink};
 use crate::warehouse::Warehouse;
+pub use error::ServeError;
 pub use metrics::JobMetrics;
 pub use options::ServeOptions;
 pub use routes::openapi::ApiDoc;

@@ -21,6 +21,7 @@ use serde::{Deserialize, Serialize};
 use utoipa::ToSchema;
 
 use super::answer::{answer_within, cached};
+use super::auth::Caller;
 use super::cache::Answer;
 use super::encode::{ARROW_STREAM, CappedAnswer, Cut, Format};
 use super::guard::{self, CheckError};
@@ -28,7 +29,7 @@ use super::options::ServeOptions;
 use super::pool::Limits;
 use super::problem::Problem;
 use super::rejection::bad_body;
-use super::state::{AppState, Caller};
+use super::state::AppState;
 use super::tokens::Scope;
 
 #[derive(Debug, Deserialize, ToSchema)]

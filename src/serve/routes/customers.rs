@@ -9,11 +9,12 @@ use utoipa::{IntoParams, ToSchema};
 
 use super::need::{exists, need};
 use crate::serve::answer::answer;
+use crate::serve::auth::Caller;
 use crate::serve::cache::Answer;
 use crate::serve::problem::Problem;
 use crate::serve::rejection::bad_query;
 use crate::serve::rows::typed;
-use crate::serve::state::{Caller, Shared};
+use crate::serve::state::Shared;
 
 /// A customer's profile and, once `ecom ml segment` ran, segment.
 #[derive(Debug, Serialize, Deserialize, ToSchema)]

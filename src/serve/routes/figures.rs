@@ -11,10 +11,11 @@ use utoipa::{IntoParams, ToSchema};
 use super::need::need;
 use super::paging::{PageParams, paged, paged_params};
 use crate::serve::answer::answer;
+use crate::serve::auth::Caller;
 use crate::serve::cache::Answer;
 use crate::serve::problem::Problem;
 use crate::serve::rows::{Page, typed};
-use crate::serve::state::{Caller, Shared};
+use crate::serve::state::Shared;
 
 /// Headline figures over every ingested invoice line (`raw.order_lines`).
 #[derive(Debug, Serialize, Deserialize, ToSchema)]

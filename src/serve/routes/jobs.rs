@@ -6,8 +6,9 @@ use axum::{Extension, Json};
 use serde::Serialize;
 use utoipa::ToSchema;
 
+use crate::serve::auth::Caller;
 use crate::serve::problem::Problem;
-use crate::serve::state::{Caller, Shared};
+use crate::serve::state::Shared;
 use crate::serve::tokens::Scope;
 
 /// A background job of this server (`--pipeline`, `--tail`).

@@ -10,10 +10,11 @@ use utoipa::{IntoParams, ToSchema};
 use super::need::need;
 use super::paging::{paged, paged_params};
 use crate::serve::answer::answer;
+use crate::serve::auth::Caller;
 use crate::serve::cache::Answer;
 use crate::serve::problem::Problem;
 use crate::serve::rows::{Page, typed};
-use crate::serve::state::{Caller, Shared};
+use crate::serve::state::Shared;
 
 /// One customer segment's profile.
 #[derive(Debug, Serialize, Deserialize, ToSchema)]

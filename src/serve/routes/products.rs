@@ -10,11 +10,12 @@ use utoipa::ToSchema;
 
 use super::need::{exists, need};
 use crate::serve::answer::answer;
+use crate::serve::auth::Caller;
 use crate::serve::cache::Answer;
 use crate::serve::problem::Problem;
 use crate::serve::rejection::bad_path;
 use crate::serve::rows::typed;
-use crate::serve::state::{Caller, Shared};
+use crate::serve::state::Shared;
 
 /// A product with its sales and, once `ecom ml recommend` ran, the products bought with it.
 #[derive(Debug, Serialize, Deserialize, ToSchema)]

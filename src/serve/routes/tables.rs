@@ -7,11 +7,12 @@ use serde::{Deserialize, Serialize};
 use utoipa::ToSchema;
 
 use crate::serve::answer::answer;
+use crate::serve::auth::Caller;
 use crate::serve::cache::Answer;
 use crate::serve::guard::SERVED_SCHEMAS;
 use crate::serve::problem::Problem;
 use crate::serve::rows::typed;
-use crate::serve::state::{Caller, Shared};
+use crate::serve::state::Shared;
 
 /// A table or view the query route can read.
 #[derive(Debug, Serialize, Deserialize, ToSchema)]

@@ -11,10 +11,11 @@ use duckdb::Connection;
 use serde::{Deserialize, Serialize};
 use utoipa::ToSchema;
 
+use crate::serve::auth::Caller;
 use crate::serve::pool::Limits;
 use crate::serve::problem::Problem;
 use crate::serve::rejection::{bad_body, bad_path};
-use crate::serve::state::{AppState, Caller, Shared};
+use crate::serve::state::{AppState, Shared};
 use crate::serve::tokens::{self, Scope, TokenInfo};
 
 /// Runs an admin action on a pooled connection (never cached).
