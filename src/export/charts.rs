@@ -7,6 +7,7 @@ use std::sync::Once;
 use plotters::coord::Shift;
 use plotters::prelude::*;
 
+use super::error::ExportError;
 use crate::format::thousands;
 
 pub const WIDTH: u32 = 960;
@@ -69,31 +70,38 @@ impl Chart {
         }
     }
 
-    pub fn to_svg(&self) -> anyhow::Result<String> {
+    pub fn to_svg(&self) -> Result<String, ExportError> {
         register_fonts();
         let mut svg = String::new();
         {
             let root = SVGBackend::with_string(&mut svg, (WIDTH, HEIGHT)).into_drawing_area();
-            self.draw(&root)
-                .map_err(|e| anyhow::anyhow!("drawing {}: {e}", self.title()))?;
-            root.present()
-                .map_err(|e| anyhow::anyhow!("drawing {}: {e:?}", self.title()))?;
+            self.draw(&root)?;
+            root.present().map_err(|e| self.failed(e))?;
         }
         Ok(svg)
     }
 
-    pub fn to_png(&self, path: &std::path::Path) -> anyhow::Result<()> {
+    pub fn to_png(&self, path: &std::path::Path) -> Result<(), ExportError> {
         register_fonts();
         let root = BitMapBackend::new(path, (WIDTH, HEIGHT)).into_drawing_area();
-        self.draw(&root)
-            .map_err(|e| anyhow::anyhow!("drawing {}: {e}", self.title()))?;
-        root.present()
-            .map_err(|e| anyhow::anyhow!("writing {}: {e:?}", path.display()))?;
+        self.draw(&root)?;
+        root.present().map_err(|e| ExportError::WriteChart {
+            path: path.to_path_buf(),
+            detail: format!("{e:?}"),
+        })?;
         Ok(())
     }
 
-    fn draw<DB: DrawingBackend>(&self, root: &DrawingArea<DB, Shift>) -> Result<(), String> {
-        root.fill(&WHITE).map_err(|e| format!("{e:?}"))?;
+    /// A drawing error of this chart.
+    fn failed(&self, error: impl std::fmt::Debug) -> ExportError {
+        ExportError::Draw {
+            chart: self.title().to_string(),
+            detail: format!("{error:?}"),
+        }
+    }
+
+    fn draw<DB: DrawingBackend>(&self, root: &DrawingArea<DB, Shift>) -> Result<(), ExportError> {
+        root.fill(&WHITE).map_err(|e| self.failed(e))?;
         let result = match self {
             Chart::Bars {
                 title,
@@ -120,7 +128,7 @@ impl Chart {
                 cells,
             } => heatmap(root, title, rows, *columns, cells),
         };
-        result.map_err(|e| format!("{e:?}"))
+        result.map_err(|e| self.failed(e))
     }
 }
 

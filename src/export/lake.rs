@@ -10,10 +10,11 @@
 use std::path::{Path, PathBuf};
 use std::time::Instant;
 
-use anyhow::{Context, bail};
 use duckdb::Connection;
 use serde::Serialize;
 
+use super::error::ExportError;
+use super::manifest::{MANIFEST, Manifest, ManifestFile};
 use super::store::S3Target;
 use crate::jobs::{CancelToken, Progress, ProgressSink, Unit};
 use crate::warehouse::{quote_ident, quote_literal};
@@ -27,11 +28,11 @@ pub enum Destination {
 
 impl Destination {
     /// `DIR` or `s3://BUCKET/PREFIX`.
-    pub fn parse(to: &str) -> anyhow::Result<Self> {
+    pub fn parse(to: &str) -> Result<Self, ExportError> {
         if let Some(rest) = to.strip_prefix("s3://") {
             let (bucket, prefix) = rest.split_once('/').unwrap_or((rest, ""));
             if bucket.is_empty() {
-                bail!("`{to}` has no bucket: use s3://BUCKET/PREFIX");
+                return Err(ExportError::NoBucket(to.to_string()));
             }
             return Ok(Self::S3 {
                 bucket: bucket.to_string(),
@@ -39,7 +40,7 @@ impl Destination {
             });
         }
         if to.contains("://") {
-            bail!("`{to}`: only folders and s3:// destinations are supported");
+            return Err(ExportError::UnsupportedDestination(to.to_string()));
         }
         Ok(Self::Dir(PathBuf::from(to)))
     }
@@ -65,29 +66,6 @@ pub struct ExportOptions {
     pub staging: Option<PathBuf>,
 }
 
-/// One exported file, as listed in the manifest.
-#[derive(Debug, Clone, Serialize, serde::Deserialize, PartialEq)]
-pub struct ManifestFile {
-    pub path: String,
-    pub rows: u64,
-    pub bytes: u64,
-    pub blake3: String,
-}
-
-/// `_manifest.json` of a table.
-#[derive(Debug, Clone, Serialize, serde::Deserialize, PartialEq)]
-pub struct Manifest {
-    pub table: String,
-    pub rows: u64,
-    pub bytes: u64,
-    pub partitioning: Vec<String>,
-    pub schema: Vec<(String, String)>,
-    pub files: Vec<ManifestFile>,
-    pub exported_at: String,
-    pub since: Option<String>,
-    pub ecom_version: String,
-}
-
 #[derive(Debug, Clone, Serialize)]
 pub struct TableSummary {
     pub table: String,
@@ -104,8 +82,6 @@ pub struct ExportSummary {
     pub elapsed_seconds: f64,
 }
 
-pub const MANIFEST: &str = "_manifest.json";
-
 const DEFAULT_TABLES: &[&str] = &["raw.order_lines", "marts.*", "stream.*", "ml.*"];
 
 fn matches(pattern: &str, name: &str) -> bool {
@@ -121,7 +97,7 @@ fn matches(pattern: &str, name: &str) -> bool {
 type TableColumns = (String, String, Vec<(String, String)>);
 
 /// Tables (not views) matching the patterns, with their columns.
-fn tables(conn: &Connection, patterns: &[String]) -> anyhow::Result<Vec<TableColumns>> {
+fn tables(conn: &Connection, patterns: &[String]) -> Result<Vec<TableColumns>, ExportError> {
     let explicit = !patterns.is_empty();
     let defaults: Vec<String> = DEFAULT_TABLES.iter().map(|s| s.to_string()).collect();
     let patterns = if explicit { patterns } else { &defaults };
@@ -165,7 +141,7 @@ fn tables(conn: &Connection, patterns: &[String]) -> anyhow::Result<Vec<TableCol
             }
         }
         if explicit && !matched {
-            bail!("no table matches `{pattern}` (see `ecom status`)");
+            return Err(ExportError::NoTableMatches(pattern.clone()));
         }
     }
     Ok(found)
@@ -204,7 +180,7 @@ pub fn export(
     options: &ExportOptions,
     progress: &dyn ProgressSink,
     cancel: &CancelToken,
-) -> anyhow::Result<ExportSummary> {
+) -> Result<ExportSummary, ExportError> {
     let started = Instant::now();
     let tables = tables(conn, &options.tables)?;
     let staging = match &options.staging {
@@ -232,7 +208,7 @@ pub fn export(
     let total = tables.len() as u64;
     for (index, (schema, table, columns)) in tables.iter().enumerate() {
         if cancel.is_cancelled() {
-            bail!("export cancelled after {index} of {total} tables");
+            return Err(ExportError::Cancelled { done: index, total });
         }
         let name = format!("{schema}.{table}");
         progress.report(
@@ -298,7 +274,7 @@ fn write_table(
     table: &str,
     columns: &[(String, String)],
     since: Option<chrono::NaiveDate>,
-) -> anyhow::Result<Manifest> {
+) -> Result<Manifest, ExportError> {
     let manifest_path = dir.join(MANIFEST);
     if manifest_path.exists() {
         std::fs::remove_file(&manifest_path)?;
@@ -314,7 +290,10 @@ fn write_table(
         select += &format!(" WHERE {expr} >= DATE '{day}'");
         remove_partitions_from(dir, day)?;
     } else if dir.exists() {
-        std::fs::remove_dir_all(dir).with_context(|| format!("cannot clear {}", dir.display()))?;
+        std::fs::remove_dir_all(dir).map_err(|source| ExportError::Clear {
+            dir: dir.to_path_buf(),
+            source,
+        })?;
     }
     std::fs::create_dir_all(dir)?;
     let target = dir.to_string_lossy().to_string();
@@ -331,7 +310,10 @@ fn write_table(
         )
     };
     conn.execute_batch(&copy)
-        .with_context(|| format!("exporting {schema}.{table}"))?;
+        .map_err(|source| ExportError::Copy {
+            table: format!("{schema}.{table}"),
+            source,
+        })?;
     let files = list_files(conn, dir)?;
     Ok(Manifest {
         table: format!("{schema}.{table}"),
@@ -348,7 +330,7 @@ fn write_table(
 
 /// Removes `date=` partition folders on or after `day` (an incremental re-export
 /// rewrites them whole, so a partition never holds old and new files).
-fn remove_partitions_from(dir: &Path, day: chrono::NaiveDate) -> anyhow::Result<()> {
+fn remove_partitions_from(dir: &Path, day: chrono::NaiveDate) -> std::io::Result<()> {
     let Ok(entries) = std::fs::read_dir(dir) else {
         return Ok(());
     };
@@ -367,7 +349,7 @@ fn remove_partitions_from(dir: &Path, day: chrono::NaiveDate) -> anyhow::Result<
 
 /// Every Parquet file under `dir` with its rows (from the Parquet footers, one query),
 /// size and hash.
-fn list_files(conn: &Connection, dir: &Path) -> anyhow::Result<Vec<ManifestFile>> {
+fn list_files(conn: &Connection, dir: &Path) -> Result<Vec<ManifestFile>, ExportError> {
     let mut paths = Vec::new();
     collect_parquet(dir, &mut paths)?;
     paths.sort();

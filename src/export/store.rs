@@ -7,7 +7,6 @@ use std::path::Path;
 use std::sync::Arc;
 use std::time::Duration;
 
-use anyhow::Context;
 use futures::{StreamExt, TryStreamExt};
 use object_store::aws::AmazonS3Builder;
 use object_store::path::Path as ObjectPath;
@@ -15,7 +14,8 @@ use object_store::{
     BackoffConfig, ObjectStore, ObjectStoreExt, PutPayload, RetryConfig, WriteMultipart,
 };
 
-use super::lake::{MANIFEST, Manifest};
+use super::error::ExportError;
+use super::manifest::{MANIFEST, Manifest};
 use crate::jobs::{Progress, ProgressSink, Unit};
 
 /// Files at least this big go up in parts.
@@ -32,7 +32,11 @@ pub struct S3Target {
 }
 
 impl S3Target {
-    pub fn connect(bucket: &str, prefix: &str, endpoint: Option<&str>) -> anyhow::Result<Self> {
+    pub fn connect(
+        bucket: &str,
+        prefix: &str,
+        endpoint: Option<&str>,
+    ) -> Result<Self, ExportError> {
         let mut builder = AmazonS3Builder::from_env()
             .with_bucket_name(bucket)
             .with_retry(RetryConfig {
@@ -55,7 +59,7 @@ impl S3Target {
         if std::env::var("AWS_REGION").is_err() && std::env::var("AWS_DEFAULT_REGION").is_err() {
             builder = builder.with_region("us-east-1");
         }
-        let store = builder.build().context("cannot configure the S3 client")?;
+        let store = builder.build().map_err(ExportError::S3Client)?;
         Ok(Self {
             store: Arc::new(store),
             bucket: bucket.to_string(),
@@ -81,8 +85,26 @@ impl S3Target {
         format!("s3://{}/{key} (endpoint {})", self.bucket, self.endpoint)
     }
 
+    /// The error of `action` (read, reach, upload, list, delete) on `key`.
+    fn failed(
+        &self,
+        action: &'static str,
+        key: &ObjectPath,
+        error: object_store::Error,
+    ) -> ExportError {
+        ExportError::S3 {
+            action,
+            place: self.describe(key),
+            error,
+        }
+    }
+
     /// The table's current manifest, if there is one.
-    pub fn read_manifest(&self, schema: &str, table: &str) -> anyhow::Result<Option<Manifest>> {
+    pub fn read_manifest(
+        &self,
+        schema: &str,
+        table: &str,
+    ) -> Result<Option<Manifest>, ExportError> {
         let key = self.key(schema, table, MANIFEST);
         self.runtime.block_on(async {
             match self.store.get(&key).await {
@@ -90,23 +112,23 @@ impl S3Target {
                     let bytes = found
                         .bytes()
                         .await
-                        .map_err(|e| anyhow::anyhow!("cannot read {}: {e}", self.describe(&key)))?;
+                        .map_err(|e| self.failed("read", &key, e))?;
                     Ok(serde_json::from_slice(&bytes).ok())
                 }
                 Err(object_store::Error::NotFound { .. }) => Ok(None),
-                Err(e) => Err(anyhow::anyhow!("cannot reach {}: {e}", self.describe(&key))),
+                Err(e) => Err(self.failed("reach", &key, e)),
             }
         })
     }
 
     /// Removes the table's manifest before its files change, so no reader trusts a
     /// manifest that no longer describes the files.
-    pub fn delete_manifest(&self, schema: &str, table: &str) -> anyhow::Result<()> {
+    pub fn delete_manifest(&self, schema: &str, table: &str) -> Result<(), ExportError> {
         let key = self.key(schema, table, MANIFEST);
         self.runtime.block_on(async {
             match self.store.delete(&key).await {
                 Ok(()) | Err(object_store::Error::NotFound { .. }) => Ok(()),
-                Err(e) => Err(anyhow::anyhow!("cannot reach {}: {e}", self.describe(&key))),
+                Err(e) => Err(self.failed("reach", &key, e)),
             }
         })
     }
@@ -120,7 +142,7 @@ impl S3Target {
         table: &str,
         manifest: &Manifest,
         progress: &dyn ProgressSink,
-    ) -> anyhow::Result<()> {
+    ) -> Result<(), ExportError> {
         let total_bytes = manifest.bytes;
         self.runtime.block_on(async {
             let mut done = 0u64;
@@ -133,7 +155,7 @@ impl S3Target {
                 let local = dir.join(&file.path);
                 async move {
                     self.upload(&local, &key).await?;
-                    Ok::<u64, anyhow::Error>(file.bytes)
+                    Ok::<u64, ExportError>(file.bytes)
                 }
             }))
             .buffer_unordered(PARALLEL_UPLOADS);
@@ -151,17 +173,19 @@ impl S3Target {
             self.store
                 .put(&key, PutPayload::from(body))
                 .await
-                .map_err(|e| anyhow::anyhow!("cannot upload {}: {e}", self.describe(&key)))?;
+                .map_err(|e| self.failed("upload", &key, e))?;
             Ok(())
         })
     }
 
-    async fn upload(&self, local: &Path, key: &ObjectPath) -> anyhow::Result<()> {
+    async fn upload(&self, local: &Path, key: &ObjectPath) -> Result<(), ExportError> {
         let bytes = tokio::fs::read(local)
             .await
-            .with_context(|| format!("cannot read {}", local.display()))?;
-        let fail =
-            |e: object_store::Error| anyhow::anyhow!("cannot upload {}: {e}", self.describe(key));
+            .map_err(|source| ExportError::ReadStaged {
+                path: local.to_path_buf(),
+                source,
+            })?;
+        let fail = |e: object_store::Error| self.failed("upload", key, e);
         if bytes.len() < MULTIPART_THRESHOLD {
             self.store
                 .put(key, PutPayload::from(bytes))
@@ -183,14 +207,14 @@ impl S3Target {
         schema: &str,
         table: &str,
         manifest: &Manifest,
-    ) -> anyhow::Result<()> {
+    ) -> Result<(), ExportError> {
         let prefix = self.key(schema, table, "");
         let listed: Vec<_> = self
             .store
             .list(Some(&prefix))
             .try_collect()
             .await
-            .map_err(|e| anyhow::anyhow!("cannot list {}: {e}", self.describe(&prefix)))?;
+            .map_err(|e| self.failed("list", &prefix, e))?;
         for object in listed {
             let name = object.location.to_string();
             let relative = name
@@ -205,9 +229,10 @@ impl S3Target {
                     .is_some_and(|day| day < since.as_str())
             });
             if !kept && !older_partition {
-                self.store.delete(&object.location).await.map_err(|e| {
-                    anyhow::anyhow!("cannot delete {}: {e}", self.describe(&object.location))
-                })?;
+                self.store
+                    .delete(&object.location)
+                    .await
+                    .map_err(|e| self.failed("delete", &object.location, e))?;
             }
         }
         Ok(())

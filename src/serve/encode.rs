@@ -9,6 +9,7 @@ use duckdb::arrow::datatypes::SchemaRef;
 use duckdb::arrow::ipc::writer::StreamWriter;
 use duckdb::arrow::record_batch::RecordBatch;
 
+use super::error::ServeError;
 use crate::warehouse::query::{batch_to_json_rows, batch_to_text};
 
 /// The formats the query route answers in.
@@ -67,7 +68,7 @@ impl CappedAnswer {
         schema: SchemaRef,
         max_rows: usize,
         max_bytes: usize,
-    ) -> anyhow::Result<Self> {
+    ) -> Result<Self, ServeError> {
         Ok(Self {
             head: head(format, &schema)?,
             format,
@@ -81,7 +82,7 @@ impl CappedAnswer {
     }
 
     /// Adds what fits of `batch`; read no more once [`Self::full`].
-    pub fn push(&mut self, batch: &RecordBatch) -> anyhow::Result<()> {
+    pub fn push(&mut self, batch: &RecordBatch) -> Result<(), ServeError> {
         if self.full() {
             if batch.num_rows() > 0 {
                 self.cut = Some(Cut::Rows);
@@ -119,7 +120,7 @@ impl CappedAnswer {
     }
 
     /// The whole answer.
-    pub fn finish(mut self) -> anyhow::Result<Vec<u8>> {
+    pub fn finish(mut self) -> Result<Vec<u8>, ServeError> {
         let mut out = std::mem::take(&mut self.head);
         match self.format {
             Format::Json => {
@@ -144,7 +145,7 @@ impl CappedAnswer {
     }
 
     /// The largest number of leading rows of `batch` whose encoding fits in `room`.
-    fn rows_that_fit(&self, batch: &RecordBatch, room: usize) -> anyhow::Result<usize> {
+    fn rows_that_fit(&self, batch: &RecordBatch, room: usize) -> Result<usize, ServeError> {
         let (mut fits, mut fails) = (0, batch.num_rows());
         while fails - fits > 1 {
             let middle = fits + (fails - fits) / 2;
@@ -158,7 +159,7 @@ impl CappedAnswer {
     }
 
     /// The bytes `batch` adds to the answer.
-    fn encode(&self, batch: &RecordBatch) -> anyhow::Result<Vec<u8>> {
+    fn encode(&self, batch: &RecordBatch) -> Result<Vec<u8>, ServeError> {
         Ok(match self.format {
             Format::Json => {
                 let mut out = Vec::new();
@@ -173,7 +174,7 @@ impl CappedAnswer {
                 for row in batch_to_text(batch, "") {
                     out.write_record(&row)?;
                 }
-                out.into_inner().map_err(|e| anyhow::anyhow!("{e}"))?
+                out.into_inner().map_err(|e| e.into_error())?
             }
             Format::Arrow => {
                 let mut writer = StreamWriter::try_new(Vec::new(), &self.schema)?;
@@ -186,7 +187,7 @@ impl CappedAnswer {
 
 /// What comes before the rows: the JSON object's start, the CSV header, the Arrow
 /// schema message.
-fn head(format: Format, schema: &SchemaRef) -> anyhow::Result<Vec<u8>> {
+fn head(format: Format, schema: &SchemaRef) -> Result<Vec<u8>, ServeError> {
     let names: Vec<&String> = schema.fields().iter().map(|f| f.name()).collect();
     Ok(match format {
         Format::Json => {
@@ -198,7 +199,7 @@ fn head(format: Format, schema: &SchemaRef) -> anyhow::Result<Vec<u8>> {
         Format::Csv => {
             let mut out = csv::Writer::from_writer(Vec::new());
             out.write_record(names)?;
-            out.into_inner().map_err(|e| anyhow::anyhow!("{e}"))?
+            out.into_inner().map_err(|e| e.into_error())?
         }
         // Not `into_inner`, which would end the stream after the schema.
         Format::Arrow => StreamWriter::try_new(Vec::new(), schema)?.get_ref().clone(),

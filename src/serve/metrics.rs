@@ -10,6 +10,9 @@ use std::time::Duration;
 
 use crate::jobs::Progress;
 
+/// Renders a background job's own figures for `/metrics`.
+pub type JobMetrics = std::sync::Arc<dyn Fn() -> String + Send + Sync>;
+
 /// Upper bounds of the latency buckets, in seconds.
 const BUCKETS: [f64; 12] = [
     0.0005, 0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1.0, 5.0,

@@ -13,6 +13,8 @@ use std::time::Duration;
 use duckdb::Connection;
 use tokio::sync::Semaphore;
 
+use super::error::ServeError;
+
 pub struct Pool {
     base: Mutex<Connection>,
     idle: Mutex<Vec<Connection>>,
@@ -60,7 +62,7 @@ impl Pool {
         self: &Arc<Self>,
         limits: Limits,
         work: impl FnOnce(&Connection) -> T + Send + 'static,
-    ) -> anyhow::Result<Ran<T>> {
+    ) -> Result<Ran<T>, ServeError> {
         let _permit = self.permits.acquire().await?;
         let conn = self.take()?;
         let interrupt = conn.interrupt_handle();
@@ -108,7 +110,7 @@ impl Pool {
         })
     }
 
-    fn take(&self) -> anyhow::Result<Connection> {
+    fn take(&self) -> Result<Connection, ServeError> {
         if let Some(conn) = self.idle.lock().expect("pool lock").pop() {
             return Ok(conn);
         }

@@ -15,24 +15,22 @@ use axum::extract::State;
 use axum::extract::rejection::JsonRejection;
 use axum::http::{HeaderMap, StatusCode, header};
 use axum::response::{IntoResponse, Response};
-use axum::routing::post;
-use axum::{Extension, Json, Router};
+use axum::{Extension, Json};
 use duckdb::Connection;
 use serde::{Deserialize, Serialize};
 use utoipa::ToSchema;
 
+use super::answer::{answer_within, cached};
+use super::auth::Caller;
 use super::cache::Answer;
 use super::encode::{ARROW_STREAM, CappedAnswer, Cut, Format};
 use super::guard::{self, CheckError};
+use super::options::ServeOptions;
 use super::pool::Limits;
 use super::problem::Problem;
+use super::rejection::bad_body;
+use super::state::AppState;
 use super::tokens::Scope;
-use super::{AppState, Caller, ServeOptions};
-
-/// The query route.
-pub(super) fn route() -> Router<Arc<AppState>> {
-    Router::new().route("/api/v1/query", post(query))
-}
 
 #[derive(Debug, Deserialize, ToSchema)]
 pub struct QueryRequest {
@@ -67,19 +65,6 @@ fn format_from_accept(headers: &HeaderMap) -> Format {
     } else {
         Format::Json
     }
-}
-
-pub(super) fn bad_body(rejection: JsonRejection) -> Response {
-    let status = rejection.status();
-    let detail = if status == StatusCode::PAYLOAD_TOO_LARGE {
-        "the request body is larger than this server accepts (--max-body)".to_string()
-    } else {
-        format!(
-            "the body must be JSON like {{\"sql\": \"SELECT …\", \"limit\": 100}}: {}",
-            rejection.body_text()
-        )
-    };
-    Problem::new(status, detail).into_response()
 }
 
 /// Runs one read-only SELECT (query scope). `Accept: text/csv` answers CSV,
@@ -117,7 +102,7 @@ pub(super) async fn query(
     let sql = request.sql;
     let parameters = format!("{format:?}|{limit}|{sql}");
     // A cached answer needs no turn.
-    if let Some(hit) = super::routes::cached(&state, &caller, "query", &parameters) {
+    if let Some(hit) = cached(&state, &caller, "query", &parameters) {
         return hit;
     }
     // A bounded wait for one of --max-queries turns, then 503: a queue without a
@@ -132,7 +117,7 @@ pub(super) async fn query(
         return busy(&state.options);
     };
     let max_bytes = state.options.max_answer_bytes;
-    super::routes::answer_within(
+    answer_within(
         &state,
         &caller,
         "query",

@@ -18,9 +18,9 @@
 
 use std::path::{Path, PathBuf};
 
-use anyhow::Context;
 use duckdb::Connection;
 
+use super::error::ServeError;
 use crate::warehouse::quote_literal;
 
 /// What the database may still reach once locked.
@@ -34,12 +34,12 @@ pub struct Sandbox {
 
 impl Sandbox {
     /// Applies the sandbox to `conn`'s database. Irreversible while it runs.
-    pub fn lock(&self, conn: &Connection) -> anyhow::Result<Vec<PathBuf>> {
+    pub fn lock(&self, conn: &Connection) -> Result<Vec<PathBuf>, ServeError> {
         let dirs = self
             .allowed_dirs
             .iter()
             .map(|dir| folder(dir))
-            .collect::<anyhow::Result<Vec<_>>>()?;
+            .collect::<Result<Vec<_>, _>>()?;
         let list = dirs
             .iter()
             .map(|dir| quote_literal(&format!("{}/", dir.display())))
@@ -55,17 +55,22 @@ impl Sandbox {
             "SET allowed_directories = [{list}]::VARCHAR[]; SET enable_external_access = false; \
              SET lock_configuration = true;"
         ));
-        conn.execute_batch(&sql)
-            .context("locking the database's file access and settings")?;
+        conn.execute_batch(&sql).map_err(ServeError::Lock)?;
         Ok(dirs)
     }
 }
 
 /// `dir` made to exist, as an absolute path without symlinks (DuckDB compares the
 /// paths that queries name against these prefixes).
-fn folder(dir: &Path) -> anyhow::Result<PathBuf> {
-    std::fs::create_dir_all(dir).with_context(|| format!("creating {}", dir.display()))?;
-    std::fs::canonicalize(dir).with_context(|| format!("resolving {}", dir.display()))
+fn folder(dir: &Path) -> Result<PathBuf, ServeError> {
+    std::fs::create_dir_all(dir).map_err(|source| ServeError::CreateDir {
+        dir: dir.to_path_buf(),
+        source,
+    })?;
+    std::fs::canonicalize(dir).map_err(|source| ServeError::Resolve {
+        dir: dir.to_path_buf(),
+        source,
+    })
 }
 
 #[cfg(test)]

@@ -210,7 +210,7 @@ fn serve(
                         .and_then(|period| {
                             crate::export::report::gather_for(&conn, period, country.as_deref())
                         })
-                        .map_err(|e| format!("{e:#}")),
+                        .map_err(|e| format!("{:#}", anyhow::Error::from(e))),
                 )),
                 Request::Ml => Action::MlLoaded(Box::new(
                     crate::ml::summary::summary(&conn).map_err(|e| format!("{e:#}")),

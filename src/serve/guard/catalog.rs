@@ -8,7 +8,7 @@ use duckdb::Connection;
 use serde_json::Value;
 
 use super::json::{self, text};
-use super::{CheckError, Refusal, SERVED_SCHEMAS};
+use super::verdict::{CheckError, Refusal, SERVED_SCHEMAS};
 use crate::warehouse::{quote_ident, quote_literal};
 
 /// The views of `information_schema` and the columns naming each row's catalog and

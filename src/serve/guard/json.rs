@@ -9,7 +9,7 @@ use duckdb::Connection;
 use serde::Deserialize;
 use serde_json::{Map, Value};
 
-use super::CheckError;
+use super::verdict::CheckError;
 
 /// DuckDB's JSON reading of `sql`: its syntax tree (`json_serialize_sql`) or its bound
 /// plan (`json_serialize_plan`), whichever `function` names.

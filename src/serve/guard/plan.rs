@@ -10,7 +10,7 @@ use serde_json::{Map, Value};
 
 use super::json::{self, first_line, objects, text};
 use super::syntax::GENERATORS;
-use super::{CheckError, Refusal, SERVED_SCHEMAS};
+use super::verdict::{CheckError, Refusal, SERVED_SCHEMAS};
 
 /// Catalog functions that `information_schema`'s views and `SHOW TABLES` scan. The
 /// syntax check refuses naming them directly, so they appear in a plan only through

@@ -11,7 +11,7 @@ use duckdb::Connection;
 use serde_json::{Map, Value};
 
 use super::json::{self, first_line, objects, text};
-use super::{CheckError, Refusal, SERVED_SCHEMAS};
+use super::verdict::{CheckError, Refusal, SERVED_SCHEMAS};
 
 /// Table functions that read nothing but their arguments.
 pub(super) const GENERATORS: [&str; 4] =
