@@ -10,14 +10,15 @@
 
 pub mod artifacts;
 pub mod bundled;
+pub mod catalog;
 pub mod config;
-pub mod execute;
 pub mod freshness;
 pub mod generic_tests;
 pub mod graph;
 pub mod jinja;
 pub mod packages;
 pub mod project;
+pub mod run;
 pub mod seeds;
 pub mod select;
 pub mod snapshots;
@@ -28,8 +29,8 @@ use std::path::PathBuf;
 use serde::Serialize;
 
 pub use config::NodeConfig;
-pub use execute::{Invocation, NodeResult, NodeStatus, RunCommand, RunSummary, run};
 pub use project::Project;
+pub use run::{Invocation, NodeResult, NodeStatus, RunCommand, RunSummary, run};
 
 /// What a node is, in dbt's words.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, PartialOrd, Ord)]
@@ -201,7 +202,7 @@ pub fn build_project(
     threads: usize,
     progress: &dyn crate::jobs::ProgressSink,
     cancel: &crate::jobs::CancelToken,
-) -> anyhow::Result<RunSummary> {
+) -> Result<RunSummary, ModelError> {
     let graph = graph::parse(Project::load(dir, &project::LoadOptions::default())?)?;
     let invocation = Invocation {
         command: RunCommand::Build,
