@@ -7,8 +7,8 @@ use anyhow::Context;
 use super::args::{ModelArgs, ModelsAction, SourceAction};
 use super::progress::CliProgress;
 use super::{Outcome, Settings};
-use crate::models::execute::{Invocation, NodeStatus, RunCommand, RunSummary};
 use crate::models::project::LoadOptions;
+use crate::models::run::{Invocation, NodeStatus, RunCommand, RunSummary};
 use crate::models::{Project, artifacts, bundled, graph, run};
 
 pub fn run_action(action: ModelsAction, settings: &Settings) -> anyhow::Result<Outcome> {

@@ -6,8 +6,8 @@ use std::collections::BTreeMap;
 
 use serde_json::{Value, json};
 
-use super::execute::RunSummary;
 use super::graph::Graph;
+use super::run::RunSummary;
 use super::{ModelError, ResourceType};
 
 fn metadata(kind: &str, version: u32) -> Value {

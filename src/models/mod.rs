@@ -10,8 +10,8 @@
 
 pub mod artifacts;
 pub mod bundled;
+pub mod catalog;
 pub mod config;
-pub mod execute;
 pub mod freshness;
 pub mod generic_tests;
 pub mod graph;
@@ -19,6 +19,7 @@ pub mod jinja;
 pub mod outcome;
 pub mod packages;
 pub mod project;
+pub mod run;
 pub mod seeds;
 pub mod select;
 pub mod snapshots;
@@ -29,8 +30,8 @@ use std::path::PathBuf;
 use serde::Serialize;
 
 pub use config::NodeConfig;
-pub use execute::{Invocation, NodeResult, NodeStatus, RunCommand, RunSummary, run};
 pub use project::Project;
+pub use run::{Invocation, NodeResult, NodeStatus, RunCommand, RunSummary, run};
 
 /// What a node is, in dbt's words.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, PartialOrd, Ord)]
@@ -202,7 +203,7 @@ pub fn build_project(
     threads: usize,
     progress: &dyn crate::jobs::ProgressSink,
     cancel: &crate::jobs::CancelToken,
-) -> anyhow::Result<RunSummary> {
+) -> Result<RunSummary, ModelError> {
     let graph = graph::parse(Project::load(dir, &project::LoadOptions::default())?)?;
     let invocation = Invocation {
         command: RunCommand::Build,

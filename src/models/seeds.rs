@@ -5,10 +5,18 @@
 //! DuckDB cannot cast fails the seed exactly where it fails under dbt. A seed configured
 //! `infer: duckdb` is typed by DuckDB's own CSV sniffer instead.
 
-use std::path::Path;
+use std::path::{Path, PathBuf};
 
 use super::config::NodeConfig;
 use crate::warehouse::{quote_ident, quote_literal};
+
+/// A seed file that cannot be read.
+#[derive(Debug, thiserror::Error)]
+#[error("cannot read seed {}: {source}", .path.display())]
+pub struct SeedError {
+    path: PathBuf,
+    source: csv::Error,
+}
 
 /// The SQL type dbt gives a seed column from its values (`None`: the null markers
 /// `""` and `null`, in any case, which every type accepts).
@@ -148,7 +156,7 @@ fn digits_ok(s: &str) -> bool {
 }
 
 /// The SQL that creates `relation` from the seed file at `path` and fills it.
-pub fn load_sql(relation: &str, path: &Path, config: &NodeConfig) -> Result<String, String> {
+pub fn load_sql(relation: &str, path: &Path, config: &NodeConfig) -> Result<String, SeedError> {
     let delimiter = config.delimiter.clone().unwrap_or_else(|| ",".into());
     let file = quote_literal(&path.to_string_lossy());
     if config.infer.as_deref() == Some("duckdb") {
@@ -203,22 +211,24 @@ fn column_types(
     path: &Path,
     delimiter: &str,
     config: &NodeConfig,
-) -> Result<Vec<(String, String)>, String> {
+) -> Result<Vec<(String, String)>, SeedError> {
+    let fail = |source| SeedError {
+        path: path.to_path_buf(),
+        source,
+    };
     let mut reader = csv::ReaderBuilder::new()
         .delimiter(delimiter.bytes().next().unwrap_or(b','))
         .flexible(true)
         .from_path(path)
-        .map_err(|e| format!("cannot read seed {}: {e}", path.display()))?;
+        .map_err(fail)?;
     let header: Vec<String> = reader
         .headers()
-        .map_err(|e| format!("cannot read seed {}: {e}", path.display()))?
+        .map_err(fail)?
         .iter()
         .map(|h| h.trim_start_matches('\u{feff}').to_string())
         .collect();
-    let records: Vec<csv::StringRecord> = reader
-        .records()
-        .collect::<Result<_, _>>()
-        .map_err(|e| format!("cannot read seed {}: {e}", path.display()))?;
+    let records: Vec<csv::StringRecord> =
+        reader.records().collect::<Result<_, _>>().map_err(fail)?;
     Ok(header
         .iter()
         .enumerate()

@@ -14,11 +14,47 @@ use duckdb::Connection;
 use serde_json::Value;
 
 use super::NodeConfig;
-use super::unit_tests::{query_columns, relation_columns};
+use super::catalog::{RelationKind, query_columns, relation_columns, relation_kind};
+use crate::warehouse::commit::{commit_batch, in_transaction};
 use crate::warehouse::quote_ident;
 
 /// The snapshot time of dbt-duckdb: the transaction's start, as a local timestamp.
 const NOW: &str = "now()::timestamp";
+
+/// Why a snapshot does not run, in dbt's sentences.
+#[derive(Debug, thiserror::Error)]
+pub enum SnapshotError {
+    #[error("Snapshots must be configured with a 'strategy' and 'unique_key'.")]
+    NoStrategyOrKey,
+    #[error("A 'timestamp' snapshot should not have 'check_cols'")]
+    TimestampWithCheckCols,
+    #[error(
+        "A snapshot configured with the timestamp strategy must specify an updated_at configuration."
+    )]
+    NoUpdatedAt,
+    #[error("Invalid value for 'check_cols': {0}. Expected 'all' or a list of strings.")]
+    InvalidCheckCols(String),
+    #[error(
+        "A snapshot configured with the check strategy must specify a check_cols configuration."
+    )]
+    NoCheckCols,
+    #[error("The specified strategy macro '{0}' was not found in package 'None'")]
+    UnknownStrategy(String),
+    #[error(
+        "You cannot set both the invalidate_hard_deletes and hard_deletes config properties on the same snapshot."
+    )]
+    BothHardDeletes,
+    #[error("Invalid setting for property hard_deletes.")]
+    InvalidHardDeletes,
+    #[error(
+        "Trying to create table {0}, but it currently exists as a view. Either drop {0} manually, or run with --full-refresh."
+    )]
+    ExistsAsView(String),
+    #[error("Snapshot target is missing configured columns (missing {0}).")]
+    MissingColumns(String),
+    #[error("{0}")]
+    Database(#[from] duckdb::Error),
+}
 
 #[derive(Debug, Clone, PartialEq)]
 enum Strategy {
@@ -68,22 +104,20 @@ fn text(config: &NodeConfig, key: &str) -> Option<String> {
 
 impl Snapshot {
     /// Reads the config, with dbt's sentences for what it refuses.
-    pub fn from_config(config: &NodeConfig) -> Result<Self, String> {
+    pub fn from_config(config: &NodeConfig) -> Result<Self, SnapshotError> {
         let strategy = text(config, "strategy");
         if strategy.is_none() || config.unique_key.is_empty() {
-            return Err("Snapshots must be configured with a 'strategy' and 'unique_key'.".into());
+            return Err(SnapshotError::NoStrategyOrKey);
         }
         let updated_at = text(config, "updated_at");
         let check_cols = config.extra.get("check_cols");
         let strategy = match strategy.as_deref() {
             Some("timestamp") => {
                 if check_cols.is_some_and(|c| !c.is_null()) {
-                    return Err("A 'timestamp' snapshot should not have 'check_cols'".into());
+                    return Err(SnapshotError::TimestampWithCheckCols);
                 }
                 Strategy::Timestamp {
-                    updated_at: updated_at.ok_or(
-                        "A snapshot configured with the timestamp strategy must specify an updated_at configuration.",
-                    )?,
+                    updated_at: updated_at.ok_or(SnapshotError::NoUpdatedAt)?,
                 }
             }
             Some("check") => {
@@ -96,12 +130,10 @@ impl Snapshot {
                             .collect(),
                     ),
                     Some(Value::String(other)) => {
-                        return Err(format!(
-                            "Invalid value for 'check_cols': {other}. Expected 'all' or a list of strings."
-                        ));
+                        return Err(SnapshotError::InvalidCheckCols(other.clone()));
                     }
                     _ => {
-                        return Err("A snapshot configured with the check strategy must specify a check_cols configuration.".into());
+                        return Err(SnapshotError::NoCheckCols);
                     }
                 };
                 Strategy::Check {
@@ -110,9 +142,7 @@ impl Snapshot {
                 }
             }
             Some(other) => {
-                return Err(format!(
-                    "The specified strategy macro '{other}' was not found in package 'None'"
-                ));
+                return Err(SnapshotError::UnknownStrategy(other.to_string()));
             }
             None => unreachable!("checked above"),
         };
@@ -122,12 +152,12 @@ impl Snapshot {
             .is_some_and(|v| v.as_bool().unwrap_or(false));
         let hard_deletes = match (text(config, "hard_deletes").as_deref(), legacy) {
             (Some(_), true) => {
-                return Err("You cannot set both the invalidate_hard_deletes and hard_deletes config properties on the same snapshot.".into());
+                return Err(SnapshotError::BothHardDeletes);
             }
             (None, true) | (Some("invalidate"), false) => HardDeletes::Invalidate,
             (Some("new_record"), false) => HardDeletes::NewRecord,
             (None | Some("ignore"), false) => HardDeletes::Ignore,
-            (Some(_), false) => return Err("Invalid setting for property hard_deletes.".into()),
+            (Some(_), false) => return Err(SnapshotError::InvalidHardDeletes),
         };
         let renamed = config.extra.get("snapshot_meta_column_names");
         let name = |key: &str| {
@@ -442,32 +472,19 @@ pub fn run(
     schema: &str,
     identifier: &str,
     query: &str,
-) -> Result<(), String> {
+) -> Result<(), SnapshotError> {
     let target = format!("{}.{}", quote_ident(schema), quote_ident(identifier));
     let query = query.trim().trim_end_matches(';');
-    let error = |e: duckdb::Error| e.to_string();
-    let existing = relation_columns(conn, schema, identifier).map_err(error)?;
-    let kind: Option<String> = conn
-        .query_row(
-            "SELECT table_type FROM information_schema.tables WHERE table_schema = ? AND table_name = ?",
-            [schema, identifier],
-            |r| r.get(0),
-        )
-        .ok();
-    if kind.as_deref() == Some("VIEW") {
-        return Err(format!(
-            "Trying to create table {target}, but it currently exists as a view. Either drop {target} manually, or run with --full-refresh."
-        ));
+    let existing = relation_columns(conn, schema, identifier)?;
+    if relation_kind(conn, schema, identifier) == Some(RelationKind::View) {
+        return Err(SnapshotError::ExistsAsView(target));
     }
     conn.execute_batch(&format!(
         "CREATE SCHEMA IF NOT EXISTS {}",
         quote_ident(schema)
-    ))
-    .map_err(error)?;
+    ))?;
     if existing.is_empty() {
-        return conn
-            .execute_batch(&snapshot.create_sql(&target, query))
-            .map_err(error);
+        return Ok(commit_batch(conn, &snapshot.create_sql(&target, query))?);
     }
     let names: Vec<String> = existing.iter().map(|(c, _)| c.clone()).collect();
     let n = &snapshot.names;
@@ -481,20 +498,15 @@ pub fn run(
         .map(|c| format!("\"{c}\""))
         .collect();
     if !missing.is_empty() {
-        return Err(format!(
-            "Snapshot target is missing configured columns (missing {}).",
-            missing.join(", ")
-        ));
+        return Err(SnapshotError::MissingColumns(missing.join(", ")));
     }
-    let source: Vec<String> = query_columns(conn, query)
-        .map_err(error)?
+    let source: Vec<String> = query_columns(conn, query)?
         .into_iter()
         .map(|(c, _)| c)
         .collect();
     let staging = quote_ident(&format!("{identifier}__dbt_tmp"));
     let staged = snapshot.staging_sql(&target, query, &source, &names);
-    let result = (|| -> duckdb::Result<()> {
-        conn.execute_batch("BEGIN")?;
+    let result = in_transaction(conn, |conn| -> duckdb::Result<()> {
         conn.execute_batch(&format!("CREATE TEMP TABLE {staging} AS (\n{staged}\n)"))?;
         let staged_columns = query_columns(conn, &format!("select * from {staging}"))?;
         // The staging table's own bookkeeping columns are not the snapshot's.
@@ -512,16 +524,13 @@ pub fn run(
             }
             inserted.push(column.clone());
         }
-        conn.execute_batch(&snapshot.merge_sql(&target, &staging, &inserted))?;
-        conn.execute_batch("COMMIT")
-    })();
+        conn.execute_batch(&snapshot.merge_sql(&target, &staging, &inserted))
+    });
     if let Err(e) = result {
-        let _ = conn.execute_batch("ROLLBACK");
         let _ = conn.execute_batch(&format!("DROP TABLE IF EXISTS {staging}"));
-        return Err(e.to_string());
+        return Err(e.into());
     }
-    conn.execute_batch(&format!("DROP TABLE IF EXISTS {staging}"))
-        .map_err(error)
+    Ok(conn.execute_batch(&format!("DROP TABLE IF EXISTS {staging}"))?)
 }
 
 #[cfg(test)]
@@ -536,7 +545,7 @@ mod tests {
 
     #[test]
     fn configs_are_refused_with_dbts_sentences() {
-        let err = |v| Snapshot::from_config(&config(v)).unwrap_err();
+        let err = |v| Snapshot::from_config(&config(v)).unwrap_err().to_string();
         assert!(
             err(serde_json::json!({"strategy": "timestamp"}))
                 .contains("'strategy' and 'unique_key'")

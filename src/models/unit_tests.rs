@@ -15,7 +15,23 @@ use duckdb::Connection;
 use serde_json::{Map, Value};
 
 use super::ModelError;
+use super::catalog::Column;
 use crate::warehouse::{quote_ident, quote_literal};
+
+/// Why a fixture's rows cannot be used.
+#[derive(Debug, thiserror::Error)]
+pub enum FixtureError {
+    #[error("{0}")]
+    Csv(#[from] csv::Error),
+    #[error(
+        "Invalid column name: '{unknown}' in unit test fixture for '{what}'. Accepted columns are: {accepted:?}"
+    )]
+    UnknownColumn {
+        unknown: String,
+        what: String,
+        accepted: Vec<String>,
+    },
+}
 
 /// One `unit_tests:` entry.
 #[derive(Debug, Clone, PartialEq)]
@@ -100,7 +116,7 @@ impl Fixture {
     }
 
     /// Rows as (column, value) lists; `None` for SQL.
-    fn rows(&self) -> Result<Option<Vec<Row>>, String> {
+    fn rows(&self) -> Result<Option<Vec<Row>>, FixtureError> {
         Ok(Some(match self {
             Self::Sql(_) => return Ok(None),
             Self::Dict(rows) => rows
@@ -111,15 +127,10 @@ impl Fixture {
                 let mut reader = csv::ReaderBuilder::new()
                     .trim(csv::Trim::All)
                     .from_reader(text.trim().as_bytes());
-                let header: Vec<String> = reader
-                    .headers()
-                    .map_err(|e| e.to_string())?
-                    .iter()
-                    .map(str::to_string)
-                    .collect();
+                let header: Vec<String> = reader.headers()?.iter().map(str::to_string).collect();
                 let mut rows = Vec::new();
                 for record in reader.records() {
-                    let record = record.map_err(|e| e.to_string())?;
+                    let record = record?;
                     rows.push(
                         header
                             .iter()
@@ -235,36 +246,12 @@ pub fn input_name(input: &str) -> Option<String> {
         .map(|s| s.trim().trim_matches(['\'', '"']).to_string())
 }
 
-/// A column and its DuckDB type.
-pub type Column = (String, String);
-
 /// `source('s', 't')` → `("s", "t")`.
 pub fn source_parts(input: &str) -> Option<(String, String)> {
     let inner = input.strip_prefix("source(")?.strip_suffix(')')?;
     let (source, table) = inner.split_once(',')?;
     let clean = |s: &str| s.trim().trim_matches(['\'', '"']).to_string();
     Some((clean(source), clean(table)))
-}
-
-/// The columns of `schema.identifier` in the warehouse (none when it does not exist).
-pub fn relation_columns(
-    conn: &Connection,
-    schema: &str,
-    identifier: &str,
-) -> duckdb::Result<Vec<Column>> {
-    let mut stmt = conn.prepare(
-        "SELECT column_name, data_type FROM information_schema.columns \
-         WHERE table_schema = ? AND table_name = ? ORDER BY ordinal_position",
-    )?;
-    let columns = stmt.query_map([schema, identifier], |r| Ok((r.get(0)?, r.get(1)?)))?;
-    columns.collect()
-}
-
-/// The columns a query returns, without running it (unit tests and snapshots).
-pub fn query_columns(conn: &Connection, sql: &str) -> duckdb::Result<Vec<Column>> {
-    let mut stmt = conn.prepare(&format!("DESCRIBE SELECT * FROM (\n{sql}\n) AS described"))?;
-    let columns = stmt.query_map([], |r| Ok((r.get(0)?, r.get(1)?)))?;
-    columns.collect()
 }
 
 fn literal(value: &Value) -> String {
@@ -283,7 +270,7 @@ pub fn fixture_sql(
     columns: &[Column],
     only: Option<&[String]>,
     what: &str,
-) -> Result<String, String> {
+) -> Result<String, FixtureError> {
     let Some(rows) = fixture.rows()? else {
         let Fixture::Sql(sql) = fixture else {
             unreachable!("rows() is None only for SQL")
@@ -295,10 +282,11 @@ pub fn fixture_sql(
             .iter()
             .find(|(k, _)| !columns.iter().any(|(c, _)| c == k))
         {
-            let accepted: Vec<&str> = columns.iter().map(|(c, _)| c.as_str()).collect();
-            return Err(format!(
-                "Invalid column name: '{unknown}' in unit test fixture for '{what}'. Accepted columns are: {accepted:?}"
-            ));
+            return Err(FixtureError::UnknownColumn {
+                unknown: unknown.clone(),
+                what: what.to_string(),
+                accepted: columns.iter().map(|(c, _)| c.clone()).collect(),
+            });
         }
     }
     let chosen: Vec<&Column> = match only {
@@ -332,7 +320,7 @@ pub fn fixture_sql(
 }
 
 /// The columns the expected rows name (those of the first row), or `None` for all.
-pub fn expected_columns(expect: &Fixture) -> Result<Option<Vec<String>>, String> {
+pub fn expected_columns(expect: &Fixture) -> Result<Option<Vec<String>>, FixtureError> {
     Ok(match expect.rows()? {
         Some(rows) => rows
             .first()
@@ -358,16 +346,14 @@ const SHOWN: usize = 20;
 
 /// Runs a unit test's comparison: `None` when it passes, else the differing rows as
 /// a small table (dbt prints a diff of the two sides).
-pub fn differences(conn: &Connection, sql: &str) -> Result<Option<String>, String> {
-    let mut stmt = conn
-        .prepare(&format!(
-            "SELECT COLUMNS(*)::VARCHAR FROM (\n{sql}\n) AS unit_test_diff ORDER BY ALL LIMIT {}",
-            SHOWN + 1
-        ))
-        .map_err(|e| e.to_string())?;
+pub fn differences(conn: &Connection, sql: &str) -> duckdb::Result<Option<String>> {
+    let mut stmt = conn.prepare(&format!(
+        "SELECT COLUMNS(*)::VARCHAR FROM (\n{sql}\n) AS unit_test_diff ORDER BY ALL LIMIT {}",
+        SHOWN + 1
+    ))?;
     let mut rows_out: Vec<Vec<String>> = Vec::new();
-    let mut rows = stmt.query([]).map_err(|e| e.to_string())?;
-    while let Some(row) = rows.next().map_err(|e| e.to_string())? {
+    let mut rows = stmt.query([])?;
+    while let Some(row) = rows.next()? {
         let width = row.as_ref().column_count();
         rows_out.push(
             (0..width)
@@ -458,6 +444,7 @@ mod tests {
         assert!(
             fixture_sql(&wrong, &columns, None, "t")
                 .unwrap_err()
+                .to_string()
                 .contains("'nope'")
         );
     }

@@ -218,7 +218,7 @@ impl Registry {
         current: &str,
         name: &str,
         namespace: Option<&str>,
-    ) -> Result<Target, String> {
+    ) -> Result<Target, NotDispatched> {
         // dbt's `_get_search_packages`: the `dispatch:` config's order; for an
         // installed package, the root project and then the package; otherwise (no
         // namespace, or `dbt`) the bare-name order, so a project's `duckdb__x`
@@ -245,13 +245,28 @@ impl Registry {
                 }
             }
         }
-        let searched: Vec<&str> = order.iter().map(|p| p.unwrap_or(current)).collect();
-        Err(format!(
-            "adapter.dispatch('{name}'{}) found no duckdb__{name} or default__{name} in {}",
-            namespace.map(|n| format!(", '{n}'")).unwrap_or_default(),
-            searched.join(", ")
-        ))
+        Err(NotDispatched {
+            name: name.to_string(),
+            namespace: namespace.map(str::to_string),
+            searched: order
+                .iter()
+                .map(|p| p.unwrap_or(current).to_string())
+                .collect(),
+        })
     }
+}
+
+/// `adapter.dispatch` found no implementation in the packages it searched.
+#[derive(Debug, PartialEq, thiserror::Error)]
+#[error(
+    "adapter.dispatch('{name}'{}) found no duckdb__{name} or default__{name} in {}",
+    .namespace.as_ref().map(|n| format!(", '{n}'")).unwrap_or_default(),
+    .searched.join(", ")
+)]
+pub struct NotDispatched {
+    name: String,
+    namespace: Option<String>,
+    searched: Vec<String>,
 }
 
 /// The frame of a macro call in progress: its package (for bare names) and what
@@ -384,7 +399,7 @@ pub fn dispatch(
     let ctx = context(state)?;
     let target = registry
         .dispatch(&ctx.current_package(), name, namespace)
-        .map_err(|message| Error::new(ErrorKind::UnknownFunction, message))?;
+        .map_err(|e| Error::new(ErrorKind::UnknownFunction, e.to_string()))?;
     Ok(callable(registry, target))
 }
 
@@ -400,7 +415,7 @@ fn call(
         Target::Dispatch { name } => {
             let implementation = registry
                 .dispatch(&render.current_package(), name, Some(BUILTIN))
-                .map_err(|message| Error::new(ErrorKind::UnknownFunction, message))?;
+                .map_err(|e| Error::new(ErrorKind::UnknownFunction, e.to_string()))?;
             call(state, registry, &implementation, args)
         }
         Target::Macro { package, name } => {
@@ -548,7 +563,8 @@ mod tests {
         );
         let error = plain
             .dispatch("shop", "nothing", Some("dbt_utils"))
-            .unwrap_err();
+            .unwrap_err()
+            .to_string();
         assert!(
             error.contains("duckdb__nothing or default__nothing in shop, dbt_utils"),
             "{error}"
