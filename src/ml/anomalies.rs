@@ -25,10 +25,11 @@ use rand_xoshiro::Xoshiro256Plus;
 use rand_xoshiro::rand_core::{RngCore, SeedableRng};
 use serde::Serialize;
 
+use super::error::MlError;
 use super::eval::{Detection, detection, mad, median, robust_z};
-use super::{
-    MlError, ModelRun, check, data_window, frames, replace_table, require_relations, runs,
-};
+use super::frames;
+use super::job::{check, data_window, replace_table, require_relations};
+use super::runs::{self, ModelRun};
 use crate::format::thousands;
 use crate::jobs::{CancelToken, Progress, ProgressSink, Unit};
 
