@@ -118,7 +118,9 @@ fn tail_job(line: &str) -> anyhow::Result<BackgroundJob> {
     Ok(BackgroundJob {
         name: "tail".into(),
         metrics: Some(std::sync::Arc::new(move || {
-            crate::stream::exporter::render(&status.lock().map(|s| s.clone()).unwrap_or_default())
+            crate::stream::tail::exporter::render(
+                &status.lock().map(|s| s.clone()).unwrap_or_default(),
+            )
         })),
         work: Box::new(move |conn, progress, cancel| {
             let status = crate::stream::tail::tail(conn, &options, progress, cancel)?;

@@ -98,7 +98,7 @@ fn solve_side(
     params: &AlsParams,
 ) {
     let gram = other.t().dot(other);
-    let solved = super::par_map(rows, |row| solve_row(&gram, other, row, params));
+    let solved = super::job::par_map(rows, |row| solve_row(&gram, other, row, params));
     for (mut out, x) in target.outer_iter_mut().zip(solved) {
         out.assign(&ndarray::ArrayView1::from(&x));
     }

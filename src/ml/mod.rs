@@ -10,30 +10,22 @@
 
 pub mod als;
 pub mod anomalies;
+mod error;
 mod eval;
 mod frames;
+mod job;
 pub mod recommend;
 mod runs;
 pub mod segment;
 pub mod summary;
 
+pub use error::MlError;
+pub use job::require_relations;
 pub use runs::{ModelRun, recent_runs};
 
 use duckdb::Connection;
-use duckdb::arrow::array::RecordBatch;
 
-use crate::jobs::{CancelToken, Cancelled};
-
-/// Why an ML job refused to run.
-#[derive(Debug, thiserror::Error)]
-pub enum MlError {
-    #[error("{relation} does not exist: run `ecom models build` first")]
-    MartsMissing { relation: String },
-    #[error("too little data: {0}")]
-    TooLittleData(String),
-    #[error("{0}")]
-    BadParameter(String),
-}
+use crate::jobs::CancelToken;
 
 /// The three jobs, by the name the CLI and the pipeline use.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, serde::Serialize, clap::ValueEnum)]
@@ -89,71 +81,5 @@ pub fn run_with_defaults(
                 r.flagged_days, r.flagged_lines
             )
         }
-    })
-}
-
-/// Fails with "run `ecom models build` first" unless every `schema.table` exists.
-pub fn require_relations(conn: &Connection, relations: &[&str]) -> anyhow::Result<()> {
-    for relation in relations {
-        if !crate::warehouse::catalog::relation_exists(conn, relation)? {
-            return Err(MlError::MartsMissing {
-                relation: relation.to_string(),
-            }
-            .into());
-        }
-    }
-    Ok(())
-}
-
-/// Stops a job between steps when it was asked to.
-fn check(cancel: &CancelToken) -> anyhow::Result<()> {
-    if cancel.is_cancelled() {
-        return Err(Cancelled.into());
-    }
-    Ok(())
-}
-
-/// Replaces `table` (`schema.name`) with `columns` (DDL) and the rows of `batch`, inside
-/// the caller's transaction.
-fn replace_table(
-    conn: &Connection,
-    table: &str,
-    columns: &str,
-    batch: RecordBatch,
-) -> anyhow::Result<()> {
-    let (schema, name) = table
-        .split_once('.')
-        .expect("ml tables are schema-qualified");
-    conn.execute_batch(&format!("CREATE OR REPLACE TABLE {table} ({columns})"))?;
-    frames::append_batch(conn, schema, name, batch)
-}
-
-/// The first and last `column` value of `table`: the data window a run learned from.
-fn data_window(
-    conn: &Connection,
-    table: &str,
-    column: &str,
-) -> anyhow::Result<(Option<chrono::NaiveDateTime>, Option<chrono::NaiveDateTime>)> {
-    Ok(conn.query_row(
-        &format!("SELECT min({column})::TIMESTAMP, max({column})::TIMESTAMP FROM {table}"),
-        [],
-        |r| Ok((r.get(0)?, r.get(1)?)),
-    )?)
-}
-
-/// `f` over every input, split across the cores; results keep the inputs' order.
-fn par_map<T: Sync, R: Send>(inputs: &[T], f: impl Fn(&T) -> R + Sync) -> Vec<R> {
-    let threads = std::thread::available_parallelism().map_or(1, |n| n.get());
-    let chunk = inputs.len().div_ceil(threads).max(1);
-    std::thread::scope(|scope| {
-        let f = &f;
-        let handles: Vec<_> = inputs
-            .chunks(chunk)
-            .map(|part| scope.spawn(move || part.iter().map(f).collect::<Vec<R>>()))
-            .collect();
-        handles
-            .into_iter()
-            .flat_map(|h| h.join().expect("an ML worker thread panicked"))
-            .collect()
     })
 }

@@ -24,7 +24,10 @@ use rand_xoshiro::Xoshiro256Plus;
 use rand_xoshiro::rand_core::SeedableRng;
 use serde::Serialize;
 
-use super::{MlError, ModelRun, check, frames, replace_table, require_relations, runs};
+use super::error::MlError;
+use super::frames;
+use super::job::{check, replace_table, require_relations};
+use super::runs::{self, ModelRun};
 use crate::jobs::{CancelToken, Progress, ProgressSink, Unit};
 
 /// The clustering algorithm.

@@ -3,7 +3,7 @@
 
 use duckdb::Connection;
 
-use super::{ModelRun, recent_runs};
+use super::runs::{ModelRun, recent_runs};
 
 #[derive(Debug, Clone, PartialEq)]
 pub struct SegmentRow {

@@ -5,13 +5,11 @@
 
 pub mod checkpoint;
 pub mod event;
-pub mod exporter;
 pub mod kafka;
 pub mod recent;
 pub mod schedule;
 pub mod simulate;
 pub mod tail;
-mod tail_writer;
 pub mod window;
 
 /// Parses `1m`, `30s`, `1h 30m` into a chrono duration.

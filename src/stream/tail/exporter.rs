@@ -4,14 +4,10 @@
 
 use std::fmt::Write;
 use std::net::SocketAddr;
-use std::sync::{Arc, Mutex};
 
 use anyhow::Context;
 
-use super::tail::TailStatus;
-
-/// The status the loop publishes and the server reads.
-pub type SharedStatus = Arc<Mutex<TailStatus>>;
+use super::status::{SharedStatus, TailStatus};
 
 /// Binds `addr` (failing at once when it cannot) and serves until the process ends.
 pub fn serve(addr: SocketAddr, status: SharedStatus) -> anyhow::Result<()> {
@@ -150,7 +146,7 @@ pub fn render(status: &TailStatus) -> String {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::stream::tail::PartitionStatus;
+    use crate::stream::tail::status::PartitionStatus;
 
     #[test]
     fn renders_counters_and_per_partition_gauges() {
