@@ -574,8 +574,8 @@ pub enum TokenAction {
         #[arg(long)]
         name: String,
         /// read: the figures; query: also POST /api/v1/query; admin: also tokens and jobs.
-        #[arg(long, value_parser = ["read", "query", "admin"])]
-        scope: String,
+        #[arg(long, value_enum)]
+        scope: crate::serve::tokens::Scope,
     },
     /// List tokens (never the tokens themselves).
     Ls,

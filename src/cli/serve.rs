@@ -6,7 +6,7 @@ use super::args::{PipelineLine, ServeAction, ServeArgs, TailLine, TokenAction};
 use super::output::write_table;
 use super::{Outcome, Settings};
 use crate::serve::sandbox::Sandbox;
-use crate::serve::tokens::{self, Scope};
+use crate::serve::tokens;
 use crate::serve::{BackgroundJob, ServeOptions};
 
 pub fn run(args: ServeArgs, settings: &Settings) -> anyhow::Result<Outcome> {
@@ -169,7 +169,6 @@ fn token(action: TokenAction, settings: &Settings) -> anyhow::Result<Outcome> {
     let conn = warehouse.conn();
     match action {
         TokenAction::Create { name, scope } => {
-            let scope: Scope = scope.parse()?;
             let token = tokens::create(conn, &name, scope)?;
             println!("{token}");
             eprintln!(
