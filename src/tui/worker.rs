@@ -278,7 +278,7 @@ fn run_query(
     sql: &str,
     slot: u32,
     queries: &Mutex<Queries>,
-) -> anyhow::Result<PagedResult> {
+) -> Result<PagedResult, crate::warehouse::WarehouseError> {
     let result = pager::run(conn, sql, slot);
     Queries::finish(queries);
     result

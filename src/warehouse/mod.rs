@@ -45,6 +45,8 @@ pub enum WarehouseError {
          file name (e.g. {name}-warehouse.duckdb)"
     )]
     NameClash { path: PathBuf, name: String },
+    #[error("cannot write {path}: {source}")]
+    Write { path: PathBuf, source: csv::Error },
     #[error("{0}")]
     Db(#[from] duckdb::Error),
 }

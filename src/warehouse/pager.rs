@@ -37,7 +37,7 @@ pub struct PagedResult {
 
 /// Runs `sql` into the temporary table `temp.ecom_result_{slot}` (replacing the slot's
 /// previous result) and describes it.
-pub fn run(conn: &Connection, sql: &str, slot: u32) -> anyhow::Result<PagedResult> {
+pub fn run(conn: &Connection, sql: &str, slot: u32) -> Result<PagedResult, WarehouseError> {
     let started = Instant::now();
     let sql = sql.trim().trim_end_matches(';');
     if !is_row_query(sql) {
@@ -66,9 +66,13 @@ pub fn discard(conn: &Connection, slot: u32) -> Result<(), WarehouseError> {
     Ok(())
 }
 
-fn run_inline(conn: &Connection, sql: &str, started: Instant) -> anyhow::Result<PagedResult> {
+fn run_inline(
+    conn: &Connection,
+    sql: &str,
+    started: Instant,
+) -> Result<PagedResult, WarehouseError> {
     let mut rows = Vec::new();
-    let schema = stream_batches(conn, sql, |batch| {
+    let schema = stream_batches::<WarehouseError>(conn, sql, |batch| {
         rows.extend(batch_to_text(batch, "NULL"));
         Ok(())
     })?;
@@ -111,7 +115,7 @@ pub fn page(
     result: &PagedResult,
     offset: u64,
     limit: u64,
-) -> anyhow::Result<Vec<Vec<String>>> {
+) -> Result<Vec<Vec<String>>, WarehouseError> {
     match &result.rows {
         ResultRows::Inline(rows) => Ok(rows
             .iter()
@@ -125,7 +129,7 @@ pub fn page(
                 offset + limit
             );
             let mut rows = Vec::with_capacity(limit as usize);
-            stream_batches(conn, &sql, |batch| {
+            stream_batches::<WarehouseError>(conn, &sql, |batch| {
                 rows.extend(batch_to_text(batch, "NULL"));
                 Ok(())
             })?;
@@ -135,7 +139,7 @@ pub fn page(
 }
 
 /// Writes the whole result to `path`: Parquet for `.parquet`, else CSV with a header.
-pub fn export(conn: &Connection, result: &PagedResult, path: &str) -> anyhow::Result<()> {
+pub fn export(conn: &Connection, result: &PagedResult, path: &str) -> Result<(), WarehouseError> {
     let format = if path.ends_with(".parquet") {
         "FORMAT parquet, COMPRESSION zstd"
     } else {
@@ -150,12 +154,18 @@ pub fn export(conn: &Connection, result: &PagedResult, path: &str) -> anyhow::Re
             .map_err(WarehouseError::from)?;
         }
         ResultRows::Inline(rows) => {
-            let mut writer = csv::Writer::from_path(path)?;
-            writer.write_record(result.columns.iter().map(|c| c.name.as_str()))?;
+            let failed = |source| WarehouseError::Write {
+                path: path.into(),
+                source,
+            };
+            let mut writer = csv::Writer::from_path(path).map_err(failed)?;
+            writer
+                .write_record(result.columns.iter().map(|c| c.name.as_str()))
+                .map_err(failed)?;
             for row in rows {
-                writer.write_record(row)?;
+                writer.write_record(row).map_err(failed)?;
             }
-            writer.flush()?;
+            writer.flush().map_err(|e| failed(e.into()))?;
         }
     }
     Ok(())

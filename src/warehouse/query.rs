@@ -48,13 +48,13 @@ pub fn is_row_query(sql: &str) -> bool {
     )
 }
 
-/// Runs `sql` and hands every Arrow batch of its result to `on_batch`.
-/// Returns the result's schema (also for results without rows).
-pub fn stream_batches(
+/// Runs `sql` and hands every Arrow batch of its result to `on_batch`, whose error type
+/// is the caller's. Returns the result's schema (also for results without rows).
+pub fn stream_batches<E: From<WarehouseError>>(
     conn: &Connection,
     sql: &str,
-    mut on_batch: impl FnMut(&RecordBatch) -> anyhow::Result<()>,
-) -> anyhow::Result<SchemaRef> {
+    mut on_batch: impl FnMut(&RecordBatch) -> Result<(), E>,
+) -> Result<SchemaRef, E> {
     let mut stmt = conn.prepare(sql).map_err(WarehouseError::from)?;
     let arrow = stmt.query_arrow([]).map_err(WarehouseError::from)?;
     let schema = arrow.get_schema();
@@ -212,7 +212,7 @@ mod tests {
                    TIMESTAMP '2010-12-01 08:26:00' AS ts, 'x' AS s";
         let mut rows = Vec::new();
         let mut json = Vec::new();
-        stream_batches(&conn, sql, |b| {
+        stream_batches::<WarehouseError>(&conn, sql, |b| {
             rows.extend(batch_to_text(b, "NULL"));
             let options = format_options();
             let cells: Vec<_> = b

@@ -8,6 +8,8 @@ use std::collections::HashMap;
 use std::sync::Arc;
 
 use duckdb::Connection;
+
+use crate::warehouse::WarehouseError;
 use minijinja::value::{Kwargs, Object, Serde, Value, from_args};
 use minijinja::{Error, ErrorKind, State};
 
@@ -26,7 +28,7 @@ fn query(state: &State, sql: &str) -> Result<Option<QueryTable>, Error> {
 
 fn table(conn: &Connection, sql: &str) -> Result<QueryTable, Error> {
     let mut rows: Vec<Vec<serde_json::Value>> = Vec::new();
-    let schema = crate::warehouse::query::stream_batches(conn, sql, |batch| {
+    let schema = crate::warehouse::query::stream_batches::<WarehouseError>(conn, sql, |batch| {
         rows.extend(crate::warehouse::query::batch_to_json_rows(batch));
         Ok(())
     })
