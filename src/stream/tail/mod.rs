@@ -45,7 +45,7 @@ use rdkafka::message::Message;
 
 use crate::jobs::{CancelToken, Progress, ProgressSink, Unit};
 use crate::stream::checkpoint::Checkpoints;
-use crate::stream::event::Event;
+use crate::stream::event::{Event, Rejected};
 use crate::stream::kafka::{ReliableProducer, client_config};
 use crate::stream::window::Placement;
 use batch::{Batch, DeadLetter, LateEvent};
@@ -223,7 +223,7 @@ fn consume(
                             offset,
                             key,
                             payload: text,
-                            reason,
+                            reason: reason.to_string(),
                         });
                     }
                     Ok(event) => match state.take(offset, &event, &options.windows) {
@@ -345,7 +345,7 @@ fn admit(
     payload: &[u8],
     message: &rdkafka::message::BorrowedMessage<'_>,
     options: &TailOptions,
-) -> Result<Event, String> {
+) -> Result<Event, Rejected> {
     let event = Event::decode(payload)?;
     let reference = message
         .timestamp()
