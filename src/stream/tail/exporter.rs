@@ -147,7 +147,7 @@ pub fn render(status: &TailStatus) -> String {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::stream::tail::status::PartitionStatus;
+    use super::super::status::PartitionStatus;
 
     #[test]
     fn renders_counters_and_per_partition_gauges() {
