@@ -146,8 +146,8 @@ pub fn render(status: &TailStatus) -> String {
 
 #[cfg(test)]
 mod tests {
-    use super::*;
     use super::super::status::PartitionStatus;
+    use super::*;
 
     #[test]
     fn renders_counters_and_per_partition_gauges() {
