@@ -25,12 +25,12 @@ pub fn run(action: MlAction, settings: &Settings) -> anyhow::Result<Outcome> {
 /// Runs one job with a progress bar and Ctrl+C cancellation.
 fn with_progress<T>(
     settings: &Settings,
-    job: impl FnOnce(&CliProgress, &crate::jobs::CancelToken) -> anyhow::Result<T>,
+    job: impl FnOnce(&CliProgress, &crate::jobs::CancelToken) -> Result<T, crate::ml::MlError>,
 ) -> anyhow::Result<T> {
     let progress = CliProgress::new(settings.quiet);
     let result = job(&progress, &super::interrupt::cancel_on_ctrl_c());
     progress.finish();
-    result
+    Ok(result?)
 }
 
 fn print_json(value: &impl serde::Serialize) -> anyhow::Result<Outcome> {

@@ -6,7 +6,7 @@
 //! hand-over is a move of those structs: ownership of the buffers goes with the release
 //! callback they carry.
 
-use anyhow::Context;
+use super::error::{MlError, Result};
 use duckdb::Connection;
 use duckdb::arrow::array::{Array, RecordBatch};
 use ndarray::Array2;
@@ -16,7 +16,7 @@ use polars::prelude::{Column, DataFrame, DataType, Series};
 ///
 /// Columns keep DuckDB's Arrow types; queries cast what polars should see as numbers to
 /// `DOUBLE` or `BIGINT` (DuckDB's `DECIMAL` needs no polars decimal support that way).
-pub fn query_frame(conn: &Connection, sql: &str) -> anyhow::Result<DataFrame> {
+pub fn query_frame(conn: &Connection, sql: &str) -> Result<DataFrame> {
     let mut stmt = conn.prepare(sql)?;
     let batches: Vec<RecordBatch> = stmt.query_arrow([])?.collect();
     let schema = stmt.schema();
@@ -35,7 +35,7 @@ pub fn query_frame(conn: &Connection, sql: &str) -> anyhow::Result<DataFrame> {
 }
 
 /// Moves one arrow-rs column (its chunks) into a polars `Series`.
-fn import_column(name: &str, chunks: &[duckdb::arrow::array::ArrayRef]) -> anyhow::Result<Series> {
+fn import_column(name: &str, chunks: &[duckdb::arrow::array::ArrayRef]) -> Result<Series> {
     let mut field = None;
     let mut arrays = Vec::with_capacity(chunks.len());
     for chunk in chunks {
@@ -58,8 +58,13 @@ fn import_column(name: &str, chunks: &[duckdb::arrow::array::ArrayRef]) -> anyho
                 >(schema),
             )
         };
-        let imported = unsafe { polars_arrow::ffi::import_field_from_c(&schema) }
-            .with_context(|| format!("column {name}: Arrow type not readable by polars"))?;
+        let imported =
+            unsafe { polars_arrow::ffi::import_field_from_c(&schema) }.map_err(|source| {
+                MlError::UnreadableColumn {
+                    name: name.to_string(),
+                    source,
+                }
+            })?;
         let dtype = imported.dtype().clone();
         arrays.push(unsafe { polars_arrow::ffi::import_array_from_c(array, dtype) }?);
         field.get_or_insert(imported);
@@ -76,7 +81,7 @@ fn import_column(name: &str, chunks: &[duckdb::arrow::array::ArrayRef]) -> anyho
 /// The named columns of `frame`, cast to `f64`, as a rows × columns matrix.
 ///
 /// A null becomes an error naming the column: the features are built not to have any.
-pub fn matrix(frame: &DataFrame, columns: &[&str]) -> anyhow::Result<Array2<f64>> {
+pub fn matrix(frame: &DataFrame, columns: &[&str]) -> Result<Array2<f64>> {
     let rows = frame.height();
     let mut out = Array2::<f64>::zeros((rows, columns.len()));
     for (j, name) in columns.iter().enumerate() {
@@ -88,39 +93,56 @@ pub fn matrix(frame: &DataFrame, columns: &[&str]) -> anyhow::Result<Array2<f64>
 }
 
 /// One column of `frame` as `f64`s, nulls refused.
-pub fn f64_values(frame: &DataFrame, name: &str) -> anyhow::Result<Vec<f64>> {
+pub fn f64_values(frame: &DataFrame, name: &str) -> Result<Vec<f64>> {
     let series = frame
         .column(name)
-        .with_context(|| format!("feature frame has no column {name}"))?
+        .map_err(|source| MlError::MissingColumn {
+            frame: "feature frame",
+            name: name.to_string(),
+            source,
+        })?
         .cast(&DataType::Float64)?;
     let values = series.f64()?;
     if values.null_count() > 0 {
-        anyhow::bail!(
-            "feature column {name} has {} null value(s)",
-            values.null_count()
-        );
+        return Err(MlError::Nulls {
+            column: "feature column",
+            name: name.to_string(),
+            count: values.null_count(),
+        });
     }
     Ok(values.into_no_null_iter().collect())
 }
 
 /// One column of `frame` as `i64`s, nulls refused.
-pub fn i64_values(frame: &DataFrame, name: &str) -> anyhow::Result<Vec<i64>> {
+pub fn i64_values(frame: &DataFrame, name: &str) -> Result<Vec<i64>> {
     let series = frame
         .column(name)
-        .with_context(|| format!("frame has no column {name}"))?
+        .map_err(|source| MlError::MissingColumn {
+            frame: "frame",
+            name: name.to_string(),
+            source,
+        })?
         .cast(&DataType::Int64)?;
     let values = series.i64()?;
     if values.null_count() > 0 {
-        anyhow::bail!("column {name} has {} null value(s)", values.null_count());
+        return Err(MlError::Nulls {
+            column: "column",
+            name: name.to_string(),
+            count: values.null_count(),
+        });
     }
     Ok(values.into_no_null_iter().collect())
 }
 
 /// One text column of `frame`, nulls as empty strings.
-pub fn string_values(frame: &DataFrame, name: &str) -> anyhow::Result<Vec<String>> {
+pub fn string_values(frame: &DataFrame, name: &str) -> Result<Vec<String>> {
     let series = frame
         .column(name)
-        .with_context(|| format!("frame has no column {name}"))?
+        .map_err(|source| MlError::MissingColumn {
+            frame: "frame",
+            name: name.to_string(),
+            source,
+        })?
         .cast(&DataType::String)?;
     let text = series.str()?;
     Ok((0..text.len())
@@ -135,7 +157,7 @@ pub fn append_batch(
     schema: &str,
     table: &str,
     batch: RecordBatch,
-) -> anyhow::Result<()> {
+) -> Result<()> {
     if batch.num_rows() == 0 {
         return Ok(());
     }

@@ -6,24 +6,24 @@ use duckdb::Connection;
 use duckdb::arrow::array::RecordBatch;
 
 use super::error::MlError;
+use super::error::Result;
 use super::frames;
 use crate::jobs::{CancelToken, Cancelled};
 
 /// Fails with "run `ecom models build` first" unless every `schema.table` exists.
-pub fn require_relations(conn: &Connection, relations: &[&str]) -> anyhow::Result<()> {
+pub fn require_relations(conn: &Connection, relations: &[&str]) -> Result<()> {
     for relation in relations {
         if !crate::warehouse::catalog::relation_exists(conn, relation)? {
             return Err(MlError::MartsMissing {
                 relation: relation.to_string(),
-            }
-            .into());
+            });
         }
     }
     Ok(())
 }
 
 /// Stops a job between steps when it was asked to.
-pub(super) fn check(cancel: &CancelToken) -> anyhow::Result<()> {
+pub(super) fn check(cancel: &CancelToken) -> Result<()> {
     if cancel.is_cancelled() {
         return Err(Cancelled.into());
     }
@@ -37,7 +37,7 @@ pub(super) fn replace_table(
     table: &str,
     columns: &str,
     batch: RecordBatch,
-) -> anyhow::Result<()> {
+) -> Result<()> {
     let (schema, name) = table
         .split_once('.')
         .expect("ml tables are schema-qualified");
@@ -50,7 +50,7 @@ pub(super) fn data_window(
     conn: &Connection,
     table: &str,
     column: &str,
-) -> anyhow::Result<(Option<chrono::NaiveDateTime>, Option<chrono::NaiveDateTime>)> {
+) -> Result<(Option<chrono::NaiveDateTime>, Option<chrono::NaiveDateTime>)> {
     Ok(conn.query_row(
         &format!("SELECT min({column})::TIMESTAMP, max({column})::TIMESTAMP FROM {table}"),
         [],

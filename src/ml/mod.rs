@@ -26,6 +26,7 @@ pub use runs::{ModelRun, recent_runs};
 use duckdb::Connection;
 
 use crate::jobs::CancelToken;
+use error::Result;
 
 /// The three jobs, by the name the CLI and the pipeline use.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, serde::Serialize, clap::ValueEnum)]
@@ -61,7 +62,7 @@ pub fn run_with_defaults(
     model: MlModel,
     progress: &dyn crate::jobs::ProgressSink,
     cancel: &CancelToken,
-) -> anyhow::Result<String> {
+) -> Result<String> {
     Ok(match model {
         MlModel::Segment => {
             let r = segment::segment(conn, &Default::default(), progress, cancel)?;

@@ -2,6 +2,7 @@
 
 use std::time::Duration;
 
+use super::error::Result;
 use chrono::NaiveDateTime;
 use duckdb::Connection;
 use serde::Serialize;
@@ -52,7 +53,7 @@ pub(super) fn record(
     run: &ModelRun,
     started_at: NaiveDateTime,
     elapsed: Duration,
-) -> anyhow::Result<i64> {
+) -> Result<i64> {
     let finished_at = started_at + chrono::Duration::from_std(elapsed)?;
     let id = conn.query_row(
         "INSERT INTO ml.model_runs VALUES (nextval('ml.model_run_id_seq'), ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
@@ -82,7 +83,7 @@ pub fn recent_runs(
     conn: &Connection,
     model: Option<&str>,
     limit: usize,
-) -> anyhow::Result<Vec<(i64, NaiveDateTime, ModelRun)>> {
+) -> Result<Vec<(i64, NaiveDateTime, ModelRun)>> {
     let mut stmt = conn.prepare(
         "SELECT run_id, started_at, model, algorithm, parameters::VARCHAR, metrics::VARCHAR,
                 data_from, data_to, input_rows, output_rows
@@ -117,8 +118,8 @@ pub(super) fn commit(
     run: &ModelRun,
     started_at: NaiveDateTime,
     started: std::time::Instant,
-    write: impl FnOnce(&Connection) -> anyhow::Result<()>,
-) -> anyhow::Result<i64> {
+    write: impl FnOnce(&Connection) -> Result<()>,
+) -> Result<i64> {
     let tx = conn.unchecked_transaction()?;
     write(&tx)?;
     let id = record(&tx, run, started_at, started.elapsed())?;

@@ -37,6 +37,7 @@ pub enum Algorithm {
     Kmeans,
     Gmm,
 }
+use super::error::Result;
 
 impl Algorithm {
     fn name(self) -> &'static str {
@@ -112,7 +113,7 @@ ORDER BY customer_id";
 const SCALED: [&str; 3] = ["recency_score", "frequency_score", "monetary_score"];
 
 /// RFM features: raw, log-scaled, then standardised (z-scores).
-fn feature_frame(conn: &Connection) -> anyhow::Result<DataFrame> {
+fn feature_frame(conn: &Connection) -> Result<DataFrame> {
     let raw = frames::query_frame(conn, FEATURES_SQL)?;
     let signed_log = |name: &str| {
         when(col(name).lt(lit(0.0)))
@@ -139,11 +140,7 @@ struct Clustering {
     silhouette: f64,
 }
 
-fn cluster(
-    features: &Array2<f64>,
-    k: usize,
-    options: &SegmentOptions,
-) -> anyhow::Result<Clustering> {
+fn cluster(features: &Array2<f64>, k: usize, options: &SegmentOptions) -> Result<Clustering> {
     let dataset = DatasetBase::from(features.clone());
     let rng = Xoshiro256Plus::seed_from_u64(options.seed);
     let labels = match options.algorithm {
@@ -158,7 +155,7 @@ fn cluster(
             .max_n_iterations(300)
             .tolerance(1e-5)
             .fit(&dataset)
-            .map_err(|e| anyhow::anyhow!("gaussian mixture with k = {k}: {e}"))?
+            .map_err(|error| MlError::GaussianMixture { k, error })?
             .predict(features),
     };
     let silhouette = DatasetBase::new(features.view(), labels.view()).silhouette_score()?;
@@ -208,21 +205,19 @@ pub fn segment(
     options: &SegmentOptions,
     progress: &dyn ProgressSink,
     cancel: &CancelToken,
-) -> anyhow::Result<SegmentReport> {
+) -> Result<SegmentReport> {
     if options.k_min < 2 || options.k_min > options.k_max {
         return Err(MlError::BadParameter(format!(
             "k from {} to {} makes no sense: k must be at least 2 and the range not empty",
             options.k_min, options.k_max
-        ))
-        .into());
+        )));
     }
     if options.k_max > PROTOTYPES.len() {
         return Err(MlError::BadParameter(format!(
             "k up to {} would leave segments without a name: at most {} segments",
             options.k_max,
             PROTOTYPES.len()
-        ))
-        .into());
+        )));
     }
     require_relations(conn, &["marts.dim_customer", "marts.fact_sales"])?;
     let started_at = chrono::Local::now().naive_local();
@@ -241,8 +236,7 @@ pub fn segment(
             "{customers} customers with a purchase; segmenting into up to {} groups needs at least {}",
             options.k_max,
             options.k_max * 10
-        ))
-        .into());
+        )));
     }
     let features = frames::matrix(&frame, &SCALED)?;
 

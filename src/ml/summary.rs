@@ -3,6 +3,7 @@
 
 use duckdb::Connection;
 
+use super::error::Result;
 use super::runs::{ModelRun, recent_runs};
 
 #[derive(Debug, Clone, PartialEq)]
@@ -34,7 +35,7 @@ pub struct MlSummary {
     pub runs: Vec<(i64, chrono::NaiveDateTime, ModelRun)>,
 }
 
-pub fn summary(conn: &Connection) -> anyhow::Result<MlSummary> {
+pub fn summary(conn: &Connection) -> Result<MlSummary> {
     let exists = |table: &str| crate::warehouse::catalog::relation_exists(conn, table);
     let mut out = MlSummary::default();
     if exists("ml.segment_profiles")? {

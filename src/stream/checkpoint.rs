@@ -10,13 +10,13 @@
 use std::collections::HashMap;
 use std::time::{Duration, Instant};
 
-use anyhow::Context;
 use rdkafka::consumer::{BaseConsumer, Consumer};
 use rdkafka::error::KafkaError;
 use rdkafka::message::Message;
 use rdkafka::topic_partition_list::{Offset, TopicPartitionList};
 
 use super::kafka::{ReliableProducer, client_config, ensure_topic};
+use crate::stream::error::{Result, StreamError};
 
 pub struct Checkpoints {
     brokers: String,
@@ -43,7 +43,7 @@ impl Checkpoints {
     }
 
     /// Creates the side topic (one partition, so the points stay in order).
-    pub fn ensure(&self) -> anyhow::Result<()> {
+    pub fn ensure(&self) -> Result<()> {
         ensure_topic(
             &client_config(&self.brokers, &[], &self.settings),
             &self.topic,
@@ -52,17 +52,12 @@ impl Checkpoints {
     }
 
     /// Queues one partition's point; the caller flushes before committing the group.
-    pub fn send(
-        &self,
-        producer: &ReliableProducer,
-        partition: i32,
-        point: &str,
-    ) -> anyhow::Result<()> {
+    pub fn send(&self, producer: &ReliableProducer, partition: i32, point: &str) -> Result<()> {
         producer.send(&self.topic, &format!("{}{partition}", self.prefix), point)
     }
 
     /// The last point of every partition of this group, read to the end of the topic.
-    pub fn read(&self) -> anyhow::Result<HashMap<i32, String>> {
+    pub fn read(&self) -> Result<HashMap<i32, String>> {
         let config = client_config(
             &self.brokers,
             &[
@@ -72,7 +67,10 @@ impl Checkpoints {
             ],
             &self.settings,
         );
-        let consumer: BaseConsumer = config.create().context("creating the checkpoint reader")?;
+        let consumer: BaseConsumer = config.create().map_err(|source| StreamError::Kafka {
+            doing: "creating the checkpoint reader".into(),
+            source,
+        })?;
         let mut assignment = TopicPartitionList::new();
         assignment.add_partition_offset(&self.topic, 0, Offset::Beginning)?;
         consumer.assign(&assignment)?;
@@ -101,6 +99,6 @@ impl Checkpoints {
                 }
             }
         }
-        anyhow::bail!("reading {} did not reach its end within 30 s", self.topic)
+        Err(StreamError::CheckpointsUnread(self.topic.clone()))
     }
 }

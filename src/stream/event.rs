@@ -8,6 +8,38 @@ use serde::{Deserialize, Serialize};
 /// The schema version this binary writes and reads.
 pub const SCHEMA_VERSION: u32 = 1;
 
+/// Why a message is not an event: the dead letter's reason, in the words users see.
+#[derive(Debug, thiserror::Error)]
+pub enum Rejected {
+    #[error("not UTF-8: {0}")]
+    NotUtf8(std::str::Utf8Error),
+    #[error("not JSON: {0}")]
+    NotJson(serde_json::Error),
+    #[error("schema_version {found} is not supported (this ecom reads {SCHEMA_VERSION})")]
+    UnsupportedVersion { found: String },
+    #[error("wrong schema: {0}")]
+    WrongSchema(serde_json::Error),
+    /// Values no real event can have.
+    #[error("impossible value: {0}")]
+    Impossible(String),
+    #[error(
+        "event_time {event_time} is more than {limit} after the message's timestamp {reference} (--max-future-skew)"
+    )]
+    TooFarAhead {
+        event_time: NaiveDateTime,
+        limit: String,
+        reference: NaiveDateTime,
+    },
+    #[error(
+        "event_time {event_time} is more than {limit} before the message's timestamp {reference} (--max-past-skew)"
+    )]
+    TooFarBack {
+        event_time: NaiveDateTime,
+        limit: String,
+        reference: NaiveDateTime,
+    },
+}
+
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
 #[serde(rename_all = "snake_case")]
 pub enum EventType {
@@ -77,8 +109,8 @@ impl Event {
     }
 
     /// Parses and checks one message payload; the error is the dead letter's reason.
-    pub fn decode(payload: &[u8]) -> Result<Event, String> {
-        let text = std::str::from_utf8(payload).map_err(|e| format!("not UTF-8: {e}"))?;
+    pub fn decode(payload: &[u8]) -> Result<Event, Rejected> {
+        let text = std::str::from_utf8(payload).map_err(Rejected::NotUtf8)?;
         // The common case in one pass; a message that does not fit is parsed again
         // loosely, only to say why.
         if let Ok(event) = serde_json::from_str::<Event>(text)
@@ -87,73 +119,72 @@ impl Event {
             event.validate()?;
             return Ok(event);
         }
-        let value: serde_json::Value =
-            serde_json::from_str(text).map_err(|e| format!("not JSON: {e}"))?;
+        let value: serde_json::Value = serde_json::from_str(text).map_err(Rejected::NotJson)?;
         let version = value.get("schema_version").and_then(|v| v.as_u64());
         if version != Some(SCHEMA_VERSION as u64) {
-            return Err(format!(
-                "schema_version {} is not supported (this ecom reads {SCHEMA_VERSION})",
-                value
+            return Err(Rejected::UnsupportedVersion {
+                found: value
                     .get("schema_version")
-                    .map_or("missing".into(), |v| v.to_string())
-            ));
+                    .map_or("missing".into(), |v| v.to_string()),
+            });
         }
-        let event: Event =
-            serde_json::from_value(value).map_err(|e| format!("wrong schema: {e}"))?;
+        let event: Event = serde_json::from_value(value).map_err(Rejected::WrongSchema)?;
         event.validate()?;
         Ok(event)
     }
 
     /// Values no real event can have.
-    pub fn validate(&self) -> Result<(), String> {
+    pub fn validate(&self) -> Result<(), Rejected> {
         if self.event_id.trim().is_empty() {
-            return Err("impossible value: empty event_id".into());
+            return Err(Rejected::Impossible("empty event_id".into()));
         }
         if self.stock_code.trim().is_empty() {
-            return Err("impossible value: empty stock_code".into());
+            return Err(Rejected::Impossible("empty stock_code".into()));
         }
         let year = chrono::Datelike::year(&self.event_time);
         if !(1990..=2100).contains(&year) {
-            return Err(format!("impossible value: event_time in the year {year}"));
+            return Err(Rejected::Impossible(format!(
+                "event_time in the year {year}"
+            )));
         }
         if self.quantity.unsigned_abs() > 10_000_000 {
-            return Err(format!("impossible value: quantity {}", self.quantity));
+            return Err(Rejected::Impossible(format!("quantity {}", self.quantity)));
         }
         if self.unit_price.unsigned_abs() > 1_000_000_000 {
-            return Err(format!(
-                "impossible value: unit_price {}",
+            return Err(Rejected::Impossible(format!(
+                "unit_price {}",
                 self.unit_price as f64 / 1000.0
-            ));
+            )));
         }
         match self.event_type {
             EventType::Purchase | EventType::Cancellation => {
                 let Some(invoice) = &self.invoice_no else {
-                    return Err(format!(
-                        "impossible value: a {} without invoice_no",
+                    return Err(Rejected::Impossible(format!(
+                        "a {} without invoice_no",
                         self.event_type.name()
-                    ));
+                    )));
                 };
                 if self.quantity == 0 {
-                    return Err(format!(
-                        "impossible value: a {} of quantity 0",
+                    return Err(Rejected::Impossible(format!(
+                        "a {} of quantity 0",
                         self.event_type.name()
-                    ));
+                    )));
                 }
                 let cancelled = invoice.starts_with('C');
                 if cancelled != (self.event_type == EventType::Cancellation) {
-                    return Err(format!(
-                        "impossible value: a {} on invoice {invoice} (cancellation invoices, and only they, start with C)",
+                    return Err(Rejected::Impossible(format!(
+                        "a {} on invoice {invoice} (cancellation invoices, and only they, start with C)",
                         self.event_type.name()
-                    ));
+                    )));
                 }
             }
             EventType::ProductView | EventType::AddToCart => {
                 if self.quantity < 0 {
-                    return Err(format!(
-                        "impossible value: a {} of quantity {}",
+                    return Err(Rejected::Impossible(format!(
+                        "a {} of quantity {}",
                         self.event_type.name(),
                         self.quantity
-                    ));
+                    )));
                 }
             }
         }
@@ -232,20 +263,20 @@ impl Default for TimeBounds {
 impl TimeBounds {
     /// Checks `event` against `reference`, the message's Kafka timestamp (CreateTime or
     /// LogAppendTime): stored in the log, so a replay of the message decides the same.
-    pub fn check(&self, event: &Event, reference: NaiveDateTime) -> Result<(), String> {
+    pub fn check(&self, event: &Event, reference: NaiveDateTime) -> Result<(), Rejected> {
         if event.event_time > reference + self.max_future {
-            return Err(format!(
-                "event_time {} is more than {} after the message's timestamp {reference} (--max-future-skew)",
-                event.event_time,
-                humanize(self.max_future)
-            ));
+            return Err(Rejected::TooFarAhead {
+                event_time: event.event_time,
+                limit: humanize(self.max_future),
+                reference,
+            });
         }
         if event.event_time < reference - self.max_past {
-            return Err(format!(
-                "event_time {} is more than {} before the message's timestamp {reference} (--max-past-skew)",
-                event.event_time,
-                humanize(self.max_past)
-            ));
+            return Err(Rejected::TooFarBack {
+                event_time: event.event_time,
+                limit: humanize(self.max_past),
+                reference,
+            });
         }
         Ok(())
     }
@@ -276,7 +307,7 @@ mod tests {
         let future = bounds
             .check(&event, at - chrono::Duration::hours(2))
             .unwrap_err();
-        assert!(future.contains("--max-future-skew"), "{future}");
+        assert!(future.to_string().contains("--max-future-skew"), "{future}");
         assert!(
             bounds
                 .check(&event, at + chrono::Duration::days(399))
@@ -285,7 +316,7 @@ mod tests {
         let past = bounds
             .check(&event, at + chrono::Duration::days(401))
             .unwrap_err();
-        assert!(past.contains("--max-past-skew"), "{past}");
+        assert!(past.to_string().contains("--max-past-skew"), "{past}");
     }
 
     fn purchase() -> Event {
@@ -337,7 +368,10 @@ mod tests {
         ];
         for (payload, reason) in cases {
             let error = Event::decode(payload).unwrap_err();
-            assert!(error.contains(reason), "{error} should contain {reason}");
+            assert!(
+                error.to_string().contains(reason),
+                "{error} should contain {reason}"
+            );
         }
     }
 

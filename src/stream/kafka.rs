@@ -7,7 +7,7 @@ use std::sync::Mutex;
 use std::sync::atomic::{AtomicU64, Ordering};
 use std::time::Duration;
 
-use anyhow::Context;
+use crate::stream::error::{Result, StreamError};
 use rdkafka::ClientContext;
 use rdkafka::admin::{AdminClient, AdminOptions, NewTopic, TopicReplication};
 use rdkafka::client::DefaultClientContext;
@@ -35,23 +35,24 @@ pub fn client_config(
 }
 
 /// Parses `key=value` client settings (`--producer-config`, `--consumer-config`).
-pub fn parse_settings(items: &[String]) -> anyhow::Result<Vec<(String, String)>> {
+pub fn parse_settings(items: &[String]) -> Result<Vec<(String, String)>> {
     items
         .iter()
         .map(|item| {
             item.split_once('=')
                 .map(|(k, v)| (k.trim().to_string(), v.trim().to_string()))
-                .with_context(|| {
-                    format!("client setting {item:?}: use key=value (e.g. session.timeout.ms=6000)")
-                })
+                .ok_or_else(|| StreamError::Setting(item.to_string()))
         })
         .collect()
 }
 
 /// Creates `topic` with `partitions` partitions unless it exists.
-pub fn ensure_topic(config: &ClientConfig, topic: &str, partitions: i32) -> anyhow::Result<()> {
+pub fn ensure_topic(config: &ClientConfig, topic: &str, partitions: i32) -> Result<()> {
     let admin: AdminClient<DefaultClientContext> =
-        config.create().context("creating the Kafka admin client")?;
+        config.create().map_err(|source| StreamError::Kafka {
+            doing: "creating the Kafka admin client".into(),
+            source,
+        })?;
     let runtime = tokio::runtime::Builder::new_current_thread()
         .enable_all()
         .build()?;
@@ -59,11 +60,14 @@ pub fn ensure_topic(config: &ClientConfig, topic: &str, partitions: i32) -> anyh
     let options = AdminOptions::new().operation_timeout(Some(Duration::from_secs(30)));
     let results = runtime
         .block_on(admin.create_topics([&new], &options))
-        .with_context(|| format!("creating topic {topic}"))?;
+        .map_err(|source| StreamError::Kafka {
+            doing: format!("creating topic {topic}"),
+            source,
+        })?;
     for result in results {
         match result {
             Ok(_) | Err((_, RDKafkaErrorCode::TopicAlreadyExists)) => {}
-            Err((name, code)) => anyhow::bail!("creating topic {name}: {code}"),
+            Err((name, code)) => return Err(StreamError::CreateTopic { name, code }),
         }
     }
     Ok(())
@@ -125,7 +129,7 @@ pub struct ReliableProducer {
 }
 
 impl ReliableProducer {
-    pub fn new(brokers: &str, overrides: &[(String, String)]) -> anyhow::Result<Self> {
+    pub fn new(brokers: &str, overrides: &[(String, String)]) -> Result<Self> {
         let config = client_config(
             brokers,
             &[
@@ -139,12 +143,15 @@ impl ReliableProducer {
         );
         let producer = config
             .create_with_context(DeliveryLedger::default())
-            .with_context(|| format!("creating a Kafka producer for {brokers}"))?;
+            .map_err(|source| StreamError::Kafka {
+                doing: format!("creating a Kafka producer for {brokers}"),
+                source,
+            })?;
         Ok(Self { producer })
     }
 
     /// Queues one message, waiting while librdkafka's queue is full.
-    pub fn send(&self, topic: &str, key: &str, payload: &str) -> anyhow::Result<()> {
+    pub fn send(&self, topic: &str, key: &str, payload: &str) -> Result<()> {
         self.send_at(topic, key, payload, None)
     }
 
@@ -156,7 +163,7 @@ impl ReliableProducer {
         key: &str,
         payload: &str,
         timestamp: Option<i64>,
-    ) -> anyhow::Result<()> {
+    ) -> Result<()> {
         let mut record = BaseRecord::to(topic).key(key).payload(payload);
         if let Some(millis) = timestamp {
             record = record.timestamp(millis);
@@ -171,7 +178,12 @@ impl ReliableProducer {
                     record = back;
                     std::thread::sleep(Duration::from_millis(5));
                 }
-                Err((e, _)) => return Err(anyhow::anyhow!("producing to {topic}: {e}")),
+                Err((error, _)) => {
+                    return Err(StreamError::Produce {
+                        topic: topic.to_string(),
+                        error,
+                    });
+                }
             }
         }
     }
@@ -208,9 +220,12 @@ impl ReliableProducer {
     }
 
     /// Waits until every queued message is acknowledged or failed (up to `timeout`).
-    pub fn flush(&self, timeout: Duration) -> anyhow::Result<()> {
+    pub fn flush(&self, timeout: Duration) -> Result<()> {
         self.producer
             .flush(timeout)
-            .context("flushing the producer")
+            .map_err(|source| StreamError::Kafka {
+                doing: "flushing the producer".into(),
+                source,
+            })
     }
 }

@@ -4,6 +4,7 @@
 //! members of a consumer group share the work.
 
 pub mod checkpoint;
+mod error;
 pub mod event;
 pub mod kafka;
 pub mod recent;
@@ -12,9 +13,13 @@ pub mod simulate;
 pub mod tail;
 pub mod window;
 
+pub use error::{Result, StreamError};
+
 /// Parses `1m`, `30s`, `1h 30m` into a chrono duration.
-pub fn parse_duration(text: &str) -> anyhow::Result<chrono::Duration> {
-    let std = humantime::parse_duration(text)
-        .map_err(|e| anyhow::anyhow!("duration {text:?}: {e} (use e.g. 30s, 5m, 1h)"))?;
+pub fn parse_duration(text: &str) -> Result<chrono::Duration> {
+    let std = humantime::parse_duration(text).map_err(|error| StreamError::Duration {
+        text: text.to_string(),
+        error,
+    })?;
     Ok(chrono::Duration::from_std(std)?)
 }

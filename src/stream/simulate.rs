@@ -5,7 +5,6 @@ use std::io::Write;
 use std::path::{Path, PathBuf};
 use std::time::{Duration as StdDuration, Instant};
 
-use anyhow::Context;
 use chrono::NaiveDateTime;
 use duckdb::arrow::array::{Array, AsArray};
 use duckdb::arrow::datatypes::{Decimal128Type, Int32Type, Int64Type, TimestampMicrosecondType};
@@ -16,6 +15,7 @@ use super::kafka::{ReliableProducer, client_config, ensure_topic};
 use super::schedule::{Disorder, Send, schedule};
 use crate::ingest::{IngestOptions, sources};
 use crate::jobs::{CancelToken, Progress, ProgressSink, Unit};
+use crate::stream::error::{Result, StreamError};
 
 /// How fast events go out.
 #[derive(Debug, Clone, Copy, PartialEq)]
@@ -91,14 +91,20 @@ fn is_event_file(path: &str) -> bool {
 }
 
 /// Events of the CSV sources, sorted by event time (source order breaks ties).
-fn csv_events(paths: &[String], skipped: &mut u64) -> anyhow::Result<Vec<Event>> {
+fn csv_events(paths: &[String], skipped: &mut u64) -> Result<Vec<Event>> {
     let mut events = Vec::new();
     for source in sources::expand(paths)? {
         let bytes = source
             .read(crate::ingest::DEFAULT_MAX_INFLATED_BYTES)
-            .map_err(|e| anyhow::anyhow!("{}: {e}", source.name))?;
+            .map_err(|e| StreamError::Source {
+                name: source.name.clone(),
+                reason: e.to_string(),
+            })?;
         let parsed = crate::ingest::read_bytes(bytes, &source.name, 0, &IngestOptions::default())
-            .map_err(|e| anyhow::anyhow!("{}: {e}", source.name))?
+            .map_err(|e| StreamError::Source {
+                name: source.name.clone(),
+                reason: e.to_string(),
+            })?
             .file;
         for rejected in &parsed.rejected {
             tracing::warn!(file = %source.name, line = rejected.line, reason = %rejected.reason, "line skipped");
@@ -174,24 +180,34 @@ fn batch_events(
 }
 
 /// Events of an event file, in file order (the file is already a send order).
-fn file_events(path: &str) -> anyhow::Result<Vec<Event>> {
+fn file_events(path: &str) -> Result<Vec<Event>> {
     let source = sources::Source::file(Path::new(path));
     let bytes = source
         .read(crate::ingest::DEFAULT_MAX_INFLATED_BYTES)
-        .map_err(|e| anyhow::anyhow!("{path}: {e}"))?;
-    let text = String::from_utf8(bytes).with_context(|| format!("{path} is not UTF-8"))?;
+        .map_err(|e| StreamError::Source {
+            name: path.to_string(),
+            reason: e.to_string(),
+        })?;
+    let text = String::from_utf8(bytes).map_err(|source| StreamError::NotUtf8 {
+        path: path.to_string(),
+        source,
+    })?;
     text.lines()
         .enumerate()
         .filter(|(_, l)| !l.trim().is_empty())
         .map(|(i, l)| {
-            Event::decode(l.as_bytes()).map_err(|e| anyhow::anyhow!("{path}, line {}: {e}", i + 1))
+            Event::decode(l.as_bytes()).map_err(|error| StreamError::BadEvent {
+                path: path.to_string(),
+                line: i + 1,
+                error,
+            })
         })
         .collect()
 }
 
 /// Reads the sources and writes the schedule: CSV gets the requested disorder; event
 /// files are replayed as they are.
-pub fn plan(options: &SimulateOptions, skipped: &mut u64) -> anyhow::Result<Vec<Send>> {
+pub fn plan(options: &SimulateOptions, skipped: &mut u64) -> Result<Vec<Send>> {
     let (files, csv): (Vec<String>, Vec<String>) =
         options.from.iter().cloned().partition(|p| is_event_file(p));
     let mut sends = Vec::new();
@@ -217,12 +233,12 @@ pub fn simulate(
     target: &Target,
     progress: &dyn ProgressSink,
     cancel: &CancelToken,
-) -> anyhow::Result<SimulateSummary> {
+) -> Result<SimulateSummary> {
     let started = Instant::now();
     let mut summary = SimulateSummary::default();
     let sends = plan(options, &mut summary.skipped_lines)?;
     if sends.is_empty() {
-        anyhow::bail!("no events to send: the sources hold no valid line");
+        return Err(StreamError::NothingToSend);
     }
     summary.first_event_time = sends.iter().map(|s| s.event.event_time).min();
     summary.last_event_time = sends.iter().map(|s| s.event.event_time).max();
@@ -239,15 +255,19 @@ pub fn simulate(
     };
     match target {
         Target::File(path) => {
-            let file = std::fs::File::create(path)
-                .with_context(|| format!("creating {}", path.display()))?;
+            let file = std::fs::File::create(path).map_err(|source| StreamError::Io {
+                doing: format!("creating {}", path.display()),
+                source,
+            })?;
             let mut out = std::io::BufWriter::new(file);
             for (i, send) in sends.iter().enumerate() {
                 if cancel.is_cancelled() {
                     break;
                 }
-                writeln!(out, "{}", send.event.to_json())
-                    .with_context(|| format!("writing {}", path.display()))?;
+                writeln!(out, "{}", send.event.to_json()).map_err(|source| StreamError::Io {
+                    doing: format!("writing {}", path.display()),
+                    source,
+                })?;
                 count(send, &mut summary);
                 if i % 10_000 == 0 {
                     report(i as u64, format!("writing {}", path.display()));
@@ -301,11 +321,10 @@ pub fn simulate(
                     break;
                 }
                 if cancel.is_cancelled() {
-                    anyhow::bail!(
-                        "stopped with {} message(s) not acknowledged: {}",
-                        failed.len(),
-                        producer.last_error().unwrap_or_default()
-                    );
+                    return Err(StreamError::Unacknowledged {
+                        count: failed.len(),
+                        last_error: producer.last_error().unwrap_or_default(),
+                    });
                 }
                 tracing::warn!(count = failed.len(), error = ?producer.last_error(), "resending failed deliveries");
                 for message in failed {

@@ -398,7 +398,9 @@ fn perform(
             let handle = jobs::spawn(
                 &format!("ml {}", model.name()),
                 move |progress, cancel| {
-                    crate::ml::run_with_defaults(&conn, model, progress, cancel)
+                    Ok(crate::ml::run_with_defaults(
+                        &conn, model, progress, cancel,
+                    )?)
                 },
                 job_events(tx.clone(), job),
             );

@@ -3,6 +3,7 @@
 
 use std::sync::Arc;
 
+use crate::ml::error::Result;
 use chrono::NaiveDateTime;
 use duckdb::arrow::array::{
     ArrayRef, Float64Array, Int64Array, RecordBatch, StringArray, TimestampMicrosecondArray,
@@ -24,7 +25,7 @@ pub struct Anomaly {
     pub customer_id: Option<i64>,
 }
 
-pub(super) fn anomaly_batch(found: &[Anomaly]) -> anyhow::Result<RecordBatch> {
+pub(super) fn anomaly_batch(found: &[Anomaly]) -> Result<RecordBatch> {
     let text = |f: fn(&Anomaly) -> &str| {
         Arc::new(StringArray::from_iter_values(found.iter().map(f))) as ArrayRef
     };

@@ -11,6 +11,7 @@ use super::seasonal::score_days;
 use crate::format::thousands;
 use crate::jobs::CancelToken;
 use crate::ml::error::MlError;
+use crate::ml::error::Result;
 use crate::ml::frames;
 
 /// The daily series: `(name, what, column of marts.sales_daily)`.
@@ -33,7 +34,7 @@ pub(super) fn daily_anomalies(
     conn: &Connection,
     options: &AnomalyOptions,
     cancel: &CancelToken,
-) -> anyhow::Result<(
+) -> Result<(
     usize,
     Vec<Anomaly>,
     std::collections::BTreeMap<String, SeriesEvaluation>,
@@ -47,8 +48,7 @@ pub(super) fn daily_anomalies(
         return Err(MlError::TooLittleData(format!(
             "{} days of sales: weekday effects and a trend need at least 8 weeks",
             days.len()
-        ))
-        .into());
+        )));
     }
     let mut out = Vec::new();
     let mut evaluation = std::collections::BTreeMap::new();

@@ -11,6 +11,7 @@ use serde::Serialize;
 use super::options::AnomalyOptions;
 use super::seasonal::{flagged, global_z, log_value, score_days};
 use crate::jobs::CancelToken;
+use crate::ml::error::Result;
 use crate::ml::eval::{Detection, detection};
 use crate::ml::job::check;
 
@@ -34,7 +35,7 @@ pub(super) fn evaluate_series(
     values: &[f64],
     options: &AnomalyOptions,
     cancel: &CancelToken,
-) -> anyhow::Result<SeriesEvaluation> {
+) -> Result<SeriesEvaluation> {
     let (clean, residual_sigma) = score_days(days, values);
     let already = flagged(clean.iter().map(|s| s.z), options.threshold);
     let already_baseline = flagged(global_z(values).into_iter(), 3.0);

@@ -5,6 +5,7 @@ use duckdb::Connection;
 use polars::prelude::*;
 
 use super::anomaly::Anomaly;
+use crate::ml::error::Result;
 use crate::ml::eval::{mad, median};
 use crate::ml::frames;
 
@@ -23,9 +24,9 @@ const MIN_LINES_PER_PRODUCT: u32 = 20;
 const LOG_MAD_FLOOR: f64 = 0.35;
 
 /// Lines whose quantity or unit price is far from what is usual for their product.
-pub(super) fn line_anomalies(conn: &Connection, threshold: f64) -> anyhow::Result<Vec<Anomaly>> {
+pub(super) fn line_anomalies(conn: &Connection, threshold: f64) -> Result<Vec<Anomaly>> {
     let lines = frames::query_frame(conn, LINES_SQL)?;
-    let overall = |column: &str| -> anyhow::Result<(f64, f64)> {
+    let overall = |column: &str| -> Result<(f64, f64)> {
         let logs: Vec<f64> = frames::f64_values(&lines, column)?
             .iter()
             .map(|v| v.ln())

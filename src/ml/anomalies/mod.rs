@@ -32,6 +32,7 @@ use serde::Serialize;
 
 use crate::jobs::{CancelToken, Progress, ProgressSink, Unit};
 use crate::ml::error::MlError;
+use crate::ml::error::Result;
 use crate::ml::job::{check, data_window, replace_table, require_relations};
 use crate::ml::runs::{self, ModelRun};
 use anomaly::anomaly_batch;
@@ -57,18 +58,16 @@ pub fn anomalies(
     options: &AnomalyOptions,
     progress: &dyn ProgressSink,
     cancel: &CancelToken,
-) -> anyhow::Result<AnomalyReport> {
+) -> Result<AnomalyReport> {
     if !(options.threshold > 0.0 && options.line_threshold > 0.0) {
         return Err(MlError::BadParameter(
             "thresholds must be positive robust z-scores (e.g. 3.5)".into(),
-        )
-        .into());
+        ));
     }
     if options.trials == 0 || options.injected_per_trial == 0 {
         return Err(MlError::BadParameter(
             "the evaluation needs at least one trial and one injected anomaly per trial".into(),
-        )
-        .into());
+        ));
     }
     require_relations(conn, &["marts.sales_daily", "marts.fact_sales"])?;
     let started_at = chrono::Local::now().naive_local();

@@ -8,6 +8,7 @@ use duckdb::Connection;
 use polars::prelude::*;
 
 use crate::ml::als::SparseRows;
+use crate::ml::error::Result;
 use crate::ml::frames;
 
 /// Positive product purchases by customer, as a sparse count matrix on both sides of
@@ -30,7 +31,7 @@ FROM marts.fact_sales
 WHERE customer_id IS NOT NULL AND NOT is_cancellation AND is_product AND quantity > 0";
 
 /// Reads purchase lines and counts them per customer, product and side in polars.
-pub(super) fn interactions(conn: &Connection, split: NaiveDate) -> anyhow::Result<Interactions> {
+pub(super) fn interactions(conn: &Connection, split: NaiveDate) -> Result<Interactions> {
     let lines = frames::query_frame(conn, &LINES_SQL.replace("{split}", &split.to_string()))?;
     let line_count = lines.height() as u64;
     let counts = lines

@@ -11,9 +11,10 @@ pub(super) struct ItemSimilarity {
     pub(super) n: usize,
     values: Vec<f32>,
 }
+use crate::ml::error::Result;
 
 impl ItemSimilarity {
-    pub(super) fn fit(rows: &SparseRows, n: usize, cancel: &CancelToken) -> anyhow::Result<Self> {
+    pub(super) fn fit(rows: &SparseRows, n: usize, cancel: &CancelToken) -> Result<Self> {
         let mut co = vec![0f32; n * n];
         let mut buyers = vec![0f32; n];
         for row in rows {

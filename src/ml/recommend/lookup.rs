@@ -4,6 +4,7 @@
 use duckdb::Connection;
 use serde::Serialize;
 
+use crate::ml::error::{MlError, Result};
 use crate::ml::job::require_relations;
 
 /// One line of a customer's or a product's answer.
@@ -40,7 +41,7 @@ impl<'a> Lookup<'a> {
 /// Answers from `ml.recommendations` / `ml.similar_products`; `None` when the tables do
 /// not exist yet (run the job first). An unknown customer or product is an error that
 /// says so.
-pub fn lookup(conn: &Connection, what: &Lookup) -> anyhow::Result<Option<Vec<Suggestion>>> {
+pub fn lookup(conn: &Connection, what: &Lookup) -> Result<Option<Vec<Suggestion>>> {
     let (table, sql) = match what {
         Lookup::Customer(_) => (
             "ml.recommendations",
@@ -87,10 +88,10 @@ pub fn lookup(conn: &Connection, what: &Lookup) -> anyhow::Result<Option<Vec<Sug
         };
         match (what, known) {
             (Lookup::Customer(id), 0) => {
-                anyhow::bail!("customer {id} is not in marts.dim_customer")
+                return Err(MlError::UnknownCustomer(*id));
             }
             (Lookup::Product(code), 0) => {
-                anyhow::bail!("product {code} is not in marts.dim_product")
+                return Err(MlError::UnknownProduct(code.to_string()));
             }
             _ => {}
         }

@@ -33,6 +33,7 @@ use serde::Serialize;
 use crate::jobs::{CancelToken, Cancelled, Progress, ProgressSink, Unit};
 use crate::ml::als::{self, AlsParams, SparseRows};
 use crate::ml::error::MlError;
+use crate::ml::error::Result;
 use crate::ml::eval::RankingScores;
 use crate::ml::job::{check, data_window, replace_table, require_relations};
 use crate::ml::runs::{self, ModelRun};
@@ -114,7 +115,7 @@ fn fit(
     params: &AlsParams,
     cancel: &CancelToken,
     on_iteration: impl FnMut(usize),
-) -> anyhow::Result<Scorer> {
+) -> Result<Scorer> {
     Ok(match model {
         RecModel::Popularity => Scorer::Popularity(popularity(rows, n)),
         RecModel::ItemKnn => Scorer::ItemKnn(ItemSimilarity::fit(rows, n, cancel)?),
@@ -132,20 +133,18 @@ pub fn recommend(
     options: &RecommendOptions,
     progress: &dyn ProgressSink,
     cancel: &CancelToken,
-) -> anyhow::Result<RecommendReport> {
+) -> Result<RecommendReport> {
     if options.top == 0 || options.top > 1000 {
         return Err(MlError::BadParameter(format!(
             "--top {} makes no sense: ask for 1 to 1000 products per customer",
             options.top
-        ))
-        .into());
+        )));
     }
     let a = &options.als;
     if a.factors == 0 || a.iterations == 0 || a.regularization < 0.0 || a.alpha <= 0.0 {
         return Err(MlError::BadParameter(
             "ALS needs at least one factor and one iteration, a regularization of 0 or more and a positive alpha".into(),
-        )
-        .into());
+        ));
     }
     require_relations(
         conn,
@@ -182,8 +181,7 @@ pub fn recommend(
             "the split at {} leaves {train_customers} customers with purchases before it and {test_customers} \
              of them buying something new after it: choose a --split inside the data",
             options.split
-        ))
-        .into());
+        )));
     }
 
     let mut evaluation = BTreeMap::new();

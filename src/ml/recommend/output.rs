@@ -13,6 +13,7 @@ use duckdb::arrow::array::{
 use super::interactions::Interactions;
 use super::item_knn::ItemSimilarity;
 use super::scorer::{Scorer, popularity, top_n};
+use crate::ml::error::Result;
 use crate::ml::frames;
 use crate::ml::job::par_map;
 
@@ -36,7 +37,7 @@ pub(super) fn final_lists(
     data: &Interactions,
     scorer: &Scorer,
     top: usize,
-) -> anyhow::Result<Vec<(i64, (u32, f32))>> {
+) -> Result<Vec<(i64, (u32, f32))>> {
     let n = data.products.len();
     let everything = vec![true; n];
     let ids = frames::i64_values(
@@ -87,7 +88,7 @@ fn ranks<T: PartialEq>(owners: impl Iterator<Item = T>) -> Vec<i32> {
 pub(super) fn recommendation_batch(
     data: &Interactions,
     lists: &[(i64, (u32, f32))],
-) -> anyhow::Result<RecordBatch> {
+) -> Result<RecordBatch> {
     Ok(RecordBatch::try_from_iter([
         (
             "customer_id",
@@ -115,7 +116,7 @@ pub(super) fn recommendation_batch(
 pub(super) fn similar_batch(
     data: &Interactions,
     similar: &[Vec<(u32, f32)>],
-) -> anyhow::Result<RecordBatch> {
+) -> Result<RecordBatch> {
     let pairs: Vec<(usize, (u32, f32))> = similar
         .iter()
         .enumerate()

@@ -14,6 +14,7 @@ use duckdb::arrow::array::{
 use duckdb::arrow::datatypes::{DataType, Field, Schema, TimeUnit};
 
 use super::batch::AcceptedEvent;
+use crate::stream::error::Result;
 use crate::stream::event::Event;
 
 /// Lookups from the marts (and ML tables) that enrich events; empty when absent.
@@ -26,7 +27,7 @@ pub(super) struct Enrichment {
 }
 
 impl Enrichment {
-    pub(super) fn load(conn: &Connection) -> anyhow::Result<Self> {
+    pub(super) fn load(conn: &Connection) -> Result<Self> {
         Ok(Self {
             products: pairs(
                 conn,
@@ -54,7 +55,7 @@ impl Enrichment {
 
 /// The two columns of `sql` as a map, or an empty one when `relation` does not exist
 /// (the marts or the ML tables are not built yet).
-fn pairs<K, V>(conn: &Connection, relation: &str, sql: &str) -> anyhow::Result<HashMap<K, V>>
+fn pairs<K, V>(conn: &Connection, relation: &str, sql: &str) -> Result<HashMap<K, V>>
 where
     K: duckdb::types::FromSql + Eq + std::hash::Hash,
     V: duckdb::types::FromSql,
@@ -75,13 +76,13 @@ pub(super) fn event_batch<'a>(
     events: &'a [AcceptedEvent],
     enrichment: &'a Enrichment,
     now: NaiveDateTime,
-) -> anyhow::Result<RecordBatch> {
+) -> Result<RecordBatch> {
     // Borrowed text: the array copies each value once, into its own buffer.
     let text = |f: &dyn Fn(&'a AcceptedEvent) -> Option<&'a str>| {
         Arc::new(StringArray::from_iter(events.iter().map(f))) as ArrayRef
     };
     let micros = |t: NaiveDateTime| t.and_utc().timestamp_micros();
-    let decimal = |f: &dyn Fn(&Event) -> i64| -> anyhow::Result<ArrayRef> {
+    let decimal = |f: &dyn Fn(&Event) -> i64| -> Result<ArrayRef> {
         Ok(Arc::new(
             Decimal128Array::from_iter_values(events.iter().map(|e| f(&e.2) as i128))
                 .with_precision_and_scale(18, 3)?,

@@ -5,14 +5,15 @@
 use std::fmt::Write;
 use std::net::SocketAddr;
 
-use anyhow::Context;
-
 use super::status::{SharedStatus, TailStatus};
+use crate::stream::error::{Result, StreamError};
 
 /// Binds `addr` (failing at once when it cannot) and serves until the process ends.
-pub fn serve(addr: SocketAddr, status: SharedStatus) -> anyhow::Result<()> {
-    let listener = std::net::TcpListener::bind(addr)
-        .with_context(|| format!("--metrics-addr {addr}: cannot listen there"))?;
+pub fn serve(addr: SocketAddr, status: SharedStatus) -> Result<()> {
+    let listener = std::net::TcpListener::bind(addr).map_err(|source| StreamError::Io {
+        doing: format!("--metrics-addr {addr}: cannot listen there"),
+        source,
+    })?;
     listener.set_nonblocking(true)?;
     std::thread::Builder::new()
         .name("tail-metrics".into())
@@ -145,8 +146,8 @@ pub fn render(status: &TailStatus) -> String {
 
 #[cfg(test)]
 mod tests {
+    use super::super::status::PartitionStatus;
     use super::*;
-    use crate::stream::tail::status::PartitionStatus;
 
     #[test]
     fn renders_counters_and_per_partition_gauges() {

@@ -6,6 +6,7 @@ use std::time::Duration as StdDuration;
 use chrono::NaiveDateTime;
 use duckdb::Connection;
 
+use crate::stream::error::Result;
 use crate::stream::kafka::ReliableProducer;
 
 /// Publishes the closed windows not yet acknowledged by the metrics topic, keyed
@@ -16,7 +17,7 @@ pub(super) fn publish_unpublished(
     conn: &Connection,
     producer: &ReliableProducer,
     metrics_topic: &str,
-) -> anyhow::Result<bool> {
+) -> Result<bool> {
     let mut stmt = conn.prepare(
         "SELECT window_start, window_end, country, revenue::DOUBLE, orders, items, customers, cancellations,
                 views, carts, purchases, conversion, window_seconds, hop_seconds, topic, \"partition\"

@@ -38,14 +38,14 @@ use std::sync::mpsc::SyncSender;
 use std::sync::{Arc, Mutex};
 use std::time::{Duration as StdDuration, Instant};
 
-use anyhow::Context;
 use duckdb::Connection;
 use rdkafka::consumer::{BaseConsumer, Consumer};
 use rdkafka::message::Message;
 
 use crate::jobs::{CancelToken, Progress, ProgressSink, Unit};
 use crate::stream::checkpoint::Checkpoints;
-use crate::stream::event::Event;
+use crate::stream::error::{Result, StreamError};
+use crate::stream::event::{Event, Rejected};
 use crate::stream::kafka::{ReliableProducer, client_config};
 use crate::stream::window::Placement;
 use batch::{Batch, DeadLetter, LateEvent};
@@ -61,9 +61,9 @@ pub fn tail(
     options: &TailOptions,
     progress: &dyn ProgressSink,
     cancel: &CancelToken,
-) -> anyhow::Result<TailStatus> {
+) -> Result<TailStatus> {
     if options.windows.is_empty() {
-        anyhow::bail!("at least one window size is needed (--window 1m)");
+        return Err(StreamError::NoWindows);
     }
     if let Some(addr) = options.metrics_addr {
         exporter::serve(addr, Arc::clone(&options.status))?;
@@ -102,14 +102,21 @@ pub fn tail(
             generation: AtomicU64::new(0),
             in_flight: Arc::clone(&in_flight),
         })
-        .with_context(|| format!("creating a Kafka consumer for {}", options.brokers))?;
+        .map_err(|source| StreamError::Kafka {
+            doing: format!("creating a Kafka consumer for {}", options.brokers),
+            source,
+        })?;
     consumer
         .subscribe(&[&options.topic])
-        .with_context(|| format!("subscribing to {}", options.topic))?;
+        .map_err(|source| StreamError::Kafka {
+            doing: format!("subscribing to {}", options.topic),
+            source,
+        })?;
     let enrichment = Enrichment::load(conn)?;
-    let writer_conn = conn
-        .try_clone()
-        .context("opening the tail's writer connection")?;
+    let writer_conn = conn.try_clone().map_err(|source| StreamError::Warehouse {
+        doing: "opening the tail's writer connection".into(),
+        source,
+    })?;
     std::thread::scope(|scope| {
         let (writer, batches) = Writer::start(
             scope,
@@ -133,7 +140,7 @@ fn consume(
     writer: &Writer,
     progress: &dyn ProgressSink,
     cancel: &CancelToken,
-) -> anyhow::Result<TailStatus> {
+) -> Result<TailStatus> {
     let shared = &consumer.context().shared;
     // Dead letters go to the DLQ topic from here, as they are found.
     let dlq = match &options.dlq_topic {
@@ -176,7 +183,7 @@ fn consume(
             states = assigned
                 .iter()
                 .map(|(&p, resume)| Ok((p, new_state(conn, options, p, resume)?)))
-                .collect::<anyhow::Result<_>>()?;
+                .collect::<Result<_>>()?;
             assigned_at = Some(now);
         }
         match message {
@@ -223,7 +230,7 @@ fn consume(
                             offset,
                             key,
                             payload: text,
-                            reason,
+                            reason: reason.to_string(),
                         });
                     }
                     Ok(event) => match state.take(offset, &event, &options.windows) {
@@ -267,7 +274,7 @@ fn consume(
             if batches.send(sealed).is_err() {
                 // The writer stopped; its error is among the answers.
                 writer.collect(&mut status, first_message, false)?;
-                anyhow::bail!("the tail's writer stopped");
+                return Err(StreamError::WriterStopped);
             }
         }
         if batch.is_empty() {
@@ -345,7 +352,7 @@ fn admit(
     payload: &[u8],
     message: &rdkafka::message::BorrowedMessage<'_>,
     options: &TailOptions,
-) -> Result<Event, String> {
+) -> Result<Event, Rejected> {
     let event = Event::decode(payload)?;
     let reference = message
         .timestamp()

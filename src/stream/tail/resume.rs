@@ -3,6 +3,7 @@
 
 use std::collections::HashMap;
 
+use crate::stream::error::Result;
 use chrono::NaiveDateTime;
 use duckdb::Connection;
 
@@ -48,7 +49,7 @@ impl Resume {
     }
 }
 
-pub(super) fn load_offsets(conn: &Connection, topic: &str) -> anyhow::Result<HashMap<i32, Resume>> {
+pub(super) fn load_offsets(conn: &Connection, topic: &str) -> Result<HashMap<i32, Resume>> {
     let mut stmt = conn.prepare(
         "SELECT \"partition\", rebuild_offset, next_offset, max_event_time FROM stream.offsets WHERE topic = ?",
     )?;

@@ -12,6 +12,7 @@ use foldhash::HashSet;
 use super::batch::Batch;
 use super::options::TailOptions;
 use super::resume::Resume;
+use crate::stream::error::Result;
 use crate::stream::event::Event;
 use crate::stream::window::{PartitionWindows, Placement, WindowMetrics, WindowSpec};
 
@@ -158,7 +159,7 @@ pub(super) fn new_state(
     options: &TailOptions,
     partition: i32,
     resume: &Resume,
-) -> anyhow::Result<PartitionState> {
+) -> Result<PartitionState> {
     let windows = PartitionWindows::new(options.windows.clone(), options.allowed_lateness)
         .with_max_event_time(resume.max_event_time);
     Ok(PartitionState {
@@ -178,7 +179,7 @@ fn seen_before(
     options: &TailOptions,
     partition: i32,
     offset: i64,
-) -> anyhow::Result<HashSet<String>> {
+) -> Result<HashSet<String>> {
     let mut stmt = conn.prepare(
         "SELECT event_id FROM stream.events WHERE topic = ? AND \"partition\" = ? AND \"offset\" < ?",
     )?;

@@ -9,7 +9,6 @@ use std::sync::Arc;
 use std::sync::mpsc::{Receiver, RecvTimeoutError, Sender, SyncSender};
 use std::time::{Duration as StdDuration, Instant};
 
-use anyhow::Context;
 use chrono::NaiveDateTime;
 use duckdb::Connection;
 use rdkafka::consumer::{BaseConsumer, CommitMode, Consumer};
@@ -23,6 +22,7 @@ use super::metrics_topic::publish_unpublished;
 use super::options::TailOptions;
 use super::resume::Resume;
 use super::status::TailStatus;
+use crate::stream::error::{Result, StreamError};
 use crate::stream::kafka::ReliableProducer;
 
 /// A batch handed to the writer, with each touched partition's resume point and
@@ -45,7 +45,7 @@ struct Committed {
 
 /// The consuming side's handle on the writer thread.
 pub(super) struct Writer {
-    acks: Receiver<anyhow::Result<Committed>>,
+    acks: Receiver<Result<Committed>>,
     in_flight: Arc<InFlight>,
 }
 
@@ -60,7 +60,7 @@ impl Writer {
         options: &'env TailOptions,
         enrichment: &'env Enrichment,
         in_flight: Arc<InFlight>,
-    ) -> anyhow::Result<(Writer, SyncSender<Sealed>)> {
+    ) -> Result<(Writer, SyncSender<Sealed>)> {
         // std's channel drops the batches still queued when the writer stops, which
         // releases their tickets: a channel that kept them would leave a rebalance
         // waiting for batches nobody will commit.
@@ -71,7 +71,10 @@ impl Writer {
             .spawn_scoped(scope, move || {
                 run(conn, consumer, options, enrichment, queue, answers)
             })
-            .context("starting the tail's writer thread")?;
+            .map_err(|source| StreamError::Io {
+                doing: "starting the tail's writer thread".into(),
+                source,
+            })?;
         Ok((Writer { acks, in_flight }, batches))
     }
 
@@ -90,7 +93,7 @@ impl Writer {
         status: &mut TailStatus,
         first_message: Option<Instant>,
         wait: bool,
-    ) -> anyhow::Result<()> {
+    ) -> Result<()> {
         loop {
             let answer = if wait {
                 self.acks.recv().ok()
@@ -123,9 +126,9 @@ fn run(
     options: &TailOptions,
     enrichment: &Enrichment,
     batches: Receiver<Sealed>,
-    acks: Sender<anyhow::Result<Committed>>,
+    acks: Sender<Result<Committed>>,
 ) {
-    let outcome = (|| -> anyhow::Result<()> {
+    let outcome = (|| -> Result<()> {
         // One producer each, so each knows which of its deliveries failed.
         let checkpoints = ReliableProducer::new(&options.brokers, &[])?;
         let metrics = ReliableProducer::new(&options.brokers, &[])?;
@@ -183,7 +186,7 @@ fn commit(
     enrichment: &Enrichment,
     sealed: Sealed,
     producer: &ReliableProducer,
-) -> anyhow::Result<u64> {
+) -> Result<u64> {
     // The ticket is dropped on return, after the resume points are known.
     let Sealed { batch, points, .. } = sealed;
     let now = chrono::Utc::now().naive_utc();
@@ -260,7 +263,10 @@ fn commit(
             element.set_metadata(resume.point());
         }
     }
-    crate::warehouse::commit::commit(tx).context("committing the batch to the warehouse")?;
+    crate::warehouse::commit::commit(tx).map_err(|source| StreamError::Warehouse {
+        doing: "committing the batch to the warehouse".into(),
+        source,
+    })?;
     let committed = started.elapsed();
     if let Ok(mut shared) = consumer.context().shared.lock() {
         for (p, resume, _) in &points {
@@ -303,7 +309,7 @@ fn append<T>(
     table: &str,
     rows: &[T],
     row: impl Fn(&mut duckdb::Appender<'_>, &T) -> duckdb::Result<()>,
-) -> anyhow::Result<()> {
+) -> Result<()> {
     if rows.is_empty() {
         return Ok(());
     }
