@@ -16,6 +16,7 @@ pub mod freshness;
 pub mod generic_tests;
 pub mod graph;
 pub mod jinja;
+pub mod overview;
 pub mod packages;
 pub mod project;
 pub mod seeds;

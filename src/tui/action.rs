@@ -7,8 +7,9 @@ use crate::jobs::Progress;
 use crate::warehouse::catalog::Relation;
 
 use super::grid::GridResult;
-use super::state::{BuildScope, ModelRow, Screen};
+use super::screen::Screen;
 use crate::export::report::ReportData;
+use crate::models::overview::ModelRow;
 use crate::warehouse::catalog::QualitySummary;
 
 /// Everything that can change the app state.
@@ -106,4 +107,13 @@ pub enum Action {
     CancelJob,
     JobProgress(u64, Progress),
     JobFinished(u64, Result<String, String>),
+}
+
+/// Which nodes a build from the Models screen covers.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum BuildScope {
+    All,
+    Node,
+    WithParents,
+    WithChildren,
 }

@@ -187,7 +187,8 @@ fn serve(
                     Action::CatalogLoaded(catalog::relations(&conn).map_err(|e| e.to_string()))
                 }
                 Request::Models => Action::ModelsLoaded(
-                    super::models_screen::load(&project).map_err(|e| format!("{e:#}")),
+                    crate::models::overview::load(&project)
+                        .map_err(|e| format!("{:#}", anyhow::Error::from(e))),
                 ),
                 Request::Export { query_id, path } => {
                     Action::ResultExported(match result_of(&results, query_id) {

@@ -1,101 +1,91 @@
 //! Screen 3, models: the bundled project's DAG as a tree (each node under its deepest
-//! parent, see `model_tree`), each node with its materialization and last run (status,
+//! parent, see `models::overview`), each node with its materialization and last run (status,
 //! time, duration, rows), and under it the selected node's parents and children, its
 //! tests with their failures and the SQL its last run executed; builds start from here
 //! as background jobs.
 
 use ratatui::Frame;
 use ratatui::layout::{Constraint, Layout, Rect};
-use ratatui::style::{Color, Style, Stylize};
+use ratatui::style::{Style, Stylize};
 use ratatui::text::{Line, Span};
 use ratatui::widgets::{Cell, Paragraph, Row, Table, TableState};
 
-use std::collections::HashMap;
-use std::path::Path;
-
-use super::state::{App, ModelRow, TestRow};
-use super::ui::pane_block;
 use crate::format::thousands;
-use crate::models::{Node, ResourceType};
+use crate::models::overview::ModelRow;
+use crate::tui::action::{Action, BuildScope};
+use crate::tui::effect::Effect;
+use crate::tui::jobs::Jobs;
+use crate::tui::status::Status;
+use crate::tui::theme;
+use crate::tui::widgets::highlight::highlight;
+use crate::tui::widgets::pane::{pane_block, table_header};
 
-/// The project's nodes (tests apart) laid out as the DAG's tree, each with its tests
-/// and its last run.
-pub fn load(project: &Path) -> anyhow::Result<Vec<ModelRow>> {
-    let project = crate::models::Project::load(project, &Default::default())?;
-    let graph = crate::models::graph::parse(project)?;
-    let last = crate::models::artifacts::last_results(&graph);
-    let in_order = || graph.order.iter().map(|id| &graph.project.nodes[id]);
-    let is_test = |n: &&Node| n.resource_type == ResourceType::Test;
-    let nodes: Vec<&Node> = in_order().filter(|n| !is_test(n)).collect();
-    let index: HashMap<&str, usize> = nodes
-        .iter()
-        .enumerate()
-        .map(|(i, n)| (n.unique_id.as_str(), i))
-        .collect();
-    let parents: Vec<Vec<usize>> = nodes
-        .iter()
-        .map(|n| {
-            n.depends_on
-                .iter()
-                .filter_map(|p| index.get(p.as_str()).copied())
-                .collect()
-        })
-        .collect();
-    let name_of = |id: &str| match graph.project.nodes.get(id) {
-        Some(node) => node.name.clone(),
-        // source.PROJECT.SOURCE.TABLE
-        None => id.splitn(3, '.').nth(2).unwrap_or(id).to_string(),
-    };
-    let mut children: Vec<Vec<String>> = vec![Vec::new(); nodes.len()];
-    for (child, ps) in parents.iter().enumerate() {
-        for p in ps {
-            children[*p].push(nodes[child].name.clone());
-        }
-    }
-    let models: Vec<bool> = nodes
-        .iter()
-        .map(|n| n.resource_type != ResourceType::Seed)
-        .collect();
-    Ok(super::model_tree::layout(&parents, &models)
-        .into_iter()
-        .map(|place| {
-            let n = nodes[place.node];
-            let result = last.get(&n.unique_id);
-            let tests = in_order()
-                .filter(is_test)
-                .filter(|t| t.depends_on.contains(&n.unique_id))
-                .map(|t| {
-                    let result = last.get(&t.unique_id);
-                    TestRow {
-                        name: t.name.clone(),
-                        status: result.map(|r| r.status.clone()),
-                        failures: result.and_then(|r| r.failures),
-                        message: result.and_then(|r| r.message.clone()),
-                    }
-                })
-                .collect();
-            ModelRow {
-                name: n.name.clone(),
-                resource_type: n.resource_type.name().to_string(),
-                materialized: n.config.materialized.clone(),
-                schema: n.schema.clone(),
-                tree: place.prefix,
-                parents: n.depends_on.iter().map(|p| name_of(p)).collect(),
-                children: std::mem::take(&mut children[place.node]),
-                last_status: result.map(|r| r.status.clone()),
-                last_rows: result.and_then(|r| r.rows),
-                last_run_at: result.and_then(|r| r.completed_at.clone()),
-                last_seconds: result.and_then(|r| r.execution_time),
-                compiled: result.and_then(|r| r.compiled_code.clone()),
-                tests,
-            }
-        })
-        .collect())
+/// The project's nodes, once loaded, and the selected one.
+#[derive(Debug, Clone, Default)]
+pub struct ModelsScreen {
+    pub rows: Option<Result<Vec<ModelRow>, String>>,
+    pub selected: usize,
 }
 
-pub fn draw(frame: &mut Frame, app: &App, area: Rect) {
+impl ModelsScreen {
+    pub fn update(&mut self, action: Action, jobs: &mut Jobs, status: &mut Status) -> Vec<Effect> {
+        match action {
+            Action::ModelsLoaded(result) => {
+                self.rows = Some(result);
+                self.selected = self.selected.min(self.rows().len().saturating_sub(1));
+            }
+            Action::BuildModels(scope) => return self.start_models(scope, jobs, status),
+            Action::Move(delta) => {
+                self.selected = (self.selected as i64)
+                    .saturating_add(delta)
+                    .clamp(0, self.rows().len().saturating_sub(1) as i64)
+                    as usize;
+            }
+            _ => {}
+        }
+        vec![]
+    }
+
+    /// The rows, once loaded.
+    fn rows(&self) -> &[ModelRow] {
+        self.rows
+            .as_ref()
+            .and_then(|m| m.as_ref().ok())
+            .map_or(&[], Vec::as_slice)
+    }
+
+    /// Starts a model build of the selected node (or everything) as a job.
+    fn start_models(
+        &mut self,
+        scope: BuildScope,
+        jobs: &mut Jobs,
+        status: &mut Status,
+    ) -> Vec<Effect> {
+        let node = self.rows().get(self.selected).map(|m| m.name.clone());
+        let select = match (scope, node) {
+            (BuildScope::All, _) => Vec::new(),
+            (BuildScope::Node, Some(n)) => vec![n],
+            (BuildScope::WithParents, Some(n)) => vec![format!("+{n}")],
+            (BuildScope::WithChildren, Some(n)) => vec![format!("{n}+")],
+            (_, None) => return vec![],
+        };
+        let name = if select.is_empty() {
+            "models build".to_string()
+        } else {
+            format!("models build {}", select.join(" "))
+        };
+        let job = jobs.add(name, status);
+        vec![Effect::StartModels { job, select }]
+    }
+
+    pub fn draw(&self, frame: &mut Frame, area: Rect) {
+        draw(frame, self, area);
+    }
+}
+
+fn draw(frame: &mut Frame, screen: &ModelsScreen, area: Rect) {
     let title = "Models (b build all · Enter node · + with parents · c with children)";
-    let rows = match &app.models {
+    let rows = match &screen.rows {
         None => {
             frame.render_widget(
                 Paragraph::new("loading the project…")
@@ -117,10 +107,10 @@ pub fn draw(frame: &mut Frame, app: &App, area: Rect) {
     let table_rows = rows.iter().map(|m| {
         let status = m.last_status.clone().unwrap_or_else(|| "never run".into());
         let color = match status.as_str() {
-            "success" | "pass" => Color::Green,
-            "error" | "fail" => Color::Red,
-            "skipped" | "warn" => Color::Yellow,
-            _ => Color::DarkGray,
+            "success" | "pass" => theme::GOOD,
+            "error" | "fail" => theme::BAD,
+            "skipped" | "warn" => theme::WARNING,
+            _ => theme::MUTED,
         };
         // Parents beyond the one the node hangs under, counted (the detail names them).
         let more = m
@@ -128,14 +118,14 @@ pub fn draw(frame: &mut Frame, app: &App, area: Rect) {
             .len()
             .saturating_sub(usize::from(!m.tree.is_empty()));
         let node = Line::from(vec![
-            Span::raw(m.tree.clone()).dark_gray(),
+            Span::raw(m.tree.clone()).fg(theme::MUTED),
             Span::raw(m.name.clone()),
             Span::raw(if more > 0 {
                 format!(" +{more}")
             } else {
                 String::new()
             })
-            .dark_gray(),
+            .fg(theme::MUTED),
         ]);
         Row::new([
             Cell::from(node),
@@ -158,24 +148,21 @@ pub fn draw(frame: &mut Frame, app: &App, area: Rect) {
             Constraint::Length(9),
         ],
     )
-    .header(
-        Row::new([
-            "node (tree of the DAG)",
-            "materialized",
-            "last run",
-            "ran at",
-            "took",
-            "rows",
-        ])
-        .style(Style::new().bold().fg(Color::Yellow)),
-    )
-    .row_highlight_style(Style::new().bg(Color::Blue).fg(Color::White))
+    .header(table_header(&[
+        "node (tree of the DAG)",
+        "materialized",
+        "last run",
+        "ran at",
+        "took",
+        "rows",
+    ]))
+    .row_highlight_style(theme::selected())
     .block(pane_block(title, true));
     let [list, detail] =
         Layout::vertical([Constraint::Percentage(55), Constraint::Percentage(45)]).areas(area);
-    let mut state = TableState::default().with_selected(Some(app.model_selected));
+    let mut state = TableState::default().with_selected(Some(screen.selected));
     frame.render_stateful_widget(table, list, &mut state);
-    if let Some(node) = rows.get(app.model_selected) {
+    if let Some(node) = rows.get(screen.selected) {
         draw_detail(frame, node, detail);
     }
 }
@@ -214,7 +201,7 @@ fn draw_detail(frame: &mut Frame, node: &ModelRow, area: Rect) {
                 "({} {}.{})",
                 node.resource_type, node.schema, node.name
             ))
-            .dark_gray(),
+            .fg(theme::MUTED),
             Span::raw(format!("  ← {}", names(&node.parents, "no model or seed"))),
             Span::raw(format!("  → {}", names(&node.children, "nothing"))),
         ])),
@@ -235,10 +222,10 @@ fn draw_detail(frame: &mut Frame, node: &ModelRow, area: Rect) {
     let rows = node.tests.iter().map(|t| {
         let status = t.status.clone().unwrap_or_else(|| "never run".into());
         let color = match status.as_str() {
-            "pass" => Color::Green,
-            "fail" | "error" => Color::Red,
-            "warn" => Color::Yellow,
-            _ => Color::DarkGray,
+            "pass" => theme::GOOD,
+            "fail" | "error" => theme::BAD,
+            "warn" => theme::WARNING,
+            _ => theme::MUTED,
         };
         let failures = match (t.failures, &t.message) {
             (Some(n), _) if n > 0 => format!("{} rows", thousands(n)),
@@ -255,14 +242,14 @@ fn draw_detail(frame: &mut Frame, node: &ModelRow, area: Rect) {
             Constraint::Fill(2),
         ],
     )
-    .header(super::ui::table_header(&["test", "last run", "failures"]))
+    .header(table_header(&["test", "last run", "failures"]))
     .block(pane_block(&title, false));
     frame.render_widget(table, tests);
     let code = node
         .compiled
         .as_deref()
         .unwrap_or("not run yet: b builds everything, Enter this node");
-    let lines: Vec<_> = code.lines().map(super::highlight::highlight).collect();
+    let lines: Vec<_> = code.lines().map(highlight).collect();
     let title = format!("Compiled SQL of {} (last run)", node.name);
     let text = Paragraph::new(lines).block(pane_block(&title, false));
     frame.render_widget(text, sql);

@@ -2,13 +2,16 @@
 //! lives in its own temporary table in the worker (`temp.ecom_result_{slot}`), so going
 //! back to a tab shows its result where it was left, paged as before.
 //!
-//! The front tab's editor, grid and query stay in the `App`'s own fields, where every
-//! screen and key already finds them; the other tabs are parked here and swapped in
-//! when they come to the front.
+//! The front tab's editor, grid and query stay in the SQL screen's own fields, where
+//! every key and drawing already finds them; the other tabs are parked here and swapped
+//! in when they come to the front.
 
-use super::editor::Editor;
-use super::grid::{Grid, GridResult};
-use super::state::{App, Effect, RunningQuery};
+use super::{RunningQuery, SqlScreen};
+use crate::tui::editor::Editor;
+use crate::tui::effect::Effect;
+use crate::tui::focus::{Mode, Pane};
+use crate::tui::grid::{Grid, GridResult};
+use crate::tui::status::Status;
 
 /// What a tab holds while it is not in front.
 #[derive(Debug, Clone)]
@@ -69,13 +72,13 @@ impl SqlTabs {
     }
 }
 
-impl App {
+impl SqlScreen {
     /// Opens an empty tab after the others and brings it to the front.
-    pub(super) fn new_sql_tab(&mut self) -> Vec<Effect> {
-        let slot = self.sql_tabs.next_slot;
-        self.sql_tabs.next_slot += 1;
+    pub(super) fn new_tab(&mut self, status: &mut Status) -> Vec<Effect> {
+        let slot = self.tabs.next_slot;
+        self.tabs.next_slot += 1;
         self.park_front();
-        self.sql_tabs.tabs.push(SqlTab {
+        self.tabs.tabs.push(SqlTab {
             slot,
             parked: Some(Parked {
                 editor: Editor::default(),
@@ -84,54 +87,58 @@ impl App {
                 sort: None,
             }),
         });
-        self.bring_to_front(self.sql_tabs.tabs.len() - 1);
-        // The palette can open a tab from any screen: show it.
-        self.screen = super::state::Screen::Sql;
-        self.mode = super::state::Mode::Insert;
-        self.focus = super::state::Pane::Editor;
-        self.info(format!("tab {} opened", self.sql_tabs.tabs.len()));
+        self.bring_to_front(self.tabs.tabs.len() - 1);
+        // The palette can open a tab from any screen: the app shows this one.
+        self.mode = Mode::Insert;
+        self.focus = Pane::Editor;
+        status.info(format!("tab {} opened", self.tabs.tabs.len()));
         vec![]
     }
 
     /// Brings the next (`step` 1) or previous (-1) tab to the front, wrapping around.
-    pub(super) fn switch_sql_tab(&mut self, step: i32) -> Vec<Effect> {
-        let count = self.sql_tabs.tabs.len() as i32;
+    pub(super) fn switch_tab(&mut self, step: i32, status: &mut Status) -> Vec<Effect> {
+        let count = self.tabs.tabs.len() as i32;
         if count == 1 {
-            self.info("one tab only: Ctrl+T opens another");
+            status.info("one tab only: Ctrl+T opens another");
             return vec![];
         }
-        let target = (self.sql_tabs.active as i32 + step).rem_euclid(count) as usize;
+        let target = (self.tabs.active as i32 + step).rem_euclid(count) as usize;
         self.park_front();
         self.bring_to_front(target);
-        self.info(format!("tab {} of {count}", target + 1));
+        status.info(format!("tab {} of {count}", target + 1));
         vec![]
     }
 
     /// Closes the tab in front (never the last one): its query is cancelled and its
     /// result dropped by the worker.
-    pub(super) fn close_sql_tab(&mut self) -> Vec<Effect> {
-        if self.sql_tabs.tabs.len() == 1 {
-            self.info("the last tab stays open");
+    pub(super) fn close_tab(&mut self, status: &mut Status) -> Vec<Effect> {
+        if self.tabs.tabs.len() == 1 {
+            status.info("the last tab stays open");
             return vec![];
         }
         let mut effects = Vec::new();
         if let Some(query) = self.running.take() {
             effects.push(Effect::InterruptQuery(query.id));
         }
-        let closed = self.sql_tabs.tabs.remove(self.sql_tabs.active);
+        let closed = self.tabs.tabs.remove(self.tabs.active);
         effects.push(Effect::DiscardResult { slot: closed.slot });
-        let target = self.sql_tabs.active.min(self.sql_tabs.tabs.len() - 1);
+        let target = self.tabs.active.min(self.tabs.tabs.len() - 1);
         self.bring_to_front(target);
-        self.info(format!(
+        status.info(format!(
             "tab closed; tab {} of {}",
             target + 1,
-            self.sql_tabs.tabs.len()
+            self.tabs.tabs.len()
         ));
         effects
     }
 
     /// A query's answer for a tab that is not in front (ignored when no tab waits for it).
-    pub(super) fn finish_parked_query(&mut self, id: u64, result: &Result<GridResult, String>) {
+    pub(super) fn finish_parked_query(
+        &mut self,
+        id: u64,
+        result: &Result<GridResult, String>,
+        status: &mut Status,
+    ) {
         let Some((n, parked)) = self.parked_mut(|p| p.running.as_ref().is_some_and(|r| r.id == id))
         else {
             return;
@@ -140,9 +147,9 @@ impl App {
         match result {
             Ok(result) => {
                 parked.grid.set_result(result.clone());
-                self.info(format!("tab {}: query finished", n + 1));
+                status.info(format!("tab {}: query finished", n + 1));
             }
-            Err(e) => self.error(format!("tab {}: {e}", n + 1)),
+            Err(e) => status.error(format!("tab {}: {e}", n + 1)),
         }
     }
 
@@ -164,7 +171,7 @@ impl App {
     }
 
     fn parked_mut(&mut self, wanted: impl Fn(&Parked) -> bool) -> Option<(usize, &mut Parked)> {
-        self.sql_tabs
+        self.tabs
             .tabs
             .iter_mut()
             .enumerate()
@@ -180,19 +187,19 @@ impl App {
             running: self.running.take(),
             sort: self.sort.take(),
         };
-        let active = self.sql_tabs.active;
-        self.sql_tabs.tabs[active].parked = Some(parked);
+        let active = self.tabs.active;
+        self.tabs.tabs[active].parked = Some(parked);
     }
 
     /// Moves tab `n`'s contents into the `App`'s fields.
     fn bring_to_front(&mut self, n: usize) {
-        if let Some(parked) = self.sql_tabs.tabs[n].parked.take() {
+        if let Some(parked) = self.tabs.tabs[n].parked.take() {
             self.editor = parked.editor;
             self.grid = parked.grid;
             self.running = parked.running;
             self.sort = parked.sort;
         }
-        self.sql_tabs.active = n;
+        self.tabs.active = n;
         self.row_detail = false;
     }
 }
