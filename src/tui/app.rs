@@ -24,6 +24,7 @@ use super::screens::sql::SqlScreen;
 use super::screens::stream::StreamScreen;
 use super::status::Status;
 use super::theme::Theme;
+use crate::tui::failure::Reported;
 
 /// How many ticks (of 100 ms) between reloads of what the tail wrote.
 const STREAM_RELOAD_TICKS: u64 = 20;
@@ -264,7 +265,7 @@ impl App {
     }
 
     /// A job ended: the screen in front reloads what the job may have changed.
-    fn job_finished(&mut self, id: u64, result: Result<String, String>) -> Vec<Effect> {
+    fn job_finished(&mut self, id: u64, result: Reported<String>) -> Vec<Effect> {
         self.jobs.finish(id, result.clone(), &mut self.status);
         let mut effects = match self.screen {
             Screen::Models => vec![Effect::LoadModels],

@@ -14,6 +14,7 @@ use super::effect::Effect;
 use super::status::Status;
 use crate::ingest::{IngestOptions, ingest};
 use crate::jobs::{self, JobEvent, Progress};
+use crate::tui::failure::{Failure, Reported};
 use crate::warehouse::Warehouse;
 
 /// How a background job stands.
@@ -123,13 +124,13 @@ impl Jobs {
         }
     }
 
-    pub fn finish(&mut self, id: u64, result: Result<String, String>, status: &mut Status) {
+    pub fn finish(&mut self, id: u64, result: Reported<String>, status: &mut Status) {
         if let Some(job) = self.list.iter_mut().find(|j| j.id == id) {
             job.finished = Some(Instant::now());
             let ok = result.is_ok();
             job.state = match result {
                 Ok(message) => JobState::Finished(message),
-                Err(message) => JobState::Failed(message),
+                Err(message) => JobState::Failed(message.into()),
             };
             status.info(format!(
                 "job {} {}",
@@ -306,7 +307,9 @@ fn start_load(
         move |event| {
             let _ = tx.send(match event {
                 JobEvent::Progress(p) => Action::IngestProgress(p),
-                JobEvent::Finished(r) => Action::IngestFinished(r.map_err(|e| format!("{e:#}"))),
+                JobEvent::Finished(r) => {
+                    Action::IngestFinished(r.map_err(|e| Failure(format!("{e:#}"))))
+                }
             });
         },
     );
@@ -321,7 +324,9 @@ fn job_events(
     move |event| {
         let _ = tx.send(match event {
             JobEvent::Progress(p) => Action::JobProgress(job, p),
-            JobEvent::Finished(r) => Action::JobFinished(job, r.map_err(|e| format!("{e:#}"))),
+            JobEvent::Finished(r) => {
+                Action::JobFinished(job, r.map_err(|e| Failure(format!("{e:#}"))))
+            }
         });
     }
 }

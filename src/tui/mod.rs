@@ -11,6 +11,7 @@ pub mod action;
 pub mod app;
 pub mod editor;
 pub mod effect;
+pub mod failure;
 pub mod focus;
 pub mod grid;
 mod history;

@@ -5,6 +5,7 @@ use ecom::ingest::{IngestOptions, ingest};
 use ecom::jobs::{CancelToken, NoProgress};
 use ecom::tui::action::Action;
 use ecom::tui::app::App;
+use ecom::tui::failure::Failure;
 use ecom::tui::grid::GridResult;
 use ecom::tui::keymap::bindings;
 use ecom::tui::ui::draw;
@@ -161,7 +162,7 @@ fn dashboard_and_data_quality_screens() {
             country: None
         }]
     );
-    let data = ecom::export::report::gather(wh.conn(), None).map_err(|e| e.to_string());
+    let data = ecom::export::report::gather(wh.conn(), None).map_err(Failure::of);
     app.update(Action::DashboardLoaded(Box::new(data)));
     insta::assert_snapshot!("dashboard", render(&app, width, height));
     // `f` filters to the top country, `p` narrows the period; each asks for new figures.
@@ -200,7 +201,7 @@ fn dashboard_and_data_quality_screens() {
         )
         .unwrap();
     app.update(Action::QualityLoaded(
-        catalog::quality(wh.conn()).map_err(|e| e.to_string()),
+        catalog::quality(wh.conn()).map_err(Failure::of),
     ));
     let screen = render(&app, width, height);
     assert!(screen.contains("Quantity"), "{screen}");
@@ -597,7 +598,7 @@ fn ml_screen_shows_segments_anomalies_and_runs_and_reruns_jobs() {
         vec![Effect::LoadMl]
     );
     app.update(Action::MlLoaded(Box::new(
-        ecom::ml::summary::summary(wh.conn()).map_err(|e| e.to_string()),
+        ecom::ml::summary::summary(wh.conn()).map_err(Failure::of),
     )));
     let empty = render(&app, 80, 24);
     assert!(empty.contains("Not run yet"), "{empty}");
@@ -634,7 +635,7 @@ fn ml_screen_shows_segments_anomalies_and_runs_and_reruns_jobs() {
         )
         .unwrap();
     app.update(Action::MlLoaded(Box::new(
-        ecom::ml::summary::summary(wh.conn()).map_err(|e| e.to_string()),
+        ecom::ml::summary::summary(wh.conn()).map_err(Failure::of),
     )));
     app.update(Action::Resize(120, 30));
     let screen = render(&app, 120, 30);
@@ -694,7 +695,7 @@ fn stream_screen_starts_and_stops_the_tail_and_shows_its_figures() {
         vec![Effect::LoadStream]
     );
     app.update(Action::StreamLoaded(
-        ecom::stream::recent::load(wh.conn(), 12).map_err(|e| e.to_string()),
+        ecom::stream::recent::load(wh.conn(), 12).map_err(Failure::of),
     ));
     let stopped = render(&app, 80, 24);
     assert!(
@@ -743,7 +744,7 @@ fn stream_screen_starts_and_stops_the_tail_and_shows_its_figures() {
         )
         .unwrap();
     app.update(Action::StreamLoaded(
-        ecom::stream::recent::load(wh.conn(), 12).map_err(|e| e.to_string()),
+        ecom::stream::recent::load(wh.conn(), 12).map_err(Failure::of),
     ));
     let running = render(&app, 80, 24);
     assert!(
@@ -862,7 +863,7 @@ fn every_screen_at_80x24_and_at_a_large_size_on_the_sample() {
     let wh = Warehouse::open(&db).unwrap();
     let mut app = app_on(&wh, 80, 24);
     app.update(Action::DashboardLoaded(Box::new(
-        ecom::export::report::gather(wh.conn(), None).map_err(|e| e.to_string()),
+        ecom::export::report::gather(wh.conn(), None).map_err(Failure::of),
     )));
     // What ran in the warehouse (the sample's ingest), with its clock fixed.
     let mut recent = ecom::warehouse::history::recent_runs(wh.conn(), 50).unwrap();
@@ -881,13 +882,13 @@ fn every_screen_at_80x24_and_at_a_large_size_on_the_sample() {
     }
     app.update(Action::RecentRunsLoaded(Ok(recent)));
     app.update(Action::QualityLoaded(
-        catalog::quality(wh.conn()).map_err(|e| e.to_string()),
+        catalog::quality(wh.conn()).map_err(Failure::of),
     ));
     app.update(Action::MlLoaded(Box::new(
-        ecom::ml::summary::summary(wh.conn()).map_err(|e| e.to_string()),
+        ecom::ml::summary::summary(wh.conn()).map_err(Failure::of),
     )));
     app.update(Action::StreamLoaded(
-        ecom::stream::recent::load(wh.conn(), 12).map_err(|e| e.to_string()),
+        ecom::stream::recent::load(wh.conn(), 12).map_err(Failure::of),
     ));
     // The bundled project's real tree and last run, with the run's times fixed.
     let project = ecom::models::bundled::unpacked(&db).unwrap();

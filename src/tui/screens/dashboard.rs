@@ -12,6 +12,7 @@ use crate::export::charts::money;
 use crate::export::report::{Kpis, PeriodPreset, ReportData};
 use crate::tui::action::Action;
 use crate::tui::effect::Effect;
+use crate::tui::failure::Reported;
 use crate::tui::theme;
 use crate::tui::widgets::pane::pane_block;
 use crate::tui::widgets::revenue_chart::draw_revenue_chart;
@@ -19,7 +20,7 @@ use crate::tui::widgets::revenue_chart::draw_revenue_chart;
 /// The dashboard's figures and its filter.
 #[derive(Debug, Clone, Default)]
 pub struct DashboardScreen {
-    pub data: Option<Result<ReportData, String>>,
+    pub data: Option<Reported<ReportData>>,
     /// The period and country filter (`p` and `f` cycle them).
     pub preset: PeriodPreset,
     pub country: Option<String>,

@@ -12,6 +12,7 @@ use ratatui::widgets::{Paragraph, Row, Table, TableState};
 use crate::format::thousands;
 use crate::tui::action::Action;
 use crate::tui::effect::Effect;
+use crate::tui::failure::Reported;
 use crate::tui::jobs::{JobState, Jobs};
 use crate::tui::theme;
 use crate::tui::widgets::pane::{pane_block, table_header};
@@ -21,7 +22,7 @@ use crate::warehouse::history::RecentRun;
 /// are the app's, handed in.
 #[derive(Debug, Clone, Default)]
 pub struct JobsScreen {
-    pub recent_runs: Option<Result<Vec<RecentRun>, String>>,
+    pub recent_runs: Option<Reported<Vec<RecentRun>>>,
 }
 
 impl JobsScreen {

@@ -16,6 +16,7 @@ use crate::ml::recommend::Suggestion;
 use crate::ml::summary::MlSummary;
 use crate::tui::action::Action;
 use crate::tui::effect::Effect;
+use crate::tui::failure::Reported;
 use crate::tui::jobs::Jobs;
 use crate::tui::status::Status;
 use crate::tui::theme;
@@ -29,11 +30,11 @@ const EMPTY: &str = "Not run yet. s: segments, c: recommendations, a: anomalies 
 #[derive(Debug, Clone, Default)]
 pub struct MlScreen {
     /// The ML tables, once loaded.
-    pub summary: Option<Result<MlSummary, String>>,
+    pub summary: Option<Reported<MlSummary>>,
     /// The lookup box while typing (a customer id or a stock code).
     pub lookup: Option<String>,
     /// The last lookup's answer.
-    pub answer: Option<Result<(String, Vec<Suggestion>), String>>,
+    pub answer: Option<Reported<(String, Vec<Suggestion>)>>,
 }
 
 impl MlScreen {

@@ -14,6 +14,7 @@ use crate::format::thousands;
 use crate::models::overview::ModelRow;
 use crate::tui::action::{Action, BuildScope};
 use crate::tui::effect::Effect;
+use crate::tui::failure::Reported;
 use crate::tui::jobs::Jobs;
 use crate::tui::status::Status;
 use crate::tui::theme;
@@ -23,7 +24,7 @@ use crate::tui::widgets::pane::{pane_block, table_header};
 /// The project's nodes, once loaded, and the selected one.
 #[derive(Debug, Clone, Default)]
 pub struct ModelsScreen {
-    pub rows: Option<Result<Vec<ModelRow>, String>>,
+    pub rows: Option<Reported<Vec<ModelRow>>>,
     pub selected: usize,
 }
 

@@ -9,13 +9,14 @@ use ratatui::widgets::{Paragraph, Row, Table};
 
 use crate::format::thousands;
 use crate::tui::action::Action;
+use crate::tui::failure::Reported;
 use crate::tui::widgets::pane::{pane_block, table_header};
 use crate::warehouse::catalog::QualitySummary;
 
 /// The rejects, once loaded.
 #[derive(Debug, Clone, Default)]
 pub struct QualityScreen {
-    pub summary: Option<Result<QualitySummary, String>>,
+    pub summary: Option<Reported<QualitySummary>>,
 }
 
 impl QualityScreen {

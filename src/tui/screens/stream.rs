@@ -14,6 +14,7 @@ use crate::stream::recent::StreamRecent;
 use crate::stream::tail::TailStatus;
 use crate::tui::action::Action;
 use crate::tui::effect::Effect;
+use crate::tui::failure::Reported;
 use crate::tui::jobs::Jobs;
 use crate::tui::status::Status;
 use crate::tui::theme;
@@ -31,7 +32,7 @@ pub struct StreamScreen {
     pub status: Option<TailStatus>,
     /// Events per second at each publication, oldest first (at most [`RATE_HISTORY`]).
     pub rates: Vec<u64>,
-    pub recent: Option<Result<StreamRecent, String>>,
+    pub recent: Option<Reported<StreamRecent>>,
 }
 
 /// Samples of the events-per-second sparkline (two a second: a minute).

@@ -16,6 +16,7 @@ use ratatui::crossterm::event::KeyCode;
 use crate::tui::action::Action;
 use crate::tui::editor::Editor;
 use crate::tui::effect::Effect;
+use crate::tui::failure::Reported;
 use crate::tui::focus::{Mode, Pane};
 use crate::tui::grid::Grid;
 use crate::tui::layout::grid_body_height;
@@ -172,7 +173,7 @@ impl SqlScreen {
     /// The catalog's relations arrived: keep the selection, say what is there.
     fn catalog_loaded(
         &mut self,
-        result: Result<Vec<crate::warehouse::catalog::Relation>, String>,
+        result: Reported<Vec<crate::warehouse::catalog::Relation>>,
         status: &mut Status,
     ) {
         let relations = match result {

@@ -6,6 +6,7 @@ use std::time::Instant;
 
 use super::{RunningQuery, SqlScreen};
 use crate::tui::effect::Effect;
+use crate::tui::failure::Reported;
 use crate::tui::focus::{Mode, Pane};
 use crate::tui::grid::GridResult;
 use crate::tui::status::Status;
@@ -86,7 +87,7 @@ impl SqlScreen {
     pub(super) fn query_finished(
         &mut self,
         id: u64,
-        result: Result<GridResult, String>,
+        result: Reported<GridResult>,
         status: &mut Status,
     ) {
         if self.running.as_ref().is_none_or(|r| r.id != id) {

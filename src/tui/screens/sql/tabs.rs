@@ -9,6 +9,7 @@
 use super::{RunningQuery, SqlScreen};
 use crate::tui::editor::Editor;
 use crate::tui::effect::Effect;
+use crate::tui::failure::Reported;
 use crate::tui::focus::{Mode, Pane};
 use crate::tui::grid::{Grid, GridResult};
 use crate::tui::status::Status;
@@ -136,7 +137,7 @@ impl SqlScreen {
     pub(super) fn finish_parked_query(
         &mut self,
         id: u64,
-        result: &Result<GridResult, String>,
+        result: &Reported<GridResult>,
         status: &mut Status,
     ) {
         let Some((n, parked)) = self.parked_mut(|p| p.running.as_ref().is_some_and(|r| r.id == id))
