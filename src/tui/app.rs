@@ -308,3 +308,105 @@ fn ingest_message(s: &IngestSummary) -> String {
         s.files_duplicate
     )
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::tui::focus::Pane;
+
+    #[test]
+    fn screens_load_their_data_when_shown() {
+        let mut app = App::new("w.duckdb".into(), 100);
+        app.update(Action::EnterInsert);
+        assert_eq!(
+            app.update(Action::ShowScreen(Screen::Models)),
+            vec![Effect::LoadModels]
+        );
+        assert_eq!((app.screen, app.sql.mode), (Screen::Models, Mode::Normal));
+        assert_eq!(
+            app.update(Action::ShowScreen(Screen::Jobs)),
+            vec![Effect::LoadRecentRuns]
+        );
+        assert!(app.update(Action::ShowScreen(Screen::Sql)).is_empty());
+        // New tabs and text from the external editor bring the SQL screen back.
+        app.update(Action::ShowScreen(Screen::Quality));
+        app.update(Action::EditorText("SELECT 1".into()));
+        assert_eq!((app.screen, app.sql.focus), (Screen::Sql, Pane::Editor));
+    }
+
+    #[test]
+    fn moves_go_to_the_list_of_the_screen_in_front() {
+        let mut app = App::new("w.duckdb".into(), 100);
+        app.update(Action::BuildModels(crate::tui::action::BuildScope::All));
+        app.update(Action::RunMl(crate::ml::MlModel::Anomalies));
+        app.update(Action::ShowScreen(Screen::Jobs));
+        app.update(Action::MoveToEnd);
+        assert_eq!(app.jobs.selected, 1);
+        app.update(Action::MovePage(-1));
+        assert_eq!(app.jobs.selected, 0);
+        assert_eq!(app.update(Action::CancelJob), vec![Effect::CancelJob(2)]);
+        // A job's end reloads what the screen in front shows.
+        assert_eq!(
+            app.update(Action::JobFinished(2, Err("cancelled".into()))),
+            vec![Effect::LoadRecentRuns]
+        );
+        assert_eq!(app.status.text, "job ml anomalies failed");
+    }
+
+    #[test]
+    fn esc_closes_the_help_and_ticks_follow_the_tail() {
+        let mut app = App::new("w.duckdb".into(), 100);
+        app.update(Action::ToggleHelp);
+        app.sql.running = Some(crate::tui::screens::sql::RunningQuery {
+            id: 7,
+            started: std::time::Instant::now(),
+        });
+        assert!(app.update(Action::Escape).is_empty());
+        assert!(
+            !app.show_help,
+            "the help closes before the query is cancelled"
+        );
+        assert_eq!(app.update(Action::Escape), vec![Effect::InterruptQuery(7)]);
+        app.update(Action::ShowScreen(Screen::Stream));
+        app.update(Action::ToggleTail);
+        let reloads = (0..40)
+            .filter(|_| app.update(Action::Tick) == vec![Effect::LoadStream])
+            .count();
+        assert_eq!(reloads, 2, "every two seconds");
+    }
+
+    #[test]
+    fn the_palette_runs_commands_and_loads_files() {
+        use ratatui::crossterm::event::{KeyCode, KeyModifiers};
+        let mut app = App::new("w.duckdb".into(), 100);
+        let key = |code| Action::PaletteKey(KeyEvent::new(code, KeyModifiers::NONE));
+        app.update(Action::OpenPalette);
+        for c in "load data/".chars() {
+            app.update(key(KeyCode::Char(c)));
+        }
+        assert_eq!(
+            app.update(key(KeyCode::Enter)),
+            vec![Effect::LoadFiles("data/".into())]
+        );
+        assert!(app.palette.is_none());
+        app.update(Action::IngestProgress(Progress::new(
+            "ingest",
+            1,
+            None,
+            crate::jobs::Unit::Rows,
+        )));
+        app.update(Action::OpenPalette);
+        for c in "load more/".chars() {
+            app.update(key(KeyCode::Char(c)));
+        }
+        assert!(app.update(key(KeyCode::Enter)).is_empty());
+        assert_eq!(app.status.text, "a load is already running");
+        assert!(
+            app.update(Action::LoadSample).is_empty(),
+            "one load at a time"
+        );
+        app.update(Action::OpenPalette);
+        app.update(key(KeyCode::Esc));
+        assert!(app.palette.is_none());
+    }
+}

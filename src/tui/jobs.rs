@@ -330,3 +330,36 @@ fn job_events(
         });
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::jobs::Unit;
+
+    #[test]
+    fn jobs_keep_their_latest_messages_and_outcome() {
+        let (mut jobs, mut status) = (Jobs::default(), Status::default());
+        let id = jobs.add("models build".into(), &mut status);
+        assert_eq!(status.text, "started models build: 4 shows the jobs");
+        for n in 0..205 {
+            let step = Progress::new("models", n, Some(205), Unit::Steps);
+            jobs.progress(id, step.with_message(format!("node {n}")));
+        }
+        jobs.progress(id, Progress::new("models", 205, Some(205), Unit::Steps));
+        assert_eq!(jobs[0].log.len(), 200, "the log is bounded");
+        assert_eq!(jobs[0].log[0], "node 5");
+        assert_eq!(jobs[0].progress.as_ref().map(|p| p.done), Some(205));
+        jobs.finish(id, Err("2 of 9 nodes failed".into()), &mut status);
+        assert_eq!(
+            jobs[0].state,
+            JobState::Failed("2 of 9 nodes failed".into())
+        );
+        assert_eq!(status.text, "job models build failed");
+        assert!(jobs[0].finished.is_some());
+        assert_eq!(
+            jobs.cancel_selected(),
+            None,
+            "a finished job is not cancelled"
+        );
+    }
+}

@@ -3,8 +3,8 @@
 
 use ratatui::crossterm::event::{KeyCode, KeyModifiers};
 
+use super::binding::{Binding, Scope};
 use super::command::Command;
-use super::{Binding, Scope};
 use crate::tui::focus::Pane;
 use crate::tui::screen::Screen;
 
@@ -367,4 +367,29 @@ pub fn bindings() -> Vec<Binding> {
             "narrow the first visible column",
         ),
     ]
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn the_config_names_of_every_bound_action_are_kept() {
+        let names: Vec<String> = bindings().iter().map(|b| b.command.name()).collect();
+        let expected = "run_query escape quit suspend sort_results toggle_row_detail copy_row \
+            copy_cell save_csv save_parquet dashboard_period dashboard_country history_older \
+            history_newer new_sql_tab next_sql_tab previous_sql_tab close_sql_tab \
+            external_editor toggle_theme toggle_mouse open_palette screen_dashboard \
+            screen_sql screen_models screen_jobs screen_stream toggle_tail screen_ml \
+            run_ml_segment run_ml_recommend run_ml_anomalies start_lookup screen_quality \
+            build_all build_node build_withparents build_withchildren cancel_job quit \
+            toggle_help focus_next focus_prev enter_insert run_query load_sample \
+            refresh_catalog enter_insert open_relation down up page_down page_up \
+            move_to_start move_to_end columns_right columns_left widen_column narrow_column";
+        assert_eq!(names, expected.split_whitespace().collect::<Vec<_>>());
+        for name in names {
+            assert_eq!(Command::parse(&name).map(Command::name), Some(name));
+        }
+        assert_eq!(Command::parse("fly"), None);
+    }
 }

@@ -3,6 +3,7 @@
 //! force. What decides a key's meaning (mode, focus, screen, overlays) comes in as a
 //! [`KeyContext`] the app fills in, so the keymap knows nothing of the app's state.
 
+pub mod binding;
 pub mod command;
 mod defaults;
 pub mod keys;
@@ -14,38 +15,10 @@ use ratatui::crossterm::event::{KeyCode, KeyEvent, KeyModifiers, MouseEvent, Mou
 use super::action::Action;
 use super::focus::{Mode, Pane};
 use super::screen::Screen;
+pub use binding::{Binding, Scope};
 pub use command::Command;
 pub use defaults::bindings;
 pub use keys::{KeyError, key_label, key_labels, parse_key};
-
-/// Where a binding applies.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub enum Scope {
-    /// In every mode.
-    Always,
-    /// In normal mode, whatever has focus.
-    Normal,
-    /// In normal mode with this pane focused.
-    Pane(Pane),
-    /// While editing SQL.
-    Insert,
-    /// In normal mode on this screen.
-    Screen(Screen),
-}
-
-#[derive(Debug, Clone)]
-pub struct Binding {
-    pub keys: Vec<(KeyCode, KeyModifiers)>,
-    pub scope: Scope,
-    pub command: Command,
-    pub help: &'static str,
-}
-
-impl Binding {
-    pub fn action(&self) -> Action {
-        self.command.action()
-    }
-}
 
 /// What decides which binding a key means, as the app stands.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]

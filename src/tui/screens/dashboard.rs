@@ -266,3 +266,49 @@ fn draw_countries(frame: &mut Frame, data: &ReportData, area: Rect) {
         .value_style(theme::bar_value());
     frame.render_widget(chart, area);
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn load(preset: PeriodPreset, country: Option<&str>) -> Vec<Effect> {
+        vec![Effect::LoadDashboard {
+            preset,
+            country: country.map(str::to_string),
+        }]
+    }
+
+    #[test]
+    fn p_and_f_cycle_the_filter_and_ask_for_its_figures() {
+        let mut screen = DashboardScreen::default();
+        assert_eq!(screen.request(), load(PeriodPreset::All, None)[0]);
+        assert_eq!(
+            screen.update(Action::DashboardPeriod),
+            load(PeriodPreset::LastYear, None)
+        );
+        // No country known yet: the filter stays on all of them.
+        assert_eq!(
+            screen.update(Action::DashboardCountry),
+            load(PeriodPreset::LastYear, None)
+        );
+        screen.countries = vec!["United Kingdom".into(), "France".into()];
+        for expected in [Some("United Kingdom"), Some("France"), None] {
+            assert_eq!(
+                screen.update(Action::DashboardCountry),
+                load(PeriodPreset::LastYear, expected)
+            );
+        }
+    }
+
+    #[test]
+    fn figures_are_kept_as_they_arrive() {
+        let mut screen = DashboardScreen::default();
+        let failed = Action::DashboardLoaded(Box::new(Err("no marts".into())));
+        assert!(screen.update(failed).is_empty());
+        assert_eq!(screen.data, Some(Err("no marts".into())));
+        assert!(
+            screen.update(Action::Quit).is_empty(),
+            "not the dashboard's"
+        );
+    }
+}

@@ -177,3 +177,39 @@ fn draw_recent(frame: &mut Frame, screen: &JobsScreen, area: Rect) {
     .block(pane_block(&heading, false));
     frame.render_widget(table, area);
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::tui::status::Status;
+
+    #[test]
+    fn x_cancels_the_selected_running_job_once() {
+        let (mut screen, mut jobs, mut status) =
+            (JobsScreen::default(), Jobs::default(), Status::default());
+        assert!(
+            screen.update(Action::CancelJob, &mut jobs).is_empty(),
+            "no job"
+        );
+        jobs.add("models build".into(), &mut status);
+        jobs.add("tail".into(), &mut status);
+        screen.update(Action::Move(1), &mut jobs);
+        assert_eq!(jobs.selected, 1);
+        screen.update(Action::Move(9), &mut jobs);
+        assert_eq!(jobs.selected, 1, "stays on the last job");
+        assert_eq!(
+            screen.update(Action::CancelJob, &mut jobs),
+            vec![Effect::CancelJob(1)]
+        );
+        assert_eq!(jobs[1].state, JobState::Cancelling);
+        assert!(
+            screen.update(Action::CancelJob, &mut jobs).is_empty(),
+            "already cancelling"
+        );
+        screen.update(
+            Action::RecentRunsLoaded(Err("no history".into())),
+            &mut jobs,
+        );
+        assert_eq!(screen.recent_runs, Some(Err("no history".into())));
+    }
+}

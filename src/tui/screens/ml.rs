@@ -281,3 +281,60 @@ fn draw_runs(frame: &mut Frame, summary: &MlSummary, area: Rect) {
         .block(pane_block(title, false));
     frame.render_widget(table, area);
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::ml::MlModel;
+    use ratatui::crossterm::event::KeyModifiers;
+
+    fn key(code: KeyCode) -> Action {
+        Action::LookupKey(KeyEvent::new(code, KeyModifiers::NONE))
+    }
+
+    #[test]
+    fn ml_jobs_are_listed_and_started() {
+        let (mut screen, mut jobs, mut status) =
+            (MlScreen::default(), Jobs::default(), Status::default());
+        let effects = screen.update(Action::RunMl(MlModel::Segment), &mut jobs, &mut status);
+        assert_eq!(
+            effects,
+            vec![Effect::StartMl {
+                job: 1,
+                model: MlModel::Segment
+            }]
+        );
+        assert_eq!(jobs[0].name, "ml segment");
+        assert_eq!(status.text, "started ml segment: 4 shows the jobs");
+    }
+
+    #[test]
+    fn the_lookup_box_takes_keys_and_asks_on_enter() {
+        let (mut screen, mut jobs, mut status) =
+            (MlScreen::default(), Jobs::default(), Status::default());
+        let mut press =
+            |screen: &mut MlScreen, action| screen.update(action, &mut jobs, &mut status);
+        press(&mut screen, Action::StartLookup);
+        for c in "178500".chars() {
+            assert!(press(&mut screen, key(KeyCode::Char(c))).is_empty());
+        }
+        press(&mut screen, key(KeyCode::Backspace));
+        assert_eq!(screen.lookup.as_deref(), Some("17850"));
+        assert_eq!(
+            press(&mut screen, key(KeyCode::Enter)),
+            vec![Effect::Lookup("17850".into())]
+        );
+        assert_eq!(screen.lookup, None, "Enter closes the box");
+        // Nothing typed: Enter asks nothing; Esc closes.
+        press(&mut screen, Action::StartLookup);
+        assert!(press(&mut screen, key(KeyCode::Enter)).is_empty());
+        press(&mut screen, Action::StartLookup);
+        press(&mut screen, key(KeyCode::Esc));
+        assert_eq!(screen.lookup, None);
+        press(
+            &mut screen,
+            Action::LookupAnswered(Err("no recommendations yet".into())),
+        );
+        assert_eq!(screen.answer, Some(Err("no recommendations yet".into())));
+    }
+}

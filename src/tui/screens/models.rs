@@ -255,3 +255,81 @@ fn draw_detail(frame: &mut Frame, node: &ModelRow, area: Rect) {
     let text = Paragraph::new(lines).block(pane_block(&title, false));
     frame.render_widget(text, sql);
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn row(name: &str) -> ModelRow {
+        ModelRow {
+            name: name.into(),
+            resource_type: "model".into(),
+            materialized: "table".into(),
+            schema: "marts".into(),
+            tree: String::new(),
+            parents: Vec::new(),
+            children: Vec::new(),
+            last_status: None,
+            last_rows: None,
+            last_run_at: None,
+            last_seconds: None,
+            compiled: None,
+            tests: Vec::new(),
+        }
+    }
+
+    #[test]
+    fn builds_cover_the_selected_node_as_asked() {
+        let (mut screen, mut jobs, mut status) =
+            (ModelsScreen::default(), Jobs::default(), Status::default());
+        let mut update =
+            |screen: &mut ModelsScreen, action| screen.update(action, &mut jobs, &mut status);
+        assert!(
+            update(&mut screen, Action::BuildModels(BuildScope::Node)).is_empty(),
+            "nothing loaded"
+        );
+        update(
+            &mut screen,
+            Action::ModelsLoaded(Ok(vec![row("stg"), row("fact")])),
+        );
+        update(&mut screen, Action::Move(5));
+        assert_eq!(screen.selected, 1, "stays on the last row");
+        let select = |effects: Vec<Effect>| match &effects[..] {
+            [Effect::StartModels { select, .. }] => select.clone(),
+            other => panic!("{other:?}"),
+        };
+        assert_eq!(
+            select(update(&mut screen, Action::BuildModels(BuildScope::Node))),
+            ["fact"]
+        );
+        assert_eq!(
+            select(update(
+                &mut screen,
+                Action::BuildModels(BuildScope::WithParents)
+            )),
+            ["+fact"]
+        );
+        assert_eq!(
+            select(update(
+                &mut screen,
+                Action::BuildModels(BuildScope::WithChildren)
+            )),
+            ["fact+"]
+        );
+        assert!(select(update(&mut screen, Action::BuildModels(BuildScope::All))).is_empty());
+        update(&mut screen, Action::ModelsLoaded(Ok(vec![row("stg")])));
+        assert_eq!(screen.selected, 0, "a reload keeps the selection on a row");
+        update(&mut screen, Action::Move(-3));
+        assert_eq!(screen.selected, 0);
+        let names: Vec<&str> = jobs.iter().map(|j| j.name.as_str()).collect();
+        assert_eq!(
+            names,
+            [
+                "models build",
+                "models build fact+",
+                "models build +fact",
+                "models build fact"
+            ]
+        );
+    }
+}

@@ -134,3 +134,17 @@ fn draw_dead_letters(frame: &mut Frame, summary: &QualitySummary, area: Rect) {
     .block(pane_block(&title, false));
     frame.render_widget(table, area);
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn the_summary_is_kept_as_it_arrives() {
+        let mut screen = QualityScreen::default();
+        screen.update(Action::Tick);
+        assert_eq!(screen.summary, None);
+        screen.update(Action::QualityLoaded(Err("no warehouse".into())));
+        assert_eq!(screen.summary, Some(Err("no warehouse".into())));
+    }
+}

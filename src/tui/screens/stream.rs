@@ -280,3 +280,78 @@ fn draw_late(frame: &mut Frame, recent: &StreamRecent, area: Rect) {
         .block(pane_block(&title, false));
     frame.render_widget(table, area);
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::tui::jobs::JobState;
+
+    #[test]
+    fn t_starts_the_tail_as_a_job_and_stops_it() {
+        let (mut screen, mut jobs, mut status) =
+            (StreamScreen::default(), Jobs::default(), Status::default());
+        assert!(
+            screen
+                .update(Action::Tick, &mut jobs, &mut status)
+                .is_empty(),
+            "no tail, nothing to follow"
+        );
+        assert_eq!(
+            screen.update(Action::ToggleTail, &mut jobs, &mut status),
+            vec![Effect::StartTail { job: 1 }]
+        );
+        assert_eq!((screen.job, jobs[0].name.as_str()), (Some(1), "tail"));
+        assert_eq!(
+            screen.update(Action::Tick, &mut jobs, &mut status),
+            vec![Effect::LoadStream]
+        );
+        assert_eq!(
+            screen.update(Action::ToggleTail, &mut jobs, &mut status),
+            vec![Effect::CancelJob(1)]
+        );
+        assert!(screen.stopping);
+        assert_eq!(jobs[0].state, JobState::Cancelling);
+        assert!(
+            screen
+                .update(
+                    Action::JobFinished(2, Ok("other".into())),
+                    &mut jobs,
+                    &mut status
+                )
+                .is_empty(),
+            "another job's end"
+        );
+        assert_eq!(
+            screen.update(
+                Action::JobFinished(1, Ok("stopped".into())),
+                &mut jobs,
+                &mut status
+            ),
+            vec![Effect::LoadStream]
+        );
+        assert_eq!((screen.job, screen.stopping), (None, false));
+    }
+
+    #[test]
+    fn the_rate_history_keeps_the_last_minute() {
+        let (mut screen, mut jobs, mut status) =
+            (StreamScreen::default(), Jobs::default(), Status::default());
+        for rate in 0..RATE_HISTORY + 5 {
+            let figures = TailStatus {
+                events_per_second: rate as f64,
+                ..TailStatus::default()
+            };
+            screen.update(
+                Action::TailStatus(Box::new(figures)),
+                &mut jobs,
+                &mut status,
+            );
+        }
+        assert_eq!(screen.rates.len(), RATE_HISTORY);
+        assert_eq!(screen.rates[0], 5);
+        assert_eq!(
+            screen.status.as_ref().map(|s| s.events_per_second),
+            Some(124.0)
+        );
+    }
+}

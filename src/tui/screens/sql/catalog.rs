@@ -7,9 +7,7 @@ use ratatui::style::{Modifier, Style, Stylize};
 use ratatui::text::{Line, Span};
 use ratatui::widgets::{List, ListItem, ListState, Paragraph};
 
-use super::SqlScreen;
 use crate::format::thousands;
-use crate::tui::focus::Pane;
 use crate::tui::theme;
 use crate::tui::widgets::pane::pane_block;
 use crate::warehouse::catalog::{Relation, RelationKind};
@@ -60,15 +58,16 @@ pub fn kind_label(kind: RelationKind) -> &'static str {
     }
 }
 
-pub(super) fn draw_catalog(frame: &mut Frame, sql: &SqlScreen, area: Rect) {
-    let block = pane_block("Catalog", sql.focus == Pane::Catalog);
+/// The catalog pane; `focused` when it has the focus.
+pub(super) fn draw_catalog(frame: &mut Frame, catalog: &Catalog, focused: bool, area: Rect) {
+    let block = pane_block("Catalog", focused);
     let inner = block.inner(area);
     frame.render_widget(block, area);
-    if !sql.catalog.loaded {
+    if !catalog.loaded {
         frame.render_widget(Paragraph::new("loading…").dim(), inner);
         return;
     }
-    let selected = sql.catalog.selected_relation();
+    let selected = catalog.selected_relation();
     let column_lines = selected.map_or(0, |r| r.columns.len() as u16);
     let list_height = inner
         .height
@@ -79,7 +78,7 @@ pub(super) fn draw_catalog(frame: &mut Frame, sql: &SqlScreen, area: Rect) {
     let mut items = Vec::new();
     let mut selected_item = None;
     let mut schema = "";
-    for (i, rel) in sql.catalog.relations.iter().enumerate() {
+    for (i, rel) in catalog.relations.iter().enumerate() {
         if rel.schema != schema {
             schema = &rel.schema;
             items.push(ListItem::new(Line::from(Span::styled(
@@ -98,12 +97,12 @@ pub(super) fn draw_catalog(frame: &mut Frame, sql: &SqlScreen, area: Rect) {
             Span::raw(format!("  {name}{}", " ".repeat(pad))),
             Span::styled(count, Style::new().fg(theme::MUTED)),
         ])));
-        if i == sql.catalog.selected {
+        if i == catalog.selected {
             selected_item = Some(items.len() - 1);
         }
     }
     let mut state = ListState::default().with_selected(selected_item);
-    let highlight = if sql.focus == Pane::Catalog {
+    let highlight = if focused {
         theme::selected()
     } else {
         Style::new().add_modifier(Modifier::REVERSED)

@@ -18,7 +18,8 @@ impl SqlScreen {
     /// Draws the screen in its areas; `cursor` when the editor may show the cursor (no
     /// overlay covers it).
     pub fn draw(&self, frame: &mut Frame, areas: &Areas, cursor: bool) {
-        super::catalog::draw_catalog(frame, self, areas.catalog);
+        let catalog_focused = self.focus == Pane::Catalog;
+        super::catalog::draw_catalog(frame, &self.catalog, catalog_focused, areas.catalog);
         draw_editor(frame, self, areas.editor, cursor);
         if self.is_empty_warehouse() {
             draw_welcome(frame, self, areas.grid);

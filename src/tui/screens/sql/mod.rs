@@ -7,9 +7,8 @@ mod complete;
 mod draw;
 mod query;
 mod results;
+mod tab_actions;
 pub mod tabs;
-
-use std::time::Instant;
 
 use ratatui::crossterm::event::KeyCode;
 
@@ -23,16 +22,10 @@ use crate::tui::layout::grid_body_height;
 use crate::tui::status::Status;
 use crate::warehouse::quote_ident;
 pub use catalog::{Catalog, kind_label};
-pub use tabs::SqlTabs;
+pub use tabs::{RunningQuery, SqlTabs};
 
 /// The query the editor starts with.
 pub const STARTER_SQL: &str = "SELECT country, count(*) AS lines, sum(quantity * unit_price) AS revenue\nFROM raw.order_lines\nGROUP BY country\nORDER BY revenue DESC";
-
-#[derive(Debug, Clone)]
-pub struct RunningQuery {
-    pub id: u64,
-    pub started: Instant,
-}
 
 #[derive(Debug, Clone)]
 pub struct SqlScreen {
@@ -233,5 +226,123 @@ impl SqlScreen {
             start,
             limit: self.grid.page_rows,
         })
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::tui::grid::GridResult;
+    use crate::tui::status::StatusKind;
+    use crate::warehouse::catalog::{Relation, RelationKind};
+    use crate::warehouse::pager::ResultColumn;
+
+    fn relation(schema: &str, name: &str, rows: u64) -> Relation {
+        Relation {
+            schema: schema.into(),
+            name: name.into(),
+            kind: RelationKind::Table,
+            rows: Some(rows),
+            columns: Vec::new(),
+        }
+    }
+
+    fn result(query_id: u64, total_rows: u64) -> GridResult {
+        GridResult {
+            query_id,
+            columns: vec![ResultColumn {
+                name: "n".into(),
+                data_type: "BIGINT".into(),
+                numeric: true,
+            }],
+            total_rows,
+            elapsed_ms: 5,
+        }
+    }
+
+    #[test]
+    fn the_catalog_starts_on_the_order_lines_and_spots_an_empty_warehouse() {
+        let (mut sql, mut status) = (SqlScreen::new(100), Status::default());
+        let relations = vec![
+            relation("meta", "ingests", 1),
+            relation("raw", "order_lines", 0),
+        ];
+        sql.update(Action::CatalogLoaded(Ok(relations)), &mut status);
+        assert_eq!(sql.catalog.selected, 1);
+        assert!(sql.is_empty_warehouse());
+        assert!(status.text.starts_with("empty warehouse"), "{status:?}");
+        sql.update(Action::CatalogLoaded(Err("locked".into())), &mut status);
+        assert_eq!(
+            (status.kind, status.text.as_str()),
+            (StatusKind::Error, "catalog: locked")
+        );
+    }
+
+    #[test]
+    fn a_query_runs_is_cancelled_by_esc_and_its_result_is_paged_in() {
+        let (mut sql, mut status) = (SqlScreen::new(100), Status::default());
+        sql.editor.set_text("");
+        assert!(sql.update(Action::RunQuery, &mut status).is_empty());
+        assert_eq!(
+            status.kind,
+            StatusKind::Error,
+            "an empty editor runs nothing"
+        );
+        sql.editor.set_text("SELECT 1");
+        let effects = sql.update(Action::RunQuery, &mut status);
+        assert_eq!(
+            effects,
+            vec![
+                Effect::SaveHistory("SELECT 1".into()),
+                Effect::RunQuery {
+                    id: 1,
+                    sql: "SELECT 1".into(),
+                    slot: 1
+                }
+            ]
+        );
+        assert_eq!(
+            sql.update(Action::Escape, &mut status),
+            vec![Effect::InterruptQuery(1)]
+        );
+        sql.update(Action::QueryFinished(1, Ok(result(1, 1_000))), &mut status);
+        assert_eq!((sql.focus, sql.mode), (Pane::Grid, Mode::Normal));
+        assert_eq!(
+            sql.page_request(),
+            Some(Effect::FetchPage {
+                query_id: 1,
+                start: 0,
+                limit: 100
+            })
+        );
+        sql.update(Action::Move(3), &mut status);
+        assert_eq!(sql.grid.selected, 3);
+        assert!(
+            sql.update(Action::Escape, &mut status).is_empty(),
+            "nothing to cancel"
+        );
+    }
+
+    #[test]
+    fn focus_insert_mode_and_history() {
+        let (mut sql, mut status) = (SqlScreen::new(100), Status::default());
+        sql.update(Action::FocusNext, &mut status);
+        assert_eq!(sql.focus, Pane::Grid);
+        sql.update(Action::FocusNext, &mut status);
+        assert_eq!(sql.focus, Pane::Catalog);
+        sql.update(Action::EnterInsert, &mut status);
+        assert_eq!((sql.focus, sql.mode), (Pane::Editor, Mode::Insert));
+        sql.history = vec!["SELECT 1".into(), "SELECT 2".into()];
+        sql.update(Action::History(1), &mut status);
+        assert_eq!(
+            sql.editor.text(),
+            STARTER_SQL,
+            "nothing newer than the editor"
+        );
+        sql.update(Action::History(-1), &mut status);
+        assert_eq!(sql.editor.text(), "SELECT 2");
+        assert_eq!(status.text, "history 2 of 2");
+        sql.update(Action::EditorText("SELECT 3\n".into()), &mut status);
+        assert_eq!(sql.editor.text(), "SELECT 3");
     }
 }

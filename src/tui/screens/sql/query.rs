@@ -4,7 +4,8 @@
 
 use std::time::Instant;
 
-use super::{RunningQuery, SqlScreen};
+use super::SqlScreen;
+use super::tabs::RunningQuery;
 use crate::tui::effect::Effect;
 use crate::tui::failure::Reported;
 use crate::tui::focus::{Mode, Pane};
