@@ -44,7 +44,8 @@ impl StreamScreen {
             Action::ToggleTail => return vec![self.toggle_tail(jobs, status)],
             Action::TailStatus(figures) => self.record(*figures),
             Action::StreamLoaded(result) => self.recent = Some(result),
-            // The screen follows what the tail writes, every two seconds.
+            // The app ticks this screen every two seconds while it shows: follow what
+            // the tail writes.
             Action::Tick if self.job.is_some() => return vec![Effect::LoadStream],
             Action::JobFinished(id, _) if self.job == Some(id) => {
                 self.job = None;
