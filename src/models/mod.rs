@@ -17,6 +17,7 @@ pub mod generic_tests;
 pub mod graph;
 pub mod jinja;
 pub mod outcome;
+pub mod overview;
 pub mod packages;
 pub mod project;
 pub mod run;

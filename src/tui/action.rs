@@ -7,8 +7,10 @@ use crate::jobs::Progress;
 use crate::warehouse::catalog::Relation;
 
 use super::grid::GridResult;
-use super::state::{BuildScope, ModelRow, Screen};
+use super::screen::Screen;
 use crate::export::report::ReportData;
+use crate::models::overview::ModelRow;
+use crate::tui::failure::Reported;
 use crate::warehouse::catalog::QualitySummary;
 
 /// Everything that can change the app state.
@@ -30,7 +32,7 @@ pub enum Action {
     /// Results: write the whole result to a file (`csv` or `parquet`).
     ExportResult(&'static str),
     /// The worker wrote an exported result.
-    ResultExported(Result<String, String>),
+    ResultExported(Reported<String>),
     /// Dashboard: the next period preset.
     DashboardPeriod,
     /// Dashboard: the next country (all, then the top ten).
@@ -75,35 +77,44 @@ pub enum Action {
     Tick,
     Resize(u16, u16),
     // Reports from background work:
-    CatalogLoaded(Result<Vec<Relation>, String>),
-    QueryFinished(u64, Result<GridResult, String>),
+    CatalogLoaded(Reported<Vec<Relation>>),
+    QueryFinished(u64, Reported<GridResult>),
     PageLoaded {
         query_id: u64,
         start: u64,
         rows: Vec<Vec<String>>,
     },
     IngestProgress(Progress),
-    IngestFinished(Result<IngestSummary, String>),
-    DashboardLoaded(Box<Result<ReportData, String>>),
-    QualityLoaded(Result<QualitySummary, String>),
-    MlLoaded(Box<Result<crate::ml::summary::MlSummary, String>>),
+    IngestFinished(Reported<IngestSummary>),
+    DashboardLoaded(Box<Reported<ReportData>>),
+    QualityLoaded(Reported<QualitySummary>),
+    MlLoaded(Box<Reported<crate::ml::summary::MlSummary>>),
     /// Run an ML job from the ML screen.
     RunMl(crate::ml::MlModel),
     /// ML screen: open the box that looks up a customer's or a product's suggestions.
     StartLookup,
     LookupKey(KeyEvent),
     /// The suggestions for what was looked up, under a title.
-    LookupAnswered(Result<(String, Vec<crate::ml::recommend::Suggestion>), String>),
+    LookupAnswered(Reported<(String, Vec<crate::ml::recommend::Suggestion>)>),
     /// Stream screen: start the tail, or stop the one running.
     ToggleTail,
     /// The running tail's latest figures.
     TailStatus(Box<crate::stream::tail::TailStatus>),
-    StreamLoaded(Result<crate::stream::recent::StreamRecent, String>),
-    ModelsLoaded(Result<Vec<ModelRow>, String>),
-    RecentRunsLoaded(Result<Vec<crate::warehouse::history::RecentRun>, String>),
+    StreamLoaded(Reported<crate::stream::recent::StreamRecent>),
+    ModelsLoaded(Reported<Vec<ModelRow>>),
+    RecentRunsLoaded(Reported<Vec<crate::warehouse::history::RecentRun>>),
     BuildModels(BuildScope),
     /// Cancel the job selected on the Jobs screen.
     CancelJob,
     JobProgress(u64, Progress),
-    JobFinished(u64, Result<String, String>),
+    JobFinished(u64, Reported<String>),
+}
+
+/// Which nodes a build from the Models screen covers.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum BuildScope {
+    All,
+    Node,
+    WithParents,
+    WithChildren,
 }

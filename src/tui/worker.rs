@@ -13,6 +13,7 @@ use crate::warehouse::pager::{self, PagedResult};
 
 use super::action::Action;
 use super::grid::GridResult;
+use crate::tui::failure::Failure;
 use std::path::PathBuf;
 
 #[derive(Debug, Clone, PartialEq)]
@@ -184,16 +185,17 @@ fn serve(
         for request in coalesce(batch) {
             let action = match request {
                 Request::Catalog => {
-                    Action::CatalogLoaded(catalog::relations(&conn).map_err(|e| e.to_string()))
+                    Action::CatalogLoaded(catalog::relations(&conn).map_err(Failure::of))
                 }
                 Request::Models => Action::ModelsLoaded(
-                    super::models_screen::load(&project).map_err(|e| format!("{e:#}")),
+                    crate::models::overview::load(&project)
+                        .map_err(|e| Failure(format!("{:#}", anyhow::Error::from(e)))),
                 ),
                 Request::Export { query_id, path } => {
                     Action::ResultExported(match result_of(&results, query_id) {
                         Some(result) => pager::export(&conn, result, &path)
                             .map(|()| path.clone())
-                            .map_err(|e| format!("{e:#}")),
+                            .map_err(|e| Failure(format!("{e:#}"))),
                         None => Err("the result is gone: run the query again".into()),
                     })
                 }
@@ -210,27 +212,27 @@ fn serve(
                         .and_then(|period| {
                             crate::export::report::gather_for(&conn, period, country.as_deref())
                         })
-                        .map_err(|e| format!("{:#}", anyhow::Error::from(e))),
+                        .map_err(|e| Failure(format!("{:#}", anyhow::Error::from(e)))),
                 )),
                 Request::Ml => Action::MlLoaded(Box::new(
-                    crate::ml::summary::summary(&conn).map_err(|e| format!("{e:#}")),
+                    crate::ml::summary::summary(&conn).map_err(|e| Failure(format!("{e:#}"))),
                 )),
                 Request::Lookup(text) => {
                     let what = crate::ml::recommend::Lookup::parse(&text);
                     Action::LookupAnswered(match crate::ml::recommend::lookup(&conn, &what) {
                         Ok(Some(list)) => Ok((what.title(), list)),
                         Ok(None) => Err("no recommendations yet: c runs the job".into()),
-                        Err(e) => Err(format!("{e:#}")),
+                        Err(e) => Err(Failure(format!("{e:#}"))),
                     })
                 }
                 Request::Stream => Action::StreamLoaded(
-                    crate::stream::recent::load(&conn, 12).map_err(|e| e.to_string()),
+                    crate::stream::recent::load(&conn, 12).map_err(Failure::of),
                 ),
                 Request::RecentRuns => Action::RecentRunsLoaded(
-                    crate::warehouse::history::recent_runs(&conn, 50).map_err(|e| e.to_string()),
+                    crate::warehouse::history::recent_runs(&conn, 50).map_err(Failure::of),
                 ),
                 Request::Quality => {
-                    Action::QualityLoaded(catalog::quality(&conn).map_err(|e| e.to_string()))
+                    Action::QualityLoaded(catalog::quality(&conn).map_err(Failure::of))
                 }
                 // The guard marks the query as running, unless it was cancelled meanwhile.
                 Request::Run { id, .. } if !Queries::start(queries, id) => {
@@ -247,7 +249,9 @@ fn serve(
                         results.insert(slot, (id, result));
                         Action::QueryFinished(id, Ok(grid))
                     }
-                    Err(e) => Action::QueryFinished(id, Err(explain_query_error(&e.to_string()))),
+                    Err(e) => {
+                        Action::QueryFinished(id, Err(Failure(explain_query_error(&e.to_string()))))
+                    }
                 },
                 Request::Page {
                     query_id,
@@ -260,7 +264,7 @@ fn serve(
                             start,
                             rows,
                         },
-                        Err(e) => Action::QueryFinished(query_id, Err(e.to_string())),
+                        Err(e) => Action::QueryFinished(query_id, Err(Failure::of(e))),
                     },
                     _ => continue,
                 },

@@ -4,9 +4,10 @@
 use ecom::ingest::{IngestOptions, ingest};
 use ecom::jobs::{CancelToken, NoProgress};
 use ecom::tui::action::Action;
+use ecom::tui::app::App;
+use ecom::tui::failure::Failure;
 use ecom::tui::grid::GridResult;
 use ecom::tui::keymap::bindings;
-use ecom::tui::state::App;
 use ecom::tui::ui::draw;
 use ecom::warehouse::pager;
 use ecom::warehouse::{Warehouse, catalog};
@@ -51,7 +52,7 @@ fn sample_with_models(dir: &std::path::Path) -> std::path::PathBuf {
 
 /// Runs `sql` as the editor's query would and shows its result with the first page.
 fn show_result(app: &mut App, wh: &Warehouse, sql: &str) {
-    app.editor.set_text(sql);
+    app.sql.editor.set_text(sql);
     app.update(Action::RunQuery);
     let result = pager::run(wh.conn(), sql, 1).unwrap();
     app.update(Action::QueryFinished(
@@ -97,12 +98,12 @@ fn loaded_warehouse_with_a_result_and_help() {
     let sql = effects
         .iter()
         .find_map(|e| match e {
-            ecom::tui::state::Effect::RunQuery { sql, .. } => Some(sql.clone()),
+            ecom::tui::effect::Effect::RunQuery { sql, .. } => Some(sql.clone()),
             _ => None,
         })
         .expect("a query to run");
     assert!(
-        matches!(effects[0], ecom::tui::state::Effect::SaveHistory(_)),
+        matches!(effects[0], ecom::tui::effect::Effect::SaveHistory(_)),
         "kept in the history"
     );
     let result = pager::run(wh.conn(), &sql, 1).unwrap();
@@ -118,7 +119,7 @@ fn loaded_warehouse_with_a_result_and_help() {
     let page = effects
         .iter()
         .find_map(|e| match e {
-            ecom::tui::state::Effect::FetchPage { start, limit, .. } => Some((*start, *limit)),
+            ecom::tui::effect::Effect::FetchPage { start, limit, .. } => Some((*start, *limit)),
             _ => None,
         })
         .expect("the grid asks for its first page");
@@ -153,15 +154,15 @@ fn dashboard_and_data_quality_screens() {
     let wh = Warehouse::open(&db).unwrap();
     let (width, height) = (110, 32);
     let mut app = app_on(&wh, width, height);
-    let effects = app.update(Action::ShowScreen(ecom::tui::state::Screen::Dashboard));
+    let effects = app.update(Action::ShowScreen(ecom::tui::screen::Screen::Dashboard));
     assert_eq!(
         effects,
-        vec![ecom::tui::state::Effect::LoadDashboard {
+        vec![ecom::tui::effect::Effect::LoadDashboard {
             preset: Default::default(),
             country: None
         }]
     );
-    let data = ecom::export::report::gather(wh.conn(), None).map_err(|e| e.to_string());
+    let data = ecom::export::report::gather(wh.conn(), None).map_err(Failure::of);
     app.update(Action::DashboardLoaded(Box::new(data)));
     insta::assert_snapshot!("dashboard", render(&app, width, height));
     // `f` filters to the top country, `p` narrows the period; each asks for new figures.
@@ -172,7 +173,7 @@ fn dashboard_and_data_quality_screens() {
     );
     assert_eq!(
         effects,
-        vec![ecom::tui::state::Effect::LoadDashboard {
+        vec![ecom::tui::effect::Effect::LoadDashboard {
             preset: Default::default(),
             country: Some(country.clone())
         }]
@@ -186,12 +187,12 @@ fn dashboard_and_data_quality_screens() {
     let effects = app.update(Action::DashboardPeriod);
     assert!(matches!(
         &effects[0],
-        ecom::tui::state::Effect::LoadDashboard {
+        ecom::tui::effect::Effect::LoadDashboard {
             preset: ecom::export::report::PeriodPreset::LastYear,
             ..
         }
     ));
-    app.update(Action::ShowScreen(ecom::tui::state::Screen::Quality));
+    app.update(Action::ShowScreen(ecom::tui::screen::Screen::Quality));
     wh.conn()
         .execute_batch(
             "INSERT INTO stream.dead_letters VALUES
@@ -200,7 +201,7 @@ fn dashboard_and_data_quality_screens() {
         )
         .unwrap();
     app.update(Action::QualityLoaded(
-        catalog::quality(wh.conn()).map_err(|e| e.to_string()),
+        catalog::quality(wh.conn()).map_err(Failure::of),
     ));
     let screen = render(&app, width, height);
     assert!(screen.contains("Quantity"), "{screen}");
@@ -215,7 +216,11 @@ fn dashboard_and_data_quality_screens() {
 #[test]
 fn models_and_jobs_screens_start_watch_and_cancel_builds() {
     use ecom::jobs::{Progress, Unit};
-    use ecom::tui::state::{BuildScope, Effect, JobState, ModelRow, Screen, TestRow};
+    use ecom::models::overview::{ModelRow, TestRow};
+    use ecom::tui::action::BuildScope;
+    use ecom::tui::effect::Effect;
+    use ecom::tui::jobs::JobState;
+    use ecom::tui::screen::Screen;
     let dir = tempfile::tempdir().unwrap();
     let wh = Warehouse::open(&dir.path().join("w.duckdb")).unwrap();
     let (width, height) = (100, 24);
@@ -299,8 +304,9 @@ fn models_and_jobs_screens_start_watch_and_cancel_builds() {
 
 #[test]
 fn number_keys_switch_screens_and_screen_keys_win() {
+    use ecom::tui::action::BuildScope;
     use ecom::tui::keymap::action_for;
-    use ecom::tui::state::{BuildScope, Screen};
+    use ecom::tui::screen::Screen;
     use ratatui::crossterm::event::{KeyCode, KeyEvent, KeyModifiers};
     let dir = tempfile::tempdir().unwrap();
     let wh = Warehouse::open(&dir.path().join("w.duckdb")).unwrap();
@@ -308,42 +314,48 @@ fn number_keys_switch_screens_and_screen_keys_win() {
     let bindings = bindings();
     let key = |c: KeyCode| KeyEvent::new(c, KeyModifiers::NONE);
     assert_eq!(
-        action_for(&app, &bindings, key(KeyCode::Char('3'))),
+        action_for(&app.key_context(), &bindings, key(KeyCode::Char('3'))),
         Some(Action::ShowScreen(Screen::Models))
     );
     app.update(Action::ShowScreen(Screen::Models));
     assert_eq!(
-        action_for(&app, &bindings, key(KeyCode::Enter)),
+        action_for(&app.key_context(), &bindings, key(KeyCode::Enter)),
         Some(Action::BuildModels(BuildScope::Node))
     );
     assert_eq!(
-        action_for(&app, &bindings, key(KeyCode::Char('j'))),
+        action_for(&app.key_context(), &bindings, key(KeyCode::Char('j'))),
         Some(Action::Move(1))
     );
     app.update(Action::ShowScreen(Screen::Sql));
     app.update(Action::EnterInsert);
     assert_eq!(
-        action_for(&app, &bindings, key(KeyCode::Char('3'))),
+        action_for(&app.key_context(), &bindings, key(KeyCode::Char('3'))),
         Some(Action::EditorKey(key(KeyCode::Char('3')))),
         "digits are text while editing"
     );
     assert_eq!(
-        action_for(&app, &bindings, key(KeyCode::Esc)),
+        action_for(&app.key_context(), &bindings, key(KeyCode::Esc)),
         Some(Action::Escape)
     );
 }
 
 #[test]
 fn the_palette_finds_and_runs_actions() {
+    use ecom::tui::effect::Effect;
     use ecom::tui::keymap::action_for;
-    use ecom::tui::state::{Effect, Screen};
+    use ecom::tui::screen::Screen;
     use ratatui::crossterm::event::{KeyCode, KeyEvent, KeyModifiers};
     let dir = tempfile::tempdir().unwrap();
     let wh = Warehouse::open(&dir.path().join("w.duckdb")).unwrap();
     let mut app = app_on(&wh, 100, 30);
     let bindings = bindings();
     let press = |app: &mut App, code: KeyCode, modifiers: KeyModifiers| {
-        let action = action_for(app, &bindings, KeyEvent::new(code, modifiers)).expect("bound");
+        let action = action_for(
+            &app.key_context(),
+            &bindings,
+            KeyEvent::new(code, modifiers),
+        )
+        .expect("bound");
         app.update(action)
     };
     press(&mut app, KeyCode::Char('p'), KeyModifiers::CONTROL);
@@ -368,7 +380,7 @@ fn no_color_keeps_selection_visible_without_colours() {
     let dir = tempfile::tempdir().unwrap();
     let wh = Warehouse::open(&dir.path().join("w.duckdb")).unwrap();
     let mut app = app_on(&wh, 80, 24);
-    app.no_color = true;
+    app.theme.no_color = true;
     let mut terminal = Terminal::new(TestBackend::new(80, 24)).unwrap();
     terminal.draw(|f| draw(f, &app, &bindings())).unwrap();
     let buffer = terminal.backend().buffer();
@@ -413,10 +425,10 @@ fn shift_t_switches_to_colours_that_read_on_a_light_background() {
         "the dark theme's accent"
     );
     let key = KeyEvent::new(KeyCode::Char('T'), KeyModifiers::SHIFT);
-    let toggle = action_for(&app, &bindings(), key).unwrap();
+    let toggle = action_for(&app.key_context(), &bindings(), key).unwrap();
     assert_eq!(toggle, Action::ToggleTheme);
     app.update(toggle);
-    assert!(app.light);
+    assert!(app.theme.light);
     let light = colours(&app);
     for unreadable in [Color::Yellow, Color::Cyan, Color::White, Color::Reset] {
         assert!(
@@ -429,8 +441,8 @@ fn shift_t_switches_to_colours_that_read_on_a_light_background() {
 
 #[test]
 fn mouse_toggle_scroll_and_suspend_keys() {
+    use ecom::tui::effect::Effect;
     use ecom::tui::keymap::{action_for, mouse_action};
-    use ecom::tui::state::Effect;
     use ratatui::crossterm::event::{KeyCode, KeyEvent, KeyModifiers, MouseEvent, MouseEventKind};
     let dir = tempfile::tempdir().unwrap();
     let wh = Warehouse::open(&dir.path().join("w.duckdb")).unwrap();
@@ -443,25 +455,25 @@ fn mouse_toggle_scroll_and_suspend_keys() {
         modifiers: KeyModifiers::NONE,
     };
     assert_eq!(
-        mouse_action(&app, wheel(MouseEventKind::ScrollDown)),
+        mouse_action(&app.key_context(), wheel(MouseEventKind::ScrollDown)),
         Some(Action::Move(3))
     );
     let suspend = action_for(
-        &app,
+        &app.key_context(),
         &bindings,
         KeyEvent::new(KeyCode::Char('z'), KeyModifiers::CONTROL),
     )
     .unwrap();
     assert_eq!(app.update(suspend), vec![Effect::Suspend]);
     let toggle = action_for(
-        &app,
+        &app.key_context(),
         &bindings,
         KeyEvent::new(KeyCode::Char('m'), KeyModifiers::NONE),
     )
     .unwrap();
     assert_eq!(app.update(toggle), vec![Effect::SetMouse(false)]);
     assert_eq!(
-        mouse_action(&app, wheel(MouseEventKind::ScrollUp)),
+        mouse_action(&app.key_context(), wheel(MouseEventKind::ScrollUp)),
         None,
         "off means off"
     );
@@ -472,26 +484,26 @@ fn history_steps_through_earlier_queries() {
     let dir = tempfile::tempdir().unwrap();
     let wh = Warehouse::open(&dir.path().join("w.duckdb")).unwrap();
     let mut app = app_on(&wh, 80, 24);
-    app.history = vec!["SELECT 1".into(), "SELECT 2".into()];
+    app.sql.history = vec!["SELECT 1".into(), "SELECT 2".into()];
     app.update(Action::History(-1));
-    assert_eq!(app.editor.text(), "SELECT 2");
+    assert_eq!(app.sql.editor.text(), "SELECT 2");
     app.update(Action::History(-1));
     app.update(Action::History(-1));
-    assert_eq!(app.editor.text(), "SELECT 1", "stops at the oldest");
+    assert_eq!(app.sql.editor.text(), "SELECT 1", "stops at the oldest");
     app.update(Action::History(1));
-    assert_eq!(app.editor.text(), "SELECT 2");
+    assert_eq!(app.sql.editor.text(), "SELECT 2");
     // Running a query adds it once, and only once in a row.
-    app.editor.set_text("SELECT 3");
+    app.sql.editor.set_text("SELECT 3");
     let effects = app.update(Action::RunQuery);
-    assert!(effects.contains(&ecom::tui::state::Effect::SaveHistory("SELECT 3".into())));
+    assert!(effects.contains(&ecom::tui::effect::Effect::SaveHistory("SELECT 3".into())));
     app.update(Action::QueryFinished(1, Err("x".into())));
     let effects = app.update(Action::RunQuery);
     assert!(
         !effects
             .iter()
-            .any(|e| matches!(e, ecom::tui::state::Effect::SaveHistory(_)))
+            .any(|e| matches!(e, ecom::tui::effect::Effect::SaveHistory(_)))
     );
-    assert_eq!(app.history.len(), 3);
+    assert_eq!(app.sql.history.len(), 3);
 }
 
 fn scalar_text(wh: &Warehouse, sql: &str) -> String {
@@ -504,11 +516,11 @@ fn scalar_f64(wh: &Warehouse, sql: &str) -> f64 {
 
 #[test]
 fn sorting_cycles_ascending_descending_and_off() {
-    use ecom::tui::state::Effect;
+    use ecom::tui::effect::Effect;
     let dir = tempfile::tempdir().unwrap();
     let wh = Warehouse::open(&dir.path().join("w.duckdb")).unwrap();
     let mut app = app_on(&wh, 80, 24);
-    app.editor.set_text("SELECT 1 AS a;");
+    app.sql.editor.set_text("SELECT 1 AS a;");
     app.update(Action::RunQuery);
     app.update(Action::QueryFinished(
         1,
@@ -533,7 +545,7 @@ fn sorting_cycles_ascending_descending_and_off() {
     assert!(sql(app.update(Action::SortResults)).contains("DESC"));
     app.update(Action::QueryFinished(3, Err("x".into())));
     assert_eq!(sql(app.update(Action::SortResults)), "SELECT 1 AS a");
-    assert_eq!(app.sort, None);
+    assert_eq!(app.sql.sort, None);
 }
 
 #[test]
@@ -552,21 +564,25 @@ fn tab_completes_keywords_tables_and_columns() {
             app.update(Action::EditorKey(KeyEvent::new(code, KeyModifiers::NONE)));
         }
     };
-    app.editor.set_text("");
+    app.sql.editor.set_text("");
     app.update(Action::EnterInsert);
     type_text(&mut app, "sel\t stock_c\t fro\t raw.order_l\t");
-    assert_eq!(app.editor.text(), "select stock_code from raw.order_lines");
+    assert_eq!(
+        app.sql.editor.text(),
+        "select stock_code from raw.order_lines"
+    );
     type_text(&mut app, "\t");
     assert!(
-        app.editor.text().ends_with("raw.order_lines  "),
+        app.sql.editor.text().ends_with("raw.order_lines  "),
         "nothing left to complete: Tab indents"
     );
 }
 
 #[test]
 fn ml_screen_shows_segments_anomalies_and_runs_and_reruns_jobs() {
+    use ecom::tui::effect::Effect;
     use ecom::tui::keymap::action_for;
-    use ecom::tui::state::{Effect, Screen};
+    use ecom::tui::screen::Screen;
     use ratatui::crossterm::event::{KeyCode, KeyEvent, KeyModifiers};
     let dir = tempfile::tempdir().unwrap();
     let wh = Warehouse::open(&dir.path().join("w.duckdb")).unwrap();
@@ -574,7 +590,7 @@ fn ml_screen_shows_segments_anomalies_and_runs_and_reruns_jobs() {
     let bindings = bindings();
     let key = |c: char| KeyEvent::new(KeyCode::Char(c), KeyModifiers::NONE);
     assert_eq!(
-        action_for(&app, &bindings, key('6')),
+        action_for(&app.key_context(), &bindings, key('6')),
         Some(Action::ShowScreen(Screen::Ml))
     );
     assert_eq!(
@@ -582,7 +598,7 @@ fn ml_screen_shows_segments_anomalies_and_runs_and_reruns_jobs() {
         vec![Effect::LoadMl]
     );
     app.update(Action::MlLoaded(Box::new(
-        ecom::ml::summary::summary(wh.conn()).map_err(|e| e.to_string()),
+        ecom::ml::summary::summary(wh.conn()).map_err(Failure::of),
     )));
     let empty = render(&app, 80, 24);
     assert!(empty.contains("Not run yet"), "{empty}");
@@ -593,7 +609,7 @@ fn ml_screen_shows_segments_anomalies_and_runs_and_reruns_jobs() {
         ('c', ecom::ml::MlModel::Recommend),
         ('a', ecom::ml::MlModel::Anomalies),
     ] {
-        let action = action_for(&app, &bindings, key(c)).unwrap();
+        let action = action_for(&app.key_context(), &bindings, key(c)).unwrap();
         assert_eq!(action, Action::RunMl(model));
         let effects = app.update(action);
         assert!(
@@ -619,7 +635,7 @@ fn ml_screen_shows_segments_anomalies_and_runs_and_reruns_jobs() {
         )
         .unwrap();
     app.update(Action::MlLoaded(Box::new(
-        ecom::ml::summary::summary(wh.conn()).map_err(|e| e.to_string()),
+        ecom::ml::summary::summary(wh.conn()).map_err(Failure::of),
     )));
     app.update(Action::Resize(120, 30));
     let screen = render(&app, 120, 30);
@@ -630,18 +646,18 @@ fn ml_screen_shows_segments_anomalies_and_runs_and_reruns_jobs() {
     insta::assert_snapshot!("ml_screen", screen);
 
     // `/` opens the lookup box; typed keys go to it, Enter asks the worker.
-    let slash = action_for(&app, &bindings, key('/')).unwrap();
+    let slash = action_for(&app.key_context(), &bindings, key('/')).unwrap();
     assert_eq!(slash, Action::StartLookup);
     app.update(slash);
     for c in "17850".chars() {
-        let action = action_for(&app, &bindings, key(c)).unwrap();
+        let action = action_for(&app.key_context(), &bindings, key(c)).unwrap();
         assert!(matches!(action, Action::LookupKey(_)), "{action:?}");
         app.update(action);
     }
     let typing = render(&app, 120, 30);
     assert!(typing.contains("> 17850"), "{typing}");
     let enter = KeyEvent::new(KeyCode::Enter, KeyModifiers::NONE);
-    let effects = app.update(action_for(&app, &bindings, enter).unwrap());
+    let effects = app.update(action_for(&app.key_context(), &bindings, enter).unwrap());
     assert_eq!(effects, vec![Effect::Lookup("17850".into())]);
     app.update(Action::LookupAnswered(Ok((
         "Recommended for customer 17850".into(),
@@ -660,8 +676,9 @@ fn ml_screen_shows_segments_anomalies_and_runs_and_reruns_jobs() {
 #[test]
 fn stream_screen_starts_and_stops_the_tail_and_shows_its_figures() {
     use ecom::stream::tail::{PartitionStatus, TailStatus};
+    use ecom::tui::effect::Effect;
     use ecom::tui::keymap::action_for;
-    use ecom::tui::state::{Effect, Screen};
+    use ecom::tui::screen::Screen;
     use ratatui::crossterm::event::{KeyCode, KeyEvent, KeyModifiers};
     let dir = tempfile::tempdir().unwrap();
     let wh = Warehouse::open(&dir.path().join("w.duckdb")).unwrap();
@@ -670,7 +687,7 @@ fn stream_screen_starts_and_stops_the_tail_and_shows_its_figures() {
     let bindings = bindings();
     let key = |c: char| KeyEvent::new(KeyCode::Char(c), KeyModifiers::NONE);
     assert_eq!(
-        action_for(&app, &bindings, key('5')),
+        action_for(&app.key_context(), &bindings, key('5')),
         Some(Action::ShowScreen(Screen::Stream))
     );
     assert_eq!(
@@ -678,7 +695,7 @@ fn stream_screen_starts_and_stops_the_tail_and_shows_its_figures() {
         vec![Effect::LoadStream]
     );
     app.update(Action::StreamLoaded(
-        ecom::stream::recent::load(wh.conn(), 12).map_err(|e| e.to_string()),
+        ecom::stream::recent::load(wh.conn(), 12).map_err(Failure::of),
     ));
     let stopped = render(&app, 80, 24);
     assert!(
@@ -688,7 +705,7 @@ fn stream_screen_starts_and_stops_the_tail_and_shows_its_figures() {
     insta::assert_snapshot!("stream_stopped", stopped);
 
     // t starts the tail as a job; the same key stops it.
-    let start = action_for(&app, &bindings, key('t')).unwrap();
+    let start = action_for(&app.key_context(), &bindings, key('t')).unwrap();
     assert_eq!(start, Action::ToggleTail);
     let effects = app.update(start);
     let [Effect::StartTail { job }] = effects[..] else {
@@ -727,7 +744,7 @@ fn stream_screen_starts_and_stops_the_tail_and_shows_its_figures() {
         )
         .unwrap();
     app.update(Action::StreamLoaded(
-        ecom::stream::recent::load(wh.conn(), 12).map_err(|e| e.to_string()),
+        ecom::stream::recent::load(wh.conn(), 12).map_err(Failure::of),
     ));
     let running = render(&app, 80, 24);
     assert!(
@@ -752,8 +769,9 @@ fn stream_screen_starts_and_stops_the_tail_and_shows_its_figures() {
 
 #[test]
 fn y_copies_the_row_and_shift_y_one_cell_through_osc_52() {
+    use ecom::tui::effect::Effect;
+    use ecom::tui::focus::Pane;
     use ecom::tui::keymap::action_for;
-    use ecom::tui::state::{Effect, Pane};
     use ratatui::crossterm::event::{KeyCode, KeyEvent, KeyModifiers};
     let dir = tempfile::tempdir().unwrap();
     let wh = Warehouse::open(&dir.path().join("w.duckdb")).unwrap();
@@ -763,10 +781,10 @@ fn y_copies_the_row_and_shift_y_one_cell_through_osc_52() {
         &wh,
         "SELECT 'United Kingdom' AS country, 42 AS lines",
     );
-    app.focus = Pane::Grid;
+    app.sql.focus = Pane::Grid;
     let bindings = bindings();
     let row = action_for(
-        &app,
+        &app.key_context(),
         &bindings,
         KeyEvent::new(KeyCode::Char('y'), KeyModifiers::NONE),
     )
@@ -776,7 +794,7 @@ fn y_copies_the_row_and_shift_y_one_cell_through_osc_52() {
         vec![Effect::Copy("United Kingdom\t42".into())]
     );
     let cell = action_for(
-        &app,
+        &app.key_context(),
         &bindings,
         KeyEvent::new(KeyCode::Char('Y'), KeyModifiers::SHIFT),
     )
@@ -795,14 +813,14 @@ fn y_copies_the_row_and_shift_y_one_cell_through_osc_52() {
 
 #[test]
 fn greater_and_less_than_resize_the_first_visible_column() {
+    use ecom::tui::focus::Pane;
     use ecom::tui::keymap::action_for;
-    use ecom::tui::state::Pane;
     use ratatui::crossterm::event::{KeyCode, KeyEvent, KeyModifiers};
     let dir = tempfile::tempdir().unwrap();
     let wh = Warehouse::open(&dir.path().join("w.duckdb")).unwrap();
     let mut app = app_on(&wh, 100, 24);
     show_result(&mut app, &wh, "SELECT 'France' AS country, 42 AS lines");
-    app.focus = Pane::Grid;
+    app.sql.focus = Pane::Grid;
     // Where the second column's header starts, on the grid's header line.
     let lines_at = |app: &App| {
         let screen = render(app, 100, 24);
@@ -818,7 +836,7 @@ fn greater_and_less_than_resize_the_first_visible_column() {
     };
     let before = lines_at(&app);
     let wider = action_for(
-        &app,
+        &app.key_context(),
         &bindings(),
         KeyEvent::new(KeyCode::Char('>'), KeyModifiers::NONE),
     )
@@ -828,7 +846,7 @@ fn greater_and_less_than_resize_the_first_visible_column() {
     app.update(wider);
     assert_eq!(lines_at(&app), before + 8);
     let narrower = action_for(
-        &app,
+        &app.key_context(),
         &bindings(),
         KeyEvent::new(KeyCode::Char('<'), KeyModifiers::NONE),
     )
@@ -839,13 +857,13 @@ fn greater_and_less_than_resize_the_first_visible_column() {
 
 #[test]
 fn every_screen_at_80x24_and_at_a_large_size_on_the_sample() {
-    use ecom::tui::state::Screen;
+    use ecom::tui::screen::Screen;
     let dir = tempfile::tempdir().unwrap();
     let db = sample_with_models(dir.path());
     let wh = Warehouse::open(&db).unwrap();
     let mut app = app_on(&wh, 80, 24);
     app.update(Action::DashboardLoaded(Box::new(
-        ecom::export::report::gather(wh.conn(), None).map_err(|e| e.to_string()),
+        ecom::export::report::gather(wh.conn(), None).map_err(Failure::of),
     )));
     // What ran in the warehouse (the sample's ingest), with its clock fixed.
     let mut recent = ecom::warehouse::history::recent_runs(wh.conn(), 50).unwrap();
@@ -864,17 +882,17 @@ fn every_screen_at_80x24_and_at_a_large_size_on_the_sample() {
     }
     app.update(Action::RecentRunsLoaded(Ok(recent)));
     app.update(Action::QualityLoaded(
-        catalog::quality(wh.conn()).map_err(|e| e.to_string()),
+        catalog::quality(wh.conn()).map_err(Failure::of),
     ));
     app.update(Action::MlLoaded(Box::new(
-        ecom::ml::summary::summary(wh.conn()).map_err(|e| e.to_string()),
+        ecom::ml::summary::summary(wh.conn()).map_err(Failure::of),
     )));
     app.update(Action::StreamLoaded(
-        ecom::stream::recent::load(wh.conn(), 12).map_err(|e| e.to_string()),
+        ecom::stream::recent::load(wh.conn(), 12).map_err(Failure::of),
     ));
     // The bundled project's real tree and last run, with the run's times fixed.
     let project = ecom::models::bundled::unpacked(&db).unwrap();
-    let mut rows = ecom::tui::models_screen::load(&project).unwrap();
+    let mut rows = ecom::models::overview::load(&project).unwrap();
     assert!(rows.len() > 5, "{rows:?}");
     assert_eq!(rows[0].tree, "", "a root first");
     assert!(
@@ -916,9 +934,9 @@ fn every_screen_at_80x24_and_at_a_large_size_on_the_sample() {
 fn work_off(
     app: &mut App,
     wh: &Warehouse,
-    effects: Vec<ecom::tui::state::Effect>,
+    effects: Vec<ecom::tui::effect::Effect>,
 ) -> Vec<(u64, u32)> {
-    use ecom::tui::state::Effect;
+    use ecom::tui::effect::Effect;
     let mut ran = Vec::new();
     for effect in effects {
         if let Effect::RunQuery { id, sql, slot } = effect {
@@ -954,8 +972,9 @@ fn work_off(
 
 #[test]
 fn sql_tabs_keep_their_own_editor_and_result() {
+    use ecom::tui::effect::Effect;
     use ecom::tui::keymap::action_for;
-    use ecom::tui::state::{Effect, Screen};
+    use ecom::tui::screen::Screen;
     use ratatui::crossterm::event::{KeyCode, KeyEvent, KeyModifiers};
     let dir = tempfile::tempdir().unwrap();
     let wh = Warehouse::open(&dir.path().join("w.duckdb")).unwrap();
@@ -965,19 +984,21 @@ fn sql_tabs_keep_their_own_editor_and_result() {
     let plain = |c| KeyEvent::new(KeyCode::Char(c), KeyModifiers::NONE);
     assert_eq!(app.screen, Screen::Sql);
     assert_eq!(
-        action_for(&app, &bindings, ctrl('t')),
+        action_for(&app.key_context(), &bindings, ctrl('t')),
         Some(Action::NewSqlTab)
     );
 
-    app.editor.set_text("SELECT 'first' AS tab FROM range(3)");
+    app.sql
+        .editor
+        .set_text("SELECT 'first' AS tab FROM range(3)");
     let effects = app.update(Action::RunQuery);
     assert_eq!(work_off(&mut app, &wh, effects), vec![(1, 1)]);
-    assert_eq!(app.grid.total_rows(), 3);
+    assert_eq!(app.sql.grid.total_rows(), 3);
 
     app.update(Action::NewSqlTab);
-    assert_eq!(app.editor.text(), "", "a new tab starts empty");
-    assert!(app.grid.result.is_none());
-    app.editor.set_text("SELECT 'second' AS tab, 2 AS n");
+    assert_eq!(app.sql.editor.text(), "", "a new tab starts empty");
+    assert!(app.sql.grid.result.is_none());
+    app.sql.editor.set_text("SELECT 'second' AS tab, 2 AS n");
     app.update(Action::Escape);
     let effects = app.update(Action::RunQuery);
     assert_eq!(
@@ -989,28 +1010,28 @@ fn sql_tabs_keep_their_own_editor_and_result() {
 
     // A query of the first tab finishing while the second is in front lands in the first.
     assert_eq!(
-        action_for(&app, &bindings, plain('{')),
+        action_for(&app.key_context(), &bindings, plain('{')),
         Some(Action::SwitchSqlTab(-1))
     );
     app.update(Action::SwitchSqlTab(-1));
-    assert_eq!(app.editor.text(), "SELECT 'first' AS tab FROM range(3)");
+    assert_eq!(app.sql.editor.text(), "SELECT 'first' AS tab FROM range(3)");
     assert_eq!(
-        app.grid.total_rows(),
+        app.sql.grid.total_rows(),
         3,
         "the first tab's result is still there"
     );
-    assert_eq!(app.grid.window.rows[0][0], "first");
-    app.editor.set_text("SELECT 'first again' AS tab");
+    assert_eq!(app.sql.grid.window.rows[0][0], "first");
+    app.sql.editor.set_text("SELECT 'first again' AS tab");
     let effects = app.update(Action::RunQuery);
     app.update(Action::SwitchSqlTab(1));
-    assert_eq!(app.grid.window.rows[0][0], "second");
+    assert_eq!(app.sql.grid.window.rows[0][0], "second");
     work_off(&mut app, &wh, effects);
     assert_eq!(
-        app.grid.window.rows[0][0], "second",
+        app.sql.grid.window.rows[0][0], "second",
         "the front tab is untouched"
     );
     let page = app.update(Action::SwitchSqlTab(1));
-    assert_eq!(app.grid.total_rows(), 1);
+    assert_eq!(app.sql.grid.total_rows(), 1);
     assert!(
         page.iter().any(|e| matches!(e, Effect::FetchPage { .. })),
         "the tab asks for the page of its new result when it comes to the front: {page:?}"
@@ -1023,7 +1044,7 @@ fn sql_tabs_keep_their_own_editor_and_result() {
         effects.contains(&Effect::DiscardResult { slot: 2 }),
         "{effects:?}"
     );
-    assert_eq!(app.sql_tabs.tabs.len(), 1);
+    assert_eq!(app.sql.tabs.tabs.len(), 1);
     assert!(app.update(Action::CloseSqlTab).is_empty());
-    assert_eq!(app.sql_tabs.tabs.len(), 1);
+    assert_eq!(app.sql.tabs.tabs.len(), 1);
 }

@@ -5,21 +5,49 @@
 
 use ratatui::Frame;
 use ratatui::layout::{Constraint, Layout, Rect};
-use ratatui::style::{Color, Style, Stylize};
+use ratatui::style::{Style, Stylize};
 use ratatui::text::Line;
 use ratatui::widgets::{Paragraph, Row, Table, TableState};
 
-use super::state::{App, JobState};
-use super::ui::pane_block;
 use crate::format::thousands;
+use crate::tui::action::Action;
+use crate::tui::effect::Effect;
+use crate::tui::failure::Reported;
+use crate::tui::jobs::{JobState, Jobs};
+use crate::tui::theme;
+use crate::tui::widgets::pane::{pane_block, table_header};
+use crate::warehouse::history::RecentRun;
 
-pub fn draw(frame: &mut Frame, app: &App, area: Rect) {
+/// What ran in this warehouse, from its records (the lower list); the session's jobs
+/// are the app's, handed in.
+#[derive(Debug, Clone, Default)]
+pub struct JobsScreen {
+    pub recent_runs: Option<Reported<Vec<RecentRun>>>,
+}
+
+impl JobsScreen {
+    pub fn update(&mut self, action: Action, jobs: &mut Jobs) -> Vec<Effect> {
+        match action {
+            Action::RecentRunsLoaded(result) => self.recent_runs = Some(result),
+            Action::CancelJob => return jobs.cancel_selected().into_iter().collect(),
+            Action::Move(delta) => jobs.move_selection(delta),
+            _ => {}
+        }
+        vec![]
+    }
+
+    pub fn draw(&self, frame: &mut Frame, jobs: &Jobs, area: Rect) {
+        draw(frame, self, jobs, area);
+    }
+}
+
+fn draw(frame: &mut Frame, screen: &JobsScreen, jobs: &Jobs, area: Rect) {
     let [session, recent] =
         Layout::vertical([Constraint::Percentage(55), Constraint::Percentage(45)]).areas(area);
-    draw_recent(frame, app, recent);
+    draw_recent(frame, screen, recent);
     let [list, log] =
         Layout::vertical([Constraint::Percentage(50), Constraint::Percentage(50)]).areas(session);
-    if app.jobs.is_empty() {
+    if jobs.is_empty() {
         let hint =
             "No jobs in this session yet. Start a model build from the Models screen (3, then b).";
         frame.render_widget(
@@ -28,7 +56,7 @@ pub fn draw(frame: &mut Frame, app: &App, area: Rect) {
         );
         return;
     }
-    let rows = app.jobs.iter().map(|job| {
+    let rows = jobs.iter().map(|job| {
         let elapsed = job.finished.unwrap_or_else(std::time::Instant::now) - job.started;
         let progress = job
             .progress
@@ -36,10 +64,10 @@ pub fn draw(frame: &mut Frame, app: &App, area: Rect) {
             .and_then(|p| p.total.map(|t| format!("{}/{t}", p.done)))
             .unwrap_or_default();
         let (state, color) = match &job.state {
-            JobState::Running => ("running".to_string(), Color::Cyan),
-            JobState::Cancelling => ("cancelling".to_string(), Color::Yellow),
-            JobState::Finished(m) => (format!("done: {m}"), Color::Green),
-            JobState::Failed(m) => (format!("failed: {m}"), Color::Red),
+            JobState::Running => ("running".to_string(), theme::ACCENT),
+            JobState::Cancelling => ("cancelling".to_string(), theme::WARNING),
+            JobState::Finished(m) => (format!("done: {m}"), theme::GOOD),
+            JobState::Failed(m) => (format!("failed: {m}"), theme::BAD),
         };
         Row::new([
             job.id.to_string(),
@@ -60,15 +88,12 @@ pub fn draw(frame: &mut Frame, app: &App, area: Rect) {
             Constraint::Min(20),
         ],
     )
-    .header(
-        Row::new(["#", "job", "progress", "elapsed", "state"])
-            .style(Style::new().bold().fg(Color::Yellow)),
-    )
-    .row_highlight_style(Style::new().bg(Color::Blue).fg(Color::White))
+    .header(table_header(&["#", "job", "progress", "elapsed", "state"]))
+    .row_highlight_style(theme::selected())
     .block(pane_block("Jobs (x cancels)", true));
-    let mut state = TableState::default().with_selected(Some(app.job_selected));
+    let mut state = TableState::default().with_selected(Some(jobs.selected));
     frame.render_stateful_widget(table, list, &mut state);
-    if let Some(job) = app.jobs.get(app.job_selected) {
+    if let Some(job) = jobs.get(jobs.selected) {
         let height = log.height.saturating_sub(2) as usize;
         let lines: Vec<Line> = job
             .log
@@ -89,16 +114,16 @@ pub fn draw(frame: &mut Frame, app: &App, area: Rect) {
 }
 
 /// What ran in this warehouse, newest first.
-fn draw_recent(frame: &mut Frame, app: &App, area: Rect) {
+fn draw_recent(frame: &mut Frame, screen: &JobsScreen, area: Rect) {
     let title = "Recent runs in this warehouse (ingests, pipeline jobs, ML)";
-    let runs = match &app.recent_runs {
+    let runs = match &screen.recent_runs {
         None => {
             let text = Paragraph::new("loading…").dim();
             frame.render_widget(text.block(pane_block(title, false)), area);
             return;
         }
         Some(Err(e)) => {
-            let text = Paragraph::new(e.as_str()).red();
+            let text = Paragraph::new(e.as_str()).fg(theme::BAD);
             frame.render_widget(text.block(pane_block(title, false)), area);
             return;
         }
@@ -107,10 +132,10 @@ fn draw_recent(frame: &mut Frame, app: &App, area: Rect) {
     let heading = format!("{title}: {}", runs.len());
     let rows = runs.iter().map(|run| {
         let color = match run.status.as_str() {
-            "success" | "ok" => Color::Green,
-            "running" => Color::Cyan,
-            "skipped" | "cancelled" => Color::Yellow,
-            _ => Color::Red,
+            "success" | "ok" => theme::GOOD,
+            "running" => theme::ACCENT,
+            "skipped" | "cancelled" => theme::WARNING,
+            _ => theme::BAD,
         };
         Row::new([
             run.started_at.format("%m-%d %H:%M:%S").to_string(),
@@ -139,7 +164,7 @@ fn draw_recent(frame: &mut Frame, app: &App, area: Rect) {
             Constraint::Fill(1),
         ],
     )
-    .header(super::ui::table_header(&[
+    .header(table_header(&[
         "started",
         "kind",
         "job",
@@ -151,4 +176,40 @@ fn draw_recent(frame: &mut Frame, app: &App, area: Rect) {
     ]))
     .block(pane_block(&heading, false));
     frame.render_widget(table, area);
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::tui::status::Status;
+
+    #[test]
+    fn x_cancels_the_selected_running_job_once() {
+        let (mut screen, mut jobs, mut status) =
+            (JobsScreen::default(), Jobs::default(), Status::default());
+        assert!(
+            screen.update(Action::CancelJob, &mut jobs).is_empty(),
+            "no job"
+        );
+        jobs.add("models build".into(), &mut status);
+        jobs.add("tail".into(), &mut status);
+        screen.update(Action::Move(1), &mut jobs);
+        assert_eq!(jobs.selected, 1);
+        screen.update(Action::Move(9), &mut jobs);
+        assert_eq!(jobs.selected, 1, "stays on the last job");
+        assert_eq!(
+            screen.update(Action::CancelJob, &mut jobs),
+            vec![Effect::CancelJob(1)]
+        );
+        assert_eq!(jobs[1].state, JobState::Cancelling);
+        assert!(
+            screen.update(Action::CancelJob, &mut jobs).is_empty(),
+            "already cancelling"
+        );
+        screen.update(
+            Action::RecentRunsLoaded(Err("no history".into())),
+            &mut jobs,
+        );
+        assert_eq!(screen.recent_runs, Some(Err("no history".into())));
+    }
 }

@@ -5,17 +5,75 @@
 use ratatui::Frame;
 use ratatui::layout::{Constraint, Layout, Rect};
 use ratatui::style::{Color, Style, Stylize};
-use ratatui::symbols::Marker;
 use ratatui::text::Line;
-use ratatui::widgets::{Axis, Bar, BarChart, BarGroup, Chart, Dataset, GraphType, Paragraph};
+use ratatui::widgets::{Bar, BarChart, BarGroup, Paragraph};
 
-use super::state::App;
-use super::ui::pane_block;
 use crate::export::charts::money;
-use crate::export::report::{Kpis, ReportData};
+use crate::export::report::{Kpis, PeriodPreset, ReportData};
+use crate::tui::action::Action;
+use crate::tui::effect::Effect;
+use crate::tui::failure::Reported;
+use crate::tui::theme;
+use crate::tui::widgets::pane::pane_block;
+use crate::tui::widgets::revenue_chart::draw_revenue_chart;
 
-pub fn draw(frame: &mut Frame, app: &App, area: Rect) {
-    let data = match &app.dashboard {
+/// The dashboard's figures and its filter.
+#[derive(Debug, Clone, Default)]
+pub struct DashboardScreen {
+    pub data: Option<Reported<ReportData>>,
+    /// The period and country filter (`p` and `f` cycle them).
+    pub preset: PeriodPreset,
+    pub country: Option<String>,
+    /// Countries to cycle through: the top ten of the unfiltered data.
+    countries: Vec<String>,
+}
+
+impl DashboardScreen {
+    /// Asks for the figures of the current filter.
+    pub fn request(&self) -> Effect {
+        Effect::LoadDashboard {
+            preset: self.preset,
+            country: self.country.clone(),
+        }
+    }
+
+    pub fn update(&mut self, action: Action) -> Vec<Effect> {
+        match action {
+            Action::DashboardLoaded(result) => {
+                if let (Ok(data), None) = (result.as_ref(), &self.country)
+                    && self.countries.is_empty()
+                {
+                    self.countries = data.top_countries.iter().map(|c| c.0.clone()).collect();
+                }
+                self.data = Some(*result);
+            }
+            Action::DashboardPeriod => {
+                self.preset = self.preset.next();
+                return vec![self.request()];
+            }
+            Action::DashboardCountry => {
+                let position = self
+                    .country
+                    .as_ref()
+                    .and_then(|c| self.countries.iter().position(|x| x == c));
+                self.country = match position {
+                    None => self.countries.first().cloned(),
+                    Some(i) => self.countries.get(i + 1).cloned(),
+                };
+                return vec![self.request()];
+            }
+            _ => {}
+        }
+        vec![]
+    }
+
+    pub fn draw(&self, frame: &mut Frame, area: Rect) {
+        draw(frame, self, area);
+    }
+}
+
+fn draw(frame: &mut Frame, dashboard: &DashboardScreen, area: Rect) {
+    let data = match &dashboard.data {
         None => {
             frame.render_widget(
                 Paragraph::new("loading the dashboard…")
@@ -47,13 +105,14 @@ pub fn draw(frame: &mut Frame, app: &App, area: Rect) {
         " period ".into(),
         format!(
             "{} ({} to {})",
-            app.dashboard_preset.label(),
+            dashboard.preset.label(),
             data.period.from,
             data.period.to
         )
         .bold(),
         "  country ".into(),
-        app.dashboard_country
+        dashboard
+            .country
             .clone()
             .unwrap_or_else(|| "all".into())
             .bold(),
@@ -85,7 +144,7 @@ fn draw_cohorts(frame: &mut Frame, data: &ReportData, area: Rect) {
             let shade = (255.0 - rate.clamp(0.0, 1.0) * 4.0 * 200.0).max(40.0) as u8;
             spans.push(ratatui::text::Span::styled(
                 "██",
-                Style::new().fg(Color::Rgb(shade, shade, 255)),
+                Style::new().fg(theme::retention(shade)),
             ));
         }
         lines.push(Line::from(spans));
@@ -98,10 +157,10 @@ fn draw_cohorts(frame: &mut Frame, data: &ReportData, area: Rect) {
 
 fn change(now: f64, before: f64) -> (String, Color) {
     match crate::export::report::relative_change(now, before) {
-        None => ("–".into(), Color::DarkGray),
+        None => ("–".into(), theme::MUTED),
         Some(pct) => (
             format!("{pct:+.1}%"),
-            if pct >= 0.0 { Color::Green } else { Color::Red },
+            if pct >= 0.0 { theme::GOOD } else { theme::BAD },
         ),
     }
 }
@@ -164,8 +223,8 @@ fn draw_monthly(frame: &mut Frame, data: &ReportData, area: Rect) {
         .data(BarGroup::default().bars(&bars))
         .bar_width(width.saturating_sub(1))
         .bar_gap(1)
-        .bar_style(Style::new().fg(Color::Blue))
-        .value_style(Style::new().fg(Color::White).bg(Color::Blue));
+        .bar_style(Style::new().fg(theme::BAR))
+        .value_style(theme::bar_value());
     frame.render_widget(chart, area);
 }
 
@@ -186,60 +245,6 @@ fn draw_daily(frame: &mut Frame, data: &ReportData, area: Rect) {
     draw_revenue_chart(frame, area, "Revenue by day (£)", &data.daily_revenue, &[]);
 }
 
-/// Net revenue by day as a line, with `flagged` days (anomalies) as red points on it.
-pub(super) fn draw_revenue_chart(
-    frame: &mut Frame,
-    area: Rect,
-    title: &str,
-    series: &[(chrono::NaiveDate, f64)],
-    flagged: &[(chrono::NaiveDate, f64)],
-) {
-    let Some(first) = series.first().map(|d| d.0) else {
-        frame.render_widget(pane_block(title, false), area);
-        return;
-    };
-    let x = |day: chrono::NaiveDate| (day - first).num_days() as f64;
-    let points: Vec<(f64, f64)> = series.iter().map(|(day, v)| (x(*day), *v)).collect();
-    let marks: Vec<(f64, f64)> = flagged.iter().map(|(day, v)| (x(*day), *v)).collect();
-    let days = points.last().map(|p| p.0).unwrap_or(1.0).max(1.0);
-    let top = points.iter().map(|p| p.1).fold(1.0, f64::max);
-    // Net revenue can be negative (a day of cancellations): keep it on the chart.
-    let bottom = points.iter().map(|p| p.1).fold(0.0, f64::min);
-    let last = series.last().map(|d| d.0).unwrap_or(first);
-    let mut datasets = vec![
-        Dataset::default()
-            .marker(Marker::Braille)
-            .graph_type(GraphType::Line)
-            .style(Style::new().fg(Color::Cyan))
-            .data(&points),
-    ];
-    if !marks.is_empty() {
-        datasets.push(
-            Dataset::default()
-                .name(format!("{} anomalies", marks.len()))
-                .marker(Marker::Dot)
-                .graph_type(GraphType::Scatter)
-                .style(Style::new().fg(Color::Red).bold())
-                .data(&marks),
-        );
-    }
-    let chart = Chart::new(datasets)
-        .block(pane_block(title, false))
-        .x_axis(
-            Axis::default()
-                .bounds([0.0, days])
-                .labels([first.to_string(), last.to_string()])
-                .style(Style::new().fg(Color::DarkGray)),
-        )
-        .y_axis(
-            Axis::default()
-                .bounds([bottom, top])
-                .labels([money(bottom), money(top / 2.0), money(top)])
-                .style(Style::new().fg(Color::DarkGray)),
-        );
-    frame.render_widget(chart, area);
-}
-
 fn draw_countries(frame: &mut Frame, data: &ReportData, area: Rect) {
     let bars: Vec<Bar> = data
         .top_countries
@@ -257,7 +262,53 @@ fn draw_countries(frame: &mut Frame, data: &ReportData, area: Rect) {
         .data(BarGroup::default().bars(&bars))
         .bar_width(1)
         .bar_gap(0)
-        .bar_style(Style::new().fg(Color::Blue))
-        .value_style(Style::new().fg(Color::White).bg(Color::Blue));
+        .bar_style(Style::new().fg(theme::BAR))
+        .value_style(theme::bar_value());
     frame.render_widget(chart, area);
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn load(preset: PeriodPreset, country: Option<&str>) -> Vec<Effect> {
+        vec![Effect::LoadDashboard {
+            preset,
+            country: country.map(str::to_string),
+        }]
+    }
+
+    #[test]
+    fn p_and_f_cycle_the_filter_and_ask_for_its_figures() {
+        let mut screen = DashboardScreen::default();
+        assert_eq!(screen.request(), load(PeriodPreset::All, None)[0]);
+        assert_eq!(
+            screen.update(Action::DashboardPeriod),
+            load(PeriodPreset::LastYear, None)
+        );
+        // No country known yet: the filter stays on all of them.
+        assert_eq!(
+            screen.update(Action::DashboardCountry),
+            load(PeriodPreset::LastYear, None)
+        );
+        screen.countries = vec!["United Kingdom".into(), "France".into()];
+        for expected in [Some("United Kingdom"), Some("France"), None] {
+            assert_eq!(
+                screen.update(Action::DashboardCountry),
+                load(PeriodPreset::LastYear, expected)
+            );
+        }
+    }
+
+    #[test]
+    fn figures_are_kept_as_they_arrive() {
+        let mut screen = DashboardScreen::default();
+        let failed = Action::DashboardLoaded(Box::new(Err("no marts".into())));
+        assert!(screen.update(failed).is_empty());
+        assert_eq!(screen.data, Some(Err("no marts".into())));
+        assert!(
+            screen.update(Action::Quit).is_empty(),
+            "not the dashboard's"
+        );
+    }
 }

@@ -4,15 +4,35 @@
 
 use ratatui::Frame;
 use ratatui::layout::{Constraint, Layout, Rect};
-use ratatui::style::{Color, Style, Stylize};
+use ratatui::style::Stylize;
 use ratatui::widgets::{Paragraph, Row, Table};
 
-use super::state::App;
-use super::ui::pane_block;
 use crate::format::thousands;
+use crate::tui::action::Action;
+use crate::tui::failure::Reported;
+use crate::tui::widgets::pane::{pane_block, table_header};
+use crate::warehouse::catalog::QualitySummary;
 
-pub fn draw(frame: &mut Frame, app: &App, area: Rect) {
-    let summary = match &app.quality {
+/// The rejects, once loaded.
+#[derive(Debug, Clone, Default)]
+pub struct QualityScreen {
+    pub summary: Option<Reported<QualitySummary>>,
+}
+
+impl QualityScreen {
+    pub fn update(&mut self, action: Action) {
+        if let Action::QualityLoaded(result) = action {
+            self.summary = Some(result);
+        }
+    }
+
+    pub fn draw(&self, frame: &mut Frame, area: Rect) {
+        draw(frame, self, area);
+    }
+}
+
+fn draw(frame: &mut Frame, quality: &QualityScreen, area: Rect) {
+    let summary = match &quality.summary {
         None => {
             frame.render_widget(
                 Paragraph::new("loading…")
@@ -54,7 +74,7 @@ pub fn draw(frame: &mut Frame, app: &App, area: Rect) {
                 Constraint::Length(10),
             ],
         )
-        .header(Row::new(["file", "reason", "rows"]).style(Style::new().bold().fg(Color::Yellow)))
+        .header(table_header(&["file", "reason", "rows"]))
         .block(pane_block(&title, false));
         frame.render_widget(table, top);
     }
@@ -80,18 +100,14 @@ pub fn draw(frame: &mut Frame, app: &App, area: Rect) {
             rows,
             [Constraint::Percentage(40), Constraint::Percentage(60)],
         )
-        .header(Row::new(["file", "reason"]).style(Style::new().bold().fg(Color::Yellow)))
+        .header(table_header(&["file", "reason"]))
         .block(pane_block(&title, false));
         frame.render_widget(table, bottom);
     }
 }
 
 /// The tail's dead letters by topic and kind of reason.
-fn draw_dead_letters(
-    frame: &mut Frame,
-    summary: &crate::warehouse::catalog::QualitySummary,
-    area: Rect,
-) {
+fn draw_dead_letters(frame: &mut Frame, summary: &QualitySummary, area: Rect) {
     let total: u64 = summary.dead_letters.iter().map(|d| d.2).sum();
     let title = format!("Dead letters: {} (stream.dead_letters)", thousands(total));
     if summary.dead_letters.is_empty() {
@@ -114,7 +130,21 @@ fn draw_dead_letters(
             Constraint::Length(9),
         ],
     )
-    .header(super::ui::table_header(&["topic", "reason", "messages"]))
+    .header(table_header(&["topic", "reason", "messages"]))
     .block(pane_block(&title, false));
     frame.render_widget(table, area);
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn the_summary_is_kept_as_it_arrives() {
+        let mut screen = QualityScreen::default();
+        screen.update(Action::Tick);
+        assert_eq!(screen.summary, None);
+        screen.update(Action::QualityLoaded(Err("no warehouse".into())));
+        assert_eq!(screen.summary, Some(Err("no warehouse".into())));
+    }
 }

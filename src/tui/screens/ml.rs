@@ -5,21 +5,83 @@
 //! detection as jobs.
 
 use ratatui::Frame;
+use ratatui::crossterm::event::{KeyCode, KeyEvent};
 use ratatui::layout::{Constraint, Layout, Rect};
-use ratatui::style::{Color, Style, Stylize};
+use ratatui::style::{Style, Stylize};
 use ratatui::text::Line;
 use ratatui::widgets::{Bar, BarChart, BarGroup, Paragraph, Row, Table, Wrap};
 
-use super::state::App;
-use super::ui::{pane_block, table_header as header};
 use crate::format::thousands;
+use crate::ml::recommend::Suggestion;
 use crate::ml::summary::MlSummary;
+use crate::tui::action::Action;
+use crate::tui::effect::Effect;
+use crate::tui::failure::Reported;
+use crate::tui::jobs::Jobs;
+use crate::tui::status::Status;
+use crate::tui::theme;
+use crate::tui::widgets::pane::{pane_block, table_header as header};
+use crate::tui::widgets::revenue_chart::draw_revenue_chart;
 
 const EMPTY: &str = "Not run yet. s: segments, c: recommendations, a: anomalies \
                      (or `ecom ml segment|recommend|anomalies`; the marts must be built).";
 
-pub fn draw(frame: &mut Frame, app: &App, area: Rect) {
-    let summary = match &app.ml {
+/// The ML screen's tables and its lookup box.
+#[derive(Debug, Clone, Default)]
+pub struct MlScreen {
+    /// The ML tables, once loaded.
+    pub summary: Option<Reported<MlSummary>>,
+    /// The lookup box while typing (a customer id or a stock code).
+    pub lookup: Option<String>,
+    /// The last lookup's answer.
+    pub answer: Option<Reported<(String, Vec<Suggestion>)>>,
+}
+
+impl MlScreen {
+    pub fn update(&mut self, action: Action, jobs: &mut Jobs, status: &mut Status) -> Vec<Effect> {
+        match action {
+            Action::MlLoaded(result) => self.summary = Some(*result),
+            Action::RunMl(model) => {
+                // Runs an ML job with its default options, listed on the Jobs screen.
+                let job = jobs.add(format!("ml {}", model.name()), status);
+                return vec![Effect::StartMl { job, model }];
+            }
+            Action::StartLookup => self.lookup = Some(String::new()),
+            Action::LookupKey(key) => return self.lookup_key(key).into_iter().collect(),
+            Action::LookupAnswered(answer) => self.answer = Some(answer),
+            _ => {}
+        }
+        vec![]
+    }
+
+    /// Typing in the lookup box: Enter asks, Esc closes it.
+    fn lookup_key(&mut self, key: KeyEvent) -> Option<Effect> {
+        let text = self.lookup.as_mut()?;
+        match key.code {
+            KeyCode::Esc => self.lookup = None,
+            KeyCode::Enter => {
+                let asked = std::mem::take(text).trim().to_string();
+                self.lookup = None;
+                if !asked.is_empty() {
+                    return Some(Effect::Lookup(asked));
+                }
+            }
+            KeyCode::Backspace => {
+                text.pop();
+            }
+            KeyCode::Char(c) => text.push(c),
+            _ => {}
+        }
+        None
+    }
+
+    pub fn draw(&self, frame: &mut Frame, area: Rect) {
+        draw(frame, self, area);
+    }
+}
+
+fn draw(frame: &mut Frame, ml: &MlScreen, area: Rect) {
+    let summary = match &ml.summary {
         None => {
             let loading = Paragraph::new("loading…").dim();
             frame.render_widget(loading.block(pane_block("ML", false)), area);
@@ -47,7 +109,7 @@ pub fn draw(frame: &mut Frame, app: &App, area: Rect) {
     let [anomalies, lookup] =
         Layout::horizontal([Constraint::Percentage(62), Constraint::Percentage(38)]).areas(bottom);
     draw_segments(frame, summary, profiles, sizes);
-    super::dashboard::draw_revenue_chart(
+    draw_revenue_chart(
         frame,
         chart,
         "Net revenue by day, anomalies in red",
@@ -56,12 +118,12 @@ pub fn draw(frame: &mut Frame, app: &App, area: Rect) {
     );
     draw_runs(frame, summary, runs);
     draw_anomalies(frame, summary, anomalies);
-    draw_lookup(frame, app, lookup);
+    draw_lookup(frame, ml, lookup);
 }
 
 /// The lookup box while typing, else the last answer, else how to ask.
-fn draw_lookup(frame: &mut Frame, app: &App, area: Rect) {
-    if let Some(text) = &app.ml_lookup {
+fn draw_lookup(frame: &mut Frame, ml: &MlScreen, area: Rect) {
+    if let Some(text) = &ml.lookup {
         let prompt = Paragraph::new(vec![
             Line::from(format!("> {text}█")),
             Line::from("a customer id (17850) or a stock code (85123A); Enter asks, Esc closes")
@@ -71,7 +133,7 @@ fn draw_lookup(frame: &mut Frame, app: &App, area: Rect) {
         frame.render_widget(prompt.block(pane_block("Look up", true)), area);
         return;
     }
-    match &app.ml_answer {
+    match &ml.answer {
         None => {
             let hint = Paragraph::new(
                 "/ looks up what to suggest to a customer, or what is bought with a product",
@@ -158,7 +220,7 @@ fn draw_segments(frame: &mut Frame, summary: &MlSummary, profiles: Rect, sizes: 
         .data(BarGroup::default().bars(&bars))
         .bar_width(1)
         .bar_gap(0)
-        .bar_style(Style::new().fg(Color::Cyan))
+        .bar_style(Style::new().fg(theme::ACCENT))
         .block(pane_block("Customers per segment", false));
     frame.render_widget(chart, sizes);
 }
@@ -218,4 +280,61 @@ fn draw_runs(frame: &mut Frame, summary: &MlSummary, area: Rect) {
         .header(header(&["run", "started", "job", "result"]))
         .block(pane_block(title, false));
     frame.render_widget(table, area);
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::ml::MlModel;
+    use ratatui::crossterm::event::KeyModifiers;
+
+    fn key(code: KeyCode) -> Action {
+        Action::LookupKey(KeyEvent::new(code, KeyModifiers::NONE))
+    }
+
+    #[test]
+    fn ml_jobs_are_listed_and_started() {
+        let (mut screen, mut jobs, mut status) =
+            (MlScreen::default(), Jobs::default(), Status::default());
+        let effects = screen.update(Action::RunMl(MlModel::Segment), &mut jobs, &mut status);
+        assert_eq!(
+            effects,
+            vec![Effect::StartMl {
+                job: 1,
+                model: MlModel::Segment
+            }]
+        );
+        assert_eq!(jobs[0].name, "ml segment");
+        assert_eq!(status.text, "started ml segment: 4 shows the jobs");
+    }
+
+    #[test]
+    fn the_lookup_box_takes_keys_and_asks_on_enter() {
+        let (mut screen, mut jobs, mut status) =
+            (MlScreen::default(), Jobs::default(), Status::default());
+        let mut press =
+            |screen: &mut MlScreen, action| screen.update(action, &mut jobs, &mut status);
+        press(&mut screen, Action::StartLookup);
+        for c in "178500".chars() {
+            assert!(press(&mut screen, key(KeyCode::Char(c))).is_empty());
+        }
+        press(&mut screen, key(KeyCode::Backspace));
+        assert_eq!(screen.lookup.as_deref(), Some("17850"));
+        assert_eq!(
+            press(&mut screen, key(KeyCode::Enter)),
+            vec![Effect::Lookup("17850".into())]
+        );
+        assert_eq!(screen.lookup, None, "Enter closes the box");
+        // Nothing typed: Enter asks nothing; Esc closes.
+        press(&mut screen, Action::StartLookup);
+        assert!(press(&mut screen, key(KeyCode::Enter)).is_empty());
+        press(&mut screen, Action::StartLookup);
+        press(&mut screen, key(KeyCode::Esc));
+        assert_eq!(screen.lookup, None);
+        press(
+            &mut screen,
+            Action::LookupAnswered(Err("no recommendations yet".into())),
+        );
+        assert_eq!(screen.answer, Some(Err("no recommendations yet".into())));
+    }
 }

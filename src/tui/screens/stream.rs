@@ -5,17 +5,86 @@
 
 use ratatui::Frame;
 use ratatui::layout::{Constraint, Layout, Rect};
-use ratatui::style::{Color, Style, Stylize};
+use ratatui::style::{Style, Stylize};
 use ratatui::text::{Line, Span};
 use ratatui::widgets::{Paragraph, Row, Sparkline, Table, Wrap};
 
-use super::state::App;
-use super::ui::{pane_block, table_header};
 use crate::format::thousands;
 use crate::stream::recent::StreamRecent;
 use crate::stream::tail::TailStatus;
+use crate::tui::action::Action;
+use crate::tui::effect::Effect;
+use crate::tui::failure::Reported;
+use crate::tui::jobs::Jobs;
+use crate::tui::status::Status;
+use crate::tui::theme;
+use crate::tui::widgets::pane::{pane_block, table_header};
 
-pub fn draw(frame: &mut Frame, app: &App, area: Rect) {
+/// The Stream screen's state: the tail job, its latest figures and their history.
+#[derive(Debug, Clone, Default)]
+pub struct StreamScreen {
+    /// The running tail's job, when one runs.
+    pub job: Option<u64>,
+    /// Asked to stop; waiting for its last batch.
+    pub stopping: bool,
+    /// What the tail consumes, for the title.
+    pub target: String,
+    pub status: Option<TailStatus>,
+    /// Events per second at each publication, oldest first (at most [`RATE_HISTORY`]).
+    pub rates: Vec<u64>,
+    pub recent: Option<Reported<StreamRecent>>,
+}
+
+/// Samples of the events-per-second sparkline (two a second: a minute).
+pub const RATE_HISTORY: usize = 120;
+
+impl StreamScreen {
+    pub fn update(&mut self, action: Action, jobs: &mut Jobs, status: &mut Status) -> Vec<Effect> {
+        match action {
+            Action::ToggleTail => return vec![self.toggle_tail(jobs, status)],
+            Action::TailStatus(figures) => self.record(*figures),
+            Action::StreamLoaded(result) => self.recent = Some(result),
+            // The app ticks this screen every two seconds while it shows: follow what
+            // the tail writes.
+            Action::Tick if self.job.is_some() => return vec![Effect::LoadStream],
+            Action::JobFinished(id, _) if self.job == Some(id) => {
+                self.job = None;
+                self.stopping = false;
+                return vec![Effect::LoadStream];
+            }
+            _ => {}
+        }
+        vec![]
+    }
+
+    /// Starts the tail, or asks the running one to stop.
+    fn toggle_tail(&mut self, jobs: &mut Jobs, status: &mut Status) -> Effect {
+        if let Some(job) = self.job {
+            self.stopping = true;
+            status.info("stopping the tail after its current batch…");
+            return jobs.cancel(job);
+        }
+        let job = jobs.add("tail".into(), status);
+        self.job = Some(job);
+        self.rates.clear();
+        self.status = None;
+        Effect::StartTail { job }
+    }
+
+    pub fn draw(&self, frame: &mut Frame, area: Rect) {
+        draw(frame, self, area);
+    }
+
+    fn record(&mut self, status: TailStatus) {
+        self.rates.push(status.events_per_second.round() as u64);
+        if self.rates.len() > RATE_HISTORY {
+            self.rates.remove(0);
+        }
+        self.status = Some(status);
+    }
+}
+
+fn draw(frame: &mut Frame, view: &StreamScreen, area: Rect) {
     let [head, rate, middle, bottom] = Layout::vertical([
         Constraint::Length(3),
         Constraint::Length(5),
@@ -23,14 +92,14 @@ pub fn draw(frame: &mut Frame, app: &App, area: Rect) {
         Constraint::Fill(1),
     ])
     .areas(area);
-    draw_head(frame, app, head);
-    draw_rate(frame, app, rate);
+    draw_head(frame, view, head);
+    draw_rate(frame, view, rate);
     let [partitions, windows] =
         Layout::horizontal([Constraint::Percentage(40), Constraint::Percentage(60)]).areas(middle);
     let [dead, late] =
         Layout::horizontal([Constraint::Percentage(50), Constraint::Percentage(50)]).areas(bottom);
-    draw_partitions(frame, app.stream.status.as_ref(), partitions);
-    match &app.stream.recent {
+    draw_partitions(frame, view.status.as_ref(), partitions);
+    match &view.recent {
         Some(Ok(recent)) => {
             draw_windows(frame, recent, windows);
             draw_dead_letters(frame, recent, dead);
@@ -59,11 +128,10 @@ pub fn draw(frame: &mut Frame, app: &App, area: Rect) {
     }
 }
 
-fn draw_head(frame: &mut Frame, app: &App, area: Rect) {
-    let view = &app.stream;
+fn draw_head(frame: &mut Frame, view: &StreamScreen, area: Rect) {
     let state = match (view.job, view.stopping) {
-        (Some(_), true) => Span::styled("● stopping", Style::new().fg(Color::Yellow).bold()),
-        (Some(_), false) => Span::styled("● running", Style::new().fg(Color::Green).bold()),
+        (Some(_), true) => Span::styled("● stopping", Style::new().fg(theme::WARNING).bold()),
+        (Some(_), false) => Span::styled("● running", Style::new().fg(theme::GOOD).bold()),
         (None, _) => Span::styled("○ stopped", Style::new().dim()),
     };
     let mut spans = vec![state];
@@ -81,7 +149,7 @@ fn draw_head(frame: &mut Frame, app: &App, area: Rect) {
         if let Some(error) = &s.last_broker_error {
             spans.push(Span::styled(
                 format!(" · broker: {error}"),
-                Style::new().fg(Color::Red),
+                Style::new().fg(theme::BAD),
             ));
         }
     }
@@ -95,8 +163,8 @@ fn draw_head(frame: &mut Frame, app: &App, area: Rect) {
     frame.render_widget(paragraph.block(pane_block(&title, false)), area);
 }
 
-fn draw_rate(frame: &mut Frame, app: &App, area: Rect) {
-    let rates = &app.stream.rates;
+fn draw_rate(frame: &mut Frame, view: &StreamScreen, area: Rect) {
+    let rates = &view.rates;
     let now = rates.last().copied().unwrap_or(0);
     let peak = rates.iter().copied().max().unwrap_or(0);
     let title = format!(
@@ -109,7 +177,7 @@ fn draw_rate(frame: &mut Frame, app: &App, area: Rect) {
     let shown = &rates[rates.len().saturating_sub(width)..];
     let sparkline = Sparkline::default()
         .data(shown)
-        .style(Style::new().fg(Color::Cyan))
+        .style(Style::new().fg(theme::ACCENT))
         .block(pane_block(&title, false));
     frame.render_widget(sparkline, area);
 }
@@ -212,4 +280,79 @@ fn draw_late(frame: &mut Frame, recent: &StreamRecent, area: Rect) {
         .header(table_header(&["event", "event time", "watermark"]))
         .block(pane_block(&title, false));
     frame.render_widget(table, area);
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::tui::jobs::JobState;
+
+    #[test]
+    fn t_starts_the_tail_as_a_job_and_stops_it() {
+        let (mut screen, mut jobs, mut status) =
+            (StreamScreen::default(), Jobs::default(), Status::default());
+        assert!(
+            screen
+                .update(Action::Tick, &mut jobs, &mut status)
+                .is_empty(),
+            "no tail, nothing to follow"
+        );
+        assert_eq!(
+            screen.update(Action::ToggleTail, &mut jobs, &mut status),
+            vec![Effect::StartTail { job: 1 }]
+        );
+        assert_eq!((screen.job, jobs[0].name.as_str()), (Some(1), "tail"));
+        assert_eq!(
+            screen.update(Action::Tick, &mut jobs, &mut status),
+            vec![Effect::LoadStream]
+        );
+        assert_eq!(
+            screen.update(Action::ToggleTail, &mut jobs, &mut status),
+            vec![Effect::CancelJob(1)]
+        );
+        assert!(screen.stopping);
+        assert_eq!(jobs[0].state, JobState::Cancelling);
+        assert!(
+            screen
+                .update(
+                    Action::JobFinished(2, Ok("other".into())),
+                    &mut jobs,
+                    &mut status
+                )
+                .is_empty(),
+            "another job's end"
+        );
+        assert_eq!(
+            screen.update(
+                Action::JobFinished(1, Ok("stopped".into())),
+                &mut jobs,
+                &mut status
+            ),
+            vec![Effect::LoadStream]
+        );
+        assert_eq!((screen.job, screen.stopping), (None, false));
+    }
+
+    #[test]
+    fn the_rate_history_keeps_the_last_minute() {
+        let (mut screen, mut jobs, mut status) =
+            (StreamScreen::default(), Jobs::default(), Status::default());
+        for rate in 0..RATE_HISTORY + 5 {
+            let figures = TailStatus {
+                events_per_second: rate as f64,
+                ..TailStatus::default()
+            };
+            screen.update(
+                Action::TailStatus(Box::new(figures)),
+                &mut jobs,
+                &mut status,
+            );
+        }
+        assert_eq!(screen.rates.len(), RATE_HISTORY);
+        assert_eq!(screen.rates[0], 5);
+        assert_eq!(
+            screen.status.as_ref().map(|s| s.events_per_second),
+            Some(124.0)
+        );
+    }
 }

@@ -1,7 +1,9 @@
 //! SQL syntax highlighting for the editor, line by line: keywords, strings, numbers and
 //! `--` comments. A plain tokenizer is enough for a colour hint; DuckDB still parses.
 
-use ratatui::style::{Color, Modifier, Style};
+use ratatui::style::{Modifier, Style};
+
+use crate::tui::theme;
 use ratatui::text::{Line, Span};
 
 /// Keywords (upper case) the editor highlights and completion offers.
@@ -86,10 +88,10 @@ fn is_keyword(word: &str) -> bool {
 
 /// One editor line with styles.
 pub fn highlight(line: &str) -> Line<'static> {
-    let keyword = Style::new().fg(Color::Cyan).add_modifier(Modifier::BOLD);
-    let string = Style::new().fg(Color::Green);
-    let number = Style::new().fg(Color::Magenta);
-    let comment = Style::new().fg(Color::DarkGray);
+    let keyword = Style::new().fg(theme::ACCENT).add_modifier(Modifier::BOLD);
+    let string = Style::new().fg(theme::SQL_STRING);
+    let number = Style::new().fg(theme::SQL_NUMBER);
+    let comment = Style::new().fg(theme::MUTED);
     let chars: Vec<char> = line.chars().collect();
     let mut spans = Vec::new();
     let mut i = 0;
@@ -168,10 +170,10 @@ mod tests {
                 .find(|s| s.content == content)
                 .map(|s| s.style)
         };
-        assert_eq!(styled("select").and_then(|s| s.fg), Some(Color::Cyan));
-        assert_eq!(styled("'UK'").and_then(|s| s.fg), Some(Color::Green));
-        assert_eq!(styled("10").and_then(|s| s.fg), Some(Color::Magenta));
-        assert_eq!(styled("-- note").and_then(|s| s.fg), Some(Color::DarkGray));
+        assert_eq!(styled("select").and_then(|s| s.fg), Some(theme::ACCENT));
+        assert_eq!(styled("'UK'").and_then(|s| s.fg), Some(theme::SQL_STRING));
+        assert_eq!(styled("10").and_then(|s| s.fg), Some(theme::SQL_NUMBER));
+        assert_eq!(styled("-- note").and_then(|s| s.fg), Some(theme::MUTED));
         assert!(styled(" country, ").is_some_and(|s| s.fg.is_none()));
         // An unclosed string or odd input never panics.
         highlight("'open");

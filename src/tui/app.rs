@@ -1,0 +1,412 @@
+//! The workbench's app: the global state (the screen in front, the palette, the help,
+//! the jobs list, the status line, theme and mouse) and one component per screen. Its
+//! `update` is the only place state changes: it handles the global actions and routes
+//! the others to the screen they belong to, collecting the effects for the event loop.
+
+use ratatui::crossterm::event::KeyEvent;
+
+use crate::ingest::IngestSummary;
+use crate::jobs::Progress;
+
+use super::action::Action;
+use super::effect::Effect;
+use super::focus::Mode;
+use super::jobs::Jobs;
+use super::keymap::{self, KeyContext};
+use super::palette::{Palette, PaletteItem, Typed, palette_items};
+use super::screen::Screen;
+use super::screens::dashboard::DashboardScreen;
+use super::screens::jobs::JobsScreen;
+use super::screens::ml::MlScreen;
+use super::screens::models::ModelsScreen;
+use super::screens::quality::QualityScreen;
+use super::screens::sql::SqlScreen;
+use super::screens::stream::StreamScreen;
+use super::status::Status;
+use super::theme::Theme;
+use crate::tui::failure::Reported;
+
+/// How many ticks (of 100 ms) between reloads of what the tail wrote.
+const STREAM_RELOAD_TICKS: u64 = 20;
+
+pub struct App {
+    pub warehouse: String,
+    pub screen: Screen,
+    pub palette: Option<Palette>,
+    /// What the palette offers: every action of the bindings in force.
+    pub commands: Vec<PaletteItem>,
+    pub theme: Theme,
+    /// Mouse capture (scrolling); on by default.
+    pub mouse: bool,
+    pub show_help: bool,
+    pub status: Status,
+    /// The session's background jobs.
+    pub jobs: Jobs,
+    /// The running load's progress.
+    pub ingest: Option<Progress>,
+    pub ticks: u64,
+    pub quit: bool,
+    pub dashboard: DashboardScreen,
+    pub sql: SqlScreen,
+    pub models: ModelsScreen,
+    pub jobs_screen: JobsScreen,
+    pub stream: StreamScreen,
+    pub ml: MlScreen,
+    pub quality: QualityScreen,
+}
+
+impl App {
+    pub fn new(warehouse: String, page_rows: u64) -> Self {
+        let mut status = Status::default();
+        status.info("loading the catalog…");
+        Self {
+            warehouse,
+            screen: Screen::Sql,
+            palette: None,
+            commands: palette_items(&keymap::bindings()),
+            theme: Theme::default(),
+            mouse: true,
+            show_help: false,
+            status,
+            jobs: Jobs::default(),
+            ingest: None,
+            ticks: 0,
+            quit: false,
+            dashboard: DashboardScreen::default(),
+            sql: SqlScreen::new(page_rows),
+            models: ModelsScreen::default(),
+            jobs_screen: JobsScreen::default(),
+            stream: StreamScreen::default(),
+            ml: MlScreen::default(),
+            quality: QualityScreen::default(),
+        }
+    }
+
+    /// What the keymap needs to know to find the action of a key.
+    pub fn key_context(&self) -> KeyContext {
+        KeyContext {
+            mode: self.sql.mode,
+            focus: self.sql.focus,
+            screen: self.screen,
+            palette: self.palette.is_some(),
+            lookup: self.ml.lookup.is_some(),
+            help: self.show_help,
+            mouse: self.mouse,
+        }
+    }
+
+    /// The last frame's message while the workbench stops its jobs on the way out.
+    pub fn show_closing(&mut self, jobs: usize) {
+        self.status.info(format!(
+            "closing: stopping {jobs} job(s) and checkpointing the warehouse…"
+        ));
+    }
+
+    pub fn update(&mut self, action: Action) -> Vec<Effect> {
+        let mut effects = self.route(action);
+        effects.extend(self.sql.page_request());
+        effects
+    }
+
+    fn route(&mut self, action: Action) -> Vec<Effect> {
+        let (jobs, status) = (&mut self.jobs, &mut self.status);
+        match action {
+            Action::Quit => self.quit = true,
+            Action::ToggleTheme => {
+                self.theme.light = !self.theme.light;
+                status.info(if self.theme.light {
+                    "light theme (tui.theme = \"light\" keeps it)"
+                } else {
+                    "dark theme"
+                });
+            }
+            Action::ToggleMouse => {
+                self.mouse = !self.mouse;
+                status.info(if self.mouse {
+                    "mouse on"
+                } else {
+                    "mouse off: the terminal selects text"
+                });
+                return vec![Effect::SetMouse(self.mouse)];
+            }
+            Action::Suspend => return vec![Effect::Suspend],
+            Action::OpenPalette => {
+                self.palette = Some(Palette::default());
+                self.sql.mode = Mode::Normal;
+            }
+            Action::PaletteKey(key) => return self.palette_key(key),
+            Action::ShowScreen(screen) => return self.show(screen),
+            Action::ToggleHelp => self.show_help = !self.show_help,
+            // Esc closes the row detail first, then the help, then goes to the SQL screen.
+            Action::Escape if self.show_help && !self.sql.row_detail => self.show_help = false,
+            Action::Tick => {
+                self.ticks += 1;
+                if self.screen == Screen::Stream && self.ticks.is_multiple_of(STREAM_RELOAD_TICKS) {
+                    return self.stream.update(Action::Tick, jobs, status);
+                }
+            }
+            Action::JobProgress(id, progress) => jobs.progress(id, progress),
+            Action::JobFinished(id, result) => return self.job_finished(id, result),
+            Action::LoadSample => {
+                if self.ingest.is_none() {
+                    status.info("loading the bundled sample…");
+                    return vec![Effect::LoadSample];
+                }
+            }
+            Action::IngestProgress(p) => self.ingest = Some(p),
+            Action::IngestFinished(result) => {
+                self.ingest = None;
+                match result {
+                    Ok(s) => status.info(ingest_message(&s)),
+                    Err(e) => status.error(format!("loading failed: {e}")),
+                }
+                return vec![Effect::LoadCatalog];
+            }
+            Action::MovePage(pages) => {
+                return self.route(Action::Move(pages * self.sql.grid_height().max(1) as i64));
+            }
+            Action::MoveToStart => return self.route(Action::Move(i64::MIN / 2)),
+            Action::MoveToEnd => return self.route(Action::Move(i64::MAX / 2)),
+            Action::Move(_) => match self.screen {
+                Screen::Models => return self.models.update(action, jobs, status),
+                Screen::Jobs => return self.jobs_screen.update(action, jobs),
+                _ => return self.sql.update(action, status),
+            },
+            // Both bring the SQL screen to the front, from wherever they come.
+            Action::NewSqlTab | Action::EditorText(_) => {
+                self.screen = Screen::Sql;
+                return self.sql.update(action, status);
+            }
+            Action::DashboardLoaded(_) | Action::DashboardPeriod | Action::DashboardCountry => {
+                return self.dashboard.update(action);
+            }
+            Action::QualityLoaded(_) => self.quality.update(action),
+            Action::RecentRunsLoaded(_) | Action::CancelJob => {
+                return self.jobs_screen.update(action, jobs);
+            }
+            Action::MlLoaded(_)
+            | Action::RunMl(_)
+            | Action::StartLookup
+            | Action::LookupKey(_)
+            | Action::LookupAnswered(_) => return self.ml.update(action, jobs, status),
+            Action::ToggleTail | Action::TailStatus(_) | Action::StreamLoaded(_) => {
+                return self.stream.update(action, jobs, status);
+            }
+            Action::ModelsLoaded(_) | Action::BuildModels(_) => {
+                return self.models.update(action, jobs, status);
+            }
+            Action::Escape
+            | Action::SortResults
+            | Action::ToggleRowDetail
+            | Action::CopyRow
+            | Action::CopyCell
+            | Action::ExportResult(_)
+            | Action::ResultExported(_)
+            | Action::History(_)
+            | Action::ExternalEditor
+            | Action::FocusNext
+            | Action::FocusPrev
+            | Action::EnterInsert
+            | Action::EditorKey(_)
+            | Action::RunQuery
+            | Action::CloseSqlTab
+            | Action::SwitchSqlTab(_)
+            | Action::RefreshCatalog
+            | Action::ScrollColumns(_)
+            | Action::ResizeColumn(_)
+            | Action::OpenRelation
+            | Action::Resize(..)
+            | Action::CatalogLoaded(_)
+            | Action::QueryFinished(..)
+            | Action::PageLoaded { .. } => return self.sql.update(action, status),
+        }
+        vec![]
+    }
+
+    /// Brings `screen` to the front and asks for its data.
+    fn show(&mut self, screen: Screen) -> Vec<Effect> {
+        self.screen = screen;
+        self.sql.mode = Mode::Normal;
+        let load = match screen {
+            Screen::Dashboard => self.dashboard.request(),
+            Screen::Quality => Effect::LoadQuality,
+            Screen::Ml => Effect::LoadMl,
+            Screen::Stream => Effect::LoadStream,
+            Screen::Models => Effect::LoadModels,
+            Screen::Jobs => Effect::LoadRecentRuns,
+            Screen::Sql => return vec![],
+        };
+        vec![load]
+    }
+
+    /// A key typed into the open palette: a chosen command runs as if its key was pressed.
+    fn palette_key(&mut self, key: KeyEvent) -> Vec<Effect> {
+        let Some(palette) = self.palette.as_mut() else {
+            return vec![];
+        };
+        match palette.key(key, &self.commands) {
+            Typed::Open => {}
+            Typed::Closed => self.palette = None,
+            Typed::Run(action) => {
+                self.palette = None;
+                return self.update(action);
+            }
+            Typed::Load(path) => {
+                self.palette = None;
+                if self.ingest.is_some() {
+                    self.status.error("a load is already running");
+                } else if !path.is_empty() {
+                    self.status.info(format!("loading {path}…"));
+                    return vec![Effect::LoadFiles(path)];
+                }
+            }
+        }
+        vec![]
+    }
+
+    /// A job ended: the screen in front reloads what the job may have changed.
+    fn job_finished(&mut self, id: u64, result: Reported<String>) -> Vec<Effect> {
+        self.jobs.finish(id, result.clone(), &mut self.status);
+        let mut effects = match self.screen {
+            Screen::Models => vec![Effect::LoadModels],
+            Screen::Jobs => vec![Effect::LoadRecentRuns],
+            Screen::Ml => vec![Effect::LoadMl],
+            _ => vec![],
+        };
+        let finished = Action::JobFinished(id, result);
+        effects.extend(
+            self.stream
+                .update(finished, &mut self.jobs, &mut self.status),
+        );
+        effects
+    }
+}
+
+fn ingest_message(s: &IngestSummary) -> String {
+    let mut presets: Vec<&str> = s.files.iter().filter_map(|f| f.preset.as_deref()).collect();
+    presets.dedup();
+    let rejected = s
+        .files
+        .iter()
+        .find_map(|f| {
+            f.reason
+                .as_deref()
+                .filter(|_| f.status == crate::ingest::FileStatus::Rejected)
+        })
+        .map(|reason| format!("; {} rejected: {reason}", s.files_rejected))
+        .unwrap_or_default();
+    format!(
+        "loaded {} rows from {} file(s){}, {} quarantined, {} already loaded{rejected}",
+        crate::format::thousands(s.rows_loaded),
+        s.files_loaded,
+        if presets.is_empty() {
+            String::new()
+        } else {
+            format!(" read as {}", presets.join(", "))
+        },
+        s.rows_quarantined,
+        s.files_duplicate
+    )
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::tui::focus::Pane;
+
+    #[test]
+    fn screens_load_their_data_when_shown() {
+        let mut app = App::new("w.duckdb".into(), 100);
+        app.update(Action::EnterInsert);
+        assert_eq!(
+            app.update(Action::ShowScreen(Screen::Models)),
+            vec![Effect::LoadModels]
+        );
+        assert_eq!((app.screen, app.sql.mode), (Screen::Models, Mode::Normal));
+        assert_eq!(
+            app.update(Action::ShowScreen(Screen::Jobs)),
+            vec![Effect::LoadRecentRuns]
+        );
+        assert!(app.update(Action::ShowScreen(Screen::Sql)).is_empty());
+        // New tabs and text from the external editor bring the SQL screen back.
+        app.update(Action::ShowScreen(Screen::Quality));
+        app.update(Action::EditorText("SELECT 1".into()));
+        assert_eq!((app.screen, app.sql.focus), (Screen::Sql, Pane::Editor));
+    }
+
+    #[test]
+    fn moves_go_to_the_list_of_the_screen_in_front() {
+        let mut app = App::new("w.duckdb".into(), 100);
+        app.update(Action::BuildModels(crate::tui::action::BuildScope::All));
+        app.update(Action::RunMl(crate::ml::MlModel::Anomalies));
+        app.update(Action::ShowScreen(Screen::Jobs));
+        app.update(Action::MoveToEnd);
+        assert_eq!(app.jobs.selected, 1);
+        app.update(Action::MovePage(-1));
+        assert_eq!(app.jobs.selected, 0);
+        assert_eq!(app.update(Action::CancelJob), vec![Effect::CancelJob(2)]);
+        // A job's end reloads what the screen in front shows.
+        assert_eq!(
+            app.update(Action::JobFinished(2, Err("cancelled".into()))),
+            vec![Effect::LoadRecentRuns]
+        );
+        assert_eq!(app.status.text, "job ml anomalies failed");
+    }
+
+    #[test]
+    fn esc_closes_the_help_and_ticks_follow_the_tail() {
+        let mut app = App::new("w.duckdb".into(), 100);
+        app.update(Action::ToggleHelp);
+        app.sql.running = Some(crate::tui::screens::sql::RunningQuery {
+            id: 7,
+            started: std::time::Instant::now(),
+        });
+        assert!(app.update(Action::Escape).is_empty());
+        assert!(
+            !app.show_help,
+            "the help closes before the query is cancelled"
+        );
+        assert_eq!(app.update(Action::Escape), vec![Effect::InterruptQuery(7)]);
+        app.update(Action::ShowScreen(Screen::Stream));
+        app.update(Action::ToggleTail);
+        let reloads = (0..40)
+            .filter(|_| app.update(Action::Tick) == vec![Effect::LoadStream])
+            .count();
+        assert_eq!(reloads, 2, "every two seconds");
+    }
+
+    #[test]
+    fn the_palette_runs_commands_and_loads_files() {
+        use ratatui::crossterm::event::{KeyCode, KeyModifiers};
+        let mut app = App::new("w.duckdb".into(), 100);
+        let key = |code| Action::PaletteKey(KeyEvent::new(code, KeyModifiers::NONE));
+        app.update(Action::OpenPalette);
+        for c in "load data/".chars() {
+            app.update(key(KeyCode::Char(c)));
+        }
+        assert_eq!(
+            app.update(key(KeyCode::Enter)),
+            vec![Effect::LoadFiles("data/".into())]
+        );
+        assert!(app.palette.is_none());
+        app.update(Action::IngestProgress(Progress::new(
+            "ingest",
+            1,
+            None,
+            crate::jobs::Unit::Rows,
+        )));
+        app.update(Action::OpenPalette);
+        for c in "load more/".chars() {
+            app.update(key(KeyCode::Char(c)));
+        }
+        assert!(app.update(key(KeyCode::Enter)).is_empty());
+        assert_eq!(app.status.text, "a load is already running");
+        assert!(
+            app.update(Action::LoadSample).is_empty(),
+            "one load at a time"
+        );
+        app.update(Action::OpenPalette);
+        app.update(key(KeyCode::Esc));
+        assert!(app.palette.is_none());
+    }
+}

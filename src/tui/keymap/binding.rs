@@ -1,0 +1,37 @@
+//! A key binding: the keys, where they apply and the command they run.
+
+use ratatui::crossterm::event::{KeyCode, KeyModifiers};
+
+use super::command::Command;
+use crate::tui::action::Action;
+use crate::tui::focus::Pane;
+use crate::tui::screen::Screen;
+
+/// Where a binding applies.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Scope {
+    /// In every mode.
+    Always,
+    /// In normal mode, whatever has focus.
+    Normal,
+    /// In normal mode with this pane focused.
+    Pane(Pane),
+    /// While editing SQL.
+    Insert,
+    /// In normal mode on this screen.
+    Screen(Screen),
+}
+
+#[derive(Debug, Clone)]
+pub struct Binding {
+    pub keys: Vec<(KeyCode, KeyModifiers)>,
+    pub scope: Scope,
+    pub command: Command,
+    pub help: &'static str,
+}
+
+impl Binding {
+    pub fn action(&self) -> Action {
+        self.command.action()
+    }
+}

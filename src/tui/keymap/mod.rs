@@ -1,0 +1,231 @@
+//! Key bindings as data: the event loop looks keys up here and the help overlay and the
+//! palette are generated from the same table, so they always show the bindings in
+//! force. What decides a key's meaning (mode, focus, screen, overlays) comes in as a
+//! [`KeyContext`] the app fills in, so the keymap knows nothing of the app's state.
+
+pub mod binding;
+pub mod command;
+mod defaults;
+pub mod keys;
+
+use std::collections::BTreeMap;
+
+use ratatui::crossterm::event::{KeyCode, KeyEvent, KeyModifiers, MouseEvent, MouseEventKind};
+
+use super::action::Action;
+use super::focus::{Mode, Pane};
+use super::screen::Screen;
+pub use binding::{Binding, Scope};
+pub use command::Command;
+pub use defaults::bindings;
+pub use keys::{KeyError, key_label, key_labels, parse_key};
+
+/// What decides which binding a key means, as the app stands.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct KeyContext {
+    pub mode: Mode,
+    pub focus: Pane,
+    pub screen: Screen,
+    /// The command palette is open: it takes every key.
+    pub palette: bool,
+    /// The ML screen's lookup box is open: it takes every key.
+    pub lookup: bool,
+    /// The help overlay shows.
+    pub help: bool,
+    /// Mouse capture is on.
+    pub mouse: bool,
+}
+
+fn in_scope(scope: Scope, cx: &KeyContext) -> bool {
+    match scope {
+        Scope::Always => true,
+        Scope::Normal => cx.mode == Mode::Normal,
+        Scope::Pane(pane) => {
+            cx.mode == Mode::Normal && cx.focus == pane && cx.screen == Screen::Sql
+        }
+        Scope::Screen(screen) => cx.mode == Mode::Normal && cx.screen == screen,
+        Scope::Insert => cx.mode == Mode::Insert,
+    }
+}
+
+/// The action for a key in the app's current mode, if any.
+pub fn action_for(cx: &KeyContext, bindings: &[Binding], key: KeyEvent) -> Option<Action> {
+    if cx.palette {
+        return Some(Action::PaletteKey(key));
+    }
+    if cx.lookup {
+        return Some(Action::LookupKey(key));
+    }
+    if cx.help {
+        return matches!(
+            key.code,
+            KeyCode::Esc | KeyCode::Char('?') | KeyCode::Char('q')
+        )
+        .then_some(Action::ToggleHelp);
+    }
+    let pressed = (key.code, key.modifiers);
+    // Pane bindings win over normal-mode ones for the same key.
+    let found = bindings
+        .iter()
+        .filter(|b| matches!(b.scope, Scope::Pane(_)))
+        .chain(
+            bindings
+                .iter()
+                .filter(|b| !matches!(b.scope, Scope::Pane(_))),
+        )
+        .find(|b| in_scope(b.scope, cx) && b.keys.contains(&pressed));
+    match found {
+        Some(binding) => Some(binding.action()),
+        None if cx.mode == Mode::Insert => Some(Action::EditorKey(key)),
+        None => None,
+    }
+}
+
+/// The mouse: the wheel scrolls whatever list or grid the screen shows.
+pub fn mouse_action(cx: &KeyContext, mouse: MouseEvent) -> Option<Action> {
+    if !cx.mouse || cx.palette || cx.help {
+        return None;
+    }
+    match mouse.kind {
+        MouseEventKind::ScrollDown => Some(Action::Move(3)),
+        MouseEventKind::ScrollUp => Some(Action::Move(-3)),
+        _ => None,
+    }
+}
+
+/// The help lines: keys and what they do, one binding per line, duplicates of the same
+/// key label removed (e.g. `?` with and without Shift).
+pub fn help_lines(bindings: &[Binding]) -> Vec<(String, String)> {
+    bindings
+        .iter()
+        .map(|b| {
+            let scope = match b.scope {
+                Scope::Pane(Pane::Grid) => " (results)",
+                Scope::Pane(Pane::Catalog) => " (catalog)",
+                Scope::Pane(Pane::Editor) => " (editor)",
+                Scope::Screen(Screen::Models) => " (models)",
+                Scope::Screen(Screen::Jobs) => " (jobs)",
+                Scope::Screen(Screen::Ml) => " (ml)",
+                Scope::Screen(Screen::Stream) => " (stream)",
+                Scope::Screen(Screen::Dashboard) => " (dashboard)",
+                _ => "",
+            };
+            let help = format!("{}  [{}]", b.help, b.command.name());
+            (format!("{}{scope}", key_labels(&b.keys)), help)
+        })
+        .collect()
+}
+
+/// What is wrong with the `[tui.keys]` of a config file.
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+pub enum KeysError {
+    #[error("tui.keys.{name}: {source}")]
+    Key { name: String, source: KeyError },
+    #[error("tui.keys.{name}: no such action (known: {known})")]
+    NoSuchAction { name: String, known: String },
+}
+
+/// The default bindings with the `[tui.keys]` overrides of the config applied: each
+/// named action gets exactly the keys listed for it.
+pub fn bindings_with(overrides: &BTreeMap<String, Vec<String>>) -> Result<Vec<Binding>, KeysError> {
+    let mut bindings = bindings();
+    for (name, keys) in overrides {
+        let parsed: Vec<(KeyCode, KeyModifiers)> = keys
+            .iter()
+            .map(|k| parse_key(k))
+            .collect::<Result<_, _>>()
+            .map_err(|source| KeysError::Key {
+                name: name.clone(),
+                source,
+            })?;
+        let command = Command::parse(name);
+        let mut found = false;
+        for binding in bindings.iter_mut().filter(|b| Some(b.command) == command) {
+            binding.keys = parsed.clone();
+            found = true;
+        }
+        if !found {
+            let mut known: Vec<String> = bindings.iter().map(|b| b.command.name()).collect();
+            known.dedup();
+            return Err(KeysError::NoSuchAction {
+                name: name.clone(),
+                known: known.join(", "),
+            });
+        }
+    }
+    Ok(bindings)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn cx(mode: Mode, screen: Screen) -> KeyContext {
+        KeyContext {
+            mode,
+            focus: Pane::Editor,
+            screen,
+            palette: false,
+            lookup: false,
+            help: false,
+            mouse: true,
+        }
+    }
+
+    #[test]
+    fn overrides_replace_the_keys_of_a_named_action() {
+        let mut overrides = BTreeMap::new();
+        overrides.insert("quit".to_string(), vec!["ctrl+q".to_string()]);
+        let bindings = bindings_with(&overrides).unwrap();
+        let quit = bindings
+            .iter()
+            .find(|b| b.command == Command::Quit)
+            .unwrap();
+        assert_eq!(quit.keys, vec![(KeyCode::Char('q'), KeyModifiers::CONTROL)]);
+        overrides.insert("fly".to_string(), vec!["f".to_string()]);
+        assert!(
+            bindings_with(&overrides)
+                .unwrap_err()
+                .to_string()
+                .contains("no such action")
+        );
+        overrides.remove("fly");
+        overrides.insert("quit".to_string(), vec!["hyper+q".to_string()]);
+        assert_eq!(
+            bindings_with(&overrides).unwrap_err().to_string(),
+            "tui.keys.quit: `hyper+q` is not a key (examples: q, ctrl+j, shift+tab, f5, enter)"
+        );
+    }
+
+    #[test]
+    fn screen_keys_apply_on_their_screen_and_digits_are_text_while_editing() {
+        let bindings = bindings();
+        let key = |c| KeyEvent::new(KeyCode::Char(c), KeyModifiers::NONE);
+        let models = cx(Mode::Normal, Screen::Models);
+        assert_eq!(
+            action_for(&models, &bindings, key('c')),
+            Some(Action::BuildModels(
+                super::super::action::BuildScope::WithChildren
+            ))
+        );
+        let ml = cx(Mode::Normal, Screen::Ml);
+        assert_eq!(
+            action_for(&ml, &bindings, key('c')),
+            Some(Action::RunMl(crate::ml::MlModel::Recommend))
+        );
+        let editing = cx(Mode::Insert, Screen::Sql);
+        assert_eq!(
+            action_for(&editing, &bindings, key('3')),
+            Some(Action::EditorKey(key('3')))
+        );
+        let help = KeyContext {
+            help: true,
+            ..models
+        };
+        assert_eq!(action_for(&help, &bindings, key('c')), None);
+        assert_eq!(
+            action_for(&help, &bindings, key('q')),
+            Some(Action::ToggleHelp)
+        );
+    }
+}

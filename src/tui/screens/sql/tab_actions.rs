@@ -1,0 +1,144 @@
+//! What the tab keys do to the SQL screen: open, switch and close tabs, parking the
+//! front tab's editor, grid and query and bringing another's back; answers for tabs not
+//! in front land in their parked state.
+
+use super::SqlScreen;
+use super::tabs::{Parked, SqlTab};
+use crate::tui::editor::Editor;
+use crate::tui::effect::Effect;
+use crate::tui::failure::Reported;
+use crate::tui::focus::{Mode, Pane};
+use crate::tui::grid::{Grid, GridResult};
+use crate::tui::status::Status;
+
+impl SqlScreen {
+    /// Opens an empty tab after the others and brings it to the front.
+    pub(super) fn new_tab(&mut self, status: &mut Status) -> Vec<Effect> {
+        let slot = self.tabs.next_slot;
+        self.tabs.next_slot += 1;
+        self.park_front();
+        self.tabs.tabs.push(SqlTab {
+            slot,
+            parked: Some(Parked {
+                editor: Editor::default(),
+                grid: Grid::new(self.grid.page_rows),
+                running: None,
+                sort: None,
+            }),
+        });
+        self.bring_to_front(self.tabs.tabs.len() - 1);
+        // The palette can open a tab from any screen: the app shows this one.
+        self.mode = Mode::Insert;
+        self.focus = Pane::Editor;
+        status.info(format!("tab {} opened", self.tabs.tabs.len()));
+        vec![]
+    }
+
+    /// Brings the next (`step` 1) or previous (-1) tab to the front, wrapping around.
+    pub(super) fn switch_tab(&mut self, step: i32, status: &mut Status) -> Vec<Effect> {
+        let count = self.tabs.tabs.len() as i32;
+        if count == 1 {
+            status.info("one tab only: Ctrl+T opens another");
+            return vec![];
+        }
+        let target = (self.tabs.active as i32 + step).rem_euclid(count) as usize;
+        self.park_front();
+        self.bring_to_front(target);
+        status.info(format!("tab {} of {count}", target + 1));
+        vec![]
+    }
+
+    /// Closes the tab in front (never the last one): its query is cancelled and its
+    /// result dropped by the worker.
+    pub(super) fn close_tab(&mut self, status: &mut Status) -> Vec<Effect> {
+        if self.tabs.tabs.len() == 1 {
+            status.info("the last tab stays open");
+            return vec![];
+        }
+        let mut effects = Vec::new();
+        if let Some(query) = self.running.take() {
+            effects.push(Effect::InterruptQuery(query.id));
+        }
+        let closed = self.tabs.tabs.remove(self.tabs.active);
+        effects.push(Effect::DiscardResult { slot: closed.slot });
+        let target = self.tabs.active.min(self.tabs.tabs.len() - 1);
+        self.bring_to_front(target);
+        status.info(format!(
+            "tab closed; tab {} of {}",
+            target + 1,
+            self.tabs.tabs.len()
+        ));
+        effects
+    }
+
+    /// A query's answer for a tab that is not in front (ignored when no tab waits for it).
+    pub(super) fn finish_parked_query(
+        &mut self,
+        id: u64,
+        result: &Reported<GridResult>,
+        status: &mut Status,
+    ) {
+        let Some((n, parked)) = self.parked_mut(|p| p.running.as_ref().is_some_and(|r| r.id == id))
+        else {
+            return;
+        };
+        parked.running = None;
+        match result {
+            Ok(result) => {
+                parked.grid.set_result(result.clone());
+                status.info(format!("tab {}: query finished", n + 1));
+            }
+            Err(e) => status.error(format!("tab {}: {e}", n + 1)),
+        }
+    }
+
+    /// A page for a parked tab's grid (it was asked for before the tab left the front).
+    pub(super) fn receive_parked_page(
+        &mut self,
+        query_id: u64,
+        start: u64,
+        rows: Vec<Vec<String>>,
+    ) {
+        if let Some((_, parked)) = self.parked_mut(|p| {
+            p.grid
+                .result
+                .as_ref()
+                .is_some_and(|r| r.query_id == query_id)
+        }) {
+            parked.grid.receive_page(query_id, start, rows);
+        }
+    }
+
+    fn parked_mut(&mut self, wanted: impl Fn(&Parked) -> bool) -> Option<(usize, &mut Parked)> {
+        self.tabs
+            .tabs
+            .iter_mut()
+            .enumerate()
+            .find_map(|(n, tab)| tab.parked.as_mut().filter(|p| wanted(p)).map(|p| (n, p)))
+    }
+
+    /// Moves the front tab's contents into its entry.
+    fn park_front(&mut self) {
+        let page_rows = self.grid.page_rows;
+        let parked = Parked {
+            editor: std::mem::take(&mut self.editor),
+            grid: std::mem::replace(&mut self.grid, Grid::new(page_rows)),
+            running: self.running.take(),
+            sort: self.sort.take(),
+        };
+        let active = self.tabs.active;
+        self.tabs.tabs[active].parked = Some(parked);
+    }
+
+    /// Moves tab `n`'s contents into the `App`'s fields.
+    fn bring_to_front(&mut self, n: usize) {
+        if let Some(parked) = self.tabs.tabs[n].parked.take() {
+            self.editor = parked.editor;
+            self.grid = parked.grid;
+            self.running = parked.running;
+            self.sort = parked.sort;
+        }
+        self.tabs.active = n;
+        self.row_detail = false;
+    }
+}
