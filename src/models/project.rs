@@ -9,6 +9,8 @@ use serde_json::{Map, Value};
 
 use super::config::{NodeConfig, project_layers};
 use super::jinja::MacroFile;
+use super::jinja::functions::{env_value, var_value};
+use super::jinja::tags::{macro_names, preprocess_macros};
 use super::{GenericTest, ModelError, Node, ResourceType, packages};
 
 /// A table declared under `sources:`.
@@ -124,26 +126,6 @@ fn files_under(root: &Path, dir: &str, extensions: &[&str]) -> Vec<PathBuf> {
         .collect()
 }
 
-/// Rewrites dbt's `{% test name(...) %}` blocks into macros named `test_name`, which is
-/// what dbt does with them, so minijinja can call them.
-pub(crate) fn preprocess_macros(source: &str) -> String {
-    super::jinja::rewrite_tags(source, |tag| {
-        let inner = tag[2..tag.len() - 2].trim_matches('-').trim();
-        if let Some(signature) = inner.strip_prefix("test ") {
-            let dash_open = if tag.starts_with("{%-") { "{%-" } else { "{%" };
-            let dash_close = if tag.ends_with("-%}") { "-%}" } else { "%}" };
-            Some(format!(
-                "{dash_open} macro test_{} {dash_close}",
-                signature.trim()
-            ))
-        } else if inner == "endtest" {
-            Some(tag.replace("endtest", "endmacro"))
-        } else {
-            None
-        }
-    })
-}
-
 /// The `{% snapshot name %}…{% endsnapshot %}` blocks of a file: name and body.
 fn snapshot_blocks(source: &str) -> Vec<(String, String)> {
     let mut blocks = Vec::new();
@@ -178,24 +160,6 @@ fn snapshot_blocks(source: &str) -> Vec<(String, String)> {
         rest = after;
     }
     blocks
-}
-
-/// Names of the macros a file defines.
-pub(crate) fn macro_names(source: &str) -> Vec<String> {
-    source
-        .split("{%")
-        .skip(1)
-        .filter_map(|tag| {
-            let inner = tag.trim_start_matches('-').trim_start();
-            let rest = inner.strip_prefix("macro ")?;
-            let name: String = rest
-                .trim_start()
-                .chars()
-                .take_while(|c| c.is_alphanumeric() || *c == '_')
-                .collect();
-            (!name.is_empty()).then_some(name)
-        })
-        .collect()
 }
 
 impl Project {
@@ -693,31 +657,11 @@ fn render_configs(
     let vars = vars.clone();
     env.add_function(
         "var",
-        move |name: String,
-              default: Option<minijinja::Value>|
-              -> Result<minijinja::Value, minijinja::Error> {
-            match vars.get(&name) {
-                Some(value) => Ok(minijinja::Value::from(minijinja::value::Serde(value))),
-                None => default.ok_or_else(|| {
-                    minijinja::Error::new(
-                        minijinja::ErrorKind::InvalidOperation,
-                        format!("required var '{name}' is not set"),
-                    )
-                }),
-            }
-        },
+        move |name: String, default: Option<minijinja::Value>| var_value(&vars, &name, default),
     );
-    env.add_function(
-        "env_var",
-        |name: String, default: Option<String>| -> Result<String, minijinja::Error> {
-            std::env::var(&name).ok().or(default).ok_or_else(|| {
-                minijinja::Error::new(
-                    minijinja::ErrorKind::InvalidOperation,
-                    format!("env_var('{name}') is not set and has no default"),
-                )
-            })
-        },
-    );
+    env.add_function("env_var", |name: String, default: Option<String>| {
+        env_value(None, &name, default)
+    });
     env.add_global(
         "target",
         minijinja::Value::from(minijinja::value::Serde(
@@ -826,24 +770,4 @@ fn sanitize(text: &str) -> String {
         }
     }
     out
-}
-
-#[cfg(test)]
-mod tests {
-    use super::*;
-
-    #[test]
-    fn test_blocks_become_macros() {
-        let src = "{% test is_even(model, column_name) %}select 1{% endtest %}";
-        let out = preprocess_macros(src);
-        assert_eq!(
-            out,
-            "{% macro test_is_even(model, column_name) %}select 1{% endmacro %}"
-        );
-        assert_eq!(macro_names(&out), vec!["test_is_even"]);
-        assert_eq!(
-            macro_names("{%- macro a(x) -%}{% endmacro %}{% macro b() %}"),
-            vec!["a", "b"]
-        );
-    }
 }
