@@ -1,6 +1,6 @@
 //! Pre-processing of template sources before minijinja reads them: the walk over
 //! `{% … %}` tags that the passes share, dbt's `{% test %}` blocks made macros, and
-//! the names of the macros a file defines.
+//! the names of the macros a file defines, and a file's `{% snapshot %}` blocks.
 
 /// Copies `source`, giving each `{% … %}` tag to `rewrite`, which returns its
 /// replacement or `None` to keep it (the pre-processing passes share this walk).
@@ -57,6 +57,42 @@ pub fn macro_names(source: &str) -> Vec<String> {
             (!name.is_empty()).then_some(name)
         })
         .collect()
+}
+
+/// The `{% snapshot name %}…{% endsnapshot %}` blocks of a file: name and body.
+pub fn snapshot_blocks(source: &str) -> Vec<(String, String)> {
+    let mut blocks = Vec::new();
+    let mut rest = source;
+    while let Some(start) = rest.find("{%") {
+        let Some(end) = rest[start..].find("%}") else {
+            break;
+        };
+        let tag = rest[start + 2..start + end].trim_matches('-').trim();
+        rest = &rest[start + end + 2..];
+        let Some(name) = tag.strip_prefix("snapshot ") else {
+            continue;
+        };
+        let mut body_end = rest.len();
+        let mut after = "";
+        let mut search = rest;
+        let mut offset = 0;
+        while let Some(open) = search.find("{%") {
+            let Some(close) = search[open..].find("%}") else {
+                break;
+            };
+            let inner = search[open + 2..open + close].trim_matches('-').trim();
+            if inner == "endsnapshot" {
+                body_end = offset + open;
+                after = &search[open + close + 2..];
+                break;
+            }
+            offset += open + close + 2;
+            search = &search[open + close + 2..];
+        }
+        blocks.push((name.trim().to_string(), rest[..body_end].to_string()));
+        rest = after;
+    }
+    blocks
 }
 
 #[cfg(test)]
