@@ -22,7 +22,7 @@ use std::sync::Arc;
 use minijinja::value::{Serde, Value};
 use minijinja::{Environment, Error};
 
-use super::ModelError;
+use super::error::ModelError;
 use super::project::Project;
 
 mod adapter;
@@ -147,7 +147,7 @@ impl Renderer {
             "target_name": "dev",
             "schema": project.target_schema,
             "type": "duckdb",
-            "database": crate::models::graph::TARGET_DATABASE,
+            "database": crate::models::catalog::TARGET_DATABASE,
             "profile_name": project.name,
             "threads": 1,
         })));

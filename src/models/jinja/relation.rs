@@ -82,7 +82,7 @@ impl Object for Relation {
         match key.as_str()? {
             "schema" => Some(Value::from(self.schema.clone())),
             "identifier" | "name" | "table" => Some(Value::from(self.identifier.clone())),
-            "database" => Some(Value::from(crate::models::graph::TARGET_DATABASE)),
+            "database" => Some(Value::from(crate::models::catalog::TARGET_DATABASE)),
             "is_cte" => Some(Value::from(self.schema.is_empty())),
             "metadata" => Some(Value::from(Serde(
                 serde_json::json!({"type": "DuckDBRelation"}),

@@ -12,7 +12,7 @@ use minijinja::{Error, ErrorKind, State};
 use serde_json::Map;
 
 use super::relation::RelationInfo;
-use crate::models::ResourceType;
+use crate::models::node::ResourceType;
 use crate::models::project::Project;
 
 pub const CONTEXT_KEY: &str = "__ecom";

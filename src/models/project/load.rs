@@ -11,9 +11,11 @@ use super::project_file::{dispatch_orders, merge_vars, render_configs};
 use super::types::{LoadOptions, Project};
 use super::yaml::{files_under, list, read_yaml, string_list, text_of};
 use crate::models::config::{NodeConfig, project_layers};
-use crate::models::jinja::MacroFile;
+use crate::models::error::ModelError;
+use crate::models::jinja::macros::MacroFile;
 use crate::models::jinja::tags::{macro_names, preprocess_macros, snapshot_blocks};
-use crate::models::{ModelError, Node, ResourceType, packages};
+use crate::models::node::{Node, ResourceType};
+use crate::models::packages;
 
 impl Project {
     /// Loads the project in `root`.

@@ -7,7 +7,7 @@ use std::path::Path;
 use serde_json::{Map, Value};
 
 use super::yaml::{list, string_list, text_of};
-use crate::models::ModelError;
+use crate::models::error::ModelError;
 use crate::models::jinja::functions::{env_value, var_value};
 
 /// The vars a render of the project's nodes sees, as dbt gives them: the root

@@ -10,7 +10,8 @@ use serde_json::{Map, Value};
 use super::types::{Project, SemanticEntry, SourceTable};
 use super::yaml::{list, text_of};
 use crate::models::config::{NodeConfig, project_layers};
-use crate::models::{GenericTest, ModelError, Node, ResourceType};
+use crate::models::error::ModelError;
+use crate::models::node::{GenericTest, Node, ResourceType};
 
 impl Project {
     /// Applies one property file: configs, descriptions, sources and generic tests.

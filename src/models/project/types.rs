@@ -6,8 +6,9 @@ use std::path::PathBuf;
 
 use serde_json::{Map, Value};
 
-use crate::models::jinja::MacroFile;
-use crate::models::{ModelError, Node, ResourceType};
+use crate::models::error::ModelError;
+use crate::models::jinja::macros::MacroFile;
+use crate::models::node::{Node, ResourceType};
 
 /// A table declared under `sources:`.
 #[derive(Debug, Clone, PartialEq)]

@@ -5,7 +5,7 @@ use std::path::{Path, PathBuf};
 
 use serde_json::Value;
 
-use crate::models::ModelError;
+use crate::models::error::ModelError;
 
 pub fn read_yaml(path: &Path) -> Result<Value, ModelError> {
     let text = std::fs::read_to_string(path)

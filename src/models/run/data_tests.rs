@@ -10,10 +10,11 @@ use super::error::NodeError;
 use super::materialize::count;
 use super::results::{NodeStatus, Outcome};
 use super::sql::{inject_ctes, this};
+use crate::models::error::ModelError;
 use crate::models::generic_tests::{builtin_sql, count_failures};
 use crate::models::graph::{Graph, referenced_name};
 use crate::models::jinja::{Relation, cte_name, render_context};
-use crate::models::{ModelError, Node};
+use crate::models::node::Node;
 use crate::warehouse::quote_ident;
 
 pub fn compile_generic_test(

@@ -7,9 +7,9 @@ use duckdb::Connection;
 use super::error::NodeError;
 use super::results::{NodeStatus, Outcome};
 use super::sql::render_sql;
-use crate::models::Node;
 use crate::models::catalog::RelationKind;
 use crate::models::graph::Graph;
+use crate::models::node::Node;
 use crate::warehouse::quote_ident;
 
 /// Builds a model in one transaction: hooks, then the relation. The rows reported are

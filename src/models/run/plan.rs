@@ -6,7 +6,7 @@ use std::collections::{BTreeSet, HashMap};
 use serde::Serialize;
 
 use crate::models::graph::Graph;
-use crate::models::{Node, ResourceType};
+use crate::models::node::{Node, ResourceType};
 
 /// The dbt commands the runner implements.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
