@@ -95,6 +95,25 @@ impl Node {
 }
 
 impl Node {
+    /// A generic or unit test, which has no SQL of its own.
+    pub fn test(
+        unique_id: String,
+        name: String,
+        path: &std::path::Path,
+        fqn: Vec<String>,
+        config: NodeConfig,
+    ) -> Self {
+        Self::new(
+            unique_id,
+            name,
+            ResourceType::Test,
+            path,
+            fqn,
+            String::new(),
+            config,
+        )
+    }
+
     /// The relation as SQL, `"schema"."name"`.
     pub fn relation(&self) -> String {
         format!(

@@ -50,15 +50,7 @@ impl Project {
                 config.apply(layer);
             }
             let fqn = vec![self.name.clone(), spec.model.clone(), name.clone()];
-            let mut node = Node::new(
-                unique_id,
-                name,
-                ResourceType::Test,
-                path,
-                fqn,
-                String::new(),
-                config,
-            );
+            let mut node = Node::test(unique_id, name, path, fqn, config);
             node.unit_test = Some(spec);
             self.insert(node)?;
         }
@@ -183,15 +175,7 @@ impl Project {
         let hash = blake3::hash(format!("{attached_to}{column:?}{spec}").as_bytes()).to_hex();
         let unique_id = format!("test.{}.{name}.{}", self.name, &hash[..10]);
         let fqn = vec![self.name.clone(), test_name.clone(), name.clone()];
-        let mut node = Node::new(
-            unique_id,
-            name,
-            ResourceType::Test,
-            path,
-            fqn,
-            String::new(),
-            config,
-        );
+        let mut node = Node::test(unique_id, name, path, fqn, config);
         node.depends_on = vec![attached_to.to_string()];
         node.generic_test = Some(GenericTest {
             namespace,
