@@ -5,6 +5,7 @@ use std::collections::{BTreeSet, HashMap};
 
 use serde::Serialize;
 
+use crate::models::config::Severity;
 use crate::models::graph::Graph;
 use crate::models::node::{Node, ResourceType};
 
@@ -71,7 +72,7 @@ pub fn dependencies(
     if command == RunCommand::Build {
         for node in nodes
             .values()
-            .filter(|n| selected.contains(&n.unique_id) && n.config.severity != "warn")
+            .filter(|n| selected.contains(&n.unique_id) && n.config.severity != Severity::Warn)
         {
             if let Some(test) = &node.generic_test {
                 tests_of
