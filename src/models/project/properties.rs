@@ -31,7 +31,7 @@ impl Project {
                     name: name.to_string(),
                     schema: schema.to_string(),
                     identifier: text_of(table, "identifier").unwrap_or(name).to_string(),
-                    freshness: crate::models::freshness::rule(source, table),
+                    freshness: crate::models::freshness::rules::rule(source, table),
                 });
                 let source_id = format!("source.{}.{source_name}.{name}", self.name);
                 let label = format!("source_{{}}_{source_name}_{name}");

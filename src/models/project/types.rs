@@ -18,7 +18,7 @@ pub struct SourceTable {
     pub schema: String,
     pub identifier: String,
     /// What `ecom models source freshness` checks, if anything.
-    pub freshness: Option<crate::models::freshness::Freshness>,
+    pub freshness: Option<crate::models::freshness::rules::Freshness>,
 }
 
 impl SourceTable {
