@@ -6,9 +6,10 @@ use std::collections::BTreeMap;
 
 use serde_json::{Value, json};
 
+use super::error::ModelError;
 use super::graph::Graph;
+use super::node::ResourceType;
 use super::run::RunSummary;
-use super::{ModelError, ResourceType};
 
 fn metadata(kind: &str, version: u32) -> Value {
     json!({

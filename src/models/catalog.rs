@@ -4,6 +4,9 @@
 
 use duckdb::Connection;
 
+/// The database every relation lands in (dbt's `target.database`).
+pub const TARGET_DATABASE: &str = "main";
+
 /// A column and its DuckDB type.
 pub type Column = (String, String);
 

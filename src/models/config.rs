@@ -2,8 +2,17 @@
 //! wins) < property files (`config:`) < the model's own `config(...)`. Tags and hooks
 //! accumulate across the layers, as in dbt; every other key is overridden.
 
-use serde::Serialize;
+use serde::{Deserialize, Serialize};
 use serde_json::{Map, Value};
+
+/// A test's `severity`: a failing test fails the build, or only warns.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "lowercase")]
+pub enum Severity {
+    #[default]
+    Error,
+    Warn,
+}
 
 /// The configuration of one node after every layer is applied.
 #[derive(Debug, Clone, Serialize, PartialEq)]
@@ -18,7 +27,7 @@ pub struct NodeConfig {
     pub pre_hook: Vec<String>,
     pub post_hook: Vec<String>,
     /// Tests: `error` or `warn`.
-    pub severity: String,
+    pub severity: Severity,
     /// Seeds: column name → SQL type.
     pub column_types: Map<String, Value>,
     /// Seeds: the CSV delimiter (`,` by default).
@@ -48,7 +57,7 @@ impl NodeConfig {
             incremental_strategy: None,
             pre_hook: Vec::new(),
             post_hook: Vec::new(),
-            severity: "error".into(),
+            severity: Severity::Error,
             column_types: Map::new(),
             delimiter: None,
             quote_columns: None,
@@ -97,7 +106,8 @@ impl NodeConfig {
                 "post_hook" => self.post_hook.extend(hooks(value)),
                 "severity" => {
                     if let Some(s) = value.as_str() {
-                        self.severity = s.to_ascii_lowercase();
+                        self.severity = serde_json::from_value(Value::from(s.to_ascii_lowercase()))
+                            .unwrap_or_default();
                     }
                 }
                 "column_types" => {

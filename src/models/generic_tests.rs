@@ -3,7 +3,7 @@
 
 use serde_json::Value;
 
-use super::GenericTest;
+use super::node::GenericTest;
 
 fn quote_value(value: &Value, quote: bool) -> String {
     match value {

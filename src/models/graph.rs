@@ -8,9 +8,12 @@ use std::sync::Arc;
 
 use minijinja::value::Value;
 
+use super::catalog::TARGET_DATABASE;
+use super::error::ModelError;
 use super::jinja::{Relation, Renderer, Resolver, default_schema_name, render_context};
+use super::names::close_names;
+use super::node::ResourceType;
 use super::project::Project;
-use super::{ModelError, ResourceType, close_names};
 
 /// A parsed project: nodes with dependencies, schemas and final configs.
 pub struct Graph {
@@ -268,12 +271,9 @@ fn assign_schemas(project: &mut Project, renderer: &Renderer) -> Result<(), Mode
     Ok(())
 }
 
-/// The database every relation lands in (dbt's `target.database`).
-pub const TARGET_DATABASE: &str = "main";
-
 /// The `node` a project macro receives: the fields of dbt's manifest node that
 /// naming macros read.
-fn node_context(package: &str, node: &super::Node) -> serde_json::Value {
+fn node_context(package: &str, node: &super::node::Node) -> serde_json::Value {
     serde_json::json!({
         "name": node.name,
         "unique_id": node.unique_id,

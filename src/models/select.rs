@@ -5,8 +5,9 @@
 
 use std::collections::{BTreeSet, HashMap, VecDeque};
 
+use super::error::ModelError;
 use super::graph::Graph;
-use super::{ModelError, Node, ResourceType};
+use super::node::{Node, ResourceType};
 
 /// One selector atom with its graph operators.
 #[derive(Debug, Clone, PartialEq)]

@@ -13,8 +13,8 @@
 use duckdb::Connection;
 use serde_json::Value;
 
-use super::NodeConfig;
 use super::catalog::{RelationKind, query_columns, relation_columns, relation_kind};
+use super::config::NodeConfig;
 use crate::warehouse::commit::{commit_batch, in_transaction};
 use crate::warehouse::quote_ident;
 

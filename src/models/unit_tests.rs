@@ -14,8 +14,8 @@ use std::path::{Path, PathBuf};
 use duckdb::Connection;
 use serde_json::{Map, Value};
 
-use super::ModelError;
 use super::catalog::Column;
+use super::error::ModelError;
 use crate::warehouse::{quote_ident, quote_literal};
 
 /// Why a fixture's rows cannot be used.

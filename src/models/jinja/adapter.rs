@@ -14,16 +14,26 @@ use minijinja::value::{Kwargs, Object, Serde, Value, from_args};
 use minijinja::{Error, ErrorKind, State};
 
 use super::macros::{self, Registry};
-use super::{Relation, context};
+use super::relation::{Relation, cte_name};
+use super::render_state::context;
+use crate::models::catalog::relation_columns;
 
-/// Runs `sql` on the render's connection; `None` while parsing.
-fn query(state: &State, sql: &str) -> Result<Option<QueryTable>, Error> {
+/// `read` on the render's connection; `None` while parsing.
+fn with_connection<T>(
+    state: &State,
+    read: impl FnOnce(&Connection) -> Result<T, Error>,
+) -> Result<Option<T>, Error> {
     let ctx = context(state)?;
     let Some(conn) = ctx.connection.as_ref().filter(|_| ctx.execute) else {
         return Ok(None);
     };
     let conn = conn.lock().unwrap_or_else(|e| e.into_inner());
-    table(&conn, sql).map(Some)
+    read(&conn).map(Some)
+}
+
+/// Runs `sql` on the render's connection; `None` while parsing.
+fn query(state: &State, sql: &str) -> Result<Option<QueryTable>, Error> {
+    with_connection(state, |conn| table(conn, sql))
 }
 
 fn table(conn: &Connection, sql: &str) -> Result<QueryTable, Error> {
@@ -162,7 +172,7 @@ impl Object for ApiRelation {
             }
             "add_ephemeral_prefix" => {
                 let (name,): (String,) = from_args(args)?;
-                Ok(Value::from(super::cte_name(&name)))
+                Ok(Value::from(cte_name(&name)))
             }
             _ => Err(Error::from(ErrorKind::UnknownMethod)),
         }
@@ -294,22 +304,15 @@ fn columns_in_relation(state: &State, relation: &Value) -> Result<Value, Error> 
     let (Some(schema), Some(identifier)) = (field("schema"), field("identifier")) else {
         return Ok(Value::from(Vec::<Value>::new()));
     };
-    let sql = format!(
-        "SELECT column_name, data_type FROM information_schema.columns WHERE table_schema = {} AND table_name = {} ORDER BY ordinal_position",
-        crate::warehouse::quote_literal(&schema),
-        crate::warehouse::quote_literal(&identifier)
-    );
-    let rows = query(state, &sql)?.map(|t| t.rows).unwrap_or_default();
+    let columns = with_connection(state, |conn| {
+        relation_columns(conn, &schema, &identifier)
+            .map_err(|e| Error::new(ErrorKind::InvalidOperation, format!("query failed: {e}")))
+    })?
+    .unwrap_or_default();
     Ok(Value::from(
-        rows.into_iter()
-            .map(|row| {
-                let text = |i: usize| {
-                    row.get(i)
-                        .and_then(|v| v.as_str())
-                        .unwrap_or_default()
-                        .to_string()
-                };
-                let (name, data_type) = (text(0), text(1));
+        columns
+            .into_iter()
+            .map(|(name, data_type)| {
                 Value::from(HashMap::from([
                     ("name", Value::from(name.clone())),
                     ("column", Value::from(name.clone())),

@@ -22,7 +22,7 @@ use std::sync::Arc;
 use minijinja::value::{Object, Rest, Value, ValueOrKwargs};
 use minijinja::{Environment, Error, ErrorKind, State};
 
-use super::{CONTEXT_KEY, RenderContext, context};
+use super::render_state::{CONTEXT_KEY, Frame, RenderContext, context};
 
 /// The package that holds ecom's versions of dbt's global macros.
 pub const BUILTIN: &str = "dbt";
@@ -62,11 +62,11 @@ pub fn builtin_files() -> Vec<MacroFile> {
     BUILTIN_SOURCES
         .iter()
         .map(|(file, source)| {
-            let source = crate::models::project::preprocess_macros(source);
+            let source = super::tags::preprocess_macros(source);
             MacroFile {
                 package: BUILTIN.to_string(),
                 path: PathBuf::from("ecom/dbt_macros").join(file),
-                names: crate::models::project::macro_names(&source),
+                names: super::tags::macro_names(&source),
                 source,
             }
         })
@@ -267,14 +267,6 @@ pub struct NotDispatched {
     name: String,
     namespace: Option<String>,
     searched: Vec<String>,
-}
-
-/// The frame of a macro call in progress: its package (for bare names) and what
-/// `return()` gave.
-#[derive(Debug)]
-pub struct Frame {
-    pub package: String,
-    pub returned: Option<Value>,
 }
 
 /// How deep macro calls may nest.

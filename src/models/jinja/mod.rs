@@ -10,337 +10,35 @@
 //! rendered, a connection for `run_query`) travels in the context as a [`RenderContext`]
 //! object, so one environment serves every worker thread.
 
+//!
+//! `render_state` is that per-render state, `relation` what `ref`, `source` and
+//! `this` give, `functions` dbt's context functions, `tags` the pre-processing of
+//! sources; this file builds the environment and renders with it.
+
 use std::collections::{BTreeMap, HashMap};
-use std::fmt;
 use std::path::{Path, PathBuf};
-use std::sync::{Arc, Mutex};
+use std::sync::Arc;
 
-use duckdb::Connection;
-use minijinja::value::{Kwargs, Object, Rest, Serde, Value};
-use minijinja::{Environment, Error, ErrorKind, State};
-use serde_json::Map;
+use minijinja::value::{Serde, Value};
+use minijinja::{Environment, Error};
 
+use super::error::ModelError;
 use super::project::Project;
-use super::{ModelError, ResourceType};
 
 mod adapter;
+pub mod functions;
 pub mod macros;
 mod mutable;
+mod relation;
+mod render_state;
+pub mod tags;
 
+use functions::{config_fn, env_var_fn, is_incremental_fn, log_fn, ref_fn, source_fn, var_fn};
 pub use macros::MacroFile;
 use macros::Registry;
-
-const CONTEXT_KEY: &str = "__ecom";
-
-/// How `ref`, `source` and `this` resolve for one render.
-#[derive(Debug, Clone)]
-pub struct RelationInfo {
-    pub unique_id: String,
-    pub schema: String,
-    pub identifier: String,
-    pub ephemeral: bool,
-}
-
-impl RelationInfo {
-    pub fn sql(&self) -> String {
-        if self.ephemeral {
-            cte_name(&self.identifier)
-        } else {
-            format!(
-                "{}.{}",
-                crate::warehouse::quote_ident(&self.schema),
-                crate::warehouse::quote_ident(&self.identifier)
-            )
-        }
-    }
-}
-
-/// The CTE an ephemeral model is inlined as.
-pub fn cte_name(model: &str) -> String {
-    format!("__dbt__cte__{model}")
-}
-
-/// What every render of a project may resolve: models and seeds by name, sources.
-#[derive(Debug, Default, Clone)]
-pub struct Resolver {
-    pub project_name: String,
-    pub relations: HashMap<String, RelationInfo>,
-    pub sources: HashMap<(String, String), RelationInfo>,
-    pub vars: Map<String, serde_json::Value>,
-    pub target_schema: String,
-    /// Environment variables that `env_var` sees before the process's own (a unit
-    /// test's `overrides: env_vars:`).
-    pub env: HashMap<String, String>,
-}
-
-impl Resolver {
-    pub fn from_project(project: &Project) -> Self {
-        let relations = project
-            .nodes
-            .values()
-            .filter(|n| n.resource_type != ResourceType::Test)
-            .map(|n| {
-                (
-                    n.name.clone(),
-                    RelationInfo {
-                        unique_id: n.unique_id.clone(),
-                        schema: if n.schema.is_empty() {
-                            project.target_schema.clone()
-                        } else {
-                            n.schema.clone()
-                        },
-                        identifier: n.alias().to_string(),
-                        ephemeral: n.config.materialized == "ephemeral",
-                    },
-                )
-            })
-            .collect();
-        let sources = project
-            .sources
-            .iter()
-            .map(|s| {
-                (
-                    (s.source.clone(), s.name.clone()),
-                    RelationInfo {
-                        unique_id: format!("source.{}.{}.{}", project.name, s.source, s.name),
-                        schema: s.schema.clone(),
-                        identifier: s.identifier.clone(),
-                        ephemeral: false,
-                    },
-                )
-            })
-            .collect();
-        Self {
-            project_name: project.name.clone(),
-            relations,
-            sources,
-            vars: project.vars.clone(),
-            target_schema: project.target_schema.clone(),
-            env: HashMap::new(),
-        }
-    }
-}
-
-/// What a render found out: dependencies and in-file configuration.
-#[derive(Debug, Default, Clone)]
-pub struct Captured {
-    pub refs: Vec<String>,
-    pub ephemerals: Vec<String>,
-    pub config: Map<String, serde_json::Value>,
-    pub unknown_refs: Vec<String>,
-}
-
-/// The per-render state, reachable from every function through the context.
-#[derive(Debug)]
-pub struct RenderContext {
-    pub resolver: Arc<Resolver>,
-    /// False while parsing (dbt's `execute`): `run_query` then returns nothing.
-    pub execute: bool,
-    pub incremental: bool,
-    pub captured: Mutex<Captured>,
-    pub connection: Option<Mutex<Connection>>,
-    /// The macro calls in progress, innermost last.
-    frames: Mutex<Vec<macros::Frame>>,
-    /// Results of `statement` blocks, for `load_result`.
-    statements: Mutex<HashMap<String, Value>>,
-}
-
-impl Object for RenderContext {}
-
-impl RenderContext {
-    /// The package whose macro is running (the root project outside any macro).
-    fn current_package(&self) -> String {
-        self.frames
-            .lock()
-            .unwrap_or_else(|e| e.into_inner())
-            .last()
-            .map(|f| f.package.clone())
-            .unwrap_or_else(|| self.resolver.project_name.clone())
-    }
-}
-
-fn context(state: &State) -> Result<Arc<RenderContext>, Error> {
-    state
-        .lookup(CONTEXT_KEY)
-        .and_then(|v| v.downcast_object::<RenderContext>())
-        .ok_or_else(|| {
-            Error::new(
-                ErrorKind::InvalidOperation,
-                "called outside of a model render",
-            )
-        })
-}
-
-/// `this`, `ref()`, `source()` and relations handed to macros: renders as
-/// `"schema"."name"`, or as its bare CTE name for an ephemeral model (no schema). It
-/// is a mapping with dbt's `metadata.type`, so packages that check for a Relation
-/// (`dbt_utils._is_relation`) accept it.
-#[derive(Debug)]
-pub struct Relation {
-    pub schema: String,
-    pub identifier: String,
-}
-
-impl Relation {
-    fn of(info: &RelationInfo) -> Self {
-        if info.ephemeral {
-            Self {
-                schema: String::new(),
-                identifier: info.sql(),
-            }
-        } else {
-            Self {
-                schema: info.schema.clone(),
-                identifier: info.identifier.clone(),
-            }
-        }
-    }
-
-    fn text(&self) -> String {
-        if self.schema.is_empty() {
-            self.identifier.clone()
-        } else {
-            format!(
-                "{}.{}",
-                crate::warehouse::quote_ident(&self.schema),
-                crate::warehouse::quote_ident(&self.identifier)
-            )
-        }
-    }
-}
-
-impl Object for Relation {
-    fn repr(self: &Arc<Self>) -> minijinja::value::ObjectRepr {
-        minijinja::value::ObjectRepr::Map
-    }
-
-    fn get_value(self: &Arc<Self>, key: &Value) -> Option<Value> {
-        match key.as_str()? {
-            "schema" => Some(Value::from(self.schema.clone())),
-            "identifier" | "name" | "table" => Some(Value::from(self.identifier.clone())),
-            "database" => Some(Value::from(crate::models::graph::TARGET_DATABASE)),
-            "is_cte" => Some(Value::from(self.schema.is_empty())),
-            "metadata" => Some(Value::from(Serde(
-                serde_json::json!({"type": "DuckDBRelation"}),
-            ))),
-            _ => None,
-        }
-    }
-
-    fn enumerate(self: &Arc<Self>) -> minijinja::value::Enumerator {
-        minijinja::value::Enumerator::Str(&["database", "schema", "identifier", "metadata"])
-    }
-
-    fn call_method(
-        self: &Arc<Self>,
-        _state: &mut State,
-        method: &str,
-        _args: &[Value],
-    ) -> Result<Value, Error> {
-        match method {
-            "render" => Ok(Value::from(self.text())),
-            // Quoting and include policies: ecom always renders schema.name, quoted.
-            "include" | "quote" | "incorporate" => Ok(Value::from_dyn_object(Arc::clone(self))),
-            _ => Err(Error::from(ErrorKind::UnknownMethod)),
-        }
-    }
-
-    fn render(self: &Arc<Self>, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        f.write_str(&self.text())
-    }
-}
-
-fn ref_fn(state: &State, args: Rest<String>) -> Result<Value, Error> {
-    let ctx = context(state)?;
-    let name = match args.0.as_slice() {
-        [name] | [_, name] => name.clone(),
-        _ => {
-            return Err(Error::new(
-                ErrorKind::InvalidOperation,
-                "ref() takes a model name (and optionally its package)",
-            ));
-        }
-    };
-    let mut captured = ctx.captured.lock().unwrap_or_else(|e| e.into_inner());
-    match ctx.resolver.relations.get(&name) {
-        Some(info) => {
-            if !captured.refs.contains(&info.unique_id) {
-                captured.refs.push(info.unique_id.clone());
-            }
-            if info.ephemeral && !captured.ephemerals.contains(&info.unique_id) {
-                captured.ephemerals.push(info.unique_id.clone());
-            }
-            Ok(Value::from_object(Relation::of(info)))
-        }
-        None => {
-            captured.unknown_refs.push(name.clone());
-            Ok(Value::from(crate::warehouse::quote_ident(&name)))
-        }
-    }
-}
-
-fn source_fn(state: &State, source: String, table: String) -> Result<Value, Error> {
-    let ctx = context(state)?;
-    let info = ctx
-        .resolver
-        .sources
-        .get(&(source.clone(), table.clone()))
-        .ok_or_else(|| {
-            Error::new(
-                ErrorKind::InvalidOperation,
-                format!("source('{source}', '{table}') is not declared in any property file"),
-            )
-        })?;
-    Ok(Value::from_object(Relation::of(info)))
-}
-
-fn config_fn(state: &State, kwargs: Kwargs) -> Result<Value, Error> {
-    let ctx = context(state)?;
-    let mut captured = ctx.captured.lock().unwrap_or_else(|e| e.into_inner());
-    for key in kwargs.args() {
-        let value: Value = kwargs.get(key)?;
-        let json = serde_json::to_value(&value).unwrap_or(serde_json::Value::Null);
-        captured.config.insert(key.to_string(), json);
-    }
-    Ok(Value::from(""))
-}
-
-fn var_fn(state: &State, name: String, default: Option<Value>) -> Result<Value, Error> {
-    let ctx = context(state)?;
-    match ctx.resolver.vars.get(&name) {
-        Some(value) => Ok(Value::from(Serde(value.clone()))),
-        None => default.ok_or_else(|| {
-            Error::new(
-                ErrorKind::InvalidOperation,
-                format!(
-                    "required var '{name}' is not set: give it in dbt_project.yml `vars:` or --vars"
-                ),
-            )
-        }),
-    }
-}
-
-fn env_var_fn(state: &State, name: String, default: Option<String>) -> Result<Value, Error> {
-    let overridden = context(state)
-        .ok()
-        .and_then(|ctx| ctx.resolver.env.get(&name).cloned());
-    match overridden.or_else(|| std::env::var(&name).ok()).or(default) {
-        Some(value) => Ok(Value::from(value)),
-        None => Err(Error::new(
-            ErrorKind::InvalidOperation,
-            format!("env_var('{name}') is not set and has no default"),
-        )),
-    }
-}
-
-fn is_incremental_fn(state: &State) -> Result<bool, Error> {
-    Ok(context(state)?.incremental)
-}
-
-fn log_fn(message: Value, _info: Option<bool>) -> Value {
-    tracing::info!(target: "ecom::models::jinja", "{message}");
-    Value::from("")
-}
+pub use relation::{Relation, RelationInfo, cte_name};
+use render_state::CONTEXT_KEY;
+pub use render_state::{Captured, RenderContext, Resolver, render_context};
 
 /// Where each macro file starts in its package's template, for error lines.
 #[derive(Debug, Clone, Default)]
@@ -449,7 +147,7 @@ impl Renderer {
             "target_name": "dev",
             "schema": project.target_schema,
             "type": "duckdb",
-            "database": crate::models::graph::TARGET_DATABASE,
+            "database": crate::models::catalog::TARGET_DATABASE,
             "profile_name": project.name,
             "threads": 1,
         })));
@@ -546,25 +244,6 @@ impl Renderer {
     }
 }
 
-/// Copies `source`, giving each `{% … %}` tag to `rewrite`, which returns its
-/// replacement or `None` to keep it (the pre-processing passes share this walk).
-pub fn rewrite_tags(source: &str, rewrite: impl Fn(&str) -> Option<String>) -> String {
-    let mut out = String::with_capacity(source.len());
-    let mut rest = source;
-    while let Some(start) = rest.find("{%") {
-        out.push_str(&rest[..start]);
-        let Some(end) = rest[start..].find("%}") else {
-            out.push_str(&rest[start..]);
-            return out;
-        };
-        let tag = &rest[start..start + end + 2];
-        out.push_str(&rewrite(tag).unwrap_or_else(|| tag.to_string()));
-        rest = &rest[start + end + 2..];
-    }
-    out.push_str(rest);
-    out
-}
-
 /// A minijinja error as one sentence, with the causes of nested macro calls.
 fn describe(error: &Error) -> String {
     let mut text = match error.detail() {
@@ -579,24 +258,6 @@ fn describe(error: &Error) -> String {
         source = inner.source();
     }
     text
-}
-
-/// A render context for a node.
-pub fn render_context(
-    resolver: Arc<Resolver>,
-    execute: bool,
-    incremental: bool,
-    connection: Option<Connection>,
-) -> Arc<RenderContext> {
-    Arc::new(RenderContext {
-        resolver,
-        execute,
-        incremental,
-        captured: Mutex::new(Captured::default()),
-        connection: connection.map(Mutex::new),
-        frames: Mutex::new(Vec::new()),
-        statements: Mutex::new(HashMap::new()),
-    })
 }
 
 /// The default `generate_schema_name`: the target schema, or `target_custom` (dbt's).

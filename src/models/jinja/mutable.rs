@@ -37,7 +37,7 @@ pub fn install(env: &mut Environment<'static>) {
 /// Rewrites `{% set name = [ ... ] %}` and `{% set name = { ... } %}` so the value is
 /// a [`List`] or a [`Dict`].
 pub fn rewrite(source: &str) -> String {
-    super::rewrite_tags(source, rewrite_tag)
+    super::tags::rewrite_tags(source, rewrite_tag)
 }
 
 fn rewrite_tag(tag: &str) -> Option<String> {

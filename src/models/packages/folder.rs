@@ -5,7 +5,7 @@ use std::path::{Path, PathBuf};
 
 use serde_json::Value;
 
-use crate::models::ModelError;
+use crate::models::error::ModelError;
 
 /// A package name that dbt refuses.
 #[derive(Debug, thiserror::Error)]

@@ -6,7 +6,7 @@ use std::path::Path;
 use serde_json::{Map, Value};
 
 use super::spec::Spec;
-use crate::models::ModelError;
+use crate::models::error::ModelError;
 
 /// dbt's `sha1_hash` of a package list: SHA-1 of the sorted JSON of each entry.
 pub fn lock_hash(specs: &[Spec]) -> String {

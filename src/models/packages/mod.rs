@@ -26,7 +26,7 @@ pub use folder::{PackageDir, install_dir, installed};
 pub use sources::Installed;
 pub use spec::{Spec, read_specs};
 
-use super::ModelError;
+use super::error::ModelError;
 use lock::{lock_hash, read_lock, write_lock};
 use sources::{install_git, install_local, keep_hub};
 

@@ -8,7 +8,7 @@ use std::process::Command;
 use serde_json::{Map, Value};
 
 use super::folder::{clear, copy_tree, link_or_copy, project_name};
-use crate::models::ModelError;
+use crate::models::error::ModelError;
 
 /// A `subdirectory:` that points outside its repository.
 #[derive(Debug, thiserror::Error)]

@@ -5,7 +5,7 @@ use std::path::{Path, PathBuf};
 
 use serde_json::{Map, Value};
 
-use crate::models::ModelError;
+use crate::models::error::ModelError;
 
 /// One entry of `packages.yml`, with the mapping as written (dbt hashes it).
 #[derive(Debug, Clone, PartialEq)]

@@ -10,10 +10,12 @@ use super::error::NodeError;
 use super::materialize::count;
 use super::results::{NodeStatus, Outcome};
 use super::sql::{inject_ctes, this};
+use crate::models::config::Severity;
+use crate::models::error::ModelError;
 use crate::models::generic_tests::{builtin_sql, count_failures};
 use crate::models::graph::{Graph, referenced_name};
 use crate::models::jinja::{Relation, cte_name, render_context};
-use crate::models::{ModelError, Node};
+use crate::models::node::Node;
 use crate::warehouse::quote_ident;
 
 pub fn compile_generic_test(
@@ -244,9 +246,9 @@ pub fn run_test(conn: &Connection, node: &Node, sql: &str) -> Result<Outcome, No
         sql: sql.to_string(),
         source,
     })?;
-    let status = match (failures, node.config.severity.as_str()) {
+    let status = match (failures, node.config.severity) {
         (0, _) => NodeStatus::Pass,
-        (_, "warn") => NodeStatus::Warn,
+        (_, Severity::Warn) => NodeStatus::Warn,
         _ => NodeStatus::Fail,
     };
     let message = if failures == 0 {

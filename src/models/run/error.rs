@@ -1,7 +1,7 @@
 //! Why one node failed: the sentence its result carries (`NodeResult::message`). A
 //! failed node fails alone; the run goes on with what does not depend on it.
 
-use crate::models::ModelError;
+use crate::models::error::ModelError;
 use crate::models::seeds::SeedError;
 use crate::models::snapshots::SnapshotError;
 

@@ -8,9 +8,10 @@ use std::time::Instant;
 use duckdb::Connection;
 
 use super::results::{NodeResult, NodeStatus, now};
+use crate::models::error::ModelError;
 use crate::models::graph::Graph;
 use crate::models::jinja::render_context;
-use crate::models::{ModelError, ResourceType};
+use crate::models::node::ResourceType;
 
 /// Runs one `on-run-start`/`on-run-end` hook; dbt reports it as an operation node.
 pub fn run_hook(

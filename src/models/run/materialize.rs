@@ -7,9 +7,10 @@ use duckdb::Connection;
 use super::error::NodeError;
 use super::results::{NodeStatus, Outcome};
 use super::sql::render_sql;
-use crate::models::Node;
 use crate::models::catalog::RelationKind;
+use crate::models::error::ModelError;
 use crate::models::graph::Graph;
+use crate::models::node::Node;
 use crate::warehouse::quote_ident;
 
 /// Builds a model in one transaction: hooks, then the relation. The rows reported are
@@ -25,12 +26,7 @@ pub fn materialize(
     let relation = node.relation();
     let body = sql.trim().trim_end_matches(';');
     let mut statements: Vec<String> = Vec::new();
-    let pre_hooks: Vec<String> = node
-        .config
-        .pre_hook
-        .iter()
-        .map(|hook| render_sql(graph, conn, node, hook, false))
-        .collect::<Result<_, _>>()?;
+    let pre_hooks = render_hooks(graph, conn, node, &node.config.pre_hook)?;
     match node.config.materialized.as_str() {
         "view" => {
             if existing == Some(RelationKind::Table) {
@@ -90,12 +86,7 @@ pub fn materialize(
             return Err(NodeError::UnknownMaterialization(other.to_string()));
         }
     }
-    let post_hooks: Vec<String> = node
-        .config
-        .post_hook
-        .iter()
-        .map(|hook| render_sql(graph, conn, node, hook, false))
-        .collect::<Result<_, _>>()?;
+    let post_hooks = render_hooks(graph, conn, node, &node.config.post_hook)?;
     let rows = crate::warehouse::commit::in_transaction(conn, |conn| -> Result<_, NodeError> {
         let mut rows = None;
         for hook in &pre_hooks {
@@ -122,6 +113,19 @@ pub fn materialize(
         failures: None,
         rows,
     })
+}
+
+/// A model's pre- or post-hooks, rendered.
+fn render_hooks(
+    graph: &Graph,
+    conn: &Connection,
+    node: &Node,
+    hooks: &[String],
+) -> Result<Vec<String>, ModelError> {
+    hooks
+        .iter()
+        .map(|hook| render_sql(graph, conn, node, hook, false))
+        .collect()
 }
 
 /// The number a `SELECT count(*) …` returns.

@@ -27,9 +27,10 @@ pub use plan::{Invocation, RunCommand};
 pub use results::{NodeResult, NodeStatus, RunSummary};
 
 use crate::jobs::{CancelToken, ProgressSink};
+use crate::models::error::ModelError;
 use crate::models::graph::Graph;
+use crate::models::node::ResourceType;
 use crate::models::select::select;
-use crate::models::{ModelError, ResourceType};
 use crate::warehouse::quote_ident;
 use hooks::run_hook;
 use plan::dependencies;

@@ -13,8 +13,9 @@ use super::plan::{Invocation, RunCommand};
 use super::results::{NodeResult, NodeStatus, Outcome, now};
 use super::sql::render_sql;
 use crate::models::catalog::{RelationKind, relation_kind};
+use crate::models::error::ModelError;
 use crate::models::graph::Graph;
-use crate::models::{ModelError, Node, ResourceType};
+use crate::models::node::{Node, ResourceType};
 
 pub fn execute_node(
     graph: &Graph,

@@ -5,8 +5,9 @@ use std::collections::{BTreeSet, HashMap};
 
 use serde::Serialize;
 
+use crate::models::config::Severity;
 use crate::models::graph::Graph;
-use crate::models::{Node, ResourceType};
+use crate::models::node::{Node, ResourceType};
 
 /// The dbt commands the runner implements.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
@@ -71,7 +72,7 @@ pub fn dependencies(
     if command == RunCommand::Build {
         for node in nodes
             .values()
-            .filter(|n| selected.contains(&n.unique_id) && n.config.severity != "warn")
+            .filter(|n| selected.contains(&n.unique_id) && n.config.severity != Severity::Warn)
         {
             if let Some(test) = &node.generic_test {
                 tests_of

@@ -5,7 +5,7 @@ use serde::Serialize;
 
 use super::plan::RunCommand;
 
-use crate::models::{Node, ResourceType};
+use crate::models::node::{Node, ResourceType};
 
 /// dbt's node statuses.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]

@@ -5,9 +5,10 @@ use std::sync::Arc;
 
 use duckdb::Connection;
 
+use crate::models::error::ModelError;
 use crate::models::graph::Graph;
 use crate::models::jinja::{Relation, cte_name, render_context};
-use crate::models::{ModelError, Node};
+use crate::models::node::Node;
 
 pub fn this(node: &Node) -> Relation {
     Relation {
