@@ -84,8 +84,8 @@ fn pipeline_job(line: &str, settings: &Settings) -> anyhow::Result<BackgroundJob
     )?;
     let settings = settings.clone();
     Ok(BackgroundJob {
+        kind: crate::jobs::JobKind::Pipeline,
         name: "pipeline".into(),
-        metrics: None,
         work: Box::new(move |conn, progress, cancel| {
             let mut runs = 0;
             super::pipeline::run_pipeline(
@@ -104,7 +104,9 @@ fn pipeline_job(line: &str, settings: &Settings) -> anyhow::Result<BackgroundJob
                     Ok(())
                 },
             )?;
-            Ok(format!("{runs} pipeline runs"))
+            Ok(crate::jobs::Outcome::succeeded(format!(
+                "{runs} pipeline runs"
+            )))
         }),
     })
 }
@@ -114,17 +116,14 @@ fn tail_job(line: &str) -> anyhow::Result<BackgroundJob> {
     let parsed = TailLine::try_parse_from(split_words(line)?)
         .map_err(|e| anyhow::anyhow!("--tail '{line}': {}", e.render()))?;
     let options = super::stream::tail_options(&parsed.args)?;
-    let status = std::sync::Arc::clone(&options.status);
     Ok(BackgroundJob {
+        kind: crate::jobs::JobKind::Tail,
         name: "tail".into(),
-        metrics: Some(std::sync::Arc::new(move || {
-            crate::stream::tail::exporter::render(
-                &status.lock().map(|s| s.clone()).unwrap_or_default(),
-            )
-        })),
         work: Box::new(move |conn, progress, cancel| {
             let status = crate::stream::tail::tail(conn, &options, progress, cancel)?;
-            Ok(crate::stream::tail::describe(&status))
+            Ok(crate::jobs::Outcome::succeeded(
+                crate::stream::tail::describe(&status),
+            ))
         }),
     })
 }

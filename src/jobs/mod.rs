@@ -7,7 +7,7 @@
 //! [`Outcome`]. This module knows how to run work, never what the work is.
 
 pub mod dag;
-mod detail;
+pub mod detail;
 mod kind;
 pub mod outcome;
 mod progress;

@@ -171,6 +171,7 @@ impl Registry {
         let id = self.shared.next_id.fetch_add(1, Ordering::Relaxed);
         let (result_tx, result) = mpsc::channel();
         let shared = Arc::clone(&self.shared);
+        let job_name = name.to_string();
         let mut entries = self
             .shared
             .entries
@@ -197,6 +198,7 @@ impl Registry {
                             (outcome.clone(), Err(outcome))
                         }
                     };
+                    tracing::info!(job = %job_name, %outcome, "job ended");
                     shared.update(id, |r| {
                         r.took = Some(r.started.elapsed());
                         r.state = JobState::Finished(outcome.clone());

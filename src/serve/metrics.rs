@@ -8,10 +8,7 @@ use std::sync::Mutex;
 use std::sync::atomic::{AtomicI64, Ordering};
 use std::time::Duration;
 
-use crate::jobs::Progress;
-
-/// Renders a background job's own figures for `/metrics`.
-pub type JobMetrics = std::sync::Arc<dyn Fn() -> String + Send + Sync>;
+use crate::jobs::{Detail, JobRecord, Outcome};
 
 /// Upper bounds of the latency buckets, in seconds.
 const BUCKETS: [f64; 12] = [
@@ -25,23 +22,12 @@ struct Latency {
     sum: f64,
 }
 
-/// What a background job last reported.
-#[derive(Debug, Clone, Default)]
-pub struct JobFigures {
-    pub running: bool,
-    pub runs: u64,
-    pub failures: u64,
-    pub last: Option<Progress>,
-    pub last_error: Option<String>,
-}
-
 #[derive(Default)]
 pub struct Metrics {
     requests: Mutex<BTreeMap<(String, u16), u64>>,
     latency: Mutex<BTreeMap<String, Latency>>,
     pub open_connections: AtomicI64,
     pub in_flight: AtomicI64,
-    pub jobs: Mutex<BTreeMap<String, JobFigures>>,
 }
 
 impl Metrics {
@@ -64,18 +50,9 @@ impl Metrics {
         entry.sum += seconds;
     }
 
-    /// Updates the figures of job `name`.
-    pub fn job(&self, name: &str, update: impl FnOnce(&mut JobFigures)) {
-        update(
-            self.jobs
-                .lock()
-                .expect("metrics lock")
-                .entry(name.to_string())
-                .or_default(),
-        );
-    }
-
-    pub fn render(&self, cache_hits: u64, cache_misses: u64) -> String {
+    /// Everything in the Prometheus text format: the server's own figures, then the
+    /// background `jobs` of the registry (and the tail's live figures, when one runs).
+    pub fn render(&self, cache_hits: u64, cache_misses: u64, jobs: &[JobRecord]) -> String {
         let mut out = String::new();
         let _ = writeln!(
             out,
@@ -162,50 +139,60 @@ impl Metrics {
                 cache_hits as f64 / total as f64
             );
         }
-        let jobs = self.jobs.lock().expect("metrics lock");
+        let mut jobs: Vec<&JobRecord> = jobs.iter().collect();
+        jobs.sort_by(|a, b| a.name.cmp(&b.name));
         if !jobs.is_empty() {
             let _ = writeln!(
                 out,
                 "# HELP ecom_job_running Whether the job is running now.\n# TYPE ecom_job_running gauge"
             );
-            for (name, job) in jobs.iter() {
+            for job in &jobs {
                 let _ = writeln!(
                     out,
-                    "ecom_job_running{{job=\"{name}\"}} {}",
-                    u8::from(job.running)
+                    "ecom_job_running{{job=\"{}\"}} {}",
+                    job.name,
+                    u8::from(job.is_running())
                 );
             }
             let _ = writeln!(
                 out,
                 "# HELP ecom_job_runs_total Runs of the job finished.\n# TYPE ecom_job_runs_total counter"
             );
-            for (name, job) in jobs.iter() {
-                let _ = writeln!(out, "ecom_job_runs_total{{job=\"{name}\"}} {}", job.runs);
+            for job in &jobs {
+                let runs = u8::from(!job.is_running());
+                let _ = writeln!(out, "ecom_job_runs_total{{job=\"{}\"}} {runs}", job.name);
             }
             let _ = writeln!(
                 out,
                 "# HELP ecom_job_failures_total Runs of the job that failed.\n# TYPE ecom_job_failures_total counter"
             );
-            for (name, job) in jobs.iter() {
+            for job in &jobs {
+                let failed = u8::from(matches!(job.outcome(), Some(Outcome::Failed { .. })));
                 let _ = writeln!(
                     out,
-                    "ecom_job_failures_total{{job=\"{name}\"}} {}",
-                    job.failures
+                    "ecom_job_failures_total{{job=\"{}\"}} {failed}",
+                    job.name
                 );
             }
             let _ = writeln!(
                 out,
                 "# HELP ecom_job_progress Units done in the job's current step (events, rows, steps).\n# TYPE ecom_job_progress gauge"
             );
-            for (name, job) in jobs.iter() {
+            for job in &jobs {
                 if let Some(progress) = &job.last {
                     let _ = writeln!(
                         out,
-                        "ecom_job_progress{{job=\"{name}\",step=\"{}\"}} {}",
+                        "ecom_job_progress{{job=\"{}\",step=\"{}\"}} {}",
+                        job.name,
                         progress.job.replace('"', "'"),
                         progress.done
                     );
                 }
+            }
+        }
+        for job in &jobs {
+            if let Some(Detail::Tail(figures)) = job.last.as_ref().and_then(|p| p.detail.as_ref()) {
+                out.push_str(&crate::stream::tail::exporter::render(figures));
             }
         }
         out

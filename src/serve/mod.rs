@@ -34,24 +34,24 @@ use std::time::Duration;
 use anyhow::Context;
 use duckdb::Connection;
 
-use crate::jobs::{CancelToken, Progress, ProgressSink};
+use crate::jobs::{CancelToken, JobError, JobKind, Outcome, ProgressSink, Registry};
 use crate::warehouse::Warehouse;
 pub use error::ServeError;
-pub use metrics::JobMetrics;
 pub use options::ServeOptions;
 pub use routes::openapi::ApiDoc;
 use routes::router;
 use state::AppState;
 
 /// Work the server runs beside the API on a connection of its database (the pipeline's
-/// scheduler, the tail), cancelled when the server shuts down.
+/// scheduler, the tail), as a job of the server's [`Registry`], cancelled when the server
+/// shuts down.
 pub struct BackgroundJob {
+    pub kind: JobKind,
     pub name: String,
-    /// The job's own figures in the Prometheus text format, appended to `/metrics`.
-    pub metrics: Option<JobMetrics>,
     #[allow(clippy::type_complexity)]
     pub work: Box<
-        dyn FnOnce(&Connection, &dyn ProgressSink, &CancelToken) -> anyhow::Result<String> + Send,
+        dyn FnOnce(&Connection, &dyn ProgressSink, &CancelToken) -> Result<Outcome, JobError>
+            + Send,
     >,
 }
 
@@ -74,12 +74,14 @@ pub fn run(
         query_turns: Arc::new(tokio::sync::Semaphore::new(options.max_queries.max(1))),
         warehouse_path: warehouse.path().display().to_string(),
         options: options.clone(),
-        job_metrics: jobs.iter().filter_map(|j| j.metrics.clone()).collect(),
+        jobs: Registry::new(),
     });
-    let cancel = CancelToken::new();
-    let mut threads = Vec::new();
     for job in jobs {
-        threads.push(start_job(job, conn.try_clone()?, &state.metrics, &cancel)?);
+        let conn = conn.try_clone()?;
+        let work = job.work;
+        state.jobs.start(job.kind, &job.name, move |sink, cancel| {
+            work(&conn, sink, cancel)
+        });
     }
     let runtime = tokio::runtime::Builder::new_multi_thread()
         .enable_all()
@@ -104,9 +106,12 @@ pub fn run(
         .await;
         anyhow::Ok(())
     });
-    cancel.cancel();
-    for thread in threads {
-        let _ = thread.join();
+    state.jobs.cancel_all();
+    if !state
+        .jobs
+        .wait_all(std::time::Instant::now() + Duration::from_secs(120))
+    {
+        tracing::warn!("background jobs still running two minutes after the stop");
     }
     // Requests are done; do not wait on idle keep-alive connections' blocking tasks.
     runtime.shutdown_timeout(Duration::from_secs(5));
@@ -116,38 +121,6 @@ pub fn run(
         tracing::warn!(error = %e, "checkpointing the warehouse at shutdown");
     }
     served
-}
-
-fn start_job(
-    job: BackgroundJob,
-    conn: Connection,
-    metrics: &Arc<metrics::Metrics>,
-    cancel: &CancelToken,
-) -> anyhow::Result<std::thread::JoinHandle<()>> {
-    let metrics = Arc::clone(metrics);
-    let cancel = cancel.clone();
-    let name = job.name.clone();
-    Ok(std::thread::Builder::new()
-        .name(format!("serve-{name}"))
-        .spawn(move || {
-            metrics.job(&name, |j| j.running = true);
-            let sink = |progress: Progress| metrics.job(&name, |j| j.last = Some(progress));
-            let result = crate::jobs::catching_panics(&name, || (job.work)(&conn, &sink, &cancel));
-            metrics.job(&name, |j| {
-                j.running = false;
-                j.runs += 1;
-                if let Err(e) = &result {
-                    j.failures += 1;
-                    j.last_error = Some(format!("{e:#}"));
-                }
-            });
-            match result {
-                Ok(summary) => tracing::info!(job = %name, %summary, "background job finished"),
-                Err(e) => {
-                    tracing::error!(job = %name, error = %format!("{e:#}"), "background job failed")
-                }
-            }
-        })?)
 }
 
 async fn shutdown_signal() {

@@ -5,7 +5,6 @@ use std::sync::{Arc, RwLock};
 use axum::extract::State;
 use duckdb::Connection;
 
-use super::metrics::JobMetrics;
 use super::options::ServeOptions;
 use super::tokens::{self, ActiveToken};
 use super::{cache, metrics, pool};
@@ -23,8 +22,9 @@ pub(crate) struct AppState {
     pub query_turns: Arc<tokio::sync::Semaphore>,
     pub options: ServeOptions,
     pub warehouse_path: String,
-    /// The background jobs' own figures.
-    pub job_metrics: Vec<JobMetrics>,
+    /// The background jobs (`--pipeline`, `--tail`): `/metrics` and `/api/v1/jobs` read
+    /// their records.
+    pub jobs: crate::jobs::Registry,
 }
 
 impl AppState {

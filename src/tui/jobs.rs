@@ -180,7 +180,9 @@ impl Handles {
                 let handle = jobs::spawn(
                     &format!("ml {}", model.name()),
                     move |progress, cancel| {
-                        Ok(crate::ml::run_with_defaults(&conn, model, progress, cancel)?)
+                        Ok(crate::ml::run_with_defaults(
+                            &conn, model, progress, cancel,
+                        )?)
                     },
                     job_events(tx.clone(), *job),
                 );
@@ -221,17 +223,16 @@ fn start_tail(
     tx: &UnboundedSender<Action>,
 ) -> anyhow::Result<jobs::JobHandle> {
     let conn = warehouse.connect()?;
-    let mut options = options.clone();
-    options.status = Default::default();
+    let options = options.clone();
     let status_tx = tx.clone();
     Ok(jobs::spawn(
         "tail",
         move |progress, cancel| {
             let forward = |p: jobs::Progress| {
-                progress.report(p);
-                if let Ok(status) = options.status.lock() {
-                    let _ = status_tx.send(Action::TailStatus(Box::new(status.clone())));
+                if let Some(jobs::Detail::Tail(figures)) = &p.detail {
+                    let _ = status_tx.send(Action::TailStatus(figures.clone()));
                 }
+                progress.report(p);
             };
             let status = crate::stream::tail::tail(&conn, &options, &forward, cancel)?;
             Ok(crate::stream::tail::describe(&status))

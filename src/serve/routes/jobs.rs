@@ -6,6 +6,7 @@ use axum::{Extension, Json};
 use serde::Serialize;
 use utoipa::ToSchema;
 
+use crate::jobs::Outcome;
 use crate::serve::auth::Caller;
 use crate::serve::problem::Problem;
 use crate::serve::state::Shared;
@@ -32,16 +33,13 @@ pub(super) async fn jobs(State(state): Shared, Extension(caller): Extension<Call
         return problem.into_response();
     }
     let jobs: Vec<JobInfo> = state
-        .metrics
         .jobs
-        .lock()
-        .expect("metrics lock")
-        .iter()
-        .map(|(name, job)| JobInfo {
-            name: name.clone(),
-            running: job.running,
-            runs: job.runs,
-            failures: job.failures,
+        .jobs()
+        .into_iter()
+        .map(|job| JobInfo {
+            running: job.is_running(),
+            runs: u64::from(!job.is_running()),
+            failures: u64::from(matches!(job.outcome(), Some(Outcome::Failed { .. }))),
             last_progress: job.last.as_ref().map(|p| {
                 if p.message.is_empty() {
                     format!("{}: {}", p.job, p.done)
@@ -49,7 +47,11 @@ pub(super) async fn jobs(State(state): Shared, Extension(caller): Extension<Call
                     format!("{}: {}", p.job, p.message)
                 }
             }),
-            last_error: job.last_error.clone(),
+            last_error: match job.outcome() {
+                Some(Outcome::Failed { sentence }) => Some(sentence.clone()),
+                _ => None,
+            },
+            name: job.name,
         })
         .collect();
     Json(jobs).into_response()

@@ -62,15 +62,13 @@ pub(super) async fn metrics(State(state): Shared, headers: HeaderMap) -> Respons
             );
         }
     }
-    let mut text = state.metrics.render(
+    let text = state.metrics.render(
         state.cache.hits.load(std::sync::atomic::Ordering::Relaxed),
         state
             .cache
             .misses
             .load(std::sync::atomic::Ordering::Relaxed),
+        &state.jobs.jobs(),
     );
-    for job in &state.job_metrics {
-        text.push_str(&job());
-    }
     ([(header::CONTENT_TYPE, "text/plain; version=0.0.4")], text).into_response()
 }

@@ -5,11 +5,32 @@
 use std::fmt::Write;
 use std::net::SocketAddr;
 
-use super::status::{SharedStatus, TailStatus};
+use std::sync::{Arc, Mutex};
+
+use super::status::TailStatus;
 use crate::stream::error::{Result, StreamError};
 
+/// The exporter's copy of the latest figures: the tail hands it each publication, the
+/// server thread renders it on every scrape.
+#[derive(Clone, Default)]
+pub struct Exported(Arc<Mutex<TailStatus>>);
+
+impl Exported {
+    pub fn publish(&self, status: &TailStatus) {
+        if let Ok(mut latest) = self.0.lock() {
+            latest.clone_from(status);
+        }
+    }
+
+    fn latest(&self) -> TailStatus {
+        self.0.lock().map(|s| s.clone()).unwrap_or_default()
+    }
+}
+
 /// Binds `addr` (failing at once when it cannot) and serves until the process ends.
-pub fn serve(addr: SocketAddr, status: SharedStatus) -> Result<()> {
+pub fn serve(addr: SocketAddr) -> Result<Exported> {
+    let status = Exported::default();
+    let exported = status.clone();
     let listener = std::net::TcpListener::bind(addr).map_err(|source| StreamError::Io {
         doing: format!("--metrics-addr {addr}: cannot listen there"),
         source,
@@ -29,7 +50,7 @@ pub fn serve(addr: SocketAddr, status: SharedStatus) -> Result<()> {
                 let app = axum::Router::new().route(
                     "/metrics",
                     axum::routing::get(move || {
-                        let text = render(&status.lock().map(|s| s.clone()).unwrap_or_default());
+                        let text = render(&status.latest());
                         async move { ([("content-type", "text/plain; version=0.0.4")], text) }
                     }),
                 );
@@ -43,7 +64,7 @@ pub fn serve(addr: SocketAddr, status: SharedStatus) -> Result<()> {
                 }
             });
         })?;
-    Ok(())
+    Ok(exported)
 }
 
 /// The figures as Prometheus text.

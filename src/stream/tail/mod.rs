@@ -30,7 +30,7 @@ mod windows_state;
 mod writer;
 
 pub use options::TailOptions;
-pub use status::{PartitionStatus, SharedStatus, TailStatus, describe};
+pub use status::{PartitionStatus, TailStatus, describe};
 
 use std::collections::BTreeMap;
 use std::sync::atomic::{AtomicU64, Ordering};
@@ -42,7 +42,7 @@ use duckdb::Connection;
 use rdkafka::consumer::{BaseConsumer, Consumer};
 use rdkafka::message::Message;
 
-use crate::jobs::{CancelToken, Progress, ProgressSink, Unit};
+use crate::jobs::{CancelToken, Detail, Progress, ProgressSink, Unit};
 use crate::stream::checkpoint::Checkpoints;
 use crate::stream::error::{Result, StreamError};
 use crate::stream::event::{Event, Rejected};
@@ -65,9 +65,17 @@ pub fn tail(
     if options.windows.is_empty() {
         return Err(StreamError::NoWindows);
     }
-    if let Some(addr) = options.metrics_addr {
-        exporter::serve(addr, Arc::clone(&options.status))?;
-    }
+    let exported = options.metrics_addr.map(exporter::serve).transpose()?;
+    let published = |status: &TailStatus| {
+        if let Some(exported) = &exported {
+            exported.publish(status);
+        }
+        progress.report(
+            Progress::new("tail", status.messages, None, Unit::Rows)
+                .with_message(describe(status))
+                .with_detail(Detail::Tail(Box::new(status.clone()))),
+        );
+    };
     let shared = Arc::new(Mutex::new(Shared::default()));
     shared.lock().expect("fresh").known = load_offsets(conn, &options.topic)?;
     let config = client_config(
@@ -126,19 +134,22 @@ pub fn tail(
             &enrichment,
             Arc::clone(&in_flight),
         )?;
-        consume(conn, &consumer, options, batches, &writer, progress, cancel)
+        consume(
+            conn, &consumer, options, batches, &writer, &published, cancel,
+        )
     })
 }
 
-/// The consuming half: polls, decodes, deduplicates and windows each message, and hands
-/// a sealed batch to the writer when it is full or due.
+/// The consuming half: polls, decodes, deduplicates and windows each message, hands a
+/// sealed batch to the writer when it is full or due, and publishes the live figures
+/// twice a second (as progress records with [`Detail::Tail`]).
 fn consume(
     conn: &Connection,
     consumer: &BaseConsumer<TailContext>,
     options: &TailOptions,
     batches: SyncSender<Sealed>,
     writer: &Writer,
-    progress: &dyn ProgressSink,
+    published: &dyn Fn(&TailStatus),
     cancel: &CancelToken,
 ) -> Result<TailStatus> {
     let shared = &consumer.context().shared;
@@ -287,11 +298,7 @@ fn consume(
                 status.events_per_second = rate_window.1 as f64 / elapsed;
                 rate_window = (now, 0);
             }
-            publish_status(&mut status, &states, shared, &options.status);
-            progress.report(
-                Progress::new("tail", status.messages, None, Unit::Rows)
-                    .with_message(describe(&status)),
-            );
+            publish_status(&mut status, &states, shared, published);
             last_report = now;
         }
         if stop_max {
@@ -324,7 +331,7 @@ fn consume(
             );
         }
     }
-    publish_status(&mut status, &states, shared, &options.status);
+    publish_status(&mut status, &states, shared, published);
     tracing::info!(messages = status.messages, elapsed = ?started.elapsed(), "tail stopped");
     Ok(status)
 }
@@ -364,12 +371,12 @@ fn admit(
 }
 
 /// Fills in the per-partition figures (lag from the statistics' high watermarks) and
-/// the broker errors, and publishes the status to `exported`.
+/// the broker errors, and hands the status to `publish`.
 fn publish_status(
     status: &mut TailStatus,
     states: &BTreeMap<i32, PartitionState>,
     shared: &Mutex<Shared>,
-    exported: &SharedStatus,
+    publish: impl Fn(&TailStatus),
 ) {
     if let Ok(shared) = shared.lock() {
         status.broker_errors = shared.broker_errors;
@@ -387,7 +394,5 @@ fn publish_status(
             })
             .collect();
     }
-    if let Ok(mut e) = exported.lock() {
-        *e = status.clone();
-    }
+    publish(status);
 }

@@ -5,7 +5,6 @@ use std::time::Duration as StdDuration;
 
 use chrono::Duration;
 
-use super::status::SharedStatus;
 use crate::stream::event::TimeBounds;
 use crate::stream::window::WindowSpec;
 
@@ -32,9 +31,6 @@ pub struct TailOptions {
     pub commit_interval: StdDuration,
     /// Serve the live figures in the Prometheus text format at `GET /metrics` here.
     pub metrics_addr: Option<std::net::SocketAddr>,
-    /// Where the live figures are published twice a second: the `--metrics-addr`
-    /// server, the workbench's Stream screen and `ecom serve`'s `/metrics` read it.
-    pub status: SharedStatus,
 }
 
 impl TailOptions {
@@ -55,7 +51,6 @@ impl TailOptions {
             batch_messages: 20_000,
             commit_interval: StdDuration::from_millis(500),
             metrics_addr: None,
-            status: Default::default(),
         }
     }
 }

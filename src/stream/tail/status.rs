@@ -1,47 +1,10 @@
-//! The tail's live figures ([`TailStatus`]) and the one place they are shared
-//! ([`SharedStatus`]): the loop publishes them, the `--metrics-addr` exporter, the
-//! workbench's Stream screen and `ecom serve`'s `/metrics` read them.
+//! The tail's live figures: [`TailStatus`] (defined with the other progress details in
+//! `jobs::detail`, since they travel as one) and their one-line description. The loop
+//! reports them as the detail of its progress records, twice a second; the workbench's
+//! Stream screen, `ecom serve`'s `/metrics` and the `--metrics-addr` exporter read them
+//! from there.
 
-use std::sync::{Arc, Mutex};
-
-use chrono::NaiveDateTime;
-use serde::Serialize;
-
-/// Live figures, for the terminal, the workbench and `--metrics-addr`.
-#[derive(Debug, Clone, Default, PartialEq, Serialize)]
-pub struct TailStatus {
-    pub messages: u64,
-    pub events: u64,
-    pub duplicates: u64,
-    pub late_events: u64,
-    pub dead_letters: u64,
-    pub windows_emitted: u64,
-    /// Warehouse transactions committed (each a batch of messages with its offsets).
-    pub batches_committed: u64,
-    pub replayed: u64,
-    pub events_per_second: f64,
-    /// Per partition: (partition, lag, watermark).
-    pub partitions: Vec<PartitionStatus>,
-    pub broker_errors: u64,
-    pub last_broker_error: Option<String>,
-    pub rebalances: u64,
-    /// From the first message to the end of the last commit: the time the work took,
-    /// without the group join or the idle wait.
-    pub active_seconds: f64,
-}
-
-#[derive(Debug, Clone, PartialEq, Serialize)]
-pub struct PartitionStatus {
-    pub partition: i32,
-    pub next_offset: i64,
-    /// From the high watermark of the fetch responses (librdkafka's statistics), never
-    /// from a ListOffsets query.
-    pub lag: Option<i64>,
-    pub watermark: Option<NaiveDateTime>,
-}
-
-/// The status the loop publishes and the server reads.
-pub type SharedStatus = Arc<Mutex<TailStatus>>;
+pub use crate::jobs::detail::{PartitionStatus, TailStatus};
 
 /// One line of live status.
 pub fn describe(status: &TailStatus) -> String {
