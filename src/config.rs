@@ -7,6 +7,9 @@ use std::path::{Path, PathBuf};
 
 use serde::{Deserialize, Serialize};
 
+use crate::ingest::mapping_error::MappingError;
+use crate::ingest::values::UnknownZone;
+
 /// A configuration problem, phrased for the user.
 #[derive(Debug, thiserror::Error)]
 pub enum ConfigError {
@@ -15,10 +18,66 @@ pub enum ConfigError {
         path: PathBuf,
         source: std::io::Error,
     },
-    #[error("the config file {path} is not valid: {message}")]
-    Invalid { path: PathBuf, message: String },
-    #[error("environment variable {name}: {message}")]
-    Env { name: String, message: String },
+    #[error("the config file {path} is not valid: {problem}")]
+    Invalid {
+        path: PathBuf,
+        #[source]
+        problem: Box<ConfigProblem>,
+    },
+    #[error("environment variable {name}: {source}")]
+    Env {
+        name: String,
+        source: BadRowLimitError,
+    },
+}
+
+/// What is wrong in a config file, naming the key.
+#[derive(Debug, thiserror::Error)]
+pub enum ConfigProblem {
+    /// The TOML does not parse or does not fit the settings: toml's message, with the
+    /// line spelled out.
+    #[error("{0}")]
+    Toml(String),
+    #[error("keys.{0} and tui.keys.{0} are both set: keep one")]
+    KeysTwice(String),
+    #[error("ingest.max_bad_rows: {0}")]
+    MaxBadRows(#[source] BadRowLimitError),
+    #[error("ingest.timezone: {0}")]
+    Timezone(#[source] UnknownZone),
+    #[error("ingest.mapping: {0}")]
+    Mapping(#[source] MappingError),
+    #[error("ingest.batch_rows must be at least 1")]
+    BatchRows,
+    #[error("tui.page_rows must be at least 10")]
+    PageRows,
+    #[error("tui.theme must be dark or light; it is `{0}`")]
+    Theme(String),
+    #[error("tui.stream.windows: `{window}`: {source}")]
+    Window {
+        window: String,
+        source: humantime::DurationError,
+    },
+    #[error("pipeline job `{0}`: kind must be ingest, models, sql, export or ml")]
+    JobKind(String),
+    #[error("pipeline job `{job}`: model: {source}")]
+    JobModel {
+        job: String,
+        source: crate::ml::MlError,
+    },
+    #[error("pipeline job `{0}`: an export job needs `to`")]
+    ExportWithoutTo(String),
+    #[error("pipeline job `{job}`: backoff `{value}`: {source}")]
+    Backoff {
+        job: String,
+        value: String,
+        source: humantime::DurationError,
+    },
+    #[error("pipeline job `{job}`: timeout `{value}`: {source}")]
+    Timeout {
+        job: String,
+        value: String,
+        source: humantime::DurationError,
+    },
 }
 
 /// The effective settings of one run, after all layers are applied.
@@ -80,6 +139,40 @@ pub struct PipelineJob {
     /// `ml`: segment, recommend or anomalies (run with their default options).
     #[serde(skip_serializing_if = "Option::is_none")]
     pub model: Option<String>,
+}
+
+impl PipelineJob {
+    /// Checks what `Config::validate` checks of one job.
+    fn validate(&self) -> Result<(), ConfigProblem> {
+        let job = || self.name.clone();
+        if !self
+            .kind
+            .is_some_and(|k| crate::jobs::JobKind::PIPELINE_JOBS.contains(&k))
+        {
+            return Err(ConfigProblem::JobKind(job()));
+        }
+        if self.kind == Some(crate::jobs::JobKind::Ml) {
+            let model = self.model.as_deref().unwrap_or_default();
+            crate::ml::MlModel::parse(model)
+                .map_err(|source| ConfigProblem::JobModel { job: job(), source })?;
+        }
+        if self.kind == Some(crate::jobs::JobKind::Export) && self.to.is_none() {
+            return Err(ConfigProblem::ExportWithoutTo(job()));
+        }
+        humantime::parse_duration(&self.backoff).map_err(|source| ConfigProblem::Backoff {
+            job: job(),
+            value: self.backoff.clone(),
+            source,
+        })?;
+        if let Some(timeout) = &self.timeout {
+            humantime::parse_duration(timeout).map_err(|source| ConfigProblem::Timeout {
+                job: job(),
+                value: timeout.clone(),
+                source,
+            })?;
+        }
+        Ok(())
+    }
 }
 
 impl Default for PipelineJob {
@@ -224,23 +317,19 @@ impl Config {
 
     /// Parses and validates the TOML text of a config file.
     pub fn parse(text: &str, path: &Path) -> Result<Self, ConfigError> {
-        let mut config: Config = toml::from_str(text).map_err(|e| ConfigError::Invalid {
+        let invalid = |problem| ConfigError::Invalid {
             path: path.to_owned(),
-            message: describe_toml_error(text, &e),
-        })?;
+            problem: Box::new(problem),
+        };
+        let mut config: Config = toml::from_str(text)
+            .map_err(|e| invalid(ConfigProblem::Toml(describe_toml_error(text, &e))))?;
         for (action, keys) in std::mem::take(&mut config.keys) {
             if config.tui.keys.contains_key(&action) {
-                return Err(ConfigError::Invalid {
-                    path: path.to_owned(),
-                    message: format!("keys.{action} and tui.keys.{action} are both set: keep one"),
-                });
+                return Err(invalid(ConfigProblem::KeysTwice(action)));
             }
             config.tui.keys.insert(action, keys);
         }
-        config.validate().map_err(|message| ConfigError::Invalid {
-            path: path.to_owned(),
-            message,
-        })?;
+        config.validate().map_err(invalid)?;
         Ok(config)
     }
 
@@ -253,75 +342,42 @@ impl Config {
             self.tui.stream.brokers = brokers;
         }
         if let Some(limit) = env("ECOM_MAX_BAD_ROWS") {
-            BadRowLimit::parse(&limit).map_err(|message| ConfigError::Env {
+            BadRowLimit::parse(&limit).map_err(|source| ConfigError::Env {
                 name: "ECOM_MAX_BAD_ROWS".into(),
-                message,
+                source,
             })?;
             self.ingest.max_bad_rows = Some(limit);
         }
         Ok(())
     }
 
-    fn validate(&self) -> Result<(), String> {
+    fn validate(&self) -> Result<(), ConfigProblem> {
         if let Some(limit) = &self.ingest.max_bad_rows {
-            BadRowLimit::parse(limit).map_err(|m| format!("ingest.max_bad_rows: {m}"))?;
+            BadRowLimit::parse(limit).map_err(ConfigProblem::MaxBadRows)?;
         }
         if let Some(zone) = &self.ingest.timezone {
-            crate::ingest::values::zone(zone).map_err(|m| format!("ingest.timezone: {m}"))?;
+            crate::ingest::values::zone(zone).map_err(ConfigProblem::Timezone)?;
         }
         if let Some(mapping) = &self.ingest.mapping {
-            mapping
-                .validate()
-                .map_err(|m| format!("ingest.mapping: {m}"))?;
+            mapping.validate().map_err(ConfigProblem::Mapping)?;
         }
         if self.ingest.batch_rows == 0 {
-            return Err("ingest.batch_rows must be at least 1".into());
+            return Err(ConfigProblem::BatchRows);
         }
         if self.tui.page_rows < 10 {
-            return Err("tui.page_rows must be at least 10".into());
+            return Err(ConfigProblem::PageRows);
         }
         if !["dark", "light"].contains(&self.tui.theme.as_str()) {
-            return Err(format!(
-                "tui.theme must be dark or light; it is `{}`",
-                self.tui.theme
-            ));
+            return Err(ConfigProblem::Theme(self.tui.theme.clone()));
         }
         for window in &self.tui.stream.windows {
-            humantime::parse_duration(window)
-                .map_err(|e| format!("tui.stream.windows: `{window}`: {e}"))?;
+            humantime::parse_duration(window).map_err(|source| ConfigProblem::Window {
+                window: window.clone(),
+                source,
+            })?;
         }
         for job in &self.pipeline.jobs {
-            if !job
-                .kind
-                .is_some_and(|k| crate::jobs::JobKind::PIPELINE_JOBS.contains(&k))
-            {
-                return Err(format!(
-                    "pipeline job `{}`: kind must be ingest, models, sql, export or ml",
-                    job.name
-                ));
-            }
-            if job.kind == Some(crate::jobs::JobKind::Ml) {
-                let model = job.model.as_deref().unwrap_or_default();
-                crate::ml::MlModel::parse(model)
-                    .map_err(|e| format!("pipeline job `{}`: model: {e}", job.name))?;
-            }
-            if job.kind == Some(crate::jobs::JobKind::Export) && job.to.is_none() {
-                return Err(format!(
-                    "pipeline job `{}`: an export job needs `to`",
-                    job.name
-                ));
-            }
-            humantime::parse_duration(&job.backoff).map_err(|e| {
-                format!(
-                    "pipeline job `{}`: backoff `{}`: {e}",
-                    job.name, job.backoff
-                )
-            })?;
-            if let Some(timeout) = &job.timeout {
-                humantime::parse_duration(timeout).map_err(|e| {
-                    format!("pipeline job `{}`: timeout `{timeout}`: {e}", job.name)
-                })?;
-            }
+            job.validate()?;
         }
         Ok(())
     }
@@ -344,6 +400,15 @@ fn describe_toml_error(text: &str, error: &toml::de::Error) -> String {
     }
 }
 
+/// A `max_bad_rows` value that is not a limit.
+#[derive(Debug, Clone, PartialEq, thiserror::Error)]
+pub enum BadRowLimitError {
+    #[error("`{0}` is not a row count or a percentage such as 100 or 0.5%")]
+    NotALimit(String),
+    #[error("`{0}`: a percentage must lie between 0% and 100%")]
+    Percentage(String),
+}
+
 /// The threshold of quarantined rows above which a run counts as failed data checks.
 #[derive(Debug, Clone, Copy, PartialEq)]
 pub enum BadRowLimit {
@@ -353,15 +418,13 @@ pub enum BadRowLimit {
 
 impl BadRowLimit {
     /// `"100"` or `"0.5%"`.
-    pub fn parse(text: &str) -> Result<Self, String> {
+    pub fn parse(text: &str) -> Result<Self, BadRowLimitError> {
         let text = text.trim();
-        let bad = || format!("`{text}` is not a row count or a percentage such as 100 or 0.5%");
+        let bad = || BadRowLimitError::NotALimit(text.to_string());
         if let Some(number) = text.strip_suffix('%') {
             let percent: f64 = number.trim().parse().map_err(|_| bad())?;
             if !(0.0..=100.0).contains(&percent) {
-                return Err(format!(
-                    "`{text}`: a percentage must lie between 0% and 100%"
-                ));
+                return Err(BadRowLimitError::Percentage(text.to_string()));
             }
             Ok(Self::Percent(percent))
         } else {

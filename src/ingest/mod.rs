@@ -16,7 +16,11 @@ mod engine;
 pub mod formats;
 mod large;
 pub mod mapping;
+pub mod mapping_error;
 pub mod parse;
+pub mod read_error;
+pub mod rejection;
+pub mod row_error;
 mod rows;
 pub mod sources;
 pub mod suggest;
@@ -36,6 +40,8 @@ use duckdb::Connection;
 use formats::{Format, ReadOptions};
 use mapping::{Mapping, Preset, Shape, ShapeChoice};
 use parse::ParsedFile;
+use read_error::ReadError;
+use rejection::Rejection;
 pub use sources::{Source, SourceKind, expand};
 
 /// Errors that stop an ingest run as a whole (a bad file or row never does).
@@ -56,6 +62,8 @@ pub enum IngestError {
     NoSources,
     #[error("writing to the warehouse failed: {0}")]
     Warehouse(#[from] duckdb::Error),
+    #[error("ingest.timezone: {0}")]
+    Timezone(#[source] values::UnknownZone),
 }
 
 /// How one source ended.
@@ -150,7 +158,7 @@ impl Default for IngestOptions {
 impl IngestOptions {
     /// The options `[ingest]` of the configuration gives (a bad zone or mapping is an
     /// error naming the key).
-    pub fn from_config(config: &crate::config::IngestConfig) -> Result<Self, String> {
+    pub fn from_config(config: &crate::config::IngestConfig) -> Result<Self, IngestError> {
         Ok(Self {
             batch_rows: config.batch_rows.max(1),
             max_inflated_bytes: config.max_inflated_bytes,
@@ -159,7 +167,7 @@ impl IngestOptions {
                 mapping: config.mapping.clone(),
             },
             timezone: match &config.timezone {
-                Some(zone) => values::zone(zone).map_err(|e| format!("ingest.timezone: {e}"))?,
+                Some(zone) => values::zone(zone).map_err(IngestError::Timezone)?,
                 None => chrono_tz::UTC,
             },
             ..Self::default()
@@ -184,7 +192,7 @@ pub(crate) enum Prepared {
     },
     Rejected {
         source: Source,
-        reason: String,
+        reason: Rejection,
     },
 }
 
@@ -203,7 +211,7 @@ enum Start {
 /// Reads a source whole, or hashes it as a stream when it is larger than a worker
 /// should hold and the UCI line parser can stream it (stdin cannot be read twice, so
 /// it is always read whole; other shapes and formats are read whole up to the limit).
-fn read_or_hash(source: &Source, options: &IngestOptions) -> Result<Start, String> {
+fn read_or_hash(source: &Source, options: &IngestOptions) -> Result<Start, ReadError> {
     let max_bytes = options.max_inflated_bytes;
     let (reader, gzip) = source.open()?;
     let whole_limit = match source.kind {
@@ -217,17 +225,16 @@ fn read_or_hash(source: &Source, options: &IngestOptions) -> Result<Start, Strin
     if !streams_as_uci(&bytes, options) {
         return match sources::read_start(rest, &mut bytes, max_bytes)? {
             None => Ok(Start::Whole(bytes)),
-            Some(_) => Err(sources::too_large(gzip, max_bytes)),
+            Some(_) => Err(ReadError::TooLarge { gzip, max_bytes }),
         };
     }
     let mut hasher = blake3::Hasher::new();
     hasher.update(&bytes);
     let room = max_bytes.saturating_sub(bytes.len() as u64) + 1;
-    let total = bytes.len() as u64
-        + std::io::copy(&mut std::io::Read::take(rest, room), &mut hasher)
-            .map_err(|e| format!("cannot read it: {e}"))?;
+    let total =
+        bytes.len() as u64 + std::io::copy(&mut std::io::Read::take(rest, room), &mut hasher)?;
     if total > max_bytes {
-        return Err(sources::too_large(gzip, max_bytes));
+        return Err(ReadError::TooLarge { gzip, max_bytes });
     }
     Ok(Start::Large(hasher.finalize().to_hex().to_string()))
 }
@@ -254,7 +261,7 @@ pub fn read_bytes(
     name: &str,
     ingest_id: i64,
     options: &IngestOptions,
-) -> Result<Read, String> {
+) -> Result<Read, Rejection> {
     let format = Format::sniff(&bytes);
     let read_options = ReadOptions {
         delimiter: options.shape.mapping.as_ref().and_then(Mapping::delimiter),
@@ -321,7 +328,12 @@ fn prepare(
         Ok(Start::Whole(bytes)) => bytes,
         Ok(Start::Large(hash)) if known.contains(&hash) => return Prepared::Duplicate { source },
         Ok(Start::Large(hash)) => return Prepared::Large { source, hash },
-        Err(reason) => return Prepared::Rejected { source, reason },
+        Err(reason) => {
+            return Prepared::Rejected {
+                source,
+                reason: reason.into(),
+            };
+        }
     };
     let mut hasher = blake3::Hasher::new();
     hasher.update(&bytes);
@@ -353,10 +365,7 @@ fn prepare_guarded(
     }))
     .unwrap_or_else(|payload| Prepared::Rejected {
         source: fallback,
-        reason: format!(
-            "ecom failed on it with an internal error ({})",
-            crate::jobs::panic_text(payload.as_ref())
-        ),
+        reason: Rejection::Internal(crate::jobs::panic_text(payload.as_ref())),
     })
 }
 

@@ -170,7 +170,11 @@ const TARGETS: &[Target] = &[
 ];
 
 /// The suggested mapping for a file's content, as commented TOML.
-pub fn suggest(bytes: Vec<u8>, name: &str, sheet: Option<&str>) -> Result<String, String> {
+pub fn suggest(
+    bytes: Vec<u8>,
+    name: &str,
+    sheet: Option<&str>,
+) -> Result<String, super::read_error::ReadError> {
     let format = Format::sniff(&bytes);
     let delimiter = (format == Format::Csv).then(|| {
         let head = String::from_utf8_lossy(&bytes[..bytes.len().min(64 * 1024)]).into_owned();

@@ -138,7 +138,7 @@ impl<'c> Writer<'c> {
                 tracing::warn!(file = %source.name, %reason, "file rejected");
                 self.conn.execute(
                     "INSERT INTO meta.rejected_files VALUES (?, ?, ?, now()::TIMESTAMP)",
-                    duckdb::params![self.ingest_id, source.name, reason],
+                    duckdb::params![self.ingest_id, source.name, reason.to_string()],
                 )?;
                 self.reports.push(FileReport {
                     source: source.name,
@@ -149,7 +149,7 @@ impl<'c> Writer<'c> {
                     preset: None,
                     encoding: None,
                     timestamp_format: None,
-                    reason: Some(reason),
+                    reason: Some(reason.to_string()),
                 });
             }
         }
@@ -173,7 +173,10 @@ impl<'c> Writer<'c> {
             Err(NotLoaded::Cancelled) => return Ok(()),
             Err(NotLoaded::Rejected(reason)) => {
                 drop(tx);
-                let rejected = Prepared::Rejected { source, reason };
+                let rejected = Prepared::Rejected {
+                    source,
+                    reason: reason.into(),
+                };
                 return self.accept(rejected, &mut HashSet::new(), cancel);
             }
         };

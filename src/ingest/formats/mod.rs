@@ -12,6 +12,7 @@ mod xlsx;
 use serde::Serialize;
 
 use super::parse::Rejected;
+use super::read_error::ReadError;
 
 /// A file's format, recognised from its content (never its name).
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
@@ -117,7 +118,7 @@ pub fn read(
     format: Format,
     name: &str,
     options: &ReadOptions,
-) -> Result<TextTable, String> {
+) -> Result<TextTable, ReadError> {
     match format {
         Format::Csv => {
             let (text, _) = super::dialect::decode(bytes);
