@@ -115,6 +115,14 @@ pub(super) fn normalise(name: &str) -> String {
         .collect()
 }
 
+/// The most frequent candidate delimiter of the header line.
+pub fn detect_delimiter(header: &str) -> u8 {
+    [b',', b';', b'\t', b'|']
+        .into_iter()
+        .max_by_key(|d| header.bytes().filter(|b| b == d).count())
+        .unwrap_or(b',')
+}
+
 /// Where each field sits in a file's rows.
 #[derive(Debug, Clone, PartialEq)]
 pub struct Layout {
@@ -128,7 +136,7 @@ pub struct Layout {
 /// Reads the header line: the delimiter (the most frequent of `, ; tab |`) and the
 /// position of every column by name, in any order and case.
 pub fn layout(header: &str) -> Result<Layout, ReadError> {
-    let delimiter = super::formats::detect_delimiter(header);
+    let delimiter = detect_delimiter(header);
     let names: Vec<String> = header.split(delimiter as char).map(normalise).collect();
     let mut positions = [None; 8];
     let mut missing = Vec::new();

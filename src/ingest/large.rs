@@ -97,7 +97,7 @@ fn append(
     }
     if !rejected.is_empty() {
         let mut quarantine = tx.appender_to_db("quarantine", "raw")?;
-        super::writer::append_quarantined(&mut quarantine, ingest_id, name, rejected)?;
+        super::quarantine::append_quarantined(&mut quarantine, ingest_id, name, rejected)?;
         quarantine.flush()?;
     }
     Ok(())

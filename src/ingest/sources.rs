@@ -4,7 +4,7 @@
 use std::io::{BufRead, BufReader, Read};
 use std::path::{Path, PathBuf};
 
-use super::IngestError;
+use super::error::IngestError;
 use super::read_error::ReadError;
 
 /// Where the bytes of one source come from.

@@ -178,7 +178,7 @@ pub fn suggest(
     let format = Format::sniff(&bytes);
     let delimiter = (format == Format::Csv).then(|| {
         let head = String::from_utf8_lossy(&bytes[..bytes.len().min(64 * 1024)]).into_owned();
-        formats::detect_delimiter(head.lines().next().unwrap_or(""))
+        super::dialect::detect_delimiter(head.lines().next().unwrap_or(""))
     });
     let table = formats::read(
         bytes,
@@ -187,7 +187,7 @@ pub fn suggest(
         &ReadOptions {
             delimiter,
             sheet: sheet.map(String::from),
-            max_inflated_bytes: super::DEFAULT_MAX_INFLATED_BYTES,
+            max_inflated_bytes: super::options::DEFAULT_MAX_INFLATED_BYTES,
         },
     )?;
     Ok(write(&table, format, delimiter, name))

@@ -1,18 +1,11 @@
 //! Delimited text of any dialect: the delimiter (`,` `;` tab `|`) from the header,
 //! RFC 4180 quoting, fields that span lines (addresses, notes).
 
-use super::{TextRow, TextTable, cell, unique_names};
+use super::table::{MAX_COLUMNS, TextRow, TextTable, cell, unique_names};
+use crate::ingest::dialect::detect_delimiter;
 use crate::ingest::parse::Rejected;
 use crate::ingest::read_error::ReadError;
 use crate::ingest::row_error::RowError;
-
-/// The most frequent candidate delimiter of the header line.
-pub fn detect_delimiter(header: &str) -> u8 {
-    [b',', b';', b'\t', b'|']
-        .into_iter()
-        .max_by_key(|d| header.bytes().filter(|b| b == d).count())
-        .unwrap_or(b',')
-}
 
 pub fn read(text: &str, delimiter: Option<u8>) -> Result<TextTable, ReadError> {
     let text = text.trim_start_matches(['\r', '\n']);
@@ -27,10 +20,10 @@ pub fn read(text: &str, delimiter: Option<u8>) -> Result<TextTable, ReadError> {
         .has_headers(true)
         .from_reader(text.as_bytes());
     let header = reader.headers().map_err(ReadError::CsvHeader)?.clone();
-    if header.len() > super::MAX_COLUMNS {
+    if header.len() > MAX_COLUMNS {
         return Err(ReadError::TooManyColumns {
             columns: header.len(),
-            max: super::MAX_COLUMNS,
+            max: MAX_COLUMNS,
         });
     }
     let columns = unique_names(header.iter().map(String::from));

@@ -3,7 +3,7 @@
 
 use serde_json::{Map, Value};
 
-use super::{TextRow, TextTable, cell};
+use super::table::{MAX_COLUMNS, TextRow, TextTable, cell};
 use crate::ingest::parse::Rejected;
 use crate::ingest::read_error::ReadError;
 use crate::ingest::row_error::RowError;
@@ -59,12 +59,12 @@ fn add(table: &mut TextTable, line: u64, value: Value, raw: impl Fn() -> String)
         .keys()
         .filter(|k| !table.columns.iter().any(|c| c == *k))
         .count();
-    if table.columns.len() + new_keys > super::MAX_COLUMNS {
+    if table.columns.len() + new_keys > MAX_COLUMNS {
         table.rejected.push(Rejected {
             part: None,
             line,
             raw: raw().chars().take(4096).collect(),
-            reason: RowError::TooManyKeys(super::MAX_COLUMNS).to_string(),
+            reason: RowError::TooManyKeys(MAX_COLUMNS).to_string(),
         });
         return;
     }

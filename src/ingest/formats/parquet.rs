@@ -4,7 +4,7 @@
 
 use duckdb::arrow::array::{Array, AsArray};
 
-use super::{TextRow, TextTable, cell};
+use super::table::{TextRow, TextTable, cell};
 use crate::ingest::read_error::ReadError;
 
 pub fn read(bytes: &[u8]) -> Result<TextTable, ReadError> {

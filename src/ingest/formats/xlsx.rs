@@ -6,7 +6,7 @@ use std::io::Cursor;
 
 use calamine::{Data, Reader};
 
-use super::{TextRow, TextTable, unique_names};
+use super::table::{MAX_COLUMNS, TextRow, TextTable, unique_names};
 use crate::ingest::read_error::ReadError;
 
 pub fn read(
@@ -38,11 +38,11 @@ pub fn read(
             continue;
         };
         let width = header.last().map_or(0, |(col, _)| *col as usize + 1);
-        if width > super::MAX_COLUMNS {
+        if width > MAX_COLUMNS {
             return Err(ReadError::SheetTooWide {
                 sheet,
                 columns: width,
-                max: super::MAX_COLUMNS,
+                max: MAX_COLUMNS,
             });
         }
         let mut names = vec![String::new(); width];
@@ -133,7 +133,7 @@ fn check_inflated(bytes: &[u8], max: u64) -> Result<(), ReadError> {
 fn text(cell: &Data) -> Option<String> {
     match cell {
         Data::Empty => None,
-        Data::String(s) => super::cell(s),
+        Data::String(s) => super::table::cell(s),
         Data::Int(i) => Some(i.to_string()),
         Data::Float(f) if f.fract() == 0.0 && f.abs() < 1e15 => Some(format!("{}", *f as i64)),
         Data::Float(f) => Some(f.to_string()),
