@@ -7,78 +7,15 @@ use std::path::{Path, PathBuf};
 
 use serde::{Deserialize, Serialize};
 
-use crate::ingest::mapping_error::MappingError;
-use crate::ingest::values::UnknownZone;
+mod bad_rows;
+mod error;
+mod pipeline;
+mod template;
 
-/// A configuration problem, phrased for the user.
-#[derive(Debug, thiserror::Error)]
-pub enum ConfigError {
-    #[error("cannot read the config file {path}: {source}")]
-    Read {
-        path: PathBuf,
-        source: std::io::Error,
-    },
-    #[error("the config file {path} is not valid: {problem}")]
-    Invalid {
-        path: PathBuf,
-        #[source]
-        problem: Box<ConfigProblem>,
-    },
-    #[error("environment variable {name}: {source}")]
-    Env {
-        name: String,
-        source: BadRowLimitError,
-    },
-}
-
-/// What is wrong in a config file, naming the key.
-#[derive(Debug, thiserror::Error)]
-pub enum ConfigProblem {
-    /// The TOML does not parse or does not fit the settings: toml's message, with the
-    /// line spelled out.
-    #[error("{0}")]
-    Toml(String),
-    #[error("keys.{0} and tui.keys.{0} are both set: keep one")]
-    KeysTwice(String),
-    #[error("ingest.max_bad_rows: {0}")]
-    MaxBadRows(#[source] BadRowLimitError),
-    #[error("ingest.timezone: {0}")]
-    Timezone(#[source] UnknownZone),
-    #[error("ingest.mapping: {0}")]
-    Mapping(#[source] MappingError),
-    #[error("ingest.batch_rows must be at least 1")]
-    BatchRows,
-    #[error("tui.page_rows must be at least 10")]
-    PageRows,
-    #[error("tui.theme must be dark or light; it is `{0}`")]
-    Theme(String),
-    #[error("tui.stream.windows: `{window}`: {source}")]
-    Window {
-        window: String,
-        source: humantime::DurationError,
-    },
-    #[error("pipeline job `{0}`: kind must be ingest, models, sql, export or ml")]
-    JobKind(String),
-    #[error("pipeline job `{job}`: model: {source}")]
-    JobModel {
-        job: String,
-        source: crate::ml::MlError,
-    },
-    #[error("pipeline job `{0}`: an export job needs `to`")]
-    ExportWithoutTo(String),
-    #[error("pipeline job `{job}`: backoff `{value}`: {source}")]
-    Backoff {
-        job: String,
-        value: String,
-        source: humantime::DurationError,
-    },
-    #[error("pipeline job `{job}`: timeout `{value}`: {source}")]
-    Timeout {
-        job: String,
-        value: String,
-        source: humantime::DurationError,
-    },
-}
+pub use bad_rows::{BadRowLimit, BadRowLimitError};
+pub use error::{ConfigError, ConfigProblem};
+pub use pipeline::{PipelineConfig, PipelineJob};
+pub use template::TEMPLATE;
 
 /// The effective settings of one run, after all layers are applied.
 #[derive(Debug, Clone, Default, Serialize, Deserialize, PartialEq)]
@@ -93,105 +30,6 @@ pub struct Config {
     /// after parsing they all live in `tui.keys`).
     #[serde(skip_serializing_if = "std::collections::BTreeMap::is_empty")]
     pub keys: std::collections::BTreeMap<String, Vec<String>>,
-}
-
-/// `ecom pipeline run`: the DAG of jobs. Without `[[pipeline.jobs]]`, the default DAG is
-/// ingest (when `ingest_paths` is set) then models.
-#[derive(Debug, Clone, Default, Serialize, Deserialize, PartialEq)]
-#[serde(default, deny_unknown_fields)]
-pub struct PipelineConfig {
-    /// Files, folders or globs the `ingest` job loads (new files only: ingest is idempotent).
-    pub ingest_paths: Vec<String>,
-    /// The dbt project the `models` job builds (default: the bundled one).
-    #[serde(skip_serializing_if = "Option::is_none")]
-    pub project: Option<PathBuf>,
-    pub jobs: Vec<PipelineJob>,
-}
-
-/// One job of the pipeline.
-#[derive(Debug, Clone, Serialize, Deserialize, PartialEq)]
-#[serde(default, deny_unknown_fields)]
-pub struct PipelineJob {
-    pub name: String,
-    /// `ingest`, `models` (dbt build), `sql`, `export` or `ml`.
-    #[serde(skip_serializing_if = "Option::is_none")]
-    pub kind: Option<crate::jobs::JobKind>,
-    pub depends_on: Vec<String>,
-    pub retries: u32,
-    /// First retry delay, doubled for each later one (`2s`, `1m`).
-    pub backoff: String,
-    /// Per-attempt limit (`10m`); none when unset.
-    #[serde(skip_serializing_if = "Option::is_none")]
-    pub timeout: Option<String>,
-    /// `models`: dbt selection; empty builds everything.
-    pub select: Vec<String>,
-    /// `sql`: the statement to run.
-    #[serde(skip_serializing_if = "Option::is_none")]
-    pub sql: Option<String>,
-    /// `export`: a folder or s3://BUCKET/PREFIX.
-    #[serde(skip_serializing_if = "Option::is_none")]
-    pub to: Option<String>,
-    /// `export`: an S3-compatible endpoint.
-    #[serde(skip_serializing_if = "Option::is_none")]
-    pub endpoint: Option<String>,
-    /// `export`: table patterns (default: raw lines, marts, stream, ml).
-    pub tables: Vec<String>,
-    /// `ml`: segment, recommend or anomalies (run with their default options).
-    #[serde(skip_serializing_if = "Option::is_none")]
-    pub model: Option<String>,
-}
-
-impl PipelineJob {
-    /// Checks what `Config::validate` checks of one job.
-    fn validate(&self) -> Result<(), ConfigProblem> {
-        let job = || self.name.clone();
-        if !self
-            .kind
-            .is_some_and(|k| crate::jobs::JobKind::PIPELINE_JOBS.contains(&k))
-        {
-            return Err(ConfigProblem::JobKind(job()));
-        }
-        if self.kind == Some(crate::jobs::JobKind::Ml) {
-            let model = self.model.as_deref().unwrap_or_default();
-            crate::ml::MlModel::parse(model)
-                .map_err(|source| ConfigProblem::JobModel { job: job(), source })?;
-        }
-        if self.kind == Some(crate::jobs::JobKind::Export) && self.to.is_none() {
-            return Err(ConfigProblem::ExportWithoutTo(job()));
-        }
-        humantime::parse_duration(&self.backoff).map_err(|source| ConfigProblem::Backoff {
-            job: job(),
-            value: self.backoff.clone(),
-            source,
-        })?;
-        if let Some(timeout) = &self.timeout {
-            humantime::parse_duration(timeout).map_err(|source| ConfigProblem::Timeout {
-                job: job(),
-                value: timeout.clone(),
-                source,
-            })?;
-        }
-        Ok(())
-    }
-}
-
-impl Default for PipelineJob {
-    fn default() -> Self {
-        Self {
-            name: String::new(),
-            kind: None,
-            depends_on: Vec::new(),
-            retries: 2,
-            backoff: "2s".into(),
-            timeout: None,
-            select: Vec::new(),
-            sql: None,
-            to: None,
-            endpoint: None,
-            tables: Vec::new(),
-            model: None,
-        }
-    }
 }
 
 #[derive(Debug, Clone, Default, Serialize, Deserialize, PartialEq)]
@@ -400,88 +238,6 @@ fn describe_toml_error(text: &str, error: &toml::de::Error) -> String {
     }
 }
 
-/// A `max_bad_rows` value that is not a limit.
-#[derive(Debug, Clone, PartialEq, thiserror::Error)]
-pub enum BadRowLimitError {
-    #[error("`{0}` is not a row count or a percentage such as 100 or 0.5%")]
-    NotALimit(String),
-    #[error("`{0}`: a percentage must lie between 0% and 100%")]
-    Percentage(String),
-}
-
-/// The threshold of quarantined rows above which a run counts as failed data checks.
-#[derive(Debug, Clone, Copy, PartialEq)]
-pub enum BadRowLimit {
-    Rows(u64),
-    Percent(f64),
-}
-
-impl BadRowLimit {
-    /// `"100"` or `"0.5%"`.
-    pub fn parse(text: &str) -> Result<Self, BadRowLimitError> {
-        let text = text.trim();
-        let bad = || BadRowLimitError::NotALimit(text.to_string());
-        if let Some(number) = text.strip_suffix('%') {
-            let percent: f64 = number.trim().parse().map_err(|_| bad())?;
-            if !(0.0..=100.0).contains(&percent) {
-                return Err(BadRowLimitError::Percentage(text.to_string()));
-            }
-            Ok(Self::Percent(percent))
-        } else {
-            text.parse().map(Self::Rows).map_err(|_| bad())
-        }
-    }
-
-    /// Whether `bad` quarantined rows out of `total` lines read exceed the limit.
-    pub fn exceeded(&self, bad: u64, total: u64) -> bool {
-        match *self {
-            Self::Rows(limit) => bad > limit,
-            Self::Percent(p) => total > 0 && (bad as f64) * 100.0 > p * total as f64,
-        }
-    }
-}
-
-/// The text `ecom config edit` writes into a new config file: every key, commented.
-pub const TEMPLATE: &str = r#"# ecom configuration. Layers: defaults < this file < ECOM_* environment < flags.
-
-[warehouse]
-# path = "/path/to/warehouse.duckdb"   # or --db / ECOM_DB
-
-[ingest]
-# max_bad_rows = "1%"                  # the default; or --max-bad-rows / ECOM_MAX_BAD_ROWS; exit 3 above it
-batch_rows = 300000                     # rows per transaction
-# timezone = "Europe/London"             # the shop's zone: times with an offset are stored as its clock
-# [ingest.mapping]                       # a column mapping for every file (docs/INGEST.md); or --mapping FILE
-
-[log]
-level = "info"                          # or -v / -q / ECOM_LOG
-keep_files = 7                          # daily JSON log files kept in the state dir
-
-[tui]
-page_rows = 500                         # rows per page in the results grid
-theme = "dark"                          # dark | light (T switches while running)
-# [keys]                                # (or [tui.keys]) action = [keys]; names are shown in the help (?)
-# quit = ["q", "ctrl+q"]
-# run_query = ["f5", "ctrl+j", "ctrl+r"]
-[tui.stream]                            # the tail the Stream screen (5) starts with t
-brokers = "127.0.0.1:9092"              # ECOM_BROKERS overrides it
-topic = "uk-retail-raw"
-group = "ecom-workbench"
-windows = ["1m"]
-
-[pipeline]
-# ingest_paths = ["/data/online-retail/by-day"]   # the ingest job's inputs
-# project = "/path/to/dbt/project"                # default: the bundled project
-# Without [[pipeline.jobs]] the DAG is: ingest (when ingest_paths is set) -> models.
-# [[pipeline.jobs]]
-# name = "models"
-# kind = "models"          # ingest | models | sql | export (with to = "s3://…") | ml (with model = "segment")
-# depends_on = ["ingest"]
-# retries = 2
-# backoff = "2s"
-# timeout = "30m"
-"#;
-
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -538,20 +294,6 @@ mod tests {
             err.contains("ingest.mapping") && err.contains("quantity"),
             "{err}"
         );
-    }
-
-    #[test]
-    fn bad_row_limits() {
-        assert_eq!(BadRowLimit::parse("10").unwrap(), BadRowLimit::Rows(10));
-        assert_eq!(
-            BadRowLimit::parse("2.5%").unwrap(),
-            BadRowLimit::Percent(2.5)
-        );
-        assert!(BadRowLimit::parse("ten").is_err());
-        assert!(BadRowLimit::parse("200%").is_err());
-        assert!(BadRowLimit::Rows(1).exceeded(2, 10));
-        assert!(!BadRowLimit::Percent(10.0).exceeded(1, 10));
-        assert!(BadRowLimit::Percent(10.0).exceeded(2, 10));
     }
 
     #[test]
