@@ -36,7 +36,9 @@ pub enum MlError {
 }
 
 /// The three jobs, by the name the CLI and the pipeline use.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, serde::Serialize, clap::ValueEnum)]
+#[derive(
+    Debug, Clone, Copy, PartialEq, Eq, serde::Serialize, serde::Deserialize, clap::ValueEnum,
+)]
 #[serde(rename_all = "lowercase")]
 pub enum MlModel {
     Segment,
