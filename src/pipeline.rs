@@ -160,7 +160,7 @@ impl Jobs<'_> {
                 ))
             }
             JobKind::Ml => {
-                let model = job.model.context("an ml job needs a `model`")?;
+                let model = crate::ml::MlModel::parse(job.model.as_deref().unwrap_or_default())?;
                 let summary = crate::ml::run_with_defaults(&conn, model, progress, cancel)?;
                 Ok(Attempted::succeeded(None, summary))
             }

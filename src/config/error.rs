@@ -57,8 +57,11 @@ pub enum ConfigProblem {
     },
     #[error("pipeline job `{0}`: kind must be ingest, models, sql, export or ml")]
     JobKind(String),
-    #[error("pipeline job `{0}`: an ml job needs `model` (segment, recommend or anomalies)")]
-    MlWithoutModel(String),
+    #[error("pipeline job `{job}`: model: {source}")]
+    JobModel {
+        job: String,
+        source: crate::ml::MlError,
+    },
     #[error("pipeline job `{0}`: an export job needs `to`")]
     ExportWithoutTo(String),
     #[error("pipeline job `{job}`: backoff `{value}`: {source}")]

@@ -297,23 +297,6 @@ mod tests {
     }
 
     #[test]
-    fn an_ml_jobs_model_is_one_of_the_models() {
-        let path = Path::new("c.toml");
-        let job = "[[pipeline.jobs]]\nname = \"ml\"\nkind = \"ml\"\n";
-        let config = Config::parse(&format!("{job}model = \"segment\"\n"), path).unwrap();
-        assert_eq!(
-            config.pipeline.jobs[0].model,
-            Some(crate::ml::MlModel::Segment)
-        );
-        let err = Config::parse(&format!("{job}model = \"forecast\"\n"), path)
-            .unwrap_err()
-            .to_string();
-        assert!(err.contains("line 4") && err.contains("recommend"), "{err}");
-        let err = Config::parse(job, path).unwrap_err().to_string();
-        assert!(err.contains("an ml job needs `model`"), "{err}");
-    }
-
-    #[test]
     fn env_layer_overrides_file() {
         let mut c = Config::default();
         c.apply_env(|k| (k == "ECOM_LOG").then(|| "debug".to_string()))

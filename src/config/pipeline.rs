@@ -49,7 +49,7 @@ pub struct PipelineJob {
     pub tables: Vec<String>,
     /// `ml`: segment, recommend or anomalies (run with their default options).
     #[serde(skip_serializing_if = "Option::is_none")]
-    pub model: Option<crate::ml::MlModel>,
+    pub model: Option<String>,
 }
 
 impl PipelineJob {
@@ -62,8 +62,10 @@ impl PipelineJob {
         {
             return Err(ConfigProblem::JobKind(job()));
         }
-        if self.kind == Some(crate::jobs::JobKind::Ml) && self.model.is_none() {
-            return Err(ConfigProblem::MlWithoutModel(job()));
+        if self.kind == Some(crate::jobs::JobKind::Ml) {
+            let model = self.model.as_deref().unwrap_or_default();
+            crate::ml::MlModel::parse(model)
+                .map_err(|source| ConfigProblem::JobModel { job: job(), source })?;
         }
         if self.kind == Some(crate::jobs::JobKind::Export) && self.to.is_none() {
             return Err(ConfigProblem::ExportWithoutTo(job()));

@@ -36,9 +36,7 @@ pub enum MlError {
 }
 
 /// The three jobs, by the name the CLI and the pipeline use.
-#[derive(
-    Debug, Clone, Copy, PartialEq, Eq, serde::Serialize, serde::Deserialize, clap::ValueEnum,
-)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, serde::Serialize, clap::ValueEnum)]
 #[serde(rename_all = "lowercase")]
 pub enum MlModel {
     Segment,
