@@ -16,16 +16,17 @@ pub enum ConfigError {
         path: PathBuf,
         source: std::io::Error,
     },
+    /// The problem is part of the message, not a separate cause: the error prints
+    /// once however it is shown (`{:#}` repeats a cause after its error).
     #[error("the config file {path} is not valid: {problem}")]
     Invalid {
         path: PathBuf,
-        #[source]
         problem: Box<ConfigProblem>,
     },
-    #[error("environment variable {name}: {source}")]
+    #[error("environment variable {name}: {problem}")]
     Env {
         name: String,
-        source: BadRowLimitError,
+        problem: BadRowLimitError,
     },
 }
 

@@ -180,9 +180,9 @@ impl Config {
             self.tui.stream.brokers = brokers;
         }
         if let Some(limit) = env("ECOM_MAX_BAD_ROWS") {
-            BadRowLimit::parse(&limit).map_err(|source| ConfigError::Env {
+            BadRowLimit::parse(&limit).map_err(|problem| ConfigError::Env {
                 name: "ECOM_MAX_BAD_ROWS".into(),
-                source,
+                problem,
             })?;
             self.ingest.max_bad_rows = Some(limit);
         }
@@ -294,6 +294,13 @@ mod tests {
             err.contains("ingest.mapping") && err.contains("quantity"),
             "{err}"
         );
+    }
+
+    #[test]
+    fn a_config_error_says_its_problem_once_however_shown() {
+        let err = Config::parse("[tui]\npage_rows = 1\n", Path::new("c.toml")).unwrap_err();
+        let shown = format!("{:#}", anyhow::Error::from(err));
+        assert_eq!(shown.matches("page_rows").count(), 1, "{shown}");
     }
 
     #[test]

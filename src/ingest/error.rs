@@ -22,5 +22,5 @@ pub enum IngestError {
     #[error("writing to the warehouse failed: {0}")]
     Warehouse(#[from] duckdb::Error),
     #[error("ingest.timezone: {0}")]
-    Timezone(#[source] UnknownZone),
+    Timezone(UnknownZone),
 }
