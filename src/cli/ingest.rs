@@ -72,13 +72,12 @@ pub fn run(args: &IngestArgs, settings: &Settings) -> anyhow::Result<Outcome> {
 
 /// The run's options: the configuration's `[ingest]`, then the flags.
 fn options(args: &IngestArgs, settings: &Settings) -> anyhow::Result<IngestOptions> {
-    let mut options =
-        IngestOptions::from_config(&settings.config.ingest).map_err(anyhow::Error::msg)?;
+    let mut options = IngestOptions::from_config(&settings.config.ingest)?;
     if let Some(rows) = args.batch_rows {
         options.batch_rows = rows.max(1);
     }
     if let Some(path) = &args.mapping {
-        options.shape.mapping = Some(Mapping::load(path).map_err(anyhow::Error::msg)?);
+        options.shape.mapping = Some(Mapping::load(path)?);
     }
     if let Some(preset) = args.preset {
         options.shape = ShapeChoice {

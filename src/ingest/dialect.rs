@@ -4,6 +4,8 @@
 
 use serde::Serialize;
 
+use super::read_error::ReadError;
+
 /// The text encoding a file was read in.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
 pub enum Encoding {
@@ -113,6 +115,14 @@ pub(super) fn normalise(name: &str) -> String {
         .collect()
 }
 
+/// The most frequent candidate delimiter of the header line.
+pub fn detect_delimiter(header: &str) -> u8 {
+    [b',', b';', b'\t', b'|']
+        .into_iter()
+        .max_by_key(|d| header.bytes().filter(|b| b == d).count())
+        .unwrap_or(b',')
+}
+
 /// Where each field sits in a file's rows.
 #[derive(Debug, Clone, PartialEq)]
 pub struct Layout {
@@ -125,8 +135,8 @@ pub struct Layout {
 
 /// Reads the header line: the delimiter (the most frequent of `, ; tab |`) and the
 /// position of every column by name, in any order and case.
-pub fn layout(header: &str) -> Result<Layout, String> {
-    let delimiter = super::formats::detect_delimiter(header);
+pub fn layout(header: &str) -> Result<Layout, ReadError> {
+    let delimiter = detect_delimiter(header);
     let names: Vec<String> = header.split(delimiter as char).map(normalise).collect();
     let mut positions = [None; 8];
     let mut missing = Vec::new();
@@ -139,11 +149,10 @@ pub fn layout(header: &str) -> Result<Layout, String> {
         }
     }
     if !missing.is_empty() {
-        return Err(format!(
-            "not online-retail data: the header has no column {} (found: {})",
-            missing.join(", "),
-            header.chars().take(120).collect::<String>()
-        ));
+        return Err(ReadError::NotOnlineRetail {
+            missing,
+            found: header.chars().take(120).collect(),
+        });
     }
     Ok(Layout {
         delimiter,
@@ -286,7 +295,7 @@ mod tests {
         assert_eq!(l.delimiter, b';');
         assert_eq!(l.positions[0], Some(7));
         assert_eq!(l.positions[7], Some(0));
-        let err = layout("a,b,c").unwrap_err();
+        let err = layout("a,b,c").unwrap_err().to_string();
         assert!(err.contains("InvoiceNo"), "{err}");
     }
 

@@ -15,10 +15,12 @@ use duckdb::arrow::datatypes::{DataType, Field as ArrowField, Schema};
 use duckdb::arrow::record_batch::RecordBatch;
 
 use super::customers::EmailKeys;
-use super::dialect::TimestampFormat;
+use super::dialect::{Field, TimestampFormat};
 use super::formats::{TextRow, TextTable};
 use super::mapping::{DateOrder, Expr, Mapping, find_column};
+use super::mapping_error::MappingError;
 use super::parse::{ParsedFile, Rejected};
+use super::row_error::RowError;
 use super::rows::{Columns, Row, parse_customer, parse_price};
 use super::values::{NumberFormat, TimeReading, whole, zone};
 use crate::warehouse::{quote_ident, quote_literal};
@@ -47,9 +49,9 @@ pub fn apply(
     shop_zone: Tz,
     source_file: &str,
     ingest_id: i64,
-) -> Result<ParsedFile, String> {
-    let conn = crate::warehouse::engine::open_in_memory().map_err(|e| e.to_string())?;
-    stage(&conn, &table).map_err(|e| format!("could not stage the file: {e}"))?;
+) -> Result<ParsedFile, MappingError> {
+    let conn = crate::warehouse::engine::open_in_memory().map_err(MappingError::Engine)?;
+    stage(&conn, &table).map_err(MappingError::Stage)?;
     let mut header = table.columns.clone();
     for name in &mapping.optional {
         if find_column(&header, name).is_none() {
@@ -57,20 +59,15 @@ pub fn apply(
                 "ALTER TABLE src ADD COLUMN {} VARCHAR",
                 quote_ident(name)
             ))
-            .map_err(|e| format!("could not stage the file: {e}"))?;
+            .map_err(MappingError::Stage)?;
             header.push(name.clone());
         }
     }
     conn.execute_batch("SET enable_external_access = false; SET lock_configuration = true;")
-        .map_err(|e| e.to_string())?;
+        .map_err(MappingError::Engine)?;
     let sql = select_sql(mapping, &header)?;
-    let mut stmt = conn
-        .prepare(&sql)
-        .map_err(|e| format!("the mapping's SQL does not run on this file: {e}"))?;
-    let batches: Vec<RecordBatch> = stmt
-        .query_arrow([])
-        .map_err(|e| format!("the mapping's SQL does not run on this file: {e}"))?
-        .collect();
+    let mut stmt = conn.prepare(&sql).map_err(MappingError::Sql)?;
+    let batches: Vec<RecordBatch> = stmt.query_arrow([]).map_err(MappingError::Sql)?.collect();
     let reading = time_reading(mapping, shop_zone, &batches)?;
     let mut out = Output::new(&table, mapping, source_file, reading);
     for batch in &batches {
@@ -122,7 +119,11 @@ fn stage(conn: &duckdb::Connection, table: &TextTable) -> Result<(), duckdb::Err
 }
 
 /// The SQL of one field: a column of the file, the user's expression, or a constant.
-fn expr_sql(field: &str, expr: Option<&Expr>, header: &[String]) -> Result<String, String> {
+fn expr_sql(
+    field: &'static str,
+    expr: Option<&Expr>,
+    header: &[String],
+) -> Result<String, MappingError> {
     Ok(match expr {
         None => "NULL".into(),
         Some(Expr::Column(name)) => {
@@ -134,19 +135,19 @@ fn expr_sql(field: &str, expr: Option<&Expr>, header: &[String]) -> Result<Strin
     })
 }
 
-fn missing(field: &str, name: &str, header: &[String]) -> String {
-    let found: Vec<String> = header.iter().take(40).map(|h| format!("`{h}`")).collect();
-    format!(
-        "the mapping reads {field} from a column `{name}` the file does not have (its columns: {})",
-        found.join(", ")
-    )
+fn missing(field: &'static str, name: &str, header: &[String]) -> MappingError {
+    MappingError::MissingColumn {
+        field,
+        name: name.to_string(),
+        header: header.to_vec(),
+    }
 }
 
 /// The query that evaluates every field, one row per table row, in table order.
-fn select_sql(mapping: &Mapping, header: &[String]) -> Result<String, String> {
+fn select_sql(mapping: &Mapping, header: &[String]) -> Result<String, MappingError> {
     let c = &mapping.columns;
     let customer = c.customer_id.as_ref().or(c.customer_email.as_ref());
-    let field = |name: &str, expr: Option<&Expr>| expr_sql(name, expr, header);
+    let field = |name: &'static str, expr: Option<&Expr>| expr_sql(name, expr, header);
     let invoice = field("invoice_no", c.invoice_no.as_ref())?;
     let currency = match (&c.currency, &mapping.format.currency) {
         (None, Some(constant)) => quote_literal(constant),
@@ -211,7 +212,7 @@ fn time_reading(
     mapping: &Mapping,
     shop_zone: Tz,
     batches: &[RecordBatch],
-) -> Result<TimeReading, String> {
+) -> Result<TimeReading, MappingError> {
     let date_column = 1 + FIELDS
         .iter()
         .position(|f| *f == "invoice_date")
@@ -229,7 +230,13 @@ fn time_reading(
     Ok(TimeReading {
         order,
         pattern: mapping.format.date_format.clone(),
-        source_zone: mapping.format.timezone.as_deref().map(zone).transpose()?,
+        source_zone: mapping
+            .format
+            .timezone
+            .as_deref()
+            .map(zone)
+            .transpose()
+            .map_err(MappingError::SourceZone)?,
         shop_zone,
     })
 }
@@ -326,7 +333,9 @@ impl<'t> Output<'t> {
                             };
                             self.push(&refund_row, email, file, source.line);
                         }
-                        Some(Err(reason)) => self.reject(source, format!("refund: {reason}")),
+                        Some(Err(reason)) => {
+                            self.reject(source, RowError::Refund(Box::new(reason)))
+                        }
                         _ => {}
                     }
                 }
@@ -342,38 +351,47 @@ impl<'t> Output<'t> {
         }
     }
 
-    fn reject(&mut self, source: &TextRow, reason: String) {
+    fn reject(&mut self, source: &TextRow, reason: RowError) {
         self.rejected.push(Rejected {
             part: self.table.part(source).map(String::from),
             line: source.line,
             raw: self.table.raw(source),
-            reason,
+            reason: reason.to_string(),
         });
     }
 
     /// Reads one row's fields; the reasons name the fields as the UCI parser does.
-    fn row<'b>(&self, v: &'b Values, i: usize) -> Result<Row<'b>, String> {
-        let invoice_no = v.get(0, i).ok_or("InvoiceNo is empty")?;
-        let stock_code = v.get(1, i).ok_or("StockCode is empty")?;
-        let quantity_text = v.get(3, i).ok_or("Quantity is empty")?;
-        let quantity = whole(&self.numbers.normalise(quantity_text), "Quantity")
-            .map_err(|_| format!("Quantity `{quantity_text}` is not a whole number"))
+    fn row<'b>(&self, v: &'b Values, i: usize) -> Result<Row<'b>, RowError> {
+        let required = |index: usize, field: Field| v.get(index, i).ok_or(RowError::Empty(field));
+        let invoice_no = required(0, Field::InvoiceNo)?;
+        let stock_code = required(1, Field::StockCode)?;
+        let quantity_text = required(3, Field::Quantity)?;
+        let quantity = whole(&self.numbers.normalise(quantity_text), Field::Quantity)
+            .map_err(|_| RowError::NotWhole {
+                field: Field::Quantity,
+                text: quantity_text.to_string(),
+            })
             .and_then(|q| {
-                i32::try_from(q).map_err(|_| format!("Quantity `{quantity_text}` is out of range"))
+                i32::try_from(q).map_err(|_| RowError::OutOfRange {
+                    field: Field::Quantity,
+                    text: quantity_text.to_string(),
+                })
             })?;
-        let date_text = v.get(4, i).ok_or("InvoiceDate is empty")?;
-        let invoice_ts = self.reading.read(date_text).ok_or_else(|| {
-            format!(
-                "InvoiceDate `{date_text}` is not a date and time in the file's form ({})",
-                self.reading
+        let date_text = required(4, Field::InvoiceDate)?;
+        let invoice_ts = self
+            .reading
+            .read(date_text)
+            .ok_or_else(|| RowError::NotADate {
+                text: date_text.to_string(),
+                form: self
+                    .reading
                     .pattern
-                    .as_deref()
-                    .unwrap_or(self.reading.order.name())
-            )
-        })?;
-        let price_text = v.get(5, i).ok_or("UnitPrice is empty")?;
+                    .clone()
+                    .unwrap_or_else(|| self.reading.order.name().to_string()),
+            })?;
+        let price_text = required(5, Field::UnitPrice)?;
         let unit_price = parse_price(&self.numbers.normalise(price_text))
-            .map_err(|e| e.replace(&*self.numbers.normalise(price_text), price_text))?;
+            .map_err(|e| e.with_text(price_text))?;
         let customer_id = match (self.by_email, v.get(6, i)) {
             (false, Some(text)) => Some(parse_customer(&self.numbers.normalise(text))?),
             _ => None,

@@ -9,6 +9,7 @@ use duckdb::Transaction;
 
 use super::dialect::{Encoding, TimestampFormat};
 use super::parse::{LineParser, Rejected};
+use super::read_error::ReadError;
 use super::sources::Source;
 use crate::jobs::CancelToken;
 
@@ -27,7 +28,7 @@ pub(super) struct Loaded {
 /// Why a large file did not load.
 pub(super) enum NotLoaded {
     /// The file is not this data (its reason, as for any rejected file).
-    Rejected(String),
+    Rejected(ReadError),
     /// The run was cancelled mid-file: nothing of it stays.
     Cancelled,
     Db(duckdb::Error),
@@ -96,7 +97,7 @@ fn append(
     }
     if !rejected.is_empty() {
         let mut quarantine = tx.appender_to_db("quarantine", "raw")?;
-        super::writer::append_quarantined(&mut quarantine, ingest_id, name, rejected)?;
+        super::quarantine::append_quarantined(&mut quarantine, ingest_id, name, rejected)?;
         quarantine.flush()?;
     }
     Ok(())
@@ -122,13 +123,12 @@ impl<'r> Pieces<'r> {
         }
     }
 
-    fn next(&mut self) -> Result<Option<String>, String> {
+    fn next(&mut self) -> Result<Option<String>, ReadError> {
         while !self.done && self.buffer.len() < PIECE_BYTES {
             let want = (PIECE_BYTES - self.buffer.len()) as u64;
             let read = (&mut self.reader)
                 .take(want)
-                .read_to_end(&mut self.buffer)
-                .map_err(|e| format!("cannot read it: {e}"))?;
+                .read_to_end(&mut self.buffer)?;
             self.done = read == 0;
         }
         if self.buffer.is_empty() {

@@ -8,6 +8,9 @@ use std::str::FromStr;
 
 use serde::{Deserialize, Serialize};
 
+use super::mapping_error::MappingError;
+use super::read_error::ReadError;
+
 /// The currency of the UCI data sets (a UK shop's prices, in pounds sterling).
 pub const UCI_CURRENCY: &str = "GBP";
 
@@ -79,14 +82,14 @@ impl fmt::Display for Preset {
 }
 
 impl FromStr for Preset {
-    type Err = String;
-    fn from_str(s: &str) -> Result<Self, String> {
+    type Err = MappingError;
+    fn from_str(s: &str) -> Result<Self, MappingError> {
         Self::ALL
             .into_iter()
             .find(|p| p.name() == s)
-            .ok_or_else(|| {
-                let names: Vec<&str> = Self::ALL.iter().map(|p| p.name()).collect();
-                format!("no preset `{s}` (presets: {})", names.join(", "))
+            .ok_or_else(|| MappingError::UnknownPreset {
+                name: s.to_string(),
+                presets: Self::ALL.iter().map(|p| p.name()).collect(),
             })
     }
 }
@@ -190,15 +193,21 @@ pub struct Mapping {
 
 impl Mapping {
     /// Reads a mapping from TOML; `origin` names the file in errors (with the line).
-    pub fn parse(text: &str, origin: &str) -> Result<Self, String> {
-        let mapping: Mapping = toml::from_str(text).map_err(|e| format!("{origin}: {e}"))?;
-        mapping.validate().map_err(|e| format!("{origin}: {e}"))?;
+    pub fn parse(text: &str, origin: &str) -> Result<Self, MappingError> {
+        let mapping: Mapping = toml::from_str(text).map_err(|source| MappingError::Toml {
+            origin: origin.to_string(),
+            source,
+        })?;
+        mapping.validate().map_err(|source| MappingError::Invalid {
+            origin: origin.to_string(),
+            source: Box::new(source),
+        })?;
         Ok(mapping)
     }
 
     /// The mapping of a UCI header in a format the line parser does not read (a
     /// workbook, Parquet, JSON): its columns by the names the header uses.
-    pub fn uci(header: &[String], preset: Preset) -> Result<Self, String> {
+    pub fn uci(header: &[String], preset: Preset) -> Result<Self, ReadError> {
         let layout = super::dialect::layout(&header.join("\t"))?;
         let column = |field: super::dialect::Field| {
             layout.positions[field as usize].map(|i| Expr::Column(header[i].clone()))
@@ -225,9 +234,11 @@ impl Mapping {
         })
     }
 
-    pub fn load(path: &std::path::Path) -> Result<Self, String> {
-        let text = std::fs::read_to_string(path)
-            .map_err(|e| format!("cannot read the mapping {}: {e}", path.display()))?;
+    pub fn load(path: &std::path::Path) -> Result<Self, MappingError> {
+        let text = std::fs::read_to_string(path).map_err(|source| MappingError::Read {
+            path: path.display().to_string(),
+            source,
+        })?;
         Self::parse(&text, &path.display().to_string())
     }
 
@@ -236,7 +247,7 @@ impl Mapping {
     }
 
     /// Checks what can be checked before a file is read.
-    pub fn validate(&self) -> Result<(), String> {
+    pub fn validate(&self) -> Result<(), MappingError> {
         let c = &self.columns;
         let required = [
             ("invoice_no", &c.invoice_no),
@@ -251,13 +262,10 @@ impl Mapping {
             .map(|(n, _)| *n)
             .collect();
         if !missing.is_empty() {
-            return Err(format!(
-                "[columns] must name {} (a column name, {{ sql = \"…\" }} or {{ value = \"…\" }})",
-                missing.join(", ")
-            ));
+            return Err(MappingError::MissingFields(missing));
         }
         if c.customer_id.is_some() && c.customer_email.is_some() {
-            return Err("[columns] names both customer_id and customer_email: keep one".into());
+            return Err(MappingError::BothCustomers);
         }
         let f = &self.format;
         for (what, value) in [
@@ -269,17 +277,20 @@ impl Mapping {
                 && v.chars().count() != 1
                 && !(what == "delimiter" && v == "tab")
             {
-                return Err(format!("format.{what} must be one character, not `{v}`"));
+                return Err(MappingError::NotOneCharacter {
+                    what,
+                    value: v.clone(),
+                });
             }
         }
         if !matches!(f.decimal.as_deref(), None | Some(".") | Some(",")) {
-            return Err("format.decimal must be \".\" or \",\"".into());
+            return Err(MappingError::DecimalMark);
         }
         if f.decimal.is_some() && f.decimal == f.thousands {
-            return Err("format.decimal and format.thousands must differ".into());
+            return Err(MappingError::SameMarks);
         }
         if let Some(zone) = &f.timezone {
-            super::values::zone(zone).map_err(|e| format!("format.timezone: {e}"))?;
+            super::values::zone(zone).map_err(MappingError::Timezone)?;
         }
         Ok(())
     }
@@ -346,7 +357,7 @@ pub struct ShapeChoice {
 
 impl ShapeChoice {
     /// Picks the shape of a source from its header (column names, in order).
-    pub fn choose(&self, header: &[String]) -> Result<Shape, String> {
+    pub fn choose(&self, header: &[String]) -> Result<Shape, MappingError> {
         if let Some(mapping) = &self.mapping {
             return Ok(Shape::Mapped(Box::new(mapping.clone())));
         }
@@ -368,33 +379,14 @@ impl ShapeChoice {
                     1 => Ok(Shape::Mapped(Box::new(
                         matches.into_iter().next().expect("one").1,
                     ))),
-                    0 => Err(unknown_header(header)),
-                    _ => Err(format!(
-                        "the header fits several presets ({}): name one with --preset",
-                        matches
-                            .iter()
-                            .map(|(p, _)| p.name())
-                            .collect::<Vec<_>>()
-                            .join(", ")
+                    0 => Err(MappingError::UnknownShape(header.to_vec())),
+                    _ => Err(MappingError::SeveralPresets(
+                        matches.iter().map(|(p, _)| p.name()).collect(),
                     )),
                 }
             }
         }
     }
-}
-
-/// The error for a header no preset knows: the columns found and how to go on.
-fn unknown_header(header: &[String]) -> String {
-    let mut found: Vec<String> = header.iter().take(40).map(|h| format!("`{h}`")).collect();
-    if header.len() > 40 {
-        found.push(format!("and {} more", header.len() - 40));
-    }
-    format!(
-        "not a known shape of order export (presets: uci, uci-ii, shopify, woocommerce); \
-         its columns are {}. Write a column mapping for it: `ecom ingest --suggest-mapping FILE > shop.toml`, \
-         check it, then `ecom ingest --mapping shop.toml FILE` (docs/INGEST.md)",
-        found.join(", ")
-    )
 }
 
 #[cfg(test)]
@@ -425,6 +417,7 @@ mod tests {
             "ebay"
                 .parse::<Preset>()
                 .unwrap_err()
+                .to_string()
                 .contains("woocommerce")
         );
     }
@@ -433,19 +426,24 @@ mod tests {
     fn an_unknown_header_lists_its_columns_and_the_way_on() {
         let err = ShapeChoice::default()
             .choose(&header(&["order", "sku", "qty"]))
-            .unwrap_err();
+            .unwrap_err()
+            .to_string();
         assert!(err.contains("`order`, `sku`, `qty`"), "{err}");
         assert!(err.contains("--suggest-mapping"), "{err}");
     }
 
     #[test]
     fn mappings_are_checked_with_the_file_and_line() {
-        let err = Mapping::parse("[columns]\ninvoice_no = \"A\"\n", "shop.toml").unwrap_err();
+        let err = Mapping::parse("[columns]\ninvoice_no = \"A\"\n", "shop.toml")
+            .unwrap_err()
+            .to_string();
         assert!(
             err.contains("shop.toml") && err.contains("stock_code"),
             "{err}"
         );
-        let err = Mapping::parse("[columns]\ninvoce = 1\n", "shop.toml").unwrap_err();
+        let err = Mapping::parse("[columns]\ninvoce = 1\n", "shop.toml")
+            .unwrap_err()
+            .to_string();
         assert!(err.contains("line 2"), "{err}");
         let full = r#"
             [columns]
@@ -475,6 +473,7 @@ mod tests {
         assert!(
             Mapping::parse(&bad_zone, "x")
                 .unwrap_err()
+                .to_string()
                 .contains("timezone")
         );
     }

@@ -9,6 +9,8 @@ use std::borrow::Cow;
 use duckdb::arrow::record_batch::RecordBatch;
 
 use super::dialect::{Field, Layout, TimestampFormat, layout};
+use super::read_error::ReadError;
+use super::row_error::RowError;
 use super::rows::{Columns, Row, parse_customer, parse_price};
 
 /// A line that could not become a row.
@@ -51,7 +53,7 @@ fn clipped(line: &str) -> String {
 }
 
 /// Parses a whole decoded file. `Err` means the file is not this data at all.
-pub fn parse_file(text: &str, source_file: &str, ingest_id: i64) -> Result<ParsedFile, String> {
+pub fn parse_file(text: &str, source_file: &str, ingest_id: i64) -> Result<ParsedFile, ReadError> {
     let (mut parser, body, first_line) = LineParser::start(text)?;
     let (batch, rejected) = parser.parse(body, first_line, source_file, ingest_id);
     Ok(ParsedFile {
@@ -77,12 +79,12 @@ pub struct LineParser {
 impl LineParser {
     /// Reads the header and the timestamp form from the start of a file; returns the
     /// parser, the text after the header and the number of the line it starts at.
-    pub fn start(text: &str) -> Result<(Self, &str, u64), String> {
+    pub fn start(text: &str) -> Result<(Self, &str, u64), ReadError> {
         let mut offset = 0;
         let mut number = 0u64;
         let header = loop {
             let Some(rest) = text.get(offset..).filter(|r| !r.is_empty()) else {
-                return Err("the file is empty".into());
+                return Err(ReadError::Empty);
             };
             let line = rest.split('\n').next().unwrap_or(rest);
             offset += line.len() + 1;
@@ -131,10 +133,10 @@ impl LineParser {
             }
             let number = first_line + index as u64;
             let outcome = if line.len() > MAX_LINE_BYTES {
-                Err(format!(
-                    "a line of {} bytes, more than any order line holds ({MAX_LINE_BYTES})",
-                    line.len()
-                ))
+                Err(RowError::Overlong {
+                    bytes: line.len(),
+                    max: MAX_LINE_BYTES,
+                })
             } else {
                 let (layout, format) = (&self.layout, self.timestamp_format);
                 self.splitter
@@ -147,7 +149,7 @@ impl LineParser {
                     part: None,
                     line: number,
                     raw: clipped(line),
-                    reason,
+                    reason: reason.to_string(),
                 }),
             }
         }
@@ -173,14 +175,14 @@ impl LineSplitter {
         }
     }
 
-    fn split<'a>(&'a mut self, line: &str) -> Result<Vec<&'a str>, String> {
+    fn split<'a>(&'a mut self, line: &str) -> Result<Vec<&'a str>, RowError> {
         if !line
             .bytes()
             .filter(|&b| b == b'"')
             .count()
             .is_multiple_of(2)
         {
-            return Err("broken quoting: a quoted field is not closed on its line".into());
+            return Err(RowError::BrokenQuoting);
         }
         self.reader.reset();
         // One call with the line and its terminator yields the whole record.
@@ -194,12 +196,11 @@ impl LineSplitter {
         match result {
             csv_core::ReadRecordResult::Record => {}
             csv_core::ReadRecordResult::OutputEndsFull => {
-                return Err(format!("too many fields (more than {})", self.ends.len()));
+                return Err(RowError::TooManyFields(self.ends.len()));
             }
-            other => return Err(format!("could not split the line into fields ({other:?})")),
+            other => return Err(RowError::Unsplittable(format!("{other:?}"))),
         }
-        let text = std::str::from_utf8(&self.output[..written])
-            .map_err(|_| "the line is not valid text".to_string())?;
+        let text = std::str::from_utf8(&self.output[..written]).map_err(|_| RowError::NotText)?;
         let mut start = 0;
         Ok(self.ends[..fields]
             .iter()
@@ -216,33 +217,36 @@ fn parse_row<'a>(
     fields: &[&'a str],
     layout: &Layout,
     timestamps: TimestampFormat,
-) -> Result<Row<'a>, String> {
+) -> Result<Row<'a>, RowError> {
     if fields.len() != layout.width {
-        return Err(format!(
-            "wrong number of fields: expected {}, found {}",
-            layout.width,
-            fields.len()
-        ));
+        return Err(RowError::FieldCount {
+            expected: layout.width,
+            found: fields.len(),
+        });
     }
     let get = |field: Field| {
         layout.positions[field as usize]
             .map(|i| fields[i].trim())
             .filter(|v| !v.is_empty())
     };
-    let invoice_no = get(Field::InvoiceNo).ok_or("InvoiceNo is empty")?;
-    let stock_code = get(Field::StockCode).ok_or("StockCode is empty")?;
-    let quantity_text = get(Field::Quantity).ok_or("Quantity is empty")?;
+    let required = |field: Field| get(field).ok_or(RowError::Empty(field));
+    let invoice_no = required(Field::InvoiceNo)?;
+    let stock_code = required(Field::StockCode)?;
+    let quantity_text = required(Field::Quantity)?;
     let quantity = quantity_text
         .parse::<i32>()
-        .map_err(|_| format!("Quantity `{quantity_text}` is not a whole number"))?;
-    let date_text = get(Field::InvoiceDate).ok_or("InvoiceDate is empty")?;
-    let invoice_ts = timestamps.parse(date_text).ok_or_else(|| {
-        format!(
-            "InvoiceDate `{date_text}` is not a date and time in the file's form ({})",
-            timestamps.name()
-        )
-    })?;
-    let price_text = get(Field::UnitPrice).ok_or("UnitPrice is empty")?;
+        .map_err(|_| RowError::NotWhole {
+            field: Field::Quantity,
+            text: quantity_text.to_string(),
+        })?;
+    let date_text = required(Field::InvoiceDate)?;
+    let invoice_ts = timestamps
+        .parse(date_text)
+        .ok_or_else(|| RowError::NotADate {
+            text: date_text.to_string(),
+            form: timestamps.name().to_string(),
+        })?;
+    let price_text = required(Field::UnitPrice)?;
     let unit_price = parse_price(price_text)?;
     let customer_id = get(Field::CustomerId).map(parse_customer).transpose()?;
     Ok(Row {
@@ -306,9 +310,10 @@ mod tests {
         assert!(
             parse_file("a,b\n1,2\n", "x.csv", 1)
                 .unwrap_err()
+                .to_string()
                 .contains("not online-retail data")
         );
-        assert!(parse_file("", "x.csv", 1).unwrap_err().contains("empty"));
+        assert!(matches!(parse_file("", "x.csv", 1), Err(ReadError::Empty)));
     }
 
     #[test]

@@ -12,6 +12,9 @@ use duckdb::arrow::array::{
 use duckdb::arrow::datatypes::{DataType, Field as ArrowField, Schema, TimeUnit};
 use duckdb::arrow::record_batch::RecordBatch;
 
+use super::dialect::Field;
+use super::row_error::RowError;
+
 /// Scale of `unit_price` (DECIMAL(18,3)).
 pub const PRICE_SCALE: u32 = 3;
 
@@ -143,8 +146,8 @@ impl Columns {
 
 /// A decimal price to thousandths, exactly (`2.55` → 2550). More than three decimals
 /// cannot be stored without loss, so such a row is rejected rather than rounded.
-pub fn parse_price(text: &str) -> Result<i128, String> {
-    let bad = || format!("UnitPrice `{text}` is not a decimal number");
+pub fn parse_price(text: &str) -> Result<i128, RowError> {
+    let bad = || RowError::NotDecimal(text.to_string());
     let (negative, digits) = match text.strip_prefix('-') {
         Some(rest) => (true, rest),
         None => (false, text.strip_prefix('+').unwrap_or(text)),
@@ -159,9 +162,10 @@ pub fn parse_price(text: &str) -> Result<i128, String> {
     }
     let fraction = fraction.trim_end_matches('0');
     if fraction.len() > PRICE_SCALE as usize {
-        return Err(format!(
-            "UnitPrice `{text}` has more than {PRICE_SCALE} decimals"
-        ));
+        return Err(RowError::TooManyDecimals {
+            text: text.to_string(),
+            scale: PRICE_SCALE,
+        });
     }
     let whole: i128 = if whole.is_empty() {
         0
@@ -177,9 +181,13 @@ pub fn parse_price(text: &str) -> Result<i128, String> {
 }
 
 /// `17850`, `17850.0` → 17850; anything else is an error.
-pub fn parse_customer(text: &str) -> Result<i32, String> {
-    super::values::whole(text, "CustomerID")
-        .and_then(|n| i32::try_from(n).map_err(|_| format!("CustomerID `{text}` is out of range")))
+pub fn parse_customer(text: &str) -> Result<i32, RowError> {
+    super::values::whole(text, Field::CustomerId).and_then(|n| {
+        i32::try_from(n).map_err(|_| RowError::OutOfRange {
+            field: Field::CustomerId,
+            text: text.to_string(),
+        })
+    })
 }
 
 #[cfg(test)]

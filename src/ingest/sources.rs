@@ -4,7 +4,8 @@
 use std::io::{BufRead, BufReader, Read};
 use std::path::{Path, PathBuf};
 
-use super::IngestError;
+use super::error::IngestError;
+use super::read_error::ReadError;
 
 /// Where the bytes of one source come from.
 #[derive(Debug, Clone, PartialEq)]
@@ -53,16 +54,14 @@ impl Source {
 
     /// The source's bytes as a stream, gzip (recognised by its magic bytes) inflated
     /// as they are read; and whether it was gzip.
-    pub fn open(&self) -> Result<(Box<dyn Read + '_>, bool), String> {
+    pub fn open(&self) -> Result<(Box<dyn Read + '_>, bool), ReadError> {
         let raw: Box<dyn Read> = match &self.kind {
-            SourceKind::File(path) => {
-                Box::new(std::fs::File::open(path).map_err(|e| format!("cannot read it: {e}"))?)
-            }
+            SourceKind::File(path) => Box::new(std::fs::File::open(path)?),
             SourceKind::Embedded(bytes) => Box::new(&bytes[..]),
             SourceKind::Stdin => Box::new(std::io::stdin().lock()),
         };
         let mut raw = BufReader::with_capacity(64 * 1024, raw);
-        let magic = raw.fill_buf().map_err(|e| format!("cannot read it: {e}"))?;
+        let magic = raw.fill_buf()?;
         let gzip = magic.starts_with(&[0x1f, 0x8b]);
         Ok(if gzip {
             (Box::new(flate2::read::MultiGzDecoder::new(raw)), true)
@@ -75,12 +74,12 @@ impl Source {
     /// file, or a small gzip that inflates past it (a gzip bomb), is refused with the
     /// reason, as is a binary file (a NUL in its first 64 KiB) before the rest of it is
     /// read.
-    pub fn read(&self, max_bytes: u64) -> Result<Vec<u8>, String> {
+    pub fn read(&self, max_bytes: u64) -> Result<Vec<u8>, ReadError> {
         let (reader, gzip) = self.open()?;
         let mut bytes = Vec::new();
         match read_start(reader, &mut bytes, max_bytes)? {
             None => Ok(bytes),
-            Some(_) => Err(too_large(gzip, max_bytes)),
+            Some(_) => Err(ReadError::TooLarge { gzip, max_bytes }),
         }
     }
 }
@@ -91,31 +90,15 @@ pub fn read_start<'r>(
     mut reader: Box<dyn Read + 'r>,
     bytes: &mut Vec<u8>,
     limit: u64,
-) -> Result<Option<Box<dyn Read + 'r>>, String> {
-    let cannot = |e: std::io::Error| format!("cannot read it: {e}");
-    (&mut reader)
-        .take(64 * 1024)
-        .read_to_end(bytes)
-        .map_err(cannot)?;
+) -> Result<Option<Box<dyn Read + 'r>>, ReadError> {
+    (&mut reader).take(64 * 1024).read_to_end(bytes)?;
     if super::dialect::looks_binary(bytes) && !super::formats::Format::sniff(bytes).is_binary() {
-        return Err(
-            "a binary file, and not one of the binary formats read (.xlsx, Parquet)".into(),
-        );
+        return Err(ReadError::Binary);
     }
     (&mut reader)
         .take(limit.saturating_sub(bytes.len() as u64) + 1)
-        .read_to_end(bytes)
-        .map_err(cannot)?;
+        .read_to_end(bytes)?;
     Ok((bytes.len() as u64 > limit).then_some(reader))
-}
-
-/// Why a file past `ingest.max_inflated_bytes` is rejected.
-pub fn too_large(gzip: bool, max_bytes: u64) -> String {
-    let what = if gzip { "inflates to" } else { "holds" };
-    format!(
-        "it {what} more than ingest.max_inflated_bytes ({}): a gzip bomb, or a file to split",
-        indicatif::HumanBytes(max_bytes)
-    )
 }
 
 /// Whether a file found inside a folder looks like input: delimited text, a workbook,

@@ -170,11 +170,15 @@ const TARGETS: &[Target] = &[
 ];
 
 /// The suggested mapping for a file's content, as commented TOML.
-pub fn suggest(bytes: Vec<u8>, name: &str, sheet: Option<&str>) -> Result<String, String> {
+pub fn suggest(
+    bytes: Vec<u8>,
+    name: &str,
+    sheet: Option<&str>,
+) -> Result<String, super::read_error::ReadError> {
     let format = Format::sniff(&bytes);
     let delimiter = (format == Format::Csv).then(|| {
         let head = String::from_utf8_lossy(&bytes[..bytes.len().min(64 * 1024)]).into_owned();
-        formats::detect_delimiter(head.lines().next().unwrap_or(""))
+        super::dialect::detect_delimiter(head.lines().next().unwrap_or(""))
     });
     let table = formats::read(
         bytes,
@@ -183,7 +187,7 @@ pub fn suggest(bytes: Vec<u8>, name: &str, sheet: Option<&str>) -> Result<String
         &ReadOptions {
             delimiter,
             sheet: sheet.map(String::from),
-            max_inflated_bytes: super::DEFAULT_MAX_INFLATED_BYTES,
+            max_inflated_bytes: super::options::DEFAULT_MAX_INFLATED_BYTES,
         },
     )?;
     Ok(write(&table, format, delimiter, name))

@@ -8,7 +8,8 @@ use std::borrow::Cow;
 use chrono::{DateTime, FixedOffset, NaiveDate, NaiveDateTime, TimeZone};
 use chrono_tz::Tz;
 
-use super::dialect::TimestampFormat;
+use super::dialect::{Field, TimestampFormat};
+use super::row_error::RowError;
 
 /// How numbers are written: the decimal mark and an optional thousands separator.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -44,16 +45,18 @@ impl NumberFormat {
 }
 
 /// A whole number, also written with a zero fraction (`6`, `6.0`, as spreadsheets and
-/// typed columns write them); `what` names the column in the reason.
-pub fn whole(text: &str, what: &str) -> Result<i64, String> {
+/// typed columns write them); `field` names the column in the reason.
+pub fn whole(text: &str, field: Field) -> Result<i64, RowError> {
+    let not_whole = || RowError::NotWhole {
+        field,
+        text: text.to_string(),
+    };
     let number = match text.split_once('.') {
         Some((whole, fraction)) if fraction.bytes().all(|b| b == b'0') => whole,
-        Some(_) => return Err(format!("{what} `{text}` is not a whole number")),
+        Some(_) => return Err(not_whole()),
         None => text,
     };
-    number
-        .parse()
-        .map_err(|_| format!("{what} `{text}` is not a whole number"))
+    number.parse().map_err(|_| not_whole())
 }
 
 /// How a source's times are read and where they land.
@@ -192,13 +195,15 @@ fn split_fraction(text: &str) -> (&str, i64) {
     (&text[..dot], micros)
 }
 
-/// A zone name (`Europe/London`, `UTC`) as a zone, or a sentence saying it is not one.
-pub fn zone(name: &str) -> Result<Tz, String> {
-    name.parse::<Tz>().map_err(|_| {
-        format!(
-            "`{name}` is not a time zone name of the IANA database (such as UTC or Europe/London)"
-        )
-    })
+/// A name that is not a time zone of the IANA database.
+#[derive(Debug, Clone, PartialEq, thiserror::Error)]
+#[error("`{0}` is not a time zone name of the IANA database (such as UTC or Europe/London)")]
+pub struct UnknownZone(pub String);
+
+/// A zone name (`Europe/London`, `UTC`) as a zone.
+pub fn zone(name: &str) -> Result<Tz, UnknownZone> {
+    name.parse::<Tz>()
+        .map_err(|_| UnknownZone(name.to_string()))
 }
 
 #[cfg(test)]
@@ -230,8 +235,8 @@ mod tests {
         assert_eq!(european.normalise("1.234,50"), "1234.50");
         assert_eq!(european.normalise(" 2,55 "), "2.55");
         assert_eq!(NumberFormat::default().normalise("2.55"), "2.55");
-        assert_eq!(whole("6.0", "Quantity").unwrap(), 6);
-        assert!(whole("6.5", "Quantity").is_err());
+        assert_eq!(whole("6.0", Field::Quantity).unwrap(), 6);
+        assert!(whole("6.5", Field::Quantity).is_err());
     }
 
     #[test]

@@ -6,15 +6,18 @@ use std::time::Duration;
 
 use duckdb::Connection;
 
+use super::error::IngestError;
 use super::large::{self, NotLoaded};
-use super::{FileReport, FileStatus, IngestError, IngestSummary, Prepared, seconds};
+use super::prepare::Prepared;
+use super::quarantine::append_quarantined;
+use super::report::{FileReport, FileStatus, IngestSummary, seconds};
 use crate::jobs::CancelToken;
 
 /// A parsed file waiting for the next commit (its report says the rest).
 struct Pending {
     report_index: usize,
     hash: String,
-    file: super::ParsedFile,
+    file: super::parse::ParsedFile,
     size: u64,
 }
 
@@ -138,7 +141,7 @@ impl<'c> Writer<'c> {
                 tracing::warn!(file = %source.name, %reason, "file rejected");
                 self.conn.execute(
                     "INSERT INTO meta.rejected_files VALUES (?, ?, ?, now()::TIMESTAMP)",
-                    duckdb::params![self.ingest_id, source.name, reason],
+                    duckdb::params![self.ingest_id, source.name, reason.to_string()],
                 )?;
                 self.reports.push(FileReport {
                     source: source.name,
@@ -149,7 +152,7 @@ impl<'c> Writer<'c> {
                     preset: None,
                     encoding: None,
                     timestamp_format: None,
-                    reason: Some(reason),
+                    reason: Some(reason.to_string()),
                 });
             }
         }
@@ -160,7 +163,7 @@ impl<'c> Writer<'c> {
     /// whole or not at all, and a file that turns out not to be this data is rejected.
     fn load_large(
         &mut self,
-        source: super::Source,
+        source: super::sources::Source,
         hash: String,
         cancel: &CancelToken,
     ) -> Result<(), IngestError> {
@@ -173,7 +176,10 @@ impl<'c> Writer<'c> {
             Err(NotLoaded::Cancelled) => return Ok(()),
             Err(NotLoaded::Rejected(reason)) => {
                 drop(tx);
-                let rejected = Prepared::Rejected { source, reason };
+                let rejected = Prepared::Rejected {
+                    source,
+                    reason: reason.into(),
+                };
                 return self.accept(rejected, &mut HashSet::new(), cancel);
             }
         };
@@ -182,7 +188,7 @@ impl<'c> Writer<'c> {
             status: FileStatus::Loaded,
             rows: loaded.rows,
             quarantined: loaded.quarantined,
-            format: Some(super::Format::Csv),
+            format: Some(super::formats::Format::Csv),
             preset: Some(loaded.preset.to_string()),
             encoding: Some(loaded.encoding),
             timestamp_format: Some(loaded.timestamp_format),
@@ -285,27 +291,6 @@ impl<'c> Writer<'c> {
         )?;
         Ok(summary)
     }
-}
-
-/// Appends a file's rejected lines to `raw.quarantine` with their reasons.
-pub(super) fn append_quarantined(
-    quarantine: &mut duckdb::Appender<'_>,
-    ingest_id: i64,
-    name: &str,
-    rejected: &[super::parse::Rejected],
-) -> Result<(), duckdb::Error> {
-    let now = chrono::Utc::now().naive_utc();
-    for r in rejected {
-        quarantine.append_row(duckdb::params![
-            ingest_id,
-            r.part.as_deref().unwrap_or(name),
-            r.line as i64,
-            r.raw,
-            r.reason,
-            now
-        ])?;
-    }
-    Ok(())
 }
 
 /// Records a loaded file in `meta.ingested_files` (its content hash makes a re-run skip

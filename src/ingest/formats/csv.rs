@@ -1,22 +1,17 @@
 //! Delimited text of any dialect: the delimiter (`,` `;` tab `|`) from the header,
 //! RFC 4180 quoting, fields that span lines (addresses, notes).
 
-use super::{TextRow, TextTable, cell, unique_names};
+use super::table::{MAX_COLUMNS, TextRow, TextTable, cell, unique_names};
+use crate::ingest::dialect::detect_delimiter;
 use crate::ingest::parse::Rejected;
+use crate::ingest::read_error::ReadError;
+use crate::ingest::row_error::RowError;
 
-/// The most frequent candidate delimiter of the header line.
-pub fn detect_delimiter(header: &str) -> u8 {
-    [b',', b';', b'\t', b'|']
-        .into_iter()
-        .max_by_key(|d| header.bytes().filter(|b| b == d).count())
-        .unwrap_or(b',')
-}
-
-pub fn read(text: &str, delimiter: Option<u8>) -> Result<TextTable, String> {
+pub fn read(text: &str, delimiter: Option<u8>) -> Result<TextTable, ReadError> {
     let text = text.trim_start_matches(['\r', '\n']);
     let first_line = text.lines().next().unwrap_or("");
     if first_line.trim().is_empty() {
-        return Err("the file is empty".into());
+        return Err(ReadError::Empty);
     }
     let delimiter = delimiter.unwrap_or_else(|| detect_delimiter(first_line));
     let mut reader = ::csv::ReaderBuilder::new()
@@ -24,16 +19,12 @@ pub fn read(text: &str, delimiter: Option<u8>) -> Result<TextTable, String> {
         .flexible(true)
         .has_headers(true)
         .from_reader(text.as_bytes());
-    let header = reader
-        .headers()
-        .map_err(|e| format!("cannot read the header: {e}"))?
-        .clone();
-    if header.len() > super::MAX_COLUMNS {
-        return Err(format!(
-            "the header has {} columns, more than the {} an order export may have",
-            header.len(),
-            super::MAX_COLUMNS
-        ));
+    let header = reader.headers().map_err(ReadError::CsvHeader)?.clone();
+    if header.len() > MAX_COLUMNS {
+        return Err(ReadError::TooManyColumns {
+            columns: header.len(),
+            max: MAX_COLUMNS,
+        });
     }
     let columns = unique_names(header.iter().map(String::from));
     let mut table = TextTable {
@@ -58,11 +49,11 @@ pub fn read(text: &str, delimiter: Option<u8>) -> Result<TextTable, String> {
                             .iter()
                             .collect::<Vec<_>>()
                             .join(&(delimiter as char).to_string()),
-                        reason: format!(
-                            "wrong number of fields: expected {}, found {}",
-                            columns.len(),
-                            record.len()
-                        ),
+                        reason: RowError::FieldCount {
+                            expected: columns.len(),
+                            found: record.len(),
+                        }
+                        .to_string(),
                     });
                     continue;
                 }
@@ -77,7 +68,7 @@ pub fn read(text: &str, delimiter: Option<u8>) -> Result<TextTable, String> {
                     part: None,
                     line,
                     raw: String::new(),
-                    reason: format!("could not read the record: {e}"),
+                    reason: RowError::Record(e.to_string()).to_string(),
                 });
             }
         }

@@ -3,17 +3,18 @@
 
 use serde_json::{Map, Value};
 
-use super::{TextRow, TextTable, cell};
+use super::table::{MAX_COLUMNS, TextRow, TextTable, cell};
 use crate::ingest::parse::Rejected;
+use crate::ingest::read_error::ReadError;
+use crate::ingest::row_error::RowError;
 
-pub fn read(text: &str) -> Result<TextTable, String> {
+pub fn read(text: &str) -> Result<TextTable, ReadError> {
     let mut table = TextTable {
         parts: vec![String::new()],
         ..TextTable::default()
     };
     if text.trim_start().starts_with('[') {
-        let values: Vec<Value> =
-            serde_json::from_str(text).map_err(|e| format!("not a JSON array of objects: {e}"))?;
+        let values: Vec<Value> = serde_json::from_str(text).map_err(ReadError::JsonArray)?;
         for (i, value) in values.into_iter().enumerate() {
             add(&mut table, i as u64 + 1, value, String::new);
         }
@@ -29,13 +30,13 @@ pub fn read(text: &str) -> Result<TextTable, String> {
                     part: None,
                     line: number,
                     raw: line.chars().take(4096).collect(),
-                    reason: format!("not JSON: {e}"),
+                    reason: RowError::NotJson(e.to_string()).to_string(),
                 }),
             }
         }
     }
     if table.columns.is_empty() {
-        return Err("no JSON object in the file".into());
+        return Err(ReadError::NoJsonObject);
     }
     let width = table.columns.len();
     for row in &mut table.rows {
@@ -50,7 +51,7 @@ fn add(table: &mut TextTable, line: u64, value: Value, raw: impl Fn() -> String)
             part: None,
             line,
             raw: raw(),
-            reason: "not a JSON object".into(),
+            reason: RowError::NotAnObject.to_string(),
         });
         return;
     };
@@ -58,15 +59,12 @@ fn add(table: &mut TextTable, line: u64, value: Value, raw: impl Fn() -> String)
         .keys()
         .filter(|k| !table.columns.iter().any(|c| c == *k))
         .count();
-    if table.columns.len() + new_keys > super::MAX_COLUMNS {
+    if table.columns.len() + new_keys > MAX_COLUMNS {
         table.rejected.push(Rejected {
             part: None,
             line,
             raw: raw().chars().take(4096).collect(),
-            reason: format!(
-                "its keys would make more than {} columns",
-                super::MAX_COLUMNS
-            ),
+            reason: RowError::TooManyKeys(MAX_COLUMNS).to_string(),
         });
         return;
     }

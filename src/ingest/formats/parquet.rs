@@ -4,23 +4,26 @@
 
 use duckdb::arrow::array::{Array, AsArray};
 
-use super::{TextRow, TextTable, cell};
+use super::table::{TextRow, TextTable, cell};
+use crate::ingest::read_error::ReadError;
 
-pub fn read(bytes: &[u8]) -> Result<TextTable, String> {
-    let failed = |e: &dyn std::fmt::Display| format!("cannot read it as Parquet: {e}");
+pub fn read(bytes: &[u8]) -> Result<TextTable, ReadError> {
+    fn failed(e: impl std::error::Error + Send + Sync + 'static) -> ReadError {
+        ReadError::Parquet(Box::new(e))
+    }
     let file = tempfile::Builder::new()
         .suffix(".parquet")
         .tempfile()
-        .map_err(|e| failed(&e))?;
-    std::fs::write(file.path(), bytes).map_err(|e| failed(&e))?;
-    let conn = crate::warehouse::engine::open_in_memory().map_err(|e| failed(&e))?;
+        .map_err(failed)?;
+    std::fs::write(file.path(), bytes).map_err(failed)?;
+    let conn = crate::warehouse::engine::open_in_memory().map_err(failed)?;
     let path = file.path().display().to_string().replace('\'', "''");
     let mut stmt = conn
         .prepare(&format!(
             "SELECT COLUMNS(*)::VARCHAR FROM read_parquet('{path}')"
         ))
-        .map_err(|e| failed(&e))?;
-    let batches: Vec<_> = stmt.query_arrow([]).map_err(|e| failed(&e))?.collect();
+        .map_err(failed)?;
+    let batches: Vec<_> = stmt.query_arrow([]).map_err(failed)?.collect();
     let mut table = TextTable {
         parts: vec![String::new()],
         columns: stmt.column_names(),

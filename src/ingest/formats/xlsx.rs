@@ -6,25 +6,25 @@ use std::io::Cursor;
 
 use calamine::{Data, Reader};
 
-use super::{TextRow, TextTable, unique_names};
+use super::table::{MAX_COLUMNS, TextRow, TextTable, unique_names};
+use crate::ingest::read_error::ReadError;
 
 pub fn read(
     bytes: Vec<u8>,
     name: &str,
     only: Option<&str>,
     max_inflated_bytes: u64,
-) -> Result<TextTable, String> {
+) -> Result<TextTable, ReadError> {
     check_inflated(&bytes, max_inflated_bytes)?;
-    let mut workbook = calamine::Xlsx::new(Cursor::new(bytes))
-        .map_err(|e| format!("cannot read it as an .xlsx workbook: {e}"))?;
+    let mut workbook = calamine::Xlsx::new(Cursor::new(bytes)).map_err(ReadError::Workbook)?;
     let sheets = workbook.sheet_names();
     let chosen: Vec<String> = match only {
         Some(sheet) => {
             if !sheets.iter().any(|s| s == sheet) {
-                return Err(format!(
-                    "no sheet `{sheet}` (sheets: {})",
-                    sheets.join(", ")
-                ));
+                return Err(ReadError::NoSheet {
+                    sheet: sheet.to_string(),
+                    sheets,
+                });
             }
             vec![sheet.to_string()]
         }
@@ -38,11 +38,12 @@ pub fn read(
             continue;
         };
         let width = header.last().map_or(0, |(col, _)| *col as usize + 1);
-        if width > super::MAX_COLUMNS {
-            return Err(format!(
-                "sheet `{sheet}` has {width} columns, more than the {} an order export may have",
-                super::MAX_COLUMNS
-            ));
+        if width > MAX_COLUMNS {
+            return Err(ReadError::SheetTooWide {
+                sheet,
+                columns: width,
+                max: MAX_COLUMNS,
+            });
         }
         let mut names = vec![String::new(); width];
         for (col, value) in header {
@@ -52,9 +53,7 @@ pub fn read(
         if table.columns.is_empty() {
             table.columns = columns;
         } else if columns != table.columns {
-            return Err(format!(
-                "sheet `{sheet}` has other columns than the first sheet: load one sheet at a time with --sheet"
-            ));
+            return Err(ReadError::SheetColumnsDiffer(sheet));
         }
         let part = table.parts.len() as u16;
         table.parts.push(format!("{name}#{sheet}"));
@@ -74,7 +73,7 @@ pub fn read(
         }
     }
     if table.columns.is_empty() {
-        return Err("the workbook has no rows".into());
+        return Err(ReadError::NoRows);
     }
     Ok(table)
 }
@@ -88,8 +87,11 @@ type SparseRow = (u32, Vec<(u32, String)>);
 fn sheet_rows<RS: std::io::Read + std::io::Seek>(
     workbook: &mut calamine::Xlsx<RS>,
     sheet: &str,
-) -> Result<Vec<SparseRow>, String> {
-    let failed = |e: calamine::XlsxError| format!("cannot read sheet `{sheet}`: {e}");
+) -> Result<Vec<SparseRow>, ReadError> {
+    let failed = |source| ReadError::Sheet {
+        sheet: sheet.to_string(),
+        source,
+    };
     let mut reader = workbook.worksheet_cells_reader(sheet).map_err(failed)?;
     let mut rows: Vec<SparseRow> = Vec::new();
     while let Some(cell) = reader.next_cell().map_err(failed)? {
@@ -111,18 +113,18 @@ fn sheet_rows<RS: std::io::Read + std::io::Seek>(
 
 /// Refuses a workbook whose parts inflate past the limit (a zip bomb: a few kilobytes
 /// of sheet XML can declare gigabytes), from the sizes its zip directory declares.
-fn check_inflated(bytes: &[u8], max: u64) -> Result<(), String> {
-    let mut archive = zip::ZipArchive::new(Cursor::new(bytes))
-        .map_err(|e| format!("cannot read it as a workbook: {e}"))?;
+fn check_inflated(bytes: &[u8], max: u64) -> Result<(), ReadError> {
+    let mut archive = zip::ZipArchive::new(Cursor::new(bytes)).map_err(ReadError::Zip)?;
     let mut total: u64 = 0;
     for index in 0..archive.len() {
-        let entry = archive
-            .by_index_raw(index)
-            .map_err(|e| format!("cannot read it as a workbook: {e}"))?;
+        let entry = archive.by_index_raw(index).map_err(ReadError::Zip)?;
         total = total.saturating_add(entry.size());
     }
     if total > max {
-        return Err(super::super::sources::too_large(true, max));
+        return Err(ReadError::TooLarge {
+            gzip: true,
+            max_bytes: max,
+        });
     }
     Ok(())
 }
@@ -131,7 +133,7 @@ fn check_inflated(bytes: &[u8], max: u64) -> Result<(), String> {
 fn text(cell: &Data) -> Option<String> {
     match cell {
         Data::Empty => None,
-        Data::String(s) => super::cell(s),
+        Data::String(s) => super::table::cell(s),
         Data::Int(i) => Some(i.to_string()),
         Data::Float(f) if f.fract() == 0.0 && f.abs() < 1e15 => Some(format!("{}", *f as i64)),
         Data::Float(f) => Some(f.to_string()),

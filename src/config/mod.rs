@@ -7,19 +7,15 @@ use std::path::{Path, PathBuf};
 
 use serde::{Deserialize, Serialize};
 
-/// A configuration problem, phrased for the user.
-#[derive(Debug, thiserror::Error)]
-pub enum ConfigError {
-    #[error("cannot read the config file {path}: {source}")]
-    Read {
-        path: PathBuf,
-        source: std::io::Error,
-    },
-    #[error("the config file {path} is not valid: {message}")]
-    Invalid { path: PathBuf, message: String },
-    #[error("environment variable {name}: {message}")]
-    Env { name: String, message: String },
-}
+mod bad_rows;
+mod error;
+mod pipeline;
+mod template;
+
+pub use bad_rows::{BadRowLimit, BadRowLimitError};
+pub use error::{ConfigError, ConfigProblem};
+pub use pipeline::{PipelineConfig, PipelineJob};
+pub use template::TEMPLATE;
 
 /// The effective settings of one run, after all layers are applied.
 #[derive(Debug, Clone, Default, Serialize, Deserialize, PartialEq)]
@@ -34,71 +30,6 @@ pub struct Config {
     /// after parsing they all live in `tui.keys`).
     #[serde(skip_serializing_if = "std::collections::BTreeMap::is_empty")]
     pub keys: std::collections::BTreeMap<String, Vec<String>>,
-}
-
-/// `ecom pipeline run`: the DAG of jobs. Without `[[pipeline.jobs]]`, the default DAG is
-/// ingest (when `ingest_paths` is set) then models.
-#[derive(Debug, Clone, Default, Serialize, Deserialize, PartialEq)]
-#[serde(default, deny_unknown_fields)]
-pub struct PipelineConfig {
-    /// Files, folders or globs the `ingest` job loads (new files only: ingest is idempotent).
-    pub ingest_paths: Vec<String>,
-    /// The dbt project the `models` job builds (default: the bundled one).
-    #[serde(skip_serializing_if = "Option::is_none")]
-    pub project: Option<PathBuf>,
-    pub jobs: Vec<PipelineJob>,
-}
-
-/// One job of the pipeline.
-#[derive(Debug, Clone, Serialize, Deserialize, PartialEq)]
-#[serde(default, deny_unknown_fields)]
-pub struct PipelineJob {
-    pub name: String,
-    /// `ingest`, `models` (dbt build), `sql`, `export` or `ml`.
-    #[serde(skip_serializing_if = "Option::is_none")]
-    pub kind: Option<crate::jobs::JobKind>,
-    pub depends_on: Vec<String>,
-    pub retries: u32,
-    /// First retry delay, doubled for each later one (`2s`, `1m`).
-    pub backoff: String,
-    /// Per-attempt limit (`10m`); none when unset.
-    #[serde(skip_serializing_if = "Option::is_none")]
-    pub timeout: Option<String>,
-    /// `models`: dbt selection; empty builds everything.
-    pub select: Vec<String>,
-    /// `sql`: the statement to run.
-    #[serde(skip_serializing_if = "Option::is_none")]
-    pub sql: Option<String>,
-    /// `export`: a folder or s3://BUCKET/PREFIX.
-    #[serde(skip_serializing_if = "Option::is_none")]
-    pub to: Option<String>,
-    /// `export`: an S3-compatible endpoint.
-    #[serde(skip_serializing_if = "Option::is_none")]
-    pub endpoint: Option<String>,
-    /// `export`: table patterns (default: raw lines, marts, stream, ml).
-    pub tables: Vec<String>,
-    /// `ml`: segment, recommend or anomalies (run with their default options).
-    #[serde(skip_serializing_if = "Option::is_none")]
-    pub model: Option<String>,
-}
-
-impl Default for PipelineJob {
-    fn default() -> Self {
-        Self {
-            name: String::new(),
-            kind: None,
-            depends_on: Vec::new(),
-            retries: 2,
-            backoff: "2s".into(),
-            timeout: None,
-            select: Vec::new(),
-            sql: None,
-            to: None,
-            endpoint: None,
-            tables: Vec::new(),
-            model: None,
-        }
-    }
 }
 
 #[derive(Debug, Clone, Default, Serialize, Deserialize, PartialEq)]
@@ -224,23 +155,19 @@ impl Config {
 
     /// Parses and validates the TOML text of a config file.
     pub fn parse(text: &str, path: &Path) -> Result<Self, ConfigError> {
-        let mut config: Config = toml::from_str(text).map_err(|e| ConfigError::Invalid {
+        let invalid = |problem| ConfigError::Invalid {
             path: path.to_owned(),
-            message: describe_toml_error(text, &e),
-        })?;
+            problem: Box::new(problem),
+        };
+        let mut config: Config = toml::from_str(text)
+            .map_err(|e| invalid(ConfigProblem::Toml(describe_toml_error(text, &e))))?;
         for (action, keys) in std::mem::take(&mut config.keys) {
             if config.tui.keys.contains_key(&action) {
-                return Err(ConfigError::Invalid {
-                    path: path.to_owned(),
-                    message: format!("keys.{action} and tui.keys.{action} are both set: keep one"),
-                });
+                return Err(invalid(ConfigProblem::KeysTwice(action)));
             }
             config.tui.keys.insert(action, keys);
         }
-        config.validate().map_err(|message| ConfigError::Invalid {
-            path: path.to_owned(),
-            message,
-        })?;
+        config.validate().map_err(invalid)?;
         Ok(config)
     }
 
@@ -253,75 +180,42 @@ impl Config {
             self.tui.stream.brokers = brokers;
         }
         if let Some(limit) = env("ECOM_MAX_BAD_ROWS") {
-            BadRowLimit::parse(&limit).map_err(|message| ConfigError::Env {
+            BadRowLimit::parse(&limit).map_err(|problem| ConfigError::Env {
                 name: "ECOM_MAX_BAD_ROWS".into(),
-                message,
+                problem,
             })?;
             self.ingest.max_bad_rows = Some(limit);
         }
         Ok(())
     }
 
-    fn validate(&self) -> Result<(), String> {
+    fn validate(&self) -> Result<(), ConfigProblem> {
         if let Some(limit) = &self.ingest.max_bad_rows {
-            BadRowLimit::parse(limit).map_err(|m| format!("ingest.max_bad_rows: {m}"))?;
+            BadRowLimit::parse(limit).map_err(ConfigProblem::MaxBadRows)?;
         }
         if let Some(zone) = &self.ingest.timezone {
-            crate::ingest::values::zone(zone).map_err(|m| format!("ingest.timezone: {m}"))?;
+            crate::ingest::values::zone(zone).map_err(ConfigProblem::Timezone)?;
         }
         if let Some(mapping) = &self.ingest.mapping {
-            mapping
-                .validate()
-                .map_err(|m| format!("ingest.mapping: {m}"))?;
+            mapping.validate().map_err(ConfigProblem::Mapping)?;
         }
         if self.ingest.batch_rows == 0 {
-            return Err("ingest.batch_rows must be at least 1".into());
+            return Err(ConfigProblem::BatchRows);
         }
         if self.tui.page_rows < 10 {
-            return Err("tui.page_rows must be at least 10".into());
+            return Err(ConfigProblem::PageRows);
         }
         if !["dark", "light"].contains(&self.tui.theme.as_str()) {
-            return Err(format!(
-                "tui.theme must be dark or light; it is `{}`",
-                self.tui.theme
-            ));
+            return Err(ConfigProblem::Theme(self.tui.theme.clone()));
         }
         for window in &self.tui.stream.windows {
-            humantime::parse_duration(window)
-                .map_err(|e| format!("tui.stream.windows: `{window}`: {e}"))?;
+            humantime::parse_duration(window).map_err(|source| ConfigProblem::Window {
+                window: window.clone(),
+                source,
+            })?;
         }
         for job in &self.pipeline.jobs {
-            if !job
-                .kind
-                .is_some_and(|k| crate::jobs::JobKind::PIPELINE_JOBS.contains(&k))
-            {
-                return Err(format!(
-                    "pipeline job `{}`: kind must be ingest, models, sql, export or ml",
-                    job.name
-                ));
-            }
-            if job.kind == Some(crate::jobs::JobKind::Ml) {
-                let model = job.model.as_deref().unwrap_or_default();
-                crate::ml::MlModel::parse(model)
-                    .map_err(|e| format!("pipeline job `{}`: model: {e}", job.name))?;
-            }
-            if job.kind == Some(crate::jobs::JobKind::Export) && job.to.is_none() {
-                return Err(format!(
-                    "pipeline job `{}`: an export job needs `to`",
-                    job.name
-                ));
-            }
-            humantime::parse_duration(&job.backoff).map_err(|e| {
-                format!(
-                    "pipeline job `{}`: backoff `{}`: {e}",
-                    job.name, job.backoff
-                )
-            })?;
-            if let Some(timeout) = &job.timeout {
-                humantime::parse_duration(timeout).map_err(|e| {
-                    format!("pipeline job `{}`: timeout `{timeout}`: {e}", job.name)
-                })?;
-            }
+            job.validate()?;
         }
         Ok(())
     }
@@ -343,81 +237,6 @@ fn describe_toml_error(text: &str, error: &toml::de::Error) -> String {
         None => message,
     }
 }
-
-/// The threshold of quarantined rows above which a run counts as failed data checks.
-#[derive(Debug, Clone, Copy, PartialEq)]
-pub enum BadRowLimit {
-    Rows(u64),
-    Percent(f64),
-}
-
-impl BadRowLimit {
-    /// `"100"` or `"0.5%"`.
-    pub fn parse(text: &str) -> Result<Self, String> {
-        let text = text.trim();
-        let bad = || format!("`{text}` is not a row count or a percentage such as 100 or 0.5%");
-        if let Some(number) = text.strip_suffix('%') {
-            let percent: f64 = number.trim().parse().map_err(|_| bad())?;
-            if !(0.0..=100.0).contains(&percent) {
-                return Err(format!(
-                    "`{text}`: a percentage must lie between 0% and 100%"
-                ));
-            }
-            Ok(Self::Percent(percent))
-        } else {
-            text.parse().map(Self::Rows).map_err(|_| bad())
-        }
-    }
-
-    /// Whether `bad` quarantined rows out of `total` lines read exceed the limit.
-    pub fn exceeded(&self, bad: u64, total: u64) -> bool {
-        match *self {
-            Self::Rows(limit) => bad > limit,
-            Self::Percent(p) => total > 0 && (bad as f64) * 100.0 > p * total as f64,
-        }
-    }
-}
-
-/// The text `ecom config edit` writes into a new config file: every key, commented.
-pub const TEMPLATE: &str = r#"# ecom configuration. Layers: defaults < this file < ECOM_* environment < flags.
-
-[warehouse]
-# path = "/path/to/warehouse.duckdb"   # or --db / ECOM_DB
-
-[ingest]
-# max_bad_rows = "1%"                  # the default; or --max-bad-rows / ECOM_MAX_BAD_ROWS; exit 3 above it
-batch_rows = 300000                     # rows per transaction
-# timezone = "Europe/London"             # the shop's zone: times with an offset are stored as its clock
-# [ingest.mapping]                       # a column mapping for every file (docs/INGEST.md); or --mapping FILE
-
-[log]
-level = "info"                          # or -v / -q / ECOM_LOG
-keep_files = 7                          # daily JSON log files kept in the state dir
-
-[tui]
-page_rows = 500                         # rows per page in the results grid
-theme = "dark"                          # dark | light (T switches while running)
-# [keys]                                # (or [tui.keys]) action = [keys]; names are shown in the help (?)
-# quit = ["q", "ctrl+q"]
-# run_query = ["f5", "ctrl+j", "ctrl+r"]
-[tui.stream]                            # the tail the Stream screen (5) starts with t
-brokers = "127.0.0.1:9092"              # ECOM_BROKERS overrides it
-topic = "uk-retail-raw"
-group = "ecom-workbench"
-windows = ["1m"]
-
-[pipeline]
-# ingest_paths = ["/data/online-retail/by-day"]   # the ingest job's inputs
-# project = "/path/to/dbt/project"                # default: the bundled project
-# Without [[pipeline.jobs]] the DAG is: ingest (when ingest_paths is set) -> models.
-# [[pipeline.jobs]]
-# name = "models"
-# kind = "models"          # ingest | models | sql | export (with to = "s3://…") | ml (with model = "segment")
-# depends_on = ["ingest"]
-# retries = 2
-# backoff = "2s"
-# timeout = "30m"
-"#;
 
 #[cfg(test)]
 mod tests {
@@ -478,17 +297,10 @@ mod tests {
     }
 
     #[test]
-    fn bad_row_limits() {
-        assert_eq!(BadRowLimit::parse("10").unwrap(), BadRowLimit::Rows(10));
-        assert_eq!(
-            BadRowLimit::parse("2.5%").unwrap(),
-            BadRowLimit::Percent(2.5)
-        );
-        assert!(BadRowLimit::parse("ten").is_err());
-        assert!(BadRowLimit::parse("200%").is_err());
-        assert!(BadRowLimit::Rows(1).exceeded(2, 10));
-        assert!(!BadRowLimit::Percent(10.0).exceeded(1, 10));
-        assert!(BadRowLimit::Percent(10.0).exceeded(2, 10));
+    fn a_config_error_says_its_problem_once_however_shown() {
+        let err = Config::parse("[tui]\npage_rows = 1\n", Path::new("c.toml")).unwrap_err();
+        let shown = format!("{:#}", anyhow::Error::from(err));
+        assert_eq!(shown.matches("page_rows").count(), 1, "{shown}");
     }
 
     #[test]
