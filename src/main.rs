@@ -42,31 +42,20 @@ fn main() -> ExitCode {
             ecom::jobs::catching_panics("the command", || cli::dispatch(command, &settings))
         }
         None => cli::workbench(&settings, cli.demo, cli.frame_stats.clone(), started)
-            .map(|()| Outcome::Success),
+            .map(|()| Outcome::SUCCESS),
     };
-    match result {
-        Ok(Outcome::Success) => ExitCode::SUCCESS,
-        Ok(Outcome::DataChecksFailed) => ExitCode::from(exit::DATA_CHECKS_FAILED),
-        Err(e) => {
-            let message = error_chain(&e);
-            tracing::error!(error = %message, "failed");
-            eprintln!("error: {message}");
-            ExitCode::from(exit::ERROR)
+    // One policy for every front end: the outcome says the exit code and the sentence.
+    let outcome = result.unwrap_or_else(|e| Outcome::from_error(e.as_ref()));
+    match &outcome {
+        Outcome::Succeeded { .. } => {}
+        Outcome::DataChecksFailed { sentence } => {
+            tracing::warn!(%sentence, "data checks failed");
+            eprintln!("data check failed: {sentence}");
+        }
+        Outcome::Failed { sentence } | Outcome::Cancelled { summary: sentence } => {
+            tracing::error!(error = %sentence, "failed");
+            eprintln!("error: {sentence}");
         }
     }
-}
-
-/// The error and its causes, without the repeats that wrapped library errors bring
-/// (DuckDB's message appears in its error and again in the error's source).
-fn error_chain(error: &anyhow::Error) -> String {
-    let mut parts: Vec<String> = Vec::new();
-    for cause in error.chain() {
-        let text = cause.to_string();
-        let noise =
-            text.starts_with("Error code ") || parts.iter().any(|p| p.contains(text.trim()));
-        if !noise {
-            parts.push(text.trim().to_string());
-        }
-    }
-    parts.join(": ")
+    ExitCode::from(outcome.exit_code())
 }

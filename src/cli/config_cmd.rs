@@ -28,7 +28,7 @@ pub fn run(action: &ConfigAction, settings: &Settings) -> anyhow::Result<Outcome
         }
         ConfigAction::Edit => edit(settings)?,
     }
-    Ok(Outcome::Success)
+    Ok(Outcome::SUCCESS)
 }
 
 /// Opens the file in the user's editor, creating it from the template first.

@@ -37,7 +37,7 @@ pub fn run_export(args: &ExportArgs, settings: &Settings) -> anyhow::Result<Outc
     progress.finish();
     if settings.json {
         println!("{}", serde_json::to_string_pretty(&summary)?);
-        return Ok(Outcome::Success);
+        return Ok(Outcome::SUCCESS);
     }
     let rows: Vec<Vec<String>> = summary
         .tables
@@ -62,7 +62,7 @@ pub fn run_export(args: &ExportArgs, settings: &Settings) -> anyhow::Result<Outc
         &[false, true, true, true, false],
         &rows,
     )?;
-    Ok(Outcome::Success)
+    Ok(Outcome::SUCCESS)
 }
 
 pub fn run_report(args: &ReportArgs, settings: &Settings) -> anyhow::Result<Outcome> {
@@ -84,5 +84,5 @@ pub fn run_report(args: &ReportArgs, settings: &Settings) -> anyhow::Result<Outc
             files.charts.len()
         );
     }
-    Ok(Outcome::Success)
+    Ok(Outcome::SUCCESS)
 }

@@ -60,14 +60,15 @@ pub fn run(args: &IngestArgs, settings: &Settings) -> anyhow::Result<Outcome> {
         let cause = crate::ingest::quarantine_cause(warehouse.conn(), summary.ingest_id)?
             .map(|c| format!("; {c}"))
             .unwrap_or_default();
-        eprintln!(
-            "data check failed: {} of {} lines were quarantined, more than --max-bad-rows {limit_text}{cause} (see raw.quarantine)",
-            thousands(summary.rows_quarantined),
-            thousands(summary.lines_read())
-        );
-        return Ok(Outcome::DataChecksFailed);
+        return Ok(Outcome::DataChecksFailed {
+            sentence: format!(
+                "{} of {} lines were quarantined, more than --max-bad-rows {limit_text}{cause} (see raw.quarantine)",
+                thousands(summary.rows_quarantined),
+                thousands(summary.lines_read())
+            ),
+        });
     }
-    Ok(Outcome::Success)
+    Ok(Outcome::SUCCESS)
 }
 
 /// The run's options: the configuration's `[ingest]`, then the flags.
@@ -104,7 +105,7 @@ fn suggest(file: &str, sheet: Option<&str>, settings: &Settings) -> anyhow::Resu
     let text = crate::ingest::suggest::suggest(bytes, file, sheet)
         .map_err(|e| anyhow::anyhow!("{file}: {e}"))?;
     print!("{text}");
-    Ok(Outcome::Success)
+    Ok(Outcome::SUCCESS)
 }
 
 fn rejected_list(summary: &IngestSummary) -> String {

@@ -35,7 +35,7 @@ fn with_progress<T>(
 
 fn print_json(value: &impl serde::Serialize) -> anyhow::Result<Outcome> {
     println!("{}", serde_json::to_string_pretty(value)?);
-    Ok(Outcome::Success)
+    Ok(Outcome::SUCCESS)
 }
 
 fn run_segment(
@@ -54,7 +54,7 @@ fn run_segment(
         return print_json(&report);
     }
     print_segments(&report)?;
-    Ok(Outcome::Success)
+    Ok(Outcome::SUCCESS)
 }
 
 fn print_segments(report: &SegmentReport) -> anyhow::Result<()> {
@@ -144,7 +144,7 @@ fn run_recommend(
             return print_json(&report);
         }
         print_evaluation(&report)?;
-        return Ok(Outcome::Success);
+        return Ok(Outcome::SUCCESS);
     };
     let answer = match lookup(warehouse.conn(), &question)? {
         Some(answer) => answer,
@@ -181,7 +181,7 @@ fn run_recommend(
         &[true, false, false, true],
         &rows,
     )?;
-    Ok(Outcome::Success)
+    Ok(Outcome::SUCCESS)
 }
 
 fn print_evaluation(report: &RecommendReport) -> anyhow::Result<()> {
@@ -263,7 +263,7 @@ fn run_anomalies(
         return print_json(&report);
     }
     print_anomalies(&report)?;
-    Ok(Outcome::Success)
+    Ok(Outcome::SUCCESS)
 }
 
 fn print_anomalies(report: &AnomalyReport) -> anyhow::Result<()> {
@@ -377,5 +377,5 @@ fn list_runs(
         &[true, false, false, false, true, true, false],
         &rows,
     )?;
-    Ok(Outcome::Success)
+    Ok(Outcome::SUCCESS)
 }

@@ -26,21 +26,10 @@ use crate::warehouse::{Warehouse, WarehouseError};
 pub use args::Cli;
 use args::Command;
 
-/// How a successful command ended, for the exit code.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub enum Outcome {
-    /// Exit 0.
-    Success,
-    /// Exit 3: data checks failed (quarantine over the threshold, failing model tests).
-    DataChecksFailed,
-}
-
+/// How a command ended: the jobs' one outcome policy, whose `exit_code` `main` returns.
+pub use crate::jobs::Outcome;
 /// Exit codes of the command surface (MISSION.md): 0, 1 error, 2 usage, 3 data checks.
-pub mod exit {
-    pub const ERROR: u8 = 1;
-    pub const USAGE: u8 = 2;
-    pub const DATA_CHECKS_FAILED: u8 = 3;
-}
+pub use crate::jobs::outcome::exit;
 
 /// Everything a handler needs, resolved from flags, environment, file and defaults.
 #[derive(Debug, Clone)]

@@ -21,7 +21,7 @@ pub fn run_action(action: ModelsAction, settings: &Settings) -> anyhow::Result<O
                 dir.display()
             );
             println!("run it with: ecom models build --project {}", dir.display());
-            return Ok(Outcome::Success);
+            return Ok(Outcome::SUCCESS);
         }
         ModelsAction::Deps { project } => return deps(&project, settings),
         ModelsAction::Source {
@@ -47,7 +47,11 @@ pub fn run_action(action: ModelsAction, settings: &Settings) -> anyhow::Result<O
         full_refresh: args.full_refresh,
     };
     let progress = CliProgress::new(settings.quiet);
-    let (graph, summary) = run_in_background(graph, warehouse.connect()?, invocation, &progress)?;
+    let Ran {
+        graph,
+        summary,
+        interrupted,
+    } = run_in_background(graph, warehouse.connect()?, invocation, &progress)?;
     progress.finish();
     artifacts::write(&graph, Some(&summary))?;
     if settings.json {
@@ -58,63 +62,85 @@ pub fn run_action(action: ModelsAction, settings: &Settings) -> anyhow::Result<O
     } else if !settings.quiet {
         eprintln!("{}", done_line(&summary));
     }
-    Ok(if summary.has_errors() {
-        // Tests of models never built all fail alike: say what comes first.
-        let unbuilt = matches!(command, RunCommand::Test)
-            && summary
-                .results
-                .iter()
-                .any(|r| r.status == NodeStatus::Error && r.message.contains("does not exist"));
-        let hint = if unbuilt {
-            " (the models these tests read are not built yet: run `ecom models build` first)"
-        } else {
-            ""
-        };
-        anyhow::bail!(
-            "{} node(s) failed{hint}: see the messages above and {}",
-            summary.count(NodeStatus::Error),
-            graph.project.target_dir.join("run_results.json").display()
-        );
-    } else if summary.has_test_failures() {
-        Outcome::DataChecksFailed
-    } else {
-        Outcome::Success
-    })
+    Ok(
+        match crate::models::outcome::outcome(&summary, interrupted) {
+            Outcome::Failed { sentence } => {
+                // Tests of models never built all fail alike: say what comes first.
+                let unbuilt = matches!(command, RunCommand::Test)
+                    && summary.results.iter().any(|r| {
+                        r.status == NodeStatus::Error && r.message.contains("does not exist")
+                    });
+                let hint = if unbuilt {
+                    " (the models these tests read are not built yet: run `ecom models build` first)"
+                } else {
+                    ""
+                };
+                anyhow::bail!(
+                    "{sentence}{hint}: see the messages above and {}",
+                    graph.project.target_dir.join("run_results.json").display()
+                );
+            }
+            Outcome::Cancelled { summary } => anyhow::bail!("{summary}"),
+            checked => checked,
+        },
+    )
 }
 
-/// Runs the models as a background job (the same job the workbench starts) and renders
-/// its progress events, which arrive over a channel, on this thread.
+/// A model run's graph and summary, handed back by its job.
+struct Ran {
+    graph: graph::Graph,
+    summary: RunSummary,
+    /// Whether Ctrl+C asked it to stop.
+    interrupted: bool,
+}
+
+impl crate::jobs::Judged for Ran {
+    fn outcome(&self) -> Outcome {
+        crate::models::outcome::outcome(&self.summary, self.interrupted)
+    }
+}
+
+/// Runs the models as a job of a [`crate::jobs::Registry`] (as the workbench and the
+/// pipeline do) and renders its progress, which arrives over a channel, on this thread.
 fn run_in_background(
     graph: graph::Graph,
     conn: duckdb::Connection,
     invocation: Invocation,
     progress: &CliProgress,
-) -> anyhow::Result<(graph::Graph, RunSummary)> {
-    use crate::jobs::{JobEvent, ProgressSink, spawn};
+) -> anyhow::Result<Ran> {
+    use crate::jobs::{JobKind, JobUpdate, ProgressSink, Registry};
     let (tx, rx) = std::sync::mpsc::channel();
     let name = format!("models {}", invocation.command.name());
-    let handle = spawn(
+    let registry = Registry::new();
+    let started = registry.start_watched(
+        JobKind::Models,
         &name,
         move |sink, cancel| {
             let summary = run(&graph, &conn, &invocation, sink, cancel)?;
-            Ok((graph, summary))
+            Ok(Ran {
+                graph,
+                summary,
+                interrupted: cancel.is_cancelled(),
+            })
         },
-        move |event| {
-            let _ = tx.send(event);
+        move |update| {
+            let _ = tx.send(update);
         },
     );
     // Ctrl+C cancels the job: remaining nodes are skipped, finished ones stay.
     let interrupt = super::interrupt::cancel_on_ctrl_c();
-    for event in rx {
+    for update in rx {
         if interrupt.is_cancelled() {
-            handle.cancel.cancel();
+            registry.cancel(started.id);
         }
-        match event {
-            JobEvent::Progress(p) => progress.report(p),
-            JobEvent::Finished(result) => return result,
+        match update {
+            JobUpdate::Progress { progress: p, .. } => progress.report(p),
+            JobUpdate::Finished { .. } => break,
         }
     }
-    anyhow::bail!("the model run stopped without a result")
+    started
+        .wait()
+        .map_err(|outcome| anyhow::anyhow!("{}", outcome.text()))
 }
 
 /// `Done. PASS=… WARN=… ERROR=… SKIP=… TOTAL=…`, dbt's closing line.
@@ -216,7 +242,7 @@ fn freshness(args: &ModelArgs, settings: &Settings) -> anyhow::Result<Outcome> {
             path.display()
         );
     }
-    Ok(Outcome::Success)
+    Ok(Outcome::SUCCESS)
 }
 
 /// `ecom models deps --project DIR`.
@@ -248,7 +274,7 @@ fn deps(project: &std::path::Path, settings: &Settings) -> anyhow::Result<Outcom
             );
         }
     }
-    Ok(Outcome::Success)
+    Ok(Outcome::SUCCESS)
 }
 
 fn list(args: &ModelArgs, settings: &Settings) -> anyhow::Result<Outcome> {
@@ -317,7 +343,7 @@ fn list(args: &ModelArgs, settings: &Settings) -> anyhow::Result<Outcome> {
             .chain(semantic.iter().map(|e| serde_json::to_value(e).unwrap_or_default()))
             .collect();
         println!("{}", serde_json::to_string_pretty(&items)?);
-        return Ok(Outcome::Success);
+        return Ok(Outcome::SUCCESS);
     }
     for node in nodes {
         match args.output.as_str() {
@@ -342,5 +368,5 @@ fn list(args: &ModelArgs, settings: &Settings) -> anyhow::Result<Outcome> {
             ),
         }
     }
-    Ok(Outcome::Success)
+    Ok(Outcome::SUCCESS)
 }

@@ -36,8 +36,10 @@ pub fn run(action: PipelineAction, settings: &Settings) -> anyhow::Result<Outcom
         },
     )?;
     Ok(match last.as_ref().map(|run| (run.status, run.run_id)) {
-        None | Some(("success", _)) => Outcome::Success,
-        Some(("data_checks_failed", _)) => Outcome::DataChecksFailed,
+        None | Some(("success", _)) => Outcome::SUCCESS,
+        Some(("data_checks_failed", run_id)) => Outcome::DataChecksFailed {
+            sentence: format!("pipeline run #{run_id}: data checks failed"),
+        },
         Some((_, run_id)) => anyhow::bail!("pipeline run #{run_id} failed"),
     })
 }

@@ -37,7 +37,7 @@ pub fn run(args: &QueryArgs, settings: &Settings) -> anyhow::Result<Outcome> {
         );
         conn.execute_batch(&copy)
             .map_err(crate::warehouse::WarehouseError::from)?;
-        return Ok(Outcome::Success);
+        return Ok(Outcome::SUCCESS);
     }
     let out: Box<dyn Write> = match &args.output {
         Some(path) => Box::new(BufWriter::new(
@@ -52,7 +52,7 @@ pub fn run(args: &QueryArgs, settings: &Settings) -> anyhow::Result<Outcome> {
     };
     let schema = stream_batches(conn, sql, |batch| sink.write_batch(batch))?;
     sink.finish(&schema)?;
-    Ok(Outcome::Success)
+    Ok(Outcome::SUCCESS)
 }
 
 /// `--format`, else `--json`, else the output file's extension, else a table.

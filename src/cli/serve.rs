@@ -69,7 +69,7 @@ pub fn run(args: ServeArgs, settings: &Settings) -> anyhow::Result<Outcome> {
         );
     })?;
     eprintln!("stopped");
-    Ok(Outcome::Success)
+    Ok(Outcome::SUCCESS)
 }
 
 /// `--pipeline ARGS`: the scheduler of `ecom pipeline run ARGS`, in this process.
@@ -203,7 +203,7 @@ fn token(action: TokenAction, settings: &Settings) -> anyhow::Result<Outcome> {
             eprintln!("token `{name}` revoked");
         }
     }
-    Ok(Outcome::Success)
+    Ok(Outcome::SUCCESS)
 }
 
 #[cfg(test)]

@@ -31,7 +31,7 @@ pub fn run(settings: &Settings) -> anyhow::Result<Outcome> {
     };
     if settings.json {
         println!("{}", serde_json::to_string_pretty(&status)?);
-        return Ok(Outcome::Success);
+        return Ok(Outcome::SUCCESS);
     }
     println!("warehouse  {}", status.warehouse);
     println!(
@@ -96,5 +96,5 @@ pub fn run(settings: &Settings) -> anyhow::Result<Outcome> {
             &rows,
         )?;
     }
-    Ok(Outcome::Success)
+    Ok(Outcome::SUCCESS)
 }

@@ -76,7 +76,7 @@ pub fn run_simulate(args: &SimulateArgs, settings: &Settings) -> anyhow::Result<
             thousands(summary.skipped_lines),
         );
     }
-    Ok(Outcome::Success)
+    Ok(Outcome::SUCCESS)
 }
 
 pub fn run_tail(args: &TailArgs, settings: &Settings) -> anyhow::Result<Outcome> {
@@ -100,7 +100,7 @@ pub fn run_tail(args: &TailArgs, settings: &Settings) -> anyhow::Result<Outcome>
             describe(&status)
         );
     }
-    Ok(Outcome::Success)
+    Ok(Outcome::SUCCESS)
 }
 
 /// The tail's options from its flags (`ecom tail`, `ecom serve --tail`).

@@ -48,23 +48,18 @@ pub struct Cancelled;
 
 /// What a running job tells its owner.
 #[derive(Debug)]
-pub enum JobEvent<T> {
+pub(crate) enum JobEvent<T> {
     Progress(Progress),
-    Finished(anyhow::Result<T>),
+    Finished(Result<T, JobError>),
 }
 
 /// A job running on its own thread.
-pub struct JobHandle {
-    pub name: String,
+pub(crate) struct JobHandle {
     pub cancel: CancelToken,
     thread: JoinHandle<()>,
 }
 
 impl JobHandle {
-    pub fn is_finished(&self) -> bool {
-        self.thread.is_finished()
-    }
-
     /// Waits until `deadline` for the job's thread to end (a cancelled job stops at its
     /// next cancellation point); false when it was still running then.
     pub fn wait_until(self, deadline: std::time::Instant) -> bool {
@@ -120,10 +115,10 @@ pub fn panic_text(payload: &(dyn std::any::Any + Send)) -> String {
 ///
 /// `send` is any function that delivers an event (a channel's sender wrapped in a
 /// closure), so the caller decides the channel type and how events are tagged.
-pub fn spawn<T, W, S>(name: &str, work: W, send: S) -> JobHandle
+pub(crate) fn spawn<T, W, S>(name: &str, work: W, send: S) -> JobHandle
 where
     T: Send + 'static,
-    W: FnOnce(&dyn ProgressSink, &CancelToken) -> anyhow::Result<T> + Send + 'static,
+    W: FnOnce(&dyn ProgressSink, &CancelToken) -> Result<T, JobError> + Send + 'static,
     S: Fn(JobEvent<T>) + Send + Sync + 'static,
 {
     let cancel = CancelToken::new();
@@ -140,11 +135,7 @@ where
             send(JobEvent::Finished(result));
         })
         .expect("the OS refused to start a thread");
-    JobHandle {
-        name: name.to_string(),
-        cancel,
-        thread,
-    }
+    JobHandle { cancel, thread }
 }
 
 #[cfg(test)]
@@ -184,7 +175,7 @@ mod tests {
         let events: Vec<_> = rx.iter().take(4).collect();
         assert!(matches!(events[2], JobEvent::Progress(ref p) if p.done == 3));
         assert!(matches!(events[3], JobEvent::Finished(Ok(42))));
-        assert_eq!(handle.name, "count");
+        assert!(handle.wait_until(std::time::Instant::now() + std::time::Duration::from_secs(5)));
     }
 
     #[test]

@@ -31,6 +31,11 @@ pub mod exit {
 }
 
 impl Outcome {
+    /// Succeeded with nothing to add (a command that printed its own summary).
+    pub const SUCCESS: Outcome = Outcome::Succeeded {
+        summary: String::new(),
+    };
+
     pub fn succeeded(summary: impl Into<String>) -> Self {
         Outcome::Succeeded {
             summary: summary.into(),

@@ -3,8 +3,9 @@
 //! progress and the same [`Outcome`]s.
 //!
 //! A job runs on its own thread ([`super::spawn`]); a panic inside it fails that job
-//! only. Whoever started the job may wait for its value ([`Started::wait`]); everyone
-//! else reads its [`JobRecord`] or listens to [`JobUpdate`]s.
+//! only. Whoever started the job may watch its [`JobUpdate`]s as they happen
+//! ([`Registry::start_watched`]) or wait for its value ([`Started::wait`]); everyone else
+//! reads its [`JobRecord`].
 
 use std::sync::atomic::{AtomicU64, Ordering};
 use std::sync::{Arc, Mutex, mpsc};
@@ -66,25 +67,12 @@ impl JobRecord {
     }
 }
 
-/// What the registry tells its listener, in the order it happens for each job.
+/// What a job's watcher is told, in the order it happens.
 #[derive(Debug, Clone, PartialEq)]
 pub enum JobUpdate {
-    Started {
-        id: JobId,
-        kind: JobKind,
-        name: String,
-    },
-    Progress {
-        id: JobId,
-        progress: Progress,
-    },
-    Finished {
-        id: JobId,
-        outcome: Outcome,
-    },
+    Progress { id: JobId, progress: Progress },
+    Finished { id: JobId, outcome: Outcome },
 }
-
-type Listener = Box<dyn Fn(JobUpdate) + Send + Sync>;
 
 struct Entry {
     record: JobRecord,
@@ -92,10 +80,10 @@ struct Entry {
     handle: Option<JobHandle>,
 }
 
+#[derive(Default)]
 struct Shared {
     entries: Mutex<Vec<Entry>>,
     next_id: AtomicU64,
-    listener: Option<Listener>,
 }
 
 impl Shared {
@@ -105,24 +93,12 @@ impl Shared {
             change(&mut entry.record);
         }
     }
-
-    fn tell(&self, update: JobUpdate) {
-        if let Some(listener) = &self.listener {
-            listener(update);
-        }
-    }
 }
 
 /// The background jobs of one process. Cloning shares the registry.
-#[derive(Clone)]
+#[derive(Clone, Default)]
 pub struct Registry {
     shared: Arc<Shared>,
-}
-
-impl Default for Registry {
-    fn default() -> Self {
-        Self::new()
-    }
 }
 
 /// A job just started: its number, and its value once it ends.
@@ -143,23 +119,7 @@ impl<T> Started<T> {
 
 impl Registry {
     pub fn new() -> Self {
-        Self::build(None)
-    }
-
-    /// A registry that calls `listener` on every start, progress record and end (from
-    /// the jobs' threads: send it on to a channel).
-    pub fn with_listener(listener: impl Fn(JobUpdate) + Send + Sync + 'static) -> Self {
-        Self::build(Some(Box::new(listener)))
-    }
-
-    fn build(listener: Option<Listener>) -> Self {
-        Self {
-            shared: Arc::new(Shared {
-                entries: Mutex::new(Vec::new()),
-                next_id: AtomicU64::new(1),
-                listener,
-            }),
-        }
+        Self::default()
     }
 
     /// Starts `work` as a job of `kind` on its own thread.
@@ -168,7 +128,23 @@ impl Registry {
         T: Judged + Send + 'static,
         W: FnOnce(&dyn ProgressSink, &CancelToken) -> Result<T, JobError> + Send + 'static,
     {
-        let id = self.shared.next_id.fetch_add(1, Ordering::Relaxed);
+        self.start_watched(kind, name, work, |_| {})
+    }
+
+    /// Starts `work` like [`Registry::start`]; `watch` sees each of its progress records
+    /// and its end, on the job's thread (send them on to a channel).
+    pub fn start_watched<T, W>(
+        &self,
+        kind: JobKind,
+        name: &str,
+        work: W,
+        watch: impl Fn(JobUpdate) + Send + Sync + 'static,
+    ) -> Started<T>
+    where
+        T: Judged + Send + 'static,
+        W: FnOnce(&dyn ProgressSink, &CancelToken) -> Result<T, JobError> + Send + 'static,
+    {
+        let id = self.shared.next_id.fetch_add(1, Ordering::Relaxed) + 1;
         let (result_tx, result) = mpsc::channel();
         let shared = Arc::clone(&self.shared);
         let job_name = name.to_string();
@@ -177,37 +153,28 @@ impl Registry {
             .entries
             .lock()
             .unwrap_or_else(|e| e.into_inner());
-        self.shared.tell(JobUpdate::Started {
-            id,
-            kind,
-            name: name.to_string(),
+        let handle = super::spawn(name, work, move |event: JobEvent<T>| match event {
+            JobEvent::Progress(progress) => {
+                shared.update(id, |r| r.last = Some(progress.clone()));
+                watch(JobUpdate::Progress { id, progress });
+            }
+            JobEvent::Finished(result) => {
+                let (outcome, value) = match result {
+                    Ok(value) => (value.outcome(), Ok(value)),
+                    Err(e) => {
+                        let outcome = Outcome::from_error(e.as_ref());
+                        (outcome.clone(), Err(outcome))
+                    }
+                };
+                tracing::info!(job = %job_name, %outcome, "job ended");
+                shared.update(id, |r| {
+                    r.took = Some(r.started.elapsed());
+                    r.state = JobState::Finished(outcome.clone());
+                });
+                watch(JobUpdate::Finished { id, outcome });
+                let _ = result_tx.send(value);
+            }
         });
-        let handle = super::spawn(
-            name,
-            move |sink, cancel| work(sink, cancel).map_err(anyhow::Error::from_boxed),
-            move |event: JobEvent<T>| match event {
-                JobEvent::Progress(progress) => {
-                    shared.update(id, |r| r.last = Some(progress.clone()));
-                    shared.tell(JobUpdate::Progress { id, progress });
-                }
-                JobEvent::Finished(result) => {
-                    let (outcome, value) = match result {
-                        Ok(value) => (value.outcome(), Ok(value)),
-                        Err(e) => {
-                            let outcome = Outcome::from_error(e.as_ref());
-                            (outcome.clone(), Err(outcome))
-                        }
-                    };
-                    tracing::info!(job = %job_name, %outcome, "job ended");
-                    shared.update(id, |r| {
-                        r.took = Some(r.started.elapsed());
-                        r.state = JobState::Finished(outcome.clone());
-                    });
-                    shared.tell(JobUpdate::Finished { id, outcome });
-                    let _ = result_tx.send(value);
-                }
-            },
-        );
         entries.push(Entry {
             record: JobRecord {
                 id,
@@ -294,34 +261,34 @@ mod tests {
     use crate::jobs::{Detail, Unit};
 
     #[test]
-    fn jobs_report_progress_and_outcomes_to_the_listener_and_the_records() {
+    fn jobs_report_progress_and_outcomes_to_the_watcher_and_the_records() {
         let (tx, rx) = mpsc::channel();
-        let registry = Registry::with_listener(move |u| {
+        let registry = Registry::new();
+        let watch = move |u| {
             let _ = tx.send(u);
-        });
-        let done = registry.start(JobKind::Export, "export lake", |sink, _| {
-            sink.report(
-                Progress::new("export", 1, Some(1), Unit::Files).with_detail(Detail::File {
-                    path: "marts/x.parquet".into(),
-                    rows: Some(3),
-                }),
-            );
-            Ok(Outcome::succeeded("1 table"))
-        });
+        };
+        let done = registry.start_watched(
+            JobKind::Export,
+            "export lake",
+            |sink, _| {
+                sink.report(
+                    Progress::new("export", 1, Some(1), Unit::Files).with_detail(Detail::File {
+                        path: "marts/x.parquet".into(),
+                        rows: Some(3),
+                    }),
+                );
+                Ok(Outcome::succeeded("1 table"))
+            },
+            watch,
+        );
         let id = done.id;
         assert_eq!(done.wait(), Ok(Outcome::succeeded("1 table")));
-        let updates: Vec<JobUpdate> = rx.iter().take(3).collect();
-        assert!(matches!(
-            updates[0],
-            JobUpdate::Started {
-                kind: JobKind::Export,
-                ..
-            }
-        ));
+        let updates: Vec<JobUpdate> = rx.iter().take(2).collect();
         assert!(
-            matches!(&updates[1], JobUpdate::Progress { progress, .. } if progress.detail.is_some())
+            matches!(&updates[0], JobUpdate::Progress { progress, .. } if progress.detail.is_some())
         );
-        assert!(matches!(&updates[2], JobUpdate::Finished { outcome, .. } if outcome.is_success()));
+        assert!(matches!(&updates[1], JobUpdate::Finished { outcome, .. } if outcome.is_success()));
+        assert_eq!(registry.record(id).unwrap().kind, JobKind::Export);
         let record = registry.record(id).unwrap();
         assert_eq!(record.outcome(), Some(&Outcome::succeeded("1 table")));
         assert_eq!(record.last.unwrap().done, 1);

@@ -1,7 +1,7 @@
 //! The workbench's background jobs, in one place: the list the Jobs screen shows (each
-//! job's progress, log and outcome, updated by actions) and the handles of the jobs the
-//! event loop started with `crate::jobs::spawn` (model builds, ML runs, the tail, loads),
-//! whose events come back as actions.
+//! job's progress, log and outcome, updated by actions) and the jobs the event loop
+//! started in a `crate::jobs::Registry` (model builds, ML runs, the tail, loads), whose
+//! updates come back as actions.
 
 use std::collections::HashMap;
 use std::path::Path;
@@ -12,8 +12,9 @@ use tokio::sync::mpsc::UnboundedSender;
 use super::action::Action;
 use super::effect::Effect;
 use super::status::Status;
+use crate::ingest::IngestSummary;
 use crate::ingest::{IngestOptions, ingest};
-use crate::jobs::{self, JobEvent, Progress};
+use crate::jobs::{Detail, JobError, JobId, JobKind, JobUpdate, Outcome, Progress, Registry};
 use crate::tui::failure::{Failure, Reported};
 use crate::warehouse::Warehouse;
 
@@ -147,9 +148,13 @@ pub fn background_threads() -> usize {
     std::thread::available_parallelism().map_or(1, |n| n.get().saturating_sub(1).max(1))
 }
 
-/// The handles of the jobs the event loop started, by job id.
+/// The jobs the event loop started, in the process's [`Registry`] (which catches their
+/// panics and keeps their outcomes), by the workbench's job id.
 #[derive(Default)]
-pub struct Handles(HashMap<u64, jobs::JobHandle>);
+pub struct Handles {
+    registry: Registry,
+    ids: HashMap<u64, JobId>,
+}
 
 impl Handles {
     /// Starts (or cancels) the job an effect asks for; false when `effect` is no job's.
@@ -161,173 +166,191 @@ impl Handles {
         tail: &crate::stream::tail::TailOptions,
         tx: &UnboundedSender<Action>,
     ) -> anyhow::Result<bool> {
-        match effect {
+        let (job, started) = match effect {
             Effect::CancelJob(id) => {
-                if let Some(handle) = self.0.get(id) {
-                    handle.cancel.cancel();
+                if let Some(id) = self.ids.get(id) {
+                    self.registry.cancel(*id);
                 }
+                return Ok(true);
             }
-            Effect::StartTail { job } => {
-                self.0.insert(*job, start_tail(*job, warehouse, tail, tx)?);
-            }
+            Effect::StartTail { job } => (*job, self.start_tail(*job, warehouse, tail, tx)?),
             Effect::StartModels { job, select } => {
-                let handle = start_models(*job, warehouse, project, select.clone(), tx)?;
-                self.0.insert(*job, handle);
+                let started = self.start_models(*job, warehouse, project, select.clone(), tx)?;
+                (*job, started)
             }
             Effect::StartMl { job, model } => {
                 let conn = warehouse.connect()?;
                 let model = *model;
-                let handle = jobs::spawn(
+                let started = self.registry.start_watched(
+                    JobKind::Ml,
                     &format!("ml {}", model.name()),
                     move |progress, cancel| {
-                        Ok(crate::ml::run_with_defaults(
-                            &conn, model, progress, cancel,
-                        )?)
+                        let summary = crate::ml::run_with_defaults(&conn, model, progress, cancel)?;
+                        Ok(Outcome::succeeded(summary))
                     },
                     job_events(tx.clone(), *job),
                 );
-                self.0.insert(*job, handle);
+                (*job, started.id)
             }
-            Effect::LoadSample | Effect::LoadFiles(_) => start_load(effect, warehouse, tx)?,
+            Effect::LoadSample | Effect::LoadFiles(_) => {
+                self.start_load(effect, warehouse, tx)?;
+                return Ok(true);
+            }
             _ => return Ok(false),
-        }
+        };
+        self.ids.insert(job, started);
         Ok(true)
     }
 
     /// Jobs still running.
     pub fn running(&self) -> usize {
-        self.0.values().filter(|job| !job.is_finished()).count()
+        self.registry.running()
     }
 
     /// Cancels every job and waits for them, at most ten seconds.
     pub fn close(self) {
-        for job in self.0.values() {
-            job.cancel.cancel();
-        }
+        self.registry.cancel_all();
         let deadline = std::time::Instant::now() + std::time::Duration::from_secs(10);
-        for (_, job) in self.0 {
-            let name = job.name.clone();
-            if !job.wait_until(deadline) {
-                tracing::warn!(job = %name, "still running at exit");
+        if !self.registry.wait_all(deadline) {
+            for job in self.registry.jobs().iter().filter(|j| j.is_running()) {
+                tracing::warn!(job = %job.name, "still running at exit");
             }
         }
     }
-}
 
-/// Starts the Stream screen's tail as job `job`: its progress goes to the Jobs screen,
-/// and each time it publishes its figures (twice a second) they reach the Stream screen.
-fn start_tail(
-    job: u64,
-    warehouse: &Warehouse,
-    options: &crate::stream::tail::TailOptions,
-    tx: &UnboundedSender<Action>,
-) -> anyhow::Result<jobs::JobHandle> {
-    let conn = warehouse.connect()?;
-    let options = options.clone();
-    let status_tx = tx.clone();
-    Ok(jobs::spawn(
-        "tail",
-        move |progress, cancel| {
-            let forward = |p: jobs::Progress| {
-                if let Some(jobs::Detail::Tail(figures)) = &p.detail {
-                    let _ = status_tx.send(Action::TailStatus(figures.clone()));
+    /// Starts the Stream screen's tail as job `job`: its progress goes to the Jobs
+    /// screen, and the live figures it publishes with it (twice a second) to the Stream
+    /// screen.
+    fn start_tail(
+        &self,
+        job: u64,
+        warehouse: &Warehouse,
+        options: &crate::stream::tail::TailOptions,
+        tx: &UnboundedSender<Action>,
+    ) -> anyhow::Result<JobId> {
+        let conn = warehouse.connect()?;
+        let options = options.clone();
+        let events = job_events(tx.clone(), job);
+        let status_tx = tx.clone();
+        let watch = move |update: JobUpdate| {
+            if let JobUpdate::Progress { progress, .. } = &update
+                && let Some(Detail::Tail(figures)) = &progress.detail
+            {
+                let _ = status_tx.send(Action::TailStatus(figures.clone()));
+            }
+            events(update);
+        };
+        let started = self.registry.start_watched(
+            JobKind::Tail,
+            "tail",
+            move |progress, cancel| {
+                let status = crate::stream::tail::tail(&conn, &options, progress, cancel)?;
+                Ok(Outcome::succeeded(crate::stream::tail::describe(&status)))
+            },
+            watch,
+        );
+        Ok(started.id)
+    }
+
+    /// Builds the `select`ed nodes of the bundled project as job `job`, judged by the
+    /// models' outcome policy like the CLI's and the pipeline's builds.
+    fn start_models(
+        &self,
+        job: u64,
+        warehouse: &Warehouse,
+        project: &Path,
+        select: Vec<String>,
+        tx: &UnboundedSender<Action>,
+    ) -> anyhow::Result<JobId> {
+        let conn = warehouse.connect()?;
+        let project = project.to_path_buf();
+        let started = self.registry.start_watched(
+            JobKind::Models,
+            "models build",
+            move |progress, cancel| {
+                let summary = crate::models::build_project(
+                    &conn,
+                    &project,
+                    select,
+                    background_threads(),
+                    progress,
+                    cancel,
+                )?;
+                Ok(crate::models::outcome::outcome(
+                    &summary,
+                    cancel.is_cancelled(),
+                ))
+            },
+            job_events(tx.clone(), job),
+        );
+        Ok(started.id)
+    }
+
+    /// Loads the bundled sample or the user's files (`load PATH`) as a job of the
+    /// registry; its progress and summary come back as ingest actions (the status line
+    /// shows them).
+    fn start_load(
+        &self,
+        effect: &Effect,
+        warehouse: &Warehouse,
+        tx: &UnboundedSender<Action>,
+    ) -> anyhow::Result<()> {
+        let conn = warehouse.connect()?;
+        let (name, path) = match effect {
+            Effect::LoadFiles(path) => (format!("load {path}"), Some(path.clone())),
+            _ => ("load sample".to_string(), None),
+        };
+        let progress_tx = tx.clone();
+        let finished_tx = tx.clone();
+        self.registry.start_watched(
+            JobKind::Ingest,
+            &name,
+            move |progress, cancel| {
+                let loaded = (|| -> Result<IngestSummary, JobError> {
+                    let sources = match path {
+                        Some(path) => crate::ingest::expand(&[path])?,
+                        None => vec![crate::sample::source()],
+                    };
+                    Ok(ingest(
+                        &conn,
+                        sources,
+                        &IngestOptions::default(),
+                        progress,
+                        cancel,
+                    )?)
+                })();
+                let outcome = match &loaded {
+                    Ok(summary) => Outcome::succeeded(format!("{} rows", summary.rows_loaded)),
+                    Err(e) => Outcome::from_error(e.as_ref()),
+                };
+                let _ = finished_tx.send(Action::IngestFinished(
+                    loaded.map_err(|e| Failure(format!("{:#}", anyhow::Error::from_boxed(e)))),
+                ));
+                Ok(outcome)
+            },
+            move |update| {
+                if let JobUpdate::Progress { progress, .. } = update {
+                    let _ = progress_tx.send(Action::IngestProgress(progress));
                 }
-                progress.report(p);
-            };
-            let status = crate::stream::tail::tail(&conn, &options, &forward, cancel)?;
-            Ok(crate::stream::tail::describe(&status))
-        },
-        job_events(tx.clone(), job),
-    ))
+            },
+        );
+        Ok(())
+    }
 }
 
-/// Builds the `select`ed nodes of the bundled project as job `job`.
-fn start_models(
-    job: u64,
-    warehouse: &Warehouse,
-    project: &Path,
-    select: Vec<String>,
-    tx: &UnboundedSender<Action>,
-) -> anyhow::Result<jobs::JobHandle> {
-    let conn = warehouse.connect()?;
-    let project = project.to_path_buf();
-    Ok(jobs::spawn(
-        "models build",
-        move |progress, cancel| {
-            let summary = crate::models::build_project(
-                &conn,
-                &project,
-                select,
-                background_threads(),
-                progress,
-                cancel,
-            )?;
-            if cancel.is_cancelled() {
-                let total = summary.results.len();
-                let skipped = summary.count(crate::models::NodeStatus::Skipped);
-                anyhow::bail!("cancelled after {} of {total} nodes", total - skipped);
-            }
-            let failed = summary.count(crate::models::NodeStatus::Error)
-                + summary.count(crate::models::NodeStatus::Fail);
-            if failed > 0 {
-                anyhow::bail!("{failed} of {} nodes failed", summary.results.len());
-            }
-            Ok(format!(
-                "{} nodes in {:.1} s",
-                summary.results.len(),
-                summary.elapsed_time
-            ))
-        },
-        job_events(tx.clone(), job),
-    ))
-}
-
-/// Loads the bundled sample or the user's files (`load PATH`); its progress and
-/// summary come back as ingest actions (the status line shows them).
-fn start_load(
-    effect: &Effect,
-    warehouse: &Warehouse,
-    tx: &UnboundedSender<Action>,
-) -> anyhow::Result<()> {
-    let conn = warehouse.connect()?;
-    let tx = tx.clone();
-    let (name, path) = match effect {
-        Effect::LoadFiles(path) => (format!("load {path}"), Some(path.clone())),
-        _ => ("load sample".to_string(), None),
-    };
-    jobs::spawn(
-        &name,
-        move |progress, cancel| {
-            let sources = match path {
-                Some(path) => crate::ingest::expand(&[path])?,
-                None => vec![crate::sample::source()],
-            };
-            let summary = ingest(&conn, sources, &IngestOptions::default(), progress, cancel)?;
-            Ok(summary)
-        },
-        move |event| {
-            let _ = tx.send(match event {
-                JobEvent::Progress(p) => Action::IngestProgress(p),
-                JobEvent::Finished(r) => {
-                    Action::IngestFinished(r.map_err(|e| Failure(format!("{e:#}"))))
-                }
-            });
-        },
-    );
-    Ok(())
-}
-
-/// Turns a background job's events into the actions of job `job`, for the event loop.
-fn job_events(
-    tx: UnboundedSender<Action>,
-    job: u64,
-) -> impl Fn(JobEvent<String>) + Send + Sync + 'static {
-    move |event| {
-        let _ = tx.send(match event {
-            JobEvent::Progress(p) => Action::JobProgress(job, p),
-            JobEvent::Finished(r) => {
-                Action::JobFinished(job, r.map_err(|e| Failure(format!("{e:#}"))))
-            }
+/// Turns a background job's updates into the actions of the workbench's job `job`: a
+/// succeeded job finishes with its summary, any other outcome fails with its sentence.
+fn job_events(tx: UnboundedSender<Action>, job: u64) -> impl Fn(JobUpdate) + Send + Sync {
+    move |update| {
+        let _ = tx.send(match update {
+            JobUpdate::Progress { progress, .. } => Action::JobProgress(job, progress),
+            JobUpdate::Finished { outcome, .. } => Action::JobFinished(
+                job,
+                match outcome {
+                    Outcome::Succeeded { summary } => Ok(summary),
+                    other => Err(Failure(other.text().to_string())),
+                },
+            ),
         });
     }
 }
