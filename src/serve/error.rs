@@ -20,6 +20,14 @@ pub enum ServeError {
         #[source]
         source: std::io::Error,
     },
+    #[error("--addr {addr}: cannot listen there")]
+    Listen {
+        addr: std::net::SocketAddr,
+        #[source]
+        source: std::io::Error,
+    },
+    #[error(transparent)]
+    Tokens(#[from] super::tokens::TokenError),
     #[error("locking the database's file access and settings")]
     Lock(#[source] duckdb::Error),
     /// The pool's turns were closed (the server is going away).

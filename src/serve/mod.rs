@@ -31,7 +31,6 @@ use std::net::SocketAddr;
 use std::sync::{Arc, RwLock};
 use std::time::Duration;
 
-use anyhow::Context;
 use duckdb::Connection;
 
 use crate::jobs::{CancelToken, JobError, JobKind, Outcome, ProgressSink, Registry};
@@ -62,7 +61,7 @@ pub fn run(
     options: ServeOptions,
     jobs: Vec<BackgroundJob>,
     ready: impl FnOnce(SocketAddr),
-) -> anyhow::Result<()> {
+) -> Result<(), ServeError> {
     let conn = warehouse.conn();
     let allowed = options.sandbox.lock(conn)?;
     tracing::info!(allowed = ?allowed, "the database reaches these folders only");
@@ -93,7 +92,10 @@ pub fn run(
     let served = runtime.block_on(async {
         let listener = tokio::net::TcpListener::bind(options.addr)
             .await
-            .with_context(|| format!("--addr {}: cannot listen there", options.addr))?;
+            .map_err(|source| ServeError::Listen {
+                addr: options.addr,
+                source,
+            })?;
         ready(listener.local_addr()?);
         let app = router(Arc::clone(&state));
         http::serve(
@@ -104,7 +106,7 @@ pub fn run(
             shutdown_signal(),
         )
         .await;
-        anyhow::Ok(())
+        Ok::<_, ServeError>(())
     });
     state.jobs.cancel_all();
     if !state
