@@ -10,7 +10,7 @@ use std::time::Duration;
 use duckdb::Connection;
 
 use crate::config::{Config, PipelineJob};
-use crate::ingest::{IngestOptions, expand, ingest};
+use crate::ingest::{expand, ingest};
 use crate::jobs::dag::{Attempted, DagError, JobReport, JobRunner, JobSpec, RunRecorder};
 use crate::jobs::{CancelToken, JobError, JobKind, Outcome, ProgressSink};
 
@@ -123,7 +123,7 @@ impl JobRunner for Jobs<'_> {
         match job.kind.ok_or("a pipeline job needs a `kind`")? {
             JobKind::Ingest => {
                 let sources = expand(&self.config.pipeline.ingest_paths)?;
-                let options = IngestOptions::from_config(&self.config.ingest)?;
+                let options = self.config.ingest.options()?;
                 let summary = ingest(&conn, sources, &options, progress, cancel)?;
                 if summary.files_rejected > 0 {
                     return Err(format!("{} file(s) rejected", summary.files_rejected).into());

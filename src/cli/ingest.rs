@@ -73,7 +73,7 @@ pub fn run(args: &IngestArgs, settings: &Settings) -> anyhow::Result<Outcome> {
 
 /// The run's options: the configuration's `[ingest]`, then the flags.
 fn options(args: &IngestArgs, settings: &Settings) -> anyhow::Result<IngestOptions> {
-    let mut options = IngestOptions::from_config(&settings.config.ingest)?;
+    let mut options = settings.config.ingest.options()?;
     if let Some(rows) = args.batch_rows {
         options.batch_rows = rows.max(1);
     }

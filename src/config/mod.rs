@@ -63,6 +63,28 @@ pub struct IngestConfig {
     pub mapping: Option<crate::ingest::mapping::Mapping>,
 }
 
+impl IngestConfig {
+    /// The ingest options `[ingest]` gives (a bad zone is an error naming the key). Here
+    /// rather than in `ingest`, so ingest never reads the configuration's types.
+    pub fn options(&self) -> Result<crate::ingest::IngestOptions, crate::ingest::IngestError> {
+        use crate::ingest::mapping::ShapeChoice;
+        use crate::ingest::{IngestError, IngestOptions};
+        Ok(IngestOptions {
+            batch_rows: self.batch_rows.max(1),
+            max_inflated_bytes: self.max_inflated_bytes,
+            shape: ShapeChoice {
+                preset: None,
+                mapping: self.mapping.clone(),
+            },
+            timezone: match &self.timezone {
+                Some(zone) => crate::ingest::values::zone(zone).map_err(IngestError::Timezone)?,
+                None => chrono_tz::UTC,
+            },
+            ..IngestOptions::default()
+        })
+    }
+}
+
 impl Default for IngestConfig {
     fn default() -> Self {
         Self {
@@ -280,7 +302,7 @@ mod tests {
                     [ingest.mapping.columns]\ninvoice_no = \"A\"\nstock_code = \"B\"\nquantity = \"C\"\n\
                     invoice_date = \"D\"\nunit_price = \"E\"\n";
         let config = Config::parse(text, path).unwrap();
-        let options = crate::ingest::IngestOptions::from_config(&config.ingest).unwrap();
+        let options = config.ingest.options().unwrap();
         assert_eq!(options.timezone, chrono_tz::Europe::Paris);
         assert_eq!(options.shape.mapping.unwrap().name(), "shop");
         let err = Config::parse(&text.replace("Europe/Paris", "Paris"), path)

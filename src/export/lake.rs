@@ -16,7 +16,7 @@ use serde::Serialize;
 use super::error::ExportError;
 use super::manifest::{MANIFEST, Manifest, ManifestFile};
 use super::store::S3Target;
-use crate::jobs::{CancelToken, Progress, ProgressSink, Unit};
+use crate::jobs::{CancelToken, Detail, Progress, ProgressSink, Unit};
 use crate::warehouse::{quote_ident, quote_literal};
 
 /// Where the lake goes.
@@ -241,14 +241,17 @@ pub fn export(
             None => std::fs::write(dir.join(MANIFEST), serde_json::to_vec_pretty(&manifest)?)?,
         }
         progress.report(
-            Progress::new("export", index as u64 + 1, Some(total), Unit::Steps).with_message(
-                format!(
+            Progress::new("export", index as u64 + 1, Some(total), Unit::Steps)
+                .with_message(format!(
                     "{name}: {} files, {} rows, {}",
                     manifest.files.len(),
                     crate::format::thousands(manifest.rows),
                     indicatif::HumanBytes(manifest.bytes)
-                ),
-            ),
+                ))
+                .with_detail(Detail::File {
+                    path: format!("{}/{schema}/{table}", destination.display()),
+                    rows: Some(manifest.rows),
+                }),
         );
         summaries.push(TableSummary {
             table: name,

@@ -1,9 +1,7 @@
 //! The knobs of an ingest run (batch size, workers, size limit, shape, sheet, zone),
 //! from their defaults and the configuration's `[ingest]`.
 
-use super::error::IngestError;
 use super::mapping::ShapeChoice;
-use super::values;
 
 /// 4 GiB: past it a file is rejected (a gzip bomb, or one to split). Memory does not
 /// depend on it: a file over 64 MiB is streamed in pieces.
@@ -38,25 +36,5 @@ impl Default for IngestOptions {
             sheet: None,
             timezone: chrono_tz::UTC,
         }
-    }
-}
-
-impl IngestOptions {
-    /// The options `[ingest]` of the configuration gives (a bad zone or mapping is an
-    /// error naming the key).
-    pub fn from_config(config: &crate::config::IngestConfig) -> Result<Self, IngestError> {
-        Ok(Self {
-            batch_rows: config.batch_rows.max(1),
-            max_inflated_bytes: config.max_inflated_bytes,
-            shape: ShapeChoice {
-                preset: None,
-                mapping: config.mapping.clone(),
-            },
-            timezone: match &config.timezone {
-                Some(zone) => values::zone(zone).map_err(IngestError::Timezone)?,
-                None => chrono_tz::UTC,
-            },
-            ..Self::default()
-        })
     }
 }

@@ -92,58 +92,54 @@ pub fn matrix(frame: &DataFrame, columns: &[&str]) -> Result<Array2<f64>> {
     Ok(out)
 }
 
-/// One column of `frame` as `f64`s, nulls refused.
-pub fn f64_values(frame: &DataFrame, name: &str) -> Result<Vec<f64>> {
-    let series = frame
+/// Column `name` of `frame` cast to `dtype`; `what` names the frame in the error.
+fn cast_column(
+    frame: &DataFrame,
+    name: &str,
+    what: &'static str,
+    dtype: &DataType,
+) -> Result<Column> {
+    Ok(frame
         .column(name)
         .map_err(|source| MlError::MissingColumn {
-            frame: "feature frame",
+            frame: what,
             name: name.to_string(),
             source,
         })?
-        .cast(&DataType::Float64)?;
-    let values = series.f64()?;
-    if values.null_count() > 0 {
+        .cast(dtype)?)
+}
+
+/// An error when a column that must be complete has `nulls`.
+fn refuse_nulls(nulls: usize, what: &'static str, name: &str) -> Result<()> {
+    if nulls > 0 {
         return Err(MlError::Nulls {
-            column: "feature column",
+            column: what,
             name: name.to_string(),
-            count: values.null_count(),
+            count: nulls,
         });
     }
+    Ok(())
+}
+
+/// One column of `frame` as `f64`s, nulls refused.
+pub fn f64_values(frame: &DataFrame, name: &str) -> Result<Vec<f64>> {
+    let column = cast_column(frame, name, "feature frame", &DataType::Float64)?;
+    let values = column.f64()?;
+    refuse_nulls(values.null_count(), "feature column", name)?;
     Ok(values.into_no_null_iter().collect())
 }
 
 /// One column of `frame` as `i64`s, nulls refused.
 pub fn i64_values(frame: &DataFrame, name: &str) -> Result<Vec<i64>> {
-    let series = frame
-        .column(name)
-        .map_err(|source| MlError::MissingColumn {
-            frame: "frame",
-            name: name.to_string(),
-            source,
-        })?
-        .cast(&DataType::Int64)?;
-    let values = series.i64()?;
-    if values.null_count() > 0 {
-        return Err(MlError::Nulls {
-            column: "column",
-            name: name.to_string(),
-            count: values.null_count(),
-        });
-    }
+    let column = cast_column(frame, name, "frame", &DataType::Int64)?;
+    let values = column.i64()?;
+    refuse_nulls(values.null_count(), "column", name)?;
     Ok(values.into_no_null_iter().collect())
 }
 
 /// One text column of `frame`, nulls as empty strings.
 pub fn string_values(frame: &DataFrame, name: &str) -> Result<Vec<String>> {
-    let series = frame
-        .column(name)
-        .map_err(|source| MlError::MissingColumn {
-            frame: "frame",
-            name: name.to_string(),
-            source,
-        })?
-        .cast(&DataType::String)?;
+    let series = cast_column(frame, name, "frame", &DataType::String)?;
     let text = series.str()?;
     Ok((0..text.len())
         .map(|i| text.get(i).unwrap_or_default().to_string())

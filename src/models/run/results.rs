@@ -20,6 +20,18 @@ pub enum NodeStatus {
 }
 
 impl NodeStatus {
+    /// dbt's word for the status (its serde name).
+    pub fn name(self) -> &'static str {
+        match self {
+            Self::Success => "success",
+            Self::Error => "error",
+            Self::Skipped => "skipped",
+            Self::Pass => "pass",
+            Self::Fail => "fail",
+            Self::Warn => "warn",
+        }
+    }
+
     /// Whether nodes downstream must be skipped.
     pub fn blocks(self) -> bool {
         matches!(self, Self::Error | Self::Fail | Self::Skipped)

@@ -10,7 +10,7 @@ use duckdb::Connection;
 use super::node::execute_node;
 use super::plan::Invocation;
 use super::results::{NodeResult, describe_result, skipped};
-use crate::jobs::{CancelToken, Progress, ProgressSink, Unit};
+use crate::jobs::{CancelToken, Detail, Progress, ProgressSink, Unit};
 use crate::models::graph::Graph;
 
 /// The work shared by the worker threads.
@@ -83,7 +83,11 @@ pub fn worker(
         s.running -= 1;
         progress.report(
             Progress::new("models", s.done as u64, Some(total), Unit::Steps)
-                .with_message(describe_result(node, &result, s.done, total)),
+                .with_message(describe_result(node, &result, s.done, total))
+                .with_detail(Detail::Node {
+                    name: node.name.clone(),
+                    status: result.status.name().to_string(),
+                }),
         );
         let blocks = result.status.blocks();
         for child in s.dependents.get(&id).cloned().unwrap_or_default() {
