@@ -145,7 +145,7 @@ pub fn workbench(
         frame_stats,
         started,
         tail,
-        light: settings.config.tui.theme == "light",
+        light: settings.config.tui.theme == crate::config::ThemeName::Light,
     };
     if !demo {
         return crate::tui::run(settings.open_warehouse()?, options);

@@ -49,8 +49,6 @@ pub enum ConfigProblem {
     BatchRows,
     #[error("tui.page_rows must be at least 10")]
     PageRows,
-    #[error("tui.theme must be dark or light; it is `{0}`")]
-    Theme(String),
     #[error("tui.stream.windows: `{window}`: {source}")]
     Window {
         window: String,

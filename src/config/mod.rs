@@ -44,6 +44,16 @@ pub struct WarehouseConfig {
     pub memory_limit: Option<String>,
 }
 
+/// The workbench's colours at start (`tui.theme`): a closed set of words, so a typo is a
+/// parse error naming the line and the words allowed.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default, Serialize, Deserialize)]
+#[serde(rename_all = "lowercase")]
+pub enum ThemeName {
+    #[default]
+    Dark,
+    Light,
+}
+
 #[derive(Debug, Clone, Serialize, Deserialize, PartialEq)]
 #[serde(default, deny_unknown_fields)]
 pub struct IngestConfig {
@@ -126,7 +136,7 @@ pub struct TuiConfig {
     /// The tail the Stream screen starts and stops (`t`).
     pub stream: TuiStreamConfig,
     /// `dark` (for dark terminal backgrounds) or `light`; `T` switches while running.
-    pub theme: String,
+    pub theme: ThemeName,
 }
 
 impl Default for TuiConfig {
@@ -135,7 +145,7 @@ impl Default for TuiConfig {
             page_rows: 500,
             keys: Default::default(),
             stream: TuiStreamConfig::default(),
-            theme: "dark".into(),
+            theme: ThemeName::Dark,
         }
     }
 }
@@ -226,9 +236,6 @@ impl Config {
         }
         if self.tui.page_rows < 10 {
             return Err(ConfigProblem::PageRows);
-        }
-        if !["dark", "light"].contains(&self.tui.theme.as_str()) {
-            return Err(ConfigProblem::Theme(self.tui.theme.clone()));
         }
         for window in &self.tui.stream.windows {
             humantime::parse_duration(window).map_err(|source| ConfigProblem::Window {
