@@ -37,9 +37,9 @@ pub enum PipelineError {
     #[error("the pipeline's records in the warehouse: {0}")]
     Db(#[from] duckdb::Error),
     #[error("the bundled model project: {0}")]
-    Project(String),
+    Project(#[source] std::io::Error),
     #[error(transparent)]
-    Export(JobError),
+    Export(#[from] crate::export::ExportError),
 }
 
 /// The jobs of the pipeline: the configured ones, or ingest (when paths are set) then
@@ -415,8 +415,8 @@ pub fn duckdb_folders(
     let mut folders = vec![project, staging_dir(db_path)];
     for job in jobs(config) {
         if let (true, Some(to)) = (job.kind == Some(JobKind::Export), &job.to)
-            && let crate::export::Destination::Dir(dir) = crate::export::Destination::parse(to)
-                .map_err(|e| PipelineError::Export(e.into()))?
+            && let crate::export::Destination::Dir(dir) =
+                crate::export::Destination::parse(to).map_err(PipelineError::from)?
         {
             folders.push(dir);
         }
@@ -425,7 +425,7 @@ pub fn duckdb_folders(
 }
 
 fn bundled_project(db_path: &std::path::Path) -> Result<PathBuf, PipelineError> {
-    crate::models::bundled::unpacked(db_path).map_err(|e| PipelineError::Project(e.to_string()))
+    crate::models::bundled::unpacked(db_path).map_err(PipelineError::Project)
 }
 
 /// Runs the pipeline of `config` on `schedule` until the schedule ends or `cancel` is

@@ -62,10 +62,6 @@ impl Outcome {
         }
     }
 
-    pub fn is_success(&self) -> bool {
-        matches!(self, Outcome::Succeeded { .. })
-    }
-
     /// One word for lists and metrics: succeeded, failed, data checks failed, cancelled.
     pub fn label(&self) -> &'static str {
         match self {

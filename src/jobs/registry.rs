@@ -9,7 +9,7 @@
 
 use std::sync::atomic::{AtomicU64, Ordering};
 use std::sync::{Arc, Mutex, mpsc};
-use std::time::{Duration, Instant};
+use std::time::Instant;
 
 use serde::Serialize;
 
@@ -48,10 +48,6 @@ pub struct JobRecord {
     pub state: JobState,
     /// The latest progress record (with its detail: a tail's live figures, say).
     pub last: Option<Progress>,
-    #[serde(skip)]
-    pub started: Instant,
-    /// How long it ran, once finished.
-    pub took: Option<Duration>,
 }
 
 impl JobRecord {
@@ -63,6 +59,14 @@ impl JobRecord {
         match &self.state {
             JobState::Running => None,
             JobState::Finished(outcome) => Some(outcome),
+        }
+    }
+
+    /// The sentence of a job that ended [`Outcome::Failed`].
+    pub fn failure(&self) -> Option<&str> {
+        match self.outcome()? {
+            Outcome::Failed { sentence } => Some(sentence),
+            _ => None,
         }
     }
 }
@@ -167,10 +171,7 @@ impl Registry {
                     }
                 };
                 tracing::info!(job = %job_name, %outcome, "job ended");
-                shared.update(id, |r| {
-                    r.took = Some(r.started.elapsed());
-                    r.state = JobState::Finished(outcome.clone());
-                });
+                shared.update(id, |r| r.state = JobState::Finished(outcome.clone()));
                 watch(JobUpdate::Finished { id, outcome });
                 let _ = result_tx.send(value);
             }
@@ -182,8 +183,6 @@ impl Registry {
                 name: name.to_string(),
                 state: JobState::Running,
                 last: None,
-                started: Instant::now(),
-                took: None,
             },
             cancel: handle.cancel.clone(),
             handle: Some(handle),
@@ -260,6 +259,8 @@ mod tests {
     use super::*;
     use crate::jobs::{Detail, Unit};
 
+    use std::time::Duration;
+
     #[test]
     fn jobs_report_progress_and_outcomes_to_the_watcher_and_the_records() {
         let (tx, rx) = mpsc::channel();
@@ -287,7 +288,9 @@ mod tests {
         assert!(
             matches!(&updates[0], JobUpdate::Progress { progress, .. } if progress.detail.is_some())
         );
-        assert!(matches!(&updates[1], JobUpdate::Finished { outcome, .. } if outcome.is_success()));
+        assert!(
+            matches!(&updates[1], JobUpdate::Finished { outcome, .. } if matches!(outcome, Outcome::Succeeded { .. }))
+        );
         assert_eq!(registry.record(id).unwrap().kind, JobKind::Export);
         let record = registry.record(id).unwrap();
         assert_eq!(record.outcome(), Some(&Outcome::succeeded("1 table")));
@@ -300,7 +303,12 @@ mod tests {
         let failed = registry.start(JobKind::Sql, "sql", |_, _| -> Result<Outcome, JobError> {
             Err(std::io::Error::other("no such table").into())
         });
+        let failed_id = failed.id;
         assert_eq!(failed.wait(), Err(Outcome::failed("no such table")));
+        assert_eq!(
+            registry.record(failed_id).unwrap().failure(),
+            Some("no such table")
+        );
         let panicked = registry.start(JobKind::Ml, "ml", |_, _| -> Result<Outcome, JobError> {
             panic!("index out of bounds")
         });

@@ -8,7 +8,7 @@ use std::sync::Mutex;
 use std::sync::atomic::{AtomicI64, Ordering};
 use std::time::Duration;
 
-use crate::jobs::{Detail, JobRecord, Outcome};
+use crate::jobs::{Detail, JobRecord};
 
 /// Upper bounds of the latency buckets, in seconds.
 const BUCKETS: [f64; 12] = [
@@ -167,7 +167,7 @@ impl Metrics {
                 "# HELP ecom_job_failures_total Runs of the job that failed.\n# TYPE ecom_job_failures_total counter"
             );
             for job in &jobs {
-                let failed = u8::from(matches!(job.outcome(), Some(Outcome::Failed { .. })));
+                let failed = u8::from(job.failure().is_some());
                 let _ = writeln!(
                     out,
                     "ecom_job_failures_total{{job=\"{}\"}} {failed}",

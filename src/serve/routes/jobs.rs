@@ -6,7 +6,6 @@ use axum::{Extension, Json};
 use serde::Serialize;
 use utoipa::ToSchema;
 
-use crate::jobs::Outcome;
 use crate::serve::auth::Caller;
 use crate::serve::problem::Problem;
 use crate::serve::state::Shared;
@@ -39,7 +38,7 @@ pub(super) async fn jobs(State(state): Shared, Extension(caller): Extension<Call
         .map(|job| JobInfo {
             running: job.is_running(),
             runs: u64::from(!job.is_running()),
-            failures: u64::from(matches!(job.outcome(), Some(Outcome::Failed { .. }))),
+            failures: u64::from(job.failure().is_some()),
             last_progress: job.last.as_ref().map(|p| {
                 if p.message.is_empty() {
                     format!("{}: {}", p.job, p.done)
@@ -47,10 +46,7 @@ pub(super) async fn jobs(State(state): Shared, Extension(caller): Extension<Call
                     format!("{}: {}", p.job, p.message)
                 }
             }),
-            last_error: match job.outcome() {
-                Some(Outcome::Failed { sentence }) => Some(sentence.clone()),
-                _ => None,
-            },
+            last_error: job.failure().map(str::to_string),
             name: job.name,
         })
         .collect();
