@@ -326,6 +326,36 @@ mod tests {
     }
 
     #[test]
+    fn closed_words_are_refused_with_the_words_allowed() {
+        let path = Path::new("c.toml");
+        let job =
+            |kind: &str| format!("[[pipeline.jobs]]\nname = \"j\"\n{kind}sql = \"SELECT 1\"\n");
+        let err = |text: &str| Config::parse(text, path).unwrap_err().to_string();
+        // A kind of job that exists but is no pipeline job's, and a missing kind.
+        for text in [job("kind = \"tail\"\n"), job("")] {
+            assert!(
+                err(&text)
+                    .contains("pipeline job `j`: kind must be ingest, models, sql, export or ml"),
+                "{}",
+                err(&text)
+            );
+        }
+        let typo = err(&job("kind = \"sqll\"\n"));
+        assert!(typo.contains("line 3") && typo.contains("`sqll`"), "{typo}");
+        assert!(
+            typo.contains("ingest") && typo.contains("pipeline"),
+            "{typo}"
+        );
+        let theme = err("[tui]\ntheme = \"blue\"\n");
+        assert!(
+            theme.contains("line 2") && theme.contains("`dark` or `light`"),
+            "{theme}"
+        );
+        let sql = Config::parse(&job("kind = \"sql\"\n"), path).unwrap();
+        assert_eq!(sql.pipeline.jobs[0].kind, Some(crate::jobs::JobKind::Sql));
+    }
+
+    #[test]
     fn a_config_error_says_its_problem_once_however_shown() {
         let err = Config::parse("[tui]\npage_rows = 1\n", Path::new("c.toml")).unwrap_err();
         let shown = format!("{:#}", anyhow::Error::from(err));
