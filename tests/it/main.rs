@@ -20,5 +20,7 @@ mod serve;
 mod serve_contract;
 mod serve_hostile;
 mod stream;
+mod tmux;
 mod tui_snapshots;
+mod tui_support;
 mod tui_tmux;

@@ -1,0 +1,69 @@
+//! What the workbench's snapshot tests share: rendering the app into ratatui's
+//! TestBackend as text, an app on a warehouse, and a query's result shown in the grid.
+
+use ecom::tui::action::Action;
+use ecom::tui::app::App;
+use ecom::tui::grid::GridResult;
+use ecom::tui::keymap::bindings;
+use ecom::tui::ui::draw;
+use ecom::warehouse::pager;
+use ecom::warehouse::{Warehouse, catalog};
+use ratatui::Terminal;
+use ratatui::backend::TestBackend;
+
+pub fn render(app: &App, width: u16, height: u16) -> String {
+    let mut terminal = Terminal::new(TestBackend::new(width, height)).unwrap();
+    terminal.draw(|f| draw(f, app, &bindings())).unwrap();
+    let buffer = terminal.backend().buffer().clone();
+    let mut text = String::new();
+    for y in 0..height {
+        let line: String = (0..width)
+            .map(|x| buffer[(x, y)].symbol().to_string())
+            .collect();
+        text.push_str(line.trim_end());
+        text.push('\n');
+    }
+    text
+}
+
+pub fn app_on(wh: &Warehouse, width: u16, height: u16) -> App {
+    let mut app = App::new("demo.duckdb".into(), 500);
+    app.update(Action::Resize(width, height));
+    app.update(Action::CatalogLoaded(Ok(
+        catalog::relations(wh.conn()).unwrap()
+    )));
+    app
+}
+
+/// A warehouse in `dir` holding the sample with the bundled models built, as the CLI makes it.
+pub fn sample_with_models(dir: &std::path::Path) -> std::path::PathBuf {
+    let db = dir.join("w.duckdb");
+    crate::common::run_ok(
+        crate::common::ecom(&db)
+            .arg("ingest")
+            .arg(crate::common::sample_csv()),
+    );
+    crate::common::run_ok(crate::common::ecom(&db).args(["models", "build"]));
+    db
+}
+
+/// Runs `sql` as the editor's query would and shows its result with the first page.
+pub fn show_result(app: &mut App, wh: &Warehouse, sql: &str) {
+    app.sql.editor.set_text(sql);
+    app.update(Action::RunQuery);
+    let result = pager::run(wh.conn(), sql, 1).unwrap();
+    app.update(Action::QueryFinished(
+        1,
+        Ok(GridResult {
+            query_id: 1,
+            columns: result.columns.clone(),
+            total_rows: result.total_rows,
+            elapsed_ms: 1,
+        }),
+    ));
+    app.update(Action::PageLoaded {
+        query_id: 1,
+        start: 0,
+        rows: pager::page(wh.conn(), &result, 0, 500).unwrap(),
+    });
+}
