@@ -18,6 +18,8 @@ use crate::warehouse::catalog::QualitySummary;
 pub enum Action {
     Quit,
     ToggleHelp,
+    /// Help overlay: scroll its text.
+    ScrollHelp(HelpScroll),
     ToggleMouse,
     /// Dark or light colours.
     ToggleTheme,
@@ -108,6 +110,15 @@ pub enum Action {
     CancelJob,
     JobProgress(u64, Progress),
     JobFinished(u64, Reported<String>),
+}
+
+/// How far the help overlay scrolls.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum HelpScroll {
+    Lines(i32),
+    Pages(i32),
+    Start,
+    End,
 }
 
 /// Which nodes a build from the Models screen covers.

@@ -8,7 +8,7 @@ use ratatui::crossterm::event::KeyEvent;
 use crate::ingest::IngestSummary;
 use crate::jobs::Progress;
 
-use super::action::Action;
+use super::action::{Action, HelpScroll};
 use super::effect::Effect;
 use super::focus::Mode;
 use super::jobs::Jobs;
@@ -39,6 +39,9 @@ pub struct App {
     /// Mouse capture (scrolling); on by default.
     pub mouse: bool,
     pub show_help: bool,
+    /// The help overlay's text, from the bindings in force, and how far it is scrolled.
+    pub help: Vec<keymap::HelpSection>,
+    pub help_scroll: usize,
     pub status: Status,
     /// The session's background jobs.
     pub jobs: Jobs,
@@ -64,6 +67,8 @@ impl App {
             screen: Screen::Sql,
             palette: None,
             commands: palette_items(&keymap::bindings()),
+            help: keymap::help_sections(&keymap::bindings()),
+            help_scroll: 0,
             theme: Theme::default(),
             mouse: true,
             show_help: false,
@@ -80,6 +85,12 @@ impl App {
             ml: MlScreen::default(),
             quality: QualityScreen::default(),
         }
+    }
+
+    /// The palette and the help offer the bindings in force (the config's keys).
+    pub fn use_bindings(&mut self, bindings: &[keymap::Binding]) {
+        self.commands = palette_items(bindings);
+        self.help = keymap::help_sections(bindings);
     }
 
     /// What the keymap needs to know to find the action of a key.
@@ -106,6 +117,19 @@ impl App {
         let mut effects = self.route(action);
         effects.extend(self.sql.page_request());
         effects
+    }
+
+    /// Scrolls the help by lines or pages of the terminal's height, within its text.
+    fn scroll_help(&mut self, scroll: HelpScroll) {
+        let size = self.sql.size;
+        let page = keymap::help_view_height(size.1) as i64;
+        let wanted = match scroll {
+            HelpScroll::Lines(n) => self.help_scroll as i64 + n as i64,
+            HelpScroll::Pages(n) => self.help_scroll as i64 + n as i64 * page,
+            HelpScroll::Start => 0,
+            HelpScroll::End => i64::MAX / 2,
+        };
+        self.help_scroll = keymap::help_first_line(wanted.max(0) as usize, &self.help, size);
     }
 
     fn route(&mut self, action: Action) -> Vec<Effect> {
@@ -136,7 +160,11 @@ impl App {
             }
             Action::PaletteKey(key) => return self.palette_key(key),
             Action::ShowScreen(screen) => return self.show(screen),
-            Action::ToggleHelp => self.show_help = !self.show_help,
+            Action::ToggleHelp => {
+                self.show_help = !self.show_help;
+                self.help_scroll = 0;
+            }
+            Action::ScrollHelp(scroll) => self.scroll_help(scroll),
             // Esc closes the row detail first, then the help, then goes to the SQL screen.
             Action::Escape if self.show_help && !self.sql.row_detail => self.show_help = false,
             Action::Tick => {

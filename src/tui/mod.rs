@@ -116,7 +116,7 @@ async fn event_loop(
     );
     app.theme.no_color = std::env::var_os("NO_COLOR").is_some_and(|v| !v.is_empty());
     app.theme.light = options.light;
-    app.commands = palette::palette_items(&bindings);
+    app.use_bindings(&bindings);
     app.sql.history = history::load(&crate::paths::history_file());
     let size = terminal.size()?;
     app.update(Action::Resize(size.width, size.height));
@@ -125,7 +125,7 @@ async fn event_loop(
     let mut ticks = tokio::time::interval(TICK);
     while !app.quit {
         let drawing = std::time::Instant::now();
-        terminal.draw(|frame| ui::draw(frame, &app, &bindings))?;
+        terminal.draw(|frame| ui::draw(frame, &app))?;
         if options.frame_stats.is_some() {
             let at = options.started.elapsed().as_secs_f64() * 1000.0;
             stats
@@ -171,7 +171,7 @@ async fn event_loop(
     if running > 0 {
         app.show_closing(running);
         // A failed draw must not skip the clean-up below.
-        let _ = terminal.draw(|frame| ui::draw(frame, &app, &bindings));
+        let _ = terminal.draw(|frame| ui::draw(frame, &app));
     }
     close(warehouse, worker, handles);
     Ok(())

@@ -10,7 +10,7 @@ use ratatui::widgets::Paragraph;
 
 use super::app::App;
 use super::focus::Mode;
-use super::keymap::{Binding, help_lines};
+use super::keymap::{HelpRow, help_box_width, help_first_line, help_rows, help_view_height};
 use super::layout::areas;
 use super::palette::draw_palette;
 use super::screen::Screen;
@@ -20,7 +20,7 @@ use super::widgets::popup::popup;
 
 const SPINNER: [&str; 10] = ["⠋", "⠙", "⠹", "⠸", "⠼", "⠴", "⠦", "⠧", "⠇", "⠏"];
 
-pub fn draw(frame: &mut Frame, app: &App, bindings: &[Binding]) {
+pub fn draw(frame: &mut Frame, app: &App) {
     let a = areas(frame.area());
     draw_title(frame, app, a.title);
     let body = a.body(frame.area().width);
@@ -35,7 +35,7 @@ pub fn draw(frame: &mut Frame, app: &App, bindings: &[Binding]) {
     }
     draw_status(frame, app, a.status);
     if app.show_help {
-        draw_help(frame, bindings);
+        draw_help(frame, app);
     }
     app.sql.draw_overlay(frame);
     if let Some(palette) = &app.palette {
@@ -124,29 +124,63 @@ fn draw_status(frame: &mut Frame, app: &App, area: Rect) {
     frame.render_widget(Paragraph::new(hint_line), hints);
 }
 
-fn draw_help(frame: &mut Frame, bindings: &[Binding]) {
-    let lines = help_lines(bindings);
-    let key_width = lines
+/// The help: every screen's keys in sections, scrolled to `app.help_scroll`, with a
+/// footer saying where the view is when the text is taller than the terminal.
+fn draw_help(frame: &mut Frame, app: &App) {
+    let area = frame.area();
+    let rows = help_rows(&app.help, area.width);
+    let first = help_first_line(app.help_scroll, &app.help, (area.width, area.height));
+    let shown = help_view_height(area.height).min(rows.len());
+    let key = Style::new().fg(theme::ACCENT);
+    let mut lines: Vec<Line> = rows
         .iter()
-        .map(|(k, _)| k.chars().count())
-        .max()
-        .unwrap_or(0);
-    let mut text: Vec<Line> = lines
-        .iter()
-        .map(|(keys, help)| {
-            Line::from(vec![
-                Span::styled(
-                    format!("{keys:<key_width$}  "),
-                    Style::new().fg(theme::ACCENT),
-                ),
+        .skip(first)
+        .take(shown)
+        .map(|row| match row {
+            HelpRow::Heading(title) => Line::from(Span::styled(
+                title.clone(),
+                Style::new().bold().fg(theme::HEADING),
+            )),
+            HelpRow::Keys(keys, help) => Line::from(vec![
+                Span::styled(format!("  {keys}  "), key),
                 Span::raw(help.clone()),
-            ])
+            ]),
+            HelpRow::More(help) => Line::from(vec![
+                Span::raw(" ".repeat(help_indent(&rows))),
+                Span::raw(help.clone()),
+            ]),
+            HelpRow::Blank => Line::from(""),
         })
         .collect();
-    text.push(Line::from(""));
-    text.push(Line::from("Esc, ? or q closes this help.".dim()));
-    let width = key_width as u16 + 74;
-    let height = text.len() as u16 + 2;
-    let inner = popup(frame, width, height, true, " Keys ".to_string());
-    frame.render_widget(Paragraph::new(text), inner);
+    lines.push(Line::from(
+        if shown < rows.len() {
+            format!(
+                "rows {}–{} of {} · PgDn/PgUp scroll · Esc, ? or q closes",
+                first + 1,
+                first + shown,
+                rows.len()
+            )
+        } else {
+            "Esc, ? or q closes this help.".to_string()
+        }
+        .dim(),
+    ));
+    let inner = popup(
+        frame,
+        help_box_width(area.width),
+        lines.len() as u16 + 2,
+        true,
+        " Keys of every screen ".to_string(),
+    );
+    frame.render_widget(Paragraph::new(lines), inner);
+}
+
+/// Where descriptions start: after the indent, the widest keys and two spaces.
+fn help_indent(rows: &[HelpRow]) -> usize {
+    rows.iter()
+        .find_map(|r| match r {
+            HelpRow::Keys(keys, _) => Some(keys.chars().count() + 4),
+            _ => None,
+        })
+        .unwrap_or(4)
 }

@@ -327,7 +327,7 @@ fn no_color_keeps_selection_visible_without_colours() {
     let mut app = app_on(&wh, 80, 24);
     app.theme.no_color = true;
     let mut terminal = Terminal::new(TestBackend::new(80, 24)).unwrap();
-    terminal.draw(|f| draw(f, &app, &bindings())).unwrap();
+    terminal.draw(|f| draw(f, &app)).unwrap();
     let buffer = terminal.backend().buffer();
     assert!(
         buffer
@@ -354,7 +354,7 @@ fn shift_t_switches_to_colours_that_read_on_a_light_background() {
     let mut app = app_on(&wh, 80, 24);
     let colours = |app: &App| {
         let mut terminal = Terminal::new(TestBackend::new(80, 24)).unwrap();
-        terminal.draw(|f| draw(f, app, &bindings())).unwrap();
+        terminal.draw(|f| draw(f, app)).unwrap();
         // Foregrounds drawn straight on the terminal's background.
         terminal
             .backend()
@@ -992,4 +992,48 @@ fn sql_tabs_keep_their_own_editor_and_result() {
     assert_eq!(app.sql.tabs.tabs.len(), 1);
     assert!(app.update(Action::CloseSqlTab).is_empty());
     assert_eq!(app.sql.tabs.tabs.len(), 1);
+}
+
+#[test]
+fn help_lists_every_screen_from_any_screen_and_scrolls_by_page() {
+    use ecom::tui::action::HelpScroll;
+    let dir = tempfile::tempdir().unwrap();
+    let wh = Warehouse::open(&dir.path().join("w.duckdb")).unwrap();
+    let (width, height) = (80, 24);
+    let mut app = app_on(&wh, width, height);
+    app.update(Action::ShowScreen(ecom::tui::screen::Screen::Models));
+    app.update(Action::ToggleHelp);
+    let first = render(&app, width, height);
+    insta::assert_snapshot!("help_80x24_top", first);
+    assert!(
+        first.contains("Everywhere") && first.contains("rows 1–"),
+        "{first}"
+    );
+    // Page by page to the end: every screen's section shows on the way.
+    let mut seen = first.clone();
+    for _ in 0..40 {
+        app.update(Action::ScrollHelp(HelpScroll::Pages(1)));
+        seen.push_str(&render(&app, width, height));
+    }
+    for title in [
+        "1 Dashboard screen",
+        "2 SQL: editor",
+        "2 SQL: results grid",
+        "2 SQL: catalog",
+        "3 Models screen",
+        "4 Jobs screen",
+        "5 Stream screen",
+        "6 ML screen",
+    ] {
+        assert!(seen.contains(title), "no `{title}` section in the help");
+    }
+    let last = render(&app, width, height);
+    insta::assert_snapshot!("help_80x24_end", last);
+    app.update(Action::ScrollHelp(HelpScroll::Start));
+    assert_eq!(render(&app, width, height), first);
+    app.update(Action::ToggleHelp);
+    app.update(Action::ToggleHelp);
+    assert_eq!(render(&app, width, height), first, "reopened at the top");
+    app.update(Action::Resize(160, 48));
+    insta::assert_snapshot!("help_160x48", render(&app, 160, 48));
 }

@@ -4,7 +4,6 @@
 use ecom::tui::action::Action;
 use ecom::tui::app::App;
 use ecom::tui::grid::GridResult;
-use ecom::tui::keymap::bindings;
 use ecom::tui::ui::draw;
 use ecom::warehouse::pager;
 use ecom::warehouse::{Warehouse, catalog};
@@ -13,7 +12,7 @@ use ratatui::backend::TestBackend;
 
 pub fn render(app: &App, width: u16, height: u16) -> String {
     let mut terminal = Terminal::new(TestBackend::new(width, height)).unwrap();
-    terminal.draw(|f| draw(f, app, &bindings())).unwrap();
+    terminal.draw(|f| draw(f, app)).unwrap();
     let buffer = terminal.backend().buffer().clone();
     let mut text = String::new();
     for y in 0..height {

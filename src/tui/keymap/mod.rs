@@ -6,18 +6,23 @@
 pub mod binding;
 pub mod command;
 mod defaults;
+mod help;
 pub mod keys;
 
 use std::collections::BTreeMap;
 
 use ratatui::crossterm::event::{KeyCode, KeyEvent, KeyModifiers, MouseEvent, MouseEventKind};
 
-use super::action::Action;
+use super::action::{Action, HelpScroll};
 use super::focus::{Mode, Pane};
 use super::screen::Screen;
 pub use binding::{Binding, Scope};
 pub use command::Command;
 pub use defaults::bindings;
+pub use help::{
+    HelpRow, HelpSection, help_box_width, help_first_line, help_rows, help_sections,
+    help_view_height,
+};
 pub use keys::{KeyError, key_label, key_labels, parse_key};
 
 /// What decides which binding a key means, as the app stands.
@@ -57,11 +62,7 @@ pub fn action_for(cx: &KeyContext, bindings: &[Binding], key: KeyEvent) -> Optio
         return Some(Action::LookupKey(key));
     }
     if cx.help {
-        return matches!(
-            key.code,
-            KeyCode::Esc | KeyCode::Char('?') | KeyCode::Char('q')
-        )
-        .then_some(Action::ToggleHelp);
+        return help_key(key);
     }
     let pressed = (key.code, key.modifiers);
     // Pane bindings win over normal-mode ones for the same key.
@@ -93,27 +94,19 @@ pub fn mouse_action(cx: &KeyContext, mouse: MouseEvent) -> Option<Action> {
     }
 }
 
-/// The help lines: keys and what they do, one binding per line, duplicates of the same
-/// key label removed (e.g. `?` with and without Shift).
-pub fn help_lines(bindings: &[Binding]) -> Vec<(String, String)> {
-    bindings
-        .iter()
-        .map(|b| {
-            let scope = match b.scope {
-                Scope::Pane(Pane::Grid) => " (results)",
-                Scope::Pane(Pane::Catalog) => " (catalog)",
-                Scope::Pane(Pane::Editor) => " (editor)",
-                Scope::Screen(Screen::Models) => " (models)",
-                Scope::Screen(Screen::Jobs) => " (jobs)",
-                Scope::Screen(Screen::Ml) => " (ml)",
-                Scope::Screen(Screen::Stream) => " (stream)",
-                Scope::Screen(Screen::Dashboard) => " (dashboard)",
-                _ => "",
-            };
-            let help = format!("{}  [{}]", b.help, b.command.name());
-            (format!("{}{scope}", key_labels(&b.keys)), help)
-        })
-        .collect()
+/// The keys of the help overlay: it scrolls, and closes with Esc, `?` or `q`.
+fn help_key(key: KeyEvent) -> Option<Action> {
+    let scroll = match key.code {
+        KeyCode::Esc | KeyCode::Char('?') | KeyCode::Char('q') => return Some(Action::ToggleHelp),
+        KeyCode::PageDown | KeyCode::Char(' ') => HelpScroll::Pages(1),
+        KeyCode::PageUp => HelpScroll::Pages(-1),
+        KeyCode::Down | KeyCode::Char('j') => HelpScroll::Lines(1),
+        KeyCode::Up | KeyCode::Char('k') => HelpScroll::Lines(-1),
+        KeyCode::Home | KeyCode::Char('g') => HelpScroll::Start,
+        KeyCode::End | KeyCode::Char('G') => HelpScroll::End,
+        _ => return None,
+    };
+    Some(Action::ScrollHelp(scroll))
 }
 
 /// What is wrong with the `[tui.keys]` of a config file.
@@ -226,6 +219,15 @@ mod tests {
         assert_eq!(
             action_for(&help, &bindings, key('q')),
             Some(Action::ToggleHelp)
+        );
+        let page_down = KeyEvent::new(KeyCode::PageDown, KeyModifiers::NONE);
+        assert_eq!(
+            action_for(&help, &bindings, page_down),
+            Some(Action::ScrollHelp(HelpScroll::Pages(1)))
+        );
+        assert_eq!(
+            action_for(&help, &bindings, key('G')),
+            Some(Action::ScrollHelp(HelpScroll::End))
         );
     }
 }
