@@ -41,23 +41,26 @@ fn place(scope: Scope) -> (usize, String) {
 
 /// The help's sections: everywhere first, then each screen in tab order.
 pub fn help_sections(bindings: &[Binding]) -> Vec<HelpSection> {
-    let mut places: Vec<(usize, String, Vec<(String, String)>)> = Vec::new();
+    let mut places: Vec<(usize, HelpSection)> = Vec::new();
     for b in bindings {
         let (order, title) = place(b.scope);
         let line = (
             key_labels(&b.keys),
             format!("{}  [{}]", b.help, b.command.name()),
         );
-        match places.iter_mut().find(|(o, _, _)| *o == order) {
-            Some((_, _, lines)) => lines.push(line),
-            None => places.push((order, title, vec![line])),
+        match places.iter_mut().find(|(o, _)| *o == order) {
+            Some((_, section)) => section.lines.push(line),
+            None => places.push((
+                order,
+                HelpSection {
+                    title,
+                    lines: vec![line],
+                },
+            )),
         }
     }
-    places.sort_by_key(|(order, _, _)| *order);
-    places
-        .into_iter()
-        .map(|(_, title, lines)| HelpSection { title, lines })
-        .collect()
+    places.sort_by_key(|(order, _)| *order);
+    places.into_iter().map(|(_, section)| section).collect()
 }
 
 /// One row of the help as drawn.
