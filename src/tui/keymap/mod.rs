@@ -10,7 +10,9 @@ pub mod keys;
 
 use std::collections::BTreeMap;
 
-use ratatui::crossterm::event::{KeyCode, KeyEvent, KeyModifiers, MouseEvent, MouseEventKind};
+use ratatui::crossterm::event::{
+    KeyCode, KeyEvent, KeyModifiers, MouseButton, MouseEvent, MouseEventKind,
+};
 
 use super::action::Action;
 use super::focus::{Mode, Pane};
@@ -34,6 +36,8 @@ pub struct KeyContext {
     pub help: bool,
     /// Mouse capture is on.
     pub mouse: bool,
+    /// The chart of a result shows: only its keys (and those of every mode) apply.
+    pub chart: bool,
 }
 
 fn in_scope(scope: Scope, cx: &KeyContext) -> bool {
@@ -45,6 +49,7 @@ fn in_scope(scope: Scope, cx: &KeyContext) -> bool {
         }
         Scope::Screen(screen) => cx.mode == Mode::Normal && cx.screen == screen,
         Scope::Insert => cx.mode == Mode::Insert,
+        Scope::Chart => cx.chart,
     }
 }
 
@@ -73,6 +78,7 @@ pub fn action_for(cx: &KeyContext, bindings: &[Binding], key: KeyEvent) -> Optio
                 .iter()
                 .filter(|b| !matches!(b.scope, Scope::Pane(_))),
         )
+        .filter(|b| !cx.chart || matches!(b.scope, Scope::Chart | Scope::Always))
         .find(|b| in_scope(b.scope, cx) && b.keys.contains(&pressed));
     match found {
         Some(binding) => Some(binding.action()),
@@ -81,7 +87,8 @@ pub fn action_for(cx: &KeyContext, bindings: &[Binding], key: KeyEvent) -> Optio
     }
 }
 
-/// The mouse: the wheel scrolls whatever list or grid the screen shows.
+/// The mouse: the wheel scrolls whatever list or grid the screen shows; a left click
+/// selects what it lands on.
 pub fn mouse_action(cx: &KeyContext, mouse: MouseEvent) -> Option<Action> {
     if !cx.mouse || cx.palette || cx.help {
         return None;
@@ -89,6 +96,8 @@ pub fn mouse_action(cx: &KeyContext, mouse: MouseEvent) -> Option<Action> {
     match mouse.kind {
         MouseEventKind::ScrollDown => Some(Action::Move(3)),
         MouseEventKind::ScrollUp => Some(Action::Move(-3)),
+        // Where it lands is the app's to say (`tui::mouse`): it knows what is drawn.
+        MouseEventKind::Down(MouseButton::Left) => Some(Action::Click(mouse.column, mouse.row)),
         _ => None,
     }
 }
@@ -108,6 +117,7 @@ pub fn help_lines(bindings: &[Binding]) -> Vec<(String, String)> {
                 Scope::Screen(Screen::Ml) => " (ml)",
                 Scope::Screen(Screen::Stream) => " (stream)",
                 Scope::Screen(Screen::Dashboard) => " (dashboard)",
+                Scope::Chart => " (chart)",
                 _ => "",
             };
             let help = format!("{}  [{}]", b.help, b.command.name());
@@ -169,6 +179,7 @@ mod tests {
             lookup: false,
             help: false,
             mouse: true,
+            chart: false,
         }
     }
 
