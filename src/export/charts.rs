@@ -9,6 +9,7 @@ use plotters::prelude::*;
 
 use super::error::ExportError;
 use crate::format::thousands;
+use crate::warehouse::chart_data::{ChartData, ChartKind};
 
 pub const WIDTH: u32 = 960;
 pub const HEIGHT: u32 = 440;
@@ -51,6 +52,9 @@ pub enum Chart {
         labels: Vec<String>,
         values: Vec<f64>,
     },
+    /// Series of points over a numeric, time or category x, with a legend: the chart
+    /// of any query result (`warehouse::chart_data`), drawn as lines, points or bars.
+    Series(SeriesChart),
     /// Rows (cohorts) × columns (months since first purchase), cells 0..1.
     Heatmap {
         title: String,
@@ -67,14 +71,19 @@ impl Chart {
             | Chart::Line { title, .. }
             | Chart::Ranking { title, .. }
             | Chart::Heatmap { title, .. } => title,
+            Chart::Series(chart) => &chart.title,
         }
     }
 
     pub fn to_svg(&self) -> Result<String, ExportError> {
+        self.to_svg_sized((WIDTH, HEIGHT))
+    }
+
+    pub fn to_svg_sized(&self, size: (u32, u32)) -> Result<String, ExportError> {
         register_fonts();
         let mut svg = String::new();
         {
-            let root = SVGBackend::with_string(&mut svg, (WIDTH, HEIGHT)).into_drawing_area();
+            let root = SVGBackend::with_string(&mut svg, size).into_drawing_area();
             self.draw(&root)?;
             root.present().map_err(|e| self.failed(e))?;
         }
@@ -82,8 +91,16 @@ impl Chart {
     }
 
     pub fn to_png(&self, path: &std::path::Path) -> Result<(), ExportError> {
+        self.to_png_sized(path, (WIDTH, HEIGHT))
+    }
+
+    pub fn to_png_sized(
+        &self,
+        path: &std::path::Path,
+        size: (u32, u32),
+    ) -> Result<(), ExportError> {
         register_fonts();
-        let root = BitMapBackend::new(path, (WIDTH, HEIGHT)).into_drawing_area();
+        let root = BitMapBackend::new(path, size).into_drawing_area();
         self.draw(&root)?;
         root.present().map_err(|e| ExportError::WriteChart {
             path: path.to_path_buf(),
@@ -114,7 +131,21 @@ impl Chart {
                 y_label,
                 points,
                 percent,
-            } => line(root, title, y_label, points, *percent),
+            } => series(
+                root,
+                &SeriesChart {
+                    title: title.clone(),
+                    x_label: String::new(),
+                    y_label: y_label.clone(),
+                    x_axis: XAxis::Time,
+                    style: SeriesStyle::Lines,
+                    y_percent: *percent,
+                    series: vec![(
+                        y_label.clone(),
+                        points.iter().map(|(d, v)| (epoch_of(*d), *v)).collect(),
+                    )],
+                },
+            ),
             Chart::Ranking {
                 title,
                 x_label,
@@ -127,6 +158,7 @@ impl Chart {
                 columns,
                 cells,
             } => heatmap(root, title, rows, *columns, cells),
+            Chart::Series(chart) => series(root, chart),
         };
         result.map_err(|e| self.failed(e))
     }
@@ -223,49 +255,6 @@ fn bars<DB: DrawingBackend>(
         bar.set_margin(0, 0, 6, 6);
         bar
     }))?;
-    Ok(())
-}
-
-fn line<DB: DrawingBackend>(
-    root: &DrawingArea<DB, Shift>,
-    title: &str,
-    y_label: &str,
-    points: &[(chrono::NaiveDate, f64)],
-    percent: bool,
-) -> DrawResult<DB> {
-    let first = points.first().map(|p| p.0).unwrap_or_default();
-    let last = points
-        .last()
-        .map(|p| p.0)
-        .unwrap_or(first)
-        .max(first + chrono::Duration::days(1));
-    let (low, high) = range_of(points.iter().map(|p| p.1));
-    let mut chart = ChartBuilder::on(root)
-        .caption(title, caption(title).1)
-        .margin(16)
-        .x_label_area_size(48)
-        .y_label_area_size(80)
-        .build_cartesian_2d(first..last, low..high)?;
-    chart
-        .configure_mesh()
-        .light_line_style(WHITE)
-        .y_desc(y_label)
-        .x_labels(8)
-        .x_label_formatter(&|d| d.format("%b %Y").to_string())
-        .y_label_formatter(&|v| {
-            if percent {
-                format!("{:.1}%", v * 100.0)
-            } else {
-                compact(*v)
-            }
-        })
-        .label_style(label_font())
-        .axis_desc_style(label_font())
-        .draw()?;
-    chart.draw_series(LineSeries::new(
-        points.iter().copied(),
-        BLUE.stroke_width(2),
-    ))?;
     Ok(())
 }
 
@@ -394,6 +383,198 @@ fn heatmap<DB: DrawingBackend>(
             text.clone().color(color),
         )
     }))?;
+    Ok(())
+}
+
+/// What the x of a [`SeriesChart`] is, which decides its axis labels.
+#[derive(Debug, Clone, PartialEq)]
+pub enum XAxis {
+    Numbers,
+    /// Seconds since 1970, labelled as dates.
+    Time,
+    /// Point `i` is category `labels[i]`.
+    Categories(Vec<String>),
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum SeriesStyle {
+    Lines,
+    Points,
+    /// Bars side by side per category (one per series).
+    Bars,
+}
+
+/// A chart of named series: one colour and one legend entry each.
+#[derive(Debug, Clone, PartialEq)]
+pub struct SeriesChart {
+    pub title: String,
+    pub x_label: String,
+    pub y_label: String,
+    pub x_axis: XAxis,
+    pub style: SeriesStyle,
+    /// Y ticks as percentages of 1.
+    pub y_percent: bool,
+    pub series: Vec<(String, Vec<(f64, f64)>)>,
+}
+
+impl SeriesChart {
+    /// The chart of a query result's data, as the workbench shows it.
+    pub fn of(data: &ChartData) -> Self {
+        let (x_axis, style) = match data.kind {
+            ChartKind::Line if data.x_time => (XAxis::Time, SeriesStyle::Lines),
+            ChartKind::Line => (XAxis::Numbers, SeriesStyle::Lines),
+            ChartKind::Scatter if data.x_time => (XAxis::Time, SeriesStyle::Points),
+            ChartKind::Scatter => (XAxis::Numbers, SeriesStyle::Points),
+            ChartKind::Bar | ChartKind::Histogram => {
+                (XAxis::Categories(data.labels.clone()), SeriesStyle::Bars)
+            }
+        };
+        let y_label = match data.kind {
+            ChartKind::Histogram => "rows".to_string(),
+            _ => data
+                .series
+                .iter()
+                .map(|s| s.name.as_str())
+                .collect::<Vec<_>>()
+                .join(", "),
+        };
+        Self {
+            title: data.title.clone(),
+            x_label: data.x_label.clone(),
+            y_label,
+            x_axis,
+            style,
+            y_percent: false,
+            series: data
+                .series
+                .iter()
+                .map(|s| (s.name.clone(), s.points.clone()))
+                .collect(),
+        }
+    }
+}
+
+/// Writes `chart` as `{stem}.png` and `{stem}.svg` of `size` pixels; returns both paths.
+pub fn save_png_and_svg(
+    chart: &Chart,
+    stem: &std::path::Path,
+    size: (u32, u32),
+) -> Result<(std::path::PathBuf, std::path::PathBuf), ExportError> {
+    let png = stem.with_extension("png");
+    let svg = stem.with_extension("svg");
+    chart.to_png_sized(&png, size)?;
+    let text = chart.to_svg_sized(size)?;
+    std::fs::write(&svg, text).map_err(|e| ExportError::WriteChart {
+        path: svg.clone(),
+        detail: e.to_string(),
+    })?;
+    Ok((png, svg))
+}
+
+/// Midnight of `date` in seconds since 1970.
+fn epoch_of(date: chrono::NaiveDate) -> f64 {
+    date.and_hms_opt(0, 0, 0)
+        .map_or(0.0, |t| t.and_utc().timestamp() as f64)
+}
+
+/// `1293840000` → `2011-01-01`.
+pub fn date_label(seconds: f64) -> String {
+    chrono::DateTime::from_timestamp(seconds as i64, 0)
+        .map(|t| t.format("%Y-%m-%d").to_string())
+        .unwrap_or_default()
+}
+
+const SERIES_COLORS: [RGBColor; 4] = [BLUE, RED, RGBColor(22, 163, 74), RGBColor(217, 119, 6)];
+
+fn x_range(chart: &SeriesChart) -> (f64, f64) {
+    if let XAxis::Categories(labels) = &chart.x_axis {
+        return (-0.5, labels.len().max(1) as f64 - 0.5);
+    }
+    let xs = chart.series.iter().flat_map(|(_, p)| p.iter().map(|p| p.0));
+    let (low, high) = xs.fold((f64::MAX, f64::MIN), |(l, h), x| (l.min(x), h.max(x)));
+    if low > high {
+        (0.0, 1.0)
+    } else if high <= low {
+        (low - 1.0, high + 1.0)
+    } else {
+        (low, high)
+    }
+}
+
+fn series<DB: DrawingBackend>(
+    root: &DrawingArea<DB, Shift>,
+    chart: &SeriesChart,
+) -> DrawResult<DB> {
+    let (x_low, x_high) = x_range(chart);
+    let (low, high) = range_of(chart.series.iter().flat_map(|(_, p)| p.iter().map(|p| p.1)));
+    let mut plot = ChartBuilder::on(root)
+        .caption(&chart.title, caption(&chart.title).1)
+        .margin(16)
+        .x_label_area_size(48)
+        .y_label_area_size(80)
+        .build_cartesian_2d(x_low..x_high, low..high)?;
+    let x_format = |v: &f64| match &chart.x_axis {
+        XAxis::Numbers => compact(*v),
+        XAxis::Time => date_label(*v),
+        XAxis::Categories(labels) => {
+            let i = v.round();
+            if (v - i).abs() < 0.01 && i >= 0.0 {
+                labels
+                    .get(i as usize)
+                    .map(|l| truncate(l, 14))
+                    .unwrap_or_default()
+            } else {
+                String::new()
+            }
+        }
+    };
+    let x_ticks = match &chart.x_axis {
+        XAxis::Categories(labels) => labels.len().clamp(1, 12),
+        _ => 8,
+    };
+    plot.configure_mesh()
+        .light_line_style(WHITE)
+        .x_desc(&chart.x_label)
+        .y_desc(&chart.y_label)
+        .x_labels(x_ticks)
+        .x_label_formatter(&x_format)
+        .y_label_formatter(&|v| {
+            if chart.y_percent {
+                format!("{:.1}%", v * 100.0)
+            } else {
+                compact(*v)
+            }
+        })
+        .label_style(label_font())
+        .axis_desc_style(label_font())
+        .draw()?;
+    let count = chart.series.len().max(1) as f64;
+    for (n, (name, points)) in chart.series.iter().enumerate() {
+        let color = SERIES_COLORS[n % SERIES_COLORS.len()];
+        let drawn = match chart.style {
+            SeriesStyle::Lines => plot.draw_series(LineSeries::new(
+                points.iter().copied(),
+                color.stroke_width(2),
+            ))?,
+            SeriesStyle::Points => plot.draw_series(
+                points
+                    .iter()
+                    .map(|p| Circle::new(*p, 2, color.mix(0.6).filled())),
+            )?,
+            SeriesStyle::Bars => plot.draw_series(points.iter().map(|&(x, y)| {
+                let left = x - 0.4 + 0.8 * n as f64 / count;
+                Rectangle::new([(left, 0.0), (left + 0.8 / count, y)], color.filled())
+            }))?,
+        };
+        drawn
+            .label(name.as_str())
+            .legend(move |(x, y)| Rectangle::new([(x, y - 5), (x + 12, y + 5)], color.filled()));
+    }
+    plot.configure_series_labels()
+        .background_style(WHITE.mix(0.9))
+        .border_style(BLACK)
+        .label_font(label_font())
+        .draw()?;
     Ok(())
 }
 

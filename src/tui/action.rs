@@ -76,6 +76,22 @@ pub enum Action {
     ResizeColumn(i32),
     /// Query the selected catalog relation.
     OpenRelation,
+    /// Results: chart the result (the kind chosen from the column types).
+    OpenChart,
+    /// Chart: change the kind, the x column, the y column, or add a series.
+    ChangeChart(crate::tui::chart::ChartChange),
+    /// Chart: save it as PNG and SVG.
+    SaveChart,
+    /// The worker computed the chart of request `id`.
+    ChartLoaded(u64, Box<Reported<crate::warehouse::chart_data::ChartData>>),
+    /// The chart was saved (the paths written).
+    ChartSaved(Reported<String>),
+    /// Open a new SQL tab with this SQL and run it (a drill-down).
+    OpenSqlTab(String),
+    /// Dashboard, ML, Stream: open the rows behind the selected figure in a new SQL tab.
+    DrillDown,
+    /// A left click at (column, row) of the terminal.
+    Click(u16, u16),
     Tick,
     Resize(u16, u16),
     // Reports from background work:

@@ -103,6 +103,7 @@ impl App {
             lookup: self.ml.lookup.is_some(),
             help: self.show_help,
             mouse: self.mouse,
+            chart: self.screen == Screen::Sql && self.sql.chart.is_some(),
         }
     }
 
@@ -196,12 +197,15 @@ impl App {
             Action::MoveToStart => return self.route(Action::Move(i64::MIN / 2)),
             Action::MoveToEnd => return self.route(Action::Move(i64::MAX / 2)),
             Action::Move(_) => match self.screen {
+                Screen::Dashboard => return self.dashboard.update(action),
                 Screen::Models => return self.models.update(action, jobs, status),
                 Screen::Jobs => return self.jobs_screen.update(action, jobs),
                 _ => return self.sql.update(action, status),
             },
-            // Both bring the SQL screen to the front, from wherever they come.
-            Action::NewSqlTab | Action::EditorText(_) => {
+            Action::DrillDown => return self.drill_down(),
+            Action::Click(x, y) => return self.click(x, y),
+            // These bring the SQL screen to the front, from wherever they come.
+            Action::NewSqlTab | Action::OpenSqlTab(_) | Action::EditorText(_) => {
                 self.screen = Screen::Sql;
                 return self.sql.update(action, status);
             }
@@ -243,12 +247,52 @@ impl App {
             | Action::ScrollColumns(_)
             | Action::ResizeColumn(_)
             | Action::OpenRelation
+            | Action::OpenChart
+            | Action::ChangeChart(_)
+            | Action::SaveChart
+            | Action::ChartLoaded(..)
+            | Action::ChartSaved(_)
             | Action::Resize(..)
             | Action::CatalogLoaded(_)
             | Action::QueryFinished(..)
             | Action::PageLoaded { .. } => return self.sql.update(action, status),
         }
         vec![]
+    }
+
+    /// Opens the rows behind the selected figure of the screen in front in a new SQL tab.
+    fn drill_down(&mut self) -> Vec<Effect> {
+        let sql = match self.screen {
+            Screen::Dashboard => self.dashboard.drill_down_sql(),
+            _ => None,
+        };
+        match sql {
+            Some(sql) => self.route(Action::OpenSqlTab(sql)),
+            None => {
+                self.status.info("nothing selected to drill into yet");
+                vec![]
+            }
+        }
+    }
+
+    /// A left click at terminal cell (x, y): what is drawn there is selected; a second
+    /// click on a selected dashboard figure drills down.
+    fn click(&mut self, x: u16, y: u16) -> Vec<Effect> {
+        match super::mouse::target_at(self, self.sql.size, x, y) {
+            Some(super::mouse::Target::ScreenTab(screen)) => self.show(screen),
+            Some(super::mouse::Target::Sql(target)) => {
+                self.sql.click(target, &mut self.status);
+                vec![]
+            }
+            Some(super::mouse::Target::Figure(i)) if i == self.dashboard.selected => {
+                self.drill_down()
+            }
+            Some(super::mouse::Target::Figure(i)) => {
+                self.dashboard.selected = i;
+                vec![]
+            }
+            None => vec![],
+        }
     }
 
     /// Brings `screen` to the front and asks for its data.

@@ -67,6 +67,17 @@ pub enum Effect {
     SaveHistory(String),
     /// Put text on the terminal's clipboard (OSC 52).
     Copy(String),
+    /// Compute the chart `spec` of result `query_id` (cancellable as query `id`).
+    ComputeChart {
+        id: u64,
+        query_id: u64,
+        spec: crate::warehouse::chart_data::ChartSpec,
+    },
+    /// Draw a chart to `{stem}.png` and `{stem}.svg` in the background.
+    SaveChart {
+        data: Box<crate::warehouse::chart_data::ChartData>,
+        stem: String,
+    },
     /// Write the current result to a file.
     ExportResult {
         query_id: u64,

@@ -9,6 +9,7 @@
 
 pub mod action;
 pub mod app;
+pub mod chart;
 pub mod editor;
 pub mod effect;
 pub mod failure;
@@ -18,6 +19,7 @@ mod history;
 pub mod jobs;
 pub mod keymap;
 pub mod layout;
+pub mod mouse;
 pub mod palette;
 pub mod screen;
 pub mod screens;
@@ -158,7 +160,7 @@ async fn event_loop(
                 }
                 other => {
                     if !handles.perform(&other, warehouse, &project, &options.tail, &tx)? {
-                        perform(other, &worker)?;
+                        perform(other, &worker, &tx)?;
                     }
                 }
             }
@@ -177,6 +179,18 @@ async fn event_loop(
     Ok(())
 }
 
+/// Draws `data` to `{stem}.png` and `{stem}.svg` with the report's plotters code.
+pub fn save_chart(
+    data: &crate::warehouse::chart_data::ChartData,
+    stem: &str,
+) -> failure::Reported<String> {
+    use crate::export::charts::{Chart, SeriesChart, save_png_and_svg};
+    let chart = Chart::Series(SeriesChart::of(data));
+    save_png_and_svg(&chart, Path::new(stem), chart::SAVED_SIZE)
+        .map(|(png, svg)| format!("{} and {}", png.display(), svg.display()))
+        .map_err(failure::Failure::of)
+}
+
 /// Stops the background work and checkpoints the warehouse, so the next start does not
 /// replay a long write-ahead log (a tail's or a build's commits): DuckDB only
 /// checkpoints by itself when no other transaction runs, which is rare while the
@@ -191,8 +205,21 @@ fn close(warehouse: &Warehouse, worker: Worker, handles: Handles) {
 
 /// The effects that are no job's: requests to the database worker, the clipboard, the
 /// history file.
-fn perform(effect: Effect, worker: &Worker) -> anyhow::Result<()> {
+fn perform(
+    effect: Effect,
+    worker: &Worker,
+    events: &tokio::sync::mpsc::UnboundedSender<Action>,
+) -> anyhow::Result<()> {
     match effect {
+        Effect::ComputeChart { id, query_id, spec } => {
+            worker.send(Request::Chart { id, query_id, spec })
+        }
+        Effect::SaveChart { data, stem } => {
+            let events = events.clone();
+            std::thread::spawn(move || {
+                let _ = events.send(Action::ChartSaved(save_chart(&data, &stem)));
+            });
+        }
         Effect::LoadModels => worker.send(Request::Models),
         Effect::ExportResult { query_id, path } => worker.send(Request::Export { query_id, path }),
         Effect::Copy(text) => {

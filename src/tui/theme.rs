@@ -19,6 +19,8 @@ pub const BAD: Color = Color::Red;
 pub const WARNING: Color = Color::Yellow;
 /// Bars of bar charts.
 pub const BAR: Color = Color::Blue;
+/// The series of a result's chart, in legend order.
+pub const SERIES: [Color; 4] = [Color::Cyan, Color::Magenta, Color::Green, Color::Yellow];
 /// Text on an accent or good-coloured background (the title tab, INSERT).
 pub const ON_ACCENT: Color = Color::Black;
 /// SQL string literals and number literals.

@@ -44,18 +44,42 @@ pub fn draw(frame: &mut Frame, app: &App) {
     app.theme.finish(frame.buffer_mut());
 }
 
+/// The title row's brand, before the screen tabs.
+const BRAND: &str = " ecom ";
+
+/// The title row's screen tabs with their text, in order after [`BRAND`].
+fn title_tabs() -> impl Iterator<Item = (Screen, String)> {
+    Screen::TABS
+        .into_iter()
+        .map(|(screen, key, name)| (screen, format!("  {key} {name}")))
+}
+
+/// The screen whose tab is drawn at column `x` of the title row.
+pub fn screen_tab_at(x: u16) -> Option<Screen> {
+    let mut start = BRAND.chars().count() as u16;
+    for (screen, text) in title_tabs() {
+        let end = start + text.chars().count() as u16;
+        // The two spaces before the key belong to the gap, not the tab.
+        if (start + 2..end).contains(&x) {
+            return Some(screen);
+        }
+        start = end;
+    }
+    None
+}
+
 fn draw_title(frame: &mut Frame, app: &App, area: Rect) {
     let mut tabs = vec![Span::styled(
-        " ecom ",
+        BRAND,
         Style::new().bold().fg(theme::ON_ACCENT).bg(theme::ACCENT),
     )];
-    for (screen, key, name) in Screen::TABS {
+    for (screen, text) in title_tabs() {
         let style = if screen == app.screen {
             Style::new().bold().fg(theme::ACCENT)
         } else {
             Style::new().fg(theme::MUTED)
         };
-        tabs.push(Span::styled(format!("  {key} {name}"), style));
+        tabs.push(Span::styled(text, style));
     }
     let left = Line::from(tabs);
     // The tabs come first; the warehouse's name gets what is left, cut from the left.

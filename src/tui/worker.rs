@@ -50,6 +50,12 @@ pub enum Request {
         start: u64,
         limit: u64,
     },
+    /// Compute a chart of the result of `query_id` (cancellable as query `id`).
+    Chart {
+        id: u64,
+        query_id: u64,
+        spec: crate::warehouse::chart_data::ChartSpec,
+    },
 }
 
 /// The UI's handle on the worker.
@@ -157,6 +163,8 @@ fn coalesce(mut batch: Vec<Request>) -> Vec<Request> {
         index += 1;
         match r {
             Request::Run { .. } | Request::Page { .. } | Request::Discard { .. } => keep[i],
+            // A cancelled chart is skipped by its guard; the others are each awaited.
+            Request::Chart { .. } => true,
             Request::Catalog => std::mem::take(&mut keep_catalog),
             Request::Dashboard { .. }
             | Request::Quality
@@ -253,6 +261,14 @@ fn serve(
                         Action::QueryFinished(id, Err(Failure(explain_query_error(&e.to_string()))))
                     }
                 },
+                Request::Chart { id, .. } if !Queries::start(queries, id) => {
+                    Action::ChartLoaded(id, Box::new(Err("chart cancelled".into())))
+                }
+                Request::Chart { id, query_id, spec } => {
+                    let data = chart_of(&conn, result_of(&results, query_id), &spec);
+                    Queries::finish(queries);
+                    Action::ChartLoaded(id, Box::new(data))
+                }
                 Request::Page {
                     query_id,
                     start,
@@ -286,6 +302,28 @@ fn run_query(
     let result = pager::run(conn, sql, slot);
     Queries::finish(queries);
     result
+}
+
+/// The chart `spec` of a result, computed over its whole table.
+fn chart_of(
+    conn: &Connection,
+    result: Option<&PagedResult>,
+    spec: &crate::warehouse::chart_data::ChartSpec,
+) -> crate::tui::failure::Reported<crate::warehouse::chart_data::ChartData> {
+    let Some(result) = result else {
+        return Err("the result is gone: run the query again".into());
+    };
+    let pager::ResultRows::Table(table) = &result.rows else {
+        return Err("this statement's result cannot be charted: chart a SELECT".into());
+    };
+    crate::warehouse::chart_data::compute(
+        conn,
+        &format!("temp.{table}"),
+        &result.columns,
+        result.total_rows,
+        spec,
+    )
+    .map_err(|e| Failure(explain_query_error(&e.to_string())))
 }
 
 /// Each SQL tab's result by slot, with the query that made it.

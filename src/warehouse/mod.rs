@@ -5,6 +5,7 @@
 //! [`WarehouseError::Locked`], a sentence that says who holds it and what to do.
 
 pub mod catalog;
+pub mod chart_data;
 pub mod commit;
 pub mod engine;
 pub mod history;

@@ -6,6 +6,7 @@
 //! charts and KPI tiles, and [`write`] renders the three files.
 
 mod data;
+mod drill;
 mod period;
 mod present;
 
@@ -16,6 +17,7 @@ use minijinja::{Environment, Value, context};
 use serde::Serialize;
 
 pub use data::{Kpis, ReportData, TableSection, gather, gather_for};
+pub use drill::{Figure, rows_sql};
 pub use period::{Period, PeriodPreset};
 pub use present::{charts, relative_change};
 

@@ -20,6 +20,8 @@ pub enum Scope {
     Insert,
     /// In normal mode on this screen.
     Screen(Screen),
+    /// While the chart of a result shows.
+    Chart,
 }
 
 #[derive(Debug, Clone)]

@@ -6,6 +6,7 @@ use serde::{Deserialize, Serialize};
 
 use crate::ml::MlModel;
 use crate::tui::action::{Action, BuildScope};
+use crate::tui::chart::ChartChange;
 use crate::tui::screen::Screen;
 
 /// A bindable action, named as in the config file.
@@ -70,6 +71,13 @@ pub enum Command {
     ColumnsLeft,
     WidenColumn,
     NarrowColumn,
+    Chart,
+    ChartKind,
+    ChartX,
+    ChartY,
+    ChartAddY,
+    SaveChart,
+    DrillDown,
 }
 
 impl Command {
@@ -145,6 +153,13 @@ impl Command {
             Self::ColumnsLeft => Action::ScrollColumns(-1),
             Self::WidenColumn => Action::ResizeColumn(4),
             Self::NarrowColumn => Action::ResizeColumn(-4),
+            Self::Chart => Action::OpenChart,
+            Self::ChartKind => Action::ChangeChart(ChartChange::Kind),
+            Self::ChartX => Action::ChangeChart(ChartChange::X),
+            Self::ChartY => Action::ChangeChart(ChartChange::Y),
+            Self::ChartAddY => Action::ChangeChart(ChartChange::AddY),
+            Self::SaveChart => Action::SaveChart,
+            Self::DrillDown => Action::DrillDown,
         }
     }
 }

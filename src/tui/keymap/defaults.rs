@@ -78,6 +78,48 @@ pub fn bindings() -> Vec<Binding> {
             "save the whole result as Parquet",
         ),
         b(
+            &[(Char('v'), NONE)],
+            Scope::Pane(Pane::Grid),
+            Command::Chart,
+            "chart the result: line, bar, scatter or histogram, by the column types",
+        ),
+        b(
+            &[(Char('c'), NONE)],
+            Scope::Chart,
+            Command::ChartKind,
+            "change the chart kind (line, bar, scatter, histogram)",
+        ),
+        b(
+            &[(Char('x'), NONE)],
+            Scope::Chart,
+            Command::ChartX,
+            "chart the next column along x",
+        ),
+        b(
+            &[(Char('y'), NONE)],
+            Scope::Chart,
+            Command::ChartY,
+            "chart the next number column along y",
+        ),
+        b(
+            &[(Char('a'), NONE)],
+            Scope::Chart,
+            Command::ChartAddY,
+            "add a number column as another series of the chart (or back to one)",
+        ),
+        b(
+            &[(Char('s'), NONE)],
+            Scope::Chart,
+            Command::SaveChart,
+            "save the chart as PNG and SVG (1200×800)",
+        ),
+        b(
+            &[(Enter, NONE)],
+            Scope::Screen(Screen::Dashboard),
+            Command::DrillDown,
+            "open the rows behind the selected figure in a new SQL tab",
+        ),
+        b(
             &[(Char('p'), NONE)],
             Scope::Screen(Screen::Dashboard),
             Command::DashboardPeriod,
@@ -377,7 +419,8 @@ mod tests {
     fn the_config_names_of_every_bound_action_are_kept() {
         let names: Vec<String> = bindings().iter().map(|b| b.command.name()).collect();
         let expected = "run_query escape quit suspend sort_results toggle_row_detail copy_row \
-            copy_cell save_csv save_parquet dashboard_period dashboard_country history_older \
+            copy_cell save_csv save_parquet chart chart_kind chart_x chart_y chart_add_y \
+            save_chart drill_down dashboard_period dashboard_country history_older \
             history_newer new_sql_tab next_sql_tab previous_sql_tab close_sql_tab \
             external_editor toggle_theme toggle_mouse open_palette screen_dashboard \
             screen_sql screen_models screen_jobs screen_stream toggle_tail screen_ml \

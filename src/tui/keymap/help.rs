@@ -36,6 +36,7 @@ fn place(scope: Scope) -> (usize, String) {
         Scope::Insert => sql_part(12, "while editing SQL (i)"),
         Scope::Pane(Pane::Grid) => sql_part(13, "results grid"),
         Scope::Pane(Pane::Catalog) => sql_part(14, "catalog"),
+        Scope::Chart => sql_part(15, "chart of a result"),
     }
 }
 

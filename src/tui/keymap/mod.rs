@@ -11,7 +11,9 @@ pub mod keys;
 
 use std::collections::BTreeMap;
 
-use ratatui::crossterm::event::{KeyCode, KeyEvent, KeyModifiers, MouseEvent, MouseEventKind};
+use ratatui::crossterm::event::{
+    KeyCode, KeyEvent, KeyModifiers, MouseButton, MouseEvent, MouseEventKind,
+};
 
 use super::action::{Action, HelpScroll};
 use super::focus::{Mode, Pane};
@@ -39,6 +41,8 @@ pub struct KeyContext {
     pub help: bool,
     /// Mouse capture is on.
     pub mouse: bool,
+    /// The chart of a result shows: only its keys (and those of every mode) apply.
+    pub chart: bool,
 }
 
 fn in_scope(scope: Scope, cx: &KeyContext) -> bool {
@@ -50,6 +54,7 @@ fn in_scope(scope: Scope, cx: &KeyContext) -> bool {
         }
         Scope::Screen(screen) => cx.mode == Mode::Normal && cx.screen == screen,
         Scope::Insert => cx.mode == Mode::Insert,
+        Scope::Chart => cx.chart,
     }
 }
 
@@ -74,6 +79,7 @@ pub fn action_for(cx: &KeyContext, bindings: &[Binding], key: KeyEvent) -> Optio
                 .iter()
                 .filter(|b| !matches!(b.scope, Scope::Pane(_))),
         )
+        .filter(|b| !cx.chart || matches!(b.scope, Scope::Chart | Scope::Always))
         .find(|b| in_scope(b.scope, cx) && b.keys.contains(&pressed));
     match found {
         Some(binding) => Some(binding.action()),
@@ -82,7 +88,8 @@ pub fn action_for(cx: &KeyContext, bindings: &[Binding], key: KeyEvent) -> Optio
     }
 }
 
-/// The mouse: the wheel scrolls whatever list or grid the screen shows.
+/// The mouse: the wheel scrolls whatever list or grid the screen shows; a left click
+/// selects what it lands on.
 pub fn mouse_action(cx: &KeyContext, mouse: MouseEvent) -> Option<Action> {
     if !cx.mouse || cx.palette || cx.help {
         return None;
@@ -90,6 +97,8 @@ pub fn mouse_action(cx: &KeyContext, mouse: MouseEvent) -> Option<Action> {
     match mouse.kind {
         MouseEventKind::ScrollDown => Some(Action::Move(3)),
         MouseEventKind::ScrollUp => Some(Action::Move(-3)),
+        // Where it lands is the app's to say (`tui::mouse`): it knows what is drawn.
+        MouseEventKind::Down(MouseButton::Left) => Some(Action::Click(mouse.column, mouse.row)),
         _ => None,
     }
 }
@@ -162,6 +171,7 @@ mod tests {
             lookup: false,
             help: false,
             mouse: true,
+            chart: false,
         }
     }
 

@@ -9,7 +9,7 @@ use ratatui::text::Line;
 use ratatui::widgets::{Bar, BarChart, BarGroup, Paragraph};
 
 use crate::export::charts::money;
-use crate::export::report::{Kpis, PeriodPreset, ReportData};
+use crate::export::report::{Figure, Kpis, PeriodPreset, ReportData, rows_sql};
 use crate::tui::action::Action;
 use crate::tui::effect::Effect;
 use crate::tui::failure::Reported;
@@ -26,7 +26,19 @@ pub struct DashboardScreen {
     pub country: Option<String>,
     /// Countries to cycle through: the top ten of the unfiltered data.
     countries: Vec<String>,
+    /// The selected figure (an index into [`DashboardScreen::figures`]): Enter lists
+    /// the rows behind it.
+    pub selected: usize,
 }
+
+/// The KPI tiles in the order they are drawn, as figures to drill into.
+const TILES: [Figure; 5] = [
+    Figure::Revenue,
+    Figure::Orders,
+    Figure::Customers,
+    Figure::AverageOrder,
+    Figure::Cancelled,
+];
 
 impl DashboardScreen {
     /// Asks for the figures of the current filter.
@@ -37,8 +49,45 @@ impl DashboardScreen {
         }
     }
 
+    /// The figures that can be selected, in order: the tiles, the months, the countries.
+    pub fn figures(&self) -> Vec<Figure> {
+        let mut figures = TILES.to_vec();
+        if let Some(Ok(data)) = &self.data {
+            figures.extend(
+                data.monthly_revenue
+                    .iter()
+                    .map(|m| Figure::Month(m.0.clone())),
+            );
+            figures.extend(
+                data.top_countries
+                    .iter()
+                    .map(|c| Figure::Country(c.0.clone())),
+            );
+        }
+        figures
+    }
+
+    /// The selected figure.
+    pub fn selected_figure(&self) -> Option<Figure> {
+        self.figures().get(self.selected).cloned()
+    }
+
+    /// The SQL listing the rows behind the selected figure, for the filter in force.
+    pub fn drill_down_sql(&self) -> Option<String> {
+        let Some(Ok(data)) = &self.data else {
+            return None;
+        };
+        let figure = self.selected_figure()?;
+        Some(rows_sql(&data.period, self.country.as_deref(), &figure))
+    }
+
     pub fn update(&mut self, action: Action) -> Vec<Effect> {
         match action {
+            Action::Move(delta) => {
+                let last = self.figures().len().saturating_sub(1) as i64;
+                self.selected =
+                    (self.selected as i64).saturating_add(delta).clamp(0, last) as usize;
+            }
             Action::DashboardLoaded(result) => {
                 if let (Ok(data), None) = (result.as_ref(), &self.country)
                     && self.countries.is_empty()
@@ -46,6 +95,7 @@ impl DashboardScreen {
                     self.countries = data.top_countries.iter().map(|c| c.0.clone()).collect();
                 }
                 self.data = Some(*result);
+                self.selected = self.selected.min(self.figures().len().saturating_sub(1));
             }
             Action::DashboardPeriod => {
                 self.preset = self.preset.next();
@@ -95,12 +145,7 @@ fn draw(frame: &mut Frame, dashboard: &DashboardScreen, area: Rect) {
         }
         Some(Ok(data)) => data,
     };
-    let [filter, kpis, charts] = Layout::vertical([
-        Constraint::Length(1),
-        Constraint::Length(4),
-        Constraint::Min(6),
-    ])
-    .areas(area);
+    let a = DashboardAreas::of(area);
     let line = Line::from(vec![
         " period ".into(),
         format!(
@@ -116,20 +161,78 @@ fn draw(frame: &mut Frame, dashboard: &DashboardScreen, area: Rect) {
             .clone()
             .unwrap_or_else(|| "all".into())
             .bold(),
-        "   p period · f country".dim(),
+        "   p period · f country · ↑↓ select · Enter rows".dim(),
     ]);
-    frame.render_widget(Paragraph::new(line), filter);
-    draw_kpis(frame, data, kpis);
-    let [left, right] =
-        Layout::horizontal([Constraint::Percentage(60), Constraint::Percentage(40)]).areas(charts);
-    let [monthly, daily] =
-        Layout::vertical([Constraint::Percentage(50), Constraint::Percentage(50)]).areas(left);
-    draw_monthly(frame, data, monthly);
-    draw_daily(frame, data, daily);
-    let [countries, cohorts] =
-        Layout::vertical([Constraint::Percentage(45), Constraint::Percentage(55)]).areas(right);
-    draw_countries(frame, data, countries);
-    draw_cohorts(frame, data, cohorts);
+    frame.render_widget(Paragraph::new(line), a.filter);
+    let selected = dashboard.selected_figure();
+    draw_kpis(frame, data, &a.tiles, selected.as_ref());
+    draw_monthly(frame, data, a.monthly, selected.as_ref());
+    draw_daily(frame, data, a.daily);
+    draw_countries(frame, data, a.countries, selected.as_ref());
+    draw_cohorts(frame, data, a.cohorts);
+}
+
+/// Where the dashboard's parts sit in its area: drawing and mouse clicks both ask here.
+pub struct DashboardAreas {
+    pub filter: Rect,
+    pub tiles: [Rect; 5],
+    pub monthly: Rect,
+    pub daily: Rect,
+    pub countries: Rect,
+    pub cohorts: Rect,
+}
+
+impl DashboardAreas {
+    pub fn of(area: Rect) -> Self {
+        let [filter, kpis, charts] = Layout::vertical([
+            Constraint::Length(1),
+            Constraint::Length(4),
+            Constraint::Min(6),
+        ])
+        .areas(area);
+        let [left, right] =
+            Layout::horizontal([Constraint::Percentage(60), Constraint::Percentage(40)])
+                .areas(charts);
+        let [monthly, daily] =
+            Layout::vertical([Constraint::Percentage(50), Constraint::Percentage(50)]).areas(left);
+        let [countries, cohorts] =
+            Layout::vertical([Constraint::Percentage(45), Constraint::Percentage(55)]).areas(right);
+        Self {
+            filter,
+            tiles: Layout::horizontal([Constraint::Ratio(1, 5); 5]).areas(kpis),
+            monthly,
+            daily,
+            countries,
+            cohorts,
+        }
+    }
+
+    /// The figure drawn at terminal cell (x, y), as an index into
+    /// [`DashboardScreen::figures`] (`months` and `countries` are how many bars there are).
+    pub fn figure_at(&self, x: u16, y: u16, months: usize, countries: usize) -> Option<usize> {
+        let at = ratatui::layout::Position::new(x, y);
+        if let Some(tile) = self.tiles.iter().position(|t| t.contains(at)) {
+            return Some(tile);
+        }
+        let inner = |r: Rect| r.inner(ratatui::layout::Margin::new(1, 1));
+        let monthly = inner(self.monthly);
+        if monthly.contains(at) {
+            let step = month_bar_step(self.monthly, months) as usize;
+            let month = (x - monthly.x) as usize / step.max(1);
+            return (month < months).then_some(TILES.len() + month);
+        }
+        let listed = inner(self.countries);
+        if listed.contains(at) {
+            let country = (y - listed.y) as usize;
+            return (country < countries).then_some(TILES.len() + months + country);
+        }
+        None
+    }
+}
+
+/// Columns each month's bar takes (bar and gap) in the monthly chart of `area`.
+fn month_bar_step(area: Rect, months: usize) -> u16 {
+    (area.width.saturating_sub(2) / months.max(1) as u16).clamp(3, 9)
 }
 
 /// The cohort retention heatmap: a row per first-purchase month, a cell per month
@@ -165,7 +268,7 @@ fn change(now: f64, before: f64) -> (String, Color) {
     }
 }
 
-fn draw_kpis(frame: &mut Frame, data: &ReportData, area: Rect) {
+fn draw_kpis(frame: &mut Frame, data: &ReportData, areas: &[Rect; 5], selected: Option<&Figure>) {
     let (k, p): (&Kpis, &Kpis) = (&data.kpis, &data.previous_kpis);
     let tiles = [
         (
@@ -194,26 +297,29 @@ fn draw_kpis(frame: &mut Frame, data: &ReportData, area: Rect) {
             change(k.cancellation_rate, p.cancellation_rate),
         ),
     ];
-    let areas = Layout::horizontal([Constraint::Ratio(1, 5); 5]).split(area);
-    for ((label, value, (delta, color)), tile) in tiles.into_iter().zip(areas.iter()) {
+    for (((label, value, (delta, color)), tile), figure) in
+        tiles.into_iter().zip(areas.iter()).zip(&TILES)
+    {
         let text = vec![Line::from(value.bold()), Line::from(delta.fg(color))];
-        frame.render_widget(Paragraph::new(text).block(pane_block(label, false)), *tile);
+        let block = pane_block(label, selected == Some(figure));
+        frame.render_widget(Paragraph::new(text).block(block), *tile);
     }
 }
 
-fn draw_monthly(frame: &mut Frame, data: &ReportData, area: Rect) {
+fn draw_monthly(frame: &mut Frame, data: &ReportData, area: Rect, selected: Option<&Figure>) {
     let bars: Vec<Bar> = data
         .monthly_revenue
         .iter()
         .map(|(month, revenue)| {
+            let chosen = selected == Some(&Figure::Month(month.clone()));
             Bar::default()
+                .style(bar_style(chosen))
                 .value(revenue.max(0.0) as u64)
-                .label(Line::from(month_label(month)))
+                .label(label_line(month_label(month), chosen))
                 .text_value(format!("{:.0}k", revenue / 1000.0))
         })
         .collect();
-    let width =
-        (area.width.saturating_sub(2) / data.monthly_revenue.len().max(1) as u16).clamp(3, 9);
+    let width = month_bar_step(area, data.monthly_revenue.len());
     let title = format!(
         "Revenue by month, {} to {}",
         data.period.from, data.period.to
@@ -226,6 +332,24 @@ fn draw_monthly(frame: &mut Frame, data: &ReportData, area: Rect) {
         .bar_style(Style::new().fg(theme::BAR))
         .value_style(theme::bar_value());
     frame.render_widget(chart, area);
+}
+
+/// The selected figure's bar stands out.
+fn bar_style(selected: bool) -> Style {
+    if selected {
+        Style::new().fg(theme::ACCENT).bold()
+    } else {
+        Style::new().fg(theme::BAR)
+    }
+}
+
+/// A bar's label, marked and in the selection's colours when it is the selected figure.
+fn label_line(text: String, selected: bool) -> Line<'static> {
+    if selected {
+        Line::from(format!("▸{text}")).style(theme::selected())
+    } else {
+        Line::from(text)
+    }
 }
 
 /// `2011-01` → `Jan`.
@@ -245,14 +369,16 @@ fn draw_daily(frame: &mut Frame, data: &ReportData, area: Rect) {
     draw_revenue_chart(frame, area, "Revenue by day (£)", &data.daily_revenue, &[]);
 }
 
-fn draw_countries(frame: &mut Frame, data: &ReportData, area: Rect) {
+fn draw_countries(frame: &mut Frame, data: &ReportData, area: Rect, selected: Option<&Figure>) {
     let bars: Vec<Bar> = data
         .top_countries
         .iter()
         .map(|(country, revenue)| {
+            let chosen = selected == Some(&Figure::Country(country.clone()));
             Bar::default()
+                .style(bar_style(chosen))
                 .value(revenue.max(0.0) as u64)
-                .label(Line::from(country.chars().take(14).collect::<String>()))
+                .label(label_line(country.chars().take(14).collect(), chosen))
                 .text_value(money(*revenue))
         })
         .collect();

@@ -4,4 +4,5 @@
 pub mod highlight;
 pub mod pane;
 pub mod popup;
+pub mod result_chart;
 pub mod revenue_chart;

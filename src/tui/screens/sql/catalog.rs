@@ -5,7 +5,7 @@ use ratatui::Frame;
 use ratatui::layout::{Constraint, Layout, Rect};
 use ratatui::style::{Modifier, Style, Stylize};
 use ratatui::text::{Line, Span};
-use ratatui::widgets::{List, ListItem, ListState, Paragraph};
+use ratatui::widgets::{Block, List, ListItem, ListState, Paragraph};
 
 use crate::format::thousands;
 use crate::tui::theme;
@@ -59,6 +59,53 @@ pub fn kind_label(kind: RelationKind) -> &'static str {
 }
 
 /// The catalog pane; `focused` when it has the focus.
+/// Where the catalog's list and the selected relation's columns go in the pane `area`,
+/// and the first list line shown (so the selection stays in view): drawing and mouse
+/// clicks both ask here.
+fn list_view(catalog: &Catalog, area: Rect) -> (Rect, Rect, usize) {
+    let inner = Block::bordered().inner(area);
+    let column_lines = catalog
+        .selected_relation()
+        .map_or(0, |r| r.columns.len() as u16);
+    let list_height = inner
+        .height
+        .saturating_sub(column_lines.min(inner.height / 2) + 1);
+    let [list_area, columns_area] =
+        Layout::vertical([Constraint::Length(list_height), Constraint::Min(0)]).areas(inner);
+    let selected_line = list_lines(catalog)
+        .iter()
+        .position(|l| *l == Some(catalog.selected))
+        .unwrap_or(0);
+    let offset = selected_line.saturating_sub(list_height.saturating_sub(1) as usize);
+    (list_area, columns_area, offset)
+}
+
+/// The list's lines: a schema's heading (`None`) or a relation (its index).
+fn list_lines(catalog: &Catalog) -> Vec<Option<usize>> {
+    let mut lines = Vec::new();
+    let mut schema = "";
+    for (i, rel) in catalog.relations.iter().enumerate() {
+        if rel.schema != schema {
+            schema = &rel.schema;
+            lines.push(None);
+        }
+        lines.push(Some(i));
+    }
+    lines
+}
+
+/// The relation listed at terminal row `y` of the catalog pane `area`.
+pub(super) fn relation_at(catalog: &Catalog, area: Rect, x: u16, y: u16) -> Option<usize> {
+    let (list_area, _, offset) = list_view(catalog, area);
+    if !catalog.loaded || !list_area.contains(ratatui::layout::Position::new(x, y)) {
+        return None;
+    }
+    list_lines(catalog)
+        .get(offset + (y - list_area.y) as usize)
+        .copied()
+        .flatten()
+}
+
 pub(super) fn draw_catalog(frame: &mut Frame, catalog: &Catalog, focused: bool, area: Rect) {
     let block = pane_block("Catalog", focused);
     let inner = block.inner(area);
@@ -68,12 +115,7 @@ pub(super) fn draw_catalog(frame: &mut Frame, catalog: &Catalog, focused: bool, 
         return;
     }
     let selected = catalog.selected_relation();
-    let column_lines = selected.map_or(0, |r| r.columns.len() as u16);
-    let list_height = inner
-        .height
-        .saturating_sub(column_lines.min(inner.height / 2) + 1);
-    let [list_area, columns_area] =
-        Layout::vertical([Constraint::Length(list_height), Constraint::Min(0)]).areas(inner);
+    let (list_area, columns_area, offset) = list_view(catalog, area);
     let width = list_area.width as usize;
     let mut items = Vec::new();
     let mut selected_item = None;
@@ -101,7 +143,9 @@ pub(super) fn draw_catalog(frame: &mut Frame, catalog: &Catalog, focused: bool, 
             selected_item = Some(items.len() - 1);
         }
     }
-    let mut state = ListState::default().with_selected(selected_item);
+    let mut state = ListState::default()
+        .with_offset(offset)
+        .with_selected(selected_item);
     let highlight = if focused {
         theme::selected()
     } else {

@@ -26,6 +26,10 @@ impl SqlScreen {
         } else {
             super::results::draw_grid(frame, self, areas.grid);
         }
+        if let Some(chart) = &self.chart {
+            let body = areas.body(frame.area().width);
+            crate::tui::widgets::result_chart::draw_result_chart(frame, chart, body);
+        }
     }
 }
 
@@ -42,7 +46,7 @@ fn draw_editor(frame: &mut Frame, sql: &SqlScreen, area: Rect, cursor: bool) {
     let inner = block.inner(area);
     frame.render_widget(block, area);
     let (row, col) = sql.editor.cursor();
-    let scroll = (row as u16).saturating_sub(inner.height.saturating_sub(1));
+    let scroll = editor_scroll(row, inner);
     let text: Vec<Line> = sql.editor.lines().iter().map(|l| highlight(l)).collect();
     frame.render_widget(Paragraph::new(text).scroll((scroll, 0)), inner);
     if sql.mode == Mode::Insert && cursor {
@@ -51,6 +55,11 @@ fn draw_editor(frame: &mut Frame, sql: &SqlScreen, area: Rect, cursor: bool) {
             inner.y + row as u16 - scroll,
         ));
     }
+}
+
+/// Lines the editor scrolls so the cursor's line `row` shows in `inner`.
+pub(super) fn editor_scroll(row: usize, inner: Rect) -> u16 {
+    (row as u16).saturating_sub(inner.height.saturating_sub(1))
 }
 
 fn draw_welcome(frame: &mut Frame, sql: &SqlScreen, area: Rect) {

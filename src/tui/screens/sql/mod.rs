@@ -3,8 +3,10 @@
 //! mode and focused pane, and the query history.
 
 mod catalog;
+mod chart_actions;
 mod complete;
 mod draw;
+mod hit;
 mod query;
 mod results;
 mod tab_actions;
@@ -22,6 +24,7 @@ use crate::tui::layout::grid_body_height;
 use crate::tui::status::Status;
 use crate::warehouse::quote_ident;
 pub use catalog::{Catalog, kind_label};
+pub use hit::SqlTarget;
 pub use tabs::{RunningQuery, SqlTabs};
 
 /// The query the editor starts with.
@@ -39,6 +42,8 @@ pub struct SqlScreen {
     pub sort: Option<(String, bool)>,
     /// The row detail overlay of the results grid.
     pub row_detail: bool,
+    /// The chart of the front tab's result, over the screen while open.
+    pub chart: Option<crate::tui::chart::ChartView>,
     /// Queries run before, oldest first (kept across sessions in the state dir).
     pub history: Vec<String>,
     /// Position while stepping through the history.
@@ -61,6 +66,7 @@ impl SqlScreen {
             running: None,
             sort: None,
             row_detail: false,
+            chart: None,
             history: Vec::new(),
             history_pos: None,
             tabs: SqlTabs::default(),
@@ -104,6 +110,13 @@ impl SqlScreen {
                 self.focus = Pane::Editor;
                 self.mode = Mode::Insert;
             }
+            Action::Escape if self.chart.is_some() => effects.extend(self.chart_escape(status)),
+            Action::OpenChart => effects.extend(self.open_chart(status)),
+            Action::ChangeChart(change) => effects.extend(self.change_chart(change, status)),
+            Action::ChartLoaded(id, data) => self.chart_loaded(id, *data, status),
+            Action::SaveChart => effects.extend(self.save_chart(status)),
+            Action::ChartSaved(Ok(paths)) => status.info(format!("chart saved: {paths}")),
+            Action::ChartSaved(Err(e)) => status.error(format!("saving the chart failed: {e}")),
             Action::Escape => {
                 if self.row_detail {
                     self.row_detail = false;
@@ -122,6 +135,7 @@ impl SqlScreen {
             }
             Action::RunQuery => effects.extend(self.run_query(status)),
             Action::NewSqlTab => effects.extend(self.new_tab(status)),
+            Action::OpenSqlTab(sql) => effects.extend(self.open_tab_with(&sql, status)),
             Action::CloseSqlTab => effects.extend(self.close_tab(status)),
             Action::SwitchSqlTab(step) => effects.extend(self.switch_tab(step, status)),
             Action::RefreshCatalog => effects.push(Effect::LoadCatalog),
@@ -213,6 +227,26 @@ impl SqlScreen {
                 self.grid.move_by(delta, height);
             }
             Pane::Editor => {}
+        }
+    }
+
+    /// A click on the screen: tabs come to the front, catalog entries and grid rows are
+    /// selected (and their pane focused), the editor gets the focus.
+    pub fn click(&mut self, target: SqlTarget, status: &mut Status) {
+        match target {
+            SqlTarget::Tab(n) => self.show_tab(n, status),
+            SqlTarget::Relation(i) => {
+                self.focus = Pane::Catalog;
+                self.catalog.selected = i;
+            }
+            SqlTarget::Row(row) => {
+                self.focus = Pane::Grid;
+                let height = self.grid_height();
+                self.grid.move_to(row, height);
+            }
+            // The editor's own click (cursor, selection) is routed here at merge:
+            // `self.editor.click(line, column)`; drags go to `Editor::drag_to`.
+            SqlTarget::Editor(_line, _column) => self.focus = Pane::Editor,
         }
     }
 

@@ -12,6 +12,14 @@ use crate::tui::grid::{Grid, GridResult};
 use crate::tui::status::Status;
 
 impl SqlScreen {
+    /// Opens a tab holding `sql` and runs it: a drill-down's rows in a tab of their own.
+    pub(super) fn open_tab_with(&mut self, sql: &str, status: &mut Status) -> Vec<Effect> {
+        let mut effects = self.new_tab(status);
+        self.editor.set_text(sql);
+        effects.extend(self.run_query(status));
+        effects
+    }
+
     /// Opens an empty tab after the others and brings it to the front.
     pub(super) fn new_tab(&mut self, status: &mut Status) -> Vec<Effect> {
         let slot = self.tabs.next_slot;
@@ -42,10 +50,18 @@ impl SqlScreen {
             return vec![];
         }
         let target = (self.tabs.active as i32 + step).rem_euclid(count) as usize;
-        self.park_front();
-        self.bring_to_front(target);
-        status.info(format!("tab {} of {count}", target + 1));
+        self.show_tab(target, status);
         vec![]
+    }
+
+    /// Brings tab `n` to the front (a click on its number).
+    pub(super) fn show_tab(&mut self, n: usize, status: &mut Status) {
+        if n == self.tabs.active || n >= self.tabs.tabs.len() {
+            return;
+        }
+        self.park_front();
+        self.bring_to_front(n);
+        status.info(format!("tab {} of {}", n + 1, self.tabs.tabs.len()));
     }
 
     /// Closes the tab in front (never the last one): its query is cancelled and its
@@ -140,5 +156,6 @@ impl SqlScreen {
         }
         self.tabs.active = n;
         self.row_detail = false;
+        self.chart = None;
     }
 }
