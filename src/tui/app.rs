@@ -90,6 +90,7 @@ impl App {
             screen: self.screen,
             palette: self.palette.is_some(),
             lookup: self.ml.lookup.is_some(),
+            prompt: self.sql.prompt.is_some() && self.screen == Screen::Sql,
             help: self.show_help,
             mouse: self.mouse,
         }
@@ -172,8 +173,11 @@ impl App {
                 Screen::Jobs => return self.jobs_screen.update(action, jobs),
                 _ => return self.sql.update(action, status),
             },
-            // Both bring the SQL screen to the front, from wherever they come.
-            Action::NewSqlTab | Action::EditorText(_) => {
+            // Pasted text goes to the SQL editor only while it is in front, uncovered.
+            Action::Paste(_) if self.screen != Screen::Sql || self.palette.is_some() => {}
+            // These bring the SQL screen to the front, from wherever they come (the
+            // palette runs editor commands from any screen).
+            Action::NewSqlTab | Action::EditorText(_) | Action::Edit(_) => {
                 self.screen = Screen::Sql;
                 return self.sql.update(action, status);
             }
@@ -208,7 +212,11 @@ impl App {
             | Action::FocusPrev
             | Action::EnterInsert
             | Action::EditorKey(_)
+            | Action::Paste(_)
+            | Action::PromptKey(_)
             | Action::RunQuery
+            | Action::RunStatement
+            | Action::SwitchResult(_)
             | Action::CloseSqlTab
             | Action::SwitchSqlTab(_)
             | Action::RefreshCatalog

@@ -11,6 +11,7 @@ pub mod history;
 mod migrations;
 pub mod pager;
 pub mod query;
+pub mod statements;
 
 use std::path::{Path, PathBuf};
 

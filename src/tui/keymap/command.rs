@@ -5,7 +5,7 @@
 use serde::{Deserialize, Serialize};
 
 use crate::ml::MlModel;
-use crate::tui::action::{Action, BuildScope};
+use crate::tui::action::{Action, BuildScope, EditCommand};
 use crate::tui::screen::Screen;
 
 /// A bindable action, named as in the config file.
@@ -70,6 +70,22 @@ pub enum Command {
     ColumnsLeft,
     WidenColumn,
     NarrowColumn,
+    RunStatement,
+    NextResult,
+    PreviousResult,
+    Undo,
+    Redo,
+    SelectAll,
+    Copy,
+    Cut,
+    Paste,
+    Find,
+    FindNext,
+    FindPrevious,
+    Replace,
+    GoToLine,
+    ToggleComment,
+    FormatSql,
 }
 
 impl Command {
@@ -145,6 +161,22 @@ impl Command {
             Self::ColumnsLeft => Action::ScrollColumns(-1),
             Self::WidenColumn => Action::ResizeColumn(4),
             Self::NarrowColumn => Action::ResizeColumn(-4),
+            Self::RunStatement => Action::RunStatement,
+            Self::NextResult => Action::SwitchResult(1),
+            Self::PreviousResult => Action::SwitchResult(-1),
+            Self::Undo => Action::Edit(EditCommand::Undo),
+            Self::Redo => Action::Edit(EditCommand::Redo),
+            Self::SelectAll => Action::Edit(EditCommand::SelectAll),
+            Self::Copy => Action::Edit(EditCommand::Copy),
+            Self::Cut => Action::Edit(EditCommand::Cut),
+            Self::Paste => Action::Edit(EditCommand::Paste),
+            Self::Find => Action::Edit(EditCommand::Find),
+            Self::FindNext => Action::Edit(EditCommand::FindNext),
+            Self::FindPrevious => Action::Edit(EditCommand::FindPrevious),
+            Self::Replace => Action::Edit(EditCommand::Replace),
+            Self::GoToLine => Action::Edit(EditCommand::GoToLine),
+            Self::ToggleComment => Action::Edit(EditCommand::ToggleComment),
+            Self::FormatSql => Action::Edit(EditCommand::FormatSql),
         }
     }
 }
