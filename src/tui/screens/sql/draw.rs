@@ -5,7 +5,7 @@ use ratatui::Frame;
 use ratatui::layout::{Position, Rect};
 use ratatui::style::{Style, Stylize};
 use ratatui::text::{Line, Span, Text};
-use ratatui::widgets::{Paragraph, Wrap};
+use ratatui::widgets::{Block, Paragraph, Wrap};
 
 use super::SqlScreen;
 use crate::tui::editor::{Pos, search};
@@ -42,18 +42,13 @@ fn draw_editor(frame: &mut Frame, sql: &SqlScreen, area: Rect, cursor: bool) {
     let block = pane_block(&title, sql.focus == Pane::Editor);
     let inner = block.inner(area);
     frame.render_widget(block, area);
-    // An open prompt takes the editor's last row.
-    let prompt = sql.prompt.as_ref().filter(|_| inner.height > 1);
-    let text_area = match prompt {
-        Some(_) => Rect {
-            height: inner.height - 1,
-            ..inner
-        },
-        None => inner,
-    };
+    let (text_area, scroll) = sql.editor_view(area);
+    let prompt = sql
+        .prompt
+        .as_ref()
+        .filter(|_| text_area.height < inner.height);
     let editor = &sql.editor;
     let (row, col) = editor.cursor();
-    let scroll = row.saturating_sub(text_area.height.saturating_sub(1) as usize);
     let text: Vec<Line> = editor.lines().iter().map(|l| highlight(l)).collect();
     frame.render_widget(Paragraph::new(text).scroll((scroll as u16, 0)), text_area);
     let marks = Marks {
@@ -112,6 +107,46 @@ fn draw_editor(frame: &mut Frame, sql: &SqlScreen, area: Rect, cursor: bool) {
             ));
         }
         None => {}
+    }
+}
+
+impl SqlScreen {
+    /// Where the editor's text shows inside the editor pane `area` (an open prompt
+    /// takes the last row) and the first line shown (the view follows the cursor).
+    fn editor_view(&self, area: Rect) -> (Rect, usize) {
+        let inner = Block::bordered().inner(area);
+        let text_area = match &self.prompt {
+            Some(_) if inner.height > 1 => Rect {
+                height: inner.height - 1,
+                ..inner
+            },
+            _ => inner,
+        };
+        let row = self.editor.cursor().0;
+        let scroll = row.saturating_sub(text_area.height.saturating_sub(1) as usize);
+        (text_area, scroll)
+    }
+
+    /// The text position (line, character) drawn at terminal cell (`x`, `y`) of the
+    /// editor pane `area`, for mouse clicks and drags ([`crate::tui::editor::Editor::click`]);
+    /// `None` outside the text rows. A cell past a line's end means its end.
+    pub fn editor_position(&self, area: Rect, x: u16, y: u16) -> Option<(usize, usize)> {
+        let (text, scroll) = self.editor_view(area);
+        if !text.contains(Position::new(x, y)) {
+            return None;
+        }
+        let row = scroll + (y - text.y) as usize;
+        let line = self.editor.lines().get(row)?;
+        let target = (x - text.x) as usize;
+        let mut width = 0;
+        let col = line
+            .chars()
+            .take_while(|c| {
+                width += Span::raw(c.to_string()).width();
+                width <= target
+            })
+            .count();
+        Some((row, col))
     }
 }
 
@@ -187,4 +222,36 @@ fn draw_welcome(frame: &mut Frame, sql: &SqlScreen, area: Rect) {
         Paragraph::new(text).wrap(Wrap { trim: false }).block(block),
         area,
     );
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn mouse_cells_map_to_text_positions() {
+        let mut sql = SqlScreen::new(100);
+        sql.editor.set_text("select '🙂' as x\nfrom t");
+        sql.editor.click(0, 0);
+        let area = Rect::new(10, 5, 40, 8);
+        // Inside the border: the text starts at (11, 6).
+        assert_eq!(sql.editor_position(area, 11, 6), Some((0, 0)));
+        assert_eq!(sql.editor_position(area, 18, 6), Some((0, 7)), "the quote");
+        // The emoji takes two cells, both on its character.
+        assert_eq!(sql.editor_position(area, 19, 6), Some((0, 8)));
+        assert_eq!(sql.editor_position(area, 20, 6), Some((0, 8)));
+        assert_eq!(sql.editor_position(area, 21, 6), Some((0, 9)));
+        assert_eq!(
+            sql.editor_position(area, 40, 7),
+            Some((1, 6)),
+            "past the end"
+        );
+        assert_eq!(sql.editor_position(area, 11, 9), None, "no such line");
+        assert_eq!(sql.editor_position(area, 10, 6), None, "the border");
+        sql.editor.drag_to(1, 2);
+        assert_eq!(
+            sql.editor.selected_text().as_deref(),
+            Some("select '🙂' as x\nfr")
+        );
+    }
 }
