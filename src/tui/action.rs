@@ -57,7 +57,18 @@ pub enum Action {
     /// `Esc`: cancels a running query first, else leaves insert mode or closes an overlay.
     Escape,
     EditorKey(KeyEvent),
+    /// An editor command (undo, find, format…), from its key or the palette.
+    Edit(EditCommand),
+    /// Text the terminal pasted (bracketed paste): inserted as one undo step.
+    Paste(String),
+    /// A key typed into the editor's find, replace or go-to-line prompt.
+    PromptKey(KeyEvent),
+    /// Run every statement of the editor, in order, one result each.
     RunQuery,
+    /// Run the statement under the editor's cursor, or the selected SQL.
+    RunStatement,
+    /// SQL screen: the next (1) or previous (-1) result of the statements that ran.
+    SwitchResult(i32),
     /// SQL screen: open a tab with its own editor and result.
     NewSqlTab,
     /// SQL screen: close the tab in front (never the last).
@@ -92,6 +103,8 @@ pub enum Action {
     DrillDown,
     /// A left click at (column, row) of the terminal.
     Click(u16, u16),
+    /// The left button dragged to a cell: in the SQL editor it selects text.
+    Drag(u16, u16),
     Tick,
     Resize(u16, u16),
     // Reports from background work:
@@ -135,6 +148,24 @@ pub enum HelpScroll {
     Pages(i32),
     Start,
     End,
+}
+
+/// What the editor's commands do (see `tui/editor`).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum EditCommand {
+    Undo,
+    Redo,
+    SelectAll,
+    Copy,
+    Cut,
+    Paste,
+    Find,
+    FindNext,
+    FindPrevious,
+    Replace,
+    GoToLine,
+    ToggleComment,
+    FormatSql,
 }
 
 /// Which nodes a build from the Models screen covers.

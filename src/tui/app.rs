@@ -20,7 +20,7 @@ use super::screens::jobs::JobsScreen;
 use super::screens::ml::MlScreen;
 use super::screens::models::ModelsScreen;
 use super::screens::quality::QualityScreen;
-use super::screens::sql::SqlScreen;
+use super::screens::sql::{SqlScreen, SqlTarget};
 use super::screens::stream::StreamScreen;
 use super::status::Status;
 use super::theme::Theme;
@@ -101,6 +101,7 @@ impl App {
             screen: self.screen,
             palette: self.palette.is_some(),
             lookup: self.ml.lookup.is_some(),
+            prompt: self.sql.prompt.is_some() && self.screen == Screen::Sql,
             help: self.show_help,
             mouse: self.mouse,
             chart: self.screen == Screen::Sql && self.sql.chart.is_some(),
@@ -204,8 +205,12 @@ impl App {
             },
             Action::DrillDown => return self.drill_down(),
             Action::Click(x, y) => return self.click(x, y),
-            // These bring the SQL screen to the front, from wherever they come.
-            Action::NewSqlTab | Action::OpenSqlTab(_) | Action::EditorText(_) => {
+            Action::Drag(x, y) => self.drag(x, y),
+            // Pasted text goes to the SQL editor only while it is in front, uncovered.
+            Action::Paste(_) if self.screen != Screen::Sql || self.palette.is_some() => {}
+            // These bring the SQL screen to the front, from wherever they come (the
+            // palette runs editor commands from any screen).
+            Action::NewSqlTab | Action::OpenSqlTab(_) | Action::EditorText(_) | Action::Edit(_) => {
                 self.screen = Screen::Sql;
                 return self.sql.update(action, status);
             }
@@ -240,7 +245,11 @@ impl App {
             | Action::FocusPrev
             | Action::EnterInsert
             | Action::EditorKey(_)
+            | Action::Paste(_)
+            | Action::PromptKey(_)
             | Action::RunQuery
+            | Action::RunStatement
+            | Action::SwitchResult(_)
             | Action::CloseSqlTab
             | Action::SwitchSqlTab(_)
             | Action::RefreshCatalog
@@ -292,6 +301,15 @@ impl App {
                 vec![]
             }
             None => vec![],
+        }
+    }
+
+    /// A drag in the SQL editor's text selects from where the button went down.
+    fn drag(&mut self, x: u16, y: u16) {
+        if let Some(super::mouse::Target::Sql(SqlTarget::Editor(line, column))) =
+            super::mouse::target_at(self, self.sql.size, x, y)
+        {
+            self.sql.editor.drag_to(line, column);
         }
     }
 

@@ -3,17 +3,28 @@
 
 use crate::export::report::PeriodPreset;
 
+/// One statement of a run: its own query id, its SQL and the result of the SQL tab it
+/// fills (each statement's result has its own temporary table in the worker).
+#[derive(Debug, Clone, PartialEq)]
+pub struct StatementRun {
+    pub id: u64,
+    pub sql: String,
+    pub result: u32,
+}
+
 /// Work the event loop must start on behalf of `update`.
 #[derive(Debug, Clone, PartialEq)]
 pub enum Effect {
     LoadCatalog,
-    /// Run `sql` into the result slot of the SQL tab in front.
+    /// Run statements in order, as one job, into the results of the SQL tab whose result
+    /// slot is `slot`; the first that fails (or is cancelled) stops the rest. `fresh`
+    /// drops the tab's other results first (a new run rather than a re-sort of one).
     RunQuery {
-        id: u64,
-        sql: String,
         slot: u32,
+        statements: Vec<StatementRun>,
+        fresh: bool,
     },
-    /// A SQL tab closed: drop its result.
+    /// A SQL tab closed: drop its results.
     DiscardResult {
         slot: u32,
     },

@@ -93,8 +93,10 @@ pub fn run(warehouse: Warehouse, options: TuiOptions) -> anyhow::Result<()> {
         .context("cannot start the async runtime")?;
     let mut terminal = ratatui::init();
     let result = terminal::set_mouse(true)
+        .and_then(|()| terminal::set_bracketed_paste(true))
         .and_then(|()| runtime.block_on(event_loop(&mut terminal, &warehouse, &options)));
     let _ = terminal::set_mouse(false);
+    let _ = terminal::set_bracketed_paste(false);
     ratatui::restore();
     result
 }
@@ -140,6 +142,7 @@ async fn event_loop(
                     keymap::action_for(&app.key_context(), &bindings, key)
                 }
                 Some(Ok(Event::Resize(w, h))) => Some(Action::Resize(w, h)),
+                Some(Ok(Event::Paste(text))) => Some(Action::Paste(text)),
                 Some(Ok(Event::Mouse(mouse))) => keymap::mouse_action(&app.key_context(), mouse),
                 Some(Ok(_)) => None,
                 Some(Err(e)) => return Err(e).context("reading terminal input"),
@@ -243,7 +246,15 @@ fn perform(
         Effect::LoadMl => worker.send(Request::Ml),
         Effect::LoadStream => worker.send(Request::Stream),
         Effect::Lookup(text) => worker.send(Request::Lookup(text)),
-        Effect::RunQuery { id, sql, slot } => worker.send(Request::Run { id, sql, slot }),
+        Effect::RunQuery {
+            slot,
+            statements,
+            fresh,
+        } => worker.send(Request::Run {
+            slot,
+            statements,
+            fresh,
+        }),
         Effect::DiscardResult { slot } => worker.send(Request::Discard { slot }),
         Effect::LoadRecentRuns => worker.send(Request::RecentRuns),
         Effect::FetchPage {

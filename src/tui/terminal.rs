@@ -1,5 +1,5 @@
-//! Handing the terminal over and taking it back: mouse capture, Ctrl+Z (suspend to the
-//! shell) and Ctrl+E (the SQL in the user's editor).
+//! Handing the terminal over and taking it back: mouse capture, bracketed paste, Ctrl+Z
+//! (suspend to the shell) and Ctrl+E (the SQL in the user's editor).
 
 use ratatui::DefaultTerminal;
 
@@ -11,6 +11,19 @@ pub fn set_mouse(on: bool) -> anyhow::Result<()> {
         ratatui::crossterm::execute!(out, EnableMouseCapture)?;
     } else {
         ratatui::crossterm::execute!(out, DisableMouseCapture)?;
+    }
+    Ok(())
+}
+
+/// Bracketed paste on or off: on, a paste arrives as one piece of text (inserted as one
+/// undo step, fast) instead of as keys, so its newlines do not act as Enter.
+pub fn set_bracketed_paste(on: bool) -> anyhow::Result<()> {
+    use ratatui::crossterm::event::{DisableBracketedPaste, EnableBracketedPaste};
+    let mut out = std::io::stdout();
+    if on {
+        ratatui::crossterm::execute!(out, EnableBracketedPaste)?;
+    } else {
+        ratatui::crossterm::execute!(out, DisableBracketedPaste)?;
     }
     Ok(())
 }
@@ -36,11 +49,13 @@ fn released<T>(
     f: impl FnOnce() -> T,
 ) -> anyhow::Result<T> {
     set_mouse(false)?;
+    set_bracketed_paste(false)?;
     ratatui::restore();
     let value = f();
     *terminal = ratatui::init();
     terminal.clear()?;
     set_mouse(mouse)?;
+    set_bracketed_paste(true)?;
     Ok(value)
 }
 

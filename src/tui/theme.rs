@@ -35,6 +35,18 @@ pub fn selected() -> Style {
     Style::new().bg(SELECTION_BG).fg(SELECTION_FG)
 }
 
+/// A match of the editor's find (the selected one shows as the selection).
+pub fn search_match() -> Style {
+    Style::new().bg(HEADING).fg(ON_ACCENT)
+}
+
+/// The bracket at the editor's cursor and the one matching it.
+pub fn matched_bracket() -> Style {
+    Style::new()
+        .fg(ACCENT)
+        .add_modifier(Modifier::BOLD | Modifier::UNDERLINED)
+}
+
 /// The header row of a table.
 pub fn header() -> Style {
     Style::new().bold().fg(HEADING)

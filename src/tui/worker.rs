@@ -12,6 +12,7 @@ use crate::warehouse::catalog;
 use crate::warehouse::pager::{self, PagedResult};
 
 use super::action::Action;
+use super::effect::StatementRun;
 use super::grid::GridResult;
 use crate::tui::failure::Failure;
 use std::path::PathBuf;
@@ -35,13 +36,14 @@ pub enum Request {
     Ml,
     Stream,
     Lookup(String),
-    /// Run `sql` into the result slot of a SQL tab (replacing the slot's result).
+    /// Run statements in order into the results of a SQL tab's slot (see
+    /// [`crate::tui::effect::Effect::RunQuery`]).
     Run {
-        id: u64,
-        sql: String,
         slot: u32,
+        statements: Vec<StatementRun>,
+        fresh: bool,
     },
-    /// A tab closed: drop its result.
+    /// A tab closed: drop its results.
     Discard {
         slot: u32,
     },
@@ -88,6 +90,14 @@ impl Queries {
 
     fn finish(queries: &Mutex<Queries>) {
         queries.lock().unwrap_or_else(|e| e.into_inner()).running = None;
+    }
+
+    /// The statements a stopped run never reached: their cancels have nothing to stop.
+    fn forget(queries: &Mutex<Queries>, ids: impl Iterator<Item = u64>) {
+        let mut q = queries.lock().unwrap_or_else(|e| e.into_inner());
+        for id in ids {
+            q.cancelled.remove(&id);
+        }
     }
 }
 
@@ -208,10 +218,7 @@ fn serve(
                     })
                 }
                 Request::Discard { slot } => {
-                    results.remove(&slot);
-                    if let Err(e) = pager::discard(&conn, slot) {
-                        tracing::warn!(error = %e, slot, "dropping a closed tab's result");
-                    }
+                    discard_slot(&conn, &mut results, slot);
                     continue;
                 }
                 Request::Dashboard { preset, country } => Action::DashboardLoaded(Box::new(
@@ -242,25 +249,21 @@ fn serve(
                 Request::Quality => {
                     Action::QualityLoaded(catalog::quality(&conn).map_err(Failure::of))
                 }
-                // The guard marks the query as running, unless it was cancelled meanwhile.
-                Request::Run { id, .. } if !Queries::start(queries, id) => {
-                    Action::QueryFinished(id, Err("cancelled before it started".into()))
+                Request::Run {
+                    slot,
+                    statements,
+                    fresh,
+                } => {
+                    let run = Run {
+                        conn: &conn,
+                        queries,
+                        events: &events,
+                    };
+                    if !run.statements(&mut results, slot, statements, fresh) {
+                        return;
+                    }
+                    continue;
                 }
-                Request::Run { id, sql, slot } => match run_query(&conn, &sql, slot, queries) {
-                    Ok(result) => {
-                        let grid = GridResult {
-                            query_id: id,
-                            columns: result.columns.clone(),
-                            total_rows: result.total_rows,
-                            elapsed_ms: result.elapsed.as_millis() as u64,
-                        };
-                        results.insert(slot, (id, result));
-                        Action::QueryFinished(id, Ok(grid))
-                    }
-                    Err(e) => {
-                        Action::QueryFinished(id, Err(Failure(explain_query_error(&e.to_string()))))
-                    }
-                },
                 Request::Chart { id, .. } if !Queries::start(queries, id) => {
                     Action::ChartLoaded(id, Box::new(Err("chart cancelled".into())))
                 }
@@ -292,16 +295,11 @@ fn serve(
     }
 }
 
-/// Runs a query that [`Queries::start`] marked as running, and marks it done.
-fn run_query(
-    conn: &Connection,
-    sql: &str,
-    slot: u32,
-    queries: &Mutex<Queries>,
-) -> Result<PagedResult, crate::warehouse::WarehouseError> {
-    let result = pager::run(conn, sql, slot);
-    Queries::finish(queries);
-    result
+/// What running a tab's statements needs from the worker.
+struct Run<'a> {
+    conn: &'a Connection,
+    queries: &'a Mutex<Queries>,
+    events: &'a UnboundedSender<Action>,
 }
 
 /// The chart `spec` of a result, computed over its whole table.
@@ -326,8 +324,91 @@ fn chart_of(
     .map_err(|e| Failure(explain_query_error(&e.to_string())))
 }
 
-/// Each SQL tab's result by slot, with the query that made it.
-type Results = std::collections::BTreeMap<u32, (u64, PagedResult)>;
+impl Run<'_> {
+    /// Runs a SQL tab's statements in order, each into its own result, reporting each
+    /// as it finishes; the first failure or cancel stops the rest. False when the UI is
+    /// gone.
+    fn statements(
+        &self,
+        results: &mut Results,
+        slot: u32,
+        statements: Vec<StatementRun>,
+        fresh: bool,
+    ) -> bool {
+        if fresh {
+            discard_slot(self.conn, results, slot);
+        }
+        let mut rest = statements.into_iter();
+        while let Some(statement) = rest.next() {
+            let outcome = self.one(results, slot, &statement);
+            let failed = outcome.is_err();
+            if self
+                .events
+                .send(Action::QueryFinished(statement.id, outcome))
+                .is_err()
+            {
+                return false;
+            }
+            if failed {
+                Queries::forget(self.queries, rest.map(|s| s.id));
+                break;
+            }
+        }
+        true
+    }
+
+    /// One statement, unless it was cancelled while it waited.
+    fn one(
+        &self,
+        results: &mut Results,
+        slot: u32,
+        statement: &StatementRun,
+    ) -> Result<GridResult, Failure> {
+        if !Queries::start(self.queries, statement.id) {
+            return Err("cancelled before it started".into());
+        }
+        let table = pager::result_table(slot, statement.result);
+        let result = pager::run(self.conn, &statement.sql, &table);
+        Queries::finish(self.queries);
+        let result = result.map_err(|e| Failure(explain_query_error(&e.to_string())))?;
+        let grid = GridResult {
+            query_id: statement.id,
+            columns: result.columns.clone(),
+            total_rows: result.total_rows,
+            elapsed_ms: result.elapsed.as_millis() as u64,
+        };
+        let key = (slot, statement.result);
+        if let Some((_, old)) = results.get(&key)
+            && old.rows != result.rows
+        {
+            drop_result(self.conn, old);
+        }
+        results.insert(key, (statement.id, result));
+        Ok(grid)
+    }
+}
+
+/// Drops every result of a SQL tab's slot (the tab closed, or its SQL runs again).
+fn discard_slot(conn: &Connection, results: &mut Results, slot: u32) {
+    let keys: Vec<(u32, u32)> = results
+        .range((slot, 0)..=(slot, u32::MAX))
+        .map(|(k, _)| *k)
+        .collect();
+    for key in keys {
+        if let Some((_, result)) = results.remove(&key) {
+            drop_result(conn, &result);
+        }
+    }
+}
+
+fn drop_result(conn: &Connection, result: &PagedResult) {
+    if let Err(e) = pager::discard(conn, result) {
+        tracing::warn!(error = %e, "dropping a result nobody shows");
+    }
+}
+
+/// Each SQL tab's results by slot and statement, with the query that made each.
+type Results = std::collections::BTreeMap<(u32, u32), (u64, PagedResult)>;
 
 fn result_of(results: &Results, query_id: u64) -> Option<&PagedResult> {
     results
@@ -348,6 +429,104 @@ fn explain_query_error(text: &str) -> String {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    fn statement(id: u64, sql: &str, result: u32) -> StatementRun {
+        StatementRun {
+            id,
+            sql: sql.into(),
+            result,
+        }
+    }
+
+    fn temp_tables(conn: &Connection) -> i64 {
+        conn.query_row(
+            "SELECT count(*) FROM duckdb_tables() WHERE temporary",
+            [],
+            |r| r.get(0),
+        )
+        .unwrap()
+    }
+
+    #[test]
+    fn statements_run_in_order_each_into_its_own_table_and_none_leak() {
+        let conn = Connection::open_in_memory().unwrap();
+        let queries = Mutex::new(Queries::default());
+        let (events, mut reports) = tokio::sync::mpsc::unbounded_channel();
+        let run = Run {
+            conn: &conn,
+            queries: &queries,
+            events: &events,
+        };
+        let mut results = Results::new();
+        let script = vec![
+            statement(1, "select 1 as a", 0),
+            statement(2, "select * from range(5)", 1),
+            statement(3, "select 3 as c", 2),
+        ];
+        assert!(run.statements(&mut results, 1, script, true));
+        let mut finished = Vec::new();
+        while let Ok(Action::QueryFinished(id, Ok(grid))) = reports.try_recv() {
+            finished.push((id, grid.total_rows, grid.columns[0].name.clone()));
+        }
+        assert_eq!(
+            finished,
+            vec![
+                (1, 1, "a".into()),
+                (2, 5, "range".into()),
+                (3, 1, "c".into())
+            ]
+        );
+        assert_eq!(temp_tables(&conn), 3);
+        assert!(result_of(&results, 2).is_some());
+        // Another tab's result stays when this one runs again, with one statement.
+        assert!(run.statements(&mut results, 2, vec![statement(4, "select 4", 0)], true));
+        assert!(run.statements(&mut results, 1, vec![statement(5, "select 5", 0)], true));
+        assert_eq!(temp_tables(&conn), 2, "the re-run dropped its old results");
+        assert!(result_of(&results, 2).is_none());
+        discard_slot(&conn, &mut results, 1);
+        discard_slot(&conn, &mut results, 2);
+        assert_eq!(temp_tables(&conn), 0);
+        assert!(results.is_empty());
+    }
+
+    #[test]
+    fn a_failing_or_cancelled_statement_stops_the_rest() {
+        let conn = Connection::open_in_memory().unwrap();
+        let queries = Mutex::new(Queries::default());
+        let (events, mut reports) = tokio::sync::mpsc::unbounded_channel();
+        let run = Run {
+            conn: &conn,
+            queries: &queries,
+            events: &events,
+        };
+        let mut results = Results::new();
+        let script = vec![
+            statement(1, "select 1", 0),
+            statement(2, "select nope", 1),
+            statement(3, "select 3", 2),
+        ];
+        run.statements(&mut results, 1, script, true);
+        assert!(matches!(
+            reports.try_recv(),
+            Ok(Action::QueryFinished(1, Ok(_)))
+        ));
+        match reports.try_recv() {
+            Ok(Action::QueryFinished(2, Err(e))) => assert!(e.0.contains("nope"), "{e:?}"),
+            other => panic!("{other:?}"),
+        }
+        assert!(reports.try_recv().is_err(), "statement 3 never ran");
+        // Esc while statement 1 waits: it is skipped and the cancels of the rest forgotten.
+        queries.lock().unwrap().cancelled.extend([4, 5]);
+        let script = vec![statement(4, "select 4", 0), statement(5, "select 5", 1)];
+        run.statements(&mut results, 1, script, true);
+        assert!(matches!(
+            reports.try_recv(),
+            Ok(Action::QueryFinished(4, Err(_)))
+        ));
+        assert!(reports.try_recv().is_err());
+        assert!(queries.lock().unwrap().cancelled.is_empty());
+        assert_eq!(temp_tables(&conn), 0);
+    }
 
     #[test]
     fn a_query_cancelled_while_it_waits_is_skipped_not_interrupted() {
@@ -372,9 +551,9 @@ mod tests {
             limit: 10,
         };
         let run = |id| Request::Run {
-            id,
-            sql: "select 1".into(),
             slot: 1,
+            statements: vec![statement(id, "select 1", 0)],
+            fresh: true,
         };
         let kept = coalesce(vec![
             Request::Catalog,
@@ -388,9 +567,9 @@ mod tests {
         assert_eq!(kept, vec![Request::Catalog, run(2), page(20)]);
         // Another tab's run leaves the first tab's run and pages alone.
         let other = Request::Run {
-            id: 3,
-            sql: "select 2".into(),
             slot: 2,
+            statements: vec![statement(3, "select 2", 0)],
+            fresh: true,
         };
         let kept = coalesce(vec![run(1), page(0), other.clone(), page(10)]);
         assert_eq!(kept, vec![run(1), other, page(10)]);

@@ -12,6 +12,7 @@ pub mod history;
 mod migrations;
 pub mod pager;
 pub mod query;
+pub mod statements;
 
 use std::path::{Path, PathBuf};
 

@@ -6,8 +6,8 @@ use std::time::{Duration, Instant};
 
 use duckdb::Connection;
 
-use super::WarehouseError;
 use super::query::{batch_to_text, is_row_query, stream_batches};
+use super::{WarehouseError, quote_ident};
 
 /// One column of a result.
 #[derive(Debug, Clone, PartialEq)]
@@ -35,34 +35,45 @@ pub struct PagedResult {
     pub rows: ResultRows,
 }
 
-/// Runs `sql` into the temporary table `temp.ecom_result_{slot}` (replacing the slot's
-/// previous result) and describes it.
-pub fn run(conn: &Connection, sql: &str, slot: u32) -> Result<PagedResult, WarehouseError> {
+/// The temporary table holding result `statement` of the SQL tab with result slot
+/// `slot`: one per statement, so each result of a script pages on its own.
+pub fn result_table(slot: u32, statement: u32) -> String {
+    format!("ecom_result_{slot}_{statement}")
+}
+
+/// Runs `sql` into the temporary table `temp.{table}` (replacing what it held; see
+/// [`result_table`]) and describes it.
+pub fn run(conn: &Connection, sql: &str, table: &str) -> Result<PagedResult, WarehouseError> {
     let started = Instant::now();
     let sql = sql.trim().trim_end_matches(';');
     if !is_row_query(sql) {
         return run_inline(conn, sql, started);
     }
-    let table = format!("ecom_result_{slot}");
-    conn.execute_batch(&format!("CREATE OR REPLACE TEMP TABLE {table} AS {sql}\n;"))
-        .map_err(WarehouseError::from)?;
+    let quoted = quote_ident(table);
+    conn.execute_batch(&format!(
+        "CREATE OR REPLACE TEMP TABLE {quoted} AS {sql}\n;"
+    ))
+    .map_err(WarehouseError::from)?;
     let total_rows: i64 = conn
-        .query_row(&format!("SELECT count(*) FROM temp.{table}"), [], |r| {
+        .query_row(&format!("SELECT count(*) FROM temp.{quoted}"), [], |r| {
             r.get(0)
         })
         .map_err(WarehouseError::from)?;
-    let columns = describe(conn, &table)?;
+    let columns = describe(conn, table)?;
     Ok(PagedResult {
         columns,
         total_rows: total_rows as u64,
         elapsed: started.elapsed(),
-        rows: ResultRows::Table(table),
+        rows: ResultRows::Table(table.to_string()),
     })
 }
 
-/// Drops the result of `slot` (a closed tab's): its rows no longer hold memory.
-pub fn discard(conn: &Connection, slot: u32) -> Result<(), WarehouseError> {
-    conn.execute_batch(&format!("DROP TABLE IF EXISTS temp.ecom_result_{slot}"))?;
+/// Drops a result nobody shows any more (a closed tab's, a re-run script's): its rows
+/// no longer hold memory.
+pub fn discard(conn: &Connection, result: &PagedResult) -> Result<(), WarehouseError> {
+    if let ResultRows::Table(table) = &result.rows {
+        conn.execute_batch(&format!("DROP TABLE IF EXISTS temp.{}", quote_ident(table)))?;
+    }
     Ok(())
 }
 
@@ -125,7 +136,8 @@ pub fn page(
             .collect()),
         ResultRows::Table(table) => {
             let sql = format!(
-                "SELECT * FROM temp.{table} WHERE rowid >= {offset} AND rowid < {} ORDER BY rowid",
+                "SELECT * FROM temp.{} WHERE rowid >= {offset} AND rowid < {} ORDER BY rowid",
+                quote_ident(table),
                 offset + limit
             );
             let mut rows = Vec::with_capacity(limit as usize);
@@ -149,7 +161,8 @@ pub fn export(conn: &Connection, result: &PagedResult, path: &str) -> Result<(),
     match &result.rows {
         ResultRows::Table(table) => {
             conn.execute_batch(&format!(
-                "COPY (SELECT * FROM temp.{table}) TO {target} ({format})"
+                "COPY (SELECT * FROM temp.{}) TO {target} ({format})",
+                quote_ident(table)
             ))
             .map_err(WarehouseError::from)?;
         }
@@ -181,7 +194,7 @@ mod tests {
         let result = run(
             &conn,
             "SELECT range AS n, 'x' || range AS s FROM range(100000);",
-            1,
+            &result_table(1, 0),
         )
         .unwrap();
         assert_eq!(result.total_rows, 100_000);
@@ -197,7 +210,7 @@ mod tests {
     fn results_export_to_csv_and_parquet() {
         let dir = tempfile::tempdir().unwrap();
         let conn = Connection::open_in_memory().unwrap();
-        let result = run(&conn, "SELECT range AS n FROM range(1000)", 1).unwrap();
+        let result = run(&conn, "SELECT range AS n FROM range(1000)", "r").unwrap();
         let csv_path = dir.path().join("r.csv").display().to_string();
         export(&conn, &result, &csv_path).unwrap();
         assert_eq!(
@@ -219,8 +232,8 @@ mod tests {
     #[test]
     fn statements_without_rows_run_inline() {
         let conn = Connection::open_in_memory().unwrap();
-        run(&conn, "CREATE TABLE t (a INTEGER)", 1).unwrap();
-        let shown = run(&conn, "SHOW TABLES", 1).unwrap();
+        run(&conn, "CREATE TABLE t (a INTEGER)", "r").unwrap();
+        let shown = run(&conn, "SHOW TABLES", "r").unwrap();
         assert_eq!(
             page(&conn, &shown, 0, 10).unwrap(),
             vec![vec!["t".to_string()]]

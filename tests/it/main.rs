@@ -22,6 +22,7 @@ mod serve_hostile;
 mod stream;
 mod tmux;
 mod tui_charts;
+mod tui_editor;
 mod tui_snapshots;
 mod tui_support;
 mod tui_tmux;

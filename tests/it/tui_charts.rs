@@ -113,7 +113,7 @@ fn a_chart_over_the_whole_result_sums_to_its_total_and_saves_as_png_and_svg() {
     let wh = Warehouse::open(&db).unwrap();
     // Every order line, charted by day: the line sums the whole table, not a page.
     let sql = "SELECT invoice_ts, quantity FROM raw.order_lines";
-    let result = pager::run(wh.conn(), sql, 1).unwrap();
+    let result = pager::run(wh.conn(), sql, &pager::result_table(1, 0)).unwrap();
     assert_eq!(result.total_rows, 541_909);
     let grid = GridResult {
         query_id: 1,
@@ -244,11 +244,19 @@ fn enter_on_a_country_opens_its_rows_in_a_new_sql_tab() {
         let effects = app.update(Action::DrillDown);
         assert_eq!(app.screen, Screen::Sql);
         assert_eq!(app.sql.tabs.tabs.len(), 2, "a new tab");
-        let Some(Effect::RunQuery { id, sql, slot }) = effects.last().cloned() else {
+        let Some(Effect::RunQuery {
+            slot, statements, ..
+        }) = effects.last().cloned()
+        else {
             panic!("{effects:?}");
         };
+        let [statement] = &statements[..] else {
+            panic!("one statement: {statements:?}");
+        };
+        let (id, sql) = (statement.id, &statement.sql);
         assert!(sql.contains("country = 'Germany'"), "{sql}");
-        let result = pager::run(wh.conn(), &sql, slot).unwrap();
+        let table = pager::result_table(slot, statement.result);
+        let result = pager::run(wh.conn(), sql, &table).unwrap();
         let lines: i64 = wh
             .conn()
             .query_row(

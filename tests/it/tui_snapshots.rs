@@ -43,7 +43,9 @@ fn loaded_warehouse_with_a_result_and_help() {
     let sql = effects
         .iter()
         .find_map(|e| match e {
-            ecom::tui::effect::Effect::RunQuery { sql, .. } => Some(sql.clone()),
+            ecom::tui::effect::Effect::RunQuery { statements, .. } => {
+                Some(statements[0].sql.clone())
+            }
             _ => None,
         })
         .expect("a query to run");
@@ -51,7 +53,7 @@ fn loaded_warehouse_with_a_result_and_help() {
         matches!(effects[0], ecom::tui::effect::Effect::SaveHistory(_)),
         "kept in the history"
     );
-    let result = pager::run(wh.conn(), &sql, 1).unwrap();
+    let result = pager::run(wh.conn(), &sql, &pager::result_table(1, 0)).unwrap();
     let effects = app.update(Action::QueryFinished(
         1,
         Ok(GridResult {
@@ -471,7 +473,7 @@ fn sorting_cycles_ascending_descending_and_off() {
         1,
         Ok(GridResult {
             query_id: 1,
-            columns: pager::run(wh.conn(), "SELECT 1 AS a", 1).unwrap().columns,
+            columns: pager::run(wh.conn(), "SELECT 1 AS a", "a").unwrap().columns,
             total_rows: 1,
             elapsed_ms: 1,
         }),
@@ -480,7 +482,7 @@ fn sorting_cycles_ascending_descending_and_off() {
         effects
             .into_iter()
             .find_map(|e| match e {
-                Effect::RunQuery { sql, .. } => Some(sql),
+                Effect::RunQuery { statements, .. } => Some(statements[0].sql.clone()),
                 _ => None,
             })
             .unwrap()
@@ -871,48 +873,6 @@ fn every_screen_at_80x24_and_at_a_large_size_on_the_sample() {
             );
         }
     }
-}
-
-/// Does what the worker does for the effects of one update: runs each query into its
-/// tab's slot, answers it and serves the first page asked for. Returns the (query id,
-/// slot) of the queries run.
-fn work_off(
-    app: &mut App,
-    wh: &Warehouse,
-    effects: Vec<ecom::tui::effect::Effect>,
-) -> Vec<(u64, u32)> {
-    use ecom::tui::effect::Effect;
-    let mut ran = Vec::new();
-    for effect in effects {
-        if let Effect::RunQuery { id, sql, slot } = effect {
-            let result = pager::run(wh.conn(), &sql, slot).unwrap();
-            let asks = app.update(Action::QueryFinished(
-                id,
-                Ok(GridResult {
-                    query_id: id,
-                    columns: result.columns.clone(),
-                    total_rows: result.total_rows,
-                    elapsed_ms: 1,
-                }),
-            ));
-            for ask in asks {
-                if let Effect::FetchPage {
-                    query_id,
-                    start,
-                    limit,
-                } = ask
-                {
-                    app.update(Action::PageLoaded {
-                        query_id,
-                        start,
-                        rows: pager::page(wh.conn(), &result, start, limit).unwrap(),
-                    });
-                }
-            }
-            ran.push((id, slot));
-        }
-    }
-    ran
 }
 
 #[test]

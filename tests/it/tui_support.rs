@@ -50,7 +50,7 @@ pub fn sample_with_models(dir: &std::path::Path) -> std::path::PathBuf {
 pub fn show_result(app: &mut App, wh: &Warehouse, sql: &str) {
     app.sql.editor.set_text(sql);
     app.update(Action::RunQuery);
-    let result = pager::run(wh.conn(), sql, 1).unwrap();
+    let result = pager::run(wh.conn(), sql, &pager::result_table(1, 0)).unwrap();
     app.update(Action::QueryFinished(
         1,
         Ok(GridResult {
@@ -65,4 +65,52 @@ pub fn show_result(app: &mut App, wh: &Warehouse, sql: &str) {
         start: 0,
         rows: pager::page(wh.conn(), &result, 0, 500).unwrap(),
     });
+}
+
+/// Does what the worker does for the effects of one update: runs each statement into
+/// its tab's slot, answers it and serves the first page asked for. Returns the (query
+/// id, slot) of the statements run.
+pub fn work_off(
+    app: &mut App,
+    wh: &Warehouse,
+    effects: Vec<ecom::tui::effect::Effect>,
+) -> Vec<(u64, u32)> {
+    use ecom::tui::effect::Effect;
+    let mut ran = Vec::new();
+    let runs = effects.into_iter().filter_map(|e| match e {
+        Effect::RunQuery {
+            slot, statements, ..
+        } => Some(statements.into_iter().map(move |s| (slot, s))),
+        _ => None,
+    });
+    for (slot, statement) in runs.flatten() {
+        let id = statement.id;
+        let table = pager::result_table(slot, statement.result);
+        let result = pager::run(wh.conn(), &statement.sql, &table).unwrap();
+        let asks = app.update(Action::QueryFinished(
+            id,
+            Ok(GridResult {
+                query_id: id,
+                columns: result.columns.clone(),
+                total_rows: result.total_rows,
+                elapsed_ms: 1,
+            }),
+        ));
+        for ask in asks {
+            if let Effect::FetchPage {
+                query_id,
+                start,
+                limit,
+            } = ask
+            {
+                app.update(Action::PageLoaded {
+                    query_id,
+                    start,
+                    rows: pager::page(wh.conn(), &result, start, limit).unwrap(),
+                });
+            }
+        }
+        ran.push((id, slot));
+    }
+    ran
 }

@@ -5,7 +5,7 @@
 use serde::{Deserialize, Serialize};
 
 use crate::ml::MlModel;
-use crate::tui::action::{Action, BuildScope};
+use crate::tui::action::{Action, BuildScope, EditCommand};
 use crate::tui::chart::ChartChange;
 use crate::tui::screen::Screen;
 
@@ -78,6 +78,22 @@ pub enum Command {
     ChartAddY,
     SaveChart,
     DrillDown,
+    RunStatement,
+    NextResult,
+    PreviousResult,
+    Undo,
+    Redo,
+    SelectAll,
+    Copy,
+    Cut,
+    Paste,
+    Find,
+    FindNext,
+    FindPrevious,
+    Replace,
+    GoToLine,
+    ToggleComment,
+    FormatSql,
 }
 
 impl Command {
@@ -160,6 +176,22 @@ impl Command {
             Self::ChartAddY => Action::ChangeChart(ChartChange::AddY),
             Self::SaveChart => Action::SaveChart,
             Self::DrillDown => Action::DrillDown,
+            Self::RunStatement => Action::RunStatement,
+            Self::NextResult => Action::SwitchResult(1),
+            Self::PreviousResult => Action::SwitchResult(-1),
+            Self::Undo => Action::Edit(EditCommand::Undo),
+            Self::Redo => Action::Edit(EditCommand::Redo),
+            Self::SelectAll => Action::Edit(EditCommand::SelectAll),
+            Self::Copy => Action::Edit(EditCommand::Copy),
+            Self::Cut => Action::Edit(EditCommand::Cut),
+            Self::Paste => Action::Edit(EditCommand::Paste),
+            Self::Find => Action::Edit(EditCommand::Find),
+            Self::FindNext => Action::Edit(EditCommand::FindNext),
+            Self::FindPrevious => Action::Edit(EditCommand::FindPrevious),
+            Self::Replace => Action::Edit(EditCommand::Replace),
+            Self::GoToLine => Action::Edit(EditCommand::GoToLine),
+            Self::ToggleComment => Action::Edit(EditCommand::ToggleComment),
+            Self::FormatSql => Action::Edit(EditCommand::FormatSql),
         }
     }
 }

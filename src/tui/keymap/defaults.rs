@@ -11,6 +11,7 @@ use crate::tui::screen::Screen;
 const NONE: KeyModifiers = KeyModifiers::NONE;
 const CTRL: KeyModifiers = KeyModifiers::CONTROL;
 const SHIFT: KeyModifiers = KeyModifiers::SHIFT;
+const ALT: KeyModifiers = KeyModifiers::ALT;
 
 /// The default bindings, in the order the help shows them.
 pub fn bindings() -> Vec<Binding> {
@@ -23,10 +24,10 @@ pub fn bindings() -> Vec<Binding> {
     };
     vec![
         b(
-            &[(F(5), NONE), (Char('j'), CTRL), (Enter, CTRL)],
+            &[(F(5), NONE), (Char('j'), CTRL)],
             Scope::Always,
             Command::RunQuery,
-            "run the SQL in the editor",
+            "run the SQL in the editor, one result per statement",
         ),
         b(
             &[(Esc, NONE)],
@@ -408,6 +409,105 @@ pub fn bindings() -> Vec<Binding> {
             Command::NarrowColumn,
             "narrow the first visible column",
         ),
+        // The editor's keys follow Harlequin's; while editing they win over the keys
+        // that mean something else in normal mode (Ctrl+Z, Ctrl+C).
+        b(
+            &[(Enter, CTRL), (F(9), NONE)],
+            Scope::Always,
+            Command::RunStatement,
+            "run the statement under the cursor, or the selection",
+        ),
+        b(
+            &[(Char(']'), NONE), (Right, ALT)],
+            Scope::Pane(Pane::Grid),
+            Command::NextResult,
+            "next result (one per statement run)",
+        ),
+        b(
+            &[(Char('['), NONE), (Left, ALT)],
+            Scope::Pane(Pane::Grid),
+            Command::PreviousResult,
+            "previous result (one per statement run)",
+        ),
+        b(
+            &[(Char('z'), CTRL)],
+            Scope::Insert,
+            Command::Undo,
+            "undo the last edit",
+        ),
+        b(
+            &[(Char('y'), CTRL)],
+            Scope::Insert,
+            Command::Redo,
+            "redo the edit undone",
+        ),
+        b(
+            &[(Char('a'), CTRL)],
+            Scope::Insert,
+            Command::SelectAll,
+            "select all the SQL",
+        ),
+        b(
+            &[(Char('c'), CTRL)],
+            Scope::Insert,
+            Command::Copy,
+            "copy the selection (to the terminal's clipboard too)",
+        ),
+        b(
+            &[(Char('x'), CTRL)],
+            Scope::Insert,
+            Command::Cut,
+            "cut the selection",
+        ),
+        b(
+            &[(Char('v'), CTRL), (Insert, SHIFT)],
+            Scope::Insert,
+            Command::Paste,
+            "paste what was copied or cut",
+        ),
+        b(
+            &[(Char('f'), CTRL)],
+            Scope::Insert,
+            Command::Find,
+            "find text in the SQL",
+        ),
+        b(
+            &[(F(3), NONE)],
+            Scope::Insert,
+            Command::FindNext,
+            "find the next match",
+        ),
+        b(
+            &[(F(3), SHIFT)],
+            Scope::Insert,
+            Command::FindPrevious,
+            "find the previous match",
+        ),
+        b(
+            &[(Char('r'), CTRL)],
+            Scope::Insert,
+            Command::Replace,
+            "find and replace in the SQL",
+        ),
+        b(
+            &[(Char('g'), CTRL)],
+            Scope::Insert,
+            Command::GoToLine,
+            "go to a line of the SQL",
+        ),
+        // Terminals send Ctrl+/ as Ctrl+_ (or Ctrl+7).
+        b(
+            &[(Char('/'), CTRL), (Char('_'), CTRL), (Char('7'), CTRL)],
+            Scope::Insert,
+            Command::ToggleComment,
+            "comment or uncomment the selected lines",
+        ),
+        b(
+            &[(F(4), NONE)],
+            Scope::Insert,
+            Command::FormatSql,
+            "format the SQL (or the selection)",
+        ),
     ]
 }
 
@@ -428,7 +528,9 @@ mod tests {
             build_all build_node build_withparents build_withchildren cancel_job quit \
             toggle_help focus_next focus_prev enter_insert run_query load_sample \
             refresh_catalog enter_insert open_relation down up page_down page_up \
-            move_to_start move_to_end columns_right columns_left widen_column narrow_column";
+            move_to_start move_to_end columns_right columns_left widen_column narrow_column \
+            run_statement next_result previous_result undo redo select_all copy cut paste \
+            find find_next find_previous replace go_to_line toggle_comment format_sql";
         assert_eq!(names, expected.split_whitespace().collect::<Vec<_>>());
         for name in names {
             assert_eq!(Command::parse(&name).map(Command::name), Some(name));

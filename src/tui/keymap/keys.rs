@@ -48,6 +48,7 @@ pub fn parse_key(text: &str) -> Result<(KeyCode, KeyModifiers), KeyError> {
         "end" => KeyCode::End,
         "backspace" => KeyCode::Backspace,
         "delete" | "del" => KeyCode::Delete,
+        "insert" | "ins" => KeyCode::Insert,
         f if f.len() >= 2 && f.starts_with('f') && f[1..].parse::<u8>().is_ok() => KeyCode::F(
             f[1..]
                 .parse()
@@ -78,6 +79,15 @@ pub fn key_label((code, modifiers): (KeyCode, KeyModifiers)) -> String {
         KeyCode::PageDown => "PgDn".to_string(),
         KeyCode::PageUp => "PgUp".to_string(),
         other => format!("{other:?}"),
+    };
+    // Shift is shown for keys it does not already change (`Shift+F3`, not `Shift+?`).
+    let shift = modifiers.contains(KeyModifiers::SHIFT)
+        && !matches!(code, KeyCode::Char(_) | KeyCode::BackTab);
+    let name = if shift { format!("Shift+{name}") } else { name };
+    let name = if modifiers.contains(KeyModifiers::ALT) {
+        format!("Alt+{name}")
+    } else {
+        name
     };
     if modifiers.contains(KeyModifiers::CONTROL) {
         let name = if name.chars().count() == 1 {
@@ -126,6 +136,13 @@ mod tests {
             key_label((KeyCode::Char('j'), KeyModifiers::CONTROL)),
             "Ctrl+J"
         );
+        assert_eq!(key_label(parse_key("shift+f3").unwrap()), "Shift+F3");
+        assert_eq!(key_label(parse_key("alt+enter").unwrap()), "Alt+Enter");
+        assert_eq!(
+            key_label(parse_key("shift+insert").unwrap()),
+            "Shift+Insert"
+        );
+        assert_eq!(key_label(parse_key("shift+tab").unwrap()), "Shift+Tab");
         assert_eq!(
             key_labels(&[
                 (KeyCode::F(5), KeyModifiers::NONE),

@@ -37,6 +37,8 @@ pub struct KeyContext {
     pub palette: bool,
     /// The ML screen's lookup box is open: it takes every key.
     pub lookup: bool,
+    /// The SQL editor's find, replace or go-to-line prompt is open: it takes every key.
+    pub prompt: bool,
     /// The help overlay shows.
     pub help: bool,
     /// Mouse capture is on.
@@ -66,21 +68,27 @@ pub fn action_for(cx: &KeyContext, bindings: &[Binding], key: KeyEvent) -> Optio
     if cx.lookup {
         return Some(Action::LookupKey(key));
     }
+    if cx.prompt {
+        return Some(Action::PromptKey(key));
+    }
     if cx.help {
         return help_key(key);
     }
     let pressed = (key.code, key.modifiers);
-    // Pane bindings win over normal-mode ones for the same key.
-    let found = bindings
+    // Editing keys win over the others while editing (Ctrl+Z undoes there, suspends
+    // elsewhere), and pane bindings over normal-mode ones for the same key.
+    let rank = |b: &&Binding| match b.scope {
+        Scope::Insert | Scope::Chart => 0,
+        Scope::Pane(_) => 1,
+        _ => 2,
+    };
+    let mut candidates: Vec<&Binding> = bindings
         .iter()
-        .filter(|b| matches!(b.scope, Scope::Pane(_)))
-        .chain(
-            bindings
-                .iter()
-                .filter(|b| !matches!(b.scope, Scope::Pane(_))),
-        )
         .filter(|b| !cx.chart || matches!(b.scope, Scope::Chart | Scope::Always))
-        .find(|b| in_scope(b.scope, cx) && b.keys.contains(&pressed));
+        .filter(|b| in_scope(b.scope, cx) && b.keys.contains(&pressed))
+        .collect();
+    candidates.sort_by_key(rank);
+    let found = candidates.first();
     match found {
         Some(binding) => Some(binding.action()),
         None if cx.mode == Mode::Insert => Some(Action::EditorKey(key)),
@@ -99,6 +107,7 @@ pub fn mouse_action(cx: &KeyContext, mouse: MouseEvent) -> Option<Action> {
         MouseEventKind::ScrollUp => Some(Action::Move(-3)),
         // Where it lands is the app's to say (`tui::mouse`): it knows what is drawn.
         MouseEventKind::Down(MouseButton::Left) => Some(Action::Click(mouse.column, mouse.row)),
+        MouseEventKind::Drag(MouseButton::Left) => Some(Action::Drag(mouse.column, mouse.row)),
         _ => None,
     }
 }
@@ -169,6 +178,7 @@ mod tests {
             screen,
             palette: false,
             lookup: false,
+            prompt: false,
             help: false,
             mouse: true,
             chart: false,
@@ -220,6 +230,33 @@ mod tests {
         assert_eq!(
             action_for(&editing, &bindings, key('3')),
             Some(Action::EditorKey(key('3')))
+        );
+        // While editing, the editor's Ctrl+Z and Ctrl+C win; elsewhere they keep theirs.
+        let ctrl = |c| KeyEvent::new(KeyCode::Char(c), KeyModifiers::CONTROL);
+        let undo = Action::Edit(crate::tui::action::EditCommand::Undo);
+        assert_eq!(action_for(&editing, &bindings, ctrl('z')), Some(undo));
+        assert_eq!(
+            action_for(&editing, &bindings, ctrl('c')),
+            Some(Action::Edit(crate::tui::action::EditCommand::Copy))
+        );
+        let sql = cx(Mode::Normal, Screen::Sql);
+        assert_eq!(
+            action_for(&sql, &bindings, ctrl('z')),
+            Some(Action::Suspend)
+        );
+        assert_eq!(action_for(&sql, &bindings, ctrl('c')), Some(Action::Quit));
+        let enter = KeyEvent::new(KeyCode::Enter, KeyModifiers::CONTROL);
+        assert_eq!(
+            action_for(&editing, &bindings, enter),
+            Some(Action::RunStatement)
+        );
+        let prompt = KeyContext {
+            prompt: true,
+            ..editing
+        };
+        assert_eq!(
+            action_for(&prompt, &bindings, ctrl('z')),
+            Some(Action::PromptKey(ctrl('z')))
         );
         let help = KeyContext {
             help: true,

@@ -106,12 +106,6 @@ impl SqlScreen {
             }
         }
     }
-
-    fn take_query_id(&mut self) -> u64 {
-        let id = self.next_query_id;
-        self.next_query_id += 1;
-        id
-    }
 }
 
 #[cfg(test)]

@@ -5,9 +5,10 @@ use ratatui::Frame;
 use ratatui::layout::{Position, Rect};
 use ratatui::style::{Style, Stylize};
 use ratatui::text::{Line, Span, Text};
-use ratatui::widgets::{Paragraph, Wrap};
+use ratatui::widgets::{Block, Paragraph, Wrap};
 
 use super::SqlScreen;
+use crate::tui::editor::{Pos, search};
 use crate::tui::focus::{Mode, Pane};
 use crate::tui::layout::Areas;
 use crate::tui::theme;
@@ -45,21 +46,154 @@ fn draw_editor(frame: &mut Frame, sql: &SqlScreen, area: Rect, cursor: bool) {
     let block = pane_block(&title, sql.focus == Pane::Editor);
     let inner = block.inner(area);
     frame.render_widget(block, area);
-    let (row, col) = sql.editor.cursor();
-    let scroll = editor_scroll(row, inner);
-    let text: Vec<Line> = sql.editor.lines().iter().map(|l| highlight(l)).collect();
-    frame.render_widget(Paragraph::new(text).scroll((scroll, 0)), inner);
-    if sql.mode == Mode::Insert && cursor {
-        frame.set_cursor_position(Position::new(
-            inner.x + (col as u16).min(inner.width.saturating_sub(1)),
-            inner.y + row as u16 - scroll,
-        ));
+    let (text_area, scroll) = sql.editor_view(area);
+    let prompt = sql
+        .prompt
+        .as_ref()
+        .filter(|_| text_area.height < inner.height);
+    let editor = &sql.editor;
+    let (row, col) = editor.cursor();
+    let text: Vec<Line> = editor.lines().iter().map(|l| highlight(l)).collect();
+    frame.render_widget(Paragraph::new(text).scroll((scroll as u16, 0)), text_area);
+    let marks = Marks {
+        area: text_area,
+        scroll,
+        lines: editor.lines(),
+    };
+    if let Some(needle) = prompt.and_then(|p| p.needle()) {
+        for (n, line) in editor.lines().iter().enumerate().skip(scroll) {
+            if n >= scroll + text_area.height as usize {
+                break;
+            }
+            let width = needle.chars().count();
+            for start in search::matches_in_line(line, needle) {
+                let (from, to) = (Pos::new(n, start), Pos::new(n, start + width));
+                marks.paint(frame, from, to, theme::search_match());
+            }
+        }
+    }
+    if let Some((start, end)) = editor.selection() {
+        marks.paint(frame, start, end, theme::selected());
+    }
+    if let Some((a, b)) = editor.matching_bracket() {
+        for p in [a, b] {
+            marks.paint(
+                frame,
+                p,
+                Pos::new(p.row, p.col + 1),
+                theme::matched_bracket(),
+            );
+        }
+    }
+    let show_cursor = sql.mode == Mode::Insert && cursor;
+    match prompt {
+        Some(prompt) => {
+            let prompt_area = Rect {
+                y: inner.y + inner.height - 1,
+                height: 1,
+                ..inner
+            };
+            let (line, at) = prompt.line(editor.lines().len());
+            frame.render_widget(
+                Paragraph::new(Line::from(line)).style(theme::selected()),
+                prompt_area,
+            );
+            if show_cursor {
+                let x = (at as u16).min(prompt_area.width.saturating_sub(1));
+                frame.set_cursor_position(Position::new(prompt_area.x + x, prompt_area.y));
+            }
+        }
+        None if show_cursor => {
+            let x = display_width(&editor.lines()[row], col) as u16;
+            frame.set_cursor_position(Position::new(
+                text_area.x + x.min(text_area.width.saturating_sub(1)),
+                text_area.y + (row - scroll) as u16,
+            ));
+        }
+        None => {}
     }
 }
 
-/// Lines the editor scrolls so the cursor's line `row` shows in `inner`.
-pub(super) fn editor_scroll(row: usize, inner: Rect) -> u16 {
-    (row as u16).saturating_sub(inner.height.saturating_sub(1))
+impl SqlScreen {
+    /// Where the editor's text shows inside the editor pane `area` (an open prompt
+    /// takes the last row) and the first line shown (the view follows the cursor).
+    fn editor_view(&self, area: Rect) -> (Rect, usize) {
+        let inner = Block::bordered().inner(area);
+        let text_area = match &self.prompt {
+            Some(_) if inner.height > 1 => Rect {
+                height: inner.height - 1,
+                ..inner
+            },
+            _ => inner,
+        };
+        let row = self.editor.cursor().0;
+        let scroll = row.saturating_sub(text_area.height.saturating_sub(1) as usize);
+        (text_area, scroll)
+    }
+
+    /// The text position (line, character) drawn at terminal cell (`x`, `y`) of the
+    /// editor pane `area`, for mouse clicks and drags ([`crate::tui::editor::Editor::click`]);
+    /// `None` outside the text rows. A cell past a line's end means its end.
+    pub fn editor_position(&self, area: Rect, x: u16, y: u16) -> Option<(usize, usize)> {
+        let (text, scroll) = self.editor_view(area);
+        if !text.contains(Position::new(x, y)) {
+            return None;
+        }
+        let row = scroll + (y - text.y) as usize;
+        let line = self.editor.lines().get(row)?;
+        let target = (x - text.x) as usize;
+        let mut width = 0;
+        let col = line
+            .chars()
+            .take_while(|c| {
+                width += Span::raw(c.to_string()).width();
+                width <= target
+            })
+            .count();
+        Some((row, col))
+    }
+}
+
+/// Terminal columns the first `col` characters of `line` take (an emoji takes two).
+fn display_width(line: &str, col: usize) -> usize {
+    let head: String = line.chars().take(col).collect();
+    Span::raw(head).width()
+}
+
+/// Styling ranges of the drawn editor text (selection, matches, brackets) in place.
+struct Marks<'a> {
+    area: Rect,
+    scroll: usize,
+    lines: &'a [String],
+}
+
+impl Marks<'_> {
+    /// Patches `style` onto the cells of `start..end` that are on screen.
+    fn paint(&self, frame: &mut Frame, start: Pos, end: Pos, style: Style) {
+        let bottom = self.scroll + self.area.height as usize;
+        for row in start.row.max(self.scroll)..=end.row.min(bottom.saturating_sub(1)) {
+            let Some(line) = self.lines.get(row) else {
+                break;
+            };
+            let from = if row == start.row { start.col } else { 0 };
+            // A selected line break shows as one cell past the line's end.
+            let to = if row == end.row {
+                end.col
+            } else {
+                line.chars().count() + 1
+            };
+            let (x0, x1) = (
+                display_width(line, from),
+                display_width(line, to) + to.saturating_sub(line.chars().count()),
+            );
+            let y = self.area.y + (row - self.scroll) as u16;
+            for x in x0..x1 {
+                if x < self.area.width as usize {
+                    frame.buffer_mut()[(self.area.x + x as u16, y)].set_style(style);
+                }
+            }
+        }
+    }
 }
 
 fn draw_welcome(frame: &mut Frame, sql: &SqlScreen, area: Rect) {
@@ -92,4 +226,36 @@ fn draw_welcome(frame: &mut Frame, sql: &SqlScreen, area: Rect) {
         Paragraph::new(text).wrap(Wrap { trim: false }).block(block),
         area,
     );
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn mouse_cells_map_to_text_positions() {
+        let mut sql = SqlScreen::new(100);
+        sql.editor.set_text("select '🙂' as x\nfrom t");
+        sql.editor.click(0, 0);
+        let area = Rect::new(10, 5, 40, 8);
+        // Inside the border: the text starts at (11, 6).
+        assert_eq!(sql.editor_position(area, 11, 6), Some((0, 0)));
+        assert_eq!(sql.editor_position(area, 18, 6), Some((0, 7)), "the quote");
+        // The emoji takes two cells, both on its character.
+        assert_eq!(sql.editor_position(area, 19, 6), Some((0, 8)));
+        assert_eq!(sql.editor_position(area, 20, 6), Some((0, 8)));
+        assert_eq!(sql.editor_position(area, 21, 6), Some((0, 9)));
+        assert_eq!(
+            sql.editor_position(area, 40, 7),
+            Some((1, 6)),
+            "past the end"
+        );
+        assert_eq!(sql.editor_position(area, 11, 9), None, "no such line");
+        assert_eq!(sql.editor_position(area, 10, 6), None, "the border");
+        sql.editor.drag_to(1, 2);
+        assert_eq!(
+            sql.editor.selected_text().as_deref(),
+            Some("select '🙂' as x\nfr")
+        );
+    }
 }

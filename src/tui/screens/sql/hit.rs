@@ -54,10 +54,7 @@ impl SqlScreen {
             }
             return None;
         }
-        let inner = areas.editor.inner(Margin::new(1, 1));
-        inner.contains(Position::new(x, y)).then(|| {
-            let scroll = super::draw::editor_scroll(self.editor.cursor().0, inner);
-            SqlTarget::Editor((y - inner.y + scroll) as usize, (x - inner.x) as usize)
-        })
+        self.editor_position(areas.editor, x, y)
+            .map(|(row, col)| SqlTarget::Editor(row, col))
     }
 }

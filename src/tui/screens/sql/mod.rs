@@ -7,7 +7,10 @@ mod chart_actions;
 mod complete;
 mod draw;
 mod hit;
+mod edit;
+pub mod prompt;
 mod query;
+pub mod result_tabs;
 mod results;
 mod tab_actions;
 pub mod tabs;
@@ -25,6 +28,8 @@ use crate::tui::status::Status;
 use crate::warehouse::quote_ident;
 pub use catalog::{Catalog, kind_label};
 pub use hit::SqlTarget;
+use prompt::Prompt;
+use result_tabs::ResultTabs;
 pub use tabs::{RunningQuery, SqlTabs};
 
 /// The query the editor starts with.
@@ -36,7 +41,11 @@ pub struct SqlScreen {
     pub focus: Pane,
     pub catalog: Catalog,
     pub editor: Editor,
+    /// The front result's grid (the other results are parked in `results`).
     pub grid: Grid,
+    /// One result per statement of the last run.
+    pub results: ResultTabs,
+    /// The statement running now (the rest of its run waits in `results`).
     pub running: Option<RunningQuery>,
     /// The grid's sort: column and ascending, when sorted by `o`.
     pub sort: Option<(String, bool)>,
@@ -48,8 +57,16 @@ pub struct SqlScreen {
     pub history: Vec<String>,
     /// Position while stepping through the history.
     history_pos: Option<usize>,
-    /// The SQL tabs; the one in front lives in `editor`, `grid`, `running` and `sort`.
+    /// The SQL tabs; the one in front lives in `editor`, `grid`, `results`, `running`
+    /// and `sort`.
     pub tabs: SqlTabs,
+    /// The editor's find, replace or go-to-line prompt, when open.
+    pub prompt: Option<Prompt>,
+    /// The last text searched for (F3 finds it again).
+    pub last_find: String,
+    /// What Ctrl+C or Ctrl+X took last, for Ctrl+V (the terminal's clipboard cannot be
+    /// read back).
+    pub clipboard: String,
     next_query_id: u64,
     /// The terminal's size, which decides how many rows the grid shows.
     pub size: (u16, u16),
@@ -63,6 +80,7 @@ impl SqlScreen {
             catalog: Catalog::default(),
             editor: Editor::with_text(STARTER_SQL),
             grid: Grid::new(page_rows),
+            results: ResultTabs::default(),
             running: None,
             sort: None,
             row_detail: false,
@@ -70,6 +88,9 @@ impl SqlScreen {
             history: Vec::new(),
             history_pos: None,
             tabs: SqlTabs::default(),
+            prompt: None,
+            last_find: String::new(),
+            clipboard: String::new(),
             next_query_id: 1,
             size: (80, 24),
         }
@@ -120,8 +141,8 @@ impl SqlScreen {
             Action::Escape => {
                 if self.row_detail {
                     self.row_detail = false;
-                } else if let Some(query) = &self.running {
-                    effects.push(Effect::InterruptQuery(query.id));
+                } else if self.running.is_some() {
+                    effects.extend(self.interrupt_running());
                     status.info("cancelling…");
                 } else {
                     self.mode = Mode::Normal;
@@ -133,7 +154,12 @@ impl SqlScreen {
                     self.editor.handle_key(key);
                 }
             }
+            Action::Edit(command) => effects.extend(self.edit(command, status)),
+            Action::Paste(text) => self.paste(&text, status),
+            Action::PromptKey(key) => self.prompt_key(key, status),
             Action::RunQuery => effects.extend(self.run_query(status)),
+            Action::RunStatement => effects.extend(self.run_statement(status)),
+            Action::SwitchResult(step) => self.switch_result(step, status),
             Action::NewSqlTab => effects.extend(self.new_tab(status)),
             Action::OpenSqlTab(sql) => effects.extend(self.open_tab_with(&sql, status)),
             Action::CloseSqlTab => effects.extend(self.close_tab(status)),
@@ -244,9 +270,12 @@ impl SqlScreen {
                 let height = self.grid_height();
                 self.grid.move_to(row, height);
             }
-            // The editor's own click (cursor, selection) is routed here at merge:
-            // `self.editor.click(line, column)`; drags go to `Editor::drag_to`.
-            SqlTarget::Editor(_line, _column) => self.focus = Pane::Editor,
+            // A click in the text places the cursor there, ready to type.
+            SqlTarget::Editor(line, column) => {
+                self.focus = Pane::Editor;
+                self.mode = Mode::Insert;
+                self.editor.click(line, column);
+            }
         }
     }
 
@@ -329,9 +358,13 @@ mod tests {
             vec![
                 Effect::SaveHistory("SELECT 1".into()),
                 Effect::RunQuery {
-                    id: 1,
-                    sql: "SELECT 1".into(),
-                    slot: 1
+                    slot: 1,
+                    statements: vec![crate::tui::effect::StatementRun {
+                        id: 1,
+                        sql: "SELECT 1".into(),
+                        result: 0
+                    }],
+                    fresh: true
                 }
             ]
         );

@@ -1,62 +1,126 @@
-//! The SQL screen's queries: running the editor's SQL (kept in the history), sorting a
-//! result by a column, the answer arriving, and what the grid's result can be copied
-//! or saved as.
+//! The SQL screen's queries: running the editor's statements (each statement its own
+//! result, kept in the history), sorting a result by a column, the answers arriving,
+//! and what the grid's result can be copied or saved as.
 
 use std::time::Instant;
 
 use super::SqlScreen;
+use super::result_tabs::Finished;
 use super::tabs::RunningQuery;
-use crate::tui::effect::Effect;
+use crate::tui::effect::{Effect, StatementRun};
 use crate::tui::failure::Reported;
 use crate::tui::focus::{Mode, Pane};
 use crate::tui::grid::GridResult;
 use crate::tui::status::Status;
 use crate::warehouse::quote_ident;
+use crate::warehouse::statements::{self, Statement};
 
 impl SqlScreen {
+    /// F5 / Ctrl+J / `r`: every statement of the editor, in order.
     pub(super) fn run_query(&mut self, status: &mut Status) -> Vec<Effect> {
         let sql = self.editor.text();
         if sql.trim().is_empty() {
             status.error("the editor is empty: press i and type some SQL");
             return vec![];
         }
+        let all = statements::split(&sql);
+        self.run_statements(&sql, &all, 0, status)
+    }
+
+    /// Ctrl+Enter: the selected SQL (each of its statements), else the statement the
+    /// cursor is in.
+    pub(super) fn run_statement(&mut self, status: &mut Status) -> Vec<Effect> {
+        if let (Some((start, _)), Some(selected)) =
+            (self.editor.selection(), self.editor.selected_text())
+        {
+            let chosen = statements::split(&selected);
+            return self.run_statements(&selected, &chosen, start.row, status);
+        }
+        let sql = self.editor.text();
+        let all = statements::split(&sql);
+        let Some(one) = statements::at(&all, self.editor.cursor_offset()).cloned() else {
+            status.error("the editor is empty: press i and type some SQL");
+            return vec![];
+        };
+        self.run_statements(&one.text.clone(), &[one], 0, status)
+    }
+
+    /// Runs `chosen` (statements of `text`, whose first line is editor line
+    /// `first_row` + 1) as one job, a result each, replacing the tab's results.
+    fn run_statements(
+        &mut self,
+        text: &str,
+        chosen: &[Statement],
+        first_row: usize,
+        status: &mut Status,
+    ) -> Vec<Effect> {
+        if chosen.is_empty() {
+            status.error("nothing to run: only comments");
+            return vec![];
+        }
         let mut effects = Vec::new();
-        if self.history.last() != Some(&sql) {
-            self.history.push(sql.clone());
-            effects.push(Effect::SaveHistory(sql.clone()));
+        if self.history.last().map(String::as_str) != Some(text) {
+            self.history.push(text.to_string());
+            effects.push(Effect::SaveHistory(text.to_string()));
         }
         self.history_pos = None;
         self.sort = None;
-        effects.extend(self.start_query(sql, status));
-        effects
-    }
-
-    /// Runs `sql` for the grid, interrupting a query still running.
-    fn start_query(&mut self, sql: String, status: &mut Status) -> Vec<Effect> {
-        let mut effects = Vec::new();
-        if let Some(query) = &self.running {
-            effects.push(Effect::InterruptQuery(query.id));
-        }
-        let id = self.next_query_id;
-        self.next_query_id += 1;
+        effects.extend(self.interrupt_running());
+        let runs: Vec<StatementRun> = chosen
+            .iter()
+            .enumerate()
+            .map(|(n, s)| StatementRun {
+                id: self.take_query_id(),
+                sql: s.text.clone(),
+                result: n as u32,
+            })
+            .collect();
+        let tabs: Vec<(u64, String, usize)> = runs
+            .iter()
+            .zip(chosen)
+            .map(|(r, s)| (r.id, r.sql.clone(), s.first_line + first_row))
+            .collect();
+        self.results.start(&tabs);
         self.running = Some(RunningQuery {
-            id,
+            id: runs[0].id,
             started: Instant::now(),
         });
         self.mode = Mode::Normal;
-        status.info("running…");
+        status.info(match runs.len() {
+            1 => "running…".to_string(),
+            n => format!("running {n} statements…"),
+        });
         effects.push(Effect::RunQuery {
-            id,
-            sql,
             slot: self.tabs.active_slot(),
+            statements: runs,
+            fresh: true,
         });
         effects
     }
 
-    /// Sorts the result by its first visible column, ascending, then descending, then
-    /// back to the query's own order.
+    /// A new id for a query, a chart or any other request that can be cancelled.
+    pub(super) fn take_query_id(&mut self) -> u64 {
+        let id = self.next_query_id;
+        self.next_query_id += 1;
+        id
+    }
+
+    /// Cancels the front tab's statements: the one running and those waiting their turn.
+    pub(super) fn interrupt_running(&self) -> Vec<Effect> {
+        let mut ids: Vec<u64> = self.running.iter().map(|r| r.id).collect();
+        ids.extend(self.results.pending());
+        ids.dedup();
+        ids.into_iter().map(Effect::InterruptQuery).collect()
+    }
+
+    /// Sorts the front result by its first visible column, ascending, then descending,
+    /// then back to the statement's own order. Not while statements run.
     pub(super) fn sort_results(&mut self, status: &mut Status) -> Vec<Effect> {
-        let Some(result) = &self.grid.result else {
+        if self.running.is_some() {
+            status.info("a query runs: sort when it has finished");
+            return vec![];
+        }
+        let (Some(result), Some(front)) = (&self.grid.result, self.results.front_tab()) else {
             return vec![];
         };
         let Some(column) = result
@@ -66,50 +130,80 @@ impl SqlScreen {
         else {
             return vec![];
         };
+        let base = front.sql.trim().trim_end_matches(';').to_string();
+        let index = self.results.front;
         self.sort = match &self.sort {
             Some((c, true)) if *c == column => Some((column, false)),
             Some((c, false)) if *c == column => None,
             _ => Some((column, true)),
         };
-        let base = self.editor.text();
-        let base = base.trim().trim_end_matches(';');
         let sql = match &self.sort {
             Some((c, asc)) => format!(
                 "SELECT * FROM ({base}\n) AS sorted ORDER BY {} {} NULLS LAST",
                 quote_ident(c),
                 if *asc { "ASC" } else { "DESC" }
             ),
-            None => base.to_string(),
+            None => base,
         };
-        self.start_query(sql, status)
+        let id = self.take_query_id();
+        self.results.rerun(index, id);
+        self.running = Some(RunningQuery {
+            id,
+            started: Instant::now(),
+        });
+        status.info("running…");
+        vec![Effect::RunQuery {
+            slot: self.tabs.active_slot(),
+            statements: vec![StatementRun {
+                id,
+                sql,
+                result: index as u32,
+            }],
+            fresh: false,
+        }]
     }
 
-    /// A query's answer: shown when it is the front tab's, else kept by its tab.
+    /// A statement's answer: shown when it is the front tab's, else kept by its tab.
     pub(super) fn query_finished(
         &mut self,
         id: u64,
         result: Reported<GridResult>,
         status: &mut Status,
     ) {
-        if self.running.as_ref().is_none_or(|r| r.id != id) {
+        if !self.results.waits_for(id) {
             // A tab not in front, or a query nobody waits for any more.
-            self.finish_parked_query(id, &result, status);
+            self.finish_parked_query(id, result, status);
             return;
         }
-        self.running = None;
-        match result {
-            Ok(result) => {
-                status.info(format!(
-                    "{} rows in {:.2} s",
-                    crate::format::thousands(result.total_rows),
-                    result.elapsed_ms as f64 / 1000.0
-                ));
-                self.grid.set_result(result);
-                self.focus = Pane::Grid;
-                self.mode = Mode::Normal;
+        match self
+            .results
+            .finish(&mut self.grid, &mut self.running, id, result)
+        {
+            Some(ok @ Finished::Ok { front, n, .. }) => {
+                status.info(ok.message());
+                if front || n == 1 {
+                    self.focus = Pane::Grid;
+                    self.mode = Mode::Normal;
+                }
             }
-            Err(e) => status.error(e),
+            Some(failed) => status.error(failed.message()),
+            None => {}
         }
+    }
+
+    /// Brings the next (`step` 1) or previous (-1) result to the front.
+    pub(super) fn switch_result(&mut self, step: i32, status: &mut Status) {
+        if !self.results.step(&mut self.grid, step) {
+            status.info("one result only: a script of several statements gives one each");
+            return;
+        }
+        self.sort = None;
+        self.row_detail = false;
+        status.info(format!(
+            "result {} of {}",
+            self.results.front + 1,
+            self.results.tabs.len()
+        ));
     }
 
     /// The selected row, tab-separated, for the clipboard.

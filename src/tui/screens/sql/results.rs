@@ -30,8 +30,10 @@ impl SqlScreen {
 
 pub(super) fn draw_grid(frame: &mut Frame, sql: &SqlScreen, area: Rect) {
     let grid = &sql.grid;
+    // "Result [1] | 2 | 3" when several statements ran, one result each.
+    let name = sql.results.label().unwrap_or_else(|| "Results".to_string());
     let Some(result) = &grid.result else {
-        let block = pane_block("Results", sql.focus == Pane::Grid);
+        let block = pane_block(&name, sql.focus == Pane::Grid);
         let hint =
             Paragraph::new("Run a query (r or F5) or press Enter on a table in the catalog.")
                 .dim()
@@ -84,7 +86,7 @@ pub(super) fn draw_grid(frame: &mut Frame, sql: &SqlScreen, area: Rect) {
         None => String::new(),
     };
     let title = format!(
-        "Results: {} rows · {:.2} s · row {}{shown_columns}{sorted} ",
+        "{name}: {} rows · {:.2} s · row {}{shown_columns}{sorted} ",
         thousands(result.total_rows),
         result.elapsed_ms as f64 / 1000.0,
         thousands(if result.total_rows == 0 {

@@ -3,6 +3,7 @@
 //! in front land in their parked state.
 
 use super::SqlScreen;
+use super::result_tabs::{Finished, ResultTabs};
 use super::tabs::{Parked, SqlTab};
 use crate::tui::editor::Editor;
 use crate::tui::effect::Effect;
@@ -30,6 +31,7 @@ impl SqlScreen {
             parked: Some(Parked {
                 editor: Editor::default(),
                 grid: Grid::new(self.grid.page_rows),
+                results: ResultTabs::default(),
                 running: None,
                 sort: None,
             }),
@@ -71,10 +73,8 @@ impl SqlScreen {
             status.info("the last tab stays open");
             return vec![];
         }
-        let mut effects = Vec::new();
-        if let Some(query) = self.running.take() {
-            effects.push(Effect::InterruptQuery(query.id));
-        }
+        let mut effects = self.interrupt_running();
+        self.running = None;
         let closed = self.tabs.tabs.remove(self.tabs.active);
         effects.push(Effect::DiscardResult { slot: closed.slot });
         let target = self.tabs.active.min(self.tabs.tabs.len() - 1);
@@ -87,41 +87,43 @@ impl SqlScreen {
         effects
     }
 
-    /// A query's answer for a tab that is not in front (ignored when no tab waits for it).
+    /// A statement's answer for a tab that is not in front (ignored when no tab waits
+    /// for it).
     pub(super) fn finish_parked_query(
         &mut self,
         id: u64,
-        result: &Reported<GridResult>,
+        result: Reported<GridResult>,
         status: &mut Status,
     ) {
-        let Some((n, parked)) = self.parked_mut(|p| p.running.as_ref().is_some_and(|r| r.id == id))
-        else {
+        let Some((n, parked)) = self.parked_mut(|p| p.results.waits_for(id)) else {
             return;
         };
-        parked.running = None;
-        match result {
-            Ok(result) => {
-                parked.grid.set_result(result.clone());
+        match parked
+            .results
+            .finish(&mut parked.grid, &mut parked.running, id, result)
+        {
+            Some(Finished::Ok { .. }) if parked.running.is_none() => {
                 status.info(format!("tab {}: query finished", n + 1));
             }
-            Err(e) => status.error(format!("tab {}: {e}", n + 1)),
+            Some(failed @ Finished::Failed { .. }) => {
+                status.error(format!("tab {}: {}", n + 1, failed.message()));
+            }
+            _ => {}
         }
     }
 
-    /// A page for a parked tab's grid (it was asked for before the tab left the front).
+    /// A page for a grid not in front, a parked tab's or a parked result's (it was asked
+    /// for before it left the front).
     pub(super) fn receive_parked_page(
         &mut self,
         query_id: u64,
         start: u64,
         rows: Vec<Vec<String>>,
     ) {
-        if let Some((_, parked)) = self.parked_mut(|p| {
-            p.grid
-                .result
-                .as_ref()
-                .is_some_and(|r| r.query_id == query_id)
-        }) {
-            parked.grid.receive_page(query_id, start, rows);
+        self.results.receive_page(query_id, start, rows.clone());
+        for parked in self.tabs.tabs.iter_mut().filter_map(|t| t.parked.as_mut()) {
+            parked.grid.receive_page(query_id, start, rows.clone());
+            parked.results.receive_page(query_id, start, rows.clone());
         }
     }
 
@@ -139,6 +141,7 @@ impl SqlScreen {
         let parked = Parked {
             editor: std::mem::take(&mut self.editor),
             grid: std::mem::replace(&mut self.grid, Grid::new(page_rows)),
+            results: std::mem::take(&mut self.results),
             running: self.running.take(),
             sort: self.sort.take(),
         };
@@ -151,6 +154,7 @@ impl SqlScreen {
         if let Some(parked) = self.tabs.tabs[n].parked.take() {
             self.editor = parked.editor;
             self.grid = parked.grid;
+            self.results = parked.results;
             self.running = parked.running;
             self.sort = parked.sort;
         }

@@ -1,6 +1,6 @@
-//! SQL tabs: each has its own editor, result grid and running query, and its result
-//! lives in its own temporary table in the worker (`temp.ecom_result_{slot}`), so going
-//! back to a tab shows its result where it was left, paged as before.
+//! SQL tabs: each has its own editor, results and running query, and its results live
+//! in their own temporary tables in the worker (`temp.ecom_result_{slot}_{statement}`),
+//! so going back to a tab shows its results where they were left, paged as before.
 //!
 //! The front tab's editor, grid and query stay in the SQL screen's own fields, where
 //! every key and drawing already finds them; the other tabs are parked here and swapped
@@ -8,6 +8,7 @@
 
 use std::time::Instant;
 
+use super::result_tabs::ResultTabs;
 use crate::tui::editor::Editor;
 use crate::tui::grid::Grid;
 
@@ -23,6 +24,7 @@ pub struct RunningQuery {
 pub struct Parked {
     pub(super) editor: Editor,
     pub(super) grid: Grid,
+    pub(super) results: ResultTabs,
     pub(super) running: Option<RunningQuery>,
     pub(super) sort: Option<(String, bool)>,
 }
