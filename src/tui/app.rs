@@ -90,6 +90,7 @@ impl App {
             screen: self.screen,
             palette: self.palette.is_some(),
             lookup: self.ml.lookup.is_some(),
+            prompt: self.screen == Screen::Sql && self.sql.grid.prompt.is_some(),
             help: self.show_help,
             mouse: self.mouse,
         }
@@ -197,6 +198,17 @@ impl App {
             }
             Action::Escape
             | Action::SortResults
+            | Action::SortColumn(_)
+            | Action::FindInResults
+            | Action::FindMatch(_)
+            | Action::FilterCell(_)
+            | Action::FilterExpression
+            | Action::UndoView
+            | Action::ProfileColumn
+            | Action::FreezeColumns
+            | Action::FitColumns(_)
+            | Action::GridPromptKey(_)
+            | Action::GridJobDone(..)
             | Action::ToggleRowDetail
             | Action::CopyRow
             | Action::CopyCell

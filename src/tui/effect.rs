@@ -67,6 +67,11 @@ pub enum Effect {
     SaveHistory(String),
     /// Put text on the terminal's clipboard (OSC 52).
     Copy(String),
+    /// Work on a grid's result (a view, a search, a profile) as cancellable query `id`.
+    GridJob {
+        id: u64,
+        job: crate::tui::grid::jobs::GridJob,
+    },
     /// Write the current result to a file.
     ExportResult {
         query_id: u64,

@@ -28,6 +28,8 @@ pub mod ui;
 pub mod widgets;
 mod worker;
 
+pub use worker::ResultStore;
+
 use std::path::Path;
 use std::time::Duration;
 
@@ -229,6 +231,7 @@ fn perform(effect: Effect, worker: &Worker) -> anyhow::Result<()> {
             limit,
         }),
         Effect::InterruptQuery(id) => worker.interrupt(id),
+        Effect::GridJob { id, job } => worker.send(Request::Grid { id, job }),
         // The event loop's own (terminal) and the jobs' effects are handled before.
         Effect::SetMouse(_)
         | Effect::Suspend

@@ -33,6 +33,21 @@ pub fn selected() -> Style {
     Style::new().bg(SELECTION_BG).fg(SELECTION_FG)
 }
 
+/// The current cell of the results grid.
+pub fn current_cell() -> Style {
+    Style::new().bg(ACCENT).fg(ON_ACCENT).bold()
+}
+
+/// A cell holding the text searched for.
+pub fn search_match() -> Style {
+    Style::new().bg(WARNING).fg(ON_ACCENT)
+}
+
+/// A filter or sort chip of the results grid.
+pub fn chip() -> Style {
+    Style::new().bg(MUTED).fg(SELECTION_FG)
+}
+
 /// The header row of a table.
 pub fn header() -> Style {
     Style::new().bold().fg(HEADING)

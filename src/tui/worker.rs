@@ -2,6 +2,10 @@
 //! queries into its temporary result table and serves pages of it. Requests queue on a
 //! channel; a burst is coalesced so only the latest query and page are worked on.
 
+mod store;
+
+pub use store::ResultStore;
+
 use std::sync::mpsc::{Receiver, Sender, channel};
 use std::sync::{Arc, Mutex};
 
@@ -49,6 +53,11 @@ pub enum Request {
         query_id: u64,
         start: u64,
         limit: u64,
+    },
+    /// A grid's view, search or profile, cancellable like a query by its id.
+    Grid {
+        id: u64,
+        job: super::grid::jobs::GridJob,
     },
 }
 
@@ -165,7 +174,8 @@ fn coalesce(mut batch: Vec<Request>) -> Vec<Request> {
             | Request::Stream
             | Request::Lookup(_)
             | Request::Models
-            | Request::Export { .. } => true,
+            | Request::Export { .. }
+            | Request::Grid { .. } => true,
         }
     });
     batch
@@ -178,7 +188,7 @@ fn serve(
     events: UnboundedSender<Action>,
     queries: &Mutex<Queries>,
 ) {
-    let mut results = Results::new();
+    let mut results = ResultStore::default();
     while let Ok(first) = inbox.recv() {
         let mut batch = vec![first];
         batch.extend(inbox.try_iter());
@@ -192,7 +202,7 @@ fn serve(
                         .map_err(|e| Failure(format!("{:#}", anyhow::Error::from(e)))),
                 ),
                 Request::Export { query_id, path } => {
-                    Action::ResultExported(match result_of(&results, query_id) {
+                    Action::ResultExported(match results.get(query_id) {
                         Some(result) => pager::export(&conn, result, &path)
                             .map(|()| path.clone())
                             .map_err(|e| Failure(format!("{e:#}"))),
@@ -200,7 +210,7 @@ fn serve(
                     })
                 }
                 Request::Discard { slot } => {
-                    results.remove(&slot);
+                    results.remove(&conn, slot);
                     if let Err(e) = pager::discard(&conn, slot) {
                         tracing::warn!(error = %e, slot, "dropping a closed tab's result");
                     }
@@ -246,7 +256,7 @@ fn serve(
                             total_rows: result.total_rows,
                             elapsed_ms: result.elapsed.as_millis() as u64,
                         };
-                        results.insert(slot, (id, result));
+                        results.insert(&conn, slot, id, result);
                         Action::QueryFinished(id, Ok(grid))
                     }
                     Err(e) => {
@@ -257,7 +267,7 @@ fn serve(
                     query_id,
                     start,
                     limit,
-                } => match result_of(&results, query_id) {
+                } => match results.get(query_id) {
                     Some(result) => match pager::page(&conn, result, start, limit) {
                         Ok(rows) => Action::PageLoaded {
                             query_id,
@@ -268,6 +278,14 @@ fn serve(
                     },
                     _ => continue,
                 },
+                Request::Grid { id, .. } if !Queries::start(queries, id) => {
+                    Action::GridJobDone(id, Err("cancelled before it started".into()))
+                }
+                Request::Grid { id, job } => {
+                    let answer = results.run_grid_job(&conn, id, job);
+                    Queries::finish(queries);
+                    Action::GridJobDone(id, answer)
+                }
             };
             if events.send(action).is_err() {
                 return;
@@ -288,18 +306,8 @@ fn run_query(
     result
 }
 
-/// Each SQL tab's result by slot, with the query that made it.
-type Results = std::collections::BTreeMap<u32, (u64, PagedResult)>;
-
-fn result_of(results: &Results, query_id: u64) -> Option<&PagedResult> {
-    results
-        .values()
-        .find(|(id, _)| *id == query_id)
-        .map(|(_, result)| result)
-}
-
 /// DuckDB's interrupt error, said plainly.
-fn explain_query_error(text: &str) -> String {
+pub(super) fn explain_query_error(text: &str) -> String {
     if text.contains("Interrupt") {
         "query cancelled".into()
     } else {

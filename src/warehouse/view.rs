@@ -81,7 +81,7 @@ impl ViewStep {
 }
 
 /// The SELECT applying `steps` to the temporary table `source`: every filter, and the
-/// last sort (a view has one).
+/// last sort (a view has one), stable: ties keep the result's order.
 pub fn view_sql(source: &str, steps: &[ViewStep]) -> String {
     let conditions: Vec<String> = steps.iter().filter_map(ViewStep::condition).collect();
     let mut sql = format!("SELECT * FROM temp.{source}");
@@ -94,12 +94,24 @@ pub fn view_sql(source: &str, steps: &[ViewStep]) -> String {
     });
     if let Some((column, descending)) = sort {
         sql += &format!(
-            "\nORDER BY {} {} NULLS LAST",
+            "\nORDER BY {} {} NULLS LAST, rowid",
             quote_ident(column),
             if descending { "DESC" } else { "ASC" }
         );
     }
     sql
+}
+
+/// The temporary table of the view of tab `slot`'s result (one per tab: a new view
+/// replaces the old one's table).
+pub fn view_table(slot: u32) -> String {
+    format!("ecom_view_{slot}")
+}
+
+/// Drops the view table of tab `slot`, if there is one.
+pub fn drop_view(conn: &Connection, slot: u32) -> Result<(), WarehouseError> {
+    conn.execute_batch(&format!("DROP TABLE IF EXISTS temp.{}", view_table(slot)))?;
+    Ok(())
 }
 
 /// The temporary table holding `result`'s rows (results of SHOW or DDL have none).
@@ -204,7 +216,7 @@ mod tests {
         assert_eq!(
             view_sql("ecom_result_1", &[null, sort, step]),
             "SELECT * FROM temp.ecom_result_1\nWHERE \"select\" IS NOT NULL\n  AND \
-             CAST(\"we\"\"ird\" AS VARCHAR) = 'O''Brien'\nORDER BY \"select\" DESC NULLS LAST"
+             CAST(\"we\"\"ird\" AS VARCHAR) = 'O''Brien'\nORDER BY \"select\" DESC NULLS LAST, rowid"
         );
     }
 

@@ -21,6 +21,7 @@ mod serve_contract;
 mod serve_hostile;
 mod stream;
 mod tmux;
+mod tui_grid;
 mod tui_snapshots;
 mod tui_support;
 mod tui_tmux;

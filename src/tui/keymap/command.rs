@@ -70,6 +70,19 @@ pub enum Command {
     ColumnsLeft,
     WidenColumn,
     NarrowColumn,
+    FindInResults,
+    FindNextMatch,
+    FindPreviousMatch,
+    FilterEqual,
+    FilterNotEqual,
+    FilterExpression,
+    UndoFilter,
+    SortAscending,
+    SortDescending,
+    ProfileColumn,
+    FreezeColumns,
+    FitColumn,
+    FitAllColumns,
 }
 
 impl Command {
@@ -145,6 +158,19 @@ impl Command {
             Self::ColumnsLeft => Action::ScrollColumns(-1),
             Self::WidenColumn => Action::ResizeColumn(4),
             Self::NarrowColumn => Action::ResizeColumn(-4),
+            Self::FindInResults => Action::FindInResults,
+            Self::FindNextMatch => Action::FindMatch(true),
+            Self::FindPreviousMatch => Action::FindMatch(false),
+            Self::FilterEqual => Action::FilterCell(false),
+            Self::FilterNotEqual => Action::FilterCell(true),
+            Self::FilterExpression => Action::FilterExpression,
+            Self::UndoFilter => Action::UndoView,
+            Self::SortAscending => Action::SortColumn(false),
+            Self::SortDescending => Action::SortColumn(true),
+            Self::ProfileColumn => Action::ProfileColumn,
+            Self::FreezeColumns => Action::FreezeColumns,
+            Self::FitColumn => Action::FitColumns(false),
+            Self::FitAllColumns => Action::FitColumns(true),
         }
     }
 }

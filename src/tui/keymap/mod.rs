@@ -30,6 +30,8 @@ pub struct KeyContext {
     pub palette: bool,
     /// The ML screen's lookup box is open: it takes every key.
     pub lookup: bool,
+    /// The results grid's find or filter prompt is open: it takes every key.
+    pub prompt: bool,
     /// The help overlay shows.
     pub help: bool,
     /// Mouse capture is on.
@@ -55,6 +57,9 @@ pub fn action_for(cx: &KeyContext, bindings: &[Binding], key: KeyEvent) -> Optio
     }
     if cx.lookup {
         return Some(Action::LookupKey(key));
+    }
+    if cx.prompt {
+        return Some(Action::GridPromptKey(key));
     }
     if cx.help {
         return matches!(
@@ -167,6 +172,7 @@ mod tests {
             screen,
             palette: false,
             lookup: false,
+            prompt: false,
             help: false,
             mouse: true,
         }

@@ -1,6 +1,5 @@
-//! The SQL screen's queries: running the editor's SQL (kept in the history), sorting a
-//! result by a column, the answer arriving, and what the grid's result can be copied
-//! or saved as.
+//! The SQL screen's queries: running the editor's SQL (kept in the history), the answer
+//! arriving, and what the grid's result can be copied or saved as.
 
 use std::time::Instant;
 
@@ -11,7 +10,6 @@ use crate::tui::failure::Reported;
 use crate::tui::focus::{Mode, Pane};
 use crate::tui::grid::GridResult;
 use crate::tui::status::Status;
-use crate::warehouse::quote_ident;
 
 impl SqlScreen {
     pub(super) fn run_query(&mut self, status: &mut Status) -> Vec<Effect> {
@@ -26,7 +24,6 @@ impl SqlScreen {
             effects.push(Effect::SaveHistory(sql.clone()));
         }
         self.history_pos = None;
-        self.sort = None;
         effects.extend(self.start_query(sql, status));
         effects
     }
@@ -51,37 +48,6 @@ impl SqlScreen {
             slot: self.tabs.active_slot(),
         });
         effects
-    }
-
-    /// Sorts the result by its first visible column, ascending, then descending, then
-    /// back to the query's own order.
-    pub(super) fn sort_results(&mut self, status: &mut Status) -> Vec<Effect> {
-        let Some(result) = &self.grid.result else {
-            return vec![];
-        };
-        let Some(column) = result
-            .columns
-            .get(self.grid.first_column)
-            .map(|c| c.name.clone())
-        else {
-            return vec![];
-        };
-        self.sort = match &self.sort {
-            Some((c, true)) if *c == column => Some((column, false)),
-            Some((c, false)) if *c == column => None,
-            _ => Some((column, true)),
-        };
-        let base = self.editor.text();
-        let base = base.trim().trim_end_matches(';');
-        let sql = match &self.sort {
-            Some((c, asc)) => format!(
-                "SELECT * FROM ({base}\n) AS sorted ORDER BY {} {} NULLS LAST",
-                quote_ident(c),
-                if *asc { "ASC" } else { "DESC" }
-            ),
-            None => base.to_string(),
-        };
-        self.start_query(sql, status)
     }
 
     /// A query's answer: shown when it is the front tab's, else kept by its tab.
@@ -122,22 +88,12 @@ impl SqlScreen {
         Some(Effect::Copy(row.join("\t")))
     }
 
-    /// The selected row's first visible column, for the clipboard.
+    /// The current cell, for the clipboard.
     pub(super) fn copy_cell(&self, status: &mut Status) -> Option<Effect> {
-        let column = self.grid.first_column;
-        let cell = self
-            .grid
-            .row(self.grid.selected)
-            .and_then(|r| r.get(column).cloned());
-        let name = self
-            .grid
-            .result
-            .as_ref()
-            .and_then(|r| r.columns.get(column))
-            .map(|c| c.name.clone());
-        let (Some(cell), Some(name)) = (cell, name) else {
+        let (Some(cell), Some(name)) = (self.grid.current_cell(), self.grid.column_name()) else {
             return None;
         };
+        let cell = cell.to_string();
         status.info(format!(
             "copied {name} of row {} to the clipboard (h/l choose the column)",
             self.grid.selected + 1

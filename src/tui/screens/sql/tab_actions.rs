@@ -23,7 +23,6 @@ impl SqlScreen {
                 editor: Editor::default(),
                 grid: Grid::new(self.grid.page_rows),
                 running: None,
-                sort: None,
             }),
         });
         self.bring_to_front(self.tabs.tabs.len() - 1);
@@ -124,7 +123,6 @@ impl SqlScreen {
             editor: std::mem::take(&mut self.editor),
             grid: std::mem::replace(&mut self.grid, Grid::new(page_rows)),
             running: self.running.take(),
-            sort: self.sort.take(),
         };
         let active = self.tabs.active;
         self.tabs.tabs[active].parked = Some(parked);
@@ -136,7 +134,6 @@ impl SqlScreen {
             self.editor = parked.editor;
             self.grid = parked.grid;
             self.running = parked.running;
-            self.sort = parked.sort;
         }
         self.tabs.active = n;
         self.row_detail = false;

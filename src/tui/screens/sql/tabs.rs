@@ -24,7 +24,6 @@ pub struct Parked {
     pub(super) editor: Editor,
     pub(super) grid: Grid,
     pub(super) running: Option<RunningQuery>,
-    pub(super) sort: Option<(String, bool)>,
 }
 
 /// One tab: the worker's result slot it owns and, unless it is in front, its contents.
