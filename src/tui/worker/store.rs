@@ -253,5 +253,20 @@ mod tests {
             },
         );
         assert_eq!(gone.unwrap_err().0, GONE);
+        // A new query into the tab drops the view of the one before.
+        let sort = ViewStep::Sort {
+            column: "n".into(),
+            descending: false,
+        };
+        assert!(
+            results
+                .run_grid_job(&conn, 9, job(vec![sort], None))
+                .is_ok()
+        );
+        assert_eq!(tables(&conn), ["ecom_result_1", "ecom_view_1"]);
+        let next = pager::run(&conn, "SELECT 1 AS n", 1).unwrap();
+        results.insert(&conn, 1, 10, next);
+        assert_eq!(tables(&conn), ["ecom_result_1"]);
+        assert!(results.get(9).is_none());
     }
 }
