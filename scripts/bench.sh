@@ -4,6 +4,8 @@
 #        scripts/bench.sh --formats [--runs N] [--write]   (ingest speed per input format)
 #        scripts/bench.sh --dbt [--runs N] [--project DIR --vars YAML] [--write]
 #                         (dbt projects: ecom against dbt-duckdb, deps + seed + build)
+#        scripts/bench.sh --grid   (only the slowest frame while the grid's search, sort
+#                         and profile run over a 5,000,000-row result)
 set -euo pipefail
 source "$(dirname "$0")/lib.sh"
 cd "$ECOM_ROOT"
@@ -20,6 +22,10 @@ if [[ "${1:-}" == "--dbt" ]]; then
     exec python scripts/bench/dbt_projects.py --ecom "$CARGO_TARGET_DIR/release/ecom" "$@"
 fi
 ensure_packages tmux curl
+if [[ "${1:-}" == "--grid" ]]; then
+    cargo build --release --bin ecom
+    exec python scripts/bench/bench.py --ecom "$CARGO_TARGET_DIR/release/ecom" --data "$ECOM_TEST_DATA" --grid
+fi
 trap stop_tansu EXIT
 start_tansu
 cargo build --release --bin ecom --example bare_consumer

@@ -7,6 +7,7 @@ use crate::jobs::Progress;
 use crate::warehouse::catalog::Relation;
 
 use super::grid::GridResult;
+use super::grid::jobs::GridAnswer;
 use super::screen::Screen;
 use crate::export::report::ReportData;
 use crate::models::overview::ModelRow;
@@ -23,13 +24,36 @@ pub enum Action {
     ToggleMouse,
     /// Dark or light colours.
     ToggleTheme,
-    /// Results: sort by the first visible column (ascending, descending, off).
+    /// Results: sort by the current column (ascending, descending, off).
     SortResults,
+    /// Results: sort by the current column, descending (true) or ascending.
+    SortColumn(bool),
+    /// Results: open the prompt that finds text in the whole result.
+    FindInResults,
+    /// Results: the next (true) or previous match of the last search.
+    FindMatch(bool),
+    /// Results: keep the rows whose current column equals the current cell (`true`:
+    /// the rows that differ).
+    FilterCell(bool),
+    /// Results: open the prompt for a filter's SQL condition.
+    FilterExpression,
+    /// Results: undo the view's last filter or sort.
+    UndoView,
+    /// Results: the profile of the current column.
+    ProfileColumn,
+    /// Results: freeze the columns up to the current one, or unfreeze.
+    FreezeColumns,
+    /// Results: fit the current column's width (false) or every column's (true).
+    FitColumns(bool),
+    /// A key typed into the grid's find or filter prompt.
+    GridPromptKey(KeyEvent),
+    /// A grid job's answer (a view, a match, a profile).
+    GridJobDone(u64, Reported<GridAnswer>),
     /// Results: show every column of the selected row.
     ToggleRowDetail,
     /// Results: copy the selected row (tab-separated) to the clipboard via OSC 52.
     CopyRow,
-    /// Results: copy one cell (the selected row's first visible column) via OSC 52.
+    /// Results: copy the current cell via OSC 52.
     CopyCell,
     /// Results: write the whole result to a file (`csv` or `parquet`).
     ExportResult(&'static str),
@@ -82,8 +106,9 @@ pub enum Action {
     MovePage(i64),
     MoveToStart,
     MoveToEnd,
+    /// Results: move the current column right (positive) or left.
     ScrollColumns(i32),
-    /// Results: widen (positive) or narrow the first visible column.
+    /// Results: widen (positive) or narrow the current column.
     ResizeColumn(i32),
     /// Query the selected catalog relation.
     OpenRelation,

@@ -102,6 +102,7 @@ impl App {
             palette: self.palette.is_some(),
             lookup: self.ml.lookup.is_some(),
             prompt: self.sql.prompt.is_some() && self.screen == Screen::Sql,
+            grid_prompt: self.screen == Screen::Sql && self.sql.grid.prompt.is_some(),
             help: self.show_help,
             mouse: self.mouse,
             chart: self.screen == Screen::Sql && self.sql.chart.is_some(),
@@ -234,6 +235,17 @@ impl App {
             }
             Action::Escape
             | Action::SortResults
+            | Action::SortColumn(_)
+            | Action::FindInResults
+            | Action::FindMatch(_)
+            | Action::FilterCell(_)
+            | Action::FilterExpression
+            | Action::UndoView
+            | Action::ProfileColumn
+            | Action::FreezeColumns
+            | Action::FitColumns(_)
+            | Action::GridPromptKey(_)
+            | Action::GridJobDone(..)
             | Action::ToggleRowDetail
             | Action::CopyRow
             | Action::CopyCell

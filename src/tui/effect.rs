@@ -89,6 +89,11 @@ pub enum Effect {
         data: Box<crate::warehouse::chart_data::ChartData>,
         stem: String,
     },
+    /// Work on a grid's result (a view, a search, a profile) as cancellable query `id`.
+    GridJob {
+        id: u64,
+        job: crate::tui::grid::jobs::GridJob,
+    },
     /// Write the current result to a file.
     ExportResult {
         query_id: u64,

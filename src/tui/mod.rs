@@ -30,6 +30,8 @@ pub mod ui;
 pub mod widgets;
 mod worker;
 
+pub use worker::ResultStore;
+
 use std::path::Path;
 use std::time::Duration;
 
@@ -267,6 +269,7 @@ fn perform(
             limit,
         }),
         Effect::InterruptQuery(id) => worker.interrupt(id),
+        Effect::GridJob { id, job } => worker.send(Request::Grid { id, job }),
         // The event loop's own (terminal) and the jobs' effects are handled before.
         Effect::SetMouse(_)
         | Effect::Suspend

@@ -112,6 +112,12 @@ mod tests {
         assert_eq!(at(&app, 32, 1), Some(Target::Sql(SqlTarget::Tab(0))));
         assert_eq!(at(&app, 35, 1), Some(Target::Sql(SqlTarget::Tab(1))));
         assert_eq!(at(&app, 33, 1), None);
+        app.sql.editor.set_text("select 1\nfrom t");
         assert_eq!(at(&app, 30, 3), Some(Target::Sql(SqlTarget::Editor(1, 3))));
+        assert_eq!(
+            at(&app, 60, 6),
+            Some(Target::Sql(SqlTarget::Editor(1, 6))),
+            "under the text: the end of the last line"
+        );
     }
 }

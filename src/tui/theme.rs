@@ -35,16 +35,26 @@ pub fn selected() -> Style {
     Style::new().bg(SELECTION_BG).fg(SELECTION_FG)
 }
 
-/// A match of the editor's find (the selected one shows as the selection).
-pub fn search_match() -> Style {
-    Style::new().bg(HEADING).fg(ON_ACCENT)
-}
-
 /// The bracket at the editor's cursor and the one matching it.
 pub fn matched_bracket() -> Style {
     Style::new()
         .fg(ACCENT)
         .add_modifier(Modifier::BOLD | Modifier::UNDERLINED)
+}
+
+/// The current cell of the results grid.
+pub fn current_cell() -> Style {
+    Style::new().bg(ACCENT).fg(ON_ACCENT).bold()
+}
+
+/// Text that matches a find: in the editor, and the cells of the results grid.
+pub fn search_match() -> Style {
+    Style::new().bg(WARNING).fg(ON_ACCENT)
+}
+
+/// A filter or sort chip of the results grid.
+pub fn chip() -> Style {
+    Style::new().bg(MUTED).fg(SELECTION_FG)
 }
 
 /// The header row of a table.

@@ -122,6 +122,17 @@ fn draw_status(frame: &mut Frame, app: &App, area: Rect) {
             ),
             Style::new().fg(theme::ACCENT),
         ));
+    } else if let Some(job) = app.sql.grid.jobs.first() {
+        let frame_index = (app.ticks as usize) % SPINNER.len();
+        spans.push(Span::styled(
+            format!(
+                "{} {} {:.1} s (Esc cancels) ",
+                SPINNER[frame_index],
+                job.kind.doing(),
+                job.started.elapsed().as_secs_f64()
+            ),
+            Style::new().fg(theme::ACCENT),
+        ));
     } else if let Some(p) = &app.ingest {
         let percent = p.ratio().map(|r| (r * 100.0).round() as u32).unwrap_or(0);
         spans.push(Span::styled(

@@ -2,6 +2,10 @@
 //! queries into its temporary result table and serves pages of it. Requests queue on a
 //! channel; a burst is coalesced so only the latest query and page are worked on.
 
+mod store;
+
+pub use store::ResultStore;
+
 use std::sync::mpsc::{Receiver, Sender, channel};
 use std::sync::{Arc, Mutex};
 
@@ -57,6 +61,11 @@ pub enum Request {
         id: u64,
         query_id: u64,
         spec: crate::warehouse::chart_data::ChartSpec,
+    },
+    /// A grid's view, search or profile, cancellable like a query by its id.
+    Grid {
+        id: u64,
+        job: super::grid::jobs::GridJob,
     },
 }
 
@@ -183,7 +192,8 @@ fn coalesce(mut batch: Vec<Request>) -> Vec<Request> {
             | Request::Stream
             | Request::Lookup(_)
             | Request::Models
-            | Request::Export { .. } => true,
+            | Request::Export { .. }
+            | Request::Grid { .. } => true,
         }
     });
     batch
@@ -196,7 +206,7 @@ fn serve(
     events: UnboundedSender<Action>,
     queries: &Mutex<Queries>,
 ) {
-    let mut results = Results::new();
+    let mut results = ResultStore::default();
     while let Ok(first) = inbox.recv() {
         let mut batch = vec![first];
         batch.extend(inbox.try_iter());
@@ -210,7 +220,7 @@ fn serve(
                         .map_err(|e| Failure(format!("{:#}", anyhow::Error::from(e)))),
                 ),
                 Request::Export { query_id, path } => {
-                    Action::ResultExported(match result_of(&results, query_id) {
+                    Action::ResultExported(match results.get(query_id) {
                         Some(result) => pager::export(&conn, result, &path)
                             .map(|()| path.clone())
                             .map_err(|e| Failure(format!("{e:#}"))),
@@ -218,7 +228,7 @@ fn serve(
                     })
                 }
                 Request::Discard { slot } => {
-                    discard_slot(&conn, &mut results, slot);
+                    results.remove_slot(&conn, slot);
                     continue;
                 }
                 Request::Dashboard { preset, country } => Action::DashboardLoaded(Box::new(
@@ -268,7 +278,7 @@ fn serve(
                     Action::ChartLoaded(id, Box::new(Err("chart cancelled".into())))
                 }
                 Request::Chart { id, query_id, spec } => {
-                    let data = chart_of(&conn, result_of(&results, query_id), &spec);
+                    let data = chart_of(&conn, results.get(query_id), &spec);
                     Queries::finish(queries);
                     Action::ChartLoaded(id, Box::new(data))
                 }
@@ -276,7 +286,7 @@ fn serve(
                     query_id,
                     start,
                     limit,
-                } => match result_of(&results, query_id) {
+                } => match results.get(query_id) {
                     Some(result) => match pager::page(&conn, result, start, limit) {
                         Ok(rows) => Action::PageLoaded {
                             query_id,
@@ -287,6 +297,14 @@ fn serve(
                     },
                     _ => continue,
                 },
+                Request::Grid { id, .. } if !Queries::start(queries, id) => {
+                    Action::GridJobDone(id, Err("cancelled before it started".into()))
+                }
+                Request::Grid { id, job } => {
+                    let answer = results.run_grid_job(&conn, id, job);
+                    Queries::finish(queries);
+                    Action::GridJobDone(id, answer)
+                }
             };
             if events.send(action).is_err() {
                 return;
@@ -330,13 +348,13 @@ impl Run<'_> {
     /// gone.
     fn statements(
         &self,
-        results: &mut Results,
+        results: &mut ResultStore,
         slot: u32,
         statements: Vec<StatementRun>,
         fresh: bool,
     ) -> bool {
         if fresh {
-            discard_slot(self.conn, results, slot);
+            results.remove_slot(self.conn, slot);
         }
         let mut rest = statements.into_iter();
         while let Some(statement) = rest.next() {
@@ -360,7 +378,7 @@ impl Run<'_> {
     /// One statement, unless it was cancelled while it waited.
     fn one(
         &self,
-        results: &mut Results,
+        results: &mut ResultStore,
         slot: u32,
         statement: &StatementRun,
     ) -> Result<GridResult, Failure> {
@@ -377,48 +395,13 @@ impl Run<'_> {
             total_rows: result.total_rows,
             elapsed_ms: result.elapsed.as_millis() as u64,
         };
-        let key = (slot, statement.result);
-        if let Some((_, old)) = results.get(&key)
-            && old.rows != result.rows
-        {
-            drop_result(self.conn, old);
-        }
-        results.insert(key, (statement.id, result));
+        results.insert(self.conn, (slot, statement.result), statement.id, result);
         Ok(grid)
     }
 }
 
-/// Drops every result of a SQL tab's slot (the tab closed, or its SQL runs again).
-fn discard_slot(conn: &Connection, results: &mut Results, slot: u32) {
-    let keys: Vec<(u32, u32)> = results
-        .range((slot, 0)..=(slot, u32::MAX))
-        .map(|(k, _)| *k)
-        .collect();
-    for key in keys {
-        if let Some((_, result)) = results.remove(&key) {
-            drop_result(conn, &result);
-        }
-    }
-}
-
-fn drop_result(conn: &Connection, result: &PagedResult) {
-    if let Err(e) = pager::discard(conn, result) {
-        tracing::warn!(error = %e, "dropping a result nobody shows");
-    }
-}
-
-/// Each SQL tab's results by slot and statement, with the query that made each.
-type Results = std::collections::BTreeMap<(u32, u32), (u64, PagedResult)>;
-
-fn result_of(results: &Results, query_id: u64) -> Option<&PagedResult> {
-    results
-        .values()
-        .find(|(id, _)| *id == query_id)
-        .map(|(_, result)| result)
-}
-
 /// DuckDB's interrupt error, said plainly.
-fn explain_query_error(text: &str) -> String {
+pub(super) fn explain_query_error(text: &str) -> String {
     if text.contains("Interrupt") {
         "query cancelled".into()
     } else {
@@ -457,7 +440,7 @@ mod tests {
             queries: &queries,
             events: &events,
         };
-        let mut results = Results::new();
+        let mut results = ResultStore::default();
         let script = vec![
             statement(1, "select 1 as a", 0),
             statement(2, "select * from range(5)", 1),
@@ -477,14 +460,14 @@ mod tests {
             ]
         );
         assert_eq!(temp_tables(&conn), 3);
-        assert!(result_of(&results, 2).is_some());
+        assert!(results.get(2).is_some());
         // Another tab's result stays when this one runs again, with one statement.
         assert!(run.statements(&mut results, 2, vec![statement(4, "select 4", 0)], true));
         assert!(run.statements(&mut results, 1, vec![statement(5, "select 5", 0)], true));
         assert_eq!(temp_tables(&conn), 2, "the re-run dropped its old results");
-        assert!(result_of(&results, 2).is_none());
-        discard_slot(&conn, &mut results, 1);
-        discard_slot(&conn, &mut results, 2);
+        assert!(results.get(2).is_none());
+        results.remove_slot(&conn, 1);
+        results.remove_slot(&conn, 2);
         assert_eq!(temp_tables(&conn), 0);
         assert!(results.is_empty());
     }
@@ -499,7 +482,7 @@ mod tests {
             queries: &queries,
             events: &events,
         };
-        let mut results = Results::new();
+        let mut results = ResultStore::default();
         let script = vec![
             statement(1, "select 1", 0),
             statement(2, "select nope", 1),

@@ -8,11 +8,14 @@ pub mod catalog;
 pub mod chart_data;
 pub mod commit;
 pub mod engine;
+pub mod find;
 pub mod history;
 mod migrations;
 pub mod pager;
+pub mod profile;
 pub mod query;
 pub mod statements;
+pub mod view;
 
 use std::path::{Path, PathBuf};
 
@@ -49,6 +52,8 @@ pub enum WarehouseError {
     NameClash { path: PathBuf, name: String },
     #[error("cannot write {path}: {source}")]
     Write { path: PathBuf, source: csv::Error },
+    #[error("{0} needs a query's rows: SHOW, PRAGMA and DDL results have none")]
+    NoTable(&'static str),
     #[error("{0}")]
     Db(#[from] duckdb::Error),
 }

@@ -23,6 +23,7 @@ mod stream;
 mod tmux;
 mod tui_charts;
 mod tui_editor;
+mod tui_grid;
 mod tui_snapshots;
 mod tui_support;
 mod tui_tmux;

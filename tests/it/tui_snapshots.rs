@@ -478,21 +478,42 @@ fn sorting_cycles_ascending_descending_and_off() {
             elapsed_ms: 1,
         }),
     ));
-    let sql = |effects: Vec<Effect>| {
-        effects
+    // `o` sorts the current column as a view of the result (the query never runs
+    // again): ascending, descending, then the result's own order.
+    use ecom::tui::grid::jobs::{GridAnswer, GridJob};
+    use ecom::warehouse::view::ViewStep;
+    let sort = |app: &mut App| {
+        let (id, steps) = app
+            .update(Action::SortResults)
             .into_iter()
             .find_map(|e| match e {
-                Effect::RunQuery { statements, .. } => Some(statements[0].sql.clone()),
+                Effect::GridJob {
+                    id,
+                    job: GridJob::View { steps, .. },
+                } => Some((id, steps)),
                 _ => None,
             })
-            .unwrap()
+            .unwrap();
+        let result = app.sql.grid.base.clone().unwrap();
+        app.update(Action::GridJobDone(
+            id,
+            Ok(GridAnswer::View {
+                result,
+                steps: steps.clone(),
+            }),
+        ));
+        steps
     };
-    assert!(sql(app.update(Action::SortResults)).ends_with("ORDER BY \"a\" ASC NULLS LAST"));
-    app.update(Action::QueryFinished(2, Err("x".into())));
-    assert!(sql(app.update(Action::SortResults)).contains("DESC"));
-    app.update(Action::QueryFinished(3, Err("x".into())));
-    assert_eq!(sql(app.update(Action::SortResults)), "SELECT 1 AS a");
-    assert_eq!(app.sql.sort, None);
+    let by = |descending| {
+        vec![ViewStep::Sort {
+            column: "a".into(),
+            descending,
+        }]
+    };
+    assert_eq!(sort(&mut app), by(false));
+    assert_eq!(sort(&mut app), by(true));
+    assert_eq!(sort(&mut app), vec![]);
+    assert_eq!(app.sql.grid.sort(), None);
 }
 
 #[test]

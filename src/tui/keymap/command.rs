@@ -94,6 +94,19 @@ pub enum Command {
     GoToLine,
     ToggleComment,
     FormatSql,
+    FindInResults,
+    FindNextMatch,
+    FindPreviousMatch,
+    FilterEqual,
+    FilterNotEqual,
+    FilterExpression,
+    UndoFilter,
+    SortAscending,
+    SortDescending,
+    ProfileColumn,
+    FreezeColumns,
+    FitColumn,
+    FitAllColumns,
 }
 
 impl Command {
@@ -192,6 +205,19 @@ impl Command {
             Self::GoToLine => Action::Edit(EditCommand::GoToLine),
             Self::ToggleComment => Action::Edit(EditCommand::ToggleComment),
             Self::FormatSql => Action::Edit(EditCommand::FormatSql),
+            Self::FindInResults => Action::FindInResults,
+            Self::FindNextMatch => Action::FindMatch(true),
+            Self::FindPreviousMatch => Action::FindMatch(false),
+            Self::FilterEqual => Action::FilterCell(false),
+            Self::FilterNotEqual => Action::FilterCell(true),
+            Self::FilterExpression => Action::FilterExpression,
+            Self::UndoFilter => Action::UndoView,
+            Self::SortAscending => Action::SortColumn(false),
+            Self::SortDescending => Action::SortColumn(true),
+            Self::ProfileColumn => Action::ProfileColumn,
+            Self::FreezeColumns => Action::FreezeColumns,
+            Self::FitColumn => Action::FitColumns(false),
+            Self::FitAllColumns => Action::FitColumns(true),
         }
     }
 }

@@ -46,7 +46,7 @@ pub fn bindings() -> Vec<Binding> {
             &[(Char('o'), NONE)],
             Scope::Pane(Pane::Grid),
             Command::SortResults,
-            "sort by the first visible column (asc, desc, off)",
+            "sort by the current column: ascending, descending, off",
         ),
         b(
             &[(Enter, NONE)],
@@ -64,7 +64,7 @@ pub fn bindings() -> Vec<Binding> {
             &[(Char('Y'), SHIFT), (Char('Y'), NONE)],
             Scope::Pane(Pane::Grid),
             Command::CopyCell,
-            "copy one cell: the selected row's first visible column (OSC 52)",
+            "copy the current cell (OSC 52 clipboard)",
         ),
         b(
             &[(Char('s'), NONE)],
@@ -389,25 +389,103 @@ pub fn bindings() -> Vec<Binding> {
             &[(Char('l'), NONE), (Right, NONE)],
             Scope::Pane(Pane::Grid),
             Command::ColumnsRight,
-            "columns right",
+            "move to the column on the right",
         ),
         b(
             &[(Char('h'), NONE), (Left, NONE)],
             Scope::Pane(Pane::Grid),
             Command::ColumnsLeft,
-            "columns left",
+            "move to the column on the left",
         ),
         b(
             &[(Char('>'), NONE), (Char('>'), SHIFT)],
             Scope::Pane(Pane::Grid),
             Command::WidenColumn,
-            "widen the first visible column",
+            "widen the current column",
         ),
         b(
             &[(Char('<'), NONE), (Char('<'), SHIFT)],
             Scope::Pane(Pane::Grid),
             Command::NarrowColumn,
-            "narrow the first visible column",
+            "narrow the current column",
+        ),
+        b(
+            &[(Char('/'), NONE)],
+            Scope::Pane(Pane::Grid),
+            Command::FindInResults,
+            "find text in the results (every column, the whole result)",
+        ),
+        b(
+            &[(Char('n'), NONE)],
+            Scope::Pane(Pane::Grid),
+            Command::FindNextMatch,
+            "find the next match",
+        ),
+        b(
+            &[(Char('N'), SHIFT), (Char('N'), NONE)],
+            Scope::Pane(Pane::Grid),
+            Command::FindPreviousMatch,
+            "find the previous match",
+        ),
+        b(
+            &[(Char('='), NONE)],
+            Scope::Pane(Pane::Grid),
+            Command::FilterEqual,
+            "filter: keep the rows equal to the current cell",
+        ),
+        b(
+            &[(Char('!'), NONE), (Char('!'), SHIFT)],
+            Scope::Pane(Pane::Grid),
+            Command::FilterNotEqual,
+            "filter: keep the rows not equal to the current cell",
+        ),
+        b(
+            &[(Char('|'), NONE), (Char('|'), SHIFT)],
+            Scope::Pane(Pane::Grid),
+            Command::FilterExpression,
+            "filter by a typed SQL condition (WHERE …)",
+        ),
+        b(
+            &[(Char('u'), NONE)],
+            Scope::Pane(Pane::Grid),
+            Command::UndoFilter,
+            "undo the last filter or sort",
+        ),
+        b(
+            &[(Char('['), NONE)],
+            Scope::Pane(Pane::Grid),
+            Command::SortAscending,
+            "sort ascending by the current column",
+        ),
+        b(
+            &[(Char(']'), NONE)],
+            Scope::Pane(Pane::Grid),
+            Command::SortDescending,
+            "sort descending by the current column",
+        ),
+        b(
+            &[(Char('F'), SHIFT), (Char('F'), NONE)],
+            Scope::Pane(Pane::Grid),
+            Command::ProfileColumn,
+            "profile the current column: counts, nulls, distinct, quantiles, top values",
+        ),
+        b(
+            &[(Char('f'), NONE)],
+            Scope::Pane(Pane::Grid),
+            Command::FreezeColumns,
+            "freeze the columns up to the current one (again unfreezes)",
+        ),
+        b(
+            &[(Char('_'), NONE), (Char('_'), SHIFT)],
+            Scope::Pane(Pane::Grid),
+            Command::FitColumn,
+            "fit the current column's width to its values",
+        ),
+        b(
+            &[(Char('z'), NONE)],
+            Scope::Pane(Pane::Grid),
+            Command::FitAllColumns,
+            "fit every column's width to its values",
         ),
         // The editor's keys follow Harlequin's; while editing they win over the keys
         // that mean something else in normal mode (Ctrl+Z, Ctrl+C).
@@ -530,7 +608,10 @@ mod tests {
             refresh_catalog enter_insert open_relation down up page_down page_up \
             move_to_start move_to_end columns_right columns_left widen_column narrow_column \
             run_statement next_result previous_result undo redo select_all copy cut paste \
-            find find_next find_previous replace go_to_line toggle_comment format_sql";
+            find find_next find_previous replace go_to_line toggle_comment format_sql \
+            find_in_results find_next_match find_previous_match filter_equal \
+            filter_not_equal filter_expression undo_filter sort_ascending sort_descending \
+            profile_column freeze_columns fit_column fit_all_columns";
         assert_eq!(names, expected.split_whitespace().collect::<Vec<_>>());
         for name in names {
             assert_eq!(Command::parse(&name).map(Command::name), Some(name));

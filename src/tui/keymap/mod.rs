@@ -39,6 +39,8 @@ pub struct KeyContext {
     pub lookup: bool,
     /// The SQL editor's find, replace or go-to-line prompt is open: it takes every key.
     pub prompt: bool,
+    /// The results grid's find or filter prompt is open: it takes every key.
+    pub grid_prompt: bool,
     /// The help overlay shows.
     pub help: bool,
     /// Mouse capture is on.
@@ -70,6 +72,9 @@ pub fn action_for(cx: &KeyContext, bindings: &[Binding], key: KeyEvent) -> Optio
     }
     if cx.prompt {
         return Some(Action::PromptKey(key));
+    }
+    if cx.grid_prompt {
+        return Some(Action::GridPromptKey(key));
     }
     if cx.help {
         return help_key(key);
@@ -179,6 +184,7 @@ mod tests {
             palette: false,
             lookup: false,
             prompt: false,
+            grid_prompt: false,
             help: false,
             mouse: true,
             chart: false,

@@ -133,14 +133,16 @@ impl SqlScreen {
 
     /// The text position (line, character) drawn at terminal cell (`x`, `y`) of the
     /// editor pane `area`, for mouse clicks and drags ([`crate::tui::editor::Editor::click`]);
-    /// `None` outside the text rows. A cell past a line's end means its end.
+    /// `None` outside the text area. A cell past a line's end means its end.
     pub fn editor_position(&self, area: Rect, x: u16, y: u16) -> Option<(usize, usize)> {
         let (text, scroll) = self.editor_view(area);
         if !text.contains(Position::new(x, y)) {
             return None;
         }
-        let row = scroll + (y - text.y) as usize;
-        let line = self.editor.lines().get(row)?;
+        // Below the last line means the last line (its end, for a click past it).
+        let lines = self.editor.lines();
+        let row = (scroll + (y - text.y) as usize).min(lines.len().saturating_sub(1));
+        let line = lines.get(row)?;
         let target = (x - text.x) as usize;
         let mut width = 0;
         let col = line
@@ -250,7 +252,11 @@ mod tests {
             Some((1, 6)),
             "past the end"
         );
-        assert_eq!(sql.editor_position(area, 11, 9), None, "no such line");
+        assert_eq!(
+            sql.editor_position(area, 11, 9),
+            Some((1, 0)),
+            "below the text: the last line"
+        );
         assert_eq!(sql.editor_position(area, 10, 6), None, "the border");
         sql.editor.drag_to(1, 2);
         assert_eq!(

@@ -9,6 +9,8 @@ mod draw;
 mod hit;
 mod edit;
 pub mod prompt;
+mod grid_actions;
+mod profile;
 mod query;
 pub mod result_tabs;
 mod results;
@@ -23,6 +25,8 @@ use crate::tui::effect::Effect;
 use crate::tui::failure::Reported;
 use crate::tui::focus::{Mode, Pane};
 use crate::tui::grid::Grid;
+use crate::tui::grid::jobs::JobKind;
+use crate::tui::grid::prompt::PromptKind as GridPromptKind;
 use crate::tui::layout::grid_body_height;
 use crate::tui::status::Status;
 use crate::warehouse::quote_ident;
@@ -47,8 +51,6 @@ pub struct SqlScreen {
     pub results: ResultTabs,
     /// The statement running now (the rest of its run waits in `results`).
     pub running: Option<RunningQuery>,
-    /// The grid's sort: column and ascending, when sorted by `o`.
-    pub sort: Option<(String, bool)>,
     /// The row detail overlay of the results grid.
     pub row_detail: bool,
     /// The chart of the front tab's result, over the screen while open.
@@ -57,8 +59,7 @@ pub struct SqlScreen {
     pub history: Vec<String>,
     /// Position while stepping through the history.
     history_pos: Option<usize>,
-    /// The SQL tabs; the one in front lives in `editor`, `grid`, `results`, `running`
-    /// and `sort`.
+    /// The SQL tabs; the one in front lives in `editor`, `grid`, `results` and `running`.
     pub tabs: SqlTabs,
     /// The editor's find, replace or go-to-line prompt, when open.
     pub prompt: Option<Prompt>,
@@ -67,6 +68,7 @@ pub struct SqlScreen {
     /// What Ctrl+C or Ctrl+X took last, for Ctrl+V (the terminal's clipboard cannot be
     /// read back).
     pub clipboard: String,
+    /// The next id of a query, a chart or a grid job (a view's id is its result's).
     next_query_id: u64,
     /// The terminal's size, which decides how many rows the grid shows.
     pub size: (u16, u16),
@@ -82,7 +84,6 @@ impl SqlScreen {
             grid: Grid::new(page_rows),
             results: ResultTabs::default(),
             running: None,
-            sort: None,
             row_detail: false,
             chart: None,
             history: Vec::new(),
@@ -110,6 +111,20 @@ impl SqlScreen {
         let mut effects = Vec::new();
         match action {
             Action::SortResults => effects.extend(self.sort_results(status)),
+            Action::SortColumn(descending) => effects.extend(self.sort_column(descending, status)),
+            Action::FindInResults => self.open_grid_prompt(GridPromptKind::Find),
+            Action::FilterExpression => self.open_grid_prompt(GridPromptKind::Filter),
+            Action::GridPromptKey(key) => effects.extend(self.grid_prompt_key(key, status)),
+            Action::FindMatch(forward) => effects.extend(self.find_match(forward, status)),
+            Action::FilterCell(negate) => effects.extend(self.filter_cell(negate, status)),
+            Action::UndoView => effects.extend(self.undo_view(status)),
+            Action::ProfileColumn => effects.extend(self.profile_column(status)),
+            Action::FreezeColumns => self.freeze_columns(status),
+            Action::FitColumns(all) => self.fit_columns(all),
+            Action::GridJobDone(id, answer) => self.grid_job_done(id, answer, status),
+            Action::ToggleRowDetail if self.grid.profile.is_some() => {
+                effects.extend(self.filter_profile_value(status));
+            }
             Action::ToggleRowDetail => {
                 self.row_detail = !self.row_detail && self.grid.row(self.grid.selected).is_some();
             }
@@ -139,10 +154,18 @@ impl SqlScreen {
             Action::ChartSaved(Ok(paths)) => status.info(format!("chart saved: {paths}")),
             Action::ChartSaved(Err(e)) => status.error(format!("saving the chart failed: {e}")),
             Action::Escape => {
-                if self.row_detail {
+                if self.grid.profile.is_some() {
+                    self.grid.profile = None;
+                    if let Some(job) = self.grid.jobs.iter().find(|j| j.kind == JobKind::Profile) {
+                        effects.push(Effect::InterruptQuery(job.id));
+                    }
+                } else if self.row_detail {
                     self.row_detail = false;
                 } else if self.running.is_some() {
                     effects.extend(self.interrupt_running());
+                    status.info("cancelling…");
+                } else if !self.grid.jobs.is_empty() {
+                    effects.extend(self.cancel_grid_jobs());
                     status.info("cancelling…");
                 } else {
                     self.mode = Mode::Normal;
@@ -166,7 +189,7 @@ impl SqlScreen {
             Action::SwitchSqlTab(step) => effects.extend(self.switch_tab(step, status)),
             Action::RefreshCatalog => effects.push(Effect::LoadCatalog),
             Action::Move(delta) => self.move_selection(delta),
-            Action::ScrollColumns(delta) => self.grid.scroll_columns(delta),
+            Action::ScrollColumns(delta) => self.move_column(delta),
             Action::ResizeColumn(delta) => self.grid.resize_column(delta),
             Action::OpenRelation => {
                 if let Some(rel) = self.catalog.selected_relation() {
@@ -247,6 +270,11 @@ impl SqlScreen {
                     .saturating_add(delta)
                     .clamp(0, count.saturating_sub(1) as i64)
                     as usize;
+            }
+            Pane::Grid if self.grid.profile.is_some() => {
+                if let Some(pane) = self.grid.profile.as_mut() {
+                    pane.move_by(delta);
+                }
             }
             Pane::Grid => {
                 let height = self.grid_height();

@@ -1,6 +1,6 @@
 //! The SQL screen's queries: running the editor's statements (each statement its own
-//! result, kept in the history), sorting a result by a column, the answers arriving,
-//! and what the grid's result can be copied or saved as.
+//! result, kept in the history), the answers arriving, and what the grid's result can
+//! be copied or saved as.
 
 use std::time::Instant;
 
@@ -12,7 +12,6 @@ use crate::tui::failure::Reported;
 use crate::tui::focus::{Mode, Pane};
 use crate::tui::grid::GridResult;
 use crate::tui::status::Status;
-use crate::warehouse::quote_ident;
 use crate::warehouse::statements::{self, Statement};
 
 impl SqlScreen {
@@ -64,7 +63,6 @@ impl SqlScreen {
             effects.push(Effect::SaveHistory(text.to_string()));
         }
         self.history_pos = None;
-        self.sort = None;
         effects.extend(self.interrupt_running());
         let runs: Vec<StatementRun> = chosen
             .iter()
@@ -113,56 +111,6 @@ impl SqlScreen {
         ids.into_iter().map(Effect::InterruptQuery).collect()
     }
 
-    /// Sorts the front result by its first visible column, ascending, then descending,
-    /// then back to the statement's own order. Not while statements run.
-    pub(super) fn sort_results(&mut self, status: &mut Status) -> Vec<Effect> {
-        if self.running.is_some() {
-            status.info("a query runs: sort when it has finished");
-            return vec![];
-        }
-        let (Some(result), Some(front)) = (&self.grid.result, self.results.front_tab()) else {
-            return vec![];
-        };
-        let Some(column) = result
-            .columns
-            .get(self.grid.first_column)
-            .map(|c| c.name.clone())
-        else {
-            return vec![];
-        };
-        let base = front.sql.trim().trim_end_matches(';').to_string();
-        let index = self.results.front;
-        self.sort = match &self.sort {
-            Some((c, true)) if *c == column => Some((column, false)),
-            Some((c, false)) if *c == column => None,
-            _ => Some((column, true)),
-        };
-        let sql = match &self.sort {
-            Some((c, asc)) => format!(
-                "SELECT * FROM ({base}\n) AS sorted ORDER BY {} {} NULLS LAST",
-                quote_ident(c),
-                if *asc { "ASC" } else { "DESC" }
-            ),
-            None => base,
-        };
-        let id = self.take_query_id();
-        self.results.rerun(index, id);
-        self.running = Some(RunningQuery {
-            id,
-            started: Instant::now(),
-        });
-        status.info("running…");
-        vec![Effect::RunQuery {
-            slot: self.tabs.active_slot(),
-            statements: vec![StatementRun {
-                id,
-                sql,
-                result: index as u32,
-            }],
-            fresh: false,
-        }]
-    }
-
     /// A statement's answer: shown when it is the front tab's, else kept by its tab.
     pub(super) fn query_finished(
         &mut self,
@@ -197,7 +145,6 @@ impl SqlScreen {
             status.info("one result only: a script of several statements gives one each");
             return;
         }
-        self.sort = None;
         self.row_detail = false;
         status.info(format!(
             "result {} of {}",
@@ -216,22 +163,12 @@ impl SqlScreen {
         Some(Effect::Copy(row.join("\t")))
     }
 
-    /// The selected row's first visible column, for the clipboard.
+    /// The current cell, for the clipboard.
     pub(super) fn copy_cell(&self, status: &mut Status) -> Option<Effect> {
-        let column = self.grid.first_column;
-        let cell = self
-            .grid
-            .row(self.grid.selected)
-            .and_then(|r| r.get(column).cloned());
-        let name = self
-            .grid
-            .result
-            .as_ref()
-            .and_then(|r| r.columns.get(column))
-            .map(|c| c.name.clone());
-        let (Some(cell), Some(name)) = (cell, name) else {
+        let (Some(cell), Some(name)) = (self.grid.current_cell(), self.grid.column_name()) else {
             return None;
         };
+        let cell = cell.to_string();
         status.info(format!(
             "copied {name} of row {} to the clipboard (h/l choose the column)",
             self.grid.selected + 1

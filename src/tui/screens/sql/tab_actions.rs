@@ -33,7 +33,6 @@ impl SqlScreen {
                 grid: Grid::new(self.grid.page_rows),
                 results: ResultTabs::default(),
                 running: None,
-                sort: None,
             }),
         });
         self.bring_to_front(self.tabs.tabs.len() - 1);
@@ -143,7 +142,6 @@ impl SqlScreen {
             grid: std::mem::replace(&mut self.grid, Grid::new(page_rows)),
             results: std::mem::take(&mut self.results),
             running: self.running.take(),
-            sort: self.sort.take(),
         };
         let active = self.tabs.active;
         self.tabs.tabs[active].parked = Some(parked);
@@ -156,7 +154,6 @@ impl SqlScreen {
             self.grid = parked.grid;
             self.results = parked.results;
             self.running = parked.running;
-            self.sort = parked.sort;
         }
         self.tabs.active = n;
         self.row_detail = false;

@@ -26,7 +26,6 @@ pub struct Parked {
     pub(super) grid: Grid,
     pub(super) results: ResultTabs,
     pub(super) running: Option<RunningQuery>,
-    pub(super) sort: Option<(String, bool)>,
 }
 
 /// One tab: the worker's result slot it owns and, unless it is in front, its contents.

@@ -1,7 +1,22 @@
-//! The results grid: a cursor over a result of any size, with a bounded window of rows
-//! in memory. Moving the cursor outside the window asks the worker for another page.
+//! The results grid: a cursor (row and column) over a result of any size, with a
+//! bounded window of rows in memory. Moving the cursor outside the window asks the
+//! worker for another page. The grid also holds everything done to its result (the
+//! view's filters and sort, the search, the profile, frozen and fitted columns) and the
+//! worker jobs it waits for, so a whole `Grid` can be parked and brought back.
+
+mod columns;
+pub mod jobs;
+pub mod profile;
+pub mod prompt;
+
+use std::collections::BTreeMap;
 
 use crate::warehouse::pager::ResultColumn;
+use crate::warehouse::view::ViewStep;
+pub use columns::{COLUMN_SPACING, MAX_COLUMN_WIDTH};
+use jobs::{JobKind, RunningJob};
+use profile::ProfilePane;
+use prompt::Prompt;
 
 /// A result as the grid knows it (rows live in the worker's temporary table).
 #[derive(Debug, Clone, PartialEq)]
@@ -21,16 +36,36 @@ pub struct RowWindow {
 
 #[derive(Debug, Clone, Default, PartialEq)]
 pub struct Grid {
+    /// The result shown: the query's own, or a view of it.
     pub result: Option<GridResult>,
+    /// The query's own result, which every view is built from.
+    pub base: Option<GridResult>,
+    /// The view's steps (filters, then at most one sort), oldest first: `u` pops one.
+    pub steps: Vec<ViewStep>,
     pub window: RowWindow,
     /// Selected row (absolute index) and first visible row.
     pub selected: u64,
     pub top: u64,
-    /// First visible column.
+    /// First visible column after the frozen ones.
     pub first_column: usize,
+    /// The current column (the current cell is on the selected row).
+    pub column: usize,
+    /// How many columns from the left stay in place while the others scroll.
+    pub frozen: usize,
     /// Columns the user widened or narrowed (`>` / `<`): characters added to the width
     /// the grid would give them.
-    pub width_changes: std::collections::BTreeMap<usize, i32>,
+    pub width_changes: BTreeMap<usize, i32>,
+    /// Columns fitted to the widest value in memory (`_`, `z`): their width.
+    pub fitted: BTreeMap<usize, usize>,
+    /// The text searched last (`/`): `n`/`N` look for it and visible cells holding it
+    /// are highlighted.
+    pub search: Option<String>,
+    /// The search or filter prompt while the user types.
+    pub prompt: Option<Prompt>,
+    /// The column profile overlay.
+    pub profile: Option<ProfilePane>,
+    /// The worker jobs the grid waits for (at most one of each kind).
+    pub jobs: Vec<RunningJob>,
     /// Offset of the page asked for and not yet received.
     pub requested: Option<u64>,
     /// Rows per page (the window never holds more).
@@ -45,13 +80,63 @@ impl Grid {
         }
     }
 
-    /// Shows a new result; the first page arrives separately.
+    /// Shows a new query's result; the first page arrives separately.
     pub fn set_result(&mut self, result: GridResult) {
         *self = Self {
+            base: Some(result.clone()),
             result: Some(result),
             page_rows: self.page_rows,
             ..Self::default()
         };
+    }
+
+    /// Shows a view of the query's result (or the result itself, `steps` empty): the
+    /// cursor goes back to the first row; columns, widths and the search stay.
+    pub fn show_view(&mut self, result: GridResult, steps: Vec<ViewStep>) {
+        self.result = Some(result);
+        self.steps = steps;
+        self.window = RowWindow::default();
+        self.selected = 0;
+        self.top = 0;
+        self.requested = None;
+    }
+
+    /// The name of the current column.
+    pub fn column_name(&self) -> Option<&str> {
+        let result = self.result.as_ref()?;
+        result.columns.get(self.column).map(|c| c.name.as_str())
+    }
+
+    /// The current cell's text, when its row is in memory.
+    pub fn current_cell(&self) -> Option<&str> {
+        self.row(self.selected)
+            .and_then(|r| r.get(self.column))
+            .map(String::as_str)
+    }
+
+    /// The view's sort, if any: column and descending.
+    pub fn sort(&self) -> Option<(&str, bool)> {
+        self.steps.iter().rev().find_map(|s| match s {
+            ViewStep::Sort { column, descending } => Some((column.as_str(), *descending)),
+            _ => None,
+        })
+    }
+
+    /// Starts waiting for job `id`; the job of the same kind it supersedes, if any.
+    pub fn start_job(&mut self, job: RunningJob) -> Option<RunningJob> {
+        let old = self
+            .jobs
+            .iter()
+            .position(|j| j.kind == job.kind)
+            .map(|i| self.jobs.remove(i));
+        self.jobs.push(job);
+        old
+    }
+
+    /// Stops waiting for job `id`: its kind, when the grid waited for it.
+    pub fn finish_job(&mut self, id: u64) -> Option<JobKind> {
+        let i = self.jobs.iter().position(|j| j.id == id)?;
+        Some(self.jobs.remove(i).kind)
     }
 
     pub fn total_rows(&self) -> u64 {
@@ -93,21 +178,6 @@ impl Grid {
         } else if self.selected >= self.top + height {
             self.top = self.selected + 1 - height;
         }
-    }
-
-    /// Widens (or narrows, when negative) the first visible column by `delta` characters.
-    pub fn resize_column(&mut self, delta: i32) {
-        if self.result.is_some() {
-            *self.width_changes.entry(self.first_column).or_default() += delta;
-        }
-    }
-
-    pub fn scroll_columns(&mut self, delta: i32) {
-        let columns = self.result.as_ref().map_or(0, |r| r.columns.len());
-        self.first_column = self
-            .first_column
-            .saturating_add_signed(delta as isize)
-            .min(columns.saturating_sub(1));
     }
 
     /// The page to fetch so rows `top .. top + height` are in memory, if any is missing
