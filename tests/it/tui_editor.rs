@@ -324,3 +324,33 @@ fn editing_in_tmux_runs_a_statement_undoes_and_runs_a_script() {
         std::thread::sleep(Duration::from_millis(100));
     }
 }
+
+#[test]
+fn a_megabyte_paste_is_one_step_and_draws_fast() {
+    let (_dir, mut app) = editing("-- before", 80, 24);
+    let script = "select 'it''s; £' as y, (1 + 2) as z;\n".repeat(30_000);
+    assert!(script.len() > 1_000_000);
+    let started = Instant::now();
+    app.update(Action::Paste(script.clone()));
+    let screen = render(&app, 80, 24);
+    assert!(
+        started.elapsed() < Duration::from_secs(2),
+        "{:?}",
+        started.elapsed()
+    );
+    assert!(screen.contains("select 'it''s; £' as y"), "{screen}");
+    assert_eq!(app.sql.editor.lines().len(), 30_001);
+    // The last statement runs on its own; the whole script would run each one.
+    let effects = app.update(Action::RunStatement);
+    let statements: Vec<usize> = effects
+        .iter()
+        .filter_map(|e| match e {
+            ecom::tui::effect::Effect::RunQuery { statements, .. } => Some(statements.len()),
+            _ => None,
+        })
+        .collect();
+    assert_eq!(statements, vec![1]);
+    app.update(Action::Escape);
+    app.update(Action::Edit(EditCommand::Undo));
+    assert_eq!(app.sql.editor.text(), "-- before");
+}

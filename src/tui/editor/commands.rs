@@ -5,6 +5,9 @@ use super::buffer::{self, Pos};
 use super::history::EditKind;
 use super::{Editor, format, search};
 
+/// How many lines away the bracket matching the cursor's is looked for.
+const BRACKET_REACH: usize = 2_000;
+
 /// The brackets that match, opening first.
 const PAIRS: [(char, char); 3] = [('(', ')'), ('[', ']'), ('{', '}')];
 
@@ -127,10 +130,12 @@ impl Editor {
                 .or((c == cl).then_some((o, cl, false)))
         })?;
         let mut depth = 0usize;
+        // Drawn every frame: the search stops some lines away, so an unmatched bracket
+        // at the top of a pasted megabyte costs little.
         let rows: Box<dyn Iterator<Item = usize>> = if forward {
-            Box::new(at.row..self.lines.len())
+            Box::new((at.row..self.lines.len()).take(BRACKET_REACH))
         } else {
-            Box::new((0..=at.row).rev())
+            Box::new((0..=at.row).rev().take(BRACKET_REACH))
         };
         for row in rows {
             let chars: Vec<char> = self.lines[row].chars().collect();
@@ -246,6 +251,9 @@ mod tests {
         e.set_text("((");
         e.click(0, 0);
         assert_eq!(e.matching_bracket(), None, "unmatched");
+        e.set_text(&format!("({})", "\n".repeat(BRACKET_REACH + 5)));
+        e.click(0, 0);
+        assert_eq!(e.matching_bracket(), None, "too far to look");
     }
 
     #[test]

@@ -53,8 +53,15 @@ fn draw_editor(frame: &mut Frame, sql: &SqlScreen, area: Rect, cursor: bool) {
         .filter(|_| text_area.height < inner.height);
     let editor = &sql.editor;
     let (row, col) = editor.cursor();
-    let text: Vec<Line> = editor.lines().iter().map(|l| highlight(l)).collect();
-    frame.render_widget(Paragraph::new(text).scroll((scroll as u16, 0)), text_area);
+    // Only the lines on screen are highlighted: a pasted megabyte stays fast to draw.
+    let text: Vec<Line> = editor
+        .lines()
+        .iter()
+        .skip(scroll)
+        .take(text_area.height as usize)
+        .map(|l| highlight(l))
+        .collect();
+    frame.render_widget(Paragraph::new(text), text_area);
     let marks = Marks {
         area: text_area,
         scroll,

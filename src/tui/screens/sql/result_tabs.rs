@@ -10,6 +10,9 @@ use super::tabs::RunningQuery;
 use crate::tui::failure::Reported;
 use crate::tui::grid::{Grid, GridResult};
 
+/// Results listed one by one in the grid's title; more are counted instead.
+const MAX_LISTED: usize = 9;
+
 /// One statement's result.
 #[derive(Debug, Clone, PartialEq)]
 pub struct ResultTab {
@@ -131,8 +134,16 @@ impl ResultTabs {
             .collect()
     }
 
-    /// `Result [1] | 2 | 3` when there is more than one result.
+    /// `Result [1] | 2 | 3` when there is more than one result (`Result [4] of 250`
+    /// for more than fit a title).
     pub fn label(&self) -> Option<String> {
+        if self.tabs.len() > MAX_LISTED {
+            return Some(format!(
+                "Result [{}] of {}",
+                self.front + 1,
+                self.tabs.len()
+            ));
+        }
         (self.tabs.len() > 1).then(|| {
             let names: Vec<String> = (0..self.tabs.len())
                 .map(|n| {
@@ -295,6 +306,9 @@ mod tests {
         tabs.finish(&mut grid, &mut running, 3, Ok(result(3, 30)));
         assert!(running.is_none());
         assert_eq!(tabs.label().as_deref(), Some("Result 1 | [2] | 3"));
+        let mut many = tabs.clone();
+        many.tabs = vec![tabs.tabs[0].clone(); 250];
+        assert_eq!(many.label().as_deref(), Some("Result [2] of 250"));
         tabs.step(&mut grid, 1);
         assert_eq!(grid.total_rows(), 30);
         tabs.step(&mut grid, 1);
