@@ -170,6 +170,7 @@ impl App {
             Action::MoveToEnd => return self.route(Action::Move(i64::MAX / 2)),
             Action::Move(_) => match self.screen {
                 Screen::Dashboard => return self.dashboard.update(action),
+                Screen::Ml => return self.ml.update(action, jobs, status),
                 Screen::Models => return self.models.update(action, jobs, status),
                 Screen::Jobs => return self.jobs_screen.update(action, jobs),
                 _ => return self.sql.update(action, status),
@@ -236,6 +237,7 @@ impl App {
     fn drill_down(&mut self) -> Vec<Effect> {
         let sql = match self.screen {
             Screen::Dashboard => self.dashboard.drill_down_sql(),
+            Screen::Ml => self.ml.drill_down_sql(),
             _ => None,
         };
         match sql {
