@@ -258,11 +258,14 @@ impl App {
                 self.sql.click(target, &mut self.status);
                 vec![]
             }
-            Some(super::mouse::Target::Figure(i)) if i == self.dashboard.selected => {
-                self.drill_down()
-            }
             Some(super::mouse::Target::Figure(i)) => {
-                self.dashboard.selected = i;
+                let selected = match self.screen {
+                    Screen::Ml => &mut self.ml.selected,
+                    _ => &mut self.dashboard.selected,
+                };
+                if std::mem::replace(selected, i) == i {
+                    return self.drill_down();
+                }
                 vec![]
             }
             None => vec![],

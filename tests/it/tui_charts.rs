@@ -430,6 +430,17 @@ fn enter_on_a_segment_or_an_anomaly_lists_its_customers_or_its_day() {
         let customers = sum_of(&wh, sql, "count(DISTINCT customer_id)::DOUBLE");
         assert_eq!(customers, summary.segments[1].size as f64, "{sql}");
     }
+    // A click on the third segment's row selects it (border, header, then rows).
+    let mut app = app_on(&wh, 80, 24);
+    app.update(Action::ShowScreen(Screen::Ml));
+    app.update(Action::MlLoaded(Box::new(Ok(summary.clone()))));
+    app.update(Action::Click(10, 5));
+    assert_eq!(app.ml.selected, 2);
+    let effects = app.update(Action::Click(10, 5));
+    assert!(
+        matches!(effects.last(), Some(Effect::RunQuery { .. })),
+        "a second click drills down"
+    );
     // The strongest anomaly: its day's lines sum to that day's net revenue.
     let mut app = app_on(&wh, 80, 24);
     app.update(Action::ShowScreen(Screen::Ml));

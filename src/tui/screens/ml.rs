@@ -129,18 +129,14 @@ fn draw(frame: &mut Frame, ml: &MlScreen, area: Rect) {
         }
         Some(Ok(summary)) => summary,
     };
-    let [top, middle, bottom] = Layout::vertical([
-        Constraint::Percentage(34),
-        Constraint::Percentage(30),
-        Constraint::Percentage(36),
-    ])
-    .areas(area);
-    let [profiles, sizes] =
-        Layout::horizontal([Constraint::Percentage(62), Constraint::Percentage(38)]).areas(top);
-    let [chart, runs] =
-        Layout::horizontal([Constraint::Percentage(62), Constraint::Percentage(38)]).areas(middle);
-    let [anomalies, lookup] =
-        Layout::horizontal([Constraint::Percentage(62), Constraint::Percentage(38)]).areas(bottom);
+    let MlAreas {
+        profiles,
+        sizes,
+        chart,
+        runs,
+        anomalies,
+        lookup,
+    } = MlAreas::of(area);
     let segments = summary.segments.len();
     let selected = |offset: usize, count: usize| {
         (ml.selected >= offset && ml.selected < offset + count).then(|| ml.selected - offset)
@@ -161,6 +157,73 @@ fn draw(frame: &mut Frame, ml: &MlScreen, area: Rect) {
         selected(segments, summary.anomalies.len()),
     );
     draw_lookup(frame, ml, lookup);
+}
+
+/// Where the ML screen's parts sit in its area: drawing and mouse clicks both ask here.
+pub struct MlAreas {
+    pub profiles: Rect,
+    pub sizes: Rect,
+    pub chart: Rect,
+    pub runs: Rect,
+    pub anomalies: Rect,
+    pub lookup: Rect,
+}
+
+impl MlAreas {
+    pub fn of(area: Rect) -> Self {
+        let [top, middle, bottom] = Layout::vertical([
+            Constraint::Percentage(34),
+            Constraint::Percentage(30),
+            Constraint::Percentage(36),
+        ])
+        .areas(area);
+        let split = |r: Rect| -> [Rect; 2] {
+            Layout::horizontal([Constraint::Percentage(62), Constraint::Percentage(38)]).areas(r)
+        };
+        let ([profiles, sizes], [chart, runs], [anomalies, lookup]) =
+            (split(top), split(middle), split(bottom));
+        Self {
+            profiles,
+            sizes,
+            chart,
+            runs,
+            anomalies,
+            lookup,
+        }
+    }
+}
+
+/// The first row a bordered table with a header shows in `area`, so `selected` is seen.
+fn table_offset(area: Rect, selected: Option<usize>) -> usize {
+    let visible = area.height.saturating_sub(3).max(1) as usize;
+    selected.map_or(0, |s| s.saturating_sub(visible - 1))
+}
+
+impl MlScreen {
+    /// The segment or anomaly drawn at (x, y) of the screen's `area`, as an index into
+    /// [`MlScreen::figures`].
+    pub fn figure_at(&self, area: Rect, x: u16, y: u16) -> Option<usize> {
+        let Some(Ok(summary)) = &self.summary else {
+            return None;
+        };
+        let a = MlAreas::of(area);
+        let segments = summary.segments.len();
+        let tables = [
+            (a.profiles, 0, segments),
+            (a.anomalies, segments, summary.anomalies.len()),
+        ];
+        tables.into_iter().find_map(|(table, first, count)| {
+            let rows = table.inner(ratatui::layout::Margin::new(1, 1));
+            let at = ratatui::layout::Position::new(x, y);
+            if !rows.contains(at) || y == rows.y {
+                return None;
+            }
+            let selected = (self.selected >= first && self.selected < first + count)
+                .then(|| self.selected - first);
+            let row = table_offset(table, selected) + (y - rows.y - 1) as usize;
+            (row < count).then_some(first + row)
+        })
+    }
 }
 
 /// The lookup box while typing, else the last answer, else how to ask.
@@ -212,7 +275,9 @@ fn draw_lookup(frame: &mut Frame, ml: &MlScreen, area: Rect) {
 
 /// A table with its selected row (if any) marked `▸` and in the selection's colours.
 fn render_selectable(frame: &mut Frame, table: Table, area: Rect, selected: Option<usize>) {
-    let mut state = ratatui::widgets::TableState::default().with_selected(selected);
+    let mut state = ratatui::widgets::TableState::default()
+        .with_offset(table_offset(area, selected))
+        .with_selected(selected);
     let table = table
         .row_highlight_style(theme::selected())
         .highlight_symbol("▸");
