@@ -200,6 +200,7 @@ impl App {
             Action::MoveToEnd => return self.route(Action::Move(i64::MAX / 2)),
             Action::Move(_) => match self.screen {
                 Screen::Dashboard => return self.dashboard.update(action),
+                Screen::Ml => return self.ml.update(action, jobs, status),
                 Screen::Models => return self.models.update(action, jobs, status),
                 Screen::Jobs => return self.jobs_screen.update(action, jobs),
                 _ => return self.sql.update(action, status),
@@ -285,6 +286,7 @@ impl App {
     fn drill_down(&mut self) -> Vec<Effect> {
         let sql = match self.screen {
             Screen::Dashboard => self.dashboard.drill_down_sql(),
+            Screen::Ml => self.ml.drill_down_sql(),
             _ => None,
         };
         match sql {
@@ -305,11 +307,14 @@ impl App {
                 self.sql.click(target, &mut self.status);
                 vec![]
             }
-            Some(super::mouse::Target::Figure(i)) if i == self.dashboard.selected => {
-                self.drill_down()
-            }
             Some(super::mouse::Target::Figure(i)) => {
-                self.dashboard.selected = i;
+                let selected = match self.screen {
+                    Screen::Ml => &mut self.ml.selected,
+                    _ => &mut self.dashboard.selected,
+                };
+                if std::mem::replace(selected, i) == i {
+                    return self.drill_down();
+                }
                 vec![]
             }
             None => vec![],

@@ -17,7 +17,7 @@ use super::ui::screen_tab_at;
 pub enum Target {
     ScreenTab(Screen),
     Sql(SqlTarget),
-    /// A figure of the dashboard (an index into its figures).
+    /// A figure of the dashboard or the ML screen (an index into its figures).
     Figure(usize),
 }
 
@@ -41,6 +41,7 @@ pub fn target_at(app: &App, size: (u16, u16), x: u16, y: u16) -> Option<Target> 
                 .figure_at(x, y, data.monthly_revenue.len(), data.top_countries.len())
                 .map(Target::Figure)
         }
+        Screen::Ml => app.ml.figure_at(body, x, y).map(Target::Figure),
         _ => None,
     }
 }

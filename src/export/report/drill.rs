@@ -1,7 +1,8 @@
-//! The rows behind a figure of the dashboard (and the report): the SQL that lists the
-//! order lines of `marts.fact_sales` a KPI tile, a month's bar or a country's bar is
-//! computed from, for the same period and country filter, so summing its `revenue`
-//! gives back the figure shown.
+//! The rows behind a figure of the dashboard (and the report) or the ML screen: the SQL
+//! that lists the order lines of `marts.fact_sales` a KPI tile, a month's bar or a
+//! country's bar is computed from, for the same period and country filter, so summing
+//! its `revenue` gives back the figure shown; and the lines of a segment's customers
+//! or of an anomaly's day.
 
 use super::Period;
 use crate::warehouse::quote_literal;
@@ -24,6 +25,10 @@ pub enum Figure {
     Month(String),
     /// A country's revenue bar.
     Country(String),
+    /// The customers of an ML segment (`ml.customer_segments`).
+    Segment(String),
+    /// A day, `2011-03-14` (an anomaly's).
+    Day(String),
 }
 
 impl Figure {
@@ -37,6 +42,8 @@ impl Figure {
             Self::Cancelled => "cancellations".into(),
             Self::Month(month) => format!("revenue of {month}"),
             Self::Country(country) => format!("revenue of {country}"),
+            Self::Segment(segment) => format!("the customers of segment {segment}"),
+            Self::Day(day) => format!("the day {day}"),
         }
     }
 
@@ -50,17 +57,30 @@ impl Figure {
                 quote_literal(month)
             )),
             Self::Country(country) => Some(format!("country = {}", quote_literal(country))),
+            Self::Segment(segment) => Some(format!(
+                "customer_id IN (SELECT customer_id FROM ml.customer_segments WHERE segment = {})",
+                quote_literal(segment)
+            )),
+            Self::Day(day) => {
+                let day = format!("CAST({} AS DATE)", quote_literal(day));
+                Some(format!(
+                    "invoice_ts >= {day} AND invoice_ts < {day} + INTERVAL 1 DAY"
+                ))
+            }
         }
     }
 }
 
-/// The SQL listing the order lines behind `figure` in `period`, for `country` only when
-/// the dashboard is filtered to one.
-pub fn rows_sql(period: &Period, country: Option<&str>, figure: &Figure) -> String {
-    let mut conditions = vec![period.sql()];
+/// The SQL listing the order lines behind `figure` in `period` (every day when
+/// `None`), for `country` only when the dashboard is filtered to one.
+pub fn rows_sql(period: Option<&Period>, country: Option<&str>, figure: &Figure) -> String {
+    let mut conditions: Vec<String> = period.map(Period::sql).into_iter().collect();
     conditions.extend(country.map(|c| format!("country = {}", quote_literal(c))));
     conditions.extend(figure.condition());
-    let period_label = format!("{} to {}", period.from, period.to);
+    if conditions.is_empty() {
+        conditions.push("true".into());
+    }
+    let period_label = period.map_or("every day".into(), |p| format!("{} to {}", p.from, p.to));
     format!(
         "-- the order lines behind {}, {period_label}\nSELECT {COLUMNS}\nFROM marts.fact_sales\nWHERE {}\nORDER BY invoice_ts, invoice_no, sales_key",
         figure.label().replace('\n', " "),
@@ -79,7 +99,7 @@ mod tests {
     #[test]
     fn a_country_with_a_quote_is_a_literal_and_the_filter_is_kept() {
         let sql = rows_sql(
-            &period(),
+            Some(&period()),
             Some("Côte d'Ivoire"),
             &Figure::Country("O'Hare\n--".into()),
         );
@@ -96,15 +116,25 @@ mod tests {
 
     #[test]
     fn tiles_list_the_lines_their_figure_counts() {
-        let cancelled = rows_sql(&period(), None, &Figure::Cancelled);
+        let cancelled = rows_sql(Some(&period()), None, &Figure::Cancelled);
         assert!(cancelled.contains("AND is_cancellation"), "{cancelled}");
-        let revenue = rows_sql(&period(), None, &Figure::Revenue);
+        let revenue = rows_sql(Some(&period()), None, &Figure::Revenue);
         let conditions = revenue.split("WHERE").nth(1).unwrap();
         assert!(!conditions.contains("cancellation"), "{revenue}");
-        let month = rows_sql(&period(), None, &Figure::Month("2011-03".into()));
+        let month = rows_sql(Some(&period()), None, &Figure::Month("2011-03".into()));
         assert!(
             month.contains("strftime(invoice_ts, '%Y-%m') = '2011-03'"),
             "{month}"
+        );
+        let segment = rows_sql(None, None, &Figure::Segment("Champions'".into()));
+        assert!(
+            segment.contains("WHERE customer_id IN (SELECT customer_id FROM ml.customer_segments WHERE segment = 'Champions''')"),
+            "{segment}"
+        );
+        let day = rows_sql(None, None, &Figure::Day("2011-03-14".into()));
+        assert!(
+            day.contains("invoice_ts < CAST('2011-03-14' AS DATE) + INTERVAL 1 DAY"),
+            "{day}"
         );
     }
 }

@@ -259,6 +259,12 @@ pub fn bindings() -> Vec<Binding> {
             "look up the suggestions for a customer id or a stock code",
         ),
         b(
+            &[(Enter, NONE)],
+            Scope::Screen(Screen::Ml),
+            Command::DrillDown,
+            "open the rows behind the selected segment or anomaly in a new SQL tab",
+        ),
+        b(
             &[(Char('7'), NONE)],
             Scope::Normal,
             Command::ScreenQuality,
@@ -602,7 +608,7 @@ mod tests {
             history_newer new_sql_tab next_sql_tab previous_sql_tab close_sql_tab \
             external_editor toggle_theme toggle_mouse open_palette screen_dashboard \
             screen_sql screen_models screen_jobs screen_stream toggle_tail screen_ml \
-            run_ml_segment run_ml_recommend run_ml_anomalies start_lookup screen_quality \
+            run_ml_segment run_ml_recommend run_ml_anomalies start_lookup drill_down screen_quality \
             build_all build_node build_withparents build_withchildren cancel_job quit \
             toggle_help focus_next focus_prev enter_insert run_query load_sample \
             refresh_catalog enter_insert open_relation down up page_down page_up \

@@ -78,7 +78,11 @@ impl DashboardScreen {
             return None;
         };
         let figure = self.selected_figure()?;
-        Some(rows_sql(&data.period, self.country.as_deref(), &figure))
+        Some(rows_sql(
+            Some(&data.period),
+            self.country.as_deref(),
+            &figure,
+        ))
     }
 
     pub fn update(&mut self, action: Action) -> Vec<Effect> {

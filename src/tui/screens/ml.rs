@@ -11,6 +11,7 @@ use ratatui::style::{Style, Stylize};
 use ratatui::text::Line;
 use ratatui::widgets::{Bar, BarChart, BarGroup, Paragraph, Row, Table, Wrap};
 
+use crate::export::report::{Figure, rows_sql};
 use crate::format::thousands;
 use crate::ml::recommend::Suggestion;
 use crate::ml::summary::MlSummary;
@@ -35,12 +36,44 @@ pub struct MlScreen {
     pub lookup: Option<String>,
     /// The last lookup's answer.
     pub answer: Option<Reported<(String, Vec<Suggestion>)>>,
+    /// The selected segment or anomaly (segments first): Enter lists its rows.
+    pub selected: usize,
 }
 
 impl MlScreen {
+    /// What can be selected, in order: the segments, then the anomalies' days.
+    pub fn figures(&self) -> Vec<Figure> {
+        let Some(Ok(summary)) = &self.summary else {
+            return vec![];
+        };
+        let segments = summary
+            .segments
+            .iter()
+            .map(|s| Figure::Segment(s.segment.clone()));
+        let days = summary
+            .anomalies
+            .iter()
+            .map(|a| Figure::Day(a.when.clone()));
+        segments.chain(days).collect()
+    }
+
+    /// The SQL listing the order lines behind the selected segment or anomaly.
+    pub fn drill_down_sql(&self) -> Option<String> {
+        let figure = self.figures().get(self.selected).cloned()?;
+        Some(rows_sql(None, None, &figure))
+    }
+
     pub fn update(&mut self, action: Action, jobs: &mut Jobs, status: &mut Status) -> Vec<Effect> {
         match action {
-            Action::MlLoaded(result) => self.summary = Some(*result),
+            Action::Move(delta) => {
+                let last = self.figures().len().saturating_sub(1) as i64;
+                self.selected =
+                    (self.selected as i64).saturating_add(delta).clamp(0, last) as usize;
+            }
+            Action::MlLoaded(result) => {
+                self.summary = Some(*result);
+                self.selected = self.selected.min(self.figures().len().saturating_sub(1));
+            }
             Action::RunMl(model) => {
                 // Runs an ML job with its default options, listed on the Jobs screen.
                 let job = jobs.add(format!("ml {}", model.name()), status);
@@ -96,19 +129,19 @@ fn draw(frame: &mut Frame, ml: &MlScreen, area: Rect) {
         }
         Some(Ok(summary)) => summary,
     };
-    let [top, middle, bottom] = Layout::vertical([
-        Constraint::Percentage(34),
-        Constraint::Percentage(30),
-        Constraint::Percentage(36),
-    ])
-    .areas(area);
-    let [profiles, sizes] =
-        Layout::horizontal([Constraint::Percentage(62), Constraint::Percentage(38)]).areas(top);
-    let [chart, runs] =
-        Layout::horizontal([Constraint::Percentage(62), Constraint::Percentage(38)]).areas(middle);
-    let [anomalies, lookup] =
-        Layout::horizontal([Constraint::Percentage(62), Constraint::Percentage(38)]).areas(bottom);
-    draw_segments(frame, summary, profiles, sizes);
+    let MlAreas {
+        profiles,
+        sizes,
+        chart,
+        runs,
+        anomalies,
+        lookup,
+    } = MlAreas::of(area);
+    let segments = summary.segments.len();
+    let selected = |offset: usize, count: usize| {
+        (ml.selected >= offset && ml.selected < offset + count).then(|| ml.selected - offset)
+    };
+    draw_segments(frame, summary, profiles, sizes, selected(0, segments));
     draw_revenue_chart(
         frame,
         chart,
@@ -117,8 +150,80 @@ fn draw(frame: &mut Frame, ml: &MlScreen, area: Rect) {
         &summary.revenue_anomalies,
     );
     draw_runs(frame, summary, runs);
-    draw_anomalies(frame, summary, anomalies);
+    draw_anomalies(
+        frame,
+        summary,
+        anomalies,
+        selected(segments, summary.anomalies.len()),
+    );
     draw_lookup(frame, ml, lookup);
+}
+
+/// Where the ML screen's parts sit in its area: drawing and mouse clicks both ask here.
+pub struct MlAreas {
+    pub profiles: Rect,
+    pub sizes: Rect,
+    pub chart: Rect,
+    pub runs: Rect,
+    pub anomalies: Rect,
+    pub lookup: Rect,
+}
+
+impl MlAreas {
+    pub fn of(area: Rect) -> Self {
+        let [top, middle, bottom] = Layout::vertical([
+            Constraint::Percentage(34),
+            Constraint::Percentage(30),
+            Constraint::Percentage(36),
+        ])
+        .areas(area);
+        let split = |r: Rect| -> [Rect; 2] {
+            Layout::horizontal([Constraint::Percentage(62), Constraint::Percentage(38)]).areas(r)
+        };
+        let ([profiles, sizes], [chart, runs], [anomalies, lookup]) =
+            (split(top), split(middle), split(bottom));
+        Self {
+            profiles,
+            sizes,
+            chart,
+            runs,
+            anomalies,
+            lookup,
+        }
+    }
+}
+
+/// The first row a bordered table with a header shows in `area`, so `selected` is seen.
+fn table_offset(area: Rect, selected: Option<usize>) -> usize {
+    let visible = area.height.saturating_sub(3).max(1) as usize;
+    selected.map_or(0, |s| s.saturating_sub(visible - 1))
+}
+
+impl MlScreen {
+    /// The segment or anomaly drawn at (x, y) of the screen's `area`, as an index into
+    /// [`MlScreen::figures`].
+    pub fn figure_at(&self, area: Rect, x: u16, y: u16) -> Option<usize> {
+        let Some(Ok(summary)) = &self.summary else {
+            return None;
+        };
+        let a = MlAreas::of(area);
+        let segments = summary.segments.len();
+        let tables = [
+            (a.profiles, 0, segments),
+            (a.anomalies, segments, summary.anomalies.len()),
+        ];
+        tables.into_iter().find_map(|(table, first, count)| {
+            let rows = table.inner(ratatui::layout::Margin::new(1, 1));
+            let at = ratatui::layout::Position::new(x, y);
+            if !rows.contains(at) || y == rows.y {
+                return None;
+            }
+            let selected = (self.selected >= first && self.selected < first + count)
+                .then(|| self.selected - first);
+            let row = table_offset(table, selected) + (y - rows.y - 1) as usize;
+            (row < count).then_some(first + row)
+        })
+    }
 }
 
 /// The lookup box while typing, else the last answer, else how to ask.
@@ -168,7 +273,24 @@ fn draw_lookup(frame: &mut Frame, ml: &MlScreen, area: Rect) {
     }
 }
 
-fn draw_segments(frame: &mut Frame, summary: &MlSummary, profiles: Rect, sizes: Rect) {
+/// A table with its selected row (if any) marked `▸` and in the selection's colours.
+fn render_selectable(frame: &mut Frame, table: Table, area: Rect, selected: Option<usize>) {
+    let mut state = ratatui::widgets::TableState::default()
+        .with_offset(table_offset(area, selected))
+        .with_selected(selected);
+    let table = table
+        .row_highlight_style(theme::selected())
+        .highlight_symbol("▸");
+    frame.render_stateful_widget(table, area, &mut state);
+}
+
+fn draw_segments(
+    frame: &mut Frame,
+    summary: &MlSummary,
+    profiles: Rect,
+    sizes: Rect,
+    selected: Option<usize>,
+) {
     let title = "Segments (ml.segment_profiles)";
     if summary.segments.is_empty() {
         let text = Paragraph::new(EMPTY).wrap(Wrap { trim: true });
@@ -204,7 +326,7 @@ fn draw_segments(frame: &mut Frame, summary: &MlSummary, profiles: Rect, sizes: 
             "revenue",
         ]))
         .block(pane_block(title, false));
-    frame.render_widget(table, profiles);
+    render_selectable(frame, table, profiles, selected);
     let bars: Vec<Bar> = summary
         .segments
         .iter()
@@ -225,7 +347,7 @@ fn draw_segments(frame: &mut Frame, summary: &MlSummary, profiles: Rect, sizes: 
     frame.render_widget(chart, sizes);
 }
 
-fn draw_anomalies(frame: &mut Frame, summary: &MlSummary, area: Rect) {
+fn draw_anomalies(frame: &mut Frame, summary: &MlSummary, area: Rect, selected: Option<usize>) {
     let title = "Strongest anomalies (ml.anomalies)";
     if summary.anomalies.is_empty() {
         let text = Paragraph::new(EMPTY).wrap(Wrap { trim: true });
@@ -252,7 +374,7 @@ fn draw_anomalies(frame: &mut Frame, summary: &MlSummary, area: Rect) {
     let table = Table::new(rows, widths)
         .header(header(&["when", "what", "score", "reason"]))
         .block(pane_block(title, false));
-    frame.render_widget(table, area);
+    render_selectable(frame, table, area, selected);
 }
 
 fn draw_runs(frame: &mut Frame, summary: &MlSummary, area: Rect) {
