@@ -306,12 +306,12 @@ fn editing_in_tmux_runs_a_statement_undoes_and_runs_a_script() {
     session.wait_until("the text deleted", |s| !s.contains("raw.order_lines; "));
     session.keys(&["C-z"]);
     session.wait_for("select count(*) as n from raw.order_lines;");
-    // F5 runs all three: three result tabs, switched with ] on the results.
+    // F5 runs all three: three result tabs, switched with ) on the results.
     session.keys(&["F5"]);
     let screen = session.wait_for("Result [1] | 2 | 3");
     assert!(screen.contains("1 rows"), "{screen}");
     session.wait_for(" NORMAL ");
-    session.keys(&["]"]);
+    session.keys(&[")"]);
     let screen = session.wait_for("Result 1 | [2] | 3");
     assert!(screen.contains("541909"), "{screen}");
     session.keys(&["q"]);

@@ -999,6 +999,8 @@ fn help_lists_every_screen_from_any_screen_and_scrolls_by_page() {
     for title in [
         "1 Dashboard screen",
         "2 SQL: editor",
+        "2 SQL: while editing SQL",
+        "2 SQL: chart of a result",
         "2 SQL: results grid",
         "2 SQL: catalog",
         "3 Models screen",

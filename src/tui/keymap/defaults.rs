@@ -502,13 +502,13 @@ pub fn bindings() -> Vec<Binding> {
             "run the statement under the cursor, or the selection",
         ),
         b(
-            &[(Char(']'), NONE), (Right, ALT)],
+            &[(Char(')'), NONE), (Char(')'), SHIFT), (Right, ALT)],
             Scope::Pane(Pane::Grid),
             Command::NextResult,
             "next result (one per statement run)",
         ),
         b(
-            &[(Char('['), NONE), (Left, ALT)],
+            &[(Char('('), NONE), (Char('('), SHIFT), (Left, ALT)],
             Scope::Pane(Pane::Grid),
             Command::PreviousResult,
             "previous result (one per statement run)",
@@ -613,11 +613,11 @@ mod tests {
             toggle_help focus_next focus_prev enter_insert run_query load_sample \
             refresh_catalog enter_insert open_relation down up page_down page_up \
             move_to_start move_to_end columns_right columns_left widen_column narrow_column \
-            run_statement next_result previous_result undo redo select_all copy cut paste \
-            find find_next find_previous replace go_to_line toggle_comment format_sql \
             find_in_results find_next_match find_previous_match filter_equal \
             filter_not_equal filter_expression undo_filter sort_ascending sort_descending \
-            profile_column freeze_columns fit_column fit_all_columns";
+            profile_column freeze_columns fit_column fit_all_columns \
+            run_statement next_result previous_result undo redo select_all copy cut paste \
+            find find_next find_previous replace go_to_line toggle_comment format_sql";
         assert_eq!(names, expected.split_whitespace().collect::<Vec<_>>());
         for name in names {
             assert_eq!(Command::parse(&name).map(Command::name), Some(name));

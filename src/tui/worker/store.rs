@@ -225,7 +225,7 @@ mod tests {
         assert_eq!(page, vec![vec!["4999999", "NULL"], vec!["4999997", "NULL"]]);
         assert_eq!(result.total_rows, 2_500_000);
         assert!(results.get(2).is_none(), "the older view is replaced");
-        assert_eq!(tables(&conn), ["ecom_result_1", "ecom_view_1"]);
+        assert_eq!(tables(&conn), ["ecom_result_1_0", "ecom_view_1"]);
         // Searching and profiling the view.
         let found = results.run_grid_job(
             &conn,
@@ -263,7 +263,7 @@ mod tests {
             panic!("the undo failed");
         };
         assert_eq!((result.query_id, result.total_rows), (1, 5_000_000));
-        assert_eq!(tables(&conn), ["ecom_result_1"]);
+        assert_eq!(tables(&conn), ["ecom_result_1_0"]);
         // A bad condition is DuckDB's error, and a result that is gone says so.
         let bad = results.run_grid_job(
             &conn,
@@ -291,10 +291,10 @@ mod tests {
                 .run_grid_job(&conn, 9, job(vec![sort], None))
                 .is_ok()
         );
-        assert_eq!(tables(&conn), ["ecom_result_1", "ecom_view_1"]);
+        assert_eq!(tables(&conn), ["ecom_result_1_0", "ecom_view_1"]);
         let next = pager::run(&conn, "SELECT 1 AS n", &pager::result_table(1, 0)).unwrap();
         results.insert(&conn, (1, 0), 10, next);
-        assert_eq!(tables(&conn), ["ecom_result_1"]);
+        assert_eq!(tables(&conn), ["ecom_result_1_0"]);
         assert!(results.get(9).is_none());
     }
 }
