@@ -20,7 +20,7 @@ use ecom::warehouse::pager;
 
 use crate::common::*;
 use crate::tmux::Session;
-use crate::tui_support::{app_on, render, show_result};
+use crate::tui_support::{app_on, app_on_raw, render, show_result};
 
 const SIZES: [(u16, u16); 2] = [(80, 24), (160, 48)];
 
@@ -35,7 +35,7 @@ fn answer_chart(app: &mut App, wh: &Warehouse, effects: Vec<Effect>) {
     let view = app.sql.chart.as_ref().expect("the chart is open");
     let data = compute(
         wh.conn(),
-        "temp.ecom_result_1",
+        &format!("temp.{}", pager::result_table(1, 0)),
         &view.result.columns,
         view.result.total_rows,
         &spec,
@@ -53,7 +53,7 @@ fn chart_snapshots(
     kind: ChartKind,
 ) {
     for (width, height) in SIZES {
-        let mut app = app_on(wh, width, height);
+        let mut app = app_on_raw(wh, width, height);
         show_result(&mut app, wh, sql);
         let effects = app.update(Action::OpenChart);
         answer_chart(&mut app, wh, effects);
@@ -125,7 +125,7 @@ fn a_chart_over_the_whole_result_sums_to_its_total_and_saves_as_png_and_svg() {
     assert_eq!(view.spec.kind, ChartKind::Line);
     let data = compute(
         wh.conn(),
-        "temp.ecom_result_1",
+        &format!("temp.{}", pager::result_table(1, 0)),
         &grid.columns,
         grid.total_rows,
         &view.spec,
@@ -160,7 +160,7 @@ fn a_chart_over_the_whole_result_sums_to_its_total_and_saves_as_png_and_svg() {
 
 /// The dashboard on the full marts, as the worker loads it.
 fn dashboard(wh: &Warehouse, width: u16, height: u16) -> App {
-    let mut app = app_on(wh, width, height);
+    let mut app = app_on_raw(wh, width, height);
     app.update(Action::ShowScreen(Screen::Dashboard));
     let period = PeriodPreset::All.resolve(wh.conn()).unwrap();
     let data = gather_for(wh.conn(), period, None).map_err(|e| Failure(e.to_string()));
@@ -422,7 +422,7 @@ fn enter_on_a_segment_or_an_anomaly_lists_its_customers_or_its_day() {
     // The runs carry today's date: left out of the snapshots.
     summary.runs.clear();
     for (width, height) in SIZES {
-        let mut app = app_on(&wh, width, height);
+        let mut app = app_on_raw(&wh, width, height);
         app.update(Action::ShowScreen(Screen::Ml));
         app.update(Action::MlLoaded(Box::new(Ok(summary.clone()))));
         app.update(Action::Move(1));
@@ -432,9 +432,10 @@ fn enter_on_a_segment_or_an_anomaly_lists_its_customers_or_its_day() {
         );
         // The second segment: its rows hold exactly its customers.
         let effects = app.update(Action::DrillDown);
-        let Some(Effect::RunQuery { sql, .. }) = effects.last() else {
+        let Some(Effect::RunQuery { statements, .. }) = effects.last() else {
             panic!("{effects:?}");
         };
+        let sql = &statements[0].sql;
         let customers = sum_of(&wh, sql, "count(DISTINCT customer_id)::DOUBLE");
         assert_eq!(customers, summary.segments[1].size as f64, "{sql}");
     }
@@ -455,9 +456,10 @@ fn enter_on_a_segment_or_an_anomaly_lists_its_customers_or_its_day() {
     app.update(Action::MlLoaded(Box::new(Ok(summary.clone()))));
     app.update(Action::Move(summary.segments.len() as i64));
     let effects = app.update(Action::DrillDown);
-    let Some(Effect::RunQuery { sql, .. }) = effects.last() else {
+    let Some(Effect::RunQuery { statements, .. }) = effects.last() else {
         panic!("{effects:?}");
     };
+    let sql = &statements[0].sql;
     let day = &summary.anomalies[0].when;
     let expected: f64 = wh
         .conn()

@@ -22,7 +22,7 @@ use ratatui::style::Color;
 
 use crate::common::*;
 use crate::tmux::Session;
-use crate::tui_support::{app_on, render};
+use crate::tui_support::{app_on_raw, render};
 
 const SIZES: [(u16, u16); 2] = [(80, 24), (160, 48)];
 
@@ -35,7 +35,7 @@ struct Bench {
 
 impl Bench {
     fn new(wh: Warehouse, (width, height): (u16, u16)) -> Self {
-        let app = app_on(&wh, width, height);
+        let app = app_on_raw(&wh, width, height);
         Self {
             app,
             wh,
@@ -92,7 +92,9 @@ impl Bench {
                         };
                         let key = (slot, statement.result);
                         self.store.insert(self.wh.conn(), key, statement.id, result);
-                        let more = self.app.update(Action::QueryFinished(statement.id, Ok(grid)));
+                        let more = self
+                            .app
+                            .update(Action::QueryFinished(statement.id, Ok(grid)));
                         self.perform(more);
                     }
                     continue;

@@ -114,3 +114,18 @@ pub fn work_off(
     }
     ran
 }
+
+/// An app whose catalog lists only the `raw` schema: on the shared full-data warehouse,
+/// other tests build models and run ML, so the other schemas' tables and counts depend
+/// on which tests ran first, and a snapshot must not.
+pub fn app_on_raw(wh: &Warehouse, width: u16, height: u16) -> App {
+    let mut app = App::new("demo.duckdb".into(), 500);
+    app.update(Action::Resize(width, height));
+    let raw = catalog::relations(wh.conn())
+        .unwrap()
+        .into_iter()
+        .filter(|r| r.schema == "raw")
+        .collect();
+    app.update(Action::CatalogLoaded(Ok(raw)));
+    app
+}

@@ -43,7 +43,11 @@ impl ResultStore {
     pub fn insert(&mut self, conn: &Connection, key: ResultKey, id: u64, result: PagedResult) {
         if let Some((old_id, old)) = self.queries.insert(key, (id, result)) {
             self.drop_view(conn, old_id);
-            if self.queries.get(&key).is_some_and(|(_, new)| new.rows != old.rows) {
+            if self
+                .queries
+                .get(&key)
+                .is_some_and(|(_, new)| new.rows != old.rows)
+            {
                 drop_result(conn, &old);
             }
         }
