@@ -102,10 +102,33 @@ mod tests {
             elapsed_ms: 0,
         });
         // The grid starts under the editor (rows 1..9): border 9, header 10, rows 11…
-        assert_eq!(at(&app, 40, 11), Some(Target::Sql(SqlTarget::Row(0))));
-        assert_eq!(at(&app, 40, 13), Some(Target::Sql(SqlTarget::Row(2))));
+        assert_eq!(at(&app, 40, 11), Some(Target::Sql(SqlTarget::Row(0, None))));
+        assert_eq!(at(&app, 40, 13), Some(Target::Sql(SqlTarget::Row(2, None))));
         assert_eq!(at(&app, 40, 14), None, "past the last row");
         assert_eq!(at(&app, 40, 10), None, "the header");
+        // With columns: the row numbers (1 wide), two blanks, then each column.
+        let column = |name: &str| crate::warehouse::pager::ResultColumn {
+            name: name.into(),
+            data_type: "INTEGER".into(),
+            numeric: true,
+        };
+        app.sql.grid.set_result(crate::tui::grid::GridResult {
+            query_id: 2,
+            columns: vec![column("a"), column("bb")],
+            total_rows: 3,
+            elapsed_ms: 0,
+        });
+        // The grid's inside starts at column 27 (catalog 26, border 1): "a" is 30..33,
+        // "bb" 35..38.
+        assert_eq!(
+            at(&app, 30, 11),
+            Some(Target::Sql(SqlTarget::Row(0, Some(0))))
+        );
+        assert_eq!(
+            at(&app, 36, 12),
+            Some(Target::Sql(SqlTarget::Row(1, Some(1))))
+        );
+        assert_eq!(at(&app, 34, 12), Some(Target::Sql(SqlTarget::Row(1, None))));
         app.update(Action::NewSqlTab);
         app.update(Action::Escape);
         // The editor's title " SQL 1 [2] (…) " starts at column 26 (the catalog's

@@ -1,11 +1,58 @@
 //! Driving the real binary in tmux: send keys, capture the screen, wait for text.
 
+use std::path::Path;
 use std::process::Command;
 use std::time::{Duration, Instant};
+
+use assert_cmd::cargo::cargo_bin;
 
 pub struct Session(pub String);
 
 impl Session {
+    /// Starts the real `ecom --db DB` in a detached tmux session of `size` (columns,
+    /// rows) named after `label`, with its own state folder beside the warehouse and
+    /// `env` (e.g. `VISUAL=…`) before the command.
+    pub fn start(label: &str, db: &Path, size: (u16, u16), env: &str) -> Session {
+        let have_tmux = Command::new("tmux")
+            .arg("-V")
+            .output()
+            .is_ok_and(|o| o.status.success());
+        assert!(
+            have_tmux,
+            "tmux is needed for the end-to-end tests (scripts/test.sh installs it)"
+        );
+        let name = format!("ecom-{label}-{}", std::process::id());
+        let home = db.parent().unwrap().join(format!("home-{label}"));
+        let command = format!(
+            "{env} XDG_STATE_HOME={} {} --db {}",
+            home.display(),
+            cargo_bin("ecom").display(),
+            db.display()
+        );
+        let status = Command::new("tmux")
+            .args(["new-session", "-d", "-s", &name])
+            .args(["-x", &size.0.to_string(), "-y", &size.1.to_string()])
+            .arg(&command)
+            .status()
+            .unwrap();
+        assert!(status.success());
+        Session(name)
+    }
+
+    /// Presses `q` and waits until the workbench is gone (the warehouse is free again
+    /// for the next test); panics after 10 s.
+    pub fn quit(&self) {
+        self.keys(&["q"]);
+        let started = Instant::now();
+        while self.alive() {
+            assert!(
+                started.elapsed() < Duration::from_secs(10),
+                "q did not quit"
+            );
+            std::thread::sleep(Duration::from_millis(100));
+        }
+    }
+
     pub fn keys(&self, keys: &[&str]) {
         let status = Command::new("tmux")
             .args(["send-keys", "-t", &self.0])

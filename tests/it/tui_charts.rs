@@ -3,9 +3,6 @@
 //! SQL summed against the figure it explains, the saved PNG and SVG, and the real
 //! binary in tmux.
 
-use std::process::Command;
-
-use assert_cmd::cargo::cargo_bin;
 use ecom::export::report::{Figure, PeriodPreset, gather_for, rows_sql};
 use ecom::tui::action::Action;
 use ecom::tui::app::App;
@@ -348,30 +345,7 @@ fn chart_and_drill_down_in_tmux() {
         assert_eq!(data.top_countries.len(), 10);
         (country, lines as u64)
     };
-    let name = format!("ecom-charts-{}", std::process::id());
-    let home = db.parent().unwrap().join("home");
-    let command = format!(
-        "XDG_STATE_HOME={} {} --db {}",
-        home.display(),
-        cargo_bin("ecom").display(),
-        db.display()
-    );
-    let status = Command::new("tmux")
-        .args([
-            "new-session",
-            "-d",
-            "-s",
-            &name,
-            "-x",
-            "120",
-            "-y",
-            "36",
-            &command,
-        ])
-        .status()
-        .unwrap();
-    assert!(status.success());
-    let session = Session(name);
+    let session = Session::start("charts", &db, (120, 36), "");
     session.wait_for("order_lines");
     // The starter query (revenue by country), charted: a bar chart with its legend.
     session.keys(&["r"]);
@@ -405,11 +379,7 @@ fn chart_and_drill_down_in_tmux() {
         screen.contains(&format!("country = '{country}'")),
         "{screen}"
     );
-    session.keys(&["q"]);
-    let started = std::time::Instant::now();
-    while session.alive() && started.elapsed() < std::time::Duration::from_secs(10) {
-        std::thread::sleep(std::time::Duration::from_millis(100));
-    }
+    session.quit();
 }
 
 #[test]

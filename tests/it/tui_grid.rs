@@ -3,9 +3,6 @@
 //! at 80×24 and 160×48 and driven end to end in tmux. The grid's jobs run through the
 //! worker's own `ResultStore` on the warehouse's connection, as the workbench runs them.
 
-use std::process::Command;
-
-use assert_cmd::cargo::cargo_bin;
 use ecom::tui::ResultStore;
 use ecom::tui::action::Action;
 use ecom::tui::app::App;
@@ -357,30 +354,7 @@ fn press_until(session: &Session, key: &str, text: &str) {
 #[test]
 fn find_filter_undo_sort_and_profile_in_tmux() {
     let db = full_warehouse();
-    let name = format!("ecom-grid-{}", std::process::id());
-    let home = db.parent().unwrap().join("home-grid");
-    let command = format!(
-        "XDG_STATE_HOME={} {} --db {}",
-        home.display(),
-        cargo_bin("ecom").display(),
-        db.display()
-    );
-    let status = Command::new("tmux")
-        .args([
-            "new-session",
-            "-d",
-            "-s",
-            &name,
-            "-x",
-            "160",
-            "-y",
-            "40",
-            &command,
-        ])
-        .status()
-        .unwrap();
-    assert!(status.success(), "tmux is needed for the end-to-end test");
-    let session = Session(name);
+    let session = Session::start("grid", &db, (160, 40), "");
     session.wait_for("541,909");
     // The catalog (Shift+Tab from the editor) starts on raw.order_lines: open it.
     session.keys(&["BTab"]);
@@ -413,11 +387,5 @@ fn find_filter_undo_sort_and_profile_in_tmux() {
     assert!(screen.contains("80995"), "the maximum:\n{screen}");
     session.keys(&["Escape"]);
     session.wait_until("the profile to close", |s| !s.contains("Profile of"));
-    session.keys(&["q"]);
-    // The warehouse is free again for the next test once the workbench is gone.
-    let started = std::time::Instant::now();
-    while session.alive() {
-        assert!(started.elapsed().as_secs() < 10, "q did not quit");
-        std::thread::sleep(std::time::Duration::from_millis(100));
-    }
+    session.quit();
 }

@@ -2,10 +2,7 @@
 //! visit every screen, build the models and watch them, cancel a build, use SQL tabs,
 //! quit; check the screens.
 
-use std::process::Command;
 use std::time::{Duration, Instant};
-
-use assert_cmd::cargo::cargo_bin;
 
 use crate::common::*;
 use crate::tmux::Session;
@@ -23,17 +20,7 @@ fn selected_row(screen: &str) -> u64 {
 
 #[test]
 fn open_query_scroll_quit_in_tmux() {
-    let have_tmux = Command::new("tmux")
-        .arg("-V")
-        .output()
-        .is_ok_and(|o| o.status.success());
-    assert!(
-        have_tmux,
-        "tmux is needed for the end-to-end test (scripts/test.sh installs it)"
-    );
     let db = full_warehouse();
-    let name = format!("ecom-e2e-{}", std::process::id());
-    let home = db.parent().unwrap().join("home");
     // A stand-in for $VISUAL that writes a query, to check Ctrl+E end to end.
     let editor = db.parent().unwrap().join("fake-editor.sh");
     std::fs::write(&editor, "#!/bin/sh\necho 'SELECT 42 AS answer' > \"$1\"\n").unwrap();
@@ -42,29 +29,8 @@ fn open_query_scroll_quit_in_tmux() {
         .arg(&editor)
         .status()
         .unwrap();
-    let command = format!(
-        "VISUAL={} XDG_STATE_HOME={} {} --db {}",
-        editor.display(),
-        home.display(),
-        cargo_bin("ecom").display(),
-        db.display()
-    );
-    let status = Command::new("tmux")
-        .args([
-            "new-session",
-            "-d",
-            "-s",
-            &name,
-            "-x",
-            "120",
-            "-y",
-            "36",
-            &command,
-        ])
-        .status()
-        .unwrap();
-    assert!(status.success());
-    let session = Session(name);
+    let visual = format!("VISUAL={}", editor.display());
+    let session = Session::start("e2e", &db, (120, 36), &visual);
     session.wait_for("order_lines");
     session.wait_for("541,909");
     // The starter query: revenue by country over the whole data set.
@@ -155,13 +121,5 @@ fn open_query_scroll_quit_in_tmux() {
     session.keys(&["{"]);
     let screen = session.wait_for("SQL [1] 2");
     assert!(screen.contains("answer"), "{screen}");
-    session.keys(&["q"]);
-    let started = Instant::now();
-    while session.alive() {
-        assert!(
-            started.elapsed() < Duration::from_secs(10),
-            "q did not quit"
-        );
-        std::thread::sleep(Duration::from_millis(100));
-    }
+    session.quit();
 }

@@ -69,6 +69,20 @@ impl Grid {
         shown
     }
 
+    /// The column drawn at `x` characters from the grid's left border (for a click),
+    /// laid out as [`Grid::shown_columns`] lays it: the row numbers, then each column
+    /// and its spacing.
+    pub fn column_at(&self, x: u16, width: u16, height: u64) -> Option<usize> {
+        let mut start = self.gutter() + COLUMN_SPACING;
+        for (c, w) in self.shown_columns(width, height) {
+            if (start..start + w as u16).contains(&x) {
+                return Some(c);
+            }
+            start += w as u16 + COLUMN_SPACING;
+        }
+        None
+    }
+
     /// Moves the current column by `delta`, scrolling so it stays in view.
     pub fn move_column(&mut self, delta: i32, width: u16, height: u64) {
         let last = self.column_count().saturating_sub(1);

@@ -14,8 +14,8 @@ pub enum SqlTarget {
     Tab(usize),
     /// The catalog's relation at this index.
     Relation(usize),
-    /// The grid's row (absolute index).
-    Row(u64),
+    /// The grid's row (absolute index) and the column clicked, if on one.
+    Row(u64, Option<usize>),
     /// The editor's text at (line, character), for the editor's own click handling.
     Editor(usize, usize),
 }
@@ -35,7 +35,10 @@ impl SqlScreen {
         // The first line inside the border is the header.
         if rows.contains(at) && y > rows.y && !self.is_empty_warehouse() {
             let row = self.grid.top + (y - rows.y - 1) as u64;
-            return (row < self.grid.total_rows()).then_some(SqlTarget::Row(row));
+            let column = self
+                .grid
+                .column_at(x - rows.x, areas.grid.width, self.grid_height());
+            return (row < self.grid.total_rows()).then_some(SqlTarget::Row(row, column));
         }
         None
     }

@@ -293,10 +293,13 @@ impl SqlScreen {
                 self.focus = Pane::Catalog;
                 self.catalog.selected = i;
             }
-            SqlTarget::Row(row) => {
+            SqlTarget::Row(row, column) => {
                 self.focus = Pane::Grid;
                 let height = self.grid_height();
                 self.grid.move_to(row, height);
+                if let Some(column) = column {
+                    self.grid.column = column;
+                }
             }
             // A click in the text places the cursor there, ready to type.
             SqlTarget::Editor(line, column) => {
