@@ -21,6 +21,10 @@ pub struct StreamRecent {
 pub struct RecentWindow {
     /// `MM-DD HH:MM` (event time), like the other times here: short enough for 80 columns.
     pub window_start: String,
+    /// The window's bounds in full (`YYYY-MM-DD HH:MM:SS`, start included, end not),
+    /// for the query that lists its events.
+    pub start: String,
+    pub end: String,
     pub window_seconds: i64,
     pub revenue: f64,
     pub orders: i64,
@@ -47,7 +51,8 @@ pub fn load(conn: &Connection, limit: usize) -> duckdb::Result<StreamRecent> {
     let limit = limit as i64;
     let mut windows = conn.prepare(
         "SELECT strftime(window_start, '%m-%d %H:%M'), window_seconds, revenue::DOUBLE, orders::BIGINT, \
-         customers::BIGINT, conversion FROM stream.window_totals WHERE country = '*' \
+         customers::BIGINT, conversion, strftime(window_start, '%Y-%m-%d %H:%M:%S'), \
+         strftime(window_end, '%Y-%m-%d %H:%M:%S') FROM stream.window_totals WHERE country = '*' \
          ORDER BY window_start DESC, window_seconds LIMIT ?",
     )?;
     let windows = windows
@@ -58,6 +63,8 @@ pub fn load(conn: &Connection, limit: usize) -> duckdb::Result<StreamRecent> {
                 revenue: r.get(2)?,
                 orders: r.get(3)?,
                 customers: r.get(4)?,
+                start: r.get(6)?,
+                end: r.get(7)?,
                 conversion: r.get(5)?,
             })
         })?
@@ -101,4 +108,22 @@ pub fn load(conn: &Connection, limit: usize) -> duckdb::Result<StreamRecent> {
         dead_letter_count: dead_letter_count as u64,
         late_count: late_count as u64,
     })
+}
+/// The SQL that lists the events behind `window`: every event the tail stored whose
+/// event time falls in it (the `late` column marks those that came after it closed,
+/// which its figures leave out), in event-time order.
+pub fn window_rows_sql(window: &RecentWindow) -> String {
+    use crate::warehouse::quote_literal;
+    format!(
+        "-- the events behind the {} s window from {}\n\
+         SELECT event_time, event_type, invoice_no, customer_id, country, stock_code,\n       \
+         quantity, unit_price, revenue, late, topic, \"partition\", \"offset\"\n\
+         FROM stream.events\n\
+         WHERE event_time >= CAST({} AS TIMESTAMP) AND event_time < CAST({} AS TIMESTAMP)\n\
+         ORDER BY event_time, topic, \"partition\", \"offset\"",
+        window.window_seconds,
+        window.start,
+        quote_literal(&window.start),
+        quote_literal(&window.end),
+    )
 }

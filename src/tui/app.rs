@@ -201,6 +201,7 @@ impl App {
             Action::Move(_) => match self.screen {
                 Screen::Dashboard => return self.dashboard.update(action),
                 Screen::Ml => return self.ml.update(action, jobs, status),
+                Screen::Stream => return self.stream.update(action, jobs, status),
                 Screen::Models => return self.models.update(action, jobs, status),
                 Screen::Jobs => return self.jobs_screen.update(action, jobs),
                 _ => return self.sql.update(action, status),
@@ -287,6 +288,7 @@ impl App {
         let sql = match self.screen {
             Screen::Dashboard => self.dashboard.drill_down_sql(),
             Screen::Ml => self.ml.drill_down_sql(),
+            Screen::Stream => self.stream.drill_down_sql(),
             _ => None,
         };
         match sql {

@@ -433,7 +433,8 @@ pub fn short_number(value: f64) -> String {
         format!("{:.0}k", value / 1_000.0)
     } else if abs >= 1_000.0 {
         format!("{:.1}k", value / 1_000.0)
-    } else if abs >= 10.0 || abs == 0.0 {
+    } else if abs >= 10.0 || value.fract() == 0.0 {
+        // Whole numbers (counts) never show decimals.
         format!("{value:.0}")
     } else {
         format!("{value:.2}")

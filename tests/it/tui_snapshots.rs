@@ -730,6 +730,35 @@ fn stream_screen_starts_and_stops_the_tail_and_shows_its_figures() {
     );
     insta::assert_snapshot!("stream_running_large", large);
 
+    // Enter on the selected window lists its events in a new SQL tab: those from its
+    // start, up to but not at its end.
+    wh.conn()
+        .execute_batch(
+            "INSERT INTO stream.events (topic, \"partition\", \"offset\", event_id, event_type, event_time,
+                 invoice_no, stock_code, quantity, unit_price, revenue, customer_id, country, late, received_at)
+             SELECT 't', 0, n, 'e' || n, 'purchase', ts, 'I' || n, 'S1', 2, 1.5, 3.0, 1, 'France', false, now()::TIMESTAMP
+             FROM (VALUES (1, TIMESTAMP '2011-11-01 09:00:00'), (2, TIMESTAMP '2011-11-01 09:00:59'),
+                          (3, TIMESTAMP '2011-11-01 09:01:00'), (4, TIMESTAMP '2011-11-01 08:59:59')) AS e(n, ts);",
+        )
+        .unwrap();
+    let enter = KeyEvent::new(KeyCode::Enter, KeyModifiers::NONE);
+    let drill = action_for(&app.key_context(), &bindings, enter).unwrap();
+    assert_eq!(drill, Action::DrillDown);
+    let effects = app.update(drill);
+    let Some(Effect::RunQuery { statements, .. }) = effects.last() else {
+        panic!("{effects:?}");
+    };
+    assert_eq!(app.screen, Screen::Sql);
+    let offsets: Vec<i64> = {
+        let mut stmt = wh.conn().prepare(&statements[0].sql).unwrap();
+        stmt.query_map([], |r| r.get::<_, i64>("offset"))
+            .unwrap()
+            .collect::<Result<_, _>>()
+            .unwrap()
+    };
+    assert_eq!(offsets, vec![1, 2], "{}", statements[0].sql);
+    app.update(Action::ShowScreen(Screen::Stream));
+
     assert_eq!(app.update(Action::ToggleTail), vec![Effect::CancelJob(job)]);
     app.update(Action::JobFinished(job, Ok("stopped".into())));
     assert!(app.stream.job.is_none());

@@ -229,6 +229,12 @@ pub fn bindings() -> Vec<Binding> {
             "start the tail of [tui.stream], or stop it",
         ),
         b(
+            &[(Enter, NONE)],
+            Scope::Screen(Screen::Stream),
+            Command::DrillDown,
+            "open the events behind the selected window in a new SQL tab",
+        ),
+        b(
             &[(Char('6'), NONE)],
             Scope::Normal,
             Command::ScreenMl,
@@ -607,7 +613,7 @@ mod tests {
             save_chart drill_down dashboard_period dashboard_country history_older \
             history_newer new_sql_tab next_sql_tab previous_sql_tab close_sql_tab \
             external_editor toggle_theme toggle_mouse open_palette screen_dashboard \
-            screen_sql screen_models screen_jobs screen_stream toggle_tail screen_ml \
+            screen_sql screen_models screen_jobs screen_stream toggle_tail drill_down screen_ml \
             run_ml_segment run_ml_recommend run_ml_anomalies start_lookup drill_down screen_quality \
             build_all build_node build_withparents build_withchildren cancel_job quit \
             toggle_help focus_next focus_prev enter_insert run_query load_sample \

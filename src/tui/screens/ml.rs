@@ -23,6 +23,7 @@ use crate::tui::status::Status;
 use crate::tui::theme;
 use crate::tui::widgets::pane::{pane_block, table_header as header};
 use crate::tui::widgets::revenue_chart::draw_revenue_chart;
+use crate::tui::widgets::selectable::{render_selectable, table_offset};
 
 const EMPTY: &str = "Not run yet. s: segments, c: recommendations, a: anomalies \
                      (or `ecom ml segment|recommend|anomalies`; the marts must be built).";
@@ -193,12 +194,6 @@ impl MlAreas {
     }
 }
 
-/// The first row a bordered table with a header shows in `area`, so `selected` is seen.
-fn table_offset(area: Rect, selected: Option<usize>) -> usize {
-    let visible = area.height.saturating_sub(3).max(1) as usize;
-    selected.map_or(0, |s| s.saturating_sub(visible - 1))
-}
-
 impl MlScreen {
     /// The segment or anomaly drawn at (x, y) of the screen's `area`, as an index into
     /// [`MlScreen::figures`].
@@ -271,17 +266,6 @@ fn draw_lookup(frame: &mut Frame, ml: &MlScreen, area: Rect) {
             frame.render_widget(table, area);
         }
     }
-}
-
-/// A table with its selected row (if any) marked `▸` and in the selection's colours.
-fn render_selectable(frame: &mut Frame, table: Table, area: Rect, selected: Option<usize>) {
-    let mut state = ratatui::widgets::TableState::default()
-        .with_offset(table_offset(area, selected))
-        .with_selected(selected);
-    let table = table
-        .row_highlight_style(theme::selected())
-        .highlight_symbol("▸");
-    frame.render_stateful_widget(table, area, &mut state);
 }
 
 fn draw_segments(

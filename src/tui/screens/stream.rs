@@ -33,17 +33,41 @@ pub struct StreamScreen {
     /// Events per second at each publication, oldest first (at most [`RATE_HISTORY`]).
     pub rates: Vec<u64>,
     pub recent: Option<Reported<StreamRecent>>,
+    /// The closed window selected (Enter lists its events in a SQL tab).
+    pub selected: usize,
 }
 
 /// Samples of the events-per-second sparkline (two a second: a minute).
 pub const RATE_HISTORY: usize = 120;
 
 impl StreamScreen {
+    /// The closed windows shown, newest first.
+    fn windows(&self) -> &[crate::stream::recent::RecentWindow] {
+        match &self.recent {
+            Some(Ok(recent)) => &recent.windows,
+            _ => &[],
+        }
+    }
+
+    /// The query listing the events behind the selected window.
+    pub fn drill_down_sql(&self) -> Option<String> {
+        let window = self.windows().get(self.selected)?;
+        Some(crate::stream::recent::window_rows_sql(window))
+    }
+
     pub fn update(&mut self, action: Action, jobs: &mut Jobs, status: &mut Status) -> Vec<Effect> {
         match action {
             Action::ToggleTail => return vec![self.toggle_tail(jobs, status)],
             Action::TailStatus(figures) => self.record(*figures),
-            Action::StreamLoaded(result) => self.recent = Some(result),
+            Action::StreamLoaded(result) => {
+                self.recent = Some(result);
+                self.selected = self.selected.min(self.windows().len().saturating_sub(1));
+            }
+            Action::Move(delta) => {
+                let last = self.windows().len().saturating_sub(1) as i64;
+                self.selected =
+                    (self.selected as i64).saturating_add(delta).clamp(0, last) as usize;
+            }
             // The app ticks this screen every two seconds while it shows: follow what
             // the tail writes.
             Action::Tick if self.job.is_some() => return vec![Effect::LoadStream],
@@ -101,7 +125,7 @@ fn draw(frame: &mut Frame, view: &StreamScreen, area: Rect) {
     draw_partitions(frame, view.status.as_ref(), partitions);
     match &view.recent {
         Some(Ok(recent)) => {
-            draw_windows(frame, recent, windows);
+            draw_windows(frame, recent, windows, view.selected);
             draw_dead_letters(frame, recent, dead);
             draw_late(frame, recent, late);
         }
@@ -210,9 +234,9 @@ fn draw_partitions(frame: &mut Frame, status: Option<&TailStatus>, area: Rect) {
     frame.render_widget(table, area);
 }
 
-fn draw_windows(frame: &mut Frame, recent: &StreamRecent, area: Rect) {
+fn draw_windows(frame: &mut Frame, recent: &StreamRecent, area: Rect, selected: usize) {
     let title = format!(
-        "Closed windows, all countries · {} events in",
+        "Closed windows, all countries · {} events in · Enter: its events",
         thousands(recent.events)
     );
     if recent.windows.is_empty() {
@@ -247,7 +271,7 @@ fn draw_windows(frame: &mut Frame, recent: &StreamRecent, area: Rect) {
             "start", "size", "revenue", "orders", "cust", "conv",
         ]))
         .block(pane_block(&title, false));
-    frame.render_widget(table, area);
+    crate::tui::widgets::selectable::render_selectable(frame, table, area, Some(selected));
 }
 
 fn draw_dead_letters(frame: &mut Frame, recent: &StreamRecent, area: Rect) {
