@@ -430,11 +430,21 @@ mod tests {
         .unwrap()
     }
 
+    /// A connection, the query guard and the channel a worker's `Run` reports on.
+    fn fixture() -> (
+        Connection,
+        Mutex<Queries>,
+        UnboundedSender<Action>,
+        tokio::sync::mpsc::UnboundedReceiver<Action>,
+    ) {
+        let (events, reports) = tokio::sync::mpsc::unbounded_channel();
+        let conn = Connection::open_in_memory().unwrap();
+        (conn, Mutex::new(Queries::default()), events, reports)
+    }
+
     #[test]
     fn statements_run_in_order_each_into_its_own_table_and_none_leak() {
-        let conn = Connection::open_in_memory().unwrap();
-        let queries = Mutex::new(Queries::default());
-        let (events, mut reports) = tokio::sync::mpsc::unbounded_channel();
+        let (conn, queries, events, mut reports) = fixture();
         let run = Run {
             conn: &conn,
             queries: &queries,
@@ -474,9 +484,7 @@ mod tests {
 
     #[test]
     fn a_failing_or_cancelled_statement_stops_the_rest() {
-        let conn = Connection::open_in_memory().unwrap();
-        let queries = Mutex::new(Queries::default());
-        let (events, mut reports) = tokio::sync::mpsc::unbounded_channel();
+        let (conn, queries, events, mut reports) = fixture();
         let run = Run {
             conn: &conn,
             queries: &queries,

@@ -27,6 +27,23 @@ pub struct GridResult {
     pub elapsed_ms: u64,
 }
 
+#[cfg(test)]
+impl GridResult {
+    /// A result of `total_rows` rows in one BIGINT column `n`, for tests.
+    pub fn numbers(query_id: u64, total_rows: u64) -> Self {
+        Self {
+            query_id,
+            columns: vec![ResultColumn {
+                name: "n".into(),
+                data_type: "BIGINT".into(),
+                numeric: true,
+            }],
+            total_rows,
+            elapsed_ms: 5,
+        }
+    }
+}
+
 /// Rows `start .. start + rows.len()` of the current result.
 #[derive(Debug, Clone, Default, PartialEq)]
 pub struct RowWindow {

@@ -329,7 +329,6 @@ mod tests {
     use crate::tui::grid::GridResult;
     use crate::tui::status::StatusKind;
     use crate::warehouse::catalog::{Relation, RelationKind};
-    use crate::warehouse::pager::ResultColumn;
 
     fn relation(schema: &str, name: &str, rows: u64) -> Relation {
         Relation {
@@ -338,19 +337,6 @@ mod tests {
             kind: RelationKind::Table,
             rows: Some(rows),
             columns: Vec::new(),
-        }
-    }
-
-    fn result(query_id: u64, total_rows: u64) -> GridResult {
-        GridResult {
-            query_id,
-            columns: vec![ResultColumn {
-                name: "n".into(),
-                data_type: "BIGINT".into(),
-                numeric: true,
-            }],
-            total_rows,
-            elapsed_ms: 5,
         }
     }
 
@@ -403,7 +389,10 @@ mod tests {
             sql.update(Action::Escape, &mut status),
             vec![Effect::InterruptQuery(1)]
         );
-        sql.update(Action::QueryFinished(1, Ok(result(1, 1_000))), &mut status);
+        sql.update(
+            Action::QueryFinished(1, Ok(GridResult::numbers(1, 1_000))),
+            &mut status,
+        );
         assert_eq!((sql.focus, sql.mode), (Pane::Grid, Mode::Normal));
         assert_eq!(
             sql.page_request(),

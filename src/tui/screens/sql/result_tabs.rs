@@ -260,20 +260,6 @@ impl ResultTabs {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::warehouse::pager::ResultColumn;
-
-    fn result(query_id: u64, total_rows: u64) -> GridResult {
-        GridResult {
-            query_id,
-            columns: vec![ResultColumn {
-                name: "n".into(),
-                data_type: "BIGINT".into(),
-                numeric: true,
-            }],
-            total_rows,
-            elapsed_ms: 5,
-        }
-    }
 
     fn three() -> (ResultTabs, Grid, Option<RunningQuery>) {
         let mut tabs = ResultTabs::default();
@@ -295,15 +281,15 @@ mod tests {
     fn each_statement_fills_its_result_and_the_run_moves_on() {
         let (mut tabs, mut grid, mut running) = three();
         assert_eq!(tabs.pending(), vec![1, 2, 3]);
-        let done = tabs.finish(&mut grid, &mut running, 1, Ok(result(1, 10)));
+        let done = tabs.finish(&mut grid, &mut running, 1, Ok(GridResult::numbers(1, 10)));
         assert_eq!(done.unwrap().message(), "result 1 of 3: 10 rows in 0.01 s");
         assert_eq!(running.as_ref().map(|r| r.id), Some(2));
         assert_eq!(grid.total_rows(), 10);
         // Looking at result 2 while it runs, then 3.
         assert!(tabs.step(&mut grid, 1));
-        tabs.finish(&mut grid, &mut running, 2, Ok(result(2, 20)));
+        tabs.finish(&mut grid, &mut running, 2, Ok(GridResult::numbers(2, 20)));
         assert_eq!(grid.total_rows(), 20, "the front result shows at once");
-        tabs.finish(&mut grid, &mut running, 3, Ok(result(3, 30)));
+        tabs.finish(&mut grid, &mut running, 3, Ok(GridResult::numbers(3, 30)));
         assert!(running.is_none());
         assert_eq!(tabs.label().as_deref(), Some("Result 1 | [2] | 3"));
         let mut many = tabs.clone();
@@ -314,7 +300,7 @@ mod tests {
         tabs.step(&mut grid, 1);
         assert_eq!((tabs.front, grid.total_rows()), (0, 10), "wraps around");
         assert_eq!(
-            tabs.finish(&mut grid, &mut running, 9, Ok(result(9, 1))),
+            tabs.finish(&mut grid, &mut running, 9, Ok(GridResult::numbers(9, 1))),
             None,
             "not one of these"
         );
@@ -325,7 +311,7 @@ mod tests {
     #[test]
     fn a_failure_drops_the_statements_after_it() {
         let (mut tabs, mut grid, mut running) = three();
-        tabs.finish(&mut grid, &mut running, 1, Ok(result(1, 10)));
+        tabs.finish(&mut grid, &mut running, 1, Ok(GridResult::numbers(1, 10)));
         tabs.step(&mut grid, -1);
         assert_eq!(tabs.front, 2);
         let failed = tabs.finish(&mut grid, &mut running, 2, Err("no such table: x".into()));
