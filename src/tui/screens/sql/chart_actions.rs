@@ -181,5 +181,16 @@ mod tests {
         );
         assert!(sql.update(Action::Escape, &mut status).is_empty());
         assert!(sql.chart.is_none(), "Esc closes a computed chart");
+        // Running the SQL again (F5 works over the chart) closes the chart of the
+        // result it replaces.
+        sql.update(Action::OpenChart, &mut status);
+        assert!(sql.chart.is_some());
+        sql.editor.set_text("SELECT 1");
+        let effects = sql.update(Action::RunQuery, &mut status);
+        assert!(effects.iter().any(|e| matches!(e, Effect::RunQuery { .. })));
+        assert!(
+            sql.chart.is_none(),
+            "no chart of a result that is going away"
+        );
     }
 }

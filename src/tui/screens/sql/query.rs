@@ -63,6 +63,8 @@ impl SqlScreen {
             effects.push(Effect::SaveHistory(text.to_string()));
         }
         self.history_pos = None;
+        // The run replaces the results a chart may show (F5 works over the chart).
+        self.chart = None;
         effects.extend(self.interrupt_running());
         let runs: Vec<StatementRun> = chosen
             .iter()
