@@ -389,12 +389,7 @@ impl Run<'_> {
         let result = pager::run(self.conn, &statement.sql, &table);
         Queries::finish(self.queries);
         let result = result.map_err(|e| Failure(explain_query_error(&e.to_string())))?;
-        let grid = GridResult {
-            query_id: statement.id,
-            columns: result.columns.clone(),
-            total_rows: result.total_rows,
-            elapsed_ms: result.elapsed.as_millis() as u64,
-        };
+        let grid = GridResult::of(statement.id, &result);
         results.insert(self.conn, (slot, statement.result), statement.id, result);
         Ok(grid)
     }

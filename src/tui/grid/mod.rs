@@ -11,7 +11,7 @@ pub mod prompt;
 
 use std::collections::BTreeMap;
 
-use crate::warehouse::pager::ResultColumn;
+use crate::warehouse::pager::{PagedResult, ResultColumn};
 use crate::warehouse::view::ViewStep;
 pub use columns::{COLUMN_SPACING, MAX_COLUMN_WIDTH};
 use jobs::{JobKind, RunningJob};
@@ -25,6 +25,18 @@ pub struct GridResult {
     pub columns: Vec<ResultColumn>,
     pub total_rows: u64,
     pub elapsed_ms: u64,
+}
+
+impl GridResult {
+    /// How the grid knows `result`, which query or grid job `query_id` made.
+    pub fn of(query_id: u64, result: &PagedResult) -> Self {
+        Self {
+            query_id,
+            columns: result.columns.clone(),
+            total_rows: result.total_rows,
+            elapsed_ms: result.elapsed.as_millis() as u64,
+        }
+    }
 }
 
 #[cfg(test)]

@@ -129,13 +129,13 @@ fn run(
                 .find(|(made_by, _)| *made_by == base)
                 .ok_or(GONE)?;
             if steps.is_empty() {
-                let result = grid_result(base, base_result);
+                let result = GridResult::of(base, base_result);
                 results.drop_view(conn, base);
                 return Ok(GridAnswer::View { result, steps });
             }
             let shown = view::materialise(conn, base_result, &view::view_table(base), &steps)
                 .map_err(failed)?;
-            let result = grid_result(id, &shown);
+            let result = GridResult::of(id, &shown);
             results.views.insert(base, (id, shown));
             Ok(GridAnswer::View { result, steps })
         }
@@ -154,15 +154,6 @@ fn run(
             let profile = profile::profile(conn, shown, &column).map_err(failed)?;
             Ok(GridAnswer::Profile(Box::new(profile)))
         }
-    }
-}
-
-fn grid_result(query_id: u64, result: &PagedResult) -> GridResult {
-    GridResult {
-        query_id,
-        columns: result.columns.clone(),
-        total_rows: result.total_rows,
-        elapsed_ms: result.elapsed.as_millis() as u64,
     }
 }
 
