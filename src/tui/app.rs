@@ -132,7 +132,8 @@ impl App {
             HelpScroll::Start => 0,
             HelpScroll::End => i64::MAX / 2,
         };
-        self.help_scroll = keymap::help_first_line(wanted.max(0) as usize, &self.help, size);
+        let rows = keymap::help_rows(&self.help, size.0).len();
+        self.help_scroll = keymap::help_first_line(wanted.max(0) as usize, rows, size.1);
     }
 
     fn route(&mut self, action: Action) -> Vec<Effect> {

@@ -164,9 +164,10 @@ fn draw_status(frame: &mut Frame, app: &App, area: Rect) {
 fn draw_help(frame: &mut Frame, app: &App) {
     let area = frame.area();
     let rows = help_rows(&app.help, area.width);
-    let first = help_first_line(app.help_scroll, &app.help, (area.width, area.height));
+    let first = help_first_line(app.help_scroll, rows.len(), area.height);
     let shown = help_view_height(area.height).min(rows.len());
     let key = Style::new().fg(theme::ACCENT);
+    let indent = help_indent(&rows);
     let mut lines: Vec<Line> = rows
         .iter()
         .skip(first)
@@ -180,10 +181,9 @@ fn draw_help(frame: &mut Frame, app: &App) {
                 Span::styled(format!("  {keys}  "), key),
                 Span::raw(help.clone()),
             ]),
-            HelpRow::More(help) => Line::from(vec![
-                Span::raw(" ".repeat(help_indent(&rows))),
-                Span::raw(help.clone()),
-            ]),
+            HelpRow::More(help) => {
+                Line::from(vec![Span::raw(" ".repeat(indent)), Span::raw(help.clone())])
+            }
             HelpRow::Blank => Line::from(""),
         })
         .collect();

@@ -142,11 +142,11 @@ pub fn help_view_height(height: u16) -> usize {
     (height as usize).saturating_sub(2 + 2 + 1).max(1)
 }
 
-/// The first row shown when the help is scrolled to `scroll` on a terminal of `size`:
-/// never past the point where the last row reaches the bottom.
-pub fn help_first_line(scroll: usize, sections: &[HelpSection], size: (u16, u16)) -> usize {
-    let rows = help_rows(sections, size.0).len();
-    scroll.min(rows.saturating_sub(help_view_height(size.1)))
+/// The first row shown when the help's `rows` rows are scrolled to `scroll` in a
+/// terminal `height` rows tall: never past the point where the last row reaches the
+/// bottom.
+pub fn help_first_line(scroll: usize, rows: usize, height: u16) -> usize {
+    scroll.min(rows.saturating_sub(help_view_height(height)))
 }
 
 #[cfg(test)]
@@ -180,16 +180,13 @@ mod tests {
     fn scrolling_stops_where_the_last_line_shows() {
         let sections = help_sections(&bindings());
         let length = help_rows(&sections, 80).len();
-        assert_eq!(help_first_line(0, &sections, (80, 24)), 0);
+        assert_eq!(help_first_line(0, length, 24), 0);
         assert_eq!(
-            help_first_line(10_000, &sections, (80, 24)),
+            help_first_line(10_000, length, 24),
             length - help_view_height(24)
         );
-        assert_eq!(
-            help_first_line(10_000, &sections, (200, 500)),
-            0,
-            "all of it fits"
-        );
+        let wide = help_rows(&sections, 200).len();
+        assert_eq!(help_first_line(10_000, wide, 500), 0, "all of it fits");
         assert!(
             help_rows(&sections, 80).len() > help_rows(&sections, 200).len(),
             "narrow terminals wrap long descriptions"
