@@ -425,35 +425,47 @@ mod tests {
         .unwrap()
     }
 
-    /// A connection, the query guard and the channel a worker's `Run` reports on.
-    fn fixture() -> (
-        Connection,
-        Mutex<Queries>,
-        UnboundedSender<Action>,
-        tokio::sync::mpsc::UnboundedReceiver<Action>,
-    ) {
-        let (events, reports) = tokio::sync::mpsc::unbounded_channel();
-        let conn = Connection::open_in_memory().unwrap();
-        (conn, Mutex::new(Queries::default()), events, reports)
+    /// What a worker's `Run` works with: a connection, the query guard and the channel
+    /// it reports on (its other end in `reports`).
+    struct Fixture {
+        conn: Connection,
+        queries: Mutex<Queries>,
+        events: UnboundedSender<Action>,
+        reports: tokio::sync::mpsc::UnboundedReceiver<Action>,
+    }
+
+    impl Fixture {
+        fn new() -> Self {
+            let (events, reports) = tokio::sync::mpsc::unbounded_channel();
+            Self {
+                conn: Connection::open_in_memory().unwrap(),
+                queries: Mutex::new(Queries::default()),
+                events,
+                reports,
+            }
+        }
+
+        fn run(&self) -> Run<'_> {
+            Run {
+                conn: &self.conn,
+                queries: &self.queries,
+                events: &self.events,
+            }
+        }
     }
 
     #[test]
     fn statements_run_in_order_each_into_its_own_table_and_none_leak() {
-        let (conn, queries, events, mut reports) = fixture();
-        let run = Run {
-            conn: &conn,
-            queries: &queries,
-            events: &events,
-        };
+        let mut fixture = Fixture::new();
         let mut results = ResultStore::default();
         let script = vec![
             statement(1, "select 1 as a", 0),
             statement(2, "select * from range(5)", 1),
             statement(3, "select 3 as c", 2),
         ];
-        assert!(run.statements(&mut results, 1, script, true));
+        assert!(fixture.run().statements(&mut results, 1, script, true));
         let mut finished = Vec::new();
-        while let Ok(Action::QueryFinished(id, Ok(grid))) = reports.try_recv() {
+        while let Ok(Action::QueryFinished(id, Ok(grid))) = fixture.reports.try_recv() {
             finished.push((id, grid.total_rows, grid.columns[0].name.clone()));
         }
         assert_eq!(
@@ -464,54 +476,61 @@ mod tests {
                 (3, 1, "c".into())
             ]
         );
-        assert_eq!(temp_tables(&conn), 3);
+        assert_eq!(temp_tables(&fixture.conn), 3);
         assert!(results.get(2).is_some());
         // Another tab's result stays when this one runs again, with one statement.
-        assert!(run.statements(&mut results, 2, vec![statement(4, "select 4", 0)], true));
-        assert!(run.statements(&mut results, 1, vec![statement(5, "select 5", 0)], true));
-        assert_eq!(temp_tables(&conn), 2, "the re-run dropped its old results");
+        assert!(
+            fixture
+                .run()
+                .statements(&mut results, 2, vec![statement(4, "select 4", 0)], true)
+        );
+        assert!(
+            fixture
+                .run()
+                .statements(&mut results, 1, vec![statement(5, "select 5", 0)], true)
+        );
+        assert_eq!(
+            temp_tables(&fixture.conn),
+            2,
+            "the re-run dropped its old results"
+        );
         assert!(results.get(2).is_none());
-        results.remove_slot(&conn, 1);
-        results.remove_slot(&conn, 2);
-        assert_eq!(temp_tables(&conn), 0);
+        results.remove_slot(&fixture.conn, 1);
+        results.remove_slot(&fixture.conn, 2);
+        assert_eq!(temp_tables(&fixture.conn), 0);
         assert!(results.is_empty());
     }
 
     #[test]
     fn a_failing_or_cancelled_statement_stops_the_rest() {
-        let (conn, queries, events, mut reports) = fixture();
-        let run = Run {
-            conn: &conn,
-            queries: &queries,
-            events: &events,
-        };
+        let mut fixture = Fixture::new();
         let mut results = ResultStore::default();
         let script = vec![
             statement(1, "select 1", 0),
             statement(2, "select nope", 1),
             statement(3, "select 3", 2),
         ];
-        run.statements(&mut results, 1, script, true);
+        fixture.run().statements(&mut results, 1, script, true);
         assert!(matches!(
-            reports.try_recv(),
+            fixture.reports.try_recv(),
             Ok(Action::QueryFinished(1, Ok(_)))
         ));
-        match reports.try_recv() {
+        match fixture.reports.try_recv() {
             Ok(Action::QueryFinished(2, Err(e))) => assert!(e.0.contains("nope"), "{e:?}"),
             other => panic!("{other:?}"),
         }
-        assert!(reports.try_recv().is_err(), "statement 3 never ran");
+        assert!(fixture.reports.try_recv().is_err(), "statement 3 never ran");
         // Esc while statement 1 waits: it is skipped and the cancels of the rest forgotten.
-        queries.lock().unwrap().cancelled.extend([4, 5]);
+        fixture.queries.lock().unwrap().cancelled.extend([4, 5]);
         let script = vec![statement(4, "select 4", 0), statement(5, "select 5", 1)];
-        run.statements(&mut results, 1, script, true);
+        fixture.run().statements(&mut results, 1, script, true);
         assert!(matches!(
-            reports.try_recv(),
+            fixture.reports.try_recv(),
             Ok(Action::QueryFinished(4, Err(_)))
         ));
-        assert!(reports.try_recv().is_err());
-        assert!(queries.lock().unwrap().cancelled.is_empty());
-        assert_eq!(temp_tables(&conn), 0);
+        assert!(fixture.reports.try_recv().is_err());
+        assert!(fixture.queries.lock().unwrap().cancelled.is_empty());
+        assert_eq!(temp_tables(&fixture.conn), 0);
     }
 
     #[test]

@@ -17,7 +17,7 @@ use ecom::warehouse::pager;
 
 use crate::common::*;
 use crate::tmux::Session;
-use crate::tui_support::{app_on, app_on_raw, render, show_result};
+use crate::tui_support::{app_on, app_on_raw, query_finished, render, show_result};
 
 const SIZES: [(u16, u16); 2] = [(80, 24), (160, 48)];
 
@@ -263,15 +263,7 @@ fn enter_on_a_country_opens_its_rows_in_a_new_sql_tab() {
             )
             .unwrap();
         assert_eq!(result.total_rows, lines as u64);
-        app.update(Action::QueryFinished(
-            id,
-            Ok(GridResult {
-                query_id: id,
-                columns: result.columns.clone(),
-                total_rows: result.total_rows,
-                elapsed_ms: 1,
-            }),
-        ));
+        app.update(query_finished(id, &result));
         app.update(Action::PageLoaded {
             query_id: id,
             start: 0,

@@ -7,7 +7,6 @@ use ecom::tui::ResultStore;
 use ecom::tui::action::Action;
 use ecom::tui::app::App;
 use ecom::tui::effect::Effect;
-use ecom::tui::grid::GridResult;
 use ecom::tui::grid::jobs::GridAnswer;
 use ecom::tui::keymap::{action_for, bindings};
 use ecom::tui::ui::draw;
@@ -19,7 +18,7 @@ use ratatui::style::Color;
 
 use crate::common::*;
 use crate::tmux::Session;
-use crate::tui_support::{app_on_raw, render};
+use crate::tui_support::{app_on_raw, query_finished, render};
 
 const SIZES: [(u16, u16); 2] = [(80, 24), (160, 48)];
 
@@ -81,17 +80,10 @@ impl Bench {
                     for statement in statements {
                         let table = pager::result_table(slot, statement.result);
                         let result = pager::run(self.wh.conn(), &statement.sql, &table).unwrap();
-                        let grid = GridResult {
-                            query_id: statement.id,
-                            columns: result.columns.clone(),
-                            total_rows: result.total_rows,
-                            elapsed_ms: 1,
-                        };
+                        let finished = query_finished(statement.id, &result);
                         let key = (slot, statement.result);
                         self.store.insert(self.wh.conn(), key, statement.id, result);
-                        let more = self
-                            .app
-                            .update(Action::QueryFinished(statement.id, Ok(grid)));
+                        let more = self.app.update(finished);
                         self.perform(more);
                     }
                     continue;

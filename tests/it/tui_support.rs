@@ -5,7 +5,8 @@ use ecom::tui::action::Action;
 use ecom::tui::app::App;
 use ecom::tui::grid::GridResult;
 use ecom::tui::ui::draw;
-use ecom::warehouse::pager;
+use ecom::warehouse::catalog::Relation;
+use ecom::warehouse::pager::{self, PagedResult};
 use ecom::warehouse::{Warehouse, catalog};
 use ratatui::Terminal;
 use ratatui::backend::TestBackend;
@@ -26,12 +27,27 @@ pub fn render(app: &App, width: u16, height: u16) -> String {
 }
 
 pub fn app_on(wh: &Warehouse, width: u16, height: u16) -> App {
+    app_listing(catalog::relations(wh.conn()).unwrap(), width, height)
+}
+
+/// An app of `width` × `height` whose catalog lists `relations`.
+fn app_listing(relations: Vec<Relation>, width: u16, height: u16) -> App {
     let mut app = App::new("demo.duckdb".into(), 500);
     app.update(Action::Resize(width, height));
-    app.update(Action::CatalogLoaded(Ok(
-        catalog::relations(wh.conn()).unwrap()
-    )));
+    app.update(Action::CatalogLoaded(Ok(relations)));
     app
+}
+
+/// What the worker reports when query `id` made `result`, with a fixed elapsed time so
+/// screens compare.
+pub fn query_finished(id: u64, result: &PagedResult) -> Action {
+    Action::QueryFinished(
+        id,
+        Ok(GridResult {
+            elapsed_ms: 1,
+            ..GridResult::of(id, result)
+        }),
+    )
 }
 
 /// A warehouse in `dir` holding the sample with the bundled models built, as the CLI makes it.
@@ -51,15 +67,7 @@ pub fn show_result(app: &mut App, wh: &Warehouse, sql: &str) {
     app.sql.editor.set_text(sql);
     app.update(Action::RunQuery);
     let result = pager::run(wh.conn(), sql, &pager::result_table(1, 0)).unwrap();
-    app.update(Action::QueryFinished(
-        1,
-        Ok(GridResult {
-            query_id: 1,
-            columns: result.columns.clone(),
-            total_rows: result.total_rows,
-            elapsed_ms: 1,
-        }),
-    ));
+    app.update(query_finished(1, &result));
     app.update(Action::PageLoaded {
         query_id: 1,
         start: 0,
@@ -87,15 +95,7 @@ pub fn work_off(
         let id = statement.id;
         let table = pager::result_table(slot, statement.result);
         let result = pager::run(wh.conn(), &statement.sql, &table).unwrap();
-        let asks = app.update(Action::QueryFinished(
-            id,
-            Ok(GridResult {
-                query_id: id,
-                columns: result.columns.clone(),
-                total_rows: result.total_rows,
-                elapsed_ms: 1,
-            }),
-        ));
+        let asks = app.update(query_finished(id, &result));
         for ask in asks {
             if let Effect::FetchPage {
                 query_id,
@@ -119,13 +119,10 @@ pub fn work_off(
 /// other tests build models and run ML, so the other schemas' tables and counts depend
 /// on which tests ran first, and a snapshot must not.
 pub fn app_on_raw(wh: &Warehouse, width: u16, height: u16) -> App {
-    let mut app = App::new("demo.duckdb".into(), 500);
-    app.update(Action::Resize(width, height));
     let raw = catalog::relations(wh.conn())
         .unwrap()
         .into_iter()
         .filter(|r| r.schema == "raw")
         .collect();
-    app.update(Action::CatalogLoaded(Ok(raw)));
-    app
+    app_listing(raw, width, height)
 }
