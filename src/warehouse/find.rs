@@ -109,4 +109,17 @@ mod tests {
         assert_eq!(find("5", 4, true), Some(Found { row: 1, matches: 2 }));
         assert_eq!(find("London", 0, true), None);
     }
+
+    #[test]
+    fn an_empty_result_has_no_match() {
+        let conn = Connection::open_in_memory().unwrap();
+        let result = pager::run(
+            &conn,
+            "SELECT 1 AS n, 'x' AS t WHERE false",
+            &pager::result_table(1, 0),
+        )
+        .unwrap();
+        assert_eq!(find(&conn, &result, "x", 0, true).unwrap(), None);
+        assert_eq!(find(&conn, &result, "x", 0, false).unwrap(), None);
+    }
 }

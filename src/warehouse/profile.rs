@@ -197,4 +197,19 @@ mod tests {
             ]
         );
     }
+
+    #[test]
+    fn an_empty_result_profiles_to_zero_rows_and_no_values() {
+        let conn = Connection::open_in_memory().unwrap();
+        let result = pager::run(
+            &conn,
+            "SELECT 1.5::DOUBLE AS amount WHERE false",
+            &pager::result_table(1, 0),
+        )
+        .unwrap();
+        let p = profile(&conn, &result, "amount").unwrap();
+        assert_eq!((p.rows, p.nulls, p.distinct), (0, 0, 0));
+        assert_eq!((p.min, p.max, p.mean), (None, None, None));
+        assert!(p.top.is_empty());
+    }
 }
