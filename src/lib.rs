@@ -5,7 +5,9 @@
 //! Arrows point one way: `cli` and `tui` use the core modules; the core never
 //! imports them. See `docs/ARCHITECTURE.md` for how data and events flow.
 
+pub mod alerts;
 pub mod config;
+pub mod dashboards;
 pub mod export;
 pub mod format;
 pub mod ingest;

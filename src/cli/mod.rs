@@ -3,8 +3,10 @@
 //! Arguments become a validated [`Settings`] before any work starts; handlers return an
 //! [`Outcome`] or an error, and `main` turns those into exit codes.
 
+mod alerts;
 pub mod args;
 mod config_cmd;
+mod dashboard;
 mod export;
 mod ingest;
 mod interrupt;
@@ -41,6 +43,12 @@ pub struct Settings {
     pub json: bool,
     pub quiet: bool,
     pub verbose: u8,
+    /// `--dashboards DIR`, listed beside the config folder's `dashboards/`.
+    pub dashboards_dir: Option<PathBuf>,
+    /// The alert rules: `--alerts FILE`, else `alerts.toml` in the config folder.
+    pub alerts_file: PathBuf,
+    /// Whether `--alerts` named the file (then it must exist).
+    pub alerts_explicit: bool,
 }
 
 impl Settings {
@@ -68,6 +76,10 @@ impl Settings {
             .or_else(|| config.warehouse.path.clone())
             .unwrap_or_else(crate::paths::default_warehouse);
         config.warehouse.path = Some(db_path.clone());
+        let alerts_file = global
+            .alerts
+            .clone()
+            .unwrap_or_else(|| config_dir(&config_path).join("alerts.toml"));
         Ok(Self {
             config,
             config_path,
@@ -76,7 +88,15 @@ impl Settings {
             json: global.json,
             quiet: global.quiet,
             verbose: global.verbose,
+            dashboards_dir: global.dashboards.clone(),
+            alerts_file,
+            alerts_explicit: global.alerts.is_some(),
         })
+    }
+
+    /// The folder holding the config file, its `dashboards/` and `alerts.toml`.
+    pub fn config_dir(&self) -> PathBuf {
+        config_dir(&self.config_path)
     }
 
     /// Opens the warehouse named by the settings.
@@ -101,6 +121,14 @@ impl Settings {
     }
 }
 
+/// The folder of a config file (the current folder for a bare file name).
+fn config_dir(config_path: &std::path::Path) -> PathBuf {
+    match config_path.parent() {
+        Some(parent) if !parent.as_os_str().is_empty() => parent.to_path_buf(),
+        _ => PathBuf::from("."),
+    }
+}
+
 /// Runs one subcommand.
 pub fn dispatch(command: Command, settings: &Settings) -> anyhow::Result<Outcome> {
     match command {
@@ -116,6 +144,8 @@ pub fn dispatch(command: Command, settings: &Settings) -> anyhow::Result<Outcome
         Command::Export(args) => export::run_export(&args, settings),
         Command::Report(args) => export::run_report(&args, settings),
         Command::Serve(args) => serve::run(args, settings),
+        Command::Dashboard { action } => dashboard::run(action, settings),
+        Command::Alerts { action } => alerts::run(action, settings),
     }
 }
 

@@ -6,6 +6,12 @@ use clap::{Args, Parser, Subcommand, ValueEnum};
 
 use crate::ml::anomalies::AnomalyOptions;
 
+mod alerts;
+mod dashboards;
+
+pub use alerts::AlertsAction;
+pub use dashboards::DashboardAction;
+
 /// ecom: e-commerce analytics in one binary. With no command it opens the workbench.
 #[derive(Debug, Parser)]
 #[command(name = "ecom", version, about, long_about = None, propagate_version = true)]
@@ -46,6 +52,15 @@ pub struct GlobalArgs {
     /// Machine-readable output on stdout (one JSON document, or JSON lines for streams).
     #[arg(long, global = true)]
     pub json: bool,
+
+    /// A folder of dashboard files listed beside the shipped ones and the config folder's
+    /// `dashboards/`.
+    #[arg(long, global = true, env = "ECOM_DASHBOARDS", value_name = "DIR")]
+    pub dashboards: Option<PathBuf>,
+
+    /// The alert rules and receivers (default: alerts.toml in the config folder).
+    #[arg(long, global = true, env = "ECOM_ALERTS", value_name = "FILE")]
+    pub alerts: Option<PathBuf>,
 }
 
 #[derive(Debug, Subcommand)]
@@ -82,6 +97,16 @@ pub enum Command {
     /// The REST API for other applications: token auth, cached answers, OpenAPI, Prometheus.
     #[command(long_about = SERVE_ABOUT)]
     Serve(ServeArgs),
+    /// Dashboards as code: list them, copy the shipped one to edit, render one to a file.
+    Dashboard {
+        #[command(subcommand)]
+        action: DashboardAction,
+    },
+    /// Alert rules over the warehouse: list them, check them once, silence or test one.
+    Alerts {
+        #[command(subcommand)]
+        action: AlertsAction,
+    },
     /// Show, edit or check the layered configuration.
     Config {
         #[command(subcommand)]
