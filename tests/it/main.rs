@@ -2,6 +2,7 @@
 
 mod common;
 mod config;
+mod dashboards;
 mod edge_states;
 mod export;
 mod faults;
