@@ -125,8 +125,8 @@ pub fn history(conn: &Connection, rule: Option<&str>, limit: usize) -> Result<Ve
         return Ok(Vec::new());
     }
     let mut stmt = conn.prepare(
-        "SELECT at, rule, fingerprint, labels, from_state, to_state FROM alerts.history \
-         WHERE ?::VARCHAR IS NULL OR rule = ? ORDER BY at DESC, rule, fingerprint LIMIT ?",
+        "SELECT happened_at, rule, fingerprint, labels, from_state, to_state FROM alerts.history \
+         WHERE ?::VARCHAR IS NULL OR rule = ? ORDER BY happened_at DESC, rule, fingerprint LIMIT ?",
     )?;
     let limit = i64::try_from(limit).unwrap_or(i64::MAX);
     let rows = stmt.query_map(duckdb::params![rule, rule, limit], |row| {

@@ -32,7 +32,7 @@ CREATE TABLE IF NOT EXISTS alerts.silences (
     created_at TIMESTAMP NOT NULL
 );
 CREATE TABLE IF NOT EXISTS alerts.history (
-    at          TIMESTAMP NOT NULL,
+    happened_at TIMESTAMP NOT NULL,
     rule        VARCHAR NOT NULL,
     fingerprint VARCHAR NOT NULL,
     labels      VARCHAR NOT NULL,
