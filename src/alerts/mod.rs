@@ -53,6 +53,9 @@ pub enum AlertsError {
     KeyColumn { rule: String, column: String },
     #[error("no rule named `{0}` in the alerts file")]
     UnknownRule(String),
+    /// The rule's own SQL failed.
+    #[error("{0}")]
+    Query(duckdb::Error),
     #[error("alerts state in the warehouse: {0}")]
     Db(#[from] duckdb::Error),
     #[error("{0}")]

@@ -53,6 +53,13 @@ impl Serialize for Instance {
 
 /// Runs `rule`'s SQL on `conn`: one instance per distinct key.
 pub(super) fn instances(conn: &duckdb::Connection, rule: &Rule) -> Result<Vec<Instance>> {
+    query(conn, rule).map_err(|e| match e {
+        AlertsError::Db(e) => AlertsError::Query(e),
+        other => other,
+    })
+}
+
+fn query(conn: &duckdb::Connection, rule: &Rule) -> Result<Vec<Instance>> {
     let sql = rule.sql.trim().trim_end_matches(';');
     let mut describe = conn.prepare(&format!("DESCRIBE SELECT * FROM ({sql}) AS alert_rows"))?;
     let columns: Vec<(String, String)> = describe

@@ -148,19 +148,22 @@ pub(super) fn compile(rule: &RawRule, over: Option<Duration>) -> Result<Compiled
             }
         },
         _ => {
-            let status = rule.pipeline.as_deref().unwrap_or_default();
-            if !["failed", "data_checks_failed"].contains(&status) {
-                return Err(format!(
-                    "pipeline = {status:?}: watch \"failed\" or \"data_checks_failed\" jobs"
-                ));
-            }
+            // A timed-out job failed too.
+            let statuses = match rule.pipeline.as_deref().unwrap_or_default() {
+                "failed" => "'failed', 'timeout'",
+                "data_checks_failed" => "'data_checks_failed'",
+                other => {
+                    return Err(format!(
+                        "pipeline = {other:?}: watch \"failed\" or \"data_checks_failed\" jobs"
+                    ));
+                }
+            };
             keyed(
                 format!(
                     "SELECT j.job, j.run_id, j.error FROM meta.job_runs j \
                      WHERE j.run_id = (SELECT max(run_id) FROM meta.pipeline_runs WHERE finished_at IS NOT NULL) \
                      AND j.attempt = (SELECT max(k.attempt) FROM meta.job_runs k WHERE k.run_id = j.run_id AND k.job = j.job) \
-                     AND j.status = {}",
-                    quote_literal(status)
+                     AND j.status IN ({statuses})"
                 ),
                 &["job"],
             )

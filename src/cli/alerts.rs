@@ -110,7 +110,7 @@ fn ls(conn: &duckdb::Connection, file: &AlertsFile, json: bool) -> anyhow::Resul
             "{}",
             serde_json::to_string_pretty(&serde_json::json!({
                 "file": file.path.display().to_string(),
-                "interval_seconds": file.interval.as_secs(),
+                "interval_ms": file.interval.as_millis(),
                 "rules": rules,
             }))?
         );
@@ -208,7 +208,11 @@ fn check_outcome(evaluation: &Evaluation, json: bool) -> anyhow::Result<Outcome>
         });
     }
     Ok(match problems.first() {
-        Some(first) => Outcome::failed(format!("{first} ({} problems)", problems.len())),
+        Some(first) if problems.len() == 1 => Outcome::failed(first.clone()),
+        Some(first) => Outcome::failed(format!(
+            "{first} (and {} more problems)",
+            problems.len() - 1
+        )),
         None => Outcome::SUCCESS,
     })
 }
