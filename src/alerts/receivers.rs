@@ -185,6 +185,13 @@ fn produce(
 ) -> Result<(), SendError> {
     let brokers = brokers.ok_or(SendError::NoBrokers)?;
     let millis = timeout.as_millis().max(1).to_string();
+    // Like the simulator: the topic is created when missing (one partition keeps the
+    // notifications in order).
+    crate::stream::kafka::ensure_topic(
+        &crate::stream::kafka::client_config(brokers, &[], &[]),
+        topic,
+        1,
+    )?;
     let producer = crate::stream::kafka::ReliableProducer::new(
         brokers,
         &[("message.timeout.ms".into(), millis)],

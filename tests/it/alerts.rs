@@ -2,6 +2,7 @@
 //! servers written here, a shell command, the log), once per change, across restarts.
 
 mod hook;
+mod kafka;
 mod scheduled;
 
 use std::path::{Path, PathBuf};
