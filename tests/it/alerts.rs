@@ -4,6 +4,7 @@
 mod hook;
 mod kafka;
 mod scheduled;
+mod shorthands;
 
 use std::path::{Path, PathBuf};
 use std::process::Output;

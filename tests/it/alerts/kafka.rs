@@ -8,7 +8,7 @@ use rdkafka::config::ClientConfig;
 use rdkafka::consumer::{BaseConsumer, Consumer};
 
 use super::{Hook, SLOW_DAY, days, december, ls_json, rule, write_alerts};
-use crate::common::{by_day_dir, ecom, run_ok};
+use crate::common::{by_day_dir, ecom, query_json, run_ok};
 use crate::stream::{brokers, simulate, unique};
 
 /// Every message of `topic` (one partition) as JSON, read from the beginning.
@@ -62,7 +62,8 @@ fn tail_evaluates_beside_the_stream() {
         dir.path(),
         &format!(
             "[settings]\ninterval = \"100ms\"\n\n[[receivers]]\nname = \"ops\"\nwebhook = \"{}\"\n\n\
-             [[rules]]\nname = \"events\"\nsql = \"select topic, count(*) as events from stream.events group by topic\"\nreceivers = [\"ops\"]\n",
+             [[rules]]\nname = \"events\"\nsql = \"select topic, count(*) as events from stream.events group by topic\"\nreceivers = [\"ops\"]\n\n\
+             [[rules]]\nname = \"busy-window\"\nwindow = \"orders\"\nabove = 0\n",
             hook.url("/ops")
         ),
     );
@@ -76,6 +77,8 @@ fn tail_evaluates_beside_the_stream() {
         &unique("g"),
         "--until-idle",
         "3s",
+        "--window",
+        "1h",
     ]));
     let sent = hook.to("/ops");
     assert_eq!(sent.len(), 1, "one instance (the topic), notified once");
@@ -84,4 +87,26 @@ fn tail_evaluates_beside_the_stream() {
         topic.as_str()
     );
     assert_eq!(rule(&ls_json(&db, &file), "events")["firing"], 1);
+
+    // The window rule: the countries with orders in the latest closed hour.
+    let out = super::alerts(&db, &file, &["--json", "check"]);
+    assert_eq!(out.status.code(), Some(3));
+    let evaluation: serde_json::Value = serde_json::from_slice(&out.stdout).unwrap();
+    let mut countries: Vec<String> = evaluation["rules"][1]["firing"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|i| i["labels"]["country"].as_str().unwrap().to_string())
+        .collect();
+    countries.sort();
+    let expected: Vec<String> = query_json(
+        &db,
+        "SELECT country FROM stream.window_totals WHERE orders > 0 AND window_end = \
+         (SELECT max(window_end) FROM stream.window_totals) ORDER BY country",
+    )
+    .iter()
+    .map(|r| r["country"].as_str().unwrap().to_string())
+    .collect();
+    assert!(!expected.is_empty());
+    assert_eq!(countries, expected);
 }

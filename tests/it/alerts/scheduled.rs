@@ -1,9 +1,8 @@
-//! Evaluation beside other commands: after each `ecom pipeline run`, inside `ecom serve`;
-//! and the shorthands' compiled SQL.
+//! Evaluation beside other commands: after each `ecom pipeline run`, inside `ecom serve`.
 
 use std::process::Stdio;
 
-use super::{Hook, alerts, december, ls_json, rule, wait_for, write_alerts};
+use super::{Hook, december, ls_json, rule, wait_for, write_alerts};
 use crate::common::ecom;
 
 #[test]
@@ -104,53 +103,4 @@ fn serve_evaluates_on_its_interval() {
     let ls = ls_json(&db, &file);
     assert_eq!(rule(&ls, "slow-day")["firing"], 3);
     assert_eq!(ls["interval_ms"], 200);
-}
-
-#[test]
-fn shorthands_compile_to_sql_that_ls_shows_and_check_runs() {
-    let dir = tempfile::tempdir().unwrap();
-    let db = december(dir.path());
-    let file = write_alerts(
-        dir.path(),
-        "[[receivers]]\nname = \"log\"\nlog = true\n\n\
-         [[rules]]\nname = \"revenue\"\nmetric = \"select sum(quantity * unit_price) from raw.order_lines\"\nabove = 1000\nreceivers = [\"log\"]\n\n\
-         [[rules]]\nname = \"window\"\nwindow = \"revenue\"\nbelow = 100\ncountry = \"United Kingdom\"\n\n\
-         [[rules]]\nname = \"lag\"\ntail = \"lag\"\nabove = 60\n\n\
-         [[rules]]\nname = \"dead-letters\"\ntail = \"dead_letters\"\nabove = 0.01\nover = \"2h\"\n\n\
-         [[rules]]\nname = \"jobs\"\npipeline = \"failed\"\n",
-    );
-    let ls = ls_json(&db, &file);
-    assert_eq!(rule(&ls, "revenue")["kind"], "metric");
-    assert!(
-        rule(&ls, "window")["sql"]
-            .as_str()
-            .unwrap()
-            .contains("FROM stream.window_totals")
-    );
-    assert!(
-        rule(&ls, "dead-letters")["sql"]
-            .as_str()
-            .unwrap()
-            .contains("INTERVAL '7200 seconds'")
-    );
-    let out = alerts(&db, &file, &["--json", "check"]);
-    assert_eq!(
-        out.status.code(),
-        Some(3),
-        "{}",
-        String::from_utf8_lossy(&out.stderr)
-    );
-    let evaluation: serde_json::Value = serde_json::from_slice(&out.stdout).unwrap();
-    let results = evaluation["rules"].as_array().unwrap();
-    assert!(results.iter().all(|r| r["error"].is_null()), "{results:?}");
-    let revenue = crate::common::scalar(
-        &db,
-        "SELECT sum(quantity * unit_price)::DOUBLE::VARCHAR FROM raw.order_lines",
-    );
-    assert_eq!(results[0]["firing"][0]["labels"]["value"], revenue);
-    assert!(
-        results[1..]
-            .iter()
-            .all(|r| r["firing"].as_array().unwrap().is_empty())
-    );
 }
