@@ -309,3 +309,68 @@ fn line_of(text: &str, offset: usize) -> usize {
         .count()
         + 1
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    const OPS: &str = "[[receivers]]\nname = \"ops\"\nwebhook = \"http://127.0.0.1:9/hook\"\n\n";
+
+    #[test]
+    fn defaults_fill_what_a_rule_and_a_receiver_leave_out() {
+        let text =
+            format!("{OPS}[[rules]]\nname = \"r\"\nsql = \"select 1\"\nreceivers = [\"ops\"]\n");
+        let file = AlertsFile::parse(Path::new("alerts.toml"), &text).unwrap();
+        assert_eq!(file.interval, Duration::from_secs(60));
+        let ops = file.receiver("ops").unwrap();
+        assert_eq!(
+            (ops.timeout, ops.retries, ops.backoff),
+            (Duration::from_secs(10), 3, Duration::from_millis(500))
+        );
+        let rule = file.rule("r").unwrap();
+        assert_eq!(
+            (rule.kind, rule.severity.as_str(), rule.for_),
+            ("sql", "warning", Duration::ZERO)
+        );
+        assert_eq!(rule.key, None);
+    }
+
+    #[test]
+    fn shorthand_mistakes_name_the_rule_and_its_line() {
+        let cases = [
+            (
+                "metric = \"select 1\"",
+                "rule `r`: give above = N or below = N",
+            ),
+            (
+                "window = \"profit\"\nabove = 1",
+                "rule `r`: window = \"profit\": watch one of revenue",
+            ),
+            (
+                "tail = \"speed\"",
+                "rule `r`: tail = \"speed\": watch \"lag\" or \"dead_letters\"",
+            ),
+            ("pipeline = \"slow\"", "rule `r`: pipeline = \"slow\""),
+            (
+                "receivers = []",
+                "give exactly one of sql, metric, anomaly, window, tail or pipeline (found none)",
+            ),
+        ];
+        for (body, says) in cases {
+            let text = format!("{OPS}[[rules]]\nname = \"r\"\n{body}\n");
+            let error = AlertsFile::parse(Path::new("alerts.toml"), &text)
+                .unwrap_err()
+                .to_string();
+            assert!(error.starts_with("alerts.toml line 6: "), "{error}");
+            assert!(error.contains(says), "{error}");
+        }
+    }
+
+    #[test]
+    fn a_zero_interval_is_refused() {
+        let error = AlertsFile::parse(Path::new("a.toml"), "[settings]\ninterval = \"0s\"\n")
+            .unwrap_err()
+            .to_string();
+        assert_eq!(error, "a.toml line 2: interval must be positive");
+    }
+}

@@ -6,6 +6,23 @@ use std::time::Duration;
 use super::file::RawRule;
 use crate::warehouse::quote_literal;
 
+/// Why a rule's shorthand cannot be compiled.
+#[derive(Debug, thiserror::Error)]
+pub(super) enum ShorthandError {
+    #[error("give exactly one of sql, metric, anomaly, window, tail or pipeline (found {0})")]
+    NotExactlyOne(String),
+    #[error("give above = N or below = N")]
+    NoThreshold,
+    #[error("window = {0:?}: watch one of {list}", list = WINDOW_FIGURES.join(", "))]
+    WindowFigure(String),
+    #[error("tail = {0:?}: watch \"lag\" or \"dead_letters\"")]
+    TailFigure(String),
+    #[error("pipeline = {0:?}: watch \"failed\" or \"data_checks_failed\" jobs")]
+    PipelineStatus(String),
+    #[error("{0} is not a threshold")]
+    NotFinite(f64),
+}
+
 pub(super) struct Compiled {
     pub kind: &'static str,
     pub sql: String,
@@ -27,7 +44,7 @@ const WINDOW_FIGURES: [&str; 9] = [
 
 /// Compiles the one of `sql`, `metric`, `anomaly`, `window`, `tail`, `pipeline` a rule
 /// gives; `over` is its parsed `over` duration.
-pub(super) fn compile(rule: &RawRule, over: Option<Duration>) -> Result<Compiled, String> {
+pub(super) fn compile(rule: &RawRule, over: Option<Duration>) -> Result<Compiled, ShorthandError> {
     let given: Vec<&str> = [
         ("sql", rule.sql.is_some()),
         ("metric", rule.metric.is_some()),
@@ -40,14 +57,11 @@ pub(super) fn compile(rule: &RawRule, over: Option<Duration>) -> Result<Compiled
     .filter_map(|(name, set)| set.then_some(name))
     .collect();
     let [kind] = given[..] else {
-        return Err(format!(
-            "give exactly one of sql, metric, anomaly, window, tail or pipeline (found {})",
-            if given.is_empty() {
-                "none".into()
-            } else {
-                given.join(", ")
-            }
-        ));
+        return Err(ShorthandError::NotExactlyOne(if given.is_empty() {
+            "none".into()
+        } else {
+            given.join(", ")
+        }));
     };
     let keyed = |sql: String, key: &[&str]| Compiled {
         kind,
@@ -92,10 +106,7 @@ pub(super) fn compile(rule: &RawRule, over: Option<Duration>) -> Result<Compiled
         "window" => {
             let figure = rule.window.as_deref().unwrap_or_default();
             if !WINDOW_FIGURES.contains(&figure) {
-                return Err(format!(
-                    "window = {figure:?}: watch one of {}",
-                    WINDOW_FIGURES.join(", ")
-                ));
+                return Err(ShorthandError::WindowFigure(figure.into()));
             }
             let condition = threshold(rule, "value", true)?;
             let country = rule.country.as_deref().map_or(String::new(), |c| {
@@ -141,22 +152,14 @@ pub(super) fn compile(rule: &RawRule, over: Option<Duration>) -> Result<Compiled
                     &["topic"],
                 )
             }
-            other => {
-                return Err(format!(
-                    "tail = {other:?}: watch \"lag\" or \"dead_letters\""
-                ));
-            }
+            other => return Err(ShorthandError::TailFigure(other.into())),
         },
         _ => {
             // A timed-out job failed too.
             let statuses = match rule.pipeline.as_deref().unwrap_or_default() {
                 "failed" => "'failed', 'timeout'",
                 "data_checks_failed" => "'data_checks_failed'",
-                other => {
-                    return Err(format!(
-                        "pipeline = {other:?}: watch \"failed\" or \"data_checks_failed\" jobs"
-                    ));
-                }
+                other => return Err(ShorthandError::PipelineStatus(other.into())),
             };
             keyed(
                 format!(
@@ -172,7 +175,7 @@ pub(super) fn compile(rule: &RawRule, over: Option<Duration>) -> Result<Compiled
 }
 
 /// `column > above OR column < below`; `required` when the rule must give one of them.
-fn threshold(rule: &RawRule, column: &str, required: bool) -> Result<String, String> {
+fn threshold(rule: &RawRule, column: &str, required: bool) -> Result<String, ShorthandError> {
     let mut parts = Vec::new();
     if let Some(above) = rule.above {
         parts.push(format!("{column} > {}", number(above)?));
@@ -181,16 +184,16 @@ fn threshold(rule: &RawRule, column: &str, required: bool) -> Result<String, Str
         parts.push(format!("{column} < {}", number(below)?));
     }
     match parts.len() {
-        0 if required => Err("give above = N or below = N".into()),
+        0 if required => Err(ShorthandError::NoThreshold),
         0 => Ok(format!("{column} > 0")),
         _ => Ok(parts.join(" OR ")),
     }
 }
 
-fn number(value: f64) -> Result<String, String> {
+fn number(value: f64) -> Result<String, ShorthandError> {
     if value.is_finite() {
         Ok(format!("{value}::DOUBLE"))
     } else {
-        Err(format!("{value} is not a threshold"))
+        Err(ShorthandError::NotFinite(value))
     }
 }
