@@ -80,6 +80,7 @@ pub fn evaluate(
         rules.push(evaluate_rule(conn, rule, at)?);
     }
     let deliveries = deliver::deliver_pending(conn, file, options, at)?;
+    store::prune(conn, at)?;
     Ok(Evaluation {
         evaluated_at: utc(at),
         rules,

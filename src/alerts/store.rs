@@ -289,3 +289,22 @@ pub(super) fn attempted(
     )?;
     Ok(())
 }
+
+/// How long sent notifications, history and resolved instances are kept.
+const RETENTION: chrono::Duration = chrono::Duration::days(30);
+
+/// Drops what is older than [`RETENTION`] and no longer needed (never a pending
+/// notification), so evaluating every minute for a year does not grow the schema.
+pub(super) fn prune(conn: &Connection, now: NaiveDateTime) -> Result<()> {
+    let before = now - RETENTION;
+    conn.execute(
+        "DELETE FROM alerts.outbox WHERE state <> 'pending' AND created_at < ?",
+        [before],
+    )?;
+    conn.execute("DELETE FROM alerts.history WHERE happened_at < ?", [before])?;
+    conn.execute(
+        "DELETE FROM alerts.instances WHERE state = 'resolved' AND since < ?",
+        [before],
+    )?;
+    Ok(())
+}
