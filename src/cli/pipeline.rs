@@ -11,6 +11,7 @@ use crate::pipeline::{Schedule, run_on_schedule};
 
 pub fn run(action: PipelineAction, settings: &Settings) -> anyhow::Result<Outcome> {
     let PipelineAction::Run(args) = action;
+    let alerts = super::alerts::load_if_present(settings)?;
     let warehouse = settings.open_warehouse()?;
     let progress = CliProgress::new(settings.quiet);
     let cancel = super::interrupt::cancel_on_ctrl_c();
@@ -26,6 +27,13 @@ pub fn run(action: PipelineAction, settings: &Settings) -> anyhow::Result<Outcom
                 eprintln!("resuming interrupted pipeline run #{}", run.run_id);
             }
             report(&run.reports, run.run_id, run.status, settings.json)?;
+            // The alert rules see each run's data (and its failed jobs) at once.
+            if let Some(file) = &alerts
+                && let Err(error) =
+                    super::alerts::evaluate_and_tell(warehouse.conn(), file, settings)
+            {
+                eprintln!("alerts: {error:#}");
+            }
             if let Some(wait) = run.next_in {
                 eprintln!(
                     "next run in {}",

@@ -55,6 +55,9 @@ pub fn run(args: ServeArgs, settings: &Settings) -> anyhow::Result<Outcome> {
     if let Some(line) = &args.tail {
         jobs.push(tail_job(line)?);
     }
+    if let Some(file) = super::alerts::load_if_present(settings)? {
+        jobs.push(alerts_job(file, settings));
+    }
     let warehouse = settings.open_warehouse()?;
     if tokens::active(warehouse.conn())?.is_empty() {
         eprintln!(
@@ -126,6 +129,21 @@ fn tail_job(line: &str) -> anyhow::Result<BackgroundJob> {
             ))
         }),
     })
+}
+
+/// The alert rules, evaluated every `[settings] interval` on the job's own connection.
+fn alerts_job(file: crate::alerts::AlertsFile, settings: &Settings) -> BackgroundJob {
+    let options = super::alerts::options(settings);
+    BackgroundJob {
+        kind: crate::jobs::JobKind::Sql,
+        name: "alerts".into(),
+        work: Box::new(move |conn, _progress, cancel| {
+            let runs = crate::alerts::run_every(conn, &file, &options, cancel);
+            Ok(crate::jobs::Outcome::succeeded(format!(
+                "{runs} alert evaluations"
+            )))
+        }),
+    }
 }
 
 /// Splits flags given as one string, keeping quoted parts ('…' or "…") together.

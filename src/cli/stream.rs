@@ -81,14 +81,33 @@ pub fn run_simulate(args: &SimulateArgs, settings: &Settings) -> anyhow::Result<
 
 pub fn run_tail(args: &TailArgs, settings: &Settings) -> anyhow::Result<Outcome> {
     let options = tail_options(args)?;
+    let alerts = super::alerts::load_if_present(settings)?;
     let warehouse = settings.open_warehouse()?;
     let progress = CliProgress::new(settings.quiet);
+    // The alert rules run beside the tail on a connection of their own, until it stops.
+    let stop_alerts = crate::jobs::CancelToken::new();
+    let evaluator = match alerts {
+        Some(file) => {
+            let conn = warehouse.conn().try_clone()?;
+            let evaluate = super::alerts::options(settings);
+            let stop = stop_alerts.clone();
+            Some(std::thread::spawn(move || {
+                crate::alerts::run_every(&conn, &file, &evaluate, &stop)
+            }))
+        }
+        None => None,
+    };
     let status = tail(
         warehouse.conn(),
         &options,
         &progress,
         &super::interrupt::cancel_on_ctrl_c(),
-    )?;
+    );
+    stop_alerts.cancel();
+    if let Some(evaluator) = evaluator {
+        let _ = evaluator.join();
+    }
+    let status = status?;
     progress.finish();
     if settings.json {
         println!("{}", serde_json::to_string_pretty(&status)?);

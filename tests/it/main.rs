@@ -1,5 +1,6 @@
 //! ecom's integration tests: one binary, real data, the real `ecom` executable.
 
+mod alerts;
 mod common;
 mod config;
 mod dashboards;
