@@ -11,7 +11,7 @@ use super::rows::Labels;
 use super::{Result, store};
 
 /// One rule as `ecom alerts ls` and screen 8 show it.
-#[derive(Debug, Clone, Serialize)]
+#[derive(Debug, Clone, PartialEq, Serialize)]
 pub struct RuleOverview {
     pub name: String,
     /// `sql` or the shorthand it was written with.
@@ -37,7 +37,7 @@ pub struct RuleOverview {
 }
 
 /// One transition of an instance.
-#[derive(Debug, Clone, Serialize)]
+#[derive(Debug, Clone, PartialEq, Serialize)]
 pub struct HistoryEntry {
     pub at: String,
     pub rule: String,

@@ -176,6 +176,7 @@ pub fn workbench(
         started,
         tail,
         light: settings.config.tui.theme == crate::config::ThemeName::Light,
+        alerts_file: settings.alerts_file.clone(),
     };
     if !demo {
         return crate::tui::run(settings.open_warehouse()?, options);

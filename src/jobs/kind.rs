@@ -22,6 +22,8 @@ pub enum JobKind {
     Tail,
     /// The pipeline's scheduler: runs of the whole DAG.
     Pipeline,
+    /// An evaluation of the alert rules.
+    Alerts,
 }
 
 impl JobKind {
@@ -43,6 +45,7 @@ impl JobKind {
             JobKind::Sql => "sql",
             JobKind::Tail => "tail",
             JobKind::Pipeline => "pipeline",
+            JobKind::Alerts => "alerts",
         }
     }
 }

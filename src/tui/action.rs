@@ -144,6 +144,13 @@ pub enum Action {
     IngestFinished(Reported<IngestSummary>),
     DashboardLoaded(Box<Reported<ReportData>>),
     QualityLoaded(Reported<QualitySummary>),
+    /// The alert rules' state (`None`: there is no alerts file).
+    AlertsLoaded(Box<Reported<Option<crate::tui::screens::alerts::AlertsView>>>),
+    /// Alerts screen: evaluate every rule now, as a job.
+    CheckAlerts,
+    /// Alerts screen: silence the selected rule for an hour (`true`: a day).
+    SilenceAlert(bool),
+    UnsilenceAlert,
     MlLoaded(Box<Reported<crate::ml::summary::MlSummary>>),
     /// Run an ML job from the ML screen.
     RunMl(crate::ml::MlModel),

@@ -15,6 +15,7 @@ use super::jobs::Jobs;
 use super::keymap::{self, KeyContext};
 use super::palette::{Palette, PaletteItem, Typed, palette_items};
 use super::screen::Screen;
+use super::screens::alerts::AlertsScreen;
 use super::screens::dashboard::DashboardScreen;
 use super::screens::jobs::JobsScreen;
 use super::screens::ml::MlScreen;
@@ -56,6 +57,7 @@ pub struct App {
     pub stream: StreamScreen,
     pub ml: MlScreen,
     pub quality: QualityScreen,
+    pub alerts: AlertsScreen,
 }
 
 impl App {
@@ -84,6 +86,9 @@ impl App {
             stream: StreamScreen::default(),
             ml: MlScreen::default(),
             quality: QualityScreen::default(),
+            alerts: AlertsScreen::new(
+                crate::paths::default_config_file().with_file_name("alerts.toml"),
+            ),
         }
     }
 
@@ -176,6 +181,10 @@ impl App {
                 if self.screen == Screen::Stream && self.ticks.is_multiple_of(STREAM_RELOAD_TICKS) {
                     return self.stream.update(Action::Tick, jobs, status);
                 }
+                // A check job evaluates on its own connection: show its transitions.
+                if self.screen == Screen::Alerts && self.ticks.is_multiple_of(STREAM_RELOAD_TICKS) {
+                    return self.alerts.update(Action::Tick, jobs, status);
+                }
             }
             Action::JobProgress(id, progress) => jobs.progress(id, progress),
             Action::JobFinished(id, result) => return self.job_finished(id, result),
@@ -205,6 +214,7 @@ impl App {
                 Screen::Stream => return self.stream.update(action, jobs, status),
                 Screen::Models => return self.models.update(action, jobs, status),
                 Screen::Jobs => return self.jobs_screen.update(action, jobs),
+                Screen::Alerts => return self.alerts.update(action, jobs, status),
                 _ => return self.sql.update(action, status),
             },
             Action::DrillDown => return self.drill_down(),
@@ -222,6 +232,10 @@ impl App {
                 return self.dashboard.update(action);
             }
             Action::QualityLoaded(_) => self.quality.update(action),
+            Action::AlertsLoaded(_)
+            | Action::CheckAlerts
+            | Action::SilenceAlert(_)
+            | Action::UnsilenceAlert => return self.alerts.update(action, jobs, status),
             Action::RecentRunsLoaded(_) | Action::CancelJob => {
                 return self.jobs_screen.update(action, jobs);
             }
@@ -290,6 +304,7 @@ impl App {
             Screen::Dashboard => self.dashboard.drill_down_sql(),
             Screen::Ml => self.ml.drill_down_sql(),
             Screen::Stream => self.stream.drill_down_sql(),
+            Screen::Alerts => self.alerts.drill_down_sql(),
             _ => None,
         };
         match sql {
@@ -340,6 +355,7 @@ impl App {
         let load = match screen {
             Screen::Dashboard => self.dashboard.request(),
             Screen::Quality => Effect::LoadQuality,
+            Screen::Alerts => self.alerts.request(),
             Screen::Ml => Effect::LoadMl,
             Screen::Stream => Effect::LoadStream,
             Screen::Models => Effect::LoadModels,

@@ -45,6 +45,19 @@ pub enum Effect {
         country: Option<String>,
     },
     LoadQuality,
+    /// The alert rules of this file and their state in the warehouse.
+    LoadAlerts(std::path::PathBuf),
+    /// Evaluate the file's rules once and notify, as job `job`.
+    StartAlertsCheck {
+        job: u64,
+        file: std::path::PathBuf,
+    },
+    /// Silence `rule` until then (`None` lifts its silence), then reload the rules.
+    SilenceAlert {
+        file: std::path::PathBuf,
+        rule: String,
+        until: Option<chrono::DateTime<chrono::Utc>>,
+    },
     /// What ran in this warehouse (ingests, pipeline jobs, ML runs).
     LoadRecentRuns,
     LoadMl,

@@ -192,6 +192,25 @@ impl Handles {
                 );
                 (*job, started.id)
             }
+            Effect::StartAlertsCheck { job, file } => {
+                let conn = warehouse.connect()?;
+                let (file, brokers) = (file.clone(), tail.brokers.clone());
+                let started = self.registry.start_watched(
+                    JobKind::Alerts,
+                    "alerts check",
+                    move |_progress, _cancel| {
+                        let rules = crate::alerts::AlertsFile::load(&file)?;
+                        let options = crate::alerts::EvaluateOptions {
+                            default_brokers: Some(brokers),
+                        };
+                        let evaluation =
+                            crate::alerts::evaluate(&conn, &rules, chrono::Utc::now(), &options)?;
+                        Ok(Outcome::succeeded(check_summary(&evaluation)))
+                    },
+                    job_events(tx.clone(), *job),
+                );
+                (*job, started.id)
+            }
             Effect::LoadSample | Effect::LoadFiles(_) => {
                 self.start_load(effect, warehouse, tx)?;
                 return Ok(true);
@@ -353,6 +372,27 @@ fn job_events(tx: UnboundedSender<Action>, job: u64) -> impl Fn(JobUpdate) + Sen
             ),
         });
     }
+}
+
+/// One line for the Jobs screen: what an alerts check found and sent.
+fn check_summary(evaluation: &crate::alerts::Evaluation) -> String {
+    let count =
+        |f: fn(&crate::alerts::RuleResult) -> usize| evaluation.rules.iter().map(f).sum::<usize>();
+    let failed = evaluation.failed_deliveries().count();
+    format!(
+        "{} rules: {} firing ({} new), {} pending, {} resolved; {} notifications delivered{}",
+        evaluation.rules.len(),
+        count(|r| r.firing.len()),
+        count(|r| r.newly_firing.len()),
+        count(|r| r.pending.len()),
+        count(|r| r.resolved.len()),
+        evaluation.deliveries.len() - failed,
+        if failed > 0 {
+            format!(", {failed} failed (see screen 8)")
+        } else {
+            String::new()
+        }
+    )
 }
 
 #[cfg(test)]

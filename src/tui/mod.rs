@@ -66,6 +66,8 @@ pub struct TuiOptions {
     pub tail: crate::stream::tail::TailOptions,
     /// Colours for a light terminal background (`tui.theme = "light"`).
     pub light: bool,
+    /// The alert rules screen 8 shows (`--alerts`, else the config folder's).
+    pub alerts_file: std::path::PathBuf,
 }
 
 /// Frame timings: when each frame was drawn and how long drawing took.
@@ -116,6 +118,7 @@ async fn event_loop(
     let bindings =
         keymap::bindings_with(&options.keys).map_err(|e| anyhow::anyhow!("the config's {e}"))?;
     let mut app = App::new(warehouse.path().display().to_string(), options.page_rows);
+    app.alerts.file = options.alerts_file.clone();
     app.stream.target = format!(
         "{} on {} (group {})",
         options.tail.topic, options.tail.brokers, options.tail.group
@@ -245,6 +248,10 @@ fn perform(
             worker.send(Request::Dashboard { preset, country })
         }
         Effect::LoadQuality => worker.send(Request::Quality),
+        Effect::LoadAlerts(file) => worker.send(Request::Alerts(file)),
+        Effect::SilenceAlert { file, rule, until } => {
+            worker.send(Request::SilenceAlert { file, rule, until })
+        }
         Effect::LoadMl => worker.send(Request::Ml),
         Effect::LoadStream => worker.send(Request::Stream),
         Effect::Lookup(text) => worker.send(Request::Lookup(text)),
@@ -278,6 +285,7 @@ fn perform(
         | Effect::StartTail { .. }
         | Effect::StartModels { .. }
         | Effect::StartMl { .. }
+        | Effect::StartAlertsCheck { .. }
         | Effect::LoadSample
         | Effect::LoadFiles(_) => {}
     }

@@ -11,11 +11,12 @@ pub enum Screen {
     Stream,
     Ml,
     Quality,
+    Alerts,
 }
 
 impl Screen {
     /// (key, name) of every screen, in tab order.
-    pub const TABS: [(Screen, char, &'static str); 7] = [
+    pub const TABS: [(Screen, char, &'static str); 8] = [
         (Screen::Dashboard, '1', "Dashboard"),
         (Screen::Sql, '2', "SQL"),
         (Screen::Models, '3', "Models"),
@@ -23,5 +24,6 @@ impl Screen {
         (Screen::Stream, '5', "Stream"),
         (Screen::Ml, '6', "ML"),
         (Screen::Quality, '7', "Data quality"),
+        (Screen::Alerts, '8', "Alerts"),
     ];
 }

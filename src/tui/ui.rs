@@ -28,6 +28,7 @@ pub fn draw(frame: &mut Frame, app: &App) {
         Screen::Sql => app.sql.draw(frame, &a, !app.show_help),
         Screen::Dashboard => app.dashboard.draw(frame, body),
         Screen::Quality => app.quality.draw(frame, body),
+        Screen::Alerts => app.alerts.draw(frame, body),
         Screen::Ml => app.ml.draw(frame, body),
         Screen::Stream => app.stream.draw(frame, body),
         Screen::Models => app.models.draw(frame, body),

@@ -18,6 +18,7 @@ use crate::warehouse::pager::{self, PagedResult};
 use super::action::Action;
 use super::effect::StatementRun;
 use super::grid::GridResult;
+use super::screens::alerts::AlertsView;
 use crate::tui::failure::Failure;
 use std::path::PathBuf;
 
@@ -35,6 +36,14 @@ pub enum Request {
         country: Option<String>,
     },
     Quality,
+    /// The alert rules of a file and their state.
+    Alerts(PathBuf),
+    /// Silence a rule until then (`None` lifts it), then read the rules again.
+    SilenceAlert {
+        file: PathBuf,
+        rule: String,
+        until: Option<chrono::DateTime<chrono::Utc>>,
+    },
     /// What ran in this warehouse, for the Jobs screen.
     RecentRuns,
     Ml,
@@ -187,6 +196,8 @@ fn coalesce(mut batch: Vec<Request>) -> Vec<Request> {
             Request::Catalog => std::mem::take(&mut keep_catalog),
             Request::Dashboard { .. }
             | Request::Quality
+            | Request::Alerts(_)
+            | Request::SilenceAlert { .. }
             | Request::RecentRuns
             | Request::Ml
             | Request::Stream
@@ -258,6 +269,19 @@ fn serve(
                 ),
                 Request::Quality => {
                     Action::QualityLoaded(catalog::quality(&conn).map_err(Failure::of))
+                }
+                Request::Alerts(file) => {
+                    Action::AlertsLoaded(Box::new(AlertsView::load(&conn, &file)))
+                }
+                Request::SilenceAlert { file, rule, until } => {
+                    let done = match until {
+                        Some(until) => crate::alerts::silence(&conn, &rule, until),
+                        None => crate::alerts::unsilence(&conn, &rule),
+                    };
+                    Action::AlertsLoaded(Box::new(
+                        done.map_err(Failure::of)
+                            .and_then(|()| AlertsView::load(&conn, &file)),
+                    ))
                 }
                 Request::Run {
                     slot,

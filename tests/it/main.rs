@@ -23,6 +23,7 @@ mod serve_contract;
 mod serve_hostile;
 mod stream;
 mod tmux;
+mod tui_alerts;
 mod tui_charts;
 mod tui_editor;
 mod tui_grid;

@@ -277,6 +277,42 @@ pub fn bindings() -> Vec<Binding> {
             "data quality: quarantine and rejected files",
         ),
         b(
+            &[(Char('8'), NONE)],
+            Scope::Normal,
+            Command::ScreenAlerts,
+            "alerts: rules, their state and history",
+        ),
+        b(
+            &[(Char('c'), NONE)],
+            Scope::Screen(Screen::Alerts),
+            Command::CheckAlerts,
+            "evaluate every rule now and notify (a job)",
+        ),
+        b(
+            &[(Char('s'), NONE)],
+            Scope::Screen(Screen::Alerts),
+            Command::SilenceAlert,
+            "silence the selected rule for an hour",
+        ),
+        b(
+            &[(Char('S'), NONE), (Char('S'), SHIFT)],
+            Scope::Screen(Screen::Alerts),
+            Command::SilenceAlertLong,
+            "silence the selected rule for a day",
+        ),
+        b(
+            &[(Char('u'), NONE)],
+            Scope::Screen(Screen::Alerts),
+            Command::UnsilenceAlert,
+            "lift the selected rule's silence",
+        ),
+        b(
+            &[(Enter, NONE)],
+            Scope::Screen(Screen::Alerts),
+            Command::DrillDown,
+            "open the selected rule's rows (its firing instances) in a new SQL tab",
+        ),
+        b(
             &[(Char('b'), NONE)],
             Scope::Screen(Screen::Models),
             Command::BuildAll,

@@ -2,6 +2,7 @@
 //! meant for it and returns the effects they need, and a `draw`. Screens know the
 //! actions, effects, status line, jobs list, widgets and theme; never the app or `ui`.
 
+pub mod alerts;
 pub mod dashboard;
 pub mod jobs;
 pub mod ml;
