@@ -135,7 +135,7 @@ fn tail_job(line: &str) -> anyhow::Result<BackgroundJob> {
 fn alerts_job(file: crate::alerts::AlertsFile, settings: &Settings) -> BackgroundJob {
     let options = super::alerts::options(settings);
     BackgroundJob {
-        kind: crate::jobs::JobKind::Sql,
+        kind: crate::jobs::JobKind::Alerts,
         name: "alerts".into(),
         work: Box::new(move |conn, _progress, cancel| {
             let runs = crate::alerts::run_every(conn, &file, &options, cancel);
