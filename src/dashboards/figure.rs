@@ -194,12 +194,7 @@ fn series(rows: &PanelRows) -> Option<SeriesFigure> {
             values[at] = Some(values[at].unwrap_or(0.0) + row[2].number.unwrap_or(0.0));
         }
     } else {
-        let numbers: Vec<usize> = (1..columns.len())
-            .filter(|&i| columns[i].kind == ColumnKind::Number)
-            .collect();
-        if numbers.is_empty() {
-            return None;
-        }
+        let numbers = numbers_after_first(columns)?;
         series = numbers
             .iter()
             .map(|&i| (columns[i].name.clone(), Vec::new()))
@@ -223,6 +218,14 @@ fn series(rows: &PanelRows) -> Option<SeriesFigure> {
         x_labels,
         series: fold_other(series),
     })
+}
+
+/// The number columns after the first (the x or the row label), if there are any.
+fn numbers_after_first(columns: &[super::run::PanelColumn]) -> Option<Vec<usize>> {
+    let numbers: Vec<usize> = (1..columns.len())
+        .filter(|&i| columns[i].kind == ColumnKind::Number)
+        .collect();
+    (!numbers.is_empty()).then_some(numbers)
 }
 
 /// Keeps the [`MAX_SERIES`] - 1 largest series and adds the rest up as "other".
@@ -281,12 +284,7 @@ fn heatmap(rows: &PanelRows) -> Option<Figure> {
             cells[r][c] = row[2].number;
         }
     } else {
-        let numbers: Vec<usize> = (1..columns.len())
-            .filter(|&i| columns[i].kind == ColumnKind::Number)
-            .collect();
-        if numbers.is_empty() {
-            return None;
-        }
+        let numbers = numbers_after_first(columns)?;
         column_labels = numbers.iter().map(|&i| columns[i].name.clone()).collect();
         for row in &rows.rows {
             row_labels.push(row[0].text.clone());

@@ -99,18 +99,19 @@ fn wait_for(what: &str, mut done: impl FnMut() -> bool) {
     }
 }
 
+/// The slow-day rule with one webhook receiver, `ops`, at `url`.
+fn slow_day_to(url: &str) -> String {
+    format!(
+        "[[receivers]]\nname = \"ops\"\nwebhook = \"{url}\"\n\n[[rules]]\nname = \"slow-day\"\nsql = \"{SLOW_DAY}\"\nreceivers = [\"ops\"]\n"
+    )
+}
+
 #[test]
 fn slow_days_fire_exactly_as_batch_sql_says_and_a_second_check_notifies_nobody() {
     let dir = tempfile::tempdir().unwrap();
     let db = december(dir.path());
     let hook = Hook::start(|_, _| Some(200));
-    let file = write_alerts(
-        dir.path(),
-        &format!(
-            "[[receivers]]\nname = \"ops\"\nwebhook = \"{}\"\n\n[[rules]]\nname = \"slow-day\"\nsql = \"{SLOW_DAY}\"\nreceivers = [\"ops\"]\n",
-            hook.url("/hook")
-        ),
-    );
+    let file = write_alerts(dir.path(), &slow_day_to(&hook.url("/hook")));
     let expected: Vec<String> = query_json(
         &db,
         "SELECT cast(invoice_ts AS DATE)::VARCHAR AS day FROM raw.order_lines GROUP BY 1 \
@@ -556,13 +557,7 @@ fn test_sends_a_test_notification_without_touching_state() {
     let dir = tempfile::tempdir().unwrap();
     let db = december(dir.path());
     let hook = Hook::start(|_, _| Some(200));
-    let file = write_alerts(
-        dir.path(),
-        &format!(
-            "[[receivers]]\nname = \"ops\"\nwebhook = \"{}\"\n\n[[rules]]\nname = \"slow-day\"\nsql = \"{SLOW_DAY}\"\nreceivers = [\"ops\"]\n",
-            hook.url("/ops")
-        ),
-    );
+    let file = write_alerts(dir.path(), &slow_day_to(&hook.url("/ops")));
     let out = alerts(&db, &file, &["test", "slow-day"]);
     assert!(
         out.status.success(),

@@ -177,13 +177,12 @@ fn draw(frame: &mut Frame, screen: &AlertsScreen, area: Rect) {
     let title = format!("Alerts · {}", screen.file.display());
     let view = match &screen.view {
         None => {
-            frame.render_widget(
-                Paragraph::new("loading the alert rules…")
-                    .dim()
-                    .block(pane_block(&title, false)),
+            return note(
+                frame,
                 area,
+                &title,
+                Line::from("loading the alert rules…").dim(),
             );
-            return;
         }
         Some(Err(e)) => {
             let text = vec![
@@ -196,13 +195,7 @@ fn draw(frame: &mut Frame, screen: &AlertsScreen, area: Rect) {
                 )
                 .dim(),
             ];
-            frame.render_widget(
-                Paragraph::new(text)
-                    .wrap(Wrap { trim: false })
-                    .block(pane_block(&title, false)),
-                area,
-            );
-            return;
+            return note(frame, area, &title, text);
         }
         Some(Ok(None)) => {
             let text = vec![
@@ -221,13 +214,7 @@ fn draw(frame: &mut Frame, screen: &AlertsScreen, area: Rect) {
                 Line::from(""),
                 Line::from("docs/ALERTS.md has the receivers (webhook, command, topic, log) and the shorthands.").dim(),
             ];
-            frame.render_widget(
-                Paragraph::new(text)
-                    .wrap(Wrap { trim: false })
-                    .block(pane_block(&title, false)),
-                area,
-            );
-            return;
+            return note(frame, area, &title, text);
         }
         Some(Ok(Some(view))) => view,
     };
@@ -240,6 +227,16 @@ fn draw(frame: &mut Frame, screen: &AlertsScreen, area: Rect) {
     let rule = view.rules.get(screen.selected);
     draw_detail(frame, rule, detail);
     draw_history(frame, view, rule, history);
+}
+
+/// Text in a pane, wrapped: the screen's messages in place of its tables.
+fn note<'a>(frame: &mut Frame, area: Rect, title: &str, text: impl Into<ratatui::text::Text<'a>>) {
+    frame.render_widget(
+        Paragraph::new(text)
+            .wrap(Wrap { trim: false })
+            .block(pane_block(title, false)),
+        area,
+    );
 }
 
 fn draw_rules(frame: &mut Frame, view: &AlertsView, selected: usize, area: Rect, title: &str) {
@@ -366,13 +363,7 @@ fn draw_history(frame: &mut Frame, view: &AlertsView, rule: Option<&RuleOverview
         rule.map_or("every rule", |r| r.name.as_str())
     );
     if entries.is_empty() {
-        frame.render_widget(
-            Paragraph::new("No transitions yet.")
-                .dim()
-                .block(pane_block(&title, false)),
-            area,
-        );
-        return;
+        return note(frame, area, &title, Line::from("No transitions yet.").dim());
     }
     let rows = entries.iter().map(|h| {
         let labels = h
