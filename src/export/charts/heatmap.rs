@@ -53,7 +53,7 @@ pub(super) fn heatmap<DB: DrawingBackend>(
         .x_labels(columns)
         .y_labels(n)
         .x_label_formatter(&|v| match v {
-            SegmentValue::CenterOf(i) if i % x_step == 0 => chart
+            SegmentValue::CenterOf(i) if i.is_multiple_of(x_step) => chart
                 .columns
                 .get(*i)
                 .map(|l| truncate(l, 10))
@@ -61,7 +61,7 @@ pub(super) fn heatmap<DB: DrawingBackend>(
             _ => String::new(),
         })
         .y_label_formatter(&|v| match v {
-            SegmentValue::CenterOf(i) if *i < n && (n - 1 - i) % y_step == 0 => chart
+            SegmentValue::CenterOf(i) if *i < n && (n - 1 - i).is_multiple_of(y_step) => chart
                 .rows
                 .get(n - 1 - i)
                 .map(|l| truncate(l, 12))

@@ -216,3 +216,33 @@ pub(super) fn series<DB: DrawingBackend>(
         .draw()?;
     Ok(())
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn stacked_bars_stack_up_and_down_from_zero_per_x() {
+        let chart = SeriesChart {
+            title: String::new(),
+            x_label: String::new(),
+            y_label: String::new(),
+            x_axis: XAxis::Categories(vec!["a".into(), "b".into()]),
+            style: SeriesStyle::StackedBars,
+            y_percent: false,
+            series: vec![
+                ("uk".into(), vec![(0.0, 5.0), (1.0, 7.0)]),
+                ("fr".into(), vec![(0.0, 2.0), (1.0, -1.0)]),
+                ("de".into(), vec![(1.0, 3.0)]),
+            ],
+        };
+        assert_eq!(
+            stacked(&chart),
+            [
+                vec![(0.0, 0.0, 5.0), (1.0, 0.0, 7.0)],
+                vec![(0.0, 5.0, 7.0), (1.0, 0.0, -1.0)],
+                vec![(1.0, 7.0, 10.0)],
+            ]
+        );
+    }
+}
