@@ -42,7 +42,11 @@ pub(super) fn heatmap<DB: DrawingBackend>(
         .margin(16)
         .x_label_area_size(44)
         .y_label_area_size(90)
-        .build_cartesian_2d((0..columns).into_segmented(), (0..n).into_segmented())?;
+        // plotters' integer ranges include their end: 0..n - 1 is n segments.
+        .build_cartesian_2d(
+            (0..columns - 1).into_segmented(),
+            (0..n - 1).into_segmented(),
+        )?;
     // Row r is drawn at y = n - 1 - r, so the first row is on top.
     let x_step = columns.div_ceil(24).max(1);
     let y_step = n.div_ceil(30).max(1);
