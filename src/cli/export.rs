@@ -6,6 +6,7 @@ use super::args::{ExportArgs, ReportArgs};
 use super::output::{thousands, write_table};
 use super::progress::CliProgress;
 use super::{Outcome, Settings};
+use crate::dashboards::{Places, Selection, VariableKind, evaluate, render};
 use crate::export::report::{self, Period};
 use crate::export::{Destination, ExportOptions, export};
 
@@ -68,11 +69,13 @@ pub fn run_export(args: &ExportArgs, settings: &Settings) -> anyhow::Result<Outc
 pub fn run_report(args: &ReportArgs, settings: &Settings) -> anyhow::Result<Outcome> {
     let period = args.period.as_deref().map(Period::parse).transpose()?;
     let warehouse = settings.open_warehouse()?;
+    let sections = dashboard_sections(args, settings, &warehouse)?;
     let files = report::write(
         warehouse.conn(),
         &args.out,
         period,
         &warehouse.path().display().to_string(),
+        &sections,
     )?;
     if settings.json {
         println!("{}", serde_json::to_string_pretty(&files)?);
@@ -84,5 +87,45 @@ pub fn run_report(args: &ReportArgs, settings: &Settings) -> anyhow::Result<Outc
             files.charts.len()
         );
     }
-    Ok(Outcome::SUCCESS)
+    let errors: Vec<&String> = sections.iter().flat_map(|s| &s.errors).collect();
+    if errors.is_empty() {
+        return Ok(Outcome::SUCCESS);
+    }
+    for error in &errors {
+        eprintln!("{error}");
+    }
+    Ok(Outcome::failed(format!(
+        "{} dashboard panels failed (drawn as their error in the report)",
+        errors.len()
+    )))
+}
+
+/// Draws each `--dashboard NAME` into the report folder, with `--period` as the
+/// dashboard's period variable when it has one.
+fn dashboard_sections(
+    args: &ReportArgs,
+    settings: &Settings,
+    warehouse: &crate::warehouse::Warehouse,
+) -> anyhow::Result<Vec<report::DashboardSection>> {
+    if args.dashboard.is_empty() {
+        return Ok(Vec::new());
+    }
+    let places = Places::new(&settings.config_dir(), settings.dashboards_dir.clone());
+    std::fs::create_dir_all(&args.out)
+        .with_context(|| format!("cannot create {}", args.out.display()))?;
+    let mut sections = Vec::new();
+    for name in &args.dashboard {
+        let dashboard = places.find(name)?.load()?;
+        let mut selection = Selection::default();
+        let period_variable = dashboard
+            .variables
+            .iter()
+            .find(|v| v.kind == VariableKind::Period);
+        if let (Some(text), Some(variable)) = (&args.period, period_variable) {
+            selection.set(&variable.name, text.clone());
+        }
+        let evaluated = evaluate(warehouse.conn(), dashboard, &selection)?;
+        sections.push(render::report_section(&evaluated, name, &args.out)?);
+    }
+    Ok(sections)
 }

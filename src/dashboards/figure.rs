@@ -259,12 +259,18 @@ fn fold_other(mut series: Vec<(String, Vec<Option<f64>>)>) -> Vec<(String, Vec<O
     kept_series
 }
 
-/// Long rows (row label, column label, n) or wide rows (row label, n1, n2, …).
+/// Long rows (row label, column label, n) or wide rows (row label, n1, n2, …). Three
+/// columns whose middle one is a number (`cohort, months_since_first, rate`) are long
+/// when a row label repeats: wide rows name each row once.
 fn heatmap(rows: &PanelRows) -> Option<Figure> {
     let columns = &rows.columns;
+    let repeats = || {
+        let mut seen = std::collections::HashSet::new();
+        rows.rows.iter().any(|r| !seen.insert(r[0].text.as_str()))
+    };
     let long = columns.len() == 3
         && columns[2].kind == ColumnKind::Number
-        && columns[1].kind != ColumnKind::Number;
+        && (columns[1].kind != ColumnKind::Number || repeats());
     let (mut row_labels, mut column_labels): (Vec<String>, Vec<String>) = (Vec::new(), Vec::new());
     let mut cells: Vec<Vec<Option<f64>>> = Vec::new();
     let at = |labels: &mut Vec<String>, text: &str| match labels.iter().position(|l| l == text) {
@@ -391,6 +397,22 @@ mod tests {
                 rows: vec!["2011-01".into()],
                 columns: vec!["m0".into(), "m1".into()],
                 cells: vec![vec![Some(1.0), Some(0.4)]]
+            }
+        );
+        let cohorts = rows(
+            &[("cohort", Text), ("months", Number), ("rate", Number)],
+            &[
+                &["2011-01", "0", "1"],
+                &["2011-01", "1", "0.4"],
+                &["2011-02", "0", "1"],
+            ],
+        );
+        assert_eq!(
+            shape(&panel("heatmap"), &cohorts, None).unwrap(),
+            Figure::Heatmap {
+                rows: vec!["2011-01".into(), "2011-02".into()],
+                columns: vec!["0".into(), "1".into()],
+                cells: vec![vec![Some(1.0), Some(0.4)], vec![Some(1.0), None]]
             }
         );
     }

@@ -15,6 +15,7 @@ pub mod catalog;
 pub mod error;
 pub mod figure;
 pub mod layout;
+pub mod render;
 pub mod run;
 pub mod spec;
 

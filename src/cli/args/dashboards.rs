@@ -17,11 +17,23 @@ pub enum DashboardAction {
     Render {
         /// The dashboard's name.
         name: String,
-        /// FILE.png, FILE.svg or FILE.html.
-        #[arg(long, value_name = "FILE")]
+        /// FILE.png, FILE.svg or FILE.html (a self-contained page).
+        #[arg(long, value_name = "FILE", value_parser = render_out)]
         out: PathBuf,
         /// A variable's value, KEY=VALUE; repeat for several.
         #[arg(long = "var", value_name = "KEY=VALUE")]
         vars: Vec<String>,
     },
+}
+
+/// `--out` must name a format `render` writes: anything else is a usage error.
+fn render_out(text: &str) -> Result<PathBuf, String> {
+    let path = PathBuf::from(text);
+    match crate::dashboards::render::Format::of(&path) {
+        Some(_) => Ok(path),
+        None => Err(format!(
+            "use {}",
+            crate::dashboards::render::Format::ACCEPTED
+        )),
+    }
 }

@@ -316,6 +316,10 @@ pub struct ReportArgs {
     /// YYYY, YYYY-MM or YYYY-MM-DD..YYYY-MM-DD (default: all the data).
     #[arg(long, value_name = "PERIOD")]
     pub period: Option<String>,
+    /// Adds a dashboard (its name, as `ecom dashboard ls` lists it) drawn as
+    /// dashboard-NAME.svg and .png, with --period as its period; repeat for several.
+    #[arg(long, value_name = "NAME")]
+    pub dashboard: Vec<String>,
 }
 
 #[derive(Debug, Subcommand)]

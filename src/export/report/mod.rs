@@ -32,14 +32,32 @@ pub struct ReportFiles {
     pub markdown: PathBuf,
     pub json: PathBuf,
     pub charts: Vec<PathBuf>,
+    /// The dashboards' pictures (`ecom report --dashboard NAME`), PNG and SVG each.
+    pub dashboards: Vec<PathBuf>,
 }
 
-/// Writes `report.html`, `report.md` (+ `chart-N.png`) and `report.json` into `out`.
+/// A dashboard drawn into the report's folder (`dashboards::render::report_section`
+/// makes one): a section of report.html (the SVG inline) and report.md (the PNG).
+#[derive(Debug, Clone, Serialize)]
+pub struct DashboardSection {
+    pub name: String,
+    pub title: String,
+    /// The variables' values (`period = 2011-11 (…) · country = all`).
+    pub variables: String,
+    pub svg: PathBuf,
+    pub png: PathBuf,
+    /// The failed panels' sentences (drawn in place of those panels).
+    pub errors: Vec<String>,
+}
+
+/// Writes `report.html`, `report.md` (+ `chart-N.png`) and `report.json` into `out`,
+/// with a section for each of `dashboards` (already drawn into `out`).
 pub fn write(
     conn: &Connection,
     out: &Path,
     period: Option<Period>,
     warehouse: &str,
+    dashboards: &[DashboardSection],
 ) -> Result<ReportFiles, ExportError> {
     let data = gather(conn, period)?;
     std::fs::create_dir_all(out).map_err(|source| ExportError::CreateDir {
@@ -59,6 +77,18 @@ pub fn write(
         });
         pngs.push(png);
     }
+    let mut sections = Vec::new();
+    for d in dashboards {
+        let svg = std::fs::read_to_string(&d.svg)?;
+        sections.push(context! {
+            name => &d.name,
+            title => &d.title,
+            variables => &d.variables,
+            errors => &d.errors,
+            svg => Value::from_safe_string(svg),
+            png => d.png.file_name().map(|n| n.to_string_lossy().to_string()),
+        });
+    }
     let row = |name: &str, value: f64| context! { name, text => money(value) };
     let ctx = context! {
         title => "Online retail report",
@@ -66,6 +96,7 @@ pub fn write(
         previous => Value::from(minijinja::value::Serde(data.previous)),
         kpis => kpi_values(&data),
         charts => rendered,
+        dashboards => sections,
         top_countries => data.top_countries.iter().map(|c| row(&c.0, c.1)).collect::<Vec<_>>(),
         top_products => data.top_products.iter().map(|p| context! { code => p.0.clone(), name => p.1.clone(), text => money(p.2) }).collect::<Vec<_>>(),
         tables => data.anomalies.iter().map(|t| Value::from(minijinja::value::Serde(t.clone()))).collect::<Vec<_>>(),
@@ -93,5 +124,9 @@ pub fn write(
         markdown,
         json,
         charts: pngs,
+        dashboards: dashboards
+            .iter()
+            .flat_map(|d| [d.png.clone(), d.svg.clone()])
+            .collect(),
     })
 }

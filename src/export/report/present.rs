@@ -4,7 +4,7 @@
 use minijinja::{Value, context};
 
 use super::data::ReportData;
-use crate::export::charts::{Chart, money};
+use crate::export::charts::{Chart, HeatCell, HeatmapChart, money};
 
 /// The charts of the report, in order.
 pub fn charts(data: &ReportData) -> Vec<(Chart, String)> {
@@ -67,21 +67,22 @@ pub fn charts(data: &ReportData) -> Vec<(Chart, String)> {
         let cells = data
             .cohorts
             .iter()
-            .map(|(cohort, months, rate)| {
-                (
-                    rows.iter().position(|r| r == cohort).unwrap_or(0),
-                    *months,
-                    *rate,
-                )
+            .map(|(cohort, months, rate)| HeatCell {
+                row: rows.iter().position(|r| r == cohort).unwrap_or(0),
+                column: *months,
+                value: *rate,
+                text: format!("{:.0}%", rate * 100.0),
             })
             .collect();
         charts.push((
-            Chart::Heatmap {
+            Chart::Heatmap(HeatmapChart {
                 title: "Monthly cohort retention".into(),
+                x_label: "months since first purchase".into(),
+                y_label: "cohort (first purchase)".into(),
                 rows,
-                columns,
+                columns: (0..columns).map(|c| c.to_string()).collect(),
                 cells,
-            },
+            }),
             "Share of each month's new customers who bought again N months later.".into(),
         ));
     }
