@@ -176,6 +176,10 @@ pub fn workbench(
         started,
         tail,
         light: settings.config.tui.theme == crate::config::ThemeName::Light,
+        dashboards: crate::dashboards::Places::new(
+            &settings.config_dir(),
+            settings.dashboards_dir.clone(),
+        ),
     };
     if !demo {
         return crate::tui::run(settings.open_warehouse()?, options);

@@ -259,9 +259,15 @@ fn fold_other(mut series: Vec<(String, Vec<Option<f64>>)>) -> Vec<(String, Vec<O
 /// Long rows (row label, column label, n) or wide rows (row label, n1, n2, …).
 fn heatmap(rows: &PanelRows) -> Option<Figure> {
     let columns = &rows.columns;
+    // Long rows when the column label is not a number, or when row labels repeat (a
+    // number of months since, say): wide rows name each row once.
+    let repeats = || {
+        let mut seen = std::collections::HashSet::new();
+        rows.rows.iter().any(|r| !seen.insert(r[0].text.as_str()))
+    };
     let long = columns.len() == 3
         && columns[2].kind == ColumnKind::Number
-        && columns[1].kind != ColumnKind::Number;
+        && (columns[1].kind != ColumnKind::Number || repeats());
     let (mut row_labels, mut column_labels): (Vec<String>, Vec<String>) = (Vec::new(), Vec::new());
     let mut cells: Vec<Vec<Option<f64>>> = Vec::new();
     let at = |labels: &mut Vec<String>, text: &str| match labels.iter().position(|l| l == text) {
@@ -392,6 +398,19 @@ mod tests {
             Figure::Heatmap {
                 rows: vec!["2011-01".into()],
                 columns: vec!["m0".into(), "m1".into()],
+                cells: vec![vec![Some(1.0), Some(0.4)]]
+            }
+        );
+        // Row labels that repeat make long rows, even over a numeric column label.
+        let cohorts = rows(
+            &[("cohort", Text), ("month", Number), ("rate", Number)],
+            &[&["2011-01", "0", "1"], &["2011-01", "1", "0.4"]],
+        );
+        assert_eq!(
+            shape(&panel("heatmap"), &cohorts, None).unwrap(),
+            Figure::Heatmap {
+                rows: vec!["2011-01".into()],
+                columns: vec!["0".into(), "1".into()],
                 cells: vec![vec![Some(1.0), Some(0.4)]]
             }
         );

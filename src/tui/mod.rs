@@ -21,6 +21,7 @@ pub mod keymap;
 pub mod layout;
 pub mod mouse;
 pub mod palette;
+pub mod panels;
 pub mod screen;
 pub mod screens;
 pub mod status;
@@ -66,6 +67,8 @@ pub struct TuiOptions {
     pub tail: crate::stream::tail::TailOptions,
     /// Colours for a light terminal background (`tui.theme = "light"`).
     pub light: bool,
+    /// Where screen 1 finds dashboards (the config folder's, `--dashboards DIR`).
+    pub dashboards: crate::dashboards::Places,
 }
 
 /// Frame timings: when each frame was drawn and how long drawing took.
@@ -111,6 +114,7 @@ async fn event_loop(
     let (tx, mut rx) = unbounded_channel::<Action>();
     let project = crate::models::bundled::unpacked(warehouse.path())?;
     let worker = Worker::start(warehouse.connect()?, project.clone(), tx.clone());
+    let mut panels = panels::PanelRunner::new(warehouse.connect()?, tx.clone());
     let mut handles = Handles::default();
     let mut stats = FrameStats::default();
     let bindings =
@@ -122,6 +126,7 @@ async fn event_loop(
     );
     app.theme.no_color = std::env::var_os("NO_COLOR").is_some_and(|v| !v.is_empty());
     app.theme.light = options.light;
+    app.dashboard.places = options.dashboards.clone();
     app.use_bindings(&bindings);
     app.sql.history = history::load(&crate::paths::history_file());
     let size = terminal.size()?;
@@ -163,6 +168,7 @@ async fn event_loop(
                         app.update(Action::EditorText(text));
                     }
                 }
+                Effect::Dashboard(job) => panels.start(job)?,
                 other => {
                     if !handles.perform(&other, warehouse, &project, &options.tail, &tx)? {
                         perform(other, &worker, &tx)?;
@@ -180,6 +186,7 @@ async fn event_loop(
         // A failed draw must not skip the clean-up below.
         let _ = terminal.draw(|frame| ui::draw(frame, &app));
     }
+    panels.stop();
     close(warehouse, worker, handles);
     Ok(())
 }
@@ -241,9 +248,6 @@ fn perform(
             }
         }
         Effect::LoadCatalog => worker.send(Request::Catalog),
-        Effect::LoadDashboard { preset, country } => {
-            worker.send(Request::Dashboard { preset, country })
-        }
         Effect::LoadQuality => worker.send(Request::Quality),
         Effect::LoadMl => worker.send(Request::Ml),
         Effect::LoadStream => worker.send(Request::Stream),
@@ -274,6 +278,7 @@ fn perform(
         Effect::SetMouse(_)
         | Effect::Suspend
         | Effect::EditExternally(_)
+        | Effect::Dashboard(_)
         | Effect::CancelJob(_)
         | Effect::StartTail { .. }
         | Effect::StartModels { .. }

@@ -23,6 +23,7 @@ mod serve_hostile;
 mod stream;
 mod tmux;
 mod tui_charts;
+mod tui_dashboards;
 mod tui_editor;
 mod tui_grid;
 mod tui_snapshots;
