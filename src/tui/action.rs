@@ -132,6 +132,9 @@ pub enum Action {
     ChartSaved(Reported<String>),
     /// Open a new SQL tab with this SQL and run it (a drill-down).
     OpenSqlTab(String),
+    /// Open a dashboard panel's query (`dashboards::run::tab_sql`) like
+    /// [`Action::OpenSqlTab`], showing its last statement's result: the panel's rows.
+    OpenPanelQuery(String),
     /// Dashboard: open the selected panel's query in a new SQL tab; ML, Stream: the
     /// rows behind the selected figure.
     DrillDown,

@@ -218,6 +218,13 @@ impl App {
             Action::Paste(_) if self.screen != Screen::Sql || self.palette.is_some() => {}
             // These bring the SQL screen to the front, from wherever they come (the
             // palette runs editor commands from any screen).
+            Action::OpenPanelQuery(sql) => {
+                self.screen = Screen::Sql;
+                let effects = self.sql.update(Action::OpenSqlTab(sql), status);
+                // PREPARE, then EXECUTE: the panel's rows are the last result.
+                self.sql.update(Action::SwitchResult(-1), status);
+                return effects;
+            }
             Action::NewSqlTab | Action::OpenSqlTab(_) | Action::EditorText(_) | Action::Edit(_) => {
                 self.screen = Screen::Sql;
                 return self.sql.update(action, status);
@@ -230,7 +237,16 @@ impl App {
             | Action::OpenDashboards
             | Action::ChooseVariable
             | Action::ReloadDashboard
-            | Action::DashboardMenuKey(_) => return self.dashboard.update(action, status),
+            | Action::DashboardMenuKey(_) => {
+                // Answers arriving behind another screen leave its status line alone.
+                let mut behind = Status::default();
+                let status = if self.screen == Screen::Dashboard {
+                    status
+                } else {
+                    &mut behind
+                };
+                return self.dashboard.update(action, status);
+            }
             Action::QualityLoaded(_) => self.quality.update(action),
             Action::RecentRunsLoaded(_) | Action::CancelJob => {
                 return self.jobs_screen.update(action, jobs);

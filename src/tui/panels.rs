@@ -70,7 +70,7 @@ pub fn answer(conn: &Connection, job: DashboardJob) -> Action {
             figure: Box::new(evaluate_panel(conn, &panel, &bindings).map_err(Failure::of)),
         },
         DashboardJob::TabSql { panel, bindings } => match run::tab_sql(conn, &panel, &bindings) {
-            Ok(sql) => Action::OpenSqlTab(sql),
+            Ok(sql) => Action::OpenPanelQuery(sql),
             Err(e) => Action::DashboardFailed(Failure::of(e)),
         },
     }

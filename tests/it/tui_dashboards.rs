@@ -261,12 +261,12 @@ fn enter_on_a_panel_opens_its_query_in_a_sql_tab_with_the_panels_rows() {
     let [Effect::Dashboard(job)] = &effects[..] else {
         panic!("{effects:?}")
     };
-    let Action::OpenSqlTab(sql) = ecom::tui::panels::answer(wh.conn(), job.clone()) else {
+    let Action::OpenPanelQuery(sql) = ecom::tui::panels::answer(wh.conn(), job.clone()) else {
         panic!()
     };
     assert!(sql.contains("EXECUTE panel("), "{sql}");
     assert!(sql.contains("country := 'United Kingdom'"), "{sql}");
-    let effects = app.update(Action::OpenSqlTab(sql.clone()));
+    let effects = app.update(Action::OpenPanelQuery(sql.clone()));
     assert_eq!(app.screen, Screen::Sql);
     assert_eq!(app.sql.tabs.tabs.len(), 2, "a new tab");
     assert_eq!(work_off(&mut app, &wh, effects).len(), 2, "PREPARE, EXECUTE");

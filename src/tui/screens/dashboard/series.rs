@@ -142,7 +142,7 @@ fn bars(buf: &mut Buffer, area: Rect, panel: &Panel, figure: &SeriesFigure) {
                 }
             })
             .collect();
-        let label = clip(&month_label(label), usize::from(step - 1));
+        let label = fit(&month_label(label), usize::from(step - 1));
         chart = chart.data(BarGroup::default().label(Line::from(label)).bars(&group));
     }
     if count > 1 {
@@ -219,6 +219,16 @@ fn stacked(buf: &mut Buffer, area: Rect, figure: &SeriesFigure) {
             next_label = x + label.chars().count() as u16 + 1;
             buf.set_string(x, labels.y, label, Style::new().fg(theme::MUTED));
         }
+    }
+}
+
+/// `label` in `width` columns: cut with `…`, or to its first letters when narrower
+/// than three (`J` for `Jan`).
+fn fit(label: &str, width: usize) -> String {
+    if width < 3 {
+        label.chars().take(width).collect()
+    } else {
+        clip(label, width)
     }
 }
 
