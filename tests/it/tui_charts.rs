@@ -325,7 +325,7 @@ fn chart_and_drill_down_in_tmux() {
     session.wait_for("Top countries");
     session.wait_until("the panels", |s| !s.contains("loading…"));
     session.keys(&["Down", "Down", "Down", "Down", "Down", "Down", "Enter"]);
-    let screen = session.wait_for("Results: 10 rows");
+    let screen = session.wait_for("[2]: 10 rows");
     assert!(screen.contains("SQL 1 [2]"), "{screen}");
     assert!(screen.contains("EXECUTE panel"), "{screen}");
     assert!(screen.contains("United Kingdom"), "{screen}");

@@ -128,13 +128,20 @@ fn the_shipped_overview_shows_the_fixed_dashboards_figures() {
     ] {
         assert!(screen.contains(&shown), "{shown} in\n{screen}");
     }
-    assert!(app.status.text.ends_with(": 11 panels"), "{}", app.status.text);
+    assert!(
+        app.status.text.ends_with(": 11 panels"),
+        "{}",
+        app.status.text
+    );
     // The last panel selected: the grid scrolls to show it.
     app.update(Action::Move(100));
     insta::assert_snapshot!("overview_scrolled_80x24", render(&app, 80, 24));
     // `p` and `f` change the period and the country, and every panel runs again.
     let effects = app.update(Action::DashboardPeriod);
-    assert!(matches!(&effects[..], [Effect::Dashboard(_)]), "{effects:?}");
+    assert!(
+        matches!(&effects[..], [Effect::Dashboard(_)]),
+        "{effects:?}"
+    );
     work_off_dashboard(&mut app, &wh, effects);
     let effects = app.update(Action::DashboardCountry);
     work_off_dashboard(&mut app, &wh, effects);
@@ -148,7 +155,13 @@ fn the_shipped_overview_shows_the_fixed_dashboards_figures() {
     let Figure::Kpi { value, previous } = figure(&app, 0) else {
         panic!()
     };
-    let period = app.dashboard.variables().unwrap().bindings.period().unwrap();
+    let period = app
+        .dashboard
+        .variables()
+        .unwrap()
+        .bindings
+        .period()
+        .unwrap();
     let uk = |p: ecom::export::report::Period| {
         scalar(
             &wh,
@@ -162,7 +175,10 @@ fn the_shipped_overview_shows_the_fixed_dashboards_figures() {
     assert!((value.unwrap() - uk(period)).abs() < 0.01);
     assert!((previous.unwrap() - uk(period.previous())).abs() < 0.01);
     let bar = render(&app, 160, 48);
-    assert!(bar.contains("period last-year (2010-12-10 to 2011-12-09)"), "{bar}");
+    assert!(
+        bar.contains("period last-year (2010-12-10 to 2011-12-09)"),
+        "{bar}"
+    );
     assert!(bar.contains("country United Kingdom"), "{bar}");
 }
 
@@ -172,7 +188,11 @@ fn a_user_dashboard_from_the_dashboards_dir_draws_every_kind_and_takes_a_variabl
     let wh = Warehouse::open(&db).unwrap();
     let dir = tempfile::tempdir().unwrap();
     write(&dir.path().join("shop.toml"), USER, 0);
-    write(&dir.path().join("broken.toml"), "title = 'x'\n[[panels]]\ntitle = 'p'\nkind = 'pie'\nsql = 'select 1'\n", 0);
+    write(
+        &dir.path().join("broken.toml"),
+        "title = 'x'\n[[panels]]\ntitle = 'p'\nkind = 'pie'\nsql = 'select 1'\n",
+        0,
+    );
     let mut app = dashboard_on(&wh, 120, 40, places(dir.path()));
     app.update(Action::OpenDashboards);
     insta::assert_snapshot!("picker", render(&app, 120, 40));
@@ -185,7 +205,9 @@ fn a_user_dashboard_from_the_dashboards_dir_draws_every_kind_and_takes_a_variabl
     let orders = |country: &str| {
         scalar(
             &wh,
-            &format!("select count(distinct invoice_no)::double from marts.fact_sales where country = '{country}'"),
+            &format!(
+                "select count(distinct invoice_no)::double from marts.fact_sales where country = '{country}'"
+            ),
         )
     };
     let Figure::Gauge { value, .. } = figure(&app, 1) else {
@@ -226,23 +248,53 @@ fn a_dashboard_edited_on_disk_reloads_and_a_mistake_shows_until_it_is_fixed() {
     let effects = app.update(key(KeyCode::Enter));
     work_off_dashboard(&mut app, &wh, effects);
     let lines = scalar(&wh, "select count(*)::double from marts.fact_sales");
-    assert_eq!(figure(&app, 0), Figure::Kpi { value: Some(lines), previous: None });
+    assert_eq!(
+        figure(&app, 0),
+        Figure::Kpi {
+            value: Some(lines),
+            previous: None
+        }
+    );
     // A second panel appears once the file changes on disk.
-    let two = format!("{one}[[panels]]\ntitle = 'Countries'\nkind = 'kpi'\nsql = 'select count(distinct country) from marts.fact_sales'\n");
+    let two = format!(
+        "{one}[[panels]]\ntitle = 'Countries'\nkind = 'kpi'\nsql = 'select count(distinct country) from marts.fact_sales'\n"
+    );
     write(&path, &two, 1);
     second(&mut app, &wh);
     assert_eq!(app.dashboard.panels.len(), 2);
-    let countries = scalar(&wh, "select count(distinct country)::double from marts.fact_sales");
-    assert_eq!(figure(&app, 1), Figure::Kpi { value: Some(countries), previous: None });
+    let countries = scalar(
+        &wh,
+        "select count(distinct country)::double from marts.fact_sales",
+    );
+    assert_eq!(
+        figure(&app, 1),
+        Figure::Kpi {
+            value: Some(countries),
+            previous: None
+        }
+    );
     // A mistake on line 7 shows in place of the panels; the workbench goes on.
-    write(&path, &two.replace("kind = 'kpi'\nsql = 'select count(distinct", "kind = 'kpi'\nwidth = 13\nsql = 'select count(distinct"), 2);
+    write(
+        &path,
+        &two.replace(
+            "kind = 'kpi'\nsql = 'select count(distinct",
+            "kind = 'kpi'\nwidth = 13\nsql = 'select count(distinct",
+        ),
+        2,
+    );
     second(&mut app, &wh);
     let screen = render(&app, 100, 20).replace(dir.path().to_str().unwrap(), "[dir]");
     insta::assert_snapshot!("edited_with_a_mistake", screen);
     assert!(screen.contains("aaa.toml line 9: width 13"), "{screen}");
     write(&path, &two, 3);
     second(&mut app, &wh);
-    assert_eq!(figure(&app, 1), Figure::Kpi { value: Some(countries), previous: None });
+    assert_eq!(
+        figure(&app, 1),
+        Figure::Kpi {
+            value: Some(countries),
+            previous: None
+        }
+    );
 }
 
 #[test]
@@ -269,7 +321,11 @@ fn enter_on_a_panel_opens_its_query_in_a_sql_tab_with_the_panels_rows() {
     let effects = app.update(Action::OpenPanelQuery(sql.clone()));
     assert_eq!(app.screen, Screen::Sql);
     assert_eq!(app.sql.tabs.tabs.len(), 2, "a new tab");
-    assert_eq!(work_off(&mut app, &wh, effects).len(), 2, "PREPARE, EXECUTE");
+    assert_eq!(
+        work_off(&mut app, &wh, effects).len(),
+        2,
+        "PREPARE, EXECUTE"
+    );
     // The tab's last statement lists the panel's rows: each month and its revenue.
     let last = statements::split(&sql).pop().unwrap();
     let result = pager::run(wh.conn(), &last.text, "unused").unwrap();

@@ -115,7 +115,10 @@ fn dashboard_and_data_quality_screens() {
     );
     let effects = app.update(Action::DashboardCountry);
     work_off_dashboard(&mut app, &wh, effects);
-    assert_eq!(app.dashboard.selection.get("country"), Some(country.as_str()));
+    assert_eq!(
+        app.dashboard.selection.get("country"),
+        Some(country.as_str())
+    );
     let expected = scalar_f64(
         &wh,
         &format!("SELECT sum(revenue)::DOUBLE FROM marts.fact_sales WHERE country = '{country}'"),

@@ -106,9 +106,10 @@ fn kpi(buf: &mut Buffer, area: Rect, panel: &Panel, value: Option<f64>, previous
 
 /// A bar from `min` to `max`, in the value's threshold colour.
 fn gauge(buf: &mut Buffer, area: Rect, panel: &Panel, value: Option<f64>, min: f64, max: f64) {
-    let [bar, scale] =
-        Layout::vertical([Constraint::Min(1), Constraint::Length(1)]).areas(area);
-    let ratio = value.map_or(0.0, |v| ((v - min) / (max - min).max(f64::EPSILON)).clamp(0.0, 1.0));
+    let [bar, scale] = Layout::vertical([Constraint::Min(1), Constraint::Length(1)]).areas(area);
+    let ratio = value.map_or(0.0, |v| {
+        ((v - min) / (max - min).max(f64::EPSILON)).clamp(0.0, 1.0)
+    });
     let colour = value
         .and_then(|v| panel.tone(v))
         .map_or(theme::ACCENT, theme::tone);
@@ -128,8 +129,7 @@ fn gauge(buf: &mut Buffer, area: Rect, panel: &Panel, value: Option<f64>, min: f
 
 /// The points as a sparkline (averaged down to the width), and the last value.
 fn sparkline(buf: &mut Buffer, area: Rect, panel: &Panel, value: Option<f64>, points: &[f64]) {
-    let [chart, text] =
-        Layout::vertical([Constraint::Min(1), Constraint::Length(1)]).areas(area);
+    let [chart, text] = Layout::vertical([Constraint::Min(1), Constraint::Length(1)]).areas(area);
     let buckets = averaged(points, usize::from(chart.width));
     let low = buckets.iter().copied().fold(0.0, f64::min);
     let high = buckets.iter().copied().fold(f64::MIN, f64::max);
@@ -221,7 +221,13 @@ fn table(
     let body: Vec<Row> = rows
         .iter()
         .take(shown)
-        .map(|r| Row::new(r.iter().enumerate().map(|(i, c)| Cell::from(align(i, c.clone())))))
+        .map(|r| {
+            Row::new(
+                r.iter()
+                    .enumerate()
+                    .map(|(i, c)| Cell::from(align(i, c.clone()))),
+            )
+        })
         .collect();
     if let Some(more) = more {
         let all = if truncated { "at least " } else { "" };
@@ -258,7 +264,13 @@ fn heatmap(
     let heading: String = columns
         .iter()
         .take(shown)
-        .map(|c| format!("{:>w$}", clip(c, usize::from(cell_width) - 1), w = usize::from(cell_width)))
+        .map(|c| {
+            format!(
+                "{:>w$}",
+                clip(c, usize::from(cell_width) - 1),
+                w = usize::from(cell_width)
+            )
+        })
         .collect();
     buf.set_string(
         area.x + label_width + 1,
@@ -271,7 +283,12 @@ fn heatmap(
         if y >= area.bottom() {
             break;
         }
-        buf.set_string(area.x, y, clip(label, usize::from(label_width)), Style::new());
+        buf.set_string(
+            area.x,
+            y,
+            clip(label, usize::from(label_width)),
+            Style::new(),
+        );
         for (i, cell) in row.iter().take(shown).enumerate() {
             let x = area.x + label_width + 1 + i as u16 * cell_width;
             let Some(v) = cell else { continue };

@@ -14,10 +14,17 @@ use crate::tui::widgets::popup::{clip, popup};
 /// Which list is open, and its selected row.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum Menu {
-    Dashboards { selected: usize },
-    Variables { selected: usize },
+    Dashboards {
+        selected: usize,
+    },
+    Variables {
+        selected: usize,
+    },
     /// The values of the dashboard's variable `variable`.
-    Values { variable: usize, selected: usize },
+    Values {
+        variable: usize,
+        selected: usize,
+    },
 }
 
 /// What a key did to the list.

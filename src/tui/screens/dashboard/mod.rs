@@ -145,7 +145,8 @@ impl DashboardScreen {
             Some(Err(_)) => format!("{name}: the file has a mistake, fix it and save"),
             _ if matches!(self.bound, Some(Err(_))) => format!("{name}: its variables failed"),
             _ => {
-                let count = |f: fn(&PanelState) -> bool| self.panels.iter().filter(|p| f(p)).count();
+                let count =
+                    |f: fn(&PanelState) -> bool| self.panels.iter().filter(|p| f(p)).count();
                 let loading = count(|p| p.running || p.figure.is_none());
                 let failed = count(|p| matches!(p.figure, Some(Err(_))));
                 let mut text = format!("{name}: {} panels", self.panels.len());
@@ -180,7 +181,10 @@ impl DashboardScreen {
             Action::DashboardCountry => return self.next_value(VariableKind::Text, status),
             Action::OpenDashboards => {
                 self.list_dashboards();
-                let shown = self.listed.iter().position(|l| Some(&l.file) == self.file.as_ref());
+                let shown = self
+                    .listed
+                    .iter()
+                    .position(|l| Some(&l.file) == self.file.as_ref());
                 self.menu = Some(Menu::Dashboards {
                     selected: shown.unwrap_or(0),
                 });

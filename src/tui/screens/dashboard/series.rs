@@ -110,7 +110,12 @@ fn step(area: Rect, groups: usize, per_group: usize) -> u16 {
 
 fn bars(buf: &mut Buffer, area: Rect, panel: &Panel, figure: &SeriesFigure) {
     let count = figure.series.len();
-    let (_, top) = range(figure.series.iter().flat_map(|s| s.1.iter().flatten().copied()));
+    let (_, top) = range(
+        figure
+            .series
+            .iter()
+            .flat_map(|s| s.1.iter().flatten().copied()),
+    );
     // Bars are whole numbers: scale so small values (rates) still show their heights.
     let scale = 1_000_000.0 / top;
     let step = step(area, figure.x_labels.len(), count);
@@ -134,7 +139,11 @@ fn bars(buf: &mut Buffer, area: Rect, panel: &Panel, figure: &SeriesFigure) {
                 let v = values.get(i).copied().flatten().unwrap_or(0.0);
                 let bar = Bar::default()
                     .value((v.max(0.0) * scale) as u64)
-                    .text_value(if count == 1 { short(panel, v) } else { String::new() });
+                    .text_value(if count == 1 {
+                        short(panel, v)
+                    } else {
+                        String::new()
+                    });
                 if count == 1 {
                     bar
                 } else {

@@ -34,8 +34,7 @@ struct Geometry {
 
 impl Geometry {
     fn of(dashboard: &Dashboard, selected: usize, area: Rect) -> Self {
-        let [bar, view] =
-            Layout::vertical([Constraint::Length(1), Constraint::Min(1)]).areas(area);
+        let [bar, view] = Layout::vertical([Constraint::Length(1), Constraint::Min(1)]).areas(area);
         let (placed, height) = place(&dashboard.panels);
         let panels: Vec<Rect> = placed
             .iter()
@@ -149,9 +148,8 @@ fn variables_bar<'a>(screen: &DashboardScreen, dashboard: &'a Dashboard) -> Line
 
 /// The panel under terminal cell (x, y) of the screen body `area`, as drawn.
 pub fn panel_at(screen: &DashboardScreen, area: Rect, x: u16, y: u16) -> Option<usize> {
-    if screen.variables().is_none() {
-        return None;
-    }
+    // Nothing to select until the variables are bound and the panels drawn.
+    screen.variables()?;
     let g = Geometry::of(screen.dashboard()?, screen.selected, area);
     if !g.view.contains(Position::new(x, y)) {
         return None;
