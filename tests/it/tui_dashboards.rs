@@ -350,3 +350,56 @@ fn enter_on_a_panel_opens_its_query_in_a_sql_tab_with_the_panels_rows() {
     let screen = render(&app, 120, 40);
     assert!(screen.contains("2010-12"), "{screen}");
 }
+
+#[test]
+fn answers_of_an_older_generation_are_dropped_and_a_failing_panel_keeps_to_itself() {
+    let db = full_marts();
+    let wh = Warehouse::open(&db).unwrap();
+    let dir = tempfile::tempdir().unwrap();
+    let text = "title = 'Two'\n[[variables]]\nname = 'country'\nvalues = ['France', 'Germany']\n\
+        [[panels]]\ntitle = 'Orders'\nkind = 'kpi'\nsql = 'select count(distinct invoice_no) from marts.fact_sales where country = $country'\n\
+        [[panels]]\ntitle = 'Wrong'\nkind = 'kpi'\nsql = 'select nope from marts.fact_sales'\n";
+    write(&dir.path().join("aaa.toml"), text, 0);
+    let mut app = dashboard_on(&wh, 100, 20, places(dir.path()));
+    app.update(Action::OpenDashboards);
+    app.update(key(KeyCode::Home));
+    let effects = app.update(key(KeyCode::Enter));
+    // The variables' answer of this generation asks for both panels.
+    let [Effect::Dashboard(bind)] = &effects[..] else {
+        panic!("{effects:?}")
+    };
+    let panels = app.update(ecom::tui::panels::answer(wh.conn(), bind.clone()));
+    assert_eq!(panels.len(), 2);
+    // France's answers arrive after `f` asked for Germany: they are dropped.
+    let germany = app.update(Action::DashboardCountry);
+    for job in panels {
+        let Effect::Dashboard(job) = job else {
+            panic!()
+        };
+        app.update(ecom::tui::panels::answer(wh.conn(), job));
+    }
+    assert!(app.dashboard.panels.iter().all(|p| p.figure.is_none()));
+    work_off_dashboard(&mut app, &wh, germany);
+    let orders = scalar(
+        &wh,
+        "select count(distinct invoice_no)::double from marts.fact_sales where country = 'Germany'",
+    );
+    assert_eq!(
+        figure(&app, 0),
+        Figure::Kpi {
+            value: Some(orders),
+            previous: None
+        }
+    );
+    let Some(Err(e)) = &app.dashboard.panels[1].figure else {
+        panic!()
+    };
+    assert!(e.0.starts_with("panel `Wrong` (line 10): "), "{e}");
+    assert!(
+        app.status.text.ends_with("2 panels, 1 failed"),
+        "{}",
+        app.status.text
+    );
+    let screen = render(&app, 100, 20);
+    assert!(screen.contains("nope"), "the error in place:\n{screen}");
+}
