@@ -144,8 +144,8 @@ fn sparkline(buf: &mut Buffer, area: Rect, panel: &Panel, value: Option<f64>, po
         .style(Style::new().fg(theme::ACCENT))
         .render(chart, buf);
     let mut line = vec!["last ".dim(), value_span(panel, value)];
-    if !points.is_empty() {
-        line.push(format!("  max {}", panel.format(high)).dim());
+    if let Some(max) = points.iter().copied().reduce(f64::max) {
+        line.push(format!("  max {}", panel.format(max)).dim());
     }
     Line::from(line).render(text, buf);
 }
