@@ -177,6 +177,10 @@ pub fn workbench(
         tail,
         light: settings.config.tui.theme == crate::config::ThemeName::Light,
         alerts_file: settings.alerts_file.clone(),
+        dashboards: crate::dashboards::Places::new(
+            &settings.config_dir(),
+            settings.dashboards_dir.clone(),
+        ),
     };
     if !demo {
         return crate::tui::run(settings.open_warehouse()?, options);

@@ -264,6 +264,8 @@ fn fold_other(mut series: Vec<(String, Vec<Option<f64>>)>) -> Vec<(String, Vec<O
 /// when a row label repeats: wide rows name each row once.
 fn heatmap(rows: &PanelRows) -> Option<Figure> {
     let columns = &rows.columns;
+    // Long rows when the column label is not a number, or when row labels repeat (a
+    // number of months since, say): wide rows name each row once.
     let repeats = || {
         let mut seen = std::collections::HashSet::new();
         rows.rows.iter().any(|r| !seen.insert(r[0].text.as_str()))

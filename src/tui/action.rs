@@ -9,7 +9,6 @@ use crate::warehouse::catalog::Relation;
 use super::grid::GridResult;
 use super::grid::jobs::GridAnswer;
 use super::screen::Screen;
-use crate::export::report::ReportData;
 use crate::models::overview::ModelRow;
 use crate::tui::failure::Reported;
 use crate::warehouse::catalog::QualitySummary;
@@ -61,8 +60,17 @@ pub enum Action {
     ResultExported(Reported<String>),
     /// Dashboard: the next period preset.
     DashboardPeriod,
-    /// Dashboard: the next country (all, then the top ten).
+    /// Dashboard: the next value of the first text variable (the country: all, then
+    /// each of its choices).
     DashboardCountry,
+    /// Dashboard: open the picker of dashboards.
+    OpenDashboards,
+    /// Dashboard: choose a variable, then its value, from lists.
+    ChooseVariable,
+    /// Dashboard: read the file again and run every panel.
+    ReloadDashboard,
+    /// A key typed while the dashboard's picker or a variable's list is open.
+    DashboardMenuKey(KeyEvent),
     /// Step through the query history (-1 older, +1 newer).
     History(i64),
     /// Ctrl+E: edit the SQL in `$VISUAL`/`$EDITOR`.
@@ -124,7 +132,11 @@ pub enum Action {
     ChartSaved(Reported<String>),
     /// Open a new SQL tab with this SQL and run it (a drill-down).
     OpenSqlTab(String),
-    /// Dashboard, ML, Stream: open the rows behind the selected figure in a new SQL tab.
+    /// Open a dashboard panel's query (`dashboards::run::tab_sql`) like
+    /// [`Action::OpenSqlTab`], showing its last statement's result: the panel's rows.
+    OpenPanelQuery(String),
+    /// Dashboard: open the selected panel's query in a new SQL tab; ML, Stream: the
+    /// rows behind the selected figure.
     DrillDown,
     /// A left click at (column, row) of the terminal.
     Click(u16, u16),
@@ -142,7 +154,19 @@ pub enum Action {
     },
     IngestProgress(Progress),
     IngestFinished(Reported<IngestSummary>),
-    DashboardLoaded(Box<Reported<ReportData>>),
+    /// The variables of dashboard generation `generation`, resolved.
+    DashboardBound {
+        generation: u64,
+        bound: Box<Reported<crate::tui::panels::BoundVariables>>,
+    },
+    /// Panel `index` of dashboard generation `generation` ran.
+    PanelLoaded {
+        generation: u64,
+        index: usize,
+        figure: Box<Reported<crate::dashboards::Figure>>,
+    },
+    /// Dashboard work that has no panel to show its failure in (a panel's SQL tab).
+    DashboardFailed(crate::tui::failure::Failure),
     QualityLoaded(Reported<QualitySummary>),
     /// The alert rules' state (`None`: there is no alerts file).
     AlertsLoaded(Box<Reported<Option<crate::tui::screens::alerts::AlertsView>>>),

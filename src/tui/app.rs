@@ -106,6 +106,7 @@ impl App {
             screen: self.screen,
             palette: self.palette.is_some(),
             lookup: self.ml.lookup.is_some(),
+            dashboard_menu: self.screen == Screen::Dashboard && self.dashboard.menu.is_some(),
             prompt: self.sql.prompt.is_some() && self.screen == Screen::Sql,
             grid_prompt: self.screen == Screen::Sql && self.sql.grid.prompt.is_some(),
             help: self.show_help,
@@ -181,6 +182,9 @@ impl App {
                 if self.screen == Screen::Stream && self.ticks.is_multiple_of(STREAM_RELOAD_TICKS) {
                     return self.stream.update(Action::Tick, jobs, status);
                 }
+                if self.screen == Screen::Dashboard {
+                    return self.dashboard.update(Action::Tick, status);
+                }
                 // A check job evaluates on its own connection: show its transitions.
                 if self.screen == Screen::Alerts && self.ticks.is_multiple_of(STREAM_RELOAD_TICKS) {
                     return self.alerts.update(Action::Tick, jobs, status);
@@ -209,7 +213,7 @@ impl App {
             Action::MoveToStart => return self.route(Action::Move(i64::MIN / 2)),
             Action::MoveToEnd => return self.route(Action::Move(i64::MAX / 2)),
             Action::Move(_) => match self.screen {
-                Screen::Dashboard => return self.dashboard.update(action),
+                Screen::Dashboard => return self.dashboard.update(action, status),
                 Screen::Ml => return self.ml.update(action, jobs, status),
                 Screen::Stream => return self.stream.update(action, jobs, status),
                 Screen::Models => return self.models.update(action, jobs, status),
@@ -224,12 +228,34 @@ impl App {
             Action::Paste(_) if self.screen != Screen::Sql || self.palette.is_some() => {}
             // These bring the SQL screen to the front, from wherever they come (the
             // palette runs editor commands from any screen).
+            Action::OpenPanelQuery(sql) => {
+                self.screen = Screen::Sql;
+                let effects = self.sql.update(Action::OpenSqlTab(sql), status);
+                // PREPARE, then EXECUTE: the panel's rows are the last result.
+                self.sql.update(Action::SwitchResult(-1), status);
+                return effects;
+            }
             Action::NewSqlTab | Action::OpenSqlTab(_) | Action::EditorText(_) | Action::Edit(_) => {
                 self.screen = Screen::Sql;
                 return self.sql.update(action, status);
             }
-            Action::DashboardLoaded(_) | Action::DashboardPeriod | Action::DashboardCountry => {
-                return self.dashboard.update(action);
+            Action::DashboardBound { .. }
+            | Action::PanelLoaded { .. }
+            | Action::DashboardFailed(_)
+            | Action::DashboardPeriod
+            | Action::DashboardCountry
+            | Action::OpenDashboards
+            | Action::ChooseVariable
+            | Action::ReloadDashboard
+            | Action::DashboardMenuKey(_) => {
+                // Answers arriving behind another screen leave its status line alone.
+                let mut behind = Status::default();
+                let status = if self.screen == Screen::Dashboard {
+                    status
+                } else {
+                    &mut behind
+                };
+                return self.dashboard.update(action, status);
             }
             Action::QualityLoaded(_) => self.quality.update(action),
             Action::AlertsLoaded(_)
@@ -298,10 +324,19 @@ impl App {
         vec![]
     }
 
-    /// Opens the rows behind the selected figure of the screen in front in a new SQL tab.
+    /// Opens the rows behind the selected figure of the screen in front in a new SQL tab
+    /// (the dashboard's panel query, once the worker has written it out).
     fn drill_down(&mut self) -> Vec<Effect> {
         let sql = match self.screen {
-            Screen::Dashboard => self.dashboard.drill_down_sql(),
+            Screen::Dashboard => {
+                return match self.dashboard.drill_down() {
+                    Some(effect) => vec![effect],
+                    None => {
+                        self.status.info("no panel to open yet");
+                        vec![]
+                    }
+                };
+            }
             Screen::Ml => self.ml.drill_down_sql(),
             Screen::Stream => self.stream.drill_down_sql(),
             Screen::Alerts => self.alerts.drill_down_sql(),
@@ -353,7 +388,7 @@ impl App {
         self.screen = screen;
         self.sql.mode = Mode::Normal;
         let load = match screen {
-            Screen::Dashboard => self.dashboard.request(),
+            Screen::Dashboard => return self.dashboard.request(&mut self.status),
             Screen::Quality => Effect::LoadQuality,
             Screen::Alerts => self.alerts.request(),
             Screen::Ml => Effect::LoadMl,

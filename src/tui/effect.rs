@@ -1,8 +1,6 @@
 //! Work `update` asks of the event loop instead of doing it (queries for the database
 //! worker, jobs to start, terminal changes), so every update stays plain, testable logic.
 
-use crate::export::report::PeriodPreset;
-
 /// One statement of a run: its own query id, its SQL and the result of the SQL tab it
 /// fills (each statement's result has its own temporary table in the worker).
 #[derive(Debug, Clone, PartialEq)]
@@ -39,11 +37,9 @@ pub enum Effect {
     LoadSample,
     /// `load PATH` in the palette: the user's own files, shape and format detected.
     LoadFiles(String),
-    /// The dashboard's figures for a period and, optionally, one country.
-    LoadDashboard {
-        preset: PeriodPreset,
-        country: Option<String>,
-    },
+    /// Dashboard work: its variables, a panel, a panel's SQL (each in its own thread,
+    /// on its own connection).
+    Dashboard(crate::tui::panels::DashboardJob),
     LoadQuality,
     /// The alert rules of this file and their state in the warehouse.
     LoadAlerts(std::path::PathBuf),

@@ -21,6 +21,7 @@ pub mod keymap;
 pub mod layout;
 pub mod mouse;
 pub mod palette;
+pub mod panels;
 pub mod screen;
 pub mod screens;
 pub mod status;
@@ -68,6 +69,8 @@ pub struct TuiOptions {
     pub light: bool,
     /// The alert rules screen 8 shows (`--alerts`, else the config folder's).
     pub alerts_file: std::path::PathBuf,
+    /// Where screen 1 finds dashboards (the config folder's, `--dashboards DIR`).
+    pub dashboards: crate::dashboards::Places,
 }
 
 /// Frame timings: when each frame was drawn and how long drawing took.
@@ -113,6 +116,7 @@ async fn event_loop(
     let (tx, mut rx) = unbounded_channel::<Action>();
     let project = crate::models::bundled::unpacked(warehouse.path())?;
     let worker = Worker::start(warehouse.connect()?, project.clone(), tx.clone());
+    let mut panels = panels::PanelRunner::new(warehouse.connect()?, tx.clone());
     let mut handles = Handles::default();
     let mut stats = FrameStats::default();
     let bindings =
@@ -125,6 +129,7 @@ async fn event_loop(
     );
     app.theme.no_color = std::env::var_os("NO_COLOR").is_some_and(|v| !v.is_empty());
     app.theme.light = options.light;
+    app.dashboard.places = options.dashboards.clone();
     app.use_bindings(&bindings);
     app.sql.history = history::load(&crate::paths::history_file());
     let size = terminal.size()?;
@@ -166,6 +171,7 @@ async fn event_loop(
                         app.update(Action::EditorText(text));
                     }
                 }
+                Effect::Dashboard(job) => panels.start(job)?,
                 other => {
                     if !handles.perform(&other, warehouse, &project, &options.tail, &tx)? {
                         perform(other, &worker, &tx)?;
@@ -183,6 +189,7 @@ async fn event_loop(
         // A failed draw must not skip the clean-up below.
         let _ = terminal.draw(|frame| ui::draw(frame, &app));
     }
+    panels.stop();
     close(warehouse, worker, handles);
     Ok(())
 }
@@ -244,9 +251,6 @@ fn perform(
             }
         }
         Effect::LoadCatalog => worker.send(Request::Catalog),
-        Effect::LoadDashboard { preset, country } => {
-            worker.send(Request::Dashboard { preset, country })
-        }
         Effect::LoadQuality => worker.send(Request::Quality),
         Effect::LoadAlerts(file) => worker.send(Request::Alerts(file)),
         Effect::SilenceAlert { file, rule, until } => {
@@ -281,6 +285,7 @@ fn perform(
         Effect::SetMouse(_)
         | Effect::Suspend
         | Effect::EditExternally(_)
+        | Effect::Dashboard(_)
         | Effect::CancelJob(_)
         | Effect::StartTail { .. }
         | Effect::StartModels { .. }

@@ -1,5 +1,5 @@
 //! Where a left click lands: the title row's screen tabs, the SQL screen's tabs,
-//! catalog, grid and editor, the dashboard's figures. Positions come from the areas and
+//! catalog, grid and editor, the dashboard's panels. Positions come from the areas and
 //! geometry the drawing itself uses (`layout`, `ui::screen_tab_at`, each screen's own
 //! hit testing), so a click always means what is drawn under it.
 
@@ -8,7 +8,6 @@ use ratatui::layout::{Position, Rect};
 use super::app::App;
 use super::layout::areas;
 use super::screen::Screen;
-use super::screens::dashboard::DashboardAreas;
 use super::screens::sql::SqlTarget;
 use super::ui::screen_tab_at;
 
@@ -17,7 +16,7 @@ use super::ui::screen_tab_at;
 pub enum Target {
     ScreenTab(Screen),
     Sql(SqlTarget),
-    /// A figure of the dashboard or the ML screen (an index into its figures).
+    /// A panel of the dashboard, or a figure of the ML screen (an index into its figures).
     Figure(usize),
 }
 
@@ -33,13 +32,8 @@ pub fn target_at(app: &App, size: (u16, u16), x: u16, y: u16) -> Option<Target> 
     }
     match app.screen {
         Screen::Sql if app.sql.chart.is_none() => app.sql.target_at(&a, x, y).map(Target::Sql),
-        Screen::Dashboard => {
-            let Some(Ok(data)) = &app.dashboard.data else {
-                return None;
-            };
-            DashboardAreas::of(body)
-                .figure_at(x, y, data.monthly_revenue.len(), data.top_countries.len())
-                .map(Target::Figure)
+        Screen::Dashboard if app.dashboard.menu.is_none() => {
+            app.dashboard.panel_at(body, x, y).map(Target::Figure)
         }
         Screen::Ml => app.ml.figure_at(body, x, y).map(Target::Figure),
         _ => None,

@@ -72,6 +72,30 @@ pub fn retention(shade: u8) -> Color {
     Color::Rgb(shade, shade, 255)
 }
 
+/// The colour a dashboard threshold names.
+pub fn tone(tone: crate::dashboards::Tone) -> Color {
+    use crate::dashboards::Tone;
+    match tone {
+        Tone::Green => GOOD,
+        Tone::Yellow => WARNING,
+        Tone::Orange => Color::Rgb(255, 140, 0),
+        Tone::Red => BAD,
+        Tone::Blue => BAR,
+        Tone::Grey => MUTED,
+    }
+}
+
+/// The empty part of a dashboard gauge.
+pub const GAUGE_TRACK: Color = Color::Black;
+
+/// A heatmap cell at `fraction` (0 the lowest value, 1 the highest): deeper blue for
+/// higher, with text that reads on it.
+pub fn heat(fraction: f64) -> Style {
+    let shade = (235.0 - fraction.clamp(0.0, 1.0) * 200.0) as u8;
+    let text = if shade < 150 { SELECTION_FG } else { ON_ACCENT };
+    Style::new().bg(retention(shade)).fg(text)
+}
+
 /// How a drawn frame is finished: colours for a light background, or none at all.
 #[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
 pub struct Theme {

@@ -31,10 +31,6 @@ pub enum Request {
         path: String,
     },
     Models,
-    Dashboard {
-        preset: crate::export::report::PeriodPreset,
-        country: Option<String>,
-    },
     Quality,
     /// The alert rules of a file and their state.
     Alerts(PathBuf),
@@ -194,8 +190,7 @@ fn coalesce(mut batch: Vec<Request>) -> Vec<Request> {
             // A cancelled chart is skipped by its guard; the others are each awaited.
             Request::Chart { .. } => true,
             Request::Catalog => std::mem::take(&mut keep_catalog),
-            Request::Dashboard { .. }
-            | Request::Quality
+            Request::Quality
             | Request::Alerts(_)
             | Request::SilenceAlert { .. }
             | Request::RecentRuns
@@ -242,14 +237,6 @@ fn serve(
                     results.remove_slot(&conn, slot);
                     continue;
                 }
-                Request::Dashboard { preset, country } => Action::DashboardLoaded(Box::new(
-                    preset
-                        .resolve(&conn)
-                        .and_then(|period| {
-                            crate::export::report::gather_for(&conn, period, country.as_deref())
-                        })
-                        .map_err(|e| Failure(format!("{:#}", anyhow::Error::from(e)))),
-                )),
                 Request::Ml => Action::MlLoaded(Box::new(
                     crate::ml::summary::summary(&conn).map_err(|e| Failure(format!("{e:#}"))),
                 )),

@@ -25,6 +25,7 @@ mod stream;
 mod tmux;
 mod tui_alerts;
 mod tui_charts;
+mod tui_dashboards;
 mod tui_editor;
 mod tui_grid;
 mod tui_snapshots;

@@ -1,4 +1,4 @@
-//! Charts of any result, drill-down from the dashboard into the rows behind a figure,
+//! Charts of any result, drill-down from the dashboard's panels and the report's figures,
 //! and mouse clicks: snapshots at 80×24 and 160×48 on the full data, the drill-down's
 //! SQL summed against the figure it explains, the saved PNG and SVG, and the real
 //! binary in tmux.
@@ -17,7 +17,9 @@ use ecom::warehouse::pager;
 
 use crate::common::*;
 use crate::tmux::Session;
-use crate::tui_support::{app_on, app_on_raw, query_finished, render, show_result};
+use crate::tui_support::{
+    app_on, app_on_raw, dashboard_on, render, show_result, work_off_dashboard,
+};
 
 const SIZES: [(u16, u16); 2] = [(80, 24), (160, 48)];
 
@@ -155,14 +157,9 @@ fn a_chart_over_the_whole_result_sums_to_its_total_and_saves_as_png_and_svg() {
     );
 }
 
-/// The dashboard on the full marts, as the worker loads it.
+/// The dashboard on the full marts, every panel run as the panel runner does.
 fn dashboard(wh: &Warehouse, width: u16, height: u16) -> App {
-    let mut app = app_on_raw(wh, width, height);
-    app.update(Action::ShowScreen(Screen::Dashboard));
-    let period = PeriodPreset::All.resolve(wh.conn()).unwrap();
-    let data = gather_for(wh.conn(), period, None).map_err(|e| Failure(e.to_string()));
-    app.update(Action::DashboardLoaded(Box::new(data)));
-    app
+    dashboard_on(wh, width, height, ecom::dashboards::Places::default())
 }
 
 fn sum_of(wh: &Warehouse, sql: &str, what: &str) -> f64 {
@@ -223,56 +220,33 @@ fn drill_down_rows_sum_to_the_figures_they_explain() {
 }
 
 #[test]
-fn enter_on_a_country_opens_its_rows_in_a_new_sql_tab() {
+fn enter_on_the_top_countries_panel_opens_its_query_in_a_new_sql_tab() {
     let db = full_marts();
     let wh = Warehouse::open(&db).unwrap();
     for (width, height) in SIZES {
         let mut app = dashboard(&wh, width, height);
-        let figures = app.dashboard.figures();
-        let germany = figures
-            .iter()
-            .position(|f| *f == Figure::Country("Germany".into()))
-            .unwrap();
-        app.update(Action::Move(germany as i64));
+        // Top countries is the seventh panel.
+        app.update(Action::Move(6));
         insta::assert_snapshot!(
             format!("dashboard_selection_{width}x{height}"),
             render(&app, width, height)
         );
         let effects = app.update(Action::DrillDown);
+        let ran = work_off_dashboard(&mut app, &wh, effects);
         assert_eq!(app.screen, Screen::Sql);
         assert_eq!(app.sql.tabs.tabs.len(), 2, "a new tab");
-        let Some(Effect::RunQuery {
-            slot, statements, ..
-        }) = effects.last().cloned()
-        else {
-            panic!("{effects:?}");
-        };
-        let [statement] = &statements[..] else {
-            panic!("one statement: {statements:?}");
-        };
-        let (id, sql) = (statement.id, &statement.sql);
-        assert!(sql.contains("country = 'Germany'"), "{sql}");
-        let table = pager::result_table(slot, statement.result);
-        let result = pager::run(wh.conn(), sql, &table).unwrap();
-        let lines: i64 = wh
+        assert_eq!(ran.len(), 2, "PREPARE, then EXECUTE: {ran:?}");
+        let screen = render(&app, width, height);
+        let top: String = wh
             .conn()
             .query_row(
-                "SELECT count(*) FROM marts.fact_sales WHERE country = 'Germany'",
+                "SELECT country FROM marts.fact_sales GROUP BY 1 ORDER BY sum(revenue) DESC LIMIT 1",
                 [],
                 |r| r.get(0),
             )
             .unwrap();
-        assert_eq!(result.total_rows, lines as u64);
-        app.update(query_finished(id, &result));
-        app.update(Action::PageLoaded {
-            query_id: id,
-            start: 0,
-            rows: pager::page(wh.conn(), &result, 0, 500).unwrap(),
-        });
-        insta::assert_snapshot!(
-            format!("drill_down_tab_{width}x{height}"),
-            render(&app, width, height)
-        );
+        assert!(screen.contains(&top), "{screen}");
+        insta::assert_snapshot!(format!("drill_down_tab_{width}x{height}"), screen);
     }
 }
 
@@ -292,20 +266,25 @@ fn clicks_switch_screens_pick_catalog_entries_rows_and_dashboard_figures() {
         let action = ecom::tui::keymap::mouse_action(&app.key_context(), event).unwrap();
         app.update(action)
     };
-    // The third tile (Customers) of five across 80 columns sits at 32..48, rows 2..6.
-    click(&mut app, 40, 3);
-    assert_eq!(app.dashboard.selected_figure(), Some(Figure::Customers));
-    // A second click on the selected figure drills down.
-    let effects = click(&mut app, 40, 3);
-    assert_eq!(app.screen, Screen::Sql);
+    // The third tile (Customers, 2 of 12 columns after 3 and 3) sits at 40..53 of 80
+    // columns, rows 2..7 (under the title and the variables bar).
+    click(&mut app, 45, 3);
+    assert_eq!(app.dashboard.selected, 2);
+    click(&mut app, 10, 3);
+    assert_eq!(app.dashboard.selected, 0, "the Revenue tile");
+    click(&mut app, 45, 3);
+    // A second click on the selected panel opens its query.
+    let effects = click(&mut app, 45, 3);
     assert!(
-        matches!(effects.last(), Some(Effect::RunQuery { .. })),
+        matches!(&effects[..], [Effect::Dashboard(_)]),
         "{effects:?}"
     );
+    assert_eq!(work_off_dashboard(&mut app, &wh, effects).len(), 2);
+    assert_eq!(app.screen, Screen::Sql);
     // "  1 Dashboard" on the title row brings the dashboard back.
     let effects = click(&mut app, 9, 0);
     assert_eq!(app.screen, Screen::Dashboard);
-    assert!(matches!(effects[0], Effect::LoadDashboard { .. }));
+    assert!(matches!(effects[0], Effect::Dashboard(_)));
     click(&mut app, 22, 0);
     assert_eq!(app.screen, Screen::Sql);
     // A grid row: the result's rows start under the editor, border and header.
@@ -319,24 +298,6 @@ fn clicks_switch_screens_pick_catalog_entries_rows_and_dashboard_figures() {
 #[test]
 fn chart_and_drill_down_in_tmux() {
     let db = full_marts();
-    // The second country of the dashboard and its order lines, read before the
-    // workbench takes the warehouse.
-    let (country, lines) = {
-        let wh = Warehouse::open(&db).unwrap();
-        let period = PeriodPreset::All.resolve(wh.conn()).unwrap();
-        let data = gather_for(wh.conn(), period, None).unwrap();
-        let country = data.top_countries[1].0.clone();
-        let lines: i64 = wh
-            .conn()
-            .query_row(
-                "SELECT count(*) FROM marts.fact_sales WHERE country = ?",
-                [&country],
-                |r| r.get(0),
-            )
-            .unwrap();
-        assert_eq!(data.top_countries.len(), 10);
-        (country, lines as u64)
-    };
     let session = Session::start("charts", &db, (120, 36), "");
     session.wait_for("order_lines");
     // The starter query (revenue by country), charted: a bar chart with its legend.
@@ -358,19 +319,16 @@ fn chart_and_drill_down_in_tmux() {
     session.keys(&["Escape"]);
     session.wait_until("the chart closed", |s| !s.contains("Chart:"));
     // A click on the title's "1 Dashboard" (an SGR mouse report, as a terminal sends
-    // it: column 9, row 1, 1-based), then the second country (the last of ten, up
-    // eight) and Enter: a new SQL tab lists its order lines.
+    // it: column 9, row 1, 1-based), then the Top countries panel (the seventh) and
+    // Enter: a new SQL tab runs its query.
     session.keys(&["-l", "\x1b[<0;9;1M\x1b[<0;9;1m"]);
     session.wait_for("Top countries");
-    session.keys(&[
-        "End", "Up", "Up", "Up", "Up", "Up", "Up", "Up", "Up", "Enter",
-    ]);
-    let screen = session.wait_for(&format!("Results: {} rows", ecom::format::thousands(lines)));
+    session.wait_until("the panels", |s| !s.contains("loading…"));
+    session.keys(&["Down", "Down", "Down", "Down", "Down", "Down", "Enter"]);
+    let screen = session.wait_for("[2]: 10 rows");
     assert!(screen.contains("SQL 1 [2]"), "{screen}");
-    assert!(
-        screen.contains(&format!("country = '{country}'")),
-        "{screen}"
-    );
+    assert!(screen.contains("EXECUTE panel"), "{screen}");
+    assert!(screen.contains("United Kingdom"), "{screen}");
     session.quit();
 }
 

@@ -102,43 +102,38 @@ fn dashboard_and_data_quality_screens() {
     let (width, height) = (110, 32);
     let mut app = app_on(&wh, width, height);
     let effects = app.update(Action::ShowScreen(ecom::tui::screen::Screen::Dashboard));
-    assert_eq!(
-        effects,
-        vec![ecom::tui::effect::Effect::LoadDashboard {
-            preset: Default::default(),
-            country: None
-        }]
+    assert!(
+        matches!(&effects[..], [ecom::tui::effect::Effect::Dashboard(_)]),
+        "the overview's variables are asked for first: {effects:?}"
     );
-    let data = ecom::export::report::gather(wh.conn(), None).map_err(Failure::of);
-    app.update(Action::DashboardLoaded(Box::new(data)));
+    work_off_dashboard(&mut app, &wh, effects);
     insta::assert_snapshot!("dashboard", render(&app, width, height));
-    // `f` filters to the top country, `p` narrows the period; each asks for new figures.
-    let effects = app.update(Action::DashboardCountry);
+    // `f` filters to the top country, `p` narrows the period; each runs the panels again.
     let country = scalar_text(
         &wh,
         "SELECT country FROM marts.fact_sales GROUP BY 1 ORDER BY sum(revenue) DESC LIMIT 1",
     );
+    let effects = app.update(Action::DashboardCountry);
+    work_off_dashboard(&mut app, &wh, effects);
     assert_eq!(
-        effects,
-        vec![ecom::tui::effect::Effect::LoadDashboard {
-            preset: Default::default(),
-            country: Some(country.clone())
-        }]
+        app.dashboard.selection.get("country"),
+        Some(country.as_str())
     );
-    let filtered = ecom::export::report::gather_for(wh.conn(), None, Some(&country)).unwrap();
     let expected = scalar_f64(
         &wh,
         &format!("SELECT sum(revenue)::DOUBLE FROM marts.fact_sales WHERE country = '{country}'"),
     );
-    assert!((filtered.kpis.revenue - expected).abs() < 0.01);
+    let Some(Ok(ecom::dashboards::Figure::Kpi {
+        value: Some(revenue),
+        ..
+    })) = &app.dashboard.panels[0].figure
+    else {
+        panic!("{:?}", app.dashboard.panels[0])
+    };
+    assert!((revenue - expected).abs() < 0.01);
     let effects = app.update(Action::DashboardPeriod);
-    assert!(matches!(
-        &effects[0],
-        ecom::tui::effect::Effect::LoadDashboard {
-            preset: ecom::export::report::PeriodPreset::LastYear,
-            ..
-        }
-    ));
+    work_off_dashboard(&mut app, &wh, effects);
+    assert_eq!(app.dashboard.selection.get("period"), Some("last-year"));
     app.update(Action::ShowScreen(ecom::tui::screen::Screen::Quality));
     wh.conn()
         .execute_batch(
@@ -859,9 +854,8 @@ fn every_screen_at_80x24_and_at_a_large_size_on_the_sample() {
     let db = sample_with_models(dir.path());
     let wh = Warehouse::open(&db).unwrap();
     let mut app = app_on(&wh, 80, 24);
-    app.update(Action::DashboardLoaded(Box::new(
-        ecom::export::report::gather(wh.conn(), None).map_err(Failure::of),
-    )));
+    let effects = app.update(Action::ShowScreen(Screen::Dashboard));
+    work_off_dashboard(&mut app, &wh, effects);
     // What ran in the warehouse (the sample's ingest), with its clock fixed.
     let mut recent = ecom::warehouse::history::recent_runs(wh.conn(), 50).unwrap();
     assert_eq!(recent.len(), 1, "{recent:?}");

@@ -126,3 +126,46 @@ pub fn app_on_raw(wh: &Warehouse, width: u16, height: u16) -> App {
         .collect();
     app_listing(raw, width, height)
 }
+
+/// Does the dashboard's background work for `effects` as the panel runner does (each
+/// job answered on the warehouse's connection, in line), until nothing is left; the
+/// SQL runs they lead to (a panel opened in a tab) are worked off too.
+pub fn work_off_dashboard(
+    app: &mut App,
+    wh: &Warehouse,
+    effects: Vec<ecom::tui::effect::Effect>,
+) -> Vec<(u64, u32)> {
+    use ecom::tui::effect::Effect;
+    let mut pending = effects;
+    let mut ran = Vec::new();
+    while !pending.is_empty() {
+        let mut next = Vec::new();
+        let mut runs = Vec::new();
+        for effect in pending {
+            match effect {
+                Effect::Dashboard(job) => {
+                    next.extend(app.update(ecom::tui::panels::answer(wh.conn(), job)))
+                }
+                other => runs.push(other),
+            }
+        }
+        ran.extend(work_off(app, wh, runs));
+        pending = next;
+    }
+    ran
+}
+
+/// An app of `width` × `height` on `wh` showing its dashboard (the shipped overview
+/// unless `places` list another one first), every panel run.
+pub fn dashboard_on(
+    wh: &Warehouse,
+    width: u16,
+    height: u16,
+    places: ecom::dashboards::Places,
+) -> App {
+    let mut app = app_on_raw(wh, width, height);
+    app.dashboard.places = places;
+    let effects = app.update(Action::ShowScreen(ecom::tui::screen::Screen::Dashboard));
+    work_off_dashboard(&mut app, wh, effects);
+    app
+}

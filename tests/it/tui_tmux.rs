@@ -123,3 +123,66 @@ fn open_query_scroll_quit_in_tmux() {
     assert!(screen.contains("answer"), "{screen}");
     session.quit();
 }
+
+#[test]
+fn a_user_dashboard_from_the_dashboards_dir_in_tmux() {
+    let db = full_marts();
+    let dir = db.parent().unwrap().join("tmux-dashboards");
+    std::fs::create_dir_all(&dir).unwrap();
+    std::fs::write(
+        dir.join("shop.toml"),
+        r#"title = "Shop floor"
+
+[[variables]]
+name = "country"
+values = ["France", "Germany"]
+
+[[panels]]
+title = "Orders in the country"
+kind = "kpi"
+width = 6
+sql = "select count(distinct invoice_no) from marts.fact_sales where country = $country"
+
+[[panels]]
+title = "Lines per quarter"
+kind = "bar"
+width = 6
+sql = "select strftime(invoice_ts, '%Y') || '-Q' || quarter(invoice_ts) as q, count(*) as lines from marts.fact_sales where country = $country group by 1 order by 1"
+"#,
+    )
+    .unwrap();
+    let orders = |country: &str| {
+        let n = scalar(
+            &db,
+            &format!(
+                "select count(distinct invoice_no) as n from marts.fact_sales where country = '{country}'"
+            ),
+        );
+        ecom::format::thousands(n.as_u64().unwrap())
+    };
+    let (france, germany) = (orders("France"), orders("Germany"));
+    let env = format!("ECOM_DASHBOARDS={}", dir.display());
+    let session = Session::start("dashboards", &db, (120, 30), &env);
+    session.wait_for("order_lines");
+    session.keys(&["1"]);
+    session.wait_for("Online retail");
+    session.keys(&["d"]);
+    session.wait_for("Dashboards: Enter opens");
+    // overview, then shop: down once.
+    session.keys(&["Down", "Enter"]);
+    let screen = session.wait_for(&format!("{france} "));
+    eprintln!("{screen}");
+    assert!(screen.contains("Shop floor  country France"), "{screen}");
+    assert!(screen.contains("Orders in the country"), "{screen}");
+    assert!(screen.contains("Lines per quarter"), "{screen}");
+    // `f` moves the country on: the tile follows.
+    session.keys(&["f"]);
+    let screen = session.wait_for("country Germany");
+    let screen = if screen.contains(&format!("{germany} ")) {
+        screen
+    } else {
+        session.wait_for(&format!("{germany} "))
+    };
+    eprintln!("{screen}");
+    session.quit();
+}

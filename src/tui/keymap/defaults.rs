@@ -118,7 +118,7 @@ pub fn bindings() -> Vec<Binding> {
             &[(Enter, NONE)],
             Scope::Screen(Screen::Dashboard),
             Command::DrillDown,
-            "open the rows behind the selected figure in a new SQL tab",
+            "open the selected panel's query in a new SQL tab (↑↓ or a click select)",
         ),
         b(
             &[(Char('p'), NONE)],
@@ -130,7 +130,25 @@ pub fn bindings() -> Vec<Binding> {
             &[(Char('f'), NONE)],
             Scope::Screen(Screen::Dashboard),
             Command::DashboardCountry,
-            "dashboard country filter: all, then each top country",
+            "next value of the country (the first text variable): all, then each",
+        ),
+        b(
+            &[(Char('d'), NONE)],
+            Scope::Screen(Screen::Dashboard),
+            Command::DashboardPicker,
+            "pick a dashboard: shipped, config folder, --dashboards DIR",
+        ),
+        b(
+            &[(Char('v'), NONE)],
+            Scope::Screen(Screen::Dashboard),
+            Command::DashboardVariable,
+            "choose a variable, then its value, from lists",
+        ),
+        b(
+            &[(Char('r'), NONE)],
+            Scope::Screen(Screen::Dashboard),
+            Command::DashboardReload,
+            "read the dashboard file again and run every panel",
         ),
         b(
             &[(Char('['), NONE)],
@@ -196,7 +214,7 @@ pub fn bindings() -> Vec<Binding> {
             &[(Char('1'), NONE)],
             Scope::Normal,
             Command::ScreenDashboard,
-            "dashboard: KPIs and charts",
+            "dashboard: the panels of a dashboard file (d picks one)",
         ),
         b(
             &[(Char('2'), NONE)],
@@ -646,7 +664,8 @@ mod tests {
         let names: Vec<String> = bindings().iter().map(|b| b.command.name()).collect();
         let expected = "run_query escape quit suspend sort_results toggle_row_detail copy_row \
             copy_cell save_csv save_parquet chart chart_kind chart_x chart_y chart_add_y \
-            save_chart drill_down dashboard_period dashboard_country history_older \
+            save_chart drill_down dashboard_period dashboard_country dashboard_picker \
+            dashboard_variable dashboard_reload history_older \
             history_newer new_sql_tab next_sql_tab previous_sql_tab close_sql_tab \
             external_editor toggle_theme toggle_mouse open_palette screen_dashboard \
             screen_sql screen_models screen_jobs screen_stream toggle_tail drill_down screen_ml \

@@ -37,6 +37,8 @@ pub struct KeyContext {
     pub palette: bool,
     /// The ML screen's lookup box is open: it takes every key.
     pub lookup: bool,
+    /// The dashboard's picker or a variable's list is open: it takes every key.
+    pub dashboard_menu: bool,
     /// The SQL editor's find, replace or go-to-line prompt is open: it takes every key.
     pub prompt: bool,
     /// The results grid's find or filter prompt is open: it takes every key.
@@ -69,6 +71,9 @@ pub fn action_for(cx: &KeyContext, bindings: &[Binding], key: KeyEvent) -> Optio
     }
     if cx.lookup {
         return Some(Action::LookupKey(key));
+    }
+    if cx.dashboard_menu && !cx.help {
+        return Some(Action::DashboardMenuKey(key));
     }
     if cx.prompt {
         return Some(Action::PromptKey(key));
@@ -183,6 +188,7 @@ mod tests {
             screen,
             palette: false,
             lookup: false,
+            dashboard_menu: false,
             prompt: false,
             grid_prompt: false,
             help: false,

@@ -1,5 +1,5 @@
-//! Net revenue by day as a line chart, shared by the dashboard and the ML screen (which
-//! marks the anomalous days on it).
+//! Net revenue by day as a line chart, on the ML screen (which marks the anomalous days
+//! on it).
 
 use ratatui::Frame;
 use ratatui::layout::Rect;

@@ -1,0 +1,169 @@
+//! The dashboard's background work: binding its variables and running each panel, every
+//! run on a connection of its own (a clone of the warehouse's) in a thread of its own, so
+//! a slow or failing panel never holds up another, the database worker or a frame.
+//!
+//! What a job answers is [`answer`]'s: the event loop runs it in a thread, the tests
+//! call it in line. Each answer carries the generation of the dashboard it was asked
+//! for; the screen drops the answers of an older generation (a variable changed, the
+//! file was reloaded), and a newer run of a panel interrupts the older one still going.
+
+use std::collections::HashMap;
+use std::sync::{Arc, Mutex};
+use std::thread::JoinHandle;
+
+use duckdb::{Connection, InterruptHandle};
+use tokio::sync::mpsc::UnboundedSender;
+
+use super::action::Action;
+use super::failure::{Failure, Reported};
+use crate::dashboards::{Bindings, Dashboard, Panel, Selection, bindings, evaluate_panel, run};
+
+/// One piece of the dashboard's work.
+#[derive(Debug, Clone, PartialEq)]
+pub enum DashboardJob {
+    /// Resolve the variables of generation `generation` and list each one's choices.
+    Bind {
+        generation: u64,
+        dashboard: Box<Dashboard>,
+        selection: Selection,
+    },
+    /// Run panel `index` of generation `generation`.
+    Panel {
+        generation: u64,
+        index: usize,
+        panel: Box<Panel>,
+        bindings: Box<Bindings>,
+    },
+    /// The SQL a tab runs to show a panel's rows (answered by opening that tab).
+    TabSql {
+        panel: Box<Panel>,
+        bindings: Box<Bindings>,
+    },
+}
+
+/// The variables' values and the choices each offers (in the dashboard's order).
+#[derive(Debug, Clone, PartialEq)]
+pub struct BoundVariables {
+    pub bindings: Bindings,
+    pub choices: Vec<Vec<String>>,
+}
+
+/// Does `job` on `conn` and says what came of it.
+pub fn answer(conn: &Connection, job: DashboardJob) -> Action {
+    match job {
+        DashboardJob::Bind {
+            generation,
+            dashboard,
+            selection,
+        } => Action::DashboardBound {
+            generation,
+            bound: Box::new(bind(conn, &dashboard, &selection)),
+        },
+        DashboardJob::Panel {
+            generation,
+            index,
+            panel,
+            bindings,
+        } => Action::PanelLoaded {
+            generation,
+            index,
+            figure: Box::new(evaluate_panel(conn, &panel, &bindings).map_err(Failure::of)),
+        },
+        DashboardJob::TabSql { panel, bindings } => match run::tab_sql(conn, &panel, &bindings) {
+            Ok(sql) => Action::OpenPanelQuery(sql),
+            Err(e) => Action::DashboardFailed(Failure::of(e)),
+        },
+    }
+}
+
+fn bind(
+    conn: &Connection,
+    dashboard: &Dashboard,
+    selection: &Selection,
+) -> Reported<BoundVariables> {
+    let bound = Bindings::resolve(conn, dashboard, selection).map_err(Failure::of)?;
+    let choices = dashboard
+        .variables
+        .iter()
+        .map(|v| bindings::choices(conn, v))
+        .collect::<Result<_, _>>()
+        .map_err(Failure::of)?;
+    Ok(BoundVariables {
+        bindings: bound,
+        choices,
+    })
+}
+
+/// The panel runs going on: by panel index, the generation and how to interrupt it.
+type Running = Arc<Mutex<HashMap<usize, (u64, Arc<InterruptHandle>)>>>;
+
+/// Runs dashboard jobs, each in its own thread on its own connection.
+pub struct PanelRunner {
+    base: Connection,
+    events: UnboundedSender<Action>,
+    running: Running,
+    threads: Vec<JoinHandle<()>>,
+}
+
+impl PanelRunner {
+    /// A runner whose connections are clones of `base`; answers arrive on `events`.
+    pub fn new(base: Connection, events: UnboundedSender<Action>) -> Self {
+        Self {
+            base,
+            events,
+            running: Running::default(),
+            threads: Vec::new(),
+        }
+    }
+
+    /// Starts `job` in a thread; a run of a panel supersedes (interrupts) an older
+    /// generation's run of the same panel.
+    pub fn start(&mut self, job: DashboardJob) -> anyhow::Result<()> {
+        self.threads.retain(|t| !t.is_finished());
+        let conn = self.base.try_clone()?;
+        let slot = match &job {
+            DashboardJob::Panel {
+                generation, index, ..
+            } => {
+                let handle = conn.interrupt_handle();
+                let mut running = self.running.lock().unwrap_or_else(|e| e.into_inner());
+                if let Some((_, older)) = running.insert(*index, (*generation, handle)) {
+                    older.interrupt();
+                }
+                Some((*index, *generation))
+            }
+            _ => None,
+        };
+        let (events, running) = (self.events.clone(), Arc::clone(&self.running));
+        let thread = std::thread::Builder::new()
+            .name("dashboard-panel".into())
+            .spawn(move || {
+                let action = answer(&conn, job);
+                if let Some((index, generation)) = slot {
+                    let mut running = running.lock().unwrap_or_else(|e| e.into_inner());
+                    if running.get(&index).is_some_and(|r| r.0 == generation) {
+                        running.remove(&index);
+                    }
+                }
+                let _ = events.send(action);
+            })?;
+        self.threads.push(thread);
+        Ok(())
+    }
+
+    /// Interrupts the runs going on and waits for their threads (their connections
+    /// close before the warehouse checkpoints).
+    pub fn stop(self) {
+        for (_, handle) in self
+            .running
+            .lock()
+            .unwrap_or_else(|e| e.into_inner())
+            .values()
+        {
+            handle.interrupt();
+        }
+        for thread in self.threads {
+            let _ = thread.join();
+        }
+    }
+}
