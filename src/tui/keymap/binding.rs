@@ -33,6 +33,21 @@ pub struct Binding {
 }
 
 impl Binding {
+    /// A binding of `keys` to `command` where `scope` holds, described by `help`.
+    pub fn new(
+        keys: &[(KeyCode, KeyModifiers)],
+        scope: Scope,
+        command: Command,
+        help: &'static str,
+    ) -> Self {
+        Self {
+            keys: keys.to_vec(),
+            scope,
+            command,
+            help,
+        }
+    }
+
     pub fn action(&self) -> Action {
         self.command.action()
     }

@@ -8,6 +8,7 @@ pub mod command;
 mod defaults;
 mod help;
 pub mod keys;
+mod sql_keys;
 
 use std::collections::BTreeMap;
 
