@@ -25,7 +25,7 @@ pub use bindings::{Bindings, Bound, Selection};
 pub use catalog::{DashboardFile, Origin, Places};
 pub use error::DashboardError;
 pub use figure::{Figure, SeriesFigure};
-pub use spec::{Dashboard, Panel, PanelKind, Tone, Variable, VariableKind};
+pub use spec::{Better, Dashboard, Panel, PanelKind, Tone, Variable, VariableKind};
 
 /// Runs `panel` (twice for a KPI over a bounded period: now and the period before)
 /// and shapes its rows.
@@ -48,6 +48,21 @@ pub struct Evaluated {
     pub dashboard: Dashboard,
     pub bindings: Bindings,
     pub figures: Vec<Result<Figure, DashboardError>>,
+}
+
+impl Evaluated {
+    /// Each panel with its place on the grid and its figure (or error), in order.
+    pub fn placed(
+        &self,
+    ) -> impl Iterator<Item = (&Panel, layout::Placed, &Result<Figure, DashboardError>)> {
+        let (places, _) = layout::place(&self.dashboard.panels);
+        self.dashboard
+            .panels
+            .iter()
+            .zip(places)
+            .zip(&self.figures)
+            .map(|((panel, place), figure)| (panel, place, figure))
+    }
 }
 
 /// Resolves the variables and runs every panel in turn; a failing panel keeps its

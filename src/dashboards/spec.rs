@@ -80,8 +80,19 @@ pub struct Panel {
     /// Gauge bounds.
     pub min: Option<f64>,
     pub max: Option<f64>,
+    /// Which way a KPI's change is good (`better = "lower"` for costs, cancellations).
+    pub better: Better,
     /// 1-based line of the panel's title in its file.
     pub line: usize,
+}
+
+/// Which way a KPI's change against the previous period is good (coloured green).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Deserialize, Default)]
+#[serde(rename_all = "lowercase")]
+pub enum Better {
+    #[default]
+    Higher,
+    Lower,
 }
 
 /// How a panel shows its rows (`docs/DASHBOARDS.md` lists the columns each expects).
@@ -159,6 +170,14 @@ impl Panel {
             .rev()
             .find(|t| value >= t.from)
             .map(|t| t.color)
+    }
+
+    /// Whether a change of `change` (any sign, any unit) is good news for this panel.
+    pub fn change_is_good(&self, change: f64) -> bool {
+        match self.better {
+            Better::Higher => change >= 0.0,
+            Better::Lower => change <= 0.0,
+        }
     }
 
     /// `value` with the panel's unit and decimals: `£1,234,567`, `12.5 %`, `3.20 days`.
@@ -240,6 +259,8 @@ struct PanelDoc {
     refresh: Option<Spanned<u64>>,
     min: Option<f64>,
     max: Option<f64>,
+    #[serde(default)]
+    better: Better,
 }
 
 /// Parses a dashboard file's text; `origin` names it in errors.
@@ -361,6 +382,7 @@ pub fn parse(text: &str, origin: &str) -> Result<Dashboard, DashboardError> {
             refresh: p.refresh.map(Spanned::into_inner),
             min: p.min,
             max: p.max,
+            better: p.better,
             line,
         });
     }
@@ -417,6 +439,13 @@ thresholds = [{ from = 0, color = "red" }, { from = 5000, color = "green" }]
         assert_eq!(p.tone(-1.0), None);
         assert_eq!(p.format(1234567.6), "£1,234,568");
         assert_eq!(p.format(-12.0), "-£12");
+        assert!(p.change_is_good(0.1) && !p.change_is_good(-0.1));
+        let lower = parse(
+            &GOOD.replace("width = 3", "width = 3\nbetter = \"lower\""),
+            "x",
+        )
+        .unwrap();
+        assert!(lower.panels[0].change_is_good(-0.1) && !lower.panels[0].change_is_good(0.1));
     }
 
     #[test]

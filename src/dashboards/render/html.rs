@@ -14,15 +14,9 @@ use crate::export::charts::register_fonts;
 /// The page of `evaluated`.
 pub fn page(evaluated: &Evaluated) -> Result<String, RenderError> {
     register_fonts();
-    let (placed, rows) = layout::place(&evaluated.dashboard.panels);
+    let (_, rows) = layout::place(&evaluated.dashboard.panels);
     let mut panels = Vec::new();
-    for ((panel, place), figure) in evaluated
-        .dashboard
-        .panels
-        .iter()
-        .zip(placed)
-        .zip(&evaluated.figures)
-    {
+    for (panel, place, figure) in evaluated.placed() {
         let (_, _, width, height) = pixels(place, WIDTH);
         let content = match figure {
             Err(error) => context! { error => error.to_string() },

@@ -71,14 +71,7 @@ fn draw<DB: DrawingBackend>(
             font(15.0, false).color(&RGBColor(75, 85, 99)),
         ))
         .map_err(|e| failed(title, e))?;
-    let (placed, _) = layout::place(&evaluated.dashboard.panels);
-    for ((panel, place), figure) in evaluated
-        .dashboard
-        .panels
-        .iter()
-        .zip(placed)
-        .zip(&evaluated.figures)
-    {
+    for (panel, place, figure) in evaluated.placed() {
         let (x, y, w, h) = pixels(place, width);
         let area = body.clone().shrink((x, y), (w, h));
         tiles::panel(&area, panel, figure)?;

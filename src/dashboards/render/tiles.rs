@@ -222,13 +222,32 @@ fn shown(panel: &Panel, value: Option<f64>) -> (String, RGBColor) {
     }
 }
 
-/// `▲ 12.3 % vs previous` in green, `▼` in red.
-pub(super) fn change_text(value: Option<f64>, previous: Option<f64>) -> Option<(String, bool)> {
+/// The value under the title, `size` pixels high, in its threshold colour.
+fn headline<DB: DrawingBackend>(
+    area: &DrawingArea<DB, Shift>,
+    panel: &Panel,
+    value: Option<f64>,
+    size: f64,
+) -> Drawn<DB> {
+    let (text, color) = shown(panel, value);
+    area.draw(&Text::new(
+        text,
+        (12, TITLE_PIXELS),
+        font(size, true).color(&color),
+    ))
+}
+
+/// `▲ 12.3 % vs previous`, and whether that is good news (green) for the panel.
+pub(super) fn change_text(
+    panel: &Panel,
+    value: Option<f64>,
+    previous: Option<f64>,
+) -> Option<(String, bool)> {
     let pct = relative_change(value?, previous?)?;
     let arrow = if pct >= 0.0 { '▲' } else { '▼' };
     Some((
         format!("{arrow} {:.1} % vs previous", pct.abs()),
-        pct >= 0.0,
+        panel.change_is_good(pct),
     ))
 }
 
@@ -249,11 +268,11 @@ fn kpi<DB: DrawingBackend>(
         font(size, true).color(&color),
     ))?;
     let y = TITLE_PIXELS + 12 + size as i32;
-    match change_text(value, previous) {
-        Some((change, up)) => area.draw(&Text::new(
+    match change_text(panel, value, previous) {
+        Some((change, good)) => area.draw(&Text::new(
             change,
             (12, y),
-            font(14.0, false).color(if up { &GREEN } else { &RED }),
+            font(14.0, false).color(if good { &GREEN } else { &RED }),
         )),
         None if previous.is_none() && value.is_some() => Ok(()),
         None => area.draw(&Text::new(
@@ -272,12 +291,7 @@ fn gauge<DB: DrawingBackend>(
     max: f64,
 ) -> Drawn<DB> {
     let (width, height) = area.dim_in_pixel();
-    let (text, color) = shown(panel, value);
-    area.draw(&Text::new(
-        text,
-        (12, TITLE_PIXELS),
-        font(28.0, true).color(&color),
-    ))?;
+    headline(area, panel, value, 28.0)?;
     let (left, right) = (12, width as i32 - 12);
     let top = (TITLE_PIXELS + 40).min(height as i32 - 40);
     let bottom = top + 18;
@@ -315,12 +329,7 @@ fn sparkline<DB: DrawingBackend>(
     points: &[f64],
 ) -> Drawn<DB> {
     let (width, height) = area.dim_in_pixel();
-    let (text, color) = shown(panel, value);
-    area.draw(&Text::new(
-        text,
-        (12, TITLE_PIXELS),
-        font(24.0, true).color(&color),
-    ))?;
+    headline(area, panel, value, 24.0)?;
     let (top, bottom) = (TITLE_PIXELS + 40, height as i32 - 12);
     if points.len() < 2 || bottom - top < 8 {
         return Ok(());
@@ -427,6 +436,11 @@ mod tests {
 
     #[test]
     fn errors_wrap_at_spaces_and_changes_have_arrows() {
+        let file = "title = 't'\n[[panels]]\ntitle = 'p'\nkind = 'kpi'\nsql = 'select 1'\n";
+        let higher = crate::dashboards::spec::parse(file, "t.toml")
+            .unwrap()
+            .panels
+            .remove(0);
         assert_eq!(
             wrap("panel `p` (line 3): a kpi panel needs a number column", 20),
             [
@@ -437,13 +451,21 @@ mod tests {
         );
         assert_eq!(wrap("abcdefghij", 4), ["abcd", "efgh", "ij"]);
         assert_eq!(
-            change_text(Some(120.0), Some(100.0)),
+            change_text(&higher, Some(120.0), Some(100.0)),
             Some(("▲ 20.0 % vs previous".to_string(), true))
         );
         assert_eq!(
-            change_text(Some(90.0), Some(100.0)),
+            change_text(&higher, Some(90.0), Some(100.0)),
             Some(("▼ 10.0 % vs previous".to_string(), false))
         );
-        assert_eq!(change_text(Some(1.0), None), None);
+        assert_eq!(change_text(&higher, Some(1.0), None), None);
+        let lower = Panel {
+            better: crate::dashboards::spec::Better::Lower,
+            ..higher.clone()
+        };
+        assert_eq!(
+            change_text(&lower, Some(90.0), Some(100.0)),
+            Some(("▼ 10.0 % vs previous".to_string(), true))
+        );
     }
 }

@@ -79,14 +79,20 @@ fn value_span(panel: &Panel, value: Option<f64>) -> Span<'static> {
     }
 }
 
-/// The value, and its change against the previous period (▲ green, ▼ red).
+/// The value, and its change against the previous period (▲ up, ▼ down; green when
+/// that is good news for the panel, red when not).
 fn kpi(buf: &mut Buffer, area: Rect, panel: &Panel, value: Option<f64>, previous: Option<f64>) {
     let change = match (value, previous) {
         (Some(now), Some(before)) => match relative_change(now, before) {
-            Some(pct) if pct >= 0.0 => {
-                Span::styled(format!("▲ {pct:+.1}%"), Style::new().fg(theme::GOOD))
+            Some(pct) => {
+                let arrow = if pct >= 0.0 { '▲' } else { '▼' };
+                let color = if panel.change_is_good(pct) {
+                    theme::GOOD
+                } else {
+                    theme::BAD
+                };
+                Span::styled(format!("{arrow} {pct:+.1}%"), Style::new().fg(color))
             }
-            Some(pct) => Span::styled(format!("▼ {pct:+.1}%"), Style::new().fg(theme::BAD)),
             None => Span::styled("no previous data", Style::new().fg(theme::MUTED)),
         },
         // No bounded period (or no value): nothing to compare with.
@@ -300,21 +306,10 @@ fn heatmap(
     }
 }
 
-/// A value short enough for a heatmap cell or a bar: `42` (%), `1.2M`, `350k`, `7.5`.
+/// A value short enough for a heatmap cell or a bar: `42` (%), `1.2M`, `350k`, `7.50`.
 pub fn short(panel: &Panel, value: f64) -> String {
     if panel.unit.as_deref() == Some("%") {
         return format!("{:.0}", value * 100.0);
     }
-    let abs = value.abs();
-    if abs >= 1_000_000.0 {
-        format!("{:.1}M", value / 1_000_000.0)
-    } else if abs >= 10_000.0 {
-        format!("{:.0}k", value / 1_000.0)
-    } else if abs >= 1_000.0 {
-        format!("{:.1}k", value / 1_000.0)
-    } else if value.fract() == 0.0 {
-        format!("{value:.0}")
-    } else {
-        format!("{value:.1}")
-    }
+    crate::warehouse::chart_data::short_number(value)
 }
