@@ -116,11 +116,7 @@ pub fn shape(
                 .iter()
                 .map(|c| c.kind == ColumnKind::Number)
                 .collect(),
-            rows: rows
-                .rows
-                .iter()
-                .map(|r| r.iter().map(|c| c.text.clone()).collect())
-                .collect(),
+            rows: table_texts(rows),
             truncated: rows.truncated,
         },
         PanelKind::Heatmap => heatmap(rows).ok_or_else(|| {
@@ -131,6 +127,39 @@ pub fn shape(
             ))
         })?,
     })
+}
+
+/// A table's cells: numbers with thousands separators and, per column, the most
+/// decimals DuckDB wrote in it (`3202996.03`, `76763.3` → `3,202,996.03`, `76,763.30`);
+/// everything else as DuckDB wrote it.
+fn table_texts(rows: &PanelRows) -> Vec<Vec<String>> {
+    let decimals: Vec<usize> = (0..rows.columns.len())
+        .map(|i| {
+            rows.rows
+                .iter()
+                .filter_map(|r| r[i].text.split_once('.').map(|(_, f)| f.len()))
+                .max()
+                .unwrap_or(0)
+                .min(6)
+        })
+        .collect();
+    rows.rows
+        .iter()
+        .map(|r| {
+            r.iter()
+                .zip(&rows.columns)
+                .zip(&decimals)
+                .map(
+                    |((cell, column), &decimals)| match (column.kind, cell.number) {
+                        (ColumnKind::Number, Some(n)) if n.is_finite() => {
+                            super::spec::grouped(n, decimals)
+                        }
+                        _ => cell.text.clone(),
+                    },
+                )
+                .collect()
+        })
+        .collect()
 }
 
 /// "a kpi panel needs a number column; the query returned name (text)".
@@ -417,6 +446,19 @@ mod tests {
                 cells: vec![vec![Some(1.0), Some(0.4)], vec![Some(1.0), None]]
             }
         );
+    }
+
+    #[test]
+    fn table_numbers_are_grouped_with_their_own_decimals() {
+        use ColumnKind::*;
+        let r = rows(
+            &[("country", Text), ("revenue", Number), ("orders", Number)],
+            &[&["United Kingdom", "3202996.03", "7935"]],
+        );
+        let Figure::Table { rows, .. } = shape(&panel("table"), &r, None).unwrap() else {
+            panic!()
+        };
+        assert_eq!(rows[0], ["United Kingdom", "3,202,996.03", "7,935"]);
     }
 
     #[test]

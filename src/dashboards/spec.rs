@@ -199,7 +199,7 @@ impl Panel {
 }
 
 /// `1234567.891` with 2 decimals → `1,234,567.89`.
-fn grouped(value: f64, decimals: usize) -> String {
+pub(crate) fn grouped(value: f64, decimals: usize) -> String {
     let text = format!("{:.*}", decimals, value.abs());
     let (whole, fraction) = text.split_once('.').unwrap_or((&text, ""));
     let whole = whole

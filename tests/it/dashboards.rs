@@ -221,7 +221,7 @@ fn render_draws_the_shipped_dashboard_like_the_reference_and_binds_variables() {
         );
         let table = scalar(
             &db,
-            "select round(sum(revenue), 2)::varchar from marts.fact_sales where country = 'France' and strftime(invoice_ts, '%Y-%m') = '2011-11'",
+            "select format('{:,.2f}', round(sum(revenue), 2)) from marts.fact_sales where country = 'France' and strftime(invoice_ts, '%Y-%m') = '2011-11'",
         );
         (
             json,

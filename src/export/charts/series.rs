@@ -209,11 +209,16 @@ pub(super) fn series<DB: DrawingBackend>(
             .label(name.as_str())
             .legend(move |(x, y)| Rectangle::new([(x, y - 5), (x + 12, y + 5)], color.filled()));
     }
-    plot.configure_series_labels()
-        .background_style(WHITE.mix(0.9))
-        .border_style(BLACK)
-        .label_font(label_font())
-        .draw()?;
+    // One series is named by the title and the axis already: a legend would only hide
+    // data. Several get one in the upper left, where lines over time start low.
+    if chart.series.len() > 1 {
+        plot.configure_series_labels()
+            .position(SeriesLabelPosition::UpperLeft)
+            .background_style(WHITE.mix(0.9))
+            .border_style(BLACK)
+            .label_font(label_font())
+            .draw()?;
+    }
     Ok(())
 }
 
