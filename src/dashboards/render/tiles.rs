@@ -14,6 +14,7 @@ use crate::export::charts::{
     BLUE, Chart, HeatCell, HeatmapChart, RED, SeriesChart, SeriesStyle, XAxis, font, truncate,
 };
 use crate::export::report::relative_change;
+use crate::format::wrap_words;
 
 const INK: RGBColor = RGBColor(17, 24, 39);
 const MUTED: RGBColor = RGBColor(107, 114, 128);
@@ -156,7 +157,9 @@ fn sentence<DB: DrawingBackend>(area: &DrawingArea<DB, Shift>, text: &str) -> Dr
     let (width, height) = area.dim_in_pixel();
     let per_line = ((width as usize).saturating_sub(24) / 8).max(10);
     let mut y = TITLE_PIXELS;
-    for line in wrap(text, per_line) {
+    // DuckDB's messages hold newlines and tabs: one paragraph here.
+    let flat = text.split_whitespace().collect::<Vec<_>>().join(" ");
+    for line in wrap_words(&flat, per_line) {
         if y + 18 > height as i32 {
             break;
         }
@@ -164,34 +167,6 @@ fn sentence<DB: DrawingBackend>(area: &DrawingArea<DB, Shift>, text: &str) -> Dr
         y += 18;
     }
     Ok(())
-}
-
-/// `text` in lines of at most `width` characters, broken at spaces where it can be.
-fn wrap(text: &str, width: usize) -> Vec<String> {
-    let mut lines: Vec<String> = Vec::new();
-    let mut line = String::new();
-    for word in text.split_whitespace() {
-        let mut word: String = word.to_string();
-        while word.chars().count() > width {
-            let head: String = word.chars().take(width).collect();
-            word = word.chars().skip(width).collect();
-            if !line.is_empty() {
-                lines.push(std::mem::take(&mut line));
-            }
-            lines.push(head);
-        }
-        if !line.is_empty() && line.chars().count() + 1 + word.chars().count() > width {
-            lines.push(std::mem::take(&mut line));
-        }
-        if !line.is_empty() {
-            line.push(' ');
-        }
-        line.push_str(&word);
-    }
-    if !line.is_empty() {
-        lines.push(line);
-    }
-    lines
 }
 
 fn tile<DB: DrawingBackend>(
@@ -442,14 +417,14 @@ mod tests {
             .panels
             .remove(0);
         assert_eq!(
-            wrap("panel `p` (line 3): a kpi panel needs a number column", 20),
+            wrap_words("panel `p` (line 3): a kpi panel needs a number column", 20),
             [
                 "panel `p` (line 3):",
                 "a kpi panel needs a",
                 "number column"
             ]
         );
-        assert_eq!(wrap("abcdefghij", 4), ["abcd", "efgh", "ij"]);
+        assert_eq!(wrap_words("abcdefghij", 4), ["abcd", "efgh", "ij"]);
         assert_eq!(
             change_text(&higher, Some(120.0), Some(100.0)),
             Some(("▲ 20.0 % vs previous".to_string(), true))

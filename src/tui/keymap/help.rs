@@ -5,6 +5,7 @@
 
 use super::binding::{Binding, Scope};
 use super::keys::key_labels;
+use crate::format::wrap_words;
 use crate::tui::focus::Pane;
 use crate::tui::screen::Screen;
 
@@ -100,7 +101,7 @@ pub fn help_rows(sections: &[HelpSection], width: u16) -> Vec<HelpRow> {
     for section in sections {
         rows.push(HelpRow::Heading(section.title.clone()));
         for (keys, help) in &section.lines {
-            let mut parts = wrap(help, room).into_iter();
+            let mut parts = wrap_words(help, room).into_iter();
             rows.push(HelpRow::Keys(
                 format!("{keys:<key_width$}"),
                 parts.next().unwrap_or_default(),
@@ -110,30 +111,6 @@ pub fn help_rows(sections: &[HelpSection], width: u16) -> Vec<HelpRow> {
         rows.push(HelpRow::Blank);
     }
     rows
-}
-
-/// `text` cut into lines of at most `width` characters at spaces (a longer word is
-/// cut where it must be).
-fn wrap(text: &str, width: usize) -> Vec<String> {
-    let mut lines: Vec<String> = Vec::new();
-    let mut line = String::new();
-    for word in text.split(' ') {
-        let fits = line.chars().count() + 1 + word.chars().count() <= width;
-        if !line.is_empty() && !fits {
-            lines.push(std::mem::take(&mut line));
-        }
-        if !line.is_empty() {
-            line.push(' ');
-        }
-        line.push_str(word);
-        while line.chars().count() > width {
-            let rest: String = line.chars().skip(width).collect();
-            lines.push(line.chars().take(width).collect());
-            line = rest;
-        }
-    }
-    lines.push(line);
-    lines
 }
 
 /// How many rows of help show at once in a terminal `height` rows tall: the box leaves
@@ -191,15 +168,5 @@ mod tests {
             help_rows(&sections, 80).len() > help_rows(&sections, 200).len(),
             "narrow terminals wrap long descriptions"
         );
-    }
-
-    #[test]
-    fn wrapping_keeps_words_whole_and_cuts_only_longer_ones() {
-        assert_eq!(
-            wrap("cancel the running query", 10),
-            ["cancel the", "running", "query"]
-        );
-        assert_eq!(wrap("abcdefghijkl", 5), ["abcde", "fghij", "kl"]);
-        assert_eq!(wrap("", 5), [""]);
     }
 }
