@@ -16,7 +16,7 @@ use super::keymap::{self, KeyContext};
 use super::palette::{Palette, PaletteItem, Typed, palette_items};
 use super::screen::Screen;
 use super::screens::alerts::AlertsScreen;
-use super::screens::dashboard::DashboardScreen;
+use super::screens::dashboard::{self, DashboardScreen};
 use super::screens::jobs::JobsScreen;
 use super::screens::ml::MlScreen;
 use super::screens::models::ModelsScreen;
@@ -27,8 +27,9 @@ use super::status::Status;
 use super::theme::Theme;
 use crate::tui::failure::Reported;
 
-/// How many ticks (of 100 ms) between reloads of what the tail wrote.
-const STREAM_RELOAD_TICKS: u64 = 20;
+/// How many ticks (of 100 ms) between reloads of a live screen's state: what the tail
+/// wrote (Stream), what a check job evaluated (Alerts).
+const RELOAD_TICKS: u64 = 20;
 
 pub struct App {
     pub warehouse: String,
@@ -179,14 +180,14 @@ impl App {
             Action::Escape if self.show_help && !self.sql.row_detail => self.show_help = false,
             Action::Tick => {
                 self.ticks += 1;
-                if self.screen == Screen::Stream && self.ticks.is_multiple_of(STREAM_RELOAD_TICKS) {
+                if self.screen == Screen::Stream && self.ticks.is_multiple_of(RELOAD_TICKS) {
                     return self.stream.update(Action::Tick, jobs, status);
                 }
                 if self.screen == Screen::Dashboard {
-                    return self.dashboard.update(Action::Tick, status);
+                    let poll = self.ticks.is_multiple_of(dashboard::POLL_TICKS);
+                    return self.dashboard.tick(poll, status);
                 }
-                // A check job evaluates on its own connection: show its transitions.
-                if self.screen == Screen::Alerts && self.ticks.is_multiple_of(STREAM_RELOAD_TICKS) {
+                if self.screen == Screen::Alerts && self.ticks.is_multiple_of(RELOAD_TICKS) {
                     return self.alerts.update(Action::Tick, jobs, status);
                 }
             }

@@ -29,7 +29,7 @@ use crate::tui::status::Status;
 pub use menu::Menu;
 
 /// Ticks (of 100 ms) between looks at the dashboard file's time on disk.
-const POLL_TICKS: u64 = 10;
+pub const POLL_TICKS: u64 = 10;
 
 /// The dashboard shown, its variables and its panels' figures.
 #[derive(Debug, Clone, Default)]
@@ -55,7 +55,6 @@ pub struct DashboardScreen {
     pub menu: Option<Menu>,
     /// The dashboards the picker lists, each with its title or why it cannot load.
     pub listed: Vec<Listed>,
-    ticks: u64,
 }
 
 /// A panel's latest figure (or error), and whether a run of it is going on.
@@ -216,7 +215,6 @@ impl DashboardScreen {
                 status.info(self.describe());
             }
             Action::DashboardFailed(failure) => status.error(failure.0),
-            Action::Tick => return self.tick(status),
             _ => {}
         }
         vec![]
@@ -254,11 +252,11 @@ impl DashboardScreen {
         effects
     }
 
-    /// Every second: reload the file when it changed on disk (and the picker's list);
-    /// every tick: re-run the panels whose `refresh` time has come.
-    fn tick(&mut self, status: &mut Status) -> Vec<Effect> {
-        self.ticks += 1;
-        if self.ticks.is_multiple_of(POLL_TICKS) {
+    /// Every tick: re-run the panels whose `refresh` time has come; with `poll_file`
+    /// (every [`POLL_TICKS`]), reload the file when it changed on disk, and the
+    /// picker's list.
+    pub fn tick(&mut self, poll_file: bool, status: &mut Status) -> Vec<Effect> {
+        if poll_file {
             if matches!(self.menu, Some(Menu::Dashboards { .. })) {
                 self.list_dashboards();
             }
