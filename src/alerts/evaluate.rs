@@ -1,7 +1,7 @@
 //! One evaluation: each rule's rows against its stored instances, the transitions and
 //! the notifications they cause committed together, then the outbox delivered.
 
-use std::collections::HashSet;
+use std::collections::{HashMap, HashSet};
 use std::time::Instant;
 
 use chrono::{DateTime, NaiveDateTime, Utc};
@@ -121,12 +121,12 @@ fn evaluate_rule(conn: &Connection, rule: &Rule, at: NaiveDateTime) -> Result<Ru
     };
     in_transaction(conn, |conn| {
         let stored = store::instances(conn, &rule.name)?;
+        let by_key: HashMap<&str, &Stored> =
+            stored.iter().map(|s| (s.fingerprint.as_str(), s)).collect();
         let seen: HashSet<&str> = found.iter().map(|i| i.fingerprint.as_str()).collect();
         let mut to_notify: Vec<Stored> = Vec::new();
         for instance in &found {
-            let before = stored
-                .iter()
-                .find(|s| s.fingerprint == instance.fingerprint);
+            let before = by_key.get(instance.fingerprint.as_str()).copied();
             let was = before.map_or("inactive", |s| s.state.as_str());
             let (since, notified) = match before {
                 Some(s) if s.state != "resolved" => (s.since, s.notified),

@@ -94,6 +94,8 @@ fn query(conn: &duckdb::Connection, rule: &Rule) -> Result<Vec<Instance>> {
     ))?;
     let mut rows = stmt.query([])?;
     let mut out: Vec<Instance> = Vec::new();
+    // Rows of one key are one instance: the first row's labels stand for it.
+    let mut keys = std::collections::HashSet::new();
     while let Some(row) = rows.next()? {
         let mut labels = Vec::with_capacity(columns.len());
         for (i, (name, _)) in columns.iter().enumerate() {
@@ -101,7 +103,7 @@ fn query(conn: &duckdb::Connection, rule: &Rule) -> Result<Vec<Instance>> {
             labels.push((name.clone(), value.unwrap_or_default()));
         }
         let fingerprint = fingerprint(&rule.name, key.iter().map(|&i| &labels[i]));
-        if !out.iter().any(|i| i.fingerprint == fingerprint) {
+        if keys.insert(fingerprint.clone()) {
             out.push(Instance {
                 fingerprint,
                 labels: Labels(labels),
