@@ -124,6 +124,7 @@ fn evaluate_rule(conn: &Connection, rule: &Rule, at: NaiveDateTime) -> Result<Ru
         let by_key: HashMap<&str, &Stored> =
             stored.iter().map(|s| (s.fingerprint.as_str(), s)).collect();
         let seen: HashSet<&str> = found.iter().map(|i| i.fingerprint.as_str()).collect();
+        let mut changes = store::Changes::default();
         let mut to_notify: Vec<Stored> = Vec::new();
         for instance in &found {
             let before = by_key.get(instance.fingerprint.as_str()).copied();
@@ -138,14 +139,20 @@ fn evaluate_rule(conn: &Connection, rule: &Rule, at: NaiveDateTime) -> Result<Ru
             } else {
                 "pending"
             };
+            // A firing instance not yet sent goes out now (unless silenced): its row
+            // is written as notified, with the notification in the same transaction.
+            let notify = state == "firing" && !notified && silenced.is_none();
             let now = Stored {
                 fingerprint: instance.fingerprint.clone(),
                 labels: instance.labels.clone(),
                 state: state.into(),
                 since: if state == was { since } else { at },
-                notified,
+                notified: notified || notify,
             };
-            store::put(conn, &rule.name, &now, was, at)?;
+            if notify {
+                to_notify.push(now.clone());
+            }
+            changes.put(now, was);
             if state == "pending" {
                 result.pending.push(instance.clone());
                 continue;
@@ -154,9 +161,6 @@ fn evaluate_rule(conn: &Connection, rule: &Rule, at: NaiveDateTime) -> Result<Ru
                 result.newly_firing.push(instance.clone());
             }
             result.firing.push(instance.clone());
-            if !notified && silenced.is_none() {
-                to_notify.push(now);
-            }
         }
         let mut resolved: Vec<Stored> = Vec::new();
         for gone in stored
@@ -164,25 +168,14 @@ fn evaluate_rule(conn: &Connection, rule: &Rule, at: NaiveDateTime) -> Result<Ru
             .filter(|s| !seen.contains(s.fingerprint.as_str()))
         {
             match gone.state.as_str() {
-                "pending" => {
-                    store::forget(conn, &rule.name, &gone.fingerprint)?;
-                    store::record(
-                        conn,
-                        &rule.name,
-                        &gone.fingerprint,
-                        &gone.labels,
-                        "pending",
-                        "inactive",
-                        at,
-                    )?;
-                }
+                "pending" => changes.forget(gone),
                 "firing" => {
                     let now = Stored {
                         state: "resolved".into(),
                         since: at,
                         ..gone.clone()
                     };
-                    store::put(conn, &rule.name, &now, "firing", at)?;
+                    changes.put(now, "firing");
                     result.resolved.push(as_instance(gone));
                     if gone.notified && silenced.is_none() {
                         resolved.push(gone.clone());
@@ -191,9 +184,7 @@ fn evaluate_rule(conn: &Connection, rule: &Rule, at: NaiveDateTime) -> Result<Ru
                 _ => {}
             }
         }
-        for s in &to_notify {
-            store::mark_notified(conn, &rule.name, &s.fingerprint)?;
-        }
+        changes.write(conn, &rule.name, at)?;
         result.queued += enqueue(conn, rule, "firing", &to_notify, at)?;
         result.queued += enqueue(conn, rule, "resolved", &resolved, at)?;
         let count = i64::try_from(found.len()).unwrap_or(i64::MAX);

@@ -97,81 +97,84 @@ pub(super) fn instances(conn: &Connection, rule: &str) -> Result<Vec<Stored>> {
     Ok(rows.collect::<duckdb::Result<_>>()?)
 }
 
-/// Writes an instance's new state (replacing what was stored) and its history row.
-pub(super) fn put(
-    conn: &Connection,
-    rule: &str,
-    instance: &Stored,
-    from_state: &str,
-    now: NaiveDateTime,
-) -> Result<()> {
-    forget(conn, rule, &instance.fingerprint)?;
-    conn.execute(
-        "INSERT INTO alerts.instances VALUES (?, ?, ?, ?, ?, ?, ?)",
-        params![
-            rule,
-            instance.fingerprint,
-            instance.labels.to_json(),
-            instance.state,
-            instance.since,
-            now,
-            instance.notified
-        ],
-    )?;
-    if from_state != instance.state {
-        record(
-            conn,
-            rule,
-            &instance.fingerprint,
-            &instance.labels,
-            from_state,
-            &instance.state,
-            now,
-        )?;
+/// What one evaluation of a rule changes, written at once by [`Changes::write`]: a
+/// rule whose SQL returns tens of thousands of rows costs a few statements, not three
+/// per row.
+#[derive(Debug, Default)]
+pub(super) struct Changes {
+    /// Instances whose stored row is replaced (last seen now).
+    puts: Vec<Stored>,
+    /// Instances dropped (pending ones that went away before they fired).
+    forgets: Vec<String>,
+    /// Transitions for `alerts.history`: fingerprint, labels, from, to.
+    records: Vec<(String, Labels, String, String)>,
+}
+
+impl Changes {
+    /// Replaces `instance`'s row, and records its transition when it left `from_state`.
+    pub fn put(&mut self, instance: Stored, from_state: &str) {
+        if from_state != instance.state {
+            self.records.push((
+                instance.fingerprint.clone(),
+                instance.labels.clone(),
+                from_state.to_string(),
+                instance.state.clone(),
+            ));
+        }
+        self.puts.push(instance);
     }
-    Ok(())
-}
 
-/// Drops an instance (a pending one that went away before it fired).
-pub(super) fn forget(conn: &Connection, rule: &str, fingerprint: &str) -> Result<()> {
-    conn.execute(
-        "DELETE FROM alerts.instances WHERE rule = ? AND fingerprint = ?",
-        params![rule, fingerprint],
-    )?;
-    Ok(())
-}
+    /// Drops a pending instance that went away, recording it as inactive again.
+    pub fn forget(&mut self, instance: &Stored) {
+        self.records.push((
+            instance.fingerprint.clone(),
+            instance.labels.clone(),
+            instance.state.clone(),
+            "inactive".into(),
+        ));
+        self.forgets.push(instance.fingerprint.clone());
+    }
 
-/// One transition in `alerts.history`.
-pub(super) fn record(
-    conn: &Connection,
-    rule: &str,
-    fingerprint: &str,
-    labels: &Labels,
-    from_state: &str,
-    to_state: &str,
-    now: NaiveDateTime,
-) -> Result<()> {
-    conn.execute(
-        "INSERT INTO alerts.history VALUES (?, ?, ?, ?, ?, ?)",
-        params![
-            now,
-            rule,
-            fingerprint,
-            labels.to_json(),
-            from_state,
-            to_state
-        ],
-    )?;
-    Ok(())
-}
-
-/// Marks the instances of a firing notification as sent.
-pub(super) fn mark_notified(conn: &Connection, rule: &str, fingerprint: &str) -> Result<()> {
-    conn.execute(
-        "UPDATE alerts.instances SET notified = true WHERE rule = ? AND fingerprint = ?",
-        params![rule, fingerprint],
-    )?;
-    Ok(())
+    /// Writes the changes (inside the caller's transaction): the replaced and dropped
+    /// instances go in one DELETE, the new rows and the history through appenders.
+    pub fn write(self, conn: &Connection, rule: &str, now: NaiveDateTime) -> Result<()> {
+        conn.execute_batch("CREATE OR REPLACE TEMP TABLE alert_keys (fingerprint VARCHAR)")?;
+        {
+            let mut keys = conn.appender_to_catalog_and_db("alert_keys", "temp", "main")?;
+            for key in self
+                .puts
+                .iter()
+                .map(|s| &s.fingerprint)
+                .chain(&self.forgets)
+            {
+                keys.append_row([key])?;
+            }
+        }
+        conn.execute(
+            "DELETE FROM alerts.instances WHERE rule = ? AND fingerprint IN (SELECT fingerprint FROM temp.alert_keys)",
+            [rule],
+        )?;
+        conn.execute_batch("DROP TABLE temp.alert_keys")?;
+        {
+            let mut rows = conn.appender_to_db("instances", "alerts")?;
+            for s in &self.puts {
+                rows.append_row(params![
+                    rule,
+                    s.fingerprint,
+                    s.labels.to_json(),
+                    s.state,
+                    s.since,
+                    now,
+                    s.notified
+                ])?;
+            }
+        }
+        let mut history = conn.appender_to_db("history", "alerts")?;
+        for (fingerprint, labels, from, to) in &self.records {
+            history.append_row(params![now, rule, fingerprint, labels.to_json(), from, to])?;
+        }
+        Ok(())
+    }
 }
 
 /// The rule's last evaluation replaces the one before.
