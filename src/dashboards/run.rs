@@ -151,13 +151,17 @@ fn read(
     let mut rows = Vec::new();
     let mut truncated = false;
     for batch in arrow {
-        if rows.len() >= limit {
-            truncated |= batch.num_rows() > 0;
-            continue;
+        if rows.len() >= limit && batch.num_rows() > 0 {
+            // More rows than the panel draws: stop reading the result here.
+            truncated = true;
+            break;
         }
         let take = (limit - rows.len()).min(batch.num_rows());
         truncated |= take < batch.num_rows();
         rows.extend(cells(&batch, &columns, take));
+        if truncated {
+            break;
+        }
     }
     Ok(PanelRows {
         columns,
