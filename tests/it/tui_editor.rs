@@ -286,6 +286,8 @@ fn editing_in_tmux_runs_a_statement_undoes_and_runs_a_script() {
     let screen = session.wait_for("Result [1] | 2 | 3");
     assert!(screen.contains("1 rows"), "{screen}");
     session.wait_for(" NORMAL ");
+    // The tabs show as soon as the script starts: `)` waits for the last result.
+    session.wait_for("result 3 of 3: ");
     session.keys(&[")"]);
     session.wait_for("Result 1 | [2] | 3");
     // The second result's page arrives after its tab shows.
