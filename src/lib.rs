@@ -17,6 +17,7 @@ pub mod ml;
 pub mod models;
 pub mod paths;
 pub mod pipeline;
+pub mod remote;
 pub mod sample;
 pub mod serve;
 pub mod stream;

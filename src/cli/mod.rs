@@ -16,6 +16,7 @@ mod output;
 mod pipeline;
 mod progress;
 mod query;
+mod remote;
 mod serve;
 mod status;
 mod stream;
@@ -49,6 +50,10 @@ pub struct Settings {
     pub alerts_file: PathBuf,
     /// Whether `--alerts` named the file (then it must exist).
     pub alerts_explicit: bool,
+    /// `--remote URL`, else `[remote] url`: read that server instead of `db_path`.
+    pub remote: Option<String>,
+    /// `--token`, else `[remote] token`.
+    pub token: Option<String>,
 }
 
 impl Settings {
@@ -81,7 +86,6 @@ impl Settings {
             .clone()
             .unwrap_or_else(|| config_dir(&config_path).join("alerts.toml"));
         Ok(Self {
-            config,
             config_path,
             config_explicit,
             db_path,
@@ -91,7 +95,23 @@ impl Settings {
             dashboards_dir: global.dashboards.clone(),
             alerts_file,
             alerts_explicit: global.alerts.is_some(),
+            remote: global.remote.clone().or_else(|| config.remote.url.clone()),
+            token: global.token.clone().or_else(|| config.remote.token.clone()),
+            config,
         })
+    }
+
+    /// The server to read when `--remote` (or `[remote] url`) names one.
+    pub fn remote_client(&self) -> anyhow::Result<Option<crate::remote::Client>> {
+        let Some(url) = &self.remote else {
+            return Ok(None);
+        };
+        let Some(token) = &self.token else {
+            anyhow::bail!(
+                "--remote {url} needs --token TOKEN (or [remote] token, ECOM_TOKEN): make one on the server with `ecom serve token create`"
+            );
+        };
+        Ok(Some(crate::remote::Client::new(url, token)?))
     }
 
     /// The folder holding the config file, its `dashboards/` and `alerts.toml`.

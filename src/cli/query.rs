@@ -25,6 +25,9 @@ pub fn run(args: &QueryArgs, settings: &Settings) -> anyhow::Result<Outcome> {
         bail!("the SQL is empty");
     }
     let format = choose_format(args, settings.json);
+    if let Some(client) = settings.remote_client()? {
+        return super::remote::query(&client, sql, args, format, settings.quiet);
+    }
     let warehouse = settings.open_warehouse()?;
     let conn = warehouse.conn();
     if format == OutputFormat::Parquet {
@@ -39,20 +42,28 @@ pub fn run(args: &QueryArgs, settings: &Settings) -> anyhow::Result<Outcome> {
             .map_err(crate::warehouse::WarehouseError::from)?;
         return Ok(Outcome::SUCCESS);
     }
+    let mut sink = sink_for(args, format)?;
+    let schema = stream_batches(conn, sql, |batch| sink.write_batch(batch))?;
+    sink.finish(&schema)?;
+    Ok(Outcome::SUCCESS)
+}
+
+/// Where rows go in `format` (not Parquet): `--output FILE`, else stdout.
+pub(super) fn sink_for(
+    args: &QueryArgs,
+    format: OutputFormat,
+) -> anyhow::Result<Box<dyn ResultSink>> {
     let out: Box<dyn Write> = match &args.output {
         Some(path) => Box::new(BufWriter::new(
             File::create(path).with_context(|| format!("cannot create {}", path.display()))?,
         )),
         None => Box::new(BufWriter::new(std::io::stdout().lock())),
     };
-    let mut sink: Box<dyn ResultSink> = match format {
+    Ok(match format {
         OutputFormat::Csv => Box::new(CsvSink::new(out)),
         OutputFormat::Json => Box::new(JsonSink::new(out)),
         _ => Box::new(TableSink::new(out, args.max_rows)),
-    };
-    let schema = stream_batches(conn, sql, |batch| sink.write_batch(batch))?;
-    sink.finish(&schema)?;
-    Ok(Outcome::SUCCESS)
+    })
 }
 
 /// `--format`, else `--json`, else the output file's extension, else a table.

@@ -18,6 +18,9 @@ struct Status {
 }
 
 pub fn run(settings: &Settings) -> anyhow::Result<Outcome> {
+    if let Some(client) = settings.remote_client()? {
+        return super::remote::status(&client, settings.json);
+    }
     let warehouse = settings.open_warehouse()?;
     let conn = warehouse.conn();
     let status = Status {

@@ -26,10 +26,23 @@ pub struct Config {
     pub log: LogConfig,
     pub tui: TuiConfig,
     pub pipeline: PipelineConfig,
+    /// `[remote]`: the `ecom serve` the workbench and `query`/`status` read through.
+    pub remote: RemoteConfig,
     /// `[keys]`: the workbench's key overrides, the same as `[tui.keys]` (either works;
     /// after parsing they all live in `tui.keys`).
     #[serde(skip_serializing_if = "std::collections::BTreeMap::is_empty")]
     pub keys: std::collections::BTreeMap<String, Vec<String>>,
+}
+
+/// `[remote]`: a running `ecom serve` to read instead of a warehouse file (`--remote`
+/// and `--token` override it; `ECOM_REMOTE` / `ECOM_TOKEN` too).
+#[derive(Debug, Clone, Default, Serialize, Deserialize, PartialEq)]
+#[serde(default, deny_unknown_fields)]
+pub struct RemoteConfig {
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub url: Option<String>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub token: Option<String>,
 }
 
 #[derive(Debug, Clone, Default, Serialize, Deserialize, PartialEq)]

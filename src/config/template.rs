@@ -28,6 +28,10 @@ topic = "uk-retail-raw"
 group = "ecom-workbench"
 windows = ["1m"]
 
+[remote]                                # read a running `ecom serve` instead of a warehouse file
+# url = "http://127.0.0.1:8080"          # or --remote / ECOM_REMOTE
+# token = "…"                            # or --token / ECOM_TOKEN (an admin token can start builds)
+
 [pipeline]
 # ingest_paths = ["/data/online-retail/by-day"]   # the ingest job's inputs
 # project = "/path/to/dbt/project"                # default: the bundled project

@@ -64,6 +64,15 @@ pub struct GlobalArgs {
     /// The alert rules and receivers (default: alerts.toml in the config folder).
     #[arg(long, global = true, env = "ECOM_ALERTS", value_name = "FILE")]
     pub alerts: Option<PathBuf>,
+
+    /// Read a running `ecom serve` at URL instead of a warehouse file (the workbench,
+    /// `query`, `status`); `[remote] url` in the config.
+    #[arg(long, global = true, env = "ECOM_REMOTE", value_name = "URL")]
+    pub remote: Option<String>,
+
+    /// The API token for --remote (`ecom serve token create`); `[remote] token`.
+    #[arg(long, global = true, env = "ECOM_TOKEN", value_name = "TOKEN", hide_env_values = true)]
+    pub token: Option<String>,
 }
 
 #[derive(Debug, Subcommand)]
@@ -183,6 +192,11 @@ pub struct QueryArgs {
     /// At most this many rows in table format (other formats write every row).
     #[arg(long, default_value_t = 10_000, value_name = "N")]
     pub max_rows: usize,
+
+    /// With --remote: rows to ask the server for at most (it caps them at its
+    /// --max-rows; a cut answer is said on stderr).
+    #[arg(long, default_value_t = 100_000, value_name = "N")]
+    pub limit: usize,
 }
 
 #[derive(Debug, Subcommand)]
