@@ -202,6 +202,12 @@ pub fn workbench(
             settings.dashboards_dir.clone(),
         ),
     };
+    if let Some(client) = settings.remote_client()? {
+        if demo {
+            anyhow::bail!("--demo opens a sample of its own: leave out --remote");
+        }
+        return crate::tui::run_remote(client, options);
+    }
     if !demo {
         return crate::tui::run(settings.open_warehouse()?, options);
     }

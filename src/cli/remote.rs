@@ -50,8 +50,8 @@ pub fn query(
         answered
     } else {
         let mut sink = super::query::sink_for(args, format)?;
-        let answered =
-            remote.block_on(client.query(&request, &mut cancel, |batch| sink.write_batch(batch)))?;
+        let answered = remote
+            .block_on(client.query(&request, &mut cancel, |batch| sink.write_batch(batch)))?;
         sink.finish(&answered.schema)?;
         answered
     };
@@ -134,12 +134,19 @@ pub fn status(client: &Client, json: bool) -> anyhow::Result<Outcome> {
             vec![
                 format!("{}.{}", t.schema, t.name),
                 t.kind.clone(),
-                t.rows.map(|r| thousands(r.max(0) as u64)).unwrap_or_default(),
+                t.rows
+                    .map(|r| thousands(r.max(0) as u64))
+                    .unwrap_or_default(),
             ]
         })
         .collect();
     let mut out = std::io::stdout().lock();
-    write_table(&mut out, &["relation", "kind", "rows"], &[false, false, true], &rows)?;
+    write_table(
+        &mut out,
+        &["relation", "kind", "rows"],
+        &[false, false, true],
+        &rows,
+    )?;
     if let Some(serde_json::Value::Array(jobs)) = &status.jobs {
         println!();
         let rows: Vec<Vec<String>> = jobs
@@ -149,7 +156,12 @@ pub fn status(client: &Client, json: bool) -> anyhow::Result<Outcome> {
                 let running = j.get("running").and_then(serde_json::Value::as_bool);
                 vec![
                     text("name"),
-                    if running == Some(true) { "running" } else { "stopped" }.to_string(),
+                    if running == Some(true) {
+                        "running"
+                    } else {
+                        "stopped"
+                    }
+                    .to_string(),
                     text("last_progress"),
                     text("last_error"),
                 ]

@@ -98,6 +98,41 @@ pub fn tab_sql(
     ))
 }
 
+/// A panel's SQL with each bound `$name` replaced by its value's literal, for a server
+/// that runs one plain SELECT: strings, quoted names and comments are left alone, and
+/// an unbound `$name` stays (the server then says it is unbound).
+pub fn inline_sql(panel: &Panel, bindings: &Bindings) -> String {
+    let sql = panel.sql.trim().trim_end_matches(';');
+    let mut out = format!(
+        "-- {} ({})\n",
+        panel.title.replace('\n', " "),
+        bindings.describe().replace('\n', " ")
+    );
+    let mut rest = sql;
+    while let Some(c) = rest.chars().next() {
+        let skip = match c {
+            '\'' | '"' => rest[1..].find(c).map_or(rest.len(), |end| end + 2),
+            '-' if rest.starts_with("--") => rest.find('\n').unwrap_or(rest.len()),
+            '/' if rest.starts_with("/*") => rest.find("*/").map_or(rest.len(), |end| end + 2),
+            '$' => {
+                let name_len = rest[1..]
+                    .find(|c: char| !(c.is_ascii_alphanumeric() || c == '_'))
+                    .unwrap_or(rest.len() - 1);
+                if let Some(bound) = bindings.get(&rest[1..=name_len]) {
+                    out += &bound.literal();
+                    rest = &rest[1 + name_len..];
+                    continue;
+                }
+                1 + name_len
+            }
+            _ => c.len_utf8(),
+        };
+        out += &rest[..skip];
+        rest = &rest[skip..];
+    }
+    out
+}
+
 /// The names of the parameters `sql` uses, in DuckDB's order.
 fn used_parameters(conn: &Connection, sql: &str) -> Result<Vec<String>, duckdb::Error> {
     let stmt = conn.prepare(sql)?;
@@ -238,6 +273,23 @@ mod tests {
             "t.toml",
         )
         .unwrap()
+    }
+
+    #[test]
+    fn inlined_values_are_literals_and_strings_and_comments_stay() {
+        let conn = Connection::open_in_memory().unwrap();
+        conn.execute_batch("CREATE TABLE t AS SELECT 'x' AS who")
+            .unwrap();
+        let d = dashboard(
+            "select $who AS a, '$who' AS b, $nobody AS c -- $who\\nfrom t where who <> $who",
+        );
+        let b = Bindings::resolve(&conn, &d, &Selection::default()).unwrap();
+        let sql = inline_sql(&d.panels[0], &b);
+        let body = sql.split_once('\n').unwrap().1;
+        assert_eq!(
+            body,
+            "select 'x''); DROP TABLE t; --' AS a, '$who' AS b, $nobody AS c -- $who\nfrom t where who <> 'x''); DROP TABLE t; --'"
+        );
     }
 
     #[test]

@@ -81,7 +81,11 @@ pub fn create_table(conn: &Connection, table: &str, schema: &Schema) -> Result<(
 }
 
 /// Appends `batch` to `temp.{table}` (made by [`create_table`] for its schema).
-pub fn append_batch(conn: &Connection, table: &str, batch: &RecordBatch) -> Result<(), RemoteError> {
+pub fn append_batch(
+    conn: &Connection,
+    table: &str,
+    batch: &RecordBatch,
+) -> Result<(), RemoteError> {
     let schema = kept_schema(&batch.schema());
     let columns = batch
         .columns()
@@ -96,7 +100,9 @@ pub fn append_batch(conn: &Connection, table: &str, batch: &RecordBatch) -> Resu
         })
         .collect::<Result<Vec<_>, _>>()?;
     let kept = RecordBatch::try_new(schema, columns).map_err(keeping)?;
-    let mut appender = conn.appender_to_catalog_and_db(table, "temp", "main").map_err(keeping)?;
+    let mut appender = conn
+        .appender_to_catalog_and_db(table, "temp", "main")
+        .map_err(keeping)?;
     appender.append_record_batch(kept).map_err(keeping)?;
     appender.flush().map_err(keeping)
 }
@@ -128,10 +134,8 @@ mod tests {
             ),
             Arc::new(list),
         ];
-        let batch = RecordBatch::try_from_iter(
-            ["n", "s", "price", "l"].into_iter().zip(columns),
-        )
-        .unwrap();
+        let batch =
+            RecordBatch::try_from_iter(["n", "s", "price", "l"].into_iter().zip(columns)).unwrap();
         create_table(&conn, "answer", &batch.schema()).unwrap();
         append_batch(&conn, "answer", &batch).unwrap();
         append_batch(&conn, "answer", &batch).unwrap();
@@ -148,7 +152,9 @@ mod tests {
         assert_eq!(total, "24.58");
         assert_eq!(kinds, "BIGINT,VARCHAR,DECIMAL(10,2),VARCHAR");
         let first: String = conn
-            .query_row("SELECT l FROM temp.answer WHERE n = 1 LIMIT 1", [], |r| r.get(0))
+            .query_row("SELECT l FROM temp.answer WHERE n = 1 LIMIT 1", [], |r| {
+                r.get(0)
+            })
             .unwrap();
         assert_eq!(first, "[1, 2]");
     }

@@ -106,7 +106,9 @@ impl Client {
 
     /// `DELETE path`.
     pub async fn delete(&self, path: &str) -> Result<(), RemoteError> {
-        self.send(self.request(Method::DELETE, path)).await.map(drop)
+        self.send(self.request(Method::DELETE, path))
+            .await
+            .map(drop)
     }
 
     async fn json<T: DeserializeOwned>(&self, request: RequestBuilder) -> Result<T, RemoteError> {

@@ -143,6 +143,8 @@ pub enum Action {
     /// The left button dragged to a cell: in the SQL editor it selects text.
     Drag(u16, u16),
     Tick,
+    /// Something the user should know that is no failure (a remote answer was cut).
+    Notice(String),
     Resize(u16, u16),
     // Reports from background work:
     CatalogLoaded(Reported<Vec<Relation>>),

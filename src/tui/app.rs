@@ -33,6 +33,8 @@ const RELOAD_TICKS: u64 = 20;
 
 pub struct App {
     pub warehouse: String,
+    /// The server this workbench reads, when it is a client of one (`--remote`).
+    pub remote: Option<super::remote::RemoteAccess>,
     pub screen: Screen,
     pub palette: Option<Palette>,
     /// What the palette offers: every action of the bindings in force.
@@ -67,6 +69,7 @@ impl App {
         status.info("loading the catalog…");
         Self {
             warehouse,
+            remote: None,
             screen: Screen::Sql,
             palette: None,
             commands: palette_items(&keymap::bindings()),
@@ -126,7 +129,10 @@ impl App {
     pub fn update(&mut self, action: Action) -> Vec<Effect> {
         let mut effects = self.route(action);
         effects.extend(self.sql.page_request());
-        effects
+        match &self.remote {
+            Some(remote) => remote.refuse(effects, &mut self.jobs, &mut self.status),
+            None => effects,
+        }
     }
 
     /// Scrolls the help by lines or pages of the terminal's height, within its text.
@@ -191,6 +197,7 @@ impl App {
                     return self.alerts.update(Action::Tick, jobs, status);
                 }
             }
+            Action::Notice(text) => status.info(text),
             Action::JobProgress(id, progress) => jobs.progress(id, progress),
             Action::JobFinished(id, result) => return self.job_finished(id, result),
             Action::LoadSample => {

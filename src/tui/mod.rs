@@ -9,6 +9,7 @@
 
 pub mod action;
 pub mod app;
+mod backend;
 pub mod chart;
 pub mod editor;
 pub mod effect;
@@ -22,6 +23,8 @@ pub mod layout;
 pub mod mouse;
 pub mod palette;
 pub mod panels;
+pub mod remote;
+mod remote_panels;
 pub mod screen;
 pub mod screens;
 pub mod status;
@@ -45,8 +48,8 @@ use tokio::sync::mpsc::unbounded_channel;
 use crate::warehouse::Warehouse;
 use action::Action;
 use app::App;
+use backend::Backend;
 use effect::Effect;
-use jobs::Handles;
 use screen::Screen;
 use worker::{Request, Worker};
 
@@ -89,10 +92,15 @@ impl FrameStats {
 
 /// Runs the workbench on `warehouse` until the user quits.
 pub fn run(warehouse: Warehouse, options: TuiOptions) -> anyhow::Result<()> {
-    // Global to the database instance: every connection and job of the workbench.
-    warehouse
-        .conn()
-        .execute_batch(&format!("SET threads = {}", jobs::background_threads()))?;
+    run_on(Backend::local(warehouse)?, options)
+}
+
+/// Runs the workbench as a client of the `ecom serve` `client` talks to.
+pub fn run_remote(client: crate::remote::Client, options: TuiOptions) -> anyhow::Result<()> {
+    run_on(Backend::remote(client)?, options)
+}
+
+fn run_on(backend: Backend, options: TuiOptions) -> anyhow::Result<()> {
     let runtime = tokio::runtime::Builder::new_multi_thread()
         .worker_threads(2)
         .enable_all()
@@ -101,7 +109,7 @@ pub fn run(warehouse: Warehouse, options: TuiOptions) -> anyhow::Result<()> {
     let mut terminal = ratatui::init();
     let result = terminal::set_mouse(true)
         .and_then(|()| terminal::set_bracketed_paste(true))
-        .and_then(|()| runtime.block_on(event_loop(&mut terminal, &warehouse, &options)));
+        .and_then(|()| runtime.block_on(event_loop(&mut terminal, backend, &options)));
     let _ = terminal::set_mouse(false);
     let _ = terminal::set_bracketed_paste(false);
     ratatui::restore();
@@ -110,18 +118,17 @@ pub fn run(warehouse: Warehouse, options: TuiOptions) -> anyhow::Result<()> {
 
 async fn event_loop(
     terminal: &mut DefaultTerminal,
-    warehouse: &Warehouse,
+    mut backend: Backend,
     options: &TuiOptions,
 ) -> anyhow::Result<()> {
     let (tx, mut rx) = unbounded_channel::<Action>();
-    let project = crate::models::bundled::unpacked(warehouse.path())?;
-    let worker = Worker::start(warehouse.connect()?, project.clone(), tx.clone());
-    let mut panels = panels::PanelRunner::new(warehouse.connect()?, tx.clone());
-    let mut handles = Handles::default();
+    let worker = backend.worker(tx.clone())?;
+    let mut panels = backend.panels(tx.clone())?;
     let mut stats = FrameStats::default();
     let bindings =
         keymap::bindings_with(&options.keys).map_err(|e| anyhow::anyhow!("the config's {e}"))?;
-    let mut app = App::new(warehouse.path().display().to_string(), options.page_rows);
+    let mut app = App::new(backend.name(), options.page_rows);
+    app.remote = backend.access();
     app.alerts.file = options.alerts_file.clone();
     app.stream.target = format!(
         "{} on {} (group {})",
@@ -173,7 +180,7 @@ async fn event_loop(
                 }
                 Effect::Dashboard(job) => panels.start(job)?,
                 other => {
-                    if !handles.perform(&other, warehouse, &project, &options.tail, &tx)? {
+                    if !backend.perform(&other, &options.tail, &tx)? {
                         perform(other, &worker, &tx)?;
                     }
                 }
@@ -183,14 +190,14 @@ async fn event_loop(
     if let Some(path) = &options.frame_stats {
         stats.write(path).context("writing --frame-stats")?;
     }
-    let running = handles.running();
+    let running = backend.running();
     if running > 0 {
         app.show_closing(running);
         // A failed draw must not skip the clean-up below.
         let _ = terminal.draw(|frame| ui::draw(frame, &app));
     }
     panels.stop();
-    close(warehouse, worker, handles);
+    backend.close(worker);
     Ok(())
 }
 
@@ -204,18 +211,6 @@ pub fn save_chart(
     save_png_and_svg(&chart, Path::new(stem), chart::SAVED_SIZE)
         .map(|(png, svg)| format!("{} and {}", png.display(), svg.display()))
         .map_err(failure::Failure::of)
-}
-
-/// Stops the background work and checkpoints the warehouse, so the next start does not
-/// replay a long write-ahead log (a tail's or a build's commits): DuckDB only
-/// checkpoints by itself when no other transaction runs, which is rare while the
-/// workbench's jobs write.
-fn close(warehouse: &Warehouse, worker: Worker, handles: Handles) {
-    handles.close();
-    worker.stop();
-    if let Err(e) = warehouse.conn().execute_batch("CHECKPOINT") {
-        tracing::warn!(error = %e, "checkpointing the warehouse at exit");
-    }
 }
 
 /// The effects that are no job's: requests to the database worker, the clipboard, the

@@ -24,12 +24,16 @@ pub enum DashboardJob {
     /// Resolve the variables of generation `generation` and list each one's choices.
     Bind {
         generation: u64,
+        /// The dashboard file's text (what a server is sent).
+        source: Arc<str>,
         dashboard: Box<Dashboard>,
         selection: Selection,
     },
     /// Run panel `index` of generation `generation`.
     Panel {
         generation: u64,
+        /// The dashboard file's text (what a server is sent).
+        source: Arc<str>,
         index: usize,
         panel: Box<Panel>,
         bindings: Box<Bindings>,
@@ -55,6 +59,7 @@ pub fn answer(conn: &Connection, job: DashboardJob) -> Action {
             generation,
             dashboard,
             selection,
+            ..
         } => Action::DashboardBound {
             generation,
             bound: Box::new(bind(conn, &dashboard, &selection)),
@@ -64,6 +69,7 @@ pub fn answer(conn: &Connection, job: DashboardJob) -> Action {
             index,
             panel,
             bindings,
+            ..
         } => Action::PanelLoaded {
             generation,
             index,
@@ -97,17 +103,25 @@ fn bind(
 /// The panel runs going on: by panel index, the generation and how to interrupt it.
 type Running = Arc<Mutex<HashMap<usize, (u64, Arc<InterruptHandle>)>>>;
 
+/// Where panels run: on clones of the warehouse's connection, or in a server.
+pub enum PanelSource {
+    Local(Connection),
+    /// A running `ecom serve` evaluates the dashboard (its guard checks every SQL).
+    Remote(crate::remote::Blocking),
+}
+
 /// Runs dashboard jobs, each in its own thread on its own connection.
 pub struct PanelRunner {
-    base: Connection,
+    base: PanelSource,
     events: UnboundedSender<Action>,
     running: Running,
     threads: Vec<JoinHandle<()>>,
 }
 
 impl PanelRunner {
-    /// A runner whose connections are clones of `base`; answers arrive on `events`.
-    pub fn new(base: Connection, events: UnboundedSender<Action>) -> Self {
+    /// A runner whose connections are clones of `base` (or whose server is `base`);
+    /// answers arrive on `events`.
+    pub fn new(base: PanelSource, events: UnboundedSender<Action>) -> Self {
         Self {
             base,
             events,
@@ -120,7 +134,21 @@ impl PanelRunner {
     /// generation's run of the same panel.
     pub fn start(&mut self, job: DashboardJob) -> anyhow::Result<()> {
         self.threads.retain(|t| !t.is_finished());
-        let conn = self.base.try_clone()?;
+        let (events, running) = (self.events.clone(), Arc::clone(&self.running));
+        let conn = match &self.base {
+            PanelSource::Local(base) => base.try_clone()?,
+            PanelSource::Remote(remote) => {
+                // A superseded run is not interrupted: its answer's generation is old.
+                let remote = remote.clone();
+                let thread = std::thread::Builder::new()
+                    .name("dashboard-panel".into())
+                    .spawn(move || {
+                        let _ = events.send(super::remote_panels::answer(&remote, job));
+                    })?;
+                self.threads.push(thread);
+                return Ok(());
+            }
+        };
         let slot = match &job {
             DashboardJob::Panel {
                 generation, index, ..
@@ -134,7 +162,6 @@ impl PanelRunner {
             }
             _ => None,
         };
-        let (events, running) = (self.events.clone(), Arc::clone(&self.running));
         let thread = std::thread::Builder::new()
             .name("dashboard-panel".into())
             .spawn(move || {

@@ -2,8 +2,10 @@
 //! queries into its temporary result table and serves pages of it. Requests queue on a
 //! channel; a burst is coalesced so only the latest query and page are worked on.
 
+mod source;
 mod store;
 
+pub use source::Source;
 pub use store::ResultStore;
 
 use std::sync::mpsc::{Receiver, Sender, channel};
@@ -12,13 +14,11 @@ use std::sync::{Arc, Mutex};
 use duckdb::{Connection, InterruptHandle};
 use tokio::sync::mpsc::UnboundedSender;
 
-use crate::warehouse::catalog;
 use crate::warehouse::pager::{self, PagedResult};
 
 use super::action::Action;
 use super::effect::StatementRun;
 use super::grid::GridResult;
-use super::screens::alerts::AlertsView;
 use crate::tui::failure::Failure;
 use std::path::PathBuf;
 
@@ -79,6 +79,8 @@ pub struct Worker {
     requests: Sender<Request>,
     interrupt: Arc<InterruptHandle>,
     queries: Arc<Mutex<Queries>>,
+    /// Where answers come from; a remote query is cancelled through it.
+    source: Source,
     thread: std::thread::JoinHandle<()>,
 }
 
@@ -116,20 +118,23 @@ impl Queries {
 }
 
 impl Worker {
-    /// Starts the worker on `conn`; its reports arrive as actions on `events`.
-    pub fn start(conn: Connection, project: PathBuf, events: UnboundedSender<Action>) -> Self {
+    /// Starts the worker on `conn`, reading `source`; its reports arrive as actions on
+    /// `events`.
+    pub fn start(conn: Connection, source: Source, events: UnboundedSender<Action>) -> Self {
         let (requests, inbox) = channel();
         let interrupt = conn.interrupt_handle();
         let queries = Arc::new(Mutex::new(Queries::default()));
         let shared = Arc::clone(&queries);
+        let reads = source.clone();
         let thread = std::thread::Builder::new()
             .name("db-worker".into())
-            .spawn(move || serve(conn, project, inbox, events, &shared))
+            .spawn(move || serve(conn, &reads, inbox, events, &shared))
             .expect("the OS refused to start a thread");
         Self {
             requests,
             interrupt,
             queries,
+            source,
             thread,
         }
     }
@@ -139,6 +144,7 @@ impl Worker {
     pub fn stop(self) {
         drop(self.requests);
         self.interrupt.interrupt();
+        self.source.cancel();
         let _ = self.thread.join();
     }
 
@@ -152,6 +158,7 @@ impl Worker {
         let mut queries = self.queries.lock().unwrap_or_else(|e| e.into_inner());
         if queries.running == Some(id) {
             self.interrupt.interrupt();
+            self.source.cancel();
         } else {
             queries.cancelled.insert(id);
         }
@@ -207,7 +214,7 @@ fn coalesce(mut batch: Vec<Request>) -> Vec<Request> {
 
 fn serve(
     conn: Connection,
-    project: PathBuf,
+    source: &Source,
     inbox: Receiver<Request>,
     events: UnboundedSender<Action>,
     queries: &Mutex<Queries>,
@@ -217,14 +224,13 @@ fn serve(
         let mut batch = vec![first];
         batch.extend(inbox.try_iter());
         for request in coalesce(batch) {
-            let action = match request {
-                Request::Catalog => {
-                    Action::CatalogLoaded(catalog::relations(&conn).map_err(Failure::of))
+            if let Some(action) = source.load(&conn, &request) {
+                if events.send(action).is_err() {
+                    return;
                 }
-                Request::Models => Action::ModelsLoaded(
-                    crate::models::overview::load(&project)
-                        .map_err(|e| Failure(format!("{:#}", anyhow::Error::from(e)))),
-                ),
+                continue;
+            }
+            let action = match request {
                 Request::Export { query_id, path } => {
                     Action::ResultExported(match results.get(query_id) {
                         Some(result) => pager::export(&conn, result, &path)
@@ -237,39 +243,6 @@ fn serve(
                     results.remove_slot(&conn, slot);
                     continue;
                 }
-                Request::Ml => Action::MlLoaded(Box::new(
-                    crate::ml::summary::summary(&conn).map_err(|e| Failure(format!("{e:#}"))),
-                )),
-                Request::Lookup(text) => {
-                    let what = crate::ml::recommend::Lookup::parse(&text);
-                    Action::LookupAnswered(match crate::ml::recommend::lookup(&conn, &what) {
-                        Ok(Some(list)) => Ok((what.title(), list)),
-                        Ok(None) => Err("no recommendations yet: c runs the job".into()),
-                        Err(e) => Err(Failure(format!("{e:#}"))),
-                    })
-                }
-                Request::Stream => Action::StreamLoaded(
-                    crate::stream::recent::load(&conn, 12).map_err(Failure::of),
-                ),
-                Request::RecentRuns => Action::RecentRunsLoaded(
-                    crate::warehouse::history::recent_runs(&conn, 50).map_err(Failure::of),
-                ),
-                Request::Quality => {
-                    Action::QualityLoaded(catalog::quality(&conn).map_err(Failure::of))
-                }
-                Request::Alerts(file) => {
-                    Action::AlertsLoaded(Box::new(AlertsView::load(&conn, &file)))
-                }
-                Request::SilenceAlert { file, rule, until } => {
-                    let done = match until {
-                        Some(until) => crate::alerts::silence(&conn, &rule, until),
-                        None => crate::alerts::unsilence(&conn, &rule),
-                    };
-                    Action::AlertsLoaded(Box::new(
-                        done.map_err(Failure::of)
-                            .and_then(|()| AlertsView::load(&conn, &file)),
-                    ))
-                }
                 Request::Run {
                     slot,
                     statements,
@@ -277,6 +250,7 @@ fn serve(
                 } => {
                     let run = Run {
                         conn: &conn,
+                        source,
                         queries,
                         events: &events,
                     };
@@ -316,6 +290,16 @@ fn serve(
                     Queries::finish(queries);
                     Action::GridJobDone(id, answer)
                 }
+                // Answered by the source above.
+                Request::Catalog
+                | Request::Models
+                | Request::Quality
+                | Request::Alerts(_)
+                | Request::SilenceAlert { .. }
+                | Request::RecentRuns
+                | Request::Ml
+                | Request::Stream
+                | Request::Lookup(_) => continue,
             };
             if events.send(action).is_err() {
                 return;
@@ -327,6 +311,7 @@ fn serve(
 /// What running a tab's statements needs from the worker.
 struct Run<'a> {
     conn: &'a Connection,
+    source: &'a Source,
     queries: &'a Mutex<Queries>,
     events: &'a UnboundedSender<Action>,
 }
@@ -393,13 +378,18 @@ impl Run<'_> {
         slot: u32,
         statement: &StatementRun,
     ) -> Result<GridResult, Failure> {
+        // Taken before the query is marked running, so a cancel never falls between.
+        let cancel = self.source.cancel_token();
         if !Queries::start(self.queries, statement.id) {
             return Err("cancelled before it started".into());
         }
         let table = pager::result_table(slot, statement.result);
-        let result = pager::run(self.conn, &statement.sql, &table);
+        let result = self.source.run(self.conn, &statement.sql, &table, cancel);
         Queries::finish(self.queries);
-        let result = result.map_err(|e| Failure(explain_query_error(&e.to_string())))?;
+        let (result, cut) = result?;
+        if let Some(cut) = cut {
+            let _ = self.events.send(Action::Notice(cut));
+        }
         let grid = GridResult::of(statement.id, &result);
         results.insert(self.conn, (slot, statement.result), statement.id, result);
         Ok(grid)
@@ -440,6 +430,7 @@ mod tests {
     /// it reports on (its other end in `reports`).
     struct Fixture {
         conn: Connection,
+        source: Source,
         queries: Mutex<Queries>,
         events: UnboundedSender<Action>,
         reports: tokio::sync::mpsc::UnboundedReceiver<Action>,
@@ -450,6 +441,9 @@ mod tests {
             let (events, reports) = tokio::sync::mpsc::unbounded_channel();
             Self {
                 conn: Connection::open_in_memory().unwrap(),
+                source: Source::Local {
+                    project: PathBuf::new(),
+                },
                 queries: Mutex::new(Queries::default()),
                 events,
                 reports,
@@ -459,6 +453,7 @@ mod tests {
         fn run(&self) -> Run<'_> {
             Run {
                 conn: &self.conn,
+                source: &self.source,
                 queries: &self.queries,
                 events: &self.events,
             }

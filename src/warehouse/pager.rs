@@ -49,11 +49,22 @@ pub fn run(conn: &Connection, sql: &str, table: &str) -> Result<PagedResult, War
     if !is_row_query(sql) {
         return run_inline(conn, sql, started);
     }
-    let quoted = quote_ident(table);
     conn.execute_batch(&format!(
-        "CREATE OR REPLACE TEMP TABLE {quoted} AS {sql}\n;"
+        "CREATE OR REPLACE TEMP TABLE {} AS {sql}\n;",
+        quote_ident(table)
     ))
     .map_err(WarehouseError::from)?;
+    adopt(conn, table, started)
+}
+
+/// The result held by the temporary table `temp.{table}`, filled by the caller (a
+/// remote answer copied in as it arrived), whose work began at `started`.
+pub fn adopt(
+    conn: &Connection,
+    table: &str,
+    started: Instant,
+) -> Result<PagedResult, WarehouseError> {
+    let quoted = quote_ident(table);
     let total_rows: i64 = conn
         .query_row(&format!("SELECT count(*) FROM temp.{quoted}"), [], |r| {
             r.get(0)

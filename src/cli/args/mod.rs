@@ -71,7 +71,13 @@ pub struct GlobalArgs {
     pub remote: Option<String>,
 
     /// The API token for --remote (`ecom serve token create`); `[remote] token`.
-    #[arg(long, global = true, env = "ECOM_TOKEN", value_name = "TOKEN", hide_env_values = true)]
+    #[arg(
+        long,
+        global = true,
+        env = "ECOM_TOKEN",
+        value_name = "TOKEN",
+        hide_env_values = true
+    )]
     pub token: Option<String>,
 }
 

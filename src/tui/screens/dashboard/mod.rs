@@ -42,6 +42,8 @@ pub struct DashboardScreen {
     modified: Option<SystemTime>,
     /// The file as parsed, or why it cannot be (its file, line and mistake).
     pub loaded: Option<Reported<Dashboard>>,
+    /// The file's text as read: a remote workbench sends it to the server.
+    pub source: std::sync::Arc<str>,
     /// The values the user picked (the others take their defaults).
     pub selection: Selection,
     /// The variables resolved against the warehouse, with their choices.
@@ -102,7 +104,14 @@ impl DashboardScreen {
             self.bound = None;
         }
         self.modified = file.modified();
-        self.loaded = Some(file.load().map_err(Failure::of));
+        self.loaded = Some(match file.text() {
+            Ok(text) => {
+                let parsed = crate::dashboards::spec::parse(&text, &file.origin_text());
+                self.source = text.into();
+                parsed.map_err(Failure::of)
+            }
+            Err(e) => Err(Failure::of(e)),
+        });
         self.file = Some(file);
         self.generation += 1;
         let panels = self.dashboard().map_or(0, |d| d.panels.len());
@@ -119,6 +128,7 @@ impl DashboardScreen {
         };
         vec![Effect::Dashboard(DashboardJob::Bind {
             generation: self.generation,
+            source: std::sync::Arc::clone(&self.source),
             dashboard: Box::new(dashboard.clone()),
             selection: self.selection.clone(),
         })]
@@ -238,6 +248,7 @@ impl DashboardScreen {
             .filter_map(|&index| {
                 Some(Effect::Dashboard(DashboardJob::Panel {
                     generation: self.generation,
+                    source: std::sync::Arc::clone(&self.source),
                     index,
                     panel: Box::new(dashboard.panels.get(index)?.clone()),
                     bindings: Box::new(bound.bindings.clone()),
