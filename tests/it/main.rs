@@ -18,6 +18,7 @@ mod models_database;
 mod models_packages;
 mod pipeline;
 mod query;
+mod remote;
 mod serve;
 mod serve_contract;
 mod serve_hostile;

@@ -13,6 +13,22 @@ impl Session {
     /// rows) named after `label`, with its own state folder beside the warehouse and
     /// `env` (e.g. `VISUAL=…`) before the command.
     pub fn start(label: &str, db: &Path, size: (u16, u16), env: &str) -> Session {
+        Self::start_args(label, db, &format!("--db {}", db.display()), size, env)
+    }
+
+    /// Starts the real `ecom --remote URL --token TOKEN` (a workbench reading a running
+    /// server), its state folder beside `db`.
+    pub fn start_remote(
+        label: &str,
+        db: &Path,
+        url: &str,
+        token: &str,
+        size: (u16, u16),
+    ) -> Session {
+        Self::start_args(label, db, &format!("--remote {url} --token {token}"), size, "")
+    }
+
+    fn start_args(label: &str, db: &Path, args: &str, size: (u16, u16), env: &str) -> Session {
         let have_tmux = Command::new("tmux")
             .arg("-V")
             .output()
@@ -24,10 +40,9 @@ impl Session {
         let name = format!("ecom-{label}-{}", std::process::id());
         let home = db.parent().unwrap().join(format!("home-{label}"));
         let command = format!(
-            "{env} XDG_STATE_HOME={} {} --db {}",
+            "{env} XDG_STATE_HOME={} {} {args}",
             home.display(),
             cargo_bin("ecom").display(),
-            db.display()
         );
         let status = Command::new("tmux")
             .args(["new-session", "-d", "-s", &name])
