@@ -4,6 +4,7 @@
 use chrono::NaiveDate;
 use duckdb::Connection;
 use duckdb::types::{ToSql, ToSqlOutput, Value};
+use serde::{Deserialize, Serialize};
 
 use super::error::DashboardError;
 use super::spec::{Dashboard, Variable, VariableKind};
@@ -21,7 +22,7 @@ const DEFAULT_RANGE_SQL: &str =
     "SELECT min(invoice_ts)::DATE, max(invoice_ts)::DATE FROM marts.fact_sales";
 
 /// One bound value.
-#[derive(Debug, Clone, PartialEq)]
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub enum Bound {
     Null,
     Text(String),
@@ -101,7 +102,7 @@ impl Selection {
 }
 
 /// Every parameter a panel may use, with its value.
-#[derive(Debug, Clone, Default, PartialEq)]
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
 pub struct Bindings {
     values: Vec<(String, Bound)>,
     /// The period variable's name and its resolved days, when there is one.

@@ -4,12 +4,13 @@
 use super::error::DashboardError;
 use super::run::{ColumnKind, PanelRows};
 use super::spec::{Panel, PanelKind};
+use serde::{Deserialize, Serialize};
 
 /// Series a line or bar panel draws at most; the smallest of the rest add up as "other".
 pub const MAX_SERIES: usize = 8;
 
 /// What a panel draws.
-#[derive(Debug, Clone, PartialEq)]
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub enum Figure {
     /// One figure, and the same query's figure over the period before (when the
     /// dashboard has a bounded period).
@@ -45,7 +46,7 @@ pub enum Figure {
 
 /// Series over one x: point `i` of every series is at `x_labels[i]` (and `x_values[i]`
 /// for a numeric or time x).
-#[derive(Debug, Clone, PartialEq)]
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct SeriesFigure {
     pub x_name: String,
     pub x_labels: Vec<String>,

@@ -5,10 +5,10 @@ use std::time::Duration;
 use super::error::Result;
 use chrono::NaiveDateTime;
 use duckdb::Connection;
-use serde::Serialize;
+use serde::{Deserialize, Serialize};
 
 /// What a finished run records about itself.
-#[derive(Debug, Clone, PartialEq, Serialize)]
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct ModelRun {
     pub model: String,
     pub algorithm: String,

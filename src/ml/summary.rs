@@ -2,11 +2,12 @@
 //! the latest runs, read in one go from the `ml.*` tables (empty when a job has not run).
 
 use duckdb::Connection;
+use serde::{Deserialize, Serialize};
 
 use super::error::Result;
 use super::runs::{ModelRun, recent_runs};
 
-#[derive(Debug, Clone, PartialEq)]
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct SegmentRow {
     pub segment: String,
     pub size: i64,
@@ -16,7 +17,7 @@ pub struct SegmentRow {
     pub revenue_share: f64,
 }
 
-#[derive(Debug, Clone, PartialEq)]
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct AnomalyRow {
     pub when: String,
     pub kind: String,
@@ -24,7 +25,7 @@ pub struct AnomalyRow {
     pub reason: String,
 }
 
-#[derive(Debug, Clone, Default, PartialEq)]
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
 pub struct MlSummary {
     pub segments: Vec<SegmentRow>,
     pub anomalies: Vec<AnomalyRow>,

@@ -5,13 +5,14 @@
 
 pub mod tree;
 
+use serde::{Deserialize, Serialize};
 use std::collections::HashMap;
 use std::path::Path;
 
 use super::{ModelError, Node, ResourceType};
 
 /// A node of the model DAG as the Models screen lists it.
-#[derive(Debug, Clone, PartialEq)]
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct ModelRow {
     pub name: String,
     pub resource_type: String,
@@ -35,7 +36,7 @@ pub struct ModelRow {
 }
 
 /// A data test of a node, with its last result.
-#[derive(Debug, Clone, PartialEq)]
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct TestRow {
     pub name: String,
     pub status: Option<String>,

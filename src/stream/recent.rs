@@ -2,10 +2,10 @@
 //! windows (all countries), dead letters and late events, with their totals.
 
 use duckdb::Connection;
-use serde::Serialize;
+use serde::{Deserialize, Serialize};
 
 /// The latest rows of the tail's tables.
-#[derive(Debug, Clone, Default, PartialEq, Serialize)]
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
 pub struct StreamRecent {
     /// Closed windows over all countries (`country = '*'`), merged over partitions,
     /// newest first.
@@ -17,7 +17,7 @@ pub struct StreamRecent {
     pub late_count: u64,
 }
 
-#[derive(Debug, Clone, PartialEq, Serialize)]
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct RecentWindow {
     /// `MM-DD HH:MM` (event time), like the other times here: short enough for 80 columns.
     pub window_start: String,
@@ -32,14 +32,14 @@ pub struct RecentWindow {
     pub conversion: Option<f64>,
 }
 
-#[derive(Debug, Clone, PartialEq, Serialize)]
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct RecentDeadLetter {
     pub partition: i32,
     pub offset: i64,
     pub reason: String,
 }
 
-#[derive(Debug, Clone, PartialEq, Serialize)]
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct RecentLate {
     pub event_id: String,
     pub event_time: String,

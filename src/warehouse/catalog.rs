@@ -2,12 +2,12 @@
 //! The TUI's catalog pane and `ecom status` both read it from here.
 
 use duckdb::Connection;
-use serde::Serialize;
+use serde::{Deserialize, Serialize};
 
 use super::{WarehouseError, quote_ident};
 
 /// A table or view with its columns.
-#[derive(Debug, Clone, Serialize, PartialEq)]
+#[derive(Debug, Clone, Serialize, PartialEq, Deserialize)]
 pub struct Relation {
     pub schema: String,
     pub name: String,
@@ -17,14 +17,14 @@ pub struct Relation {
     pub columns: Vec<Column>,
 }
 
-#[derive(Debug, Clone, Copy, Serialize, PartialEq, Eq)]
+#[derive(Debug, Clone, Copy, Serialize, PartialEq, Eq, Deserialize)]
 #[serde(rename_all = "lowercase")]
 pub enum RelationKind {
     Table,
     View,
 }
 
-#[derive(Debug, Clone, Serialize, PartialEq)]
+#[derive(Debug, Clone, Serialize, PartialEq, Deserialize)]
 pub struct Column {
     pub name: String,
     pub data_type: String,
@@ -147,7 +147,7 @@ pub fn recent_ingests(conn: &Connection, limit: usize) -> Result<Vec<IngestRun>,
 }
 
 /// Quarantined rows and rejected files, for the data-quality screen.
-#[derive(Debug, Clone, Default, Serialize, PartialEq)]
+#[derive(Debug, Clone, Default, Serialize, PartialEq, Deserialize)]
 pub struct QualitySummary {
     /// (file, reason, rows), most rows first.
     pub quarantined: Vec<(String, String, u64)>,

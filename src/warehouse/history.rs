@@ -5,11 +5,12 @@
 
 use chrono::NaiveDateTime;
 use duckdb::Connection;
+use serde::{Deserialize, Serialize};
 
 use super::WarehouseError;
 
 /// One finished (or still running) piece of work.
-#[derive(Debug, Clone, PartialEq)]
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct RecentRun {
     /// `ingest`, `pipeline` or `ml`.
     pub kind: String,

@@ -21,6 +21,7 @@ mod query;
 mod serve;
 mod serve_contract;
 mod serve_hostile;
+mod serve_remote;
 mod stream;
 mod tmux;
 mod tui_alerts;

@@ -2,13 +2,13 @@
 //! read back with product descriptions.
 
 use duckdb::Connection;
-use serde::Serialize;
+use serde::{Deserialize, Serialize};
 
 use crate::ml::error::{MlError, Result};
 use crate::ml::job::require_relations;
 
 /// One line of a customer's or a product's answer.
-#[derive(Debug, Clone, PartialEq, Serialize)]
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct Suggestion {
     pub rank: i32,
     pub stock_code: String,
