@@ -123,10 +123,7 @@ fn tail_job(line: &str) -> anyhow::Result<BackgroundJob> {
         kind: crate::jobs::JobKind::Tail,
         name: "tail".into(),
         work: Box::new(move |conn, progress, cancel| {
-            let status = crate::stream::tail::tail(conn, &options, progress, cancel)?;
-            Ok(crate::jobs::Outcome::succeeded(
-                crate::stream::tail::describe(&status),
-            ))
+            crate::stream::tail::tail_job(conn, &options, progress, cancel)
         }),
     })
 }

@@ -20,6 +20,7 @@ pub mod run;
 pub mod spec;
 
 use duckdb::Connection;
+use serde::{Deserialize, Serialize};
 
 pub use bindings::{Bindings, Bound, Selection};
 pub use catalog::{DashboardFile, Origin, Places};
@@ -40,6 +41,32 @@ pub fn evaluate_panel(
         _ => None,
     };
     figure::shape(panel, &rows, previous.as_ref())
+}
+
+/// The variables' values and the choices each offers (in the dashboard's order).
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct BoundVariables {
+    pub bindings: Bindings,
+    pub choices: Vec<Vec<String>>,
+}
+
+/// Resolves the variables of `dashboard` for `selection` and lists each one's choices:
+/// what the workbench shows above the panels (locally, or from `ecom serve`).
+pub fn bind(
+    conn: &Connection,
+    dashboard: &Dashboard,
+    selection: &Selection,
+) -> Result<BoundVariables, DashboardError> {
+    let bound = Bindings::resolve(conn, dashboard, selection)?;
+    let choices = dashboard
+        .variables
+        .iter()
+        .map(|v| bindings::choices(conn, v))
+        .collect::<Result<_, _>>()?;
+    Ok(BoundVariables {
+        bindings: bound,
+        choices,
+    })
 }
 
 /// A dashboard with every panel's figure, or the panel's own error in its place.

@@ -23,6 +23,13 @@ use std::sync::Arc;
 use std::sync::atomic::{AtomicBool, Ordering};
 use std::thread::JoinHandle;
 
+/// Threads for background work beside something that must stay responsive (the
+/// workbench's frames, the server's answers): one core fewer than the machine has, at
+/// least one.
+pub fn background_threads() -> usize {
+    std::thread::available_parallelism().map_or(1, |n| n.get().saturating_sub(1).max(1))
+}
+
 /// A cooperative cancellation flag shared between a job and whoever started it.
 #[derive(Debug, Clone, Default)]
 pub struct CancelToken(Arc<AtomicBool>);

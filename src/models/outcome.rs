@@ -3,9 +3,23 @@
 //! answer: a node in error fails it, a failing test fails its data checks, and a
 //! cancelled run says how far it got.
 
-use crate::jobs::{Outcome, Tally, judge};
+use crate::jobs::{CancelToken, JobError, Outcome, ProgressSink, Tally, judge};
 
 use super::{NodeStatus, RunSummary};
+
+/// Builds the `select`ed nodes (all when empty) of the project in `dir` as a background
+/// job, judged by [`outcome`]: the workbench's and `ecom serve`'s model builds.
+pub fn build_job(
+    conn: &duckdb::Connection,
+    dir: &std::path::Path,
+    select: Vec<String>,
+    threads: usize,
+    progress: &dyn ProgressSink,
+    cancel: &CancelToken,
+) -> Result<Outcome, JobError> {
+    let summary = super::build_project(conn, dir, select, threads, progress, cancel)?;
+    Ok(outcome(&summary, cancel.is_cancelled()))
+}
 
 /// How `summary` came out; `cancelled` when the run was asked to stop.
 pub fn outcome(summary: &RunSummary, cancelled: bool) -> Outcome {

@@ -149,6 +149,23 @@ impl AsyncWrite for Connection {
     }
 }
 
+/// One request in `ecom_http_in_flight_requests`, for as long as it lives: a request
+/// whose client went away is dropped mid-way, and leaves the count too.
+struct InFlight(Arc<Metrics>);
+
+impl InFlight {
+    fn count(metrics: &Arc<Metrics>) -> Self {
+        metrics.in_flight.fetch_add(1, Ordering::Relaxed);
+        Self(Arc::clone(metrics))
+    }
+}
+
+impl Drop for InFlight {
+    fn drop(&mut self) {
+        self.0.in_flight.fetch_sub(1, Ordering::Relaxed);
+    }
+}
+
 /// Counts every request by route and status, and times it.
 pub(crate) async fn measure(
     State(state): State<Arc<AppState>>,
@@ -161,9 +178,8 @@ pub(crate) async fn measure(
         .map(|p| p.as_str().to_string())
         .unwrap_or_else(|| "unmatched".into());
     let started = Instant::now();
-    state.metrics.in_flight.fetch_add(1, Ordering::Relaxed);
+    let _in_flight = InFlight::count(&state.metrics);
     let response = next.run(request).await;
-    state.metrics.in_flight.fetch_sub(1, Ordering::Relaxed);
     state
         .metrics
         .record(&route, response.status().as_u16(), started.elapsed());

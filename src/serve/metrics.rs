@@ -22,6 +22,22 @@ struct Latency {
     sum: f64,
 }
 
+/// The server's own counters that `/metrics` shows beside its requests.
+pub struct Counts {
+    pub cache_hits: u64,
+    pub cache_misses: u64,
+    pub abandoned: u64,
+}
+
+/// The jobs of one name, as one series.
+#[derive(Default)]
+struct JobSeries<'a> {
+    running: bool,
+    runs: u64,
+    failures: u64,
+    last: Option<&'a crate::jobs::Progress>,
+}
+
 #[derive(Default)]
 pub struct Metrics {
     requests: Mutex<BTreeMap<(String, u16), u64>>,
@@ -52,7 +68,12 @@ impl Metrics {
 
     /// Everything in the Prometheus text format: the server's own figures, then the
     /// background `jobs` of the registry (and the tail's live figures, when one runs).
-    pub fn render(&self, cache_hits: u64, cache_misses: u64, jobs: &[JobRecord]) -> String {
+    pub fn render(&self, counts: Counts, jobs: &[JobRecord]) -> String {
+        let Counts {
+            cache_hits,
+            cache_misses,
+            abandoned,
+        } = counts;
         let mut out = String::new();
         let _ = writeln!(
             out,
@@ -107,6 +128,12 @@ impl Metrics {
                 cache_misses as i64,
             ),
             (
+                "ecom_queries_abandoned_total",
+                "counter",
+                "Database calls interrupted because their client closed the connection before the answer.",
+                abandoned as i64,
+            ),
+            (
                 "ecom_http_open_connections",
                 "gauge",
                 "TCP connections open now.",
@@ -139,58 +166,63 @@ impl Metrics {
                 cache_hits as f64 / total as f64
             );
         }
-        let mut jobs: Vec<&JobRecord> = jobs.iter().collect();
-        jobs.sort_by(|a, b| a.name.cmp(&b.name));
-        if !jobs.is_empty() {
+        // Jobs of one name (a client may start several builds) are one series each.
+        let mut named: BTreeMap<&str, JobSeries> = BTreeMap::new();
+        for job in jobs {
+            let series = named.entry(job.name.as_str()).or_default();
+            series.running |= job.is_running();
+            series.runs += u64::from(!job.is_running());
+            series.failures += u64::from(job.failure().is_some());
+            if job.last.is_some() {
+                series.last = job.last.as_ref();
+            }
+        }
+        if !named.is_empty() {
             let _ = writeln!(
                 out,
                 "# HELP ecom_job_running Whether the job is running now.\n# TYPE ecom_job_running gauge"
             );
-            for job in &jobs {
+            for (name, series) in &named {
                 let _ = writeln!(
                     out,
-                    "ecom_job_running{{job=\"{}\"}} {}",
-                    job.name,
-                    u8::from(job.is_running())
+                    "ecom_job_running{{job=\"{name}\"}} {}",
+                    u8::from(series.running)
                 );
             }
             let _ = writeln!(
                 out,
                 "# HELP ecom_job_runs_total Runs of the job finished.\n# TYPE ecom_job_runs_total counter"
             );
-            for job in &jobs {
-                let runs = u8::from(!job.is_running());
-                let _ = writeln!(out, "ecom_job_runs_total{{job=\"{}\"}} {runs}", job.name);
+            for (name, series) in &named {
+                let _ = writeln!(out, "ecom_job_runs_total{{job=\"{name}\"}} {}", series.runs);
             }
             let _ = writeln!(
                 out,
                 "# HELP ecom_job_failures_total Runs of the job that failed.\n# TYPE ecom_job_failures_total counter"
             );
-            for job in &jobs {
-                let failed = u8::from(job.failure().is_some());
+            for (name, series) in &named {
                 let _ = writeln!(
                     out,
-                    "ecom_job_failures_total{{job=\"{}\"}} {failed}",
-                    job.name
+                    "ecom_job_failures_total{{job=\"{name}\"}} {}",
+                    series.failures
                 );
             }
             let _ = writeln!(
                 out,
                 "# HELP ecom_job_progress Units done in the job's current step (events, rows, steps).\n# TYPE ecom_job_progress gauge"
             );
-            for job in &jobs {
-                if let Some(progress) = &job.last {
+            for (name, series) in &named {
+                if let Some(progress) = series.last {
                     let _ = writeln!(
                         out,
-                        "ecom_job_progress{{job=\"{}\",step=\"{}\"}} {}",
-                        job.name,
+                        "ecom_job_progress{{job=\"{name}\",step=\"{}\"}} {}",
                         progress.job.replace('"', "'"),
                         progress.done
                     );
                 }
             }
         }
-        for job in &jobs {
+        for job in jobs.iter().filter(|j| j.is_running()) {
             if let Some(Detail::Tail(figures)) = job.last.as_ref().and_then(|p| p.detail.as_ref()) {
                 out.push_str(&crate::stream::tail::exporter::render(figures));
             }

@@ -63,6 +63,10 @@ pub fn run(
     ready: impl FnOnce(SocketAddr),
 ) -> Result<(), ServeError> {
     let conn = warehouse.conn();
+    // A client's `models` job reads the project's seeds through DuckDB.
+    let project = crate::models::bundled::unpacked(warehouse.path())?;
+    let mut options = options;
+    options.sandbox.allowed_dirs.push(project.clone());
     let allowed = options.sandbox.lock(conn)?;
     tracing::info!(allowed = ?allowed, "the database reaches these folders only");
     let state = Arc::new(AppState {
@@ -74,6 +78,7 @@ pub fn run(
         warehouse_path: warehouse.path().display().to_string(),
         options: options.clone(),
         jobs: Registry::new(),
+        project,
     });
     for job in jobs {
         let conn = conn.try_clone()?;

@@ -7,10 +7,10 @@
 
 use std::sync::Arc;
 use std::sync::Mutex;
-use std::sync::atomic::{AtomicBool, Ordering};
+use std::sync::atomic::{AtomicBool, AtomicU64, Ordering};
 use std::time::Duration;
 
-use duckdb::Connection;
+use duckdb::{Connection, InterruptHandle};
 use tokio::sync::Semaphore;
 
 use super::error::ServeError;
@@ -19,6 +19,9 @@ pub struct Pool {
     base: Mutex<Connection>,
     idle: Mutex<Vec<Connection>>,
     permits: Semaphore,
+    /// Calls interrupted because their caller went away (a client that closed its
+    /// connection mid-query), for `/metrics`.
+    pub abandoned: AtomicU64,
 }
 
 /// What a pooled call returned, and whether it was stopped for its time or memory (the
@@ -49,6 +52,7 @@ impl Pool {
             base: Mutex::new(base.try_clone()?),
             permits: Semaphore::new(idle.len()),
             idle: Mutex::new(idle),
+            abandoned: AtomicU64::new(0),
         })
     }
 
@@ -66,6 +70,13 @@ impl Pool {
         let _permit = self.permits.acquire().await?;
         let conn = self.take()?;
         let interrupt = conn.interrupt_handle();
+        // Dropped with this future when the caller goes away (hyper drops a handler
+        // whose client closed the connection): DuckDB stops at once instead of
+        // running on for nobody.
+        let mut abandon = Abandon {
+            interrupt: Some(Arc::clone(&interrupt)),
+            pool: Arc::clone(self),
+        };
         let timed_out = Arc::new(AtomicBool::new(false));
         let over_memory = Arc::new(AtomicBool::new(false));
         let watcher = (limits.time.is_some() || limits.memory.is_some()).then(|| {
@@ -97,6 +108,7 @@ impl Pool {
             (conn, value)
         })
         .await;
+        abandon.interrupt = None;
         if let Some(watcher) = watcher {
             watcher.abort();
         }
@@ -114,7 +126,28 @@ impl Pool {
         if let Some(conn) = self.idle.lock().expect("pool lock").pop() {
             return Ok(conn);
         }
+        self.connection()
+    }
+
+    /// A new connection of the database, outside the pool (a job's own).
+    pub fn connection(&self) -> Result<Connection, ServeError> {
         Ok(self.base.lock().expect("pool lock").try_clone()?)
+    }
+}
+
+/// Interrupts a pooled call whose caller stopped waiting for it, and counts it.
+struct Abandon {
+    interrupt: Option<Arc<InterruptHandle>>,
+    pool: Arc<Pool>,
+}
+
+impl Drop for Abandon {
+    fn drop(&mut self) {
+        if let Some(interrupt) = self.interrupt.take() {
+            interrupt.interrupt();
+            self.pool.abandoned.fetch_add(1, Ordering::Relaxed);
+            tracing::info!("the caller went away: its database call was interrupted");
+        }
     }
 }
 

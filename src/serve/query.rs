@@ -18,6 +18,7 @@ use axum::response::{IntoResponse, Response};
 use axum::{Extension, Json};
 use duckdb::Connection;
 use serde::{Deserialize, Serialize};
+use tokio::sync::OwnedSemaphorePermit;
 use utoipa::ToSchema;
 
 use super::answer::{answer_within, cached};
@@ -41,6 +42,11 @@ pub struct QueryRequest {
     /// unless set).
     #[schema(minimum = 1)]
     limit: Option<usize>,
+    /// Rows to skip before the first one returned (default 0): the next page of the
+    /// same query.
+    #[serde(default)]
+    #[schema(minimum = 0)]
+    offset: usize,
 }
 
 #[derive(Debug, Serialize, ToSchema)]
@@ -88,7 +94,7 @@ pub(super) async fn query(
     }
     let Json(request) = match body {
         Ok(body) => body,
-        Err(e) => return bad_body(e),
+        Err(e) => return bad_body(e, r#"{"sql": "SELECT …", "limit": 100}"#),
     };
     let limit = request.limit.unwrap_or(1000);
     if limit == 0 || limit > state.options.max_rows {
@@ -100,21 +106,20 @@ pub(super) async fn query(
     }
     let format = format_from_accept(&headers);
     let sql = request.sql;
-    let parameters = format!("{format:?}|{limit}|{sql}");
+    let window = Window {
+        offset: request.offset,
+        limit,
+    };
+    let parameters = format!("{format:?}|{limit}|{}|{sql}", window.offset);
     // A cached answer needs no turn.
     if let Some(hit) = cached(&state, &caller, "query", &parameters) {
         return hit;
     }
-    // A bounded wait for one of --max-queries turns, then 503: a queue without a
-    // deadline lets a burst of slow queries hold every client forever. (After the
-    // wait the cache is looked at again: the same query may have been answered.)
-    let turn = tokio::time::timeout(
-        state.options.queue_timeout,
-        Arc::clone(&state.query_turns).acquire_owned(),
-    )
-    .await;
-    let Ok(Ok(_turn)) = turn else {
-        return busy(&state.options);
+    // (After the wait for a turn the cache is looked at again: the same query may have
+    // been answered.)
+    let _turn = match turn(&state).await {
+        Ok(turn) => turn,
+        Err(busy) => return busy,
     };
     let max_bytes = state.options.max_answer_bytes;
     answer_within(
@@ -122,13 +127,34 @@ pub(super) async fn query(
         &caller,
         "query",
         parameters,
-        Limits {
-            time: Some(state.options.query_timeout),
-            memory: Some(state.options.query_memory),
-        },
-        move |conn| run_read_only(conn, &sql, limit, max_bytes, format),
+        limits(&state.options),
+        move |conn| run_read_only(conn, &sql, window, max_bytes, format),
     )
     .await
+}
+
+/// A bounded wait for one of `--max-queries` turns, else 503: a queue without a
+/// deadline lets a burst of slow queries hold every client forever. Every route that
+/// runs a client's SQL (queries, dashboards) takes one.
+pub(crate) async fn turn(state: &AppState) -> Result<OwnedSemaphorePermit, Response> {
+    let waited = tokio::time::timeout(
+        state.options.queue_timeout,
+        Arc::clone(&state.query_turns).acquire_owned(),
+    )
+    .await;
+    match waited {
+        Ok(Ok(turn)) => Ok(turn),
+        _ => Err(busy(&state.options)),
+    }
+}
+
+/// What a client's SQL may use before it is interrupted (`--query-timeout`,
+/// `--query-memory`).
+pub(crate) fn limits(options: &ServeOptions) -> Limits {
+    Limits {
+        time: Some(options.query_timeout),
+        memory: Some(options.query_memory),
+    }
 }
 
 /// 503 with `Retry-After`: every query turn stayed taken past --queue-timeout.
@@ -149,21 +175,38 @@ fn busy(options: &ServeOptions) -> Response {
     response
 }
 
-/// Checks `sql`, runs it in a read-only transaction and writes at most `limit` rows
-/// and `max_bytes` bytes of answer.
+/// Which rows of a query's result an answer holds.
+#[derive(Debug, Clone, Copy)]
+pub(super) struct Window {
+    /// Rows skipped first.
+    pub offset: usize,
+    /// Rows returned at most.
+    pub limit: usize,
+}
+
+/// Checks `sql`, runs it in a read-only transaction and writes the rows of `window`,
+/// at most `max_bytes` bytes of answer.
 fn run_read_only(
     conn: &Connection,
     sql: &str,
-    limit: usize,
+    window: Window,
     max_bytes: usize,
     format: Format,
 ) -> Result<Answer, Problem> {
-    let checked = guard::check(conn, sql).map_err(|e| match e {
-        CheckError::Refused(refusal) => Problem::new(StatusCode::FORBIDDEN, refusal.to_string()),
-        CheckError::Invalid(why) => Problem::bad_request(why),
+    let checked = guard::check(conn, sql).map_err(|e| check_problem(e, ""))?;
+    execute(conn, &checked, window, max_bytes, format)
+}
+
+/// The guard's verdict as a problem, its sentence after `place` (which SQL it was,
+/// when a request holds several).
+pub(crate) fn check_problem(error: CheckError, place: &str) -> Problem {
+    match error {
+        CheckError::Refused(refusal) => {
+            Problem::new(StatusCode::FORBIDDEN, format!("{place}{refusal}"))
+        }
+        CheckError::Invalid(why) => Problem::bad_request(format!("{place}{why}")),
         CheckError::Internal(e) => Problem::internal(e),
-    })?;
-    execute(conn, &checked, limit, max_bytes, format)
+    }
 }
 
 /// Runs SQL that passed the check, in a `READ ONLY` transaction, streaming its rows
@@ -172,13 +215,13 @@ fn run_read_only(
 pub(super) fn execute(
     conn: &Connection,
     sql: &str,
-    limit: usize,
+    window: Window,
     max_bytes: usize,
     format: Format,
 ) -> Result<Answer, Problem> {
     conn.execute_batch("BEGIN TRANSACTION READ ONLY")
         .map_err(Problem::internal)?;
-    let result = stream(conn, sql, limit, max_bytes, format);
+    let result = stream(conn, sql, window, max_bytes, format);
     let _ = conn.execute_batch("ROLLBACK");
     result
 }
@@ -186,18 +229,24 @@ pub(super) fn execute(
 fn stream(
     conn: &Connection,
     sql: &str,
-    limit: usize,
+    window: Window,
     max_bytes: usize,
     format: Format,
 ) -> Result<Answer, Problem> {
     let mut stmt = conn.prepare(sql).map_err(sql_problem)?;
     let rows = stmt.stream_arrow([]).map_err(sql_problem)?;
-    let mut answer = CappedAnswer::new(format, rows.get_schema(), limit, max_bytes)
+    let mut answer = CappedAnswer::new(format, rows.get_schema(), window.limit, max_bytes)
         .map_err(Problem::internal)?;
+    let mut skip = window.offset;
     for batch in rows {
-        answer
-            .push(&batch.map_err(sql_problem)?)
-            .map_err(Problem::internal)?;
+        let batch = batch.map_err(sql_problem)?;
+        if skip >= batch.num_rows() {
+            skip -= batch.num_rows();
+            continue;
+        }
+        let batch = batch.slice(skip, batch.num_rows() - skip);
+        skip = 0;
+        answer.push(&batch).map_err(Problem::internal)?;
         if answer.cut.is_some() {
             break;
         }
@@ -257,6 +306,11 @@ mod tests {
     use super::*;
     use crate::serve::sandbox::Sandbox;
 
+    const FIRST_TEN: Window = Window {
+        offset: 0,
+        limit: 10,
+    };
+
     /// The second wall alone: SQL sent straight to the execution layer, past the check,
     /// finds the database itself refusing every file outside the allowed folders.
     #[test]
@@ -280,7 +334,7 @@ mod tests {
             format!("SELECT * FROM read_text('{s}')"),
             format!("SELECT * FROM glob('{}/*')", root.path().display()),
         ] {
-            let problem = execute(&conn, &sql, 10, 1 << 20, Format::Json)
+            let problem = execute(&conn, &sql, FIRST_TEN, 1 << 20, Format::Json)
                 .err()
                 .unwrap_or_else(|| panic!("{sql} ran"));
             assert_eq!(problem.status, 403, "{sql}: {}", problem.detail);
@@ -288,9 +342,15 @@ mod tests {
         }
         // And writes stop at the read-only transaction.
         conn.execute_batch("CREATE TABLE t (x INT)").unwrap();
-        let problem = execute(&conn, "INSERT INTO t VALUES (1)", 10, 1 << 20, Format::Json)
-            .err()
-            .expect("refused");
+        let problem = execute(
+            &conn,
+            "INSERT INTO t VALUES (1)",
+            FIRST_TEN,
+            1 << 20,
+            Format::Json,
+        )
+        .err()
+        .expect("refused");
         assert_eq!(problem.status, 403, "{}", problem.detail);
     }
 }

@@ -23,13 +23,14 @@ pub(crate) fn bad_path(rejection: PathRejection) -> Response {
     .into_response()
 }
 
-pub(crate) fn bad_body(rejection: JsonRejection) -> Response {
+/// A body axum could not read as the route's JSON; `example` shows what it takes.
+pub(crate) fn bad_body(rejection: JsonRejection, example: &str) -> Response {
     let status = rejection.status();
     let detail = if status == StatusCode::PAYLOAD_TOO_LARGE {
         "the request body is larger than this server accepts (--max-body)".to_string()
     } else {
         format!(
-            "the body must be JSON like {{\"sql\": \"SELECT …\", \"limit\": 100}}: {}",
+            "the body must be JSON like {example}: {}",
             rejection.body_text()
         )
     };

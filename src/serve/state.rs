@@ -22,9 +22,12 @@ pub(crate) struct AppState {
     pub query_turns: Arc<tokio::sync::Semaphore>,
     pub options: ServeOptions,
     pub warehouse_path: String,
-    /// The background jobs (`--pipeline`, `--tail`): `/metrics` and `/api/v1/jobs` read
-    /// their records.
+    /// The background jobs (`--pipeline`, `--tail`, and those clients start through
+    /// `POST /api/v1/jobs`): `/metrics` and `/api/v1/jobs` read their records.
     pub jobs: crate::jobs::Registry,
+    /// The bundled model project, unpacked beside the warehouse: what the Models part
+    /// lists and what a client's `models` job builds.
+    pub project: std::path::PathBuf,
 }
 
 impl AppState {

@@ -142,11 +142,9 @@ impl Jobs {
     }
 }
 
-/// Threads for DuckDB and model builds in the workbench: one core fewer than the
-/// machine has (at least one), so drawing a frame never waits behind background work.
-pub fn background_threads() -> usize {
-    std::thread::available_parallelism().map_or(1, |n| n.get().saturating_sub(1).max(1))
-}
+/// Threads for DuckDB and model builds in the workbench (so drawing a frame never
+/// waits behind background work).
+pub use crate::jobs::background_threads;
 
 /// The jobs the event loop started, in the process's [`Registry`] (which catches their
 /// panics and keeps their outcomes), by the workbench's job id.
@@ -263,8 +261,7 @@ impl Handles {
             JobKind::Tail,
             "tail",
             move |progress, cancel| {
-                let status = crate::stream::tail::tail(&conn, &options, progress, cancel)?;
-                Ok(Outcome::succeeded(crate::stream::tail::describe(&status)))
+                crate::stream::tail::tail_job(&conn, &options, progress, cancel)
             },
             watch,
         );
@@ -287,18 +284,14 @@ impl Handles {
             JobKind::Models,
             "models build",
             move |progress, cancel| {
-                let summary = crate::models::build_project(
+                crate::models::outcome::build_job(
                     &conn,
                     &project,
                     select,
                     background_threads(),
                     progress,
                     cancel,
-                )?;
-                Ok(crate::models::outcome::outcome(
-                    &summary,
-                    cancel.is_cancelled(),
-                ))
+                )
             },
             job_events(tx.clone(), job),
         );

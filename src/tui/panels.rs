@@ -15,8 +15,9 @@ use duckdb::{Connection, InterruptHandle};
 use tokio::sync::mpsc::UnboundedSender;
 
 use super::action::Action;
-use super::failure::{Failure, Reported};
-use crate::dashboards::{Bindings, Dashboard, Panel, Selection, bindings, evaluate_panel, run};
+use super::failure::Failure;
+pub use crate::dashboards::BoundVariables;
+use crate::dashboards::{Bindings, Dashboard, Panel, Selection, evaluate_panel, run};
 
 /// One piece of the dashboard's work.
 #[derive(Debug, Clone, PartialEq)]
@@ -45,13 +46,6 @@ pub enum DashboardJob {
     },
 }
 
-/// The variables' values and the choices each offers (in the dashboard's order).
-#[derive(Debug, Clone, PartialEq)]
-pub struct BoundVariables {
-    pub bindings: Bindings,
-    pub choices: Vec<Vec<String>>,
-}
-
 /// Does `job` on `conn` and says what came of it.
 pub fn answer(conn: &Connection, job: DashboardJob) -> Action {
     match job {
@@ -62,7 +56,9 @@ pub fn answer(conn: &Connection, job: DashboardJob) -> Action {
             ..
         } => Action::DashboardBound {
             generation,
-            bound: Box::new(bind(conn, &dashboard, &selection)),
+            bound: Box::new(
+                crate::dashboards::bind(conn, &dashboard, &selection).map_err(Failure::of),
+            ),
         },
         DashboardJob::Panel {
             generation,
@@ -80,24 +76,6 @@ pub fn answer(conn: &Connection, job: DashboardJob) -> Action {
             Err(e) => Action::DashboardFailed(Failure::of(e)),
         },
     }
-}
-
-fn bind(
-    conn: &Connection,
-    dashboard: &Dashboard,
-    selection: &Selection,
-) -> Reported<BoundVariables> {
-    let bound = Bindings::resolve(conn, dashboard, selection).map_err(Failure::of)?;
-    let choices = dashboard
-        .variables
-        .iter()
-        .map(|v| bindings::choices(conn, v))
-        .collect::<Result<_, _>>()
-        .map_err(Failure::of)?;
-    Ok(BoundVariables {
-        bindings: bound,
-        choices,
-    })
 }
 
 /// The panel runs going on: by panel index, the generation and how to interrupt it.

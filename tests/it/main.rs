@@ -22,6 +22,7 @@ mod remote;
 mod serve;
 mod serve_contract;
 mod serve_hostile;
+mod serve_remote;
 mod stream;
 mod tmux;
 mod tui_alerts;

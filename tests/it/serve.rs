@@ -543,6 +543,10 @@ fn routes_tokens_queries_cache_openapi_metrics_and_sigterm_on_the_full_data() {
         "/api/v1/tokens",
         "/api/v1/tokens/{name}",
         "/api/v1/jobs",
+        "/api/v1/jobs/{id}",
+        "/api/v1/workbench/{part}",
+        "/api/v1/dashboards/bind",
+        "/api/v1/dashboards/panel",
     ] {
         assert!(
             document["paths"][route].is_object(),

@@ -237,3 +237,29 @@ fn deep_but_legitimate_expressions_are_checked() {
     let (verdict, why) = judge(&conn, &too_deep);
     assert_eq!(verdict, Verdict::Invalid, "{why}");
 }
+
+#[test]
+fn queries_with_parameters_are_checked_as_they_will_read() {
+    let conn = warehouse();
+    let sql = "SELECT x FROM raw.t WHERE ($v IS NULL OR x = $v) AND $d::DATE + INTERVAL 1 DAY > DATE '2000-01-01'";
+    assert_eq!(check_with_parameters(&conn, sql).unwrap(), sql);
+    assert_eq!(
+        check_with_parameters(&conn, "SELECT 1").unwrap(),
+        "SELECT 1",
+        "without parameters it is the plain check"
+    );
+    for refused in [
+        "SELECT * FROM meta.api_tokens WHERE name = $n",
+        "SELECT * FROM read_csv('/etc/passwd') WHERE $x IS NULL",
+        "SELECT * FROM information_schema.tables WHERE table_name = $t",
+        "SELECT current_setting($name)",
+    ] {
+        assert!(
+            matches!(
+                check_with_parameters(&conn, refused),
+                Err(CheckError::Refused(_))
+            ),
+            "{refused}"
+        );
+    }
+}

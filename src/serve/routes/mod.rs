@@ -7,7 +7,9 @@
 //! it reads and, when one is missing, says which command builds it ([`need`]).
 
 mod customers;
+mod dashboards;
 mod figures;
+mod job_start;
 mod jobs;
 mod ml;
 mod need;
@@ -18,6 +20,7 @@ mod service;
 mod stream;
 mod tables;
 mod tokens;
+mod workbench;
 
 use std::sync::Arc;
 
@@ -56,8 +59,12 @@ pub(crate) fn router(state: Arc<AppState>) -> Router {
             get(tokens::list_tokens).post(tokens::create_token),
         )
         .route("/api/v1/tokens/{name}", delete(tokens::revoke_token))
-        .route("/api/v1/jobs", get(jobs::jobs))
+        .route("/api/v1/jobs", get(jobs::jobs).post(job_start::start_job))
+        .route("/api/v1/jobs/{id}", get(jobs::job).delete(jobs::cancel_job))
         .route("/api/v1/query", post(query))
+        .route("/api/v1/workbench/{part}", get(workbench::part))
+        .route("/api/v1/dashboards/bind", post(dashboards::bind))
+        .route("/api/v1/dashboards/panel", post(dashboards::panel))
         .route_layer(axum::middleware::from_fn_with_state(
             Arc::clone(&state),
             authenticate,

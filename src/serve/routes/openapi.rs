@@ -4,7 +4,10 @@
 use axum::Json;
 use utoipa::OpenApi;
 
-use super::{customers, figures, jobs, ml, products, service, stream, tables, tokens};
+use super::{
+    customers, dashboards, figures, job_start, jobs, ml, products, service, stream, tables, tokens,
+    workbench,
+};
 use crate::serve::contract::SharedResponses;
 
 #[derive(OpenApi)]
@@ -17,7 +20,9 @@ use crate::serve::contract::SharedResponses;
         service::health, service::metrics, openapi, figures::summary, figures::sales,
         figures::countries, products::product, customers::customer, customers::recommendations,
         ml::segments, ml::anomalies, stream::stream_windows, tables::tables, tokens::list_tokens,
-        tokens::create_token, tokens::revoke_token, jobs::jobs, crate::serve::query::query
+        tokens::create_token, tokens::revoke_token, jobs::jobs, job_start::start_job, jobs::job,
+        jobs::cancel_job, crate::serve::query::query, workbench::part, dashboards::bind,
+        dashboards::panel
     ),
     // Types used only in query parameters are not collected from the paths.
     components(schemas(figures::Grain)),

@@ -1,5 +1,7 @@
 //! The routes without a token that say how the server is: `/health` and `/metrics`.
 
+use std::sync::atomic::Ordering;
+
 use axum::Json;
 use axum::extract::State;
 use axum::http::{HeaderMap, header};
@@ -8,6 +10,7 @@ use serde::Serialize;
 use utoipa::ToSchema;
 
 use crate::serve::auth::unauthorized;
+use crate::serve::metrics::Counts;
 use crate::serve::problem::Problem;
 use crate::serve::state::Shared;
 use crate::serve::tokens::Scope;
@@ -62,13 +65,11 @@ pub(super) async fn metrics(State(state): Shared, headers: HeaderMap) -> Respons
             );
         }
     }
-    let text = state.metrics.render(
-        state.cache.hits.load(std::sync::atomic::Ordering::Relaxed),
-        state
-            .cache
-            .misses
-            .load(std::sync::atomic::Ordering::Relaxed),
-        &state.jobs.jobs(),
-    );
+    let counts = Counts {
+        cache_hits: state.cache.hits.load(Ordering::Relaxed),
+        cache_misses: state.cache.misses.load(Ordering::Relaxed),
+        abandoned: state.pool.abandoned.load(Ordering::Relaxed),
+    };
+    let text = state.metrics.render(counts, &state.jobs.jobs());
     ([(header::CONTENT_TYPE, "text/plain; version=0.0.4")], text).into_response()
 }

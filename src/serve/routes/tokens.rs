@@ -99,7 +99,7 @@ pub(super) async fn create_token(
 ) -> Response {
     let Json(request) = match body {
         Ok(body) => body,
-        Err(e) => return bad_body(e),
+        Err(e) => return bad_body(e, r#"{"name": "…", "scope": "read"}"#),
     };
     admin(
         &state,

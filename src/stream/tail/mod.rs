@@ -56,6 +56,18 @@ use resume::load_offsets;
 use windows_state::{PartitionState, close_idle, new_state};
 use writer::{ResumePoint, Sealed, Writer};
 
+/// [`tail`] as a background job: its outcome says what it consumed (the workbench's,
+/// `serve --tail`'s and a client-started tail).
+pub fn tail_job(
+    conn: &Connection,
+    options: &TailOptions,
+    progress: &dyn ProgressSink,
+    cancel: &CancelToken,
+) -> std::result::Result<crate::jobs::Outcome, crate::jobs::JobError> {
+    let status = tail(conn, options, progress, cancel)?;
+    Ok(crate::jobs::Outcome::succeeded(describe(&status)))
+}
+
 pub fn tail(
     conn: &Connection,
     options: &TailOptions,
