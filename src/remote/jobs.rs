@@ -36,7 +36,7 @@ pub struct RemoteJob {
     /// `running`, `succeeded`, `failed` or `cancelled`.
     pub state: String,
     #[serde(default)]
-    pub done: u64,
+    pub done: Option<u64>,
     #[serde(default)]
     pub total: Option<u64>,
     #[serde(default)]

@@ -167,7 +167,12 @@ fn follow(
         match record.state.as_str() {
             "running" => {
                 let mut progress =
-                    Progress::new(&record.name, record.done, record.total, Unit::Steps);
+                    Progress::new(
+                    &record.name,
+                    record.done.unwrap_or(0),
+                    record.total,
+                    Unit::Steps,
+                );
                 progress.message = message;
                 if tx.send(Action::JobProgress(job, progress)).is_err() {
                     return Ok(Ok(String::new()));
