@@ -166,8 +166,7 @@ fn follow(
         let message = record.message.clone().unwrap_or_default();
         match record.state.as_str() {
             "running" => {
-                let mut progress =
-                    Progress::new(
+                let mut progress = Progress::new(
                     &record.name,
                     record.done.unwrap_or(0),
                     record.total,

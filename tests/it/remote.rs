@@ -27,15 +27,13 @@ fn remote_events(server: &Server, db: &std::path::Path, token: &str) -> i64 {
 
 /// The number after `n` in a one-row, one-column result grid (`1  1234`).
 fn grid_count(screen: &str) -> Option<i64> {
-    screen
-        .lines()
-        .find_map(|line| {
-            let cells: Vec<&str> = line
-                .trim_matches(|c: char| !c.is_ascii_alphanumeric())
-                .split_whitespace()
-                .collect();
-            (cells.len() == 2 && cells[0] == "1").then(|| cells[1].parse().ok())?
-        })
+    screen.lines().find_map(|line| {
+        let cells: Vec<&str> = line
+            .trim_matches(|c: char| !c.is_ascii_alphanumeric())
+            .split_whitespace()
+            .collect();
+        (cells.len() == 2 && cells[0] == "1").then(|| cells[1].parse().ok())?
+    })
 }
 
 #[test]
@@ -54,7 +52,14 @@ fn two_remote_workbenches_and_a_remote_query_watch_a_serving_tail_as_simulate_fe
     // Events arrive over about twenty seconds while everybody reads.
     let day = by_day_dir().join("2011-11-03.csv");
     let simulate = ecom(&dir.path().join("unused.duckdb"))
-        .args(["--json", "simulate", "--brokers", &brokers(), "--topic", &topic])
+        .args([
+            "--json",
+            "simulate",
+            "--brokers",
+            &brokers(),
+            "--topic",
+            &topic,
+        ])
         .args(["--rate", "150", "--from"])
         .arg(&day)
         .stdout(Stdio::piped())
@@ -147,13 +152,22 @@ fn two_remote_workbenches_and_a_remote_query_watch_a_serving_tail_as_simulate_fe
 }
 
 /// `ecom query --remote` with `args`, as text (stdout, stderr).
-fn remote_query(server: &Server, db: &std::path::Path, token: &str, args: &[&str]) -> (String, String) {
+fn remote_query(
+    server: &Server,
+    db: &std::path::Path,
+    token: &str,
+    args: &[&str],
+) -> (String, String) {
     let out = ecom(db)
         .args(["--remote", &server.base, "--token", token, "query"])
         .args(args)
         .output()
         .unwrap();
-    assert!(out.status.success(), "{}", String::from_utf8_lossy(&out.stderr));
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
     (
         String::from_utf8(out.stdout).unwrap(),
         String::from_utf8(out.stderr).unwrap(),
@@ -178,13 +192,24 @@ fn a_remote_query_writes_every_format_as_a_local_one_does_and_status_reads_the_s
     // Parquet is written from the rows kept as they arrived.
     let parquet = tempfile::tempdir().unwrap();
     let file = parquet.path().join("countries.parquet");
-    remote_query(&server, &db, &querier, &["--output", file.to_str().unwrap(), sql]);
+    remote_query(
+        &server,
+        &db,
+        &querier,
+        &["--output", file.to_str().unwrap(), sql],
+    );
     // A cut answer is said on stderr, with the rows it holds.
     let (out, err) = remote_query(
         &server,
         &db,
         &querier,
-        &["--limit", "5", "--format", "csv", "SELECT invoice_no FROM raw.order_lines"],
+        &[
+            "--limit",
+            "5",
+            "--format",
+            "csv",
+            "SELECT invoice_no FROM raw.order_lines",
+        ],
     );
     assert_eq!(out.lines().count(), 6, "{out}");
     assert!(err.contains("the first 5 rows only"), "{err}");
@@ -196,15 +221,30 @@ fn a_remote_query_writes_every_format_as_a_local_one_does_and_status_reads_the_s
         .unwrap();
     assert_eq!(refused.status.code(), Some(1));
     let stderr = String::from_utf8_lossy(&refused.stderr);
-    assert!(stderr.contains("is not allowed here") && stderr.contains("HTTP 403"), "{stderr}");
+    assert!(
+        stderr.contains("is not allowed here") && stderr.contains("HTTP 403"),
+        "{stderr}"
+    );
     let bad = ecom(&db)
-        .args(["--remote", &server.base, "--token", "nope", "query", "SELECT 1"])
+        .args([
+            "--remote",
+            &server.base,
+            "--token",
+            "nope",
+            "query",
+            "SELECT 1",
+        ])
         .output()
         .unwrap();
     assert!(String::from_utf8_lossy(&bad.stderr).contains("HTTP 401"));
     // `status --remote` lists what the server serves, with the rows.
     let status: serde_json::Value = serde_json::from_str(&run_ok(ecom(&db).args([
-        "--remote", &server.base, "--token", &querier, "--json", "status",
+        "--remote",
+        &server.base,
+        "--token",
+        &querier,
+        "--json",
+        "status",
     ])))
     .unwrap();
     assert_eq!(status["admin"], false);

@@ -25,7 +25,13 @@ impl Session {
         token: &str,
         size: (u16, u16),
     ) -> Session {
-        Self::start_args(label, db, &format!("--remote {url} --token {token}"), size, "")
+        Self::start_args(
+            label,
+            db,
+            &format!("--remote {url} --token {token}"),
+            size,
+            "",
+        )
     }
 
     fn start_args(label: &str, db: &Path, args: &str, size: (u16, u16), env: &str) -> Session {
