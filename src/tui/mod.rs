@@ -129,6 +129,7 @@ async fn event_loop(
         keymap::bindings_with(&options.keys).map_err(|e| anyhow::anyhow!("the config's {e}"))?;
     let mut app = App::new(backend.name(), options.page_rows);
     app.remote = backend.access();
+    app.sql.remote = app.remote.is_some();
     app.alerts.file = options.alerts_file.clone();
     app.stream.target = format!(
         "{} on {} (group {})",

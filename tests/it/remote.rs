@@ -25,13 +25,11 @@ fn remote_events(server: &Server, db: &std::path::Path, token: &str) -> i64 {
     rows[0]["n"].as_i64().expect("a count")
 }
 
-/// The number after `n` in a one-row, one-column result grid (`1  1234`).
+/// The number in the first row of a one-column result grid (`┃1  1234 ┃`).
 fn grid_count(screen: &str) -> Option<i64> {
     screen.lines().find_map(|line| {
-        let cells: Vec<&str> = line
-            .trim_matches(|c: char| !c.is_ascii_alphanumeric())
-            .split_whitespace()
-            .collect();
+        let (_, grid) = line.split_once('┃')?;
+        let cells: Vec<&str> = grid.trim_end_matches('┃').split_whitespace().collect();
         (cells.len() == 2 && cells[0] == "1").then(|| cells[1].parse().ok())?
     })
 }
@@ -76,7 +74,7 @@ fn two_remote_workbenches_and_a_remote_query_watch_a_serving_tail_as_simulate_fe
     analyst.keys(&["i"]);
     analyst.wait_for(" INSERT ");
     analyst.keys(&["C-a", "select count(*) as n from stream.events "]);
-    analyst.keys(&["Escape", "r"]);
+    analyst.keys(&["F5"]);
     let deadline = Instant::now() + Duration::from_secs(60);
     let first = loop {
         let screen = analyst.wait_for("Results: 1 rows");
@@ -85,7 +83,7 @@ fn two_remote_workbenches_and_a_remote_query_watch_a_serving_tail_as_simulate_fe
             _ => {
                 assert!(Instant::now() < deadline, "no events landed:\n{screen}");
                 std::thread::sleep(Duration::from_millis(500));
-                analyst.keys(&["r"]);
+                analyst.keys(&["F5"]);
             }
         }
     };
@@ -99,12 +97,14 @@ fn two_remote_workbenches_and_a_remote_query_watch_a_serving_tail_as_simulate_fe
     while later <= first {
         assert!(Instant::now() < deadline, "the count stayed at {first}");
         std::thread::sleep(Duration::from_millis(700));
-        analyst.keys(&["r"]);
+        analyst.keys(&["F5"]);
         std::thread::sleep(Duration::from_millis(300));
         later = grid_count(&analyst.screen()).unwrap_or(first);
     }
     assert!(later > first, "{first} then {later}");
     let headless_later = remote_events(&server, &db, &querier);
+    // The lead's Stream screen shows the server's closed windows of the simulated day.
+    lead.wait_for("11-03 ");
     assert!(headless_later >= headless_first);
 
     // A query token cannot start a build: the job is refused in the workbench, and the
@@ -127,7 +127,7 @@ fn two_remote_workbenches_and_a_remote_query_watch_a_serving_tail_as_simulate_fe
     analyst.keys(&["2", "i"]);
     analyst.wait_for(" INSERT ");
     analyst.keys(&["C-a", "select * from read_csv('/etc/passwd') "]);
-    analyst.keys(&["Escape", "r"]);
+    analyst.keys(&["F5"]);
     analyst.wait_for("is not allowed here");
 
     // When simulate is done, every event it sent is in the server and reads the same
@@ -178,7 +178,7 @@ fn remote_query(
 fn a_remote_query_writes_every_format_as_a_local_one_does_and_status_reads_the_server() {
     let db = crate::common::full_warehouse();
     let sql = "SELECT country, count(*) AS lines, sum(quantity * unit_price) AS revenue, \
-               min(invoice_date) AS first_sale FROM raw.order_lines GROUP BY 1 ORDER BY 3 DESC";
+               min(invoice_ts) AS first_sale FROM raw.order_lines GROUP BY 1 ORDER BY 3 DESC";
     let local = |format: &str| run_ok(ecom(&db).args(["query", "--format", format, sql]));
     let (csv, json, table) = (local("csv"), local("json"), local("table"));
     let querier = token(&db, "remote-formats", "query");

@@ -41,6 +41,8 @@ pub const STARTER_SQL: &str = "SELECT country, count(*) AS lines, sum(quantity *
 
 #[derive(Debug, Clone)]
 pub struct SqlScreen {
+    /// Whether the workbench reads a server (`--remote`).
+    pub remote: bool,
     pub mode: Mode,
     pub focus: Pane,
     pub catalog: Catalog,
@@ -77,6 +79,7 @@ pub struct SqlScreen {
 impl SqlScreen {
     pub fn new(page_rows: u64) -> Self {
         Self {
+            remote: false,
             mode: Mode::Normal,
             focus: Pane::Editor,
             catalog: Catalog::default(),
@@ -97,9 +100,11 @@ impl SqlScreen {
         }
     }
 
-    /// Whether the warehouse is known to hold no order lines (the welcome screen).
+    /// Whether the warehouse is known to hold no order lines (the welcome screen, which
+    /// a workbench reading a server does not show: it cannot load files there).
     pub fn is_empty_warehouse(&self) -> bool {
-        self.catalog.loaded && self.catalog.order_lines() == Some(0) && self.grid.result.is_none()
+        !self.remote
+            && self.catalog.loaded && self.catalog.order_lines() == Some(0) && self.grid.result.is_none()
     }
 
     /// Rows of the grid visible at the current terminal size.
