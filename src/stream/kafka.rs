@@ -164,7 +164,21 @@ impl ReliableProducer {
         payload: &str,
         timestamp: Option<i64>,
     ) -> Result<()> {
-        let mut record = BaseRecord::to(topic).key(key).payload(payload);
+        self.send_record(topic, Some(key), payload, timestamp)
+    }
+
+    /// [`Self::send_at`] for a message that may have no key (`ecom kafka produce`).
+    pub fn send_record(
+        &self,
+        topic: &str,
+        key: Option<&str>,
+        payload: &str,
+        timestamp: Option<i64>,
+    ) -> Result<()> {
+        let mut record = BaseRecord::<str, str>::to(topic).payload(payload);
+        if let Some(key) = key {
+            record = record.key(key);
+        }
         if let Some(millis) = timestamp {
             record = record.timestamp(millis);
         }
