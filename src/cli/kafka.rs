@@ -9,7 +9,7 @@ use super::args::{BrowseArgs, KafkaAction, ProduceArgs, TopicsArgs, kafka::Conne
 use super::output::{thousands, write_table};
 use super::{Outcome, Settings};
 use crate::stream::browse::{
-    BrowseOptions, Filter, JsonPath, ProduceOptions, StartAt, TopicSummary, browse, list_topics,
+    BrowseOptions, Browser, Filter, JsonPath, ProduceOptions, StartAt, TopicSummary, list_topics,
     produce,
 };
 use crate::stream::kafka::parse_settings;
@@ -120,7 +120,20 @@ fn run_browse(args: &BrowseArgs, settings: &Settings) -> anyhow::Result<Outcome>
     let options = browse_options(args)?;
     let mut out = std::io::stdout().lock();
     let mut failure = None;
-    let summary = browse(&options, &super::interrupt::cancel_on_ctrl_c(), |message| {
+    let browser = Browser::open(&options)?;
+    if !settings.quiet {
+        let ranges: Vec<String> = browser
+            .starts()
+            .iter()
+            .map(|(p, start)| format!("{p}: {start}..{}", browser.ranges()[p].end))
+            .collect();
+        eprintln!(
+            "reading {} (partition: from..end offsets) {}",
+            args.topic,
+            ranges.join(", ")
+        );
+    }
+    let summary = browser.run(&super::interrupt::cancel_on_ctrl_c(), |message| {
         let written = if settings.json {
             serde_json::to_string(&message)
                 .map_err(std::io::Error::other)

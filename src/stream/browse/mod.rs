@@ -21,7 +21,7 @@ pub use error::{BrowseError, Result};
 pub use filter::{Filter, JsonPath};
 pub use message::BrowsedMessage;
 pub use produce::{ProduceOptions, ProduceSummary, produce};
-pub use read::{BrowseOptions, BrowseSummary, browse};
+pub use read::{BrowseOptions, BrowseSummary, Browser, browse};
 pub use seek::StartAt;
 pub use topics::{GroupLag, GroupPartition, TopicSummary, list_topics};
 pub use watermarks::PartitionOffsets;

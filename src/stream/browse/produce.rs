@@ -33,7 +33,8 @@ pub struct ProduceSummary {
 }
 
 /// Sends every non-blank line of `input` to the topic (created with one partition when
-/// missing); stops at the first line that is not JSON when keys come from a field.
+/// missing); stops at the first line that is not JSON when keys come from a field,
+/// after sending the lines before it.
 pub fn produce(
     options: &ProduceOptions,
     input: impl BufRead,
@@ -45,6 +46,32 @@ pub fn produce(
         1,
     )?;
     let producer = ReliableProducer::new(&options.brokers, &options.settings)?;
+    // The lines before a bad one are sent all the same: flush before reporting it.
+    let sent = send_lines(&producer, options, input, cancel);
+    producer.flush(Duration::from_secs(60))?;
+    let blank_lines = sent?;
+    let failed = producer.take_failed();
+    if !failed.is_empty() || producer.in_flight() > 0 {
+        return Err(StreamError::Unacknowledged {
+            count: failed.len().max(producer.in_flight() as usize),
+            last_error: producer.last_error().unwrap_or_default(),
+        }
+        .into());
+    }
+    Ok(ProduceSummary {
+        topic: options.topic.clone(),
+        delivered: producer.delivered(),
+        blank_lines,
+    })
+}
+
+/// Queues every non-blank line; returns the number of blank lines.
+fn send_lines(
+    producer: &ReliableProducer,
+    options: &ProduceOptions,
+    input: impl BufRead,
+    cancel: &CancelToken,
+) -> Result<u64> {
     let mut blank_lines = 0;
     for (index, line) in input.lines().enumerate() {
         if cancel.is_cancelled() {
@@ -65,20 +92,7 @@ pub fn produce(
         };
         producer.send_record(&options.topic, key.as_deref(), line, None)?;
     }
-    producer.flush(Duration::from_secs(60))?;
-    let failed = producer.take_failed();
-    if !failed.is_empty() || producer.in_flight() > 0 {
-        return Err(StreamError::Unacknowledged {
-            count: failed.len().max(producer.in_flight() as usize),
-            last_error: producer.last_error().unwrap_or_default(),
-        }
-        .into());
-    }
-    Ok(ProduceSummary {
-        topic: options.topic.clone(),
-        delivered: producer.delivered(),
-        blank_lines,
-    })
+    Ok(blank_lines)
 }
 
 /// The text of the key field: a string as it is, a number or other value as JSON.

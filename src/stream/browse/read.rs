@@ -66,71 +66,114 @@ pub struct BrowseSummary {
 pub fn browse(
     options: &BrowseOptions,
     cancel: &CancelToken,
-    mut sink: impl FnMut(BrowsedMessage) -> ControlFlow<()>,
+    sink: impl FnMut(BrowsedMessage) -> ControlFlow<()>,
 ) -> Result<BrowseSummary> {
-    let ranges = partition_ranges(options)?;
-    let starts = {
-        let probe = watermark_consumer(&options.brokers, &options.settings)?;
-        start_offsets(&probe, &options.topic, &ranges, options.start)?
-    };
-    let mut config = reader_config(&options.brokers, &options.settings);
-    config.set("enable.partition.eof", "true");
-    let reader: BaseConsumer = config.create().map_err(kafka(format!(
-        "creating a Kafka consumer for {}",
-        options.brokers
-    )))?;
-    let mut list = TopicPartitionList::new();
-    for (p, start) in &starts {
-        list.add_partition_offset(&options.topic, *p, Offset::Offset(*start))
-            .map_err(kafka("listing the partitions to read"))?;
+    Browser::open(options)?.run(cancel, sink)
+}
+
+/// A browse whose partitions are assigned at their start offsets: what it will read is
+/// known (and can be shown) before the first message.
+pub struct Browser {
+    options: BrowseOptions,
+    reader: BaseConsumer,
+    ranges: BTreeMap<i32, PartitionOffsets>,
+    starts: BTreeMap<i32, i64>,
+}
+
+impl Browser {
+    /// Finds each partition's range and start, and assigns the partitions there.
+    pub fn open(options: &BrowseOptions) -> Result<Self> {
+        let ranges = partition_ranges(options)?;
+        let starts = {
+            let probe = watermark_consumer(&options.brokers, &options.settings)?;
+            start_offsets(&probe, &options.topic, &ranges, options.start)?
+        };
+        let mut config = reader_config(&options.brokers, &options.settings);
+        config.set("enable.partition.eof", "true");
+        let reader: BaseConsumer = config.create().map_err(kafka(format!(
+            "creating a Kafka consumer for {}",
+            options.brokers
+        )))?;
+        let mut list = TopicPartitionList::new();
+        for (p, start) in &starts {
+            list.add_partition_offset(&options.topic, *p, Offset::Offset(*start))
+                .map_err(kafka("listing the partitions to read"))?;
+        }
+        reader
+            .assign(&list)
+            .map_err(kafka("assigning the partitions"))?;
+        Ok(Self {
+            options: options.clone(),
+            reader,
+            ranges,
+            starts,
+        })
     }
-    reader
-        .assign(&list)
-        .map_err(kafka("assigning the partitions"))?;
-    // Without `follow`, each partition is read up to its end at the start.
-    let mut pending: BTreeSet<i32> = starts
-        .iter()
-        .filter(|(p, start)| options.follow || **start < ranges[*p].end)
-        .map(|(p, _)| *p)
-        .collect();
-    let mut summary = BrowseSummary::default();
-    while !cancel.is_cancelled() && (options.follow || !pending.is_empty()) {
-        match reader.poll(Duration::from_millis(100)) {
-            None => {}
-            Some(Err(KafkaError::PartitionEOF(p))) => {
-                if !options.follow {
-                    pending.remove(&p);
+
+    /// Each partition's start and end offsets when the browse opened.
+    pub fn ranges(&self) -> &BTreeMap<i32, PartitionOffsets> {
+        &self.ranges
+    }
+
+    /// The offset each partition is read from.
+    pub fn starts(&self) -> &BTreeMap<i32, i64> {
+        &self.starts
+    }
+
+    /// Reads until the end offsets (or, following, until `cancel`), the limit or a
+    /// `Break` from `sink`.
+    pub fn run(
+        self,
+        cancel: &CancelToken,
+        mut sink: impl FnMut(BrowsedMessage) -> ControlFlow<()>,
+    ) -> Result<BrowseSummary> {
+        let options = &self.options;
+        // Without `follow`, each partition is read up to its end at the start.
+        let mut pending: BTreeSet<i32> = self
+            .starts
+            .iter()
+            .filter(|(p, start)| options.follow || **start < self.ranges[*p].end)
+            .map(|(p, _)| *p)
+            .collect();
+        let mut summary = BrowseSummary::default();
+        while !cancel.is_cancelled() && (options.follow || !pending.is_empty()) {
+            match self.reader.poll(Duration::from_millis(100)) {
+                None => {}
+                Some(Err(KafkaError::PartitionEOF(p))) => {
+                    if !options.follow {
+                        pending.remove(&p);
+                    }
                 }
-            }
-            Some(Err(e)) => tracing::warn!(error = %e, topic = %options.topic, "browsing"),
-            Some(Ok(m)) => {
-                let message = BrowsedMessage::from_kafka(&m);
-                if !options.follow {
-                    let end = ranges[&message.partition].end;
-                    if message.offset >= end {
+                Some(Err(e)) => tracing::warn!(error = %e, topic = %options.topic, "browsing"),
+                Some(Ok(m)) => {
+                    let message = BrowsedMessage::from_kafka(&m);
+                    if !options.follow {
+                        let end = self.ranges[&message.partition].end;
+                        if message.offset >= end {
+                            continue;
+                        }
+                        if message.offset + 1 >= end {
+                            pending.remove(&message.partition);
+                        }
+                    }
+                    summary.read += 1;
+                    if options
+                        .filter
+                        .as_ref()
+                        .is_some_and(|f| !f.matches(&message))
+                    {
                         continue;
                     }
-                    if message.offset + 1 >= end {
-                        pending.remove(&message.partition);
+                    summary.matched += 1;
+                    let stop = sink(message).is_break();
+                    if stop || options.limit.is_some_and(|l| summary.matched >= l) {
+                        break;
                     }
-                }
-                summary.read += 1;
-                if options
-                    .filter
-                    .as_ref()
-                    .is_some_and(|f| !f.matches(&message))
-                {
-                    continue;
-                }
-                summary.matched += 1;
-                let stop = sink(message).is_break();
-                if stop || options.limit.is_some_and(|l| summary.matched >= l) {
-                    break;
                 }
             }
         }
+        Ok(summary)
     }
-    Ok(summary)
 }
 
 /// The start and end offsets of the partitions to read.
