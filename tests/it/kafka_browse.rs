@@ -34,8 +34,8 @@ struct Fixture {
 }
 
 /// The rows of one day's file, in time order (each partition's timestamps then never go
-/// back, as a time seek assumes).
-fn day_rows(day: &str) -> Vec<(Option<String>, Vec<(String, String)>, i64, Value)> {
+/// back, as a time seek assumes), all in partition 0 until placed.
+fn day_rows(day: &str) -> Vec<Row> {
     let file = format!("{day}.csv");
     let mut reader = csv::Reader::from_path(by_day_dir().join(&file)).unwrap();
     let mut rows: Vec<_> = reader
@@ -59,15 +59,16 @@ fn day_rows(day: &str) -> Vec<(Option<String>, Vec<(String, String)>, i64, Value
                 ("source".to_string(), file.clone()),
                 ("line".to_string(), (i + 2).to_string()),
             ];
-            (
-                customer.map(|c| c.to_string()),
+            Row {
+                partition: 0,
+                key: customer.map(|c| c.to_string()),
                 headers,
-                time.and_utc().timestamp_millis(),
+                millis: time.and_utc().timestamp_millis(),
                 value,
-            )
+            }
         })
         .collect();
-    rows.sort_by_key(|r| r.2);
+    rows.sort_by_key(|r| r.millis);
     rows
 }
 
@@ -130,15 +131,9 @@ fn fixture() -> &'static Fixture {
             if n == 1 {
                 first_of_second = rows.len();
             }
-            for (key, headers, millis, value) in day_rows(day) {
+            for row in day_rows(day) {
                 let partition = rows.len() % PARTITIONS;
-                rows.push(Row {
-                    partition,
-                    key,
-                    headers,
-                    millis,
-                    value,
-                });
+                rows.push(Row { partition, ..row });
             }
         }
         let topic = unique("browse");
@@ -289,7 +284,7 @@ fn readable_output_shows_the_header_line_headers_and_pretty_value() {
     let row = &f.rows[0];
     let key = row.key.as_deref().unwrap();
     assert!(
-        text.starts_with(&format!("── partition 0 · offset 0 · 2011-11-01T")),
+        text.starts_with("── partition 0 · offset 0 · 2011-11-01T"),
         "{text}"
     );
     assert!(
@@ -394,7 +389,7 @@ c.close()
 #[test]
 fn produce_then_browse_round_trips_with_keys_from_a_field() {
     let rows = day_rows("2011-11-03");
-    let lines: Vec<String> = rows.iter().take(200).map(|r| r.3.to_string()).collect();
+    let lines: Vec<String> = rows.iter().take(200).map(|r| r.value.to_string()).collect();
     let dir = tempfile::tempdir().unwrap();
     let file = dir.path().join("lines.jsonl");
     std::fs::write(&file, lines.join("\n") + "\n\n").unwrap();
@@ -429,9 +424,9 @@ fn produce_then_browse_round_trips_with_keys_from_a_field() {
 
     let messages = browse(&topic, &[]);
     assert_eq!(messages.len(), 202);
-    for (m, (key, _, _, value)) in messages.iter().zip(&rows[..200]) {
-        assert_eq!(&m["value"], value);
-        assert_eq!(m["key"], json!(key));
+    for (m, row) in messages.iter().zip(&rows[..200]) {
+        assert_eq!(m["value"], row.value);
+        assert_eq!(m["key"], json!(row.key));
     }
     assert_eq!(messages[200]["value"], json!({"extra": 1}));
     assert_eq!(messages[200]["key"], Value::Null);

@@ -139,10 +139,9 @@ impl Browser {
         while !cancel.is_cancelled() && (options.follow || !pending.is_empty()) {
             match self.reader.poll(Duration::from_millis(100)) {
                 None => {}
+                // Following, `pending` no longer decides when to stop.
                 Some(Err(KafkaError::PartitionEOF(p))) => {
-                    if !options.follow {
-                        pending.remove(&p);
-                    }
+                    pending.remove(&p);
                 }
                 Some(Err(e)) => tracing::warn!(error = %e, topic = %options.topic, "browsing"),
                 Some(Ok(m)) => {
