@@ -1,6 +1,6 @@
 //! Where each partition starts and ends, from the high watermarks the broker's fetch
-//! responses carry (librdkafka's statistics report them per partition), as the tail
-//! reads its lag. Not from ListOffsets: Tansu answers those wrongly (a partition of ten
+//! responses carry (librdkafka's statistics report them per partition; read by
+//! [`fetched_watermarks`], as the tail reads its lag). Not from ListOffsets: Tansu answers those wrongly (a partition of ten
 //! messages produced in one batch "ends" at 1), and so does its OffsetsForTimes.
 
 use std::collections::{BTreeMap, HashMap};
@@ -15,7 +15,7 @@ use rdkafka::topic_partition_list::{Offset, TopicPartitionList};
 use serde::Serialize;
 
 use super::error::{BrowseError, Result, kafka};
-use crate::stream::kafka::client_config;
+use crate::stream::kafka::{client_config, fetched_watermarks};
 
 /// How long the broker gets to answer a fetch of every partition asked for.
 const FETCH_WAIT: Duration = Duration::from_secs(30);
@@ -65,13 +65,8 @@ impl ClientContext for WatermarkContext {
         let Ok(mut seen) = self.seen.lock() else {
             return;
         };
-        for (name, topic) in &statistics.topics {
-            for (p, partition) in &topic.partitions {
-                if *p >= 0 && partition.hi_offset >= 0 {
-                    let start = partition.lo_offset.max(0);
-                    seen.insert((name.clone(), *p), (start, partition.hi_offset));
-                }
-            }
+        for (topic, p, low, high) in fetched_watermarks(&statistics) {
+            seen.insert((topic.to_string(), p), (low, high));
         }
     }
 }
