@@ -386,6 +386,22 @@ c.close()
     assert!(text.contains(&all) && text.contains(&some), "{text}");
 }
 
+/// `ecom kafka produce TOPIC` with `extra`, `input` on standard input.
+fn produce_stdin(topic: &str, extra: &[&str], input: &str) {
+    let dir = tempfile::tempdir().unwrap();
+    let mut child = ecom(&dir.path().join("unused.duckdb"))
+        .args(["-q", "kafka", "produce", topic, "--brokers", &brokers()])
+        .args(extra)
+        .stdin(Stdio::piped())
+        .stdout(Stdio::piped())
+        .spawn()
+        .unwrap();
+    let mut stdin = child.stdin.take().unwrap();
+    stdin.write_all(input.as_bytes()).unwrap();
+    drop(stdin);
+    assert!(child.wait_with_output().unwrap().status.success());
+}
+
 #[test]
 fn produce_then_browse_round_trips_with_keys_from_a_field() {
     let rows = day_rows("2011-11-03");
@@ -409,18 +425,7 @@ fn produce_then_browse_round_trips_with_keys_from_a_field() {
     assert_eq!(summary["delivered"], 200);
     assert_eq!(summary["blank_lines"], 1);
     // From standard input too, without keys.
-    let mut cmd = ecom(&dir.path().join("unused.duckdb"));
-    cmd.args(["kafka", "produce", &topic, "--brokers", &brokers()])
-        .stdin(Stdio::piped())
-        .stdout(Stdio::piped());
-    let mut child = cmd.spawn().unwrap();
-    child
-        .stdin
-        .take()
-        .unwrap()
-        .write_all(b"{\"extra\":1}\nplain text\n")
-        .unwrap();
-    assert!(child.wait_with_output().unwrap().status.success());
+    produce_stdin(&topic, &[], "{\"extra\":1}\nplain text\n");
 
     let messages = browse(&topic, &[]);
     assert_eq!(messages.len(), 202);
@@ -437,21 +442,7 @@ fn produce_then_browse_round_trips_with_keys_from_a_field() {
 fn from_end_follow_sees_a_message_produced_after_it_started() {
     let topic = unique("follow");
     let dir = tempfile::tempdir().unwrap();
-    let produce = |line: &str| {
-        let mut cmd = ecom(&dir.path().join("unused.duckdb"));
-        cmd.args(["-q", "kafka", "produce", &topic, "--brokers", &brokers()])
-            .args(["--key-field", "id"])
-            .stdin(Stdio::piped())
-            .stdout(Stdio::piped());
-        let mut child = cmd.spawn().unwrap();
-        child
-            .stdin
-            .take()
-            .unwrap()
-            .write_all(line.as_bytes())
-            .unwrap();
-        assert!(child.wait_with_output().unwrap().status.success());
-    };
+    let produce = |line: &str| produce_stdin(&topic, &["--key-field", "id"], line);
     produce("{\"id\":\"before\"}\n");
     let mut child = ecom(&dir.path().join("unused.duckdb"))
         .args(["kafka", "browse", &topic, "--brokers", &brokers(), "--json"])
