@@ -10,6 +10,7 @@ mod dashboard;
 mod export;
 mod ingest;
 mod interrupt;
+mod kafka;
 mod ml;
 mod models;
 mod output;
@@ -161,6 +162,7 @@ pub fn dispatch(command: Command, settings: &Settings) -> anyhow::Result<Outcome
         Command::Ml { action } => ml::run(action, settings),
         Command::Simulate(args) => stream::run_simulate(&args, settings),
         Command::Tail(args) => stream::run_tail(&args, settings),
+        Command::Kafka { action } => kafka::run(action, settings),
         Command::Export(args) => export::run_export(&args, settings),
         Command::Report(args) => export::run_report(&args, settings),
         Command::Serve(args) => serve::run(args, settings),

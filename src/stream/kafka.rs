@@ -15,6 +15,7 @@ use rdkafka::config::ClientConfig;
 use rdkafka::error::RDKafkaErrorCode;
 use rdkafka::message::Message;
 use rdkafka::producer::{BaseRecord, DeliveryResult, Producer, ProducerContext, ThreadedProducer};
+use rdkafka::statistics::Statistics;
 
 /// A client configuration: `bootstrap.servers`, then ecom's defaults, then the user's
 /// `key=value` settings (which win).
@@ -32,6 +33,27 @@ pub fn client_config(
         config.set(k, v);
     }
     config
+}
+
+/// The watermarks of every partition a consumer fetched, from its statistics:
+/// `(topic, partition, low, high)`. They come from the fetch responses, which Tansu gets
+/// right (its ListOffsets answers are wrong), so the tail's lag and the topic browser's
+/// end offsets are read here.
+pub fn fetched_watermarks(statistics: &Statistics) -> impl Iterator<Item = (&str, i32, i64, i64)> {
+    statistics.topics.iter().flat_map(|(name, topic)| {
+        topic
+            .partitions
+            .iter()
+            .filter(|(p, partition)| **p >= 0 && partition.hi_offset >= 0)
+            .map(move |(p, partition)| {
+                (
+                    name.as_str(),
+                    *p,
+                    partition.lo_offset.max(0),
+                    partition.hi_offset,
+                )
+            })
+    })
 }
 
 /// Parses `key=value` client settings (`--producer-config`, `--consumer-config`).
@@ -164,7 +186,21 @@ impl ReliableProducer {
         payload: &str,
         timestamp: Option<i64>,
     ) -> Result<()> {
-        let mut record = BaseRecord::to(topic).key(key).payload(payload);
+        self.send_record(topic, Some(key), payload, timestamp)
+    }
+
+    /// [`Self::send_at`] for a message that may have no key (`ecom kafka produce`).
+    pub fn send_record(
+        &self,
+        topic: &str,
+        key: Option<&str>,
+        payload: &str,
+        timestamp: Option<i64>,
+    ) -> Result<()> {
+        let mut record = BaseRecord::<str, str>::to(topic).payload(payload);
+        if let Some(key) = key {
+            record = record.key(key);
+        }
         if let Some(millis) = timestamp {
             record = record.timestamp(millis);
         }

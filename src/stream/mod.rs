@@ -3,6 +3,7 @@
 //! See `docs/EVENTS.md` for the event schema and `docs/ARCHITECTURE.md` for how the
 //! members of a consumer group share the work.
 
+pub mod browse;
 pub mod checkpoint;
 mod error;
 pub mod event;

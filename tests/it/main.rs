@@ -11,6 +11,7 @@ mod ingest_full;
 mod ingest_kill;
 mod ingest_quarantine;
 mod ingest_shapes;
+mod kafka_browse;
 mod ml;
 mod models_bundled;
 mod models_conformance;

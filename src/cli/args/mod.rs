@@ -8,10 +8,12 @@ use crate::ml::anomalies::AnomalyOptions;
 
 mod alerts;
 mod dashboards;
+pub mod kafka;
 mod serve;
 
 pub use alerts::AlertsAction;
 pub use dashboards::DashboardAction;
+pub use kafka::{BrowseArgs, KafkaAction, ProduceArgs, TopicsArgs};
 use serve::SERVE_ABOUT;
 pub use serve::{PipelineLine, ServeAction, ServeArgs, TailLine, TokenAction};
 
@@ -112,6 +114,12 @@ pub enum Command {
     Simulate(SimulateArgs),
     /// Consume events from Kafka: windows, dead letters, late events, exactly once into the warehouse.
     Tail(TailArgs),
+    /// Browse any Kafka topic: topics and group lag, messages from an offset, a time or
+    /// the end with filters, and produce JSON lines.
+    Kafka {
+        #[command(subcommand)]
+        action: KafkaAction,
+    },
     /// The REST API for other applications: token auth, cached answers, OpenAPI, Prometheus.
     #[command(long_about = SERVE_ABOUT)]
     Serve(ServeArgs),

@@ -17,6 +17,7 @@ use rdkafka::types::RDKafkaRespErr;
 use super::in_flight::InFlight;
 use super::resume::Resume;
 use crate::stream::checkpoint::Checkpoints;
+use crate::stream::kafka::fetched_watermarks;
 
 /// What the rebalance callback hands to the loop.
 #[derive(Default)]
@@ -43,13 +44,10 @@ pub(super) struct TailContext {
 
 impl ClientContext for TailContext {
     fn stats(&self, statistics: Statistics) {
-        let Some(topic) = statistics.topics.get(&self.topic) else {
-            return;
-        };
         if let Ok(mut shared) = self.shared.lock() {
-            for (p, partition) in &topic.partitions {
-                if *p >= 0 && partition.hi_offset >= 0 {
-                    shared.high_watermarks.insert(*p, partition.hi_offset);
+            for (topic, p, _, high) in fetched_watermarks(&statistics) {
+                if topic == self.topic {
+                    shared.high_watermarks.insert(p, high);
                 }
             }
         }
