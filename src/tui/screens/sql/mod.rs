@@ -104,7 +104,9 @@ impl SqlScreen {
     /// a workbench reading a server does not show: it cannot load files there).
     pub fn is_empty_warehouse(&self) -> bool {
         !self.remote
-            && self.catalog.loaded && self.catalog.order_lines() == Some(0) && self.grid.result.is_none()
+            && self.catalog.loaded
+            && self.catalog.order_lines() == Some(0)
+            && self.grid.result.is_none()
     }
 
     /// Rows of the grid visible at the current terminal size.
