@@ -4,6 +4,8 @@
 #        scripts/bench.sh --formats [--runs N] [--write]   (ingest speed per input format)
 #        scripts/bench.sh --dbt [--runs N] [--project DIR --vars YAML] [--write]
 #                         (dbt projects: ecom against dbt-duckdb, deps + seed + build)
+#        scripts/bench.sh --remote [--runs N]   (a page of 500 rows through `ecom serve`
+#                         against the same page read locally)
 #        scripts/bench.sh --grid   (only the slowest frame while the grid's search, sort
 #                         and profile run over a 5,000,000-row result)
 set -euo pipefail
@@ -20,6 +22,11 @@ if [[ "${1:-}" == "--dbt" ]]; then
     shift
     cargo build --release --bin ecom
     exec python scripts/bench/dbt_projects.py --ecom "$CARGO_TARGET_DIR/release/ecom" "$@"
+fi
+if [[ "${1:-}" == "--remote" ]]; then
+    shift
+    cargo build --release --bin ecom
+    exec python scripts/bench/remote_page.py --ecom "$CARGO_TARGET_DIR/release/ecom" --data "$ECOM_TEST_DATA" "$@"
 fi
 ensure_packages tmux curl
 if [[ "${1:-}" == "--grid" ]]; then
