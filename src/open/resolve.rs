@@ -134,7 +134,7 @@ fn folder(root: &Path, display: &str) -> Result<Vec<Group>, OpenError> {
         let hive = below.components().count() > table.len();
         let table_dir = table.iter().fold(root.to_path_buf(), |d, c| d.join(c));
         let group = groups
-            .entry((table_dir, format_key(format)))
+            .entry((table_dir, format.name()))
             .or_insert_with(|| Group {
                 hint: if table.is_empty() {
                     root_name.clone()
@@ -184,15 +184,6 @@ fn folder_glob(table_dir: &Path, group: &[PathBuf], all: &[PathBuf]) -> Option<S
     (matching == group.len()).then(|| format!("{dir}/**/*{ext}"))
 }
 
-fn format_key(format: Format) -> &'static str {
-    match format {
-        Format::Csv => "csv",
-        Format::Xlsx => "xlsx",
-        Format::Parquet => "parquet",
-        Format::Json => "json",
-    }
-}
-
 /// A file of a folder that does not read is named in the error.
 fn with_file(error: OpenError, file: &Path) -> OpenError {
     OpenError::InFile {
@@ -229,7 +220,7 @@ fn glob_groups(pattern: &str, display: &str) -> Result<Vec<Group>, OpenError> {
     for file in files {
         let file = std::path::absolute(&file)?;
         let (format, gzip) = sniff(&file).map_err(|e| with_file(e, &file))?;
-        let group = groups.entry(format_key(format)).or_insert_with(|| Group {
+        let group = groups.entry(format.name()).or_insert_with(|| Group {
             hint: hint.clone(),
             source: display.to_string(),
             format,

@@ -200,6 +200,16 @@ impl App {
                 }
             }
             Action::IngestProgress(p) => self.ingest = Some(p),
+            Action::Opened(Ok(report)) => {
+                self.screen = Screen::Sql;
+                return self.sql.show_opened(&report, status);
+            }
+            Action::Opened(Err(e)) => status.error(format!("open failed: {e}")),
+            Action::Imported(Ok(table)) => {
+                status.info(format!("imported into {table}"));
+                return vec![Effect::LoadCatalog];
+            }
+            Action::Imported(Err(e)) => status.error(format!("import failed: {e}")),
             Action::IngestFinished(result) => {
                 self.ingest = None;
                 match result {
@@ -412,6 +422,30 @@ impl App {
             Typed::Run(action) => {
                 self.palette = None;
                 return self.update(action);
+            }
+            Typed::OpenPath(path) => {
+                self.palette = None;
+                if path.is_empty() {
+                    self.status
+                        .error("open what? type open PATH (Tab completes)");
+                } else {
+                    self.status.info(format!("opening {path}…"));
+                    return vec![Effect::OpenFiles(path)];
+                }
+            }
+            Typed::Import(name) => {
+                self.palette = None;
+                let name = match self.sql.catalog.selected_relation() {
+                    Some(r) if name.is_empty() && r.schema == crate::open::SCHEMA => r.name.clone(),
+                    _ => name,
+                };
+                if name.is_empty() {
+                    self.status
+                        .error("import what? select an opened view, or type import VIEW");
+                } else {
+                    self.status.info(format!("importing {name}…"));
+                    return vec![Effect::ImportView(name)];
+                }
             }
             Typed::Load(path) => {
                 self.palette = None;

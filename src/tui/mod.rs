@@ -22,6 +22,7 @@ pub mod layout;
 pub mod mouse;
 pub mod palette;
 pub mod panels;
+pub mod path_complete;
 pub mod screen;
 pub mod screens;
 pub mod status;
@@ -71,6 +72,10 @@ pub struct TuiOptions {
     pub alerts_file: std::path::PathBuf,
     /// Where screen 1 finds dashboards (the config folder's, `--dashboards DIR`).
     pub dashboards: crate::dashboards::Places,
+    /// How the palette's `open PATH` opens files (the `--endpoint` of `ecom open`).
+    pub open: crate::open::OpenOptions,
+    /// What `ecom open PATH...` opened before the workbench started: shown first.
+    pub opened: Option<crate::open::OpenReport>,
 }
 
 /// Frame timings: when each frame was drawn and how long drawing took.
@@ -118,6 +123,7 @@ async fn event_loop(
     let worker = Worker::start(warehouse.connect()?, project.clone(), tx.clone());
     let mut panels = panels::PanelRunner::new(warehouse.connect()?, tx.clone());
     let mut handles = Handles::default();
+    handles.open = options.open.clone();
     let mut stats = FrameStats::default();
     let bindings =
         keymap::bindings_with(&options.keys).map_err(|e| anyhow::anyhow!("the config's {e}"))?;
@@ -135,6 +141,9 @@ async fn event_loop(
     let size = terminal.size()?;
     app.update(Action::Resize(size.width, size.height));
     worker.send(Request::Catalog);
+    if let Some(report) = &options.opened {
+        let _ = tx.send(Action::Opened(Ok(report.clone())));
+    }
     let mut input = EventStream::new();
     let mut ticks = tokio::time::interval(TICK);
     while !app.quit {
@@ -292,7 +301,9 @@ fn perform(
         | Effect::StartMl { .. }
         | Effect::StartAlertsCheck { .. }
         | Effect::LoadSample
-        | Effect::LoadFiles(_) => {}
+        | Effect::LoadFiles(_)
+        | Effect::OpenFiles(_)
+        | Effect::ImportView(_) => {}
     }
     Ok(())
 }

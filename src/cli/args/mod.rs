@@ -8,10 +8,12 @@ use crate::ml::anomalies::AnomalyOptions;
 
 mod alerts;
 mod dashboards;
+mod open;
 mod serve;
 
 pub use alerts::AlertsAction;
 pub use dashboards::DashboardAction;
+pub use open::OpenArgs;
 use serve::SERVE_ABOUT;
 pub use serve::{PipelineLine, ServeAction, ServeArgs, TailLine, TokenAction};
 
@@ -110,6 +112,9 @@ pub enum Command {
         #[command(subcommand)]
         action: AlertsAction,
     },
+    /// The workbench over files, folders, lakes or s3:// paths, each a view (--list:
+    /// print the views instead). Without --db, in a scratch database.
+    Open(OpenArgs),
     /// Show, edit or check the layered configuration.
     Config {
         #[command(subcommand)]

@@ -9,6 +9,7 @@ mod draw;
 mod edit;
 mod grid_actions;
 mod hit;
+mod opened;
 mod profile;
 pub mod prompt;
 mod query;
