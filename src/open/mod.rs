@@ -287,3 +287,52 @@ pub fn attach_warehouse(conn: &Connection, path: &Path) -> String {
         ),
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn a_file_opens_as_a_view_the_bad_ones_say_why_and_import_copies() {
+        let dir = tempfile::tempdir().unwrap();
+        let good = dir.path().join("Sales 2011.csv");
+        std::fs::write(&good, "Quantity,UnitPrice\n2,1.5\n3,2\n").unwrap();
+        let empty = dir.path().join("empty.csv");
+        std::fs::write(&empty, "").unwrap();
+        let conn = crate::warehouse::engine::open_in_memory().unwrap();
+        let paths = [
+            good.display().to_string(),
+            empty.display().to_string(),
+            "s3://".to_string(),
+        ];
+        let options = OpenOptions {
+            count_rows: true,
+            ..OpenOptions::default()
+        };
+        let report = open(&conn, &paths, &options).unwrap();
+        assert_eq!(report.views.len(), 1);
+        let view = &report.views[0];
+        assert_eq!(
+            (view.name.as_str(), view.rows, view.kind, view.columns.len()),
+            ("sales_2011", Some(2), RelationKind::View, 2)
+        );
+        let reasons: Vec<String> = report.failures.iter().map(ToString::to_string).collect();
+        assert_eq!(
+            reasons,
+            vec![
+                format!("{}: the file is empty", empty.display()),
+                "s3://: `s3://` has no bucket: use s3://BUCKET/PREFIX".to_string(),
+            ]
+        );
+        assert_eq!(
+            import(&conn, SCHEMA, "sales_2011").unwrap(),
+            ("imported.sales_2011".to_string(), 2)
+        );
+        assert!(matches!(
+            import(&conn, SCHEMA, "nope"),
+            Err(OpenError::NoView(_))
+        ));
+        let note = attach_warehouse(&conn, &dir.path().join("none.duckdb"));
+        assert!(note.starts_with("no warehouse at"), "{note}");
+    }
+}

@@ -286,7 +286,13 @@ mod tests {
             lines.pattern.as_deref(),
             Some(format!("{}/raw/order_lines/**/*.parquet", root.display()).as_str())
         );
-        assert_eq!(groups[0].pattern, None, "a .json sits beside the .csv");
+        assert!(
+            groups[0]
+                .pattern
+                .as_deref()
+                .is_some_and(|p| p.ends_with("/lake/csv/**/*.csv")),
+            "the .json beside the .csv is another view"
+        );
         assert!(matches!(
             resolve(&format!("{}/nope", root.display()), "x"),
             Err(OpenError::NotFound)
