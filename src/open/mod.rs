@@ -276,8 +276,8 @@ pub fn attach_warehouse(conn: &Connection, path: &Path) -> String {
     );
     match conn.execute_batch(&sql) {
         Ok(()) => format!(
-            "the warehouse {} is attached read-only as `{WAREHOUSE_ALIAS}` \
-             (e.g. {WAREHOUSE_ALIAS}.marts.fact_sales)",
+            "attached read-only as `{WAREHOUSE_ALIAS}`: the warehouse {} \
+             (JOIN {WAREHOUSE_ALIAS}.marts.fact_sales …)",
             path.display()
         ),
         Err(e) => format!(

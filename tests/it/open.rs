@@ -459,7 +459,14 @@ fn the_workbench_opens_on_a_parquet_file_and_filters_it_in_tmux() {
         screen.contains("opened"),
         "the catalog lists the view:\n{screen}"
     );
-    assert!(screen.contains("attached read-only"), "{screen}");
+    assert!(
+        screen.contains("attached read-only as `warehouse`"),
+        "{screen}"
+    );
+    assert!(
+        screen.contains("opened.lines"),
+        "the catalog shows the view's columns:\n{screen}"
+    );
     session.keys(&["|"]);
     for key in ["Country = 'France'", "Enter"] {
         session.keys(&[key]);

@@ -98,9 +98,17 @@ impl SqlScreen {
         }
     }
 
-    /// Whether the warehouse is known to hold no order lines (the welcome screen).
+    /// Whether the warehouse is known to hold no order lines (the welcome screen), and
+    /// no files are opened beside it (`ecom open`'s scratch database).
     pub fn is_empty_warehouse(&self) -> bool {
-        self.catalog.loaded && self.catalog.order_lines() == Some(0) && self.grid.result.is_none()
+        self.catalog.loaded
+            && self.catalog.order_lines() == Some(0)
+            && self.grid.result.is_none()
+            && !self
+                .catalog
+                .relations
+                .iter()
+                .any(|r| r.schema == crate::open::SCHEMA)
     }
 
     /// Rows of the grid visible at the current terminal size.

@@ -30,12 +30,18 @@ impl SqlScreen {
         let unused = self.running.is_none()
             && self.grid.result.is_none()
             && self.editor.text() == STARTER_SQL;
-        let mut effects = if unused { vec![] } else { self.new_tab(status) };
-        self.editor.set_text(text.trim_end());
+        let mut effects = Vec::new();
+        // A palette `open` that opened nothing leaves the tabs alone: the status says why.
+        if first.is_some() || unused {
+            if !unused {
+                effects.extend(self.new_tab(status));
+            }
+            self.editor.set_text(text.trim_end());
+        }
         if first.is_some() {
             effects.extend(self.run_query(status));
+            effects.push(Effect::LoadCatalog);
         }
-        effects.push(Effect::LoadCatalog);
         let names: Vec<&str> = report.views.iter().map(|v| v.name.as_str()).collect();
         match report.failures.first() {
             Some(failure) => status.error(format!(
@@ -109,8 +115,19 @@ mod tests {
             &mut status,
         );
         assert_eq!(sql.catalog.selected, 1, "the catalog shows the opened view");
-        // A later open, with the front tab in use, gets its own tab.
+        // A later open, with the front tab in use, gets its own tab; one that opened
+        // nothing only says why.
         sql.show_opened(&report(), &mut status);
         assert_eq!(sql.tabs.tabs.len(), 2);
+        let failed = OpenReport {
+            views: Vec::new(),
+            ..report()
+        };
+        assert!(sql.show_opened(&failed, &mut status).is_empty());
+        assert_eq!(sql.tabs.tabs.len(), 2);
+        assert_eq!(
+            status.text,
+            "opened 0 view(s); 1 did not open: bad.csv: the file is empty"
+        );
     }
 }
