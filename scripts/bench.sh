@@ -6,6 +6,7 @@
 #                         (dbt projects: ecom against dbt-duckdb, deps + seed + build)
 #        scripts/bench.sh --grid   (only the slowest frame while the grid's search, sort
 #                         and profile run over a 5,000,000-row result)
+#        scripts/bench.sh --open   (only the first frame of `ecom open` on the full lake)
 set -euo pipefail
 source "$(dirname "$0")/lib.sh"
 cd "$ECOM_ROOT"
@@ -22,9 +23,9 @@ if [[ "${1:-}" == "--dbt" ]]; then
     exec python scripts/bench/dbt_projects.py --ecom "$CARGO_TARGET_DIR/release/ecom" "$@"
 fi
 ensure_packages tmux curl
-if [[ "${1:-}" == "--grid" ]]; then
+if [[ "${1:-}" == "--grid" || "${1:-}" == "--open" ]]; then
     cargo build --release --bin ecom
-    exec python scripts/bench/bench.py --ecom "$CARGO_TARGET_DIR/release/ecom" --data "$ECOM_TEST_DATA" --grid
+    exec python scripts/bench/bench.py --ecom "$CARGO_TARGET_DIR/release/ecom" --data "$ECOM_TEST_DATA" "$@"
 fi
 trap stop_tansu EXIT
 start_tansu
