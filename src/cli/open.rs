@@ -36,6 +36,10 @@ pub fn run(
     if args.list {
         return list(&report, settings);
     }
+    // Nothing to browse: say why here rather than in an empty workbench.
+    if report.views.is_empty() {
+        return Ok(failed(&report));
+    }
     if scratch.is_some() {
         let note = crate::open::attach_warehouse(warehouse.conn(), &settings.db_path);
         report.notes.push(note);
@@ -86,14 +90,20 @@ fn list(report: &OpenReport, settings: &Settings) -> anyhow::Result<Outcome> {
     }
     Ok(match report.failures.len() {
         0 => Outcome::succeeded(format!("{} views", report.views.len())),
-        n => Outcome::failed(format!(
-            "{n} path(s) did not open: {}",
-            report
-                .failures
-                .iter()
-                .map(ToString::to_string)
-                .collect::<Vec<_>>()
-                .join("; ")
-        )),
+        _ => failed(report),
     })
+}
+
+/// The outcome naming every PATH that did not open, and why.
+fn failed(report: &OpenReport) -> Outcome {
+    Outcome::failed(format!(
+        "{} path(s) did not open: {}",
+        report.failures.len(),
+        report
+            .failures
+            .iter()
+            .map(ToString::to_string)
+            .collect::<Vec<_>>()
+            .join("; ")
+    ))
 }

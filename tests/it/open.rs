@@ -486,3 +486,52 @@ fn the_workbench_opens_on_a_parquet_file_and_filters_it_in_tmux() {
         .0
     );
 }
+
+#[test]
+fn the_catalog_lists_opened_views_under_their_schema() {
+    use crate::tui_support::{app_on, query_finished, render};
+    use ecom::tui::action::Action;
+    use ecom::tui::effect::Effect;
+    use ecom::warehouse::{Warehouse, catalog, pager};
+
+    let dir = tempfile::tempdir().unwrap();
+    let parquet = dir.path().join("lines.parquet");
+    duckdb::Connection::open_in_memory()
+        .unwrap()
+        .execute_batch(&format!(
+            "COPY (SELECT * FROM read_csv('{}')) TO '{}' (FORMAT parquet)",
+            day_file(DAYS[0]).display(),
+            parquet.display()
+        ))
+        .unwrap();
+    let csv = dir.path().join("Day Two.csv");
+    std::fs::copy(day_file(DAYS[1]), &csv).unwrap();
+    let wh = Warehouse::open(&dir.path().join("w.duckdb")).unwrap();
+    let paths = [
+        parquet.display().to_string(),
+        csv.display().to_string(),
+        "missing.csv".to_string(),
+    ];
+    let report = ecom::open::open(wh.conn(), &paths, &ecom::open::OpenOptions::default()).unwrap();
+    let (width, height) = (110, 32);
+    let mut app = app_on(&wh, width, height);
+    let effects = app.update(Action::Opened(Ok(report)));
+    let sql = effects
+        .iter()
+        .find_map(|e| match e {
+            Effect::RunQuery { statements, .. } => Some(statements[0].sql.clone()),
+            _ => None,
+        })
+        .expect("the first view's rows are asked for");
+    let result = pager::run(wh.conn(), &sql, &pager::result_table(1, 0)).unwrap();
+    app.update(query_finished(1, &result));
+    app.update(Action::PageLoaded {
+        query_id: 1,
+        start: 0,
+        rows: pager::page(wh.conn(), &result, 0, 500).unwrap(),
+    });
+    app.update(Action::CatalogLoaded(Ok(
+        catalog::relations(wh.conn()).unwrap()
+    )));
+    insta::assert_snapshot!("opened_views", render(&app, width, height));
+}
