@@ -605,4 +605,46 @@ mod tests {
         app.update(key(KeyCode::Esc));
         assert!(app.palette.is_none());
     }
+
+    #[test]
+    fn the_palette_opens_files_and_imports_the_selected_view() {
+        use crate::warehouse::catalog::{Relation, RelationKind};
+        use ratatui::crossterm::event::{KeyCode, KeyModifiers};
+        let mut app = App::new("w.duckdb".into(), 100);
+        let type_in = |app: &mut App, text: &str| {
+            app.update(Action::OpenPalette);
+            for c in text.chars() {
+                app.update(Action::PaletteKey(KeyEvent::new(
+                    KeyCode::Char(c),
+                    KeyModifiers::NONE,
+                )));
+            }
+            app.update(Action::PaletteKey(KeyEvent::new(
+                KeyCode::Enter,
+                KeyModifiers::NONE,
+            )))
+        };
+        assert_eq!(
+            type_in(&mut app, "open lake/"),
+            vec![Effect::OpenFiles("lake/".into())]
+        );
+        assert_eq!(app.status.text, "opening lake/…");
+        assert!(type_in(&mut app, "import").is_empty(), "nothing selected");
+        app.update(Action::CatalogLoaded(Ok(vec![Relation {
+            schema: crate::open::SCHEMA.into(),
+            name: "lines".into(),
+            kind: RelationKind::View,
+            rows: None,
+            columns: Vec::new(),
+        }])));
+        assert_eq!(
+            type_in(&mut app, "import"),
+            vec![Effect::ImportView("lines".into())]
+        );
+        assert_eq!(
+            app.update(Action::Imported(Ok("imported.lines (2 rows)".into()))),
+            vec![Effect::LoadCatalog]
+        );
+        assert_eq!(app.status.text, "imported into imported.lines (2 rows)");
+    }
 }

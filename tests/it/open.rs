@@ -474,6 +474,20 @@ fn the_workbench_opens_on_a_parquet_file_and_filters_it_in_tmux() {
     let screen = session.wait_for(&format!("{} rows", ecom::format::thousands(france as u64)));
     assert!(screen.contains("France"), "{screen}");
     assert!(!screen.contains("United Kingdom"), "{screen}");
+    // More files while it runs: the palette's `open`, then `import` of that view.
+    let second = dir.path().join("second.csv");
+    std::fs::copy(day_file(DAYS[1]), &second).unwrap();
+    let second_lines = direct(&format!("read_csv('{}')", second.display()), "1", "1").0;
+    session.keys(&[":"]);
+    session.keys(&[&format!("open {}", second.display()), "Enter"]);
+    session.wait_for("FROM \"opened\".\"second\"");
+    session.wait_for(&format!(
+        "{} rows",
+        ecom::format::thousands(second_lines as u64)
+    ));
+    session.keys(&[":"]);
+    session.keys(&["import second", "Enter"]);
+    session.wait_for("imported into imported.second");
     session.quit();
     // The warehouse was only read: free again, as it was.
     assert_eq!(
