@@ -8,6 +8,7 @@
 #                         against the same page read locally)
 #        scripts/bench.sh --grid   (only the slowest frame while the grid's search, sort
 #                         and profile run over a 5,000,000-row result)
+#        scripts/bench.sh --open   (only the first frame of `ecom open` on the full lake)
 set -euo pipefail
 source "$(dirname "$0")/lib.sh"
 cd "$ECOM_ROOT"
@@ -29,9 +30,9 @@ if [[ "${1:-}" == "--remote" ]]; then
     exec python scripts/bench/remote_page.py --ecom "$CARGO_TARGET_DIR/release/ecom" --data "$ECOM_TEST_DATA" "$@"
 fi
 ensure_packages tmux curl
-if [[ "${1:-}" == "--grid" ]]; then
+if [[ "${1:-}" == "--grid" || "${1:-}" == "--open" ]]; then
     cargo build --release --bin ecom
-    exec python scripts/bench/bench.py --ecom "$CARGO_TARGET_DIR/release/ecom" --data "$ECOM_TEST_DATA" --grid
+    exec python scripts/bench/bench.py --ecom "$CARGO_TARGET_DIR/release/ecom" --data "$ECOM_TEST_DATA" "$@"
 fi
 trap stop_tansu EXIT
 start_tansu

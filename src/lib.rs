@@ -15,6 +15,7 @@ pub mod jobs;
 pub mod logging;
 pub mod ml;
 pub mod models;
+pub mod open;
 pub mod paths;
 pub mod pipeline;
 pub mod remote;

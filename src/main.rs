@@ -37,6 +37,10 @@ fn main() -> ExitCode {
     );
     tracing::info!(version = ecom::VERSION, command = ?cli.command, "start");
     let result = match cli.command {
+        // `ecom open` opens the workbench, whose first frame the benchmark times.
+        Some(Command::Open(args)) => {
+            cli::open::run(&args, &settings, cli.frame_stats.clone(), started)
+        }
         // A panic ends the command with exit 1 and a sentence, like any other failure.
         Some(command) => {
             ecom::jobs::catching_panics("the command", || cli::dispatch(command, &settings))

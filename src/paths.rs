@@ -26,6 +26,14 @@ pub fn default_config_file() -> PathBuf {
         .unwrap_or_else(|| PathBuf::from("ecom.toml"))
 }
 
+/// Files ecom can fetch again (`$XDG_CACHE_HOME/ecom` on Linux): `ecom open` keeps
+/// its copies of S3 objects there.
+pub fn cache_dir() -> PathBuf {
+    project_dirs()
+        .map(|d| d.cache_dir().to_path_buf())
+        .unwrap_or_else(|| std::env::temp_dir().join("ecom-cache"))
+}
+
 /// The folder for logs (`$XDG_STATE_HOME/ecom/logs` on Linux, the local data dir elsewhere).
 pub fn log_dir() -> PathBuf {
     project_dirs()

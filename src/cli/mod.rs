@@ -13,6 +13,7 @@ mod interrupt;
 mod kafka;
 mod ml;
 mod models;
+pub mod open;
 mod output;
 mod pipeline;
 mod progress;
@@ -42,6 +43,9 @@ pub struct Settings {
     pub config_path: PathBuf,
     pub config_explicit: bool,
     pub db_path: PathBuf,
+    /// Whether `--db` (or `ECOM_DB`) named the warehouse: `ecom open` then makes its
+    /// views there instead of in a scratch database.
+    pub db_explicit: bool,
     pub json: bool,
     pub quiet: bool,
     pub verbose: u8,
@@ -90,6 +94,7 @@ impl Settings {
             config_path,
             config_explicit,
             db_path,
+            db_explicit: global.db.is_some(),
             json: global.json,
             quiet: global.quiet,
             verbose: global.verbose,
@@ -168,17 +173,16 @@ pub fn dispatch(command: Command, settings: &Settings) -> anyhow::Result<Outcome
         Command::Serve(args) => serve::run(args, settings),
         Command::Dashboard { action } => dashboard::run(action, settings),
         Command::Alerts { action } => alerts::run(action, settings),
+        Command::Open(args) => open::run(&args, settings, None, std::time::Instant::now()),
     }
 }
 
-/// Opens the workbench; with `demo`, on a temporary warehouse holding the bundled sample
-/// and the models built from it.
-pub fn workbench(
+/// The workbench's options from the settings.
+fn tui_options(
     settings: &Settings,
-    demo: bool,
     frame_stats: Option<PathBuf>,
     started: std::time::Instant,
-) -> anyhow::Result<()> {
+) -> anyhow::Result<crate::tui::TuiOptions> {
     let stream = &settings.config.tui.stream;
     let mut tail =
         crate::stream::tail::TailOptions::new(&stream.brokers, &stream.topic, &stream.group);
@@ -191,7 +195,7 @@ pub fn workbench(
             ))
         })
         .collect::<anyhow::Result<_>>()?;
-    let options = crate::tui::TuiOptions {
+    Ok(crate::tui::TuiOptions {
         page_rows: settings.config.tui.page_rows as u64,
         keys: settings.config.tui.keys.clone(),
         frame_stats,
@@ -203,7 +207,20 @@ pub fn workbench(
             &settings.config_dir(),
             settings.dashboards_dir.clone(),
         ),
-    };
+        open: crate::open::OpenOptions::default(),
+        opened: None,
+    })
+}
+
+/// Opens the workbench; with `demo`, on a temporary warehouse holding the bundled sample
+/// and the models built from it.
+pub fn workbench(
+    settings: &Settings,
+    demo: bool,
+    frame_stats: Option<PathBuf>,
+    started: std::time::Instant,
+) -> anyhow::Result<()> {
+    let options = tui_options(settings, frame_stats, started)?;
     if let Some(client) = settings.remote_client()? {
         if demo {
             anyhow::bail!("--demo opens a sample of its own: leave out --remote");

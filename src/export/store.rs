@@ -23,6 +23,39 @@ const MULTIPART_THRESHOLD: usize = 8 * 1024 * 1024;
 /// Uploads in flight at once.
 const PARALLEL_UPLOADS: usize = 4;
 
+/// A client of `bucket` configured the AWS way (environment, `endpoint` or
+/// `AWS_ENDPOINT` for S3-compatible stores, `us-east-1` when no region is set), with
+/// retries; and the endpoint's name for messages. `ecom export` and `ecom open` share it.
+pub fn s3_client(
+    bucket: &str,
+    endpoint: Option<&str>,
+) -> Result<(object_store::aws::AmazonS3, String), ExportError> {
+    let mut builder = AmazonS3Builder::from_env()
+        .with_bucket_name(bucket)
+        .with_retry(RetryConfig {
+            backoff: BackoffConfig {
+                init_backoff: Duration::from_millis(200),
+                max_backoff: Duration::from_secs(4),
+                base: 2.0,
+            },
+            max_retries: 4,
+            retry_timeout: Duration::from_secs(30),
+        });
+    let endpoint = endpoint
+        .map(str::to_string)
+        .or_else(|| std::env::var("AWS_ENDPOINT").ok());
+    if let Some(url) = &endpoint {
+        builder = builder
+            .with_endpoint(url)
+            .with_allow_http(url.starts_with("http://"));
+    }
+    if std::env::var("AWS_REGION").is_err() && std::env::var("AWS_DEFAULT_REGION").is_err() {
+        builder = builder.with_region("us-east-1");
+    }
+    let store = builder.build().map_err(ExportError::S3Client)?;
+    Ok((store, endpoint.unwrap_or_else(|| "AWS".into())))
+}
+
 pub struct S3Target {
     store: Arc<dyn ObjectStore>,
     bucket: String,
@@ -37,34 +70,12 @@ impl S3Target {
         prefix: &str,
         endpoint: Option<&str>,
     ) -> Result<Self, ExportError> {
-        let mut builder = AmazonS3Builder::from_env()
-            .with_bucket_name(bucket)
-            .with_retry(RetryConfig {
-                backoff: BackoffConfig {
-                    init_backoff: Duration::from_millis(200),
-                    max_backoff: Duration::from_secs(4),
-                    base: 2.0,
-                },
-                max_retries: 4,
-                retry_timeout: Duration::from_secs(30),
-            });
-        let endpoint = endpoint
-            .map(str::to_string)
-            .or_else(|| std::env::var("AWS_ENDPOINT").ok());
-        if let Some(url) = &endpoint {
-            builder = builder
-                .with_endpoint(url)
-                .with_allow_http(url.starts_with("http://"));
-        }
-        if std::env::var("AWS_REGION").is_err() && std::env::var("AWS_DEFAULT_REGION").is_err() {
-            builder = builder.with_region("us-east-1");
-        }
-        let store = builder.build().map_err(ExportError::S3Client)?;
+        let (store, endpoint) = s3_client(bucket, endpoint)?;
         Ok(Self {
             store: Arc::new(store),
             bucket: bucket.to_string(),
             prefix: prefix.to_string(),
-            endpoint: endpoint.unwrap_or_else(|| "AWS".into()),
+            endpoint,
             runtime: tokio::runtime::Builder::new_multi_thread()
                 .worker_threads(2)
                 .enable_all()

@@ -131,7 +131,9 @@ pub fn expand(args: &[String]) -> Result<Vec<Source>, IngestError> {
         }
         let path = Path::new(arg);
         if path.is_dir() {
-            walk(path)?.iter().for_each(|p| push(Source::file(p)));
+            walk(path, is_data_file)?
+                .iter()
+                .for_each(|p| push(Source::file(p)));
         } else if path.is_file() {
             push(Source::file(path));
         } else if arg.contains(['*', '?', '[']) {
@@ -155,7 +157,7 @@ fn glob_files(pattern: &str) -> Result<Vec<PathBuf>, IngestError> {
     let mut files = Vec::new();
     for path in paths.flatten() {
         if path.is_dir() {
-            files.extend(walk(&path)?);
+            files.extend(walk(&path, is_data_file)?);
         } else {
             files.push(path);
         }
@@ -163,8 +165,9 @@ fn glob_files(pattern: &str) -> Result<Vec<PathBuf>, IngestError> {
     Ok(files)
 }
 
-/// Data files below `dir`, recursively, in name order.
-fn walk(dir: &Path) -> Result<Vec<PathBuf>, IngestError> {
+/// The files below `dir` that `keep` accepts, recursively, in name order (`ecom open`
+/// keeps other files than ingest).
+pub fn walk(dir: &Path, keep: fn(&Path) -> bool) -> Result<Vec<PathBuf>, IngestError> {
     let mut found = Vec::new();
     let mut entries: Vec<PathBuf> = std::fs::read_dir(dir)
         .map_err(|e| IngestError::Read {
@@ -176,8 +179,8 @@ fn walk(dir: &Path) -> Result<Vec<PathBuf>, IngestError> {
     entries.sort();
     for path in entries {
         if path.is_dir() {
-            found.extend(walk(&path)?);
-        } else if is_data_file(&path) {
+            found.extend(walk(&path, keep)?);
+        } else if keep(&path) {
             found.push(path);
         }
     }

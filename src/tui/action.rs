@@ -155,6 +155,10 @@ pub enum Action {
         rows: Vec<Vec<String>>,
     },
     IngestProgress(Progress),
+    /// Files opened as views (`ecom open PATH...` at the start, the palette's `open PATH`).
+    Opened(Reported<crate::open::OpenReport>),
+    /// An opened view was copied into a table (the table's name and rows).
+    Imported(Reported<String>),
     IngestFinished(Reported<IngestSummary>),
     /// The variables of dashboard generation `generation`, resolved.
     DashboardBound {

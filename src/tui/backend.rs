@@ -30,17 +30,23 @@ pub(super) enum Backend {
 }
 
 impl Backend {
-    pub(super) fn local(warehouse: Warehouse) -> anyhow::Result<Self> {
+    /// The warehouse file the workbench holds; `open` is how its palette opens files.
+    pub(super) fn local(
+        warehouse: Warehouse,
+        open: crate::open::OpenOptions,
+    ) -> anyhow::Result<Self> {
         // Global to the database instance: every connection and job of the workbench.
         warehouse.conn().execute_batch(&format!(
             "SET threads = {}",
             super::jobs::background_threads()
         ))?;
         let project = crate::models::bundled::unpacked(warehouse.path())?;
+        let mut handles = Handles::default();
+        handles.open = open;
         Ok(Self::Local {
             warehouse,
             project,
-            handles: Handles::default(),
+            handles,
         })
     }
 

@@ -37,6 +37,10 @@ pub enum Effect {
     LoadSample,
     /// `load PATH` in the palette: the user's own files, shape and format detected.
     LoadFiles(String),
+    /// `open PATH` in the palette: the files as views (`crate::open`), as a job.
+    OpenFiles(String),
+    /// `import VIEW` in the palette: copy an opened view into a table, as a job.
+    ImportView(String),
     /// Dashboard work: its variables, a panel, a panel's SQL (each in its own thread,
     /// on its own connection).
     Dashboard(crate::tui::panels::DashboardJob),

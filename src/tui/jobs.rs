@@ -152,6 +152,8 @@ pub use crate::jobs::background_threads;
 pub struct Handles {
     registry: Registry,
     ids: HashMap<u64, JobId>,
+    /// How `open PATH` opens files (the session's `--endpoint`).
+    pub open: crate::open::OpenOptions,
 }
 
 impl Handles {
@@ -211,6 +213,14 @@ impl Handles {
             }
             Effect::LoadSample | Effect::LoadFiles(_) => {
                 self.start_load(effect, warehouse, tx)?;
+                return Ok(true);
+            }
+            Effect::OpenFiles(path) => {
+                self.start_open(path, warehouse, tx)?;
+                return Ok(true);
+            }
+            Effect::ImportView(name) => {
+                self.start_import(name, warehouse, tx)?;
                 return Ok(true);
             }
             _ => return Ok(false),
@@ -345,6 +355,63 @@ impl Handles {
                     let _ = progress_tx.send(Action::IngestProgress(progress));
                 }
             },
+        );
+        Ok(())
+    }
+}
+
+impl Handles {
+    /// Opens `path` as views (`crate::open`) in the background: fetching from S3 or
+    /// sniffing a large folder takes a while; the report comes back as an action.
+    fn start_open(
+        &self,
+        path: &str,
+        warehouse: &Warehouse,
+        tx: &UnboundedSender<Action>,
+    ) -> anyhow::Result<()> {
+        let conn = warehouse.connect()?;
+        let (paths, options, tx) = (vec![path.to_string()], self.open.clone(), tx.clone());
+        self.registry.start_watched(
+            JobKind::Sql,
+            &format!("open {path}"),
+            move |_progress, _cancel| {
+                let opened = crate::open::open(&conn, &paths, &options);
+                let outcome = match &opened {
+                    Ok(report) => Outcome::succeeded(format!("{} views", report.views.len())),
+                    Err(e) => Outcome::from_error(e),
+                };
+                let _ = tx.send(Action::Opened(opened.map_err(Failure::of)));
+                Ok(outcome)
+            },
+            |_| {},
+        );
+        Ok(())
+    }
+
+    /// Copies the opened view `name` into a table (`crate::open::import`).
+    fn start_import(
+        &self,
+        name: &str,
+        warehouse: &Warehouse,
+        tx: &UnboundedSender<Action>,
+    ) -> anyhow::Result<()> {
+        let conn = warehouse.connect()?;
+        let (name, schema, tx) = (name.to_string(), self.open.schema.clone(), tx.clone());
+        self.registry.start_watched(
+            JobKind::Sql,
+            &format!("import {name}"),
+            move |_progress, _cancel| {
+                let imported = crate::open::import(&conn, &schema, &name).map(|(table, rows)| {
+                    format!("{table} ({} rows)", crate::format::thousands(rows))
+                });
+                let outcome = match &imported {
+                    Ok(table) => Outcome::succeeded(table.clone()),
+                    Err(e) => Outcome::from_error(e),
+                };
+                let _ = tx.send(Action::Imported(imported.map_err(Failure::of)));
+                Ok(outcome)
+            },
+            |_| {},
         );
         Ok(())
     }

@@ -23,6 +23,7 @@ pub mod layout;
 pub mod mouse;
 pub mod palette;
 pub mod panels;
+pub mod path_complete;
 pub mod remote;
 mod remote_panels;
 pub mod screen;
@@ -74,6 +75,10 @@ pub struct TuiOptions {
     pub alerts_file: std::path::PathBuf,
     /// Where screen 1 finds dashboards (the config folder's, `--dashboards DIR`).
     pub dashboards: crate::dashboards::Places,
+    /// How the palette's `open PATH` opens files (the `--endpoint` of `ecom open`).
+    pub open: crate::open::OpenOptions,
+    /// What `ecom open PATH...` opened before the workbench started: shown first.
+    pub opened: Option<crate::open::OpenReport>,
 }
 
 /// Frame timings: when each frame was drawn and how long drawing took.
@@ -92,7 +97,7 @@ impl FrameStats {
 
 /// Runs the workbench on `warehouse` until the user quits.
 pub fn run(warehouse: Warehouse, options: TuiOptions) -> anyhow::Result<()> {
-    run_on(Backend::local(warehouse)?, options)
+    run_on(Backend::local(warehouse, options.open.clone())?, options)
 }
 
 /// Runs the workbench as a client of the `ecom serve` `client` talks to.
@@ -143,6 +148,9 @@ async fn event_loop(
     let size = terminal.size()?;
     app.update(Action::Resize(size.width, size.height));
     worker.send(Request::Catalog);
+    if let Some(report) = &options.opened {
+        let _ = tx.send(Action::Opened(Ok(report.clone())));
+    }
     let mut input = EventStream::new();
     let mut ticks = tokio::time::interval(TICK);
     while !app.quit {
@@ -288,7 +296,9 @@ fn perform(
         | Effect::StartMl { .. }
         | Effect::StartAlertsCheck { .. }
         | Effect::LoadSample
-        | Effect::LoadFiles(_) => {}
+        | Effect::LoadFiles(_)
+        | Effect::OpenFiles(_)
+        | Effect::ImportView(_) => {}
     }
     Ok(())
 }

@@ -1,5 +1,7 @@
 //! The command palette (`:` or Ctrl+P): a fuzzy search over every action of the bindings
-//! in force, and `load PATH` to load the user's files. It takes every key while open.
+//! in force, `load PATH` to load the user's files, `open PATH` to open files as views
+//! and `import [VIEW]` to copy an opened view into a table. Tab completes the PATH of
+//! `open` and `load` from the filesystem. It takes every key while open.
 
 use ratatui::Frame;
 use ratatui::crossterm::event::{KeyCode, KeyEvent};
@@ -18,7 +20,12 @@ use super::widgets::popup::{clip, popup};
 pub struct Palette {
     pub query: String,
     pub selected: usize,
+    /// The file names the last Tab left to choose from, listed instead of commands.
+    pub candidates: Vec<String>,
 }
+
+/// The palette's commands that take a PATH, which Tab completes.
+const PATH_COMMANDS: [&str; 2] = ["open ", "load "];
 
 /// What a key typed into the palette comes to.
 #[derive(Debug, Clone, PartialEq)]
@@ -31,6 +38,10 @@ pub enum Typed {
     Run(Action),
     /// Enter on `load PATH`.
     Load(String),
+    /// Enter on `open PATH`.
+    OpenPath(String),
+    /// Enter on `import` (the selected view: empty) or `import VIEW`.
+    Import(String),
 }
 
 impl Palette {
@@ -40,6 +51,21 @@ impl Palette {
             KeyCode::Esc => return Typed::Closed,
             KeyCode::Enter if self.query.starts_with("load ") => {
                 return Typed::Load(self.query["load ".len()..].trim().to_string());
+            }
+            KeyCode::Enter if self.query.starts_with("open ") => {
+                return Typed::OpenPath(self.query["open ".len()..].trim().to_string());
+            }
+            KeyCode::Enter if self.query == "import" || self.query.starts_with("import ") => {
+                return Typed::Import(self.query["import".len()..].trim().to_string());
+            }
+            KeyCode::Tab => {
+                if let Some(command) = PATH_COMMANDS.iter().find(|c| self.query.starts_with(**c)) {
+                    let typed = self.query[command.len()..].trim_start();
+                    let (completed, candidates) = super::path_complete::complete(typed);
+                    self.query = format!("{command}{completed}");
+                    self.candidates = candidates;
+                }
+                return Typed::Open;
             }
             KeyCode::Enter => {
                 return palette_matches(commands, &self.query)
@@ -51,10 +77,12 @@ impl Palette {
             KeyCode::Backspace => {
                 self.query.pop();
                 self.selected = 0;
+                self.candidates.clear();
             }
             KeyCode::Char(c) => {
                 self.query.push(c);
                 self.selected = 0;
+                self.candidates.clear();
             }
             _ => {}
         }
@@ -115,14 +143,31 @@ pub fn palette_matches<'a>(items: &'a [PaletteItem], query: &str) -> Vec<&'a Pal
 
 pub fn draw_palette(frame: &mut Frame, palette: &Palette, commands: &[PaletteItem]) {
     let matches = palette_matches(commands, &palette.query);
-    let height = matches.len().min(12) as u16 + 3;
-    let title = " Command palette (Enter runs, Esc closes) ".to_string();
+    let listed = if palette.candidates.is_empty() {
+        matches.len()
+    } else {
+        palette.candidates.len()
+    };
+    let height = listed.min(12) as u16 + 3;
+    let title = " Command palette (Enter runs, Esc closes; open PATH, Tab completes) ".to_string();
     let inner = popup(frame, 72, height, false, title);
     let mut lines = vec![Line::from(vec![
         Span::styled("> ", Style::new().fg(theme::ACCENT)),
         Span::raw(palette.query.clone()),
     ])];
     let keys_width = 18usize;
+    let rows = inner.height.saturating_sub(1) as usize;
+    lines.extend(palette.candidates.iter().take(rows).map(|name| {
+        Line::styled(
+            clip(name, inner.width as usize),
+            Style::new().fg(theme::MUTED),
+        )
+    }));
+    let matches = if palette.candidates.is_empty() {
+        matches
+    } else {
+        Vec::new()
+    };
     for (i, item) in matches
         .iter()
         .take(inner.height.saturating_sub(1) as usize)
@@ -187,13 +232,34 @@ mod tests {
         );
         let mut palette = Palette {
             query: "load  data/*.csv ".into(),
-            selected: 0,
+            ..Palette::default()
         };
         assert_eq!(
             palette.key(key(KeyCode::Enter), &items),
             Typed::Load("data/*.csv".into())
         );
         assert_eq!(palette.key(key(KeyCode::Esc), &items), Typed::Closed);
+        let typed = |text: &str| {
+            let mut palette = Palette {
+                query: text.into(),
+                ..Palette::default()
+            };
+            palette.key(key(KeyCode::Enter), &items)
+        };
+        assert_eq!(typed("open lake/ "), Typed::OpenPath("lake/".into()));
+        assert_eq!(typed("import"), Typed::Import(String::new()));
+        assert_eq!(typed("import lines"), Typed::Import("lines".into()));
+        let dir = tempfile::tempdir().unwrap();
+        std::fs::write(dir.path().join("sales.parquet"), "").unwrap();
+        let mut palette = Palette {
+            query: format!("open {}/sa", dir.path().display()),
+            ..Palette::default()
+        };
+        assert_eq!(palette.key(key(KeyCode::Tab), &items), Typed::Open);
+        assert_eq!(
+            palette.query,
+            format!("open {}/sales.parquet", dir.path().display())
+        );
         let mut nothing = Palette::default();
         for c in "zzzz".chars() {
             nothing.key(key(KeyCode::Char(c)), &items);

@@ -35,6 +35,9 @@ impl RemoteAccess {
             Effect::LoadSample | Effect::LoadFiles(_) => Some(
                 "this workbench reads a server: files are loaded there (`ecom ingest`, or its pipeline)",
             ),
+            Effect::OpenFiles(_) | Effect::ImportView(_) => Some(
+                "this workbench reads a server: open files in a workbench of their own (`ecom open PATH`)",
+            ),
             Effect::StartAlertsCheck { .. } | Effect::SilenceAlert { .. } => {
                 Some("the server evaluates its own alert rules: use `ecom alerts` where it runs")
             }

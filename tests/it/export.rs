@@ -101,7 +101,7 @@ fn the_first_export_after_an_ingest_writes_empty_tables_as_schema_and_no_files()
     assert_eq!(lines["rows"], 3_108);
 }
 
-fn create_bucket(endpoint: &str, bucket: &str) {
+pub(crate) fn create_bucket(endpoint: &str, bucket: &str) {
     run_ok(
         Command::new(venv_bin("python"))
             .arg("-c")
@@ -128,7 +128,7 @@ fn fetch(endpoint: &str, bucket: &str, prefix: &str, dest: &Path) -> usize {
 }
 
 /// The moto server scripts/test.sh started.
-fn moto_endpoint() -> String {
+pub(crate) fn moto_endpoint() -> String {
     let endpoint = std::env::var("ECOM_TEST_S3_ENDPOINT").expect(
         "ECOM_TEST_S3_ENDPOINT is not set: run the tests through scripts/test.sh, which starts moto",
     );

@@ -17,6 +17,7 @@ mod models_bundled;
 mod models_conformance;
 mod models_database;
 mod models_packages;
+mod open;
 mod pipeline;
 mod query;
 mod remote;

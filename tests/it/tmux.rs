@@ -13,7 +13,9 @@ impl Session {
     /// rows) named after `label`, with its own state folder beside the warehouse and
     /// `env` (e.g. `VISUAL=…`) before the command.
     pub fn start(label: &str, db: &Path, size: (u16, u16), env: &str) -> Session {
-        Self::start_args(label, db, &format!("--db {}", db.display()), size, env)
+        let home = db.parent().unwrap().join(format!("home-{label}"));
+        let env = format!("{env} XDG_STATE_HOME={}", home.display());
+        Self::run(label, size, &env, &format!("--db {}", db.display()))
     }
 
     /// Starts the real `ecom --remote URL --token TOKEN` (a workbench reading a running
@@ -25,16 +27,18 @@ impl Session {
         token: &str,
         size: (u16, u16),
     ) -> Session {
-        Self::start_args(
+        let home = db.parent().unwrap().join(format!("home-{label}"));
+        let env = format!("XDG_STATE_HOME={}", home.display());
+        Self::run(
             label,
-            db,
-            &format!("--remote {url} --token {token}"),
             size,
-            "",
+            &env,
+            &format!("--remote {url} --token {token}"),
         )
     }
 
-    fn start_args(label: &str, db: &Path, args: &str, size: (u16, u16), env: &str) -> Session {
+    /// Starts `env ecom ARGS` (any arguments) in a detached tmux session of `size`.
+    pub fn run(label: &str, size: (u16, u16), env: &str, args: &str) -> Session {
         let have_tmux = Command::new("tmux")
             .arg("-V")
             .output()
@@ -44,12 +48,7 @@ impl Session {
             "tmux is needed for the end-to-end tests (scripts/test.sh installs it)"
         );
         let name = format!("ecom-{label}-{}", std::process::id());
-        let home = db.parent().unwrap().join(format!("home-{label}"));
-        let command = format!(
-            "{env} XDG_STATE_HOME={} {} {args}",
-            home.display(),
-            cargo_bin("ecom").display(),
-        );
+        let command = format!("{env} {} {args}", cargo_bin("ecom").display());
         let status = Command::new("tmux")
             .args(["new-session", "-d", "-s", &name])
             .args(["-x", &size.0.to_string(), "-y", &size.1.to_string()])

@@ -9,11 +9,13 @@ use crate::ml::anomalies::AnomalyOptions;
 mod alerts;
 mod dashboards;
 pub mod kafka;
+mod open;
 mod serve;
 
 pub use alerts::AlertsAction;
 pub use dashboards::DashboardAction;
 pub use kafka::{BrowseArgs, KafkaAction, ProduceArgs, TopicsArgs};
+pub use open::OpenArgs;
 use serve::SERVE_ABOUT;
 pub use serve::{PipelineLine, ServeAction, ServeArgs, TailLine, TokenAction};
 
@@ -133,6 +135,9 @@ pub enum Command {
         #[command(subcommand)]
         action: AlertsAction,
     },
+    /// The workbench over files, folders, lakes or s3:// paths, each a view (--list:
+    /// print the views instead). Without --db, in a scratch database.
+    Open(OpenArgs),
     /// Show, edit or check the layered configuration.
     Config {
         #[command(subcommand)]

@@ -43,6 +43,16 @@ impl Format {
         }
     }
 
+    /// The name `ecom ingest --json` and `ecom open --list` print.
+    pub fn name(self) -> &'static str {
+        match self {
+            Self::Csv => "csv",
+            Self::Xlsx => "xlsx",
+            Self::Parquet => "parquet",
+            Self::Json => "json",
+        }
+    }
+
     /// Binary formats hold NUL bytes by design; text with one is not text.
     pub fn is_binary(self) -> bool {
         matches!(self, Self::Xlsx | Self::Parquet)

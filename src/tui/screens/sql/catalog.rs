@@ -18,6 +18,8 @@ pub struct Catalog {
     pub relations: Vec<Relation>,
     pub selected: usize,
     pub loaded: bool,
+    /// The relation (schema, name) to select once a load lists it (a view just opened).
+    pub select: Option<(String, String)>,
 }
 
 impl Catalog {
@@ -29,6 +31,14 @@ impl Catalog {
                 .iter()
                 .position(|r| r.schema == "raw" && r.name == "order_lines")
                 .unwrap_or(0);
+        }
+        if let Some((schema, name)) = &self.select
+            && let Some(at) = relations
+                .iter()
+                .position(|r| &r.schema == schema && &r.name == name)
+        {
+            self.selected = at;
+            self.select = None;
         }
         self.relations = relations;
         self.selected = self.selected.min(self.relations.len().saturating_sub(1));

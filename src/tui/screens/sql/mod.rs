@@ -9,6 +9,7 @@ mod draw;
 mod edit;
 mod grid_actions;
 mod hit;
+mod opened;
 mod profile;
 pub mod prompt;
 mod query;
@@ -100,13 +101,19 @@ impl SqlScreen {
         }
     }
 
-    /// Whether the warehouse is known to hold no order lines (the welcome screen, which
-    /// a workbench reading a server does not show: it cannot load files there).
+    /// Whether the warehouse is known to hold no order lines (the welcome screen), and
+    /// no files are opened beside it (`ecom open`'s scratch database). A workbench
+    /// reading a server never shows it: it cannot load files there.
     pub fn is_empty_warehouse(&self) -> bool {
         !self.remote
             && self.catalog.loaded
             && self.catalog.order_lines() == Some(0)
             && self.grid.result.is_none()
+            && !self
+                .catalog
+                .relations
+                .iter()
+                .any(|r| r.schema == crate::open::SCHEMA)
     }
 
     /// Rows of the grid visible at the current terminal size.
