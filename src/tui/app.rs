@@ -207,16 +207,7 @@ impl App {
                 }
             }
             Action::IngestProgress(p) => self.ingest = Some(p),
-            Action::Opened(Ok(report)) => {
-                self.screen = Screen::Sql;
-                return self.sql.show_opened(&report, status);
-            }
-            Action::Opened(Err(e)) => status.error(format!("open failed: {e}")),
-            Action::Imported(Ok(table)) => {
-                status.info(format!("imported into {table}"));
-                return vec![Effect::LoadCatalog];
-            }
-            Action::Imported(Err(e)) => status.error(format!("import failed: {e}")),
+            Action::Opened(_) | Action::Imported(_) => return self.opened(action),
             Action::IngestFinished(result) => {
                 self.ingest = None;
                 match result {
@@ -432,27 +423,11 @@ impl App {
             }
             Typed::OpenPath(path) => {
                 self.palette = None;
-                if path.is_empty() {
-                    self.status
-                        .error("open what? type open PATH (Tab completes)");
-                } else {
-                    self.status.info(format!("opening {path}…"));
-                    return vec![Effect::OpenFiles(path)];
-                }
+                return self.palette_open(path);
             }
             Typed::Import(name) => {
                 self.palette = None;
-                let name = match self.sql.catalog.selected_relation() {
-                    Some(r) if name.is_empty() && r.schema == crate::open::SCHEMA => r.name.clone(),
-                    _ => name,
-                };
-                if name.is_empty() {
-                    self.status
-                        .error("import what? select an opened view, or type import VIEW");
-                } else {
-                    self.status.info(format!("importing {name}…"));
-                    return vec![Effect::ImportView(name)];
-                }
+                return self.palette_import(name);
             }
             Typed::Load(path) => {
                 self.palette = None;
@@ -611,47 +586,5 @@ mod tests {
         app.update(Action::OpenPalette);
         app.update(key(KeyCode::Esc));
         assert!(app.palette.is_none());
-    }
-
-    #[test]
-    fn the_palette_opens_files_and_imports_the_selected_view() {
-        use crate::warehouse::catalog::{Relation, RelationKind};
-        use ratatui::crossterm::event::{KeyCode, KeyModifiers};
-        let mut app = App::new("w.duckdb".into(), 100);
-        let type_in = |app: &mut App, text: &str| {
-            app.update(Action::OpenPalette);
-            for c in text.chars() {
-                app.update(Action::PaletteKey(KeyEvent::new(
-                    KeyCode::Char(c),
-                    KeyModifiers::NONE,
-                )));
-            }
-            app.update(Action::PaletteKey(KeyEvent::new(
-                KeyCode::Enter,
-                KeyModifiers::NONE,
-            )))
-        };
-        assert_eq!(
-            type_in(&mut app, "open lake/"),
-            vec![Effect::OpenFiles("lake/".into())]
-        );
-        assert_eq!(app.status.text, "opening lake/…");
-        assert!(type_in(&mut app, "import").is_empty(), "nothing selected");
-        app.update(Action::CatalogLoaded(Ok(vec![Relation {
-            schema: crate::open::SCHEMA.into(),
-            name: "lines".into(),
-            kind: RelationKind::View,
-            rows: None,
-            columns: Vec::new(),
-        }])));
-        assert_eq!(
-            type_in(&mut app, "import"),
-            vec![Effect::ImportView("lines".into())]
-        );
-        assert_eq!(
-            app.update(Action::Imported(Ok("imported.lines (2 rows)".into()))),
-            vec![Effect::LoadCatalog]
-        );
-        assert_eq!(app.status.text, "imported into imported.lines (2 rows)");
     }
 }

@@ -21,6 +21,7 @@ pub mod jobs;
 pub mod keymap;
 pub mod layout;
 pub mod mouse;
+mod open_commands;
 pub mod palette;
 pub mod panels;
 pub mod path_complete;
