@@ -51,7 +51,7 @@ def main():
     local_cli = timed(lambda: ecom("query", "--format", "csv", SQL), args.runs)
     def bare():
         con = duckdb.connect(db, read_only=True)
-        con.execute(SQL).fetch_arrow_table()
+        con.execute(SQL).fetchall()
         con.close()
     local_bare = timed(bare, args.runs)
     server = subprocess.Popen(
