@@ -35,6 +35,22 @@ pub struct Group {
     pub gzip_unnamed: bool,
 }
 
+impl Group {
+    /// A group of no files yet, named after `hint`, from `source`.
+    fn new(hint: String, source: String, format: Format) -> Self {
+        Self {
+            hint,
+            source,
+            format,
+            files: Vec::new(),
+            pattern: None,
+            hive: false,
+            gzip: false,
+            gzip_unnamed: true,
+        }
+    }
+}
+
 /// The groups of `path` (a file, a folder or a glob); `display` is how the sources are
 /// named (the path, or the `s3://` URL it was fetched from).
 pub fn resolve(path: &str, display: &str) -> Result<Vec<Group>, OpenError> {
@@ -42,17 +58,11 @@ pub fn resolve(path: &str, display: &str) -> Result<Vec<Group>, OpenError> {
     if local.is_file() {
         let file = std::path::absolute(local)?;
         let (format, gzip) = sniff(&file)?;
-        let gzip_unnamed = gzip && !has_gz_name(&file);
-        return Ok(vec![Group {
-            hint: file_stem(&file),
-            source: display.to_string(),
-            format,
-            files: vec![file],
-            pattern: None,
-            hive: false,
-            gzip,
-            gzip_unnamed,
-        }]);
+        let mut group = Group::new(file_stem(&file), display.to_string(), format);
+        group.gzip = gzip;
+        group.gzip_unnamed = gzip && !has_gz_name(&file);
+        group.files.push(file);
+        return Ok(vec![group]);
     }
     if local.is_dir() {
         return folder(&std::path::absolute(local)?, display);
@@ -133,26 +143,14 @@ fn folder(root: &Path, display: &str) -> Result<Vec<Group>, OpenError> {
             .collect();
         let hive = below.components().count() > table.len();
         let table_dir = table.iter().fold(root.to_path_buf(), |d, c| d.join(c));
-        let group = groups
-            .entry((table_dir, format.name()))
-            .or_insert_with(|| Group {
-                hint: if table.is_empty() {
-                    root_name.clone()
-                } else {
-                    table.join("_")
-                },
-                source: if table.is_empty() {
-                    display.to_string()
-                } else {
-                    format!("{}/{}", display.trim_end_matches('/'), table.join("/"))
-                },
-                format,
-                files: Vec::new(),
-                pattern: None,
-                hive: false,
-                gzip: false,
-                gzip_unnamed: true,
-            });
+        let group = groups.entry((table_dir, format.name())).or_insert_with(|| {
+            if table.is_empty() {
+                Group::new(root_name.clone(), display.to_string(), format)
+            } else {
+                let source = format!("{}/{}", display.trim_end_matches('/'), table.join("/"));
+                Group::new(table.join("_"), source, format)
+            }
+        });
         group.hive |= hive;
         group.gzip |= gzip;
         group.gzip_unnamed &= gzip && !has_gz_name(file);
@@ -220,16 +218,9 @@ fn glob_groups(pattern: &str, display: &str) -> Result<Vec<Group>, OpenError> {
     for file in files {
         let file = std::path::absolute(&file)?;
         let (format, gzip) = sniff(&file).map_err(|e| with_file(e, &file))?;
-        let group = groups.entry(format.name()).or_insert_with(|| Group {
-            hint: hint.clone(),
-            source: display.to_string(),
-            format,
-            files: Vec::new(),
-            pattern: None,
-            hive: false,
-            gzip: false,
-            gzip_unnamed: true,
-        });
+        let group = groups
+            .entry(format.name())
+            .or_insert_with(|| Group::new(hint.clone(), display.to_string(), format));
         group.gzip |= gzip;
         group.gzip_unnamed &= gzip && !has_gz_name(&file);
         group.files.push(file);

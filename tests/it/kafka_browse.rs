@@ -10,7 +10,7 @@ use std::sync::OnceLock;
 use serde_json::{Value, json};
 
 use crate::common::{by_day_dir, ecom, run_code, run_ok, venv_bin};
-use crate::stream::{brokers, unique};
+use crate::stream::{brokers, kafka_python, unique};
 
 const PARTITIONS: usize = 3;
 
@@ -102,24 +102,7 @@ for batch in json.loads(sys.stdin.read()):
                 .collect()
         })
         .collect();
-    python(script, &[topic, &PARTITIONS.to_string()], &payload);
-}
-
-/// Runs a Python script of the test virtualenv with `args` and `input` (JSON) on stdin.
-fn python(script: &str, args: &[&str], input: &impl serde::Serialize) {
-    let mut child = Command::new(venv_bin("python"))
-        .args(["-c", script, &brokers()])
-        .args(args)
-        .stdin(Stdio::piped())
-        .spawn()
-        .unwrap();
-    child
-        .stdin
-        .take()
-        .unwrap()
-        .write_all(serde_json::to_string(input).unwrap().as_bytes())
-        .unwrap();
-    assert!(child.wait().unwrap().success(), "the Python client failed");
+    kafka_python(script, &[topic, &PARTITIONS.to_string()], &payload);
 }
 
 fn fixture() -> &'static Fixture {
@@ -332,8 +315,8 @@ c.close()
 "#;
     let all = unique("g-all");
     let some = unique("g-some");
-    python(script, &[&f.topic, &all], &f.sizes);
-    python(script, &[&f.topic, &some], &vec![100; PARTITIONS]);
+    kafka_python(script, &[&f.topic, &all], &f.sizes);
+    kafka_python(script, &[&f.topic, &some], &vec![100; PARTITIONS]);
     browse(&f.topic, &["--limit", "10"]);
 
     let dir = tempfile::tempdir().unwrap();

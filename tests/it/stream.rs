@@ -225,19 +225,26 @@ for i, (payload, timestamp) in enumerate(payloads):
     p.produce(topic, key=f"k{i}", value=payload.encode("utf-8", "surrogateescape"), partition=0, timestamp=timestamp)
 p.flush(30)
 "#;
+    kafka_python(script, &[topic], &payloads);
+}
+
+/// Runs a Python script of the test virtualenv (the confluent-kafka client) with the
+/// brokers and `args` as its arguments and `input` (JSON) on stdin.
+pub(crate) fn kafka_python(script: &str, args: &[&str], input: &impl serde::Serialize) {
+    use std::io::Write;
     let mut child = Command::new(venv_bin("python"))
-        .args(["-c", script, &brokers(), topic])
+        .args(["-c", script, &brokers()])
+        .args(args)
         .stdin(std::process::Stdio::piped())
         .spawn()
         .unwrap();
-    use std::io::Write;
     child
         .stdin
         .take()
         .unwrap()
-        .write_all(serde_json::to_string(payloads).unwrap().as_bytes())
+        .write_all(serde_json::to_string(input).unwrap().as_bytes())
         .unwrap();
-    assert!(child.wait().unwrap().success());
+    assert!(child.wait().unwrap().success(), "the Python client failed");
 }
 
 #[test]

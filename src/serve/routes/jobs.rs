@@ -99,12 +99,9 @@ pub(super) async fn job(
     Extension(caller): Extension<Caller>,
     id: Result<Path<u64>, PathRejection>,
 ) -> Response {
-    if let Err(problem) = caller.require(Scope::Admin) {
-        return problem.into_response();
-    }
-    let Path(id) = match id {
+    let id = match admin_job_id(&caller, id) {
         Ok(id) => id,
-        Err(e) => return bad_path(e),
+        Err(refused) => return refused,
     };
     match state.jobs.record(id) {
         Some(record) => Json(JobInfo::of(record)).into_response(),
@@ -124,12 +121,9 @@ pub(super) async fn cancel_job(
     Extension(caller): Extension<Caller>,
     id: Result<Path<u64>, PathRejection>,
 ) -> Response {
-    if let Err(problem) = caller.require(Scope::Admin) {
-        return problem.into_response();
-    }
-    let Path(id) = match id {
+    let id = match admin_job_id(&caller, id) {
         Ok(id) => id,
-        Err(e) => return bad_path(e),
+        Err(refused) => return refused,
     };
     let asked = state.jobs.cancel(id);
     match state.jobs.record(id) {
@@ -143,6 +137,14 @@ pub(super) async fn cancel_job(
         }
         None => unknown(id).into_response(),
     }
+}
+
+/// The job number of a `/api/v1/jobs/{id}` route, for an admin token only.
+fn admin_job_id(caller: &Caller, id: Result<Path<u64>, PathRejection>) -> Result<u64, Response> {
+    caller
+        .require(Scope::Admin)
+        .map_err(IntoResponse::into_response)?;
+    id.map(|Path(id)| id).map_err(bad_path)
 }
 
 fn unknown(id: u64) -> Problem {
