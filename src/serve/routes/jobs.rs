@@ -131,7 +131,7 @@ pub(super) async fn cancel_job(
         Ok(id) => id,
         Err(e) => return bad_path(e),
     };
-    let asked = state.jobs.cancel(id);
+    let asked = state.cancel_job(id);
     match state.jobs.record(id) {
         Some(record) => {
             let status = if asked {
