@@ -37,8 +37,12 @@ use crate::jobs::{CancelToken, JobError, JobKind, Outcome, ProgressSink, Registr
 use crate::warehouse::Warehouse;
 pub use error::ServeError;
 pub use options::ServeOptions;
+pub use routes::dashboards::{BindRequest, PanelAnswer, PanelRequest};
+pub use routes::job_start::{JobRequest, StartedJob};
+pub use routes::jobs::JobInfo;
 pub use routes::openapi::ApiDoc;
 use routes::router;
+pub use routes::workbench::{LookupAnswer, PARTS as WORKBENCH_PARTS};
 use state::AppState;
 
 /// Work the server runs beside the API on a connection of its database (the pipeline's
@@ -79,6 +83,7 @@ pub fn run(
         options: options.clone(),
         jobs: Registry::new(),
         project,
+        job_statements: Default::default(),
     });
     for job in jobs {
         let conn = conn.try_clone()?;
@@ -113,7 +118,7 @@ pub fn run(
         .await;
         Ok::<_, ServeError>(())
     });
-    state.jobs.cancel_all();
+    state.cancel_all_jobs();
     if !state
         .jobs
         .wait_all(std::time::Instant::now() + Duration::from_secs(120))

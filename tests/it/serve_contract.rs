@@ -2,7 +2,8 @@
 //! every operation of a real `ecom serve` on the full data from `/openapi.json` alone,
 //! with valid and invalid input and an admin token, and finds no server error, no
 //! undeclared status, content type or header, no answer that breaks its schema, no
-//! invalid input accepted and no route that ignores its token.
+//! invalid input accepted and no route that ignores its token. (Starting jobs is left
+//! to `serve_remote`, which starts real ones.)
 
 use std::process::Command;
 
@@ -30,6 +31,10 @@ fn an_openapi_fuzzer_finds_no_undocumented_answer() {
             "--exclude-checks",
             "positive_data_acceptance",
         ])
+        // Every operation but starting jobs: a fuzzed body starts real builds, ML runs
+        // and tails of made-up brokers (which take a minute to give up), on the
+        // shared warehouse. serve_remote drives that route with real jobs.
+        .args(["--exclude-operation-id", "start_job"])
         .args(["--phases", "examples,coverage,fuzzing,stateful"])
         .args([
             "--max-examples",

@@ -329,6 +329,53 @@ fn only_an_admin_starts_jobs_and_a_started_build_is_followed_to_its_end() {
         server.get("/api/v1/jobs/999999", Some(&admin)),
         StatusCode::NOT_FOUND,
     );
+    let ended = server
+        .client
+        .delete(format!("{}/api/v1/jobs/{id}", server.base))
+        .bearer_auth(&admin)
+        .send()
+        .unwrap();
+    assert_eq!(
+        ended.status(),
+        StatusCode::OK,
+        "an ended job stays as it ended"
+    );
+
+    // One build at a time; a cancelled one stops and says so.
+    let everything = json!({"kind": "models"});
+    let started = server.post("/api/v1/jobs", &admin, &everything);
+    assert_eq!(started.status(), StatusCode::ACCEPTED);
+    let id = started.json::<Value>().unwrap()["id"].as_u64().unwrap();
+    let problem = is_problem(
+        server.post("/api/v1/jobs", &admin, &everything),
+        StatusCode::CONFLICT,
+    );
+    assert!(
+        problem["detail"]
+            .as_str()
+            .unwrap()
+            .contains(&format!("job {id}")),
+        "{problem}"
+    );
+    let cancelled = server
+        .client
+        .delete(format!("{}/api/v1/jobs/{id}", server.base))
+        .bearer_auth(&admin)
+        .send()
+        .unwrap();
+    assert_eq!(cancelled.status(), StatusCode::ACCEPTED);
+    let job = loop {
+        let job = server.json(&format!("/api/v1/jobs/{id}"), &admin);
+        if job["state"] != "running" {
+            break job;
+        }
+        assert!(
+            Instant::now() < deadline,
+            "the cancelled build never ended: {job}"
+        );
+        std::thread::sleep(Duration::from_millis(200));
+    };
+    assert_eq!(job["state"], "cancelled", "{job}");
     let bad = server.post(
         "/api/v1/jobs",
         &admin,

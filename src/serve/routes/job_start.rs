@@ -22,7 +22,7 @@ use crate::serve::tokens::Scope;
 use crate::stream::tail::TailOptions;
 
 /// The job to start, by `kind`.
-#[derive(Debug, Deserialize, ToSchema)]
+#[derive(Debug, Serialize, Deserialize, ToSchema)]
 #[serde(tag = "kind", rename_all = "lowercase", deny_unknown_fields)]
 pub enum JobRequest {
     /// Builds the bundled project's `select`ed nodes (dbt selectors; all when empty).
@@ -58,7 +58,8 @@ pub struct StartedJob {
 /// job's number, to poll at `GET /api/v1/jobs/{id}`.
 #[utoipa::path(post, path = "/api/v1/jobs", tag = "admin", request_body = JobRequest, security(("bearer" = [])), responses(
     (status = 202, body = StartedJob), (status = 400, body = Problem), (status = 401, body = Problem),
-    (status = 403, body = Problem, description = "The token lacks the admin scope")
+    (status = 403, body = Problem, description = "The token lacks the admin scope"),
+    (status = 409, body = Problem, description = "A job of that name is running already")
 ))]
 pub(super) async fn start_job(
     State(state): Shared,
@@ -81,30 +82,50 @@ pub(super) async fn start_job(
     }
 }
 
-/// Starts `request` in the server's registry, on a connection of its own.
+/// Starts `request` in the server's registry, on a connection of its own. One job of a
+/// name runs at a time: two builds of one project, or two tails, would write the same
+/// tables.
 fn start(state: &AppState, request: JobRequest) -> Result<StartedJob, Problem> {
+    let name = match &request {
+        JobRequest::Models { .. } => "models build".to_string(),
+        JobRequest::Ml { model } => format!("ml {}", ml_model(model)?.name()),
+        JobRequest::Tail { .. } => "tail".to_string(),
+    };
+    if let Some(running) = state
+        .jobs
+        .jobs()
+        .into_iter()
+        .find(|j| j.is_running() && j.name == name)
+    {
+        return Err(Problem::new(
+            StatusCode::CONFLICT,
+            format!(
+                "{name} is already running as job {id}: follow it at GET /api/v1/jobs/{id}, \
+                 or stop it with DELETE /api/v1/jobs/{id}",
+                id = running.id
+            ),
+        ));
+    }
     let conn = state.pool.connection().map_err(Problem::internal)?;
+    let statements = conn.interrupt_handle();
+    let interruptible = !matches!(request, JobRequest::Tail { .. });
     let jobs = &state.jobs;
-    let (name, started): (String, Started<Outcome>) = match request {
+    let started: Started<Outcome> = match request {
         JobRequest::Models { select } => {
             let project = state.project.clone();
-            let name = "models build".to_string();
-            let started = jobs.start(JobKind::Models, &name, move |progress, cancel| {
+            jobs.start(JobKind::Models, &name, move |progress, cancel| {
                 let threads = crate::jobs::background_threads();
                 crate::models::outcome::build_job(
                     &conn, &project, select, threads, progress, cancel,
                 )
-            });
-            (name, started)
+            })
         }
         JobRequest::Ml { model } => {
             let model = ml_model(&model)?;
-            let name = format!("ml {}", model.name());
-            let started = jobs.start(JobKind::Ml, &name, move |progress, cancel| {
+            jobs.start(JobKind::Ml, &name, move |progress, cancel| {
                 let summary = crate::ml::run_with_defaults(&conn, model, progress, cancel)?;
                 Ok(Outcome::succeeded(summary))
-            });
-            (name, started)
+            })
         }
         JobRequest::Tail {
             brokers,
@@ -120,12 +141,15 @@ fn start(state: &AppState, request: JobRequest) -> Result<StartedJob, Problem> {
                 ));
             }
             let options = TailOptions::new(&brokers, &topic, &group);
-            let started = jobs.start(JobKind::Tail, "tail", move |progress, cancel| {
+            jobs.start(JobKind::Tail, &name, move |progress, cancel| {
                 crate::stream::tail::tail_job(&conn, &options, progress, cancel)
-            });
-            ("tail".to_string(), started)
+            })
         }
     };
+    // The tail stops between batches by itself; interrupting one would fail it.
+    if interruptible {
+        state.interrupt_on_cancel(started.id, statements);
+    }
     Ok(StartedJob {
         id: started.id,
         name,

@@ -125,7 +125,7 @@ pub(super) async fn cancel_job(
         Ok(id) => id,
         Err(refused) => return refused,
     };
-    let asked = state.jobs.cancel(id);
+    let asked = state.cancel_job(id);
     match state.jobs.record(id) {
         Some(record) => {
             let status = if asked {

@@ -7,10 +7,10 @@
 //! it reads and, when one is missing, says which command builds it ([`need`]).
 
 mod customers;
-mod dashboards;
+pub(super) mod dashboards;
 mod figures;
-mod job_start;
-mod jobs;
+pub(super) mod job_start;
+pub(super) mod jobs;
 mod ml;
 mod need;
 pub(crate) mod openapi;
@@ -20,7 +20,7 @@ mod service;
 mod stream;
 mod tables;
 mod tokens;
-mod workbench;
+pub(super) mod workbench;
 
 use std::sync::Arc;
 
