@@ -4,12 +4,12 @@
 
 use std::collections::BTreeMap;
 use std::io::{BufRead, BufReader, Write};
-use std::process::{Command, Stdio};
+use std::process::Stdio;
 use std::sync::OnceLock;
 
 use serde_json::{Value, json};
 
-use crate::common::{by_day_dir, ecom, run_code, run_ok, venv_bin};
+use crate::common::{by_day_dir, ecom, run_code, run_ok};
 use crate::stream::{brokers, kafka_python, unique};
 
 const PARTITIONS: usize = 3;

@@ -101,7 +101,7 @@ pub(super) async fn job(
 ) -> Response {
     let id = match admin_job_id(&caller, id) {
         Ok(id) => id,
-        Err(refused) => return refused,
+        Err(refused) => return *refused,
     };
     match state.jobs.record(id) {
         Some(record) => Json(JobInfo::of(record)).into_response(),
@@ -123,7 +123,7 @@ pub(super) async fn cancel_job(
 ) -> Response {
     let id = match admin_job_id(&caller, id) {
         Ok(id) => id,
-        Err(refused) => return refused,
+        Err(refused) => return *refused,
     };
     let asked = state.cancel_job(id);
     match state.jobs.record(id) {
@@ -140,11 +140,14 @@ pub(super) async fn cancel_job(
 }
 
 /// The job number of a `/api/v1/jobs/{id}` route, for an admin token only.
-fn admin_job_id(caller: &Caller, id: Result<Path<u64>, PathRejection>) -> Result<u64, Response> {
+fn admin_job_id(
+    caller: &Caller,
+    id: Result<Path<u64>, PathRejection>,
+) -> Result<u64, Box<Response>> {
     caller
         .require(Scope::Admin)
-        .map_err(IntoResponse::into_response)?;
-    id.map(|Path(id)| id).map_err(bad_path)
+        .map_err(|problem| Box::new(problem.into_response()))?;
+    id.map(|Path(id)| id).map_err(|e| Box::new(bad_path(e)))
 }
 
 fn unknown(id: u64) -> Problem {
