@@ -17,8 +17,14 @@ pub fn build_job(
     progress: &dyn ProgressSink,
     cancel: &CancelToken,
 ) -> Result<Outcome, JobError> {
-    let summary = super::build_project(conn, dir, select, threads, progress, cancel)?;
-    Ok(outcome(&summary, cancel.is_cancelled()))
+    match super::build_project(conn, dir, select, threads, progress, cancel) {
+        Ok(summary) => Ok(outcome(&summary, cancel.is_cancelled())),
+        // A cancel interrupts the statement running: its error is the cancel's doing.
+        Err(e) if cancel.is_cancelled() => Ok(Outcome::Cancelled {
+            summary: format!("cancelled while building ({e})"),
+        }),
+        Err(e) => Err(e.into()),
+    }
 }
 
 /// How `summary` came out; `cancelled` when the run was asked to stop.
