@@ -55,6 +55,24 @@ impl MlModel {
     }
 }
 
+/// [`run_with_defaults`] as a background job (the workbench's and `ecom serve`'s): a
+/// run whose cancel interrupted its statement ends cancelled, not failed with DuckDB's
+/// interrupt error.
+pub fn job(
+    conn: &Connection,
+    model: MlModel,
+    progress: &dyn crate::jobs::ProgressSink,
+    cancel: &CancelToken,
+) -> std::result::Result<crate::jobs::Outcome, crate::jobs::JobError> {
+    match run_with_defaults(conn, model, progress, cancel) {
+        Ok(summary) => Ok(crate::jobs::Outcome::succeeded(summary)),
+        Err(e) if cancel.is_cancelled() => Ok(crate::jobs::Outcome::Cancelled {
+            summary: format!("cancelled ({e})"),
+        }),
+        Err(e) => Err(e.into()),
+    }
+}
+
 /// Runs `model` with its default options (as the pipeline does) and says in one line
 /// what came out.
 pub fn run_with_defaults(

@@ -184,10 +184,7 @@ impl Handles {
                 let started = self.registry.start_watched(
                     JobKind::Ml,
                     &format!("ml {}", model.name()),
-                    move |progress, cancel| {
-                        let summary = crate::ml::run_with_defaults(&conn, model, progress, cancel)?;
-                        Ok(Outcome::succeeded(summary))
-                    },
+                    move |progress, cancel| crate::ml::job(&conn, model, progress, cancel),
                     job_events(tx.clone(), *job),
                 );
                 (*job, started.id)

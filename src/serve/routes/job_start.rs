@@ -123,8 +123,7 @@ fn start(state: &AppState, request: JobRequest) -> Result<StartedJob, Problem> {
         JobRequest::Ml { model } => {
             let model = ml_model(&model)?;
             jobs.start(JobKind::Ml, &name, move |progress, cancel| {
-                let summary = crate::ml::run_with_defaults(&conn, model, progress, cancel)?;
-                Ok(Outcome::succeeded(summary))
+                crate::ml::job(&conn, model, progress, cancel)
             })
         }
         JobRequest::Tail {
