@@ -7,7 +7,7 @@ use serde::{Deserialize, Serialize};
 use super::Outcome;
 use super::args::{OutputFormat, QueryArgs};
 use super::output::{thousands, write_table};
-use crate::remote::{Blocking, Cancel, Client, QueryRequest, append_batch, create_table};
+use crate::remote::{Blocking, Cancel, Client, QueryRequest};
 use crate::warehouse::quote_literal;
 
 /// `ecom query --remote`: the server runs the SQL (under its query guard) and answers
@@ -31,17 +31,8 @@ pub fn query(
             anyhow::bail!("--format parquet needs --output FILE");
         };
         let conn = duckdb::Connection::open_in_memory()?;
-        let mut created = false;
-        let answered = remote.block_on(client.query(&request, &mut cancel, |batch| {
-            if !created {
-                create_table(&conn, "answer", &batch.schema())?;
-                created = true;
-            }
-            Ok::<_, anyhow::Error>(append_batch(&conn, "answer", batch)?)
-        }))?;
-        if !created {
-            create_table(&conn, "answer", &answered.schema)?;
-        }
+        let answered =
+            remote.block_on(client.query_into(&conn, "answer", &request, &mut cancel))?;
         conn.execute_batch(&format!(
             "COPY temp.answer TO {} (FORMAT parquet, COMPRESSION zstd)",
             quote_literal(&path.display().to_string())
@@ -90,7 +81,7 @@ pub fn status(client: &Client, json: bool) -> anyhow::Result<Outcome> {
     let remote = Blocking::new(client.clone());
     let status = remote.block_on(async {
         let health = client.health().await?;
-        let admin = health.get("warehouse").is_some_and(|w| !w.is_null());
+        let admin = Client::health_says_admin(&health);
         let relations: Vec<Table> = client.get("api/v1/tables").await?;
         let jobs = if admin {
             Some(client.get("api/v1/jobs").await?)

@@ -62,8 +62,36 @@ fn kept_schema(schema: &Schema) -> SchemaRef {
     Arc::new(Schema::new(fields))
 }
 
+impl super::Client {
+    /// Runs `request` on the server and keeps its rows in the temporary table
+    /// `temp.{table}` of `conn` as they arrive (an empty answer still makes the table,
+    /// with the answer's columns).
+    pub async fn query_into(
+        &self,
+        conn: &Connection,
+        table: &str,
+        request: &super::QueryRequest,
+        cancel: &mut super::Cancel,
+    ) -> Result<super::Answered, RemoteError> {
+        let mut created = false;
+        let answered = self
+            .query(request, cancel, |batch| {
+                if !created {
+                    create_table(conn, table, &batch.schema())?;
+                    created = true;
+                }
+                append_batch(conn, table, batch)
+            })
+            .await?;
+        if !created {
+            create_table(conn, table, &answered.schema)?;
+        }
+        Ok(answered)
+    }
+}
+
 /// Creates (or replaces) the temporary table `temp.{table}` for rows of `schema`.
-pub fn create_table(conn: &Connection, table: &str, schema: &Schema) -> Result<(), RemoteError> {
+fn create_table(conn: &Connection, table: &str, schema: &Schema) -> Result<(), RemoteError> {
     let columns: Vec<String> = kept_schema(schema)
         .fields()
         .iter()
@@ -81,11 +109,7 @@ pub fn create_table(conn: &Connection, table: &str, schema: &Schema) -> Result<(
 }
 
 /// Appends `batch` to `temp.{table}` (made by [`create_table`] for its schema).
-pub fn append_batch(
-    conn: &Connection,
-    table: &str,
-    batch: &RecordBatch,
-) -> Result<(), RemoteError> {
+fn append_batch(conn: &Connection, table: &str, batch: &RecordBatch) -> Result<(), RemoteError> {
     let schema = kept_schema(&batch.schema());
     let columns = batch
         .columns()

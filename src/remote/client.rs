@@ -94,6 +94,16 @@ impl Client {
         self.json(self.request(Method::GET, path)).await
     }
 
+    /// `GET path?query`, its JSON answer read as `T` (reqwest encodes the pairs).
+    pub async fn get_with<T: DeserializeOwned>(
+        &self,
+        path: &str,
+        query: &[(&str, &str)],
+    ) -> Result<T, RemoteError> {
+        self.json(self.request(Method::GET, path).query(query))
+            .await
+    }
+
     /// `POST path` with a JSON body, its JSON answer read as `T`.
     pub async fn post<B: Serialize + ?Sized, T: DeserializeOwned>(
         &self,
@@ -128,8 +138,12 @@ impl Client {
     /// Whether this token may start jobs: `/health` names the warehouse only to an
     /// admin token.
     pub async fn is_admin(&self) -> Result<bool, RemoteError> {
-        let health = self.health().await?;
-        Ok(health.get("warehouse").is_some_and(|w| !w.is_null()))
+        Ok(Self::health_says_admin(&self.health().await?))
+    }
+
+    /// Whether a `/health` answer was given to an admin token (it names the warehouse).
+    pub fn health_says_admin(health: &serde_json::Value) -> bool {
+        health.get("warehouse").is_some_and(|w| !w.is_null())
     }
 }
 

@@ -15,7 +15,6 @@ mod error;
 mod jobs;
 mod query;
 
-pub use arrow_table::{append_batch, create_table};
 pub use blocking::Blocking;
 pub use cancel::{Cancel, Canceller};
 pub use client::Client;

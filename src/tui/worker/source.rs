@@ -11,7 +11,7 @@ use serde::Deserialize;
 use serde::de::DeserializeOwned;
 
 use super::Request;
-use crate::remote::{Blocking, Cancel, Canceller, QueryRequest, append_batch, create_table};
+use crate::remote::{Blocking, Cancel, Canceller, QueryRequest};
 use crate::tui::action::Action;
 use crate::tui::failure::{Failure, Reported};
 use crate::tui::screens::alerts::AlertsView;
@@ -106,11 +106,14 @@ impl Source {
                 })
             }
             (Self::Remote { remote, .. }, Request::Lookup(text)) => {
-                let path = format!("lookup?text={}", url_escape(text));
-                Action::LookupAnswered(match part::<Option<LookupAnswer>>(remote, &path) {
+                let answer = remote.block_on(remote.client.get_with::<Option<LookupAnswer>>(
+                    "api/v1/workbench/lookup",
+                    &[("text", text.as_str())],
+                ));
+                Action::LookupAnswered(match answer {
                     Ok(Some(answer)) => Ok((answer.title, answer.list)),
                     Ok(None) => Err(NO_RECOMMENDATIONS.into()),
-                    Err(e) => Err(e),
+                    Err(e) => Err(Failure::of(e)),
                 })
             }
             (Self::Local { .. }, Request::Stream) => {
@@ -162,18 +165,6 @@ fn part<T: DeserializeOwned>(remote: &Blocking, part: &str) -> Reported<T> {
         .map_err(Failure::of)
 }
 
-/// `text` for a URL's query string.
-fn url_escape(text: &str) -> String {
-    text.bytes()
-        .map(|b| match b {
-            b'A'..=b'Z' | b'a'..=b'z' | b'0'..=b'9' | b'-' | b'.' | b'_' | b'~' => {
-                (b as char).to_string()
-            }
-            _ => format!("%{b:02X}"),
-        })
-        .collect()
-}
-
 /// Runs `sql` on the server and keeps its rows in `temp.{table}` as they arrive; the
 /// second value says when the server cut the rows.
 fn remote_run(
@@ -188,19 +179,9 @@ fn remote_run(
         sql: sql.trim().trim_end_matches(';').to_string(),
         limit: Some(REMOTE_ROWS),
     };
-    let mut created = false;
     let answered = remote
-        .block_on(remote.client.query(&request, cancel, |batch| {
-            if !created {
-                create_table(conn, table, &batch.schema())?;
-                created = true;
-            }
-            append_batch(conn, table, batch)
-        }))
+        .block_on(remote.client.query_into(conn, table, &request, cancel))
         .map_err(Failure::of)?;
-    if !created {
-        create_table(conn, table, &answered.schema).map_err(Failure::of)?;
-    }
     let result = pager::adopt(conn, table, started)
         .map_err(|e| Failure(super::explain_query_error(&e.to_string())))?;
     let cut = answered.truncated.then(|| {
@@ -210,15 +191,4 @@ fn remote_run(
         )
     });
     Ok((result, cut))
-}
-
-#[cfg(test)]
-mod tests {
-    use super::*;
-
-    #[test]
-    fn lookups_are_escaped_for_the_query_string() {
-        assert_eq!(url_escape("85123A"), "85123A");
-        assert_eq!(url_escape("a b&c=é"), "a%20b%26c%3D%C3%A9");
-    }
 }
