@@ -9,6 +9,8 @@
 #        scripts/bench.sh --grid   (only the slowest frame while the grid's search, sort
 #                         and profile run over a 5,000,000-row result)
 #        scripts/bench.sh --open   (only the first frame of `ecom open` on the full lake)
+#        scripts/bench.sh --stream [--runs N]   (only `ecom tail` against the bare consumer,
+#                         with the tail's CPU seconds by stage)
 set -euo pipefail
 source "$(dirname "$0")/lib.sh"
 cd "$ECOM_ROOT"

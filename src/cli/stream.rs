@@ -8,7 +8,7 @@ use crate::stream::kafka::parse_settings;
 use crate::stream::parse_duration;
 use crate::stream::schedule::Disorder;
 use crate::stream::simulate::{Pace, SimulateOptions, Target, simulate};
-use crate::stream::tail::{TailOptions, describe, tail};
+use crate::stream::tail::{TailOptions, describe, describe_stages, tail};
 use crate::stream::window::WindowSpec;
 
 pub fn run_simulate(args: &SimulateArgs, settings: &Settings) -> anyhow::Result<Outcome> {
@@ -118,6 +118,9 @@ pub fn run_tail(args: &TailArgs, settings: &Settings) -> anyhow::Result<Outcome>
             thousands(status.events),
             describe(&status)
         );
+        if status.stages.total > 0.0 {
+            println!("{}", describe_stages(&status.stages));
+        }
     }
     Ok(Outcome::SUCCESS)
 }

@@ -39,6 +39,37 @@ pub struct TailStatus {
     /// From the first message to the end of the last commit: the time the work took,
     /// without the group join or the idle wait.
     pub active_seconds: f64,
+    /// Where the CPU time went since the first message.
+    pub stages: TailStages,
+}
+
+/// The tail's CPU seconds by stage since its first message, so the next thing to make
+/// faster is visible (`ecom --json tail`, scripts/bench.sh). The consuming thread polls,
+/// decodes, windows and builds the batch's rows; the writer thread appends and commits
+/// them and hands the resume points to Kafka; everything else (librdkafka's fetchers, DuckDB's
+/// background work such as checkpoints) is `other_threads`.
+#[derive(Debug, Clone, Default, PartialEq, Serialize)]
+pub struct TailStages {
+    /// Taking messages from librdkafka's queue (and the rebalances it runs).
+    pub poll: f64,
+    /// UTF-8, JSON and the checks that make a message an event or a dead letter.
+    pub decode: f64,
+    /// Deduplication, windows and watermarks, late events, the batch.
+    pub window: f64,
+    /// The rest of the consuming thread: sealing batches, the live figures.
+    pub consumer_other: f64,
+    /// Appending the accepted events to the batch's Arrow columns.
+    pub rows: f64,
+    /// DuckDB's appender (late events, dead letters, windows and offsets included).
+    pub append: f64,
+    /// The DuckDB transaction's commit (the WAL, and a checkpoint when one is due).
+    pub commit: f64,
+    /// Resume points to the checkpoint topic and the group's offsets.
+    pub kafka_commit: f64,
+    /// The rest of the writer thread: publishing windows, waiting for batches.
+    pub writer_other: f64,
+    pub other_threads: f64,
+    pub total: f64,
 }
 
 #[derive(Debug, Clone, PartialEq, Serialize)]

@@ -369,6 +369,10 @@ pub fn segment(
             profiles,
         )
     })?;
+    // The events' view joins the segments once they exist.
+    if let Err(e) = crate::warehouse::events_enriched::define(conn) {
+        tracing::warn!(error = %e, "redefining stream.events_enriched");
+    }
     report(steps, format!("{k} segments, silhouette {silhouette:.3}"));
     Ok(SegmentReport {
         run_id,

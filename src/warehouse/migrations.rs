@@ -45,6 +45,11 @@ const MIGRATIONS: &[(i32, &str, &str)] = &[
         "order lines' currency and source preset; customer keys from e-mails",
         include_str!("migrations/007_shop_shapes.sql"),
     ),
+    (
+        8,
+        "narrow stream.events: enrichment moves to the view stream.events_enriched",
+        include_str!("migrations/008_narrow_events.sql"),
+    ),
 ];
 
 /// The highest schema version this binary understands.

@@ -8,6 +8,7 @@ pub mod catalog;
 pub mod chart_data;
 pub mod commit;
 pub mod engine;
+pub mod events_enriched;
 pub mod find;
 pub mod history;
 mod migrations;
@@ -89,6 +90,7 @@ impl Warehouse {
         }
         let conn = engine::open(path).map_err(|e| explain_open_error(path, e))?;
         migrations::migrate(&conn)?;
+        events_enriched::define(&conn)?;
         Ok(Self {
             conn,
             path: path.to_owned(),

@@ -54,7 +54,7 @@ pub(crate) fn simulate(topic: &str, files: &[PathBuf], extra: &[&str]) -> serde_
     serde_json::from_str(&run_ok(&mut cmd)).unwrap()
 }
 
-fn tail(db: &Path, topic: &str, group: &str, extra: &[&str]) -> serde_json::Value {
+pub(crate) fn tail(db: &Path, topic: &str, group: &str, extra: &[&str]) -> serde_json::Value {
     let mut cmd = ecom(db);
     cmd.args([
         "--json",
@@ -181,11 +181,17 @@ fn tailed_windows_equal_batch_sql_over_the_same_lines_with_late_and_duplicate_ev
         "SELECT count(*) FROM stream.window_metrics WHERE country = '*'",
     );
     assert!(closed.as_u64().unwrap() > 3 * 80, "{closed} closed windows");
-    // Enriched from the marts when they exist; here they do not: fewer fields, no error.
+    // Enriched from the marts when they exist; here they do not: the view's enrichment
+    // columns are empty, and it has every event.
+    let enriched = &query_json(
+        &db,
+        "SELECT count(*) AS n, count(product_description) AS described FROM stream.events_enriched",
+    )[0];
     assert_eq!(
-        scalar(&db, "SELECT count(product_description) FROM stream.events"),
-        0
+        enriched["n"],
+        scalar(&db, "SELECT count(*) FROM stream.events")
     );
+    assert_eq!(enriched["described"], 0);
 
     // Metrics went to the metrics topic too; every closed window is marked published.
     assert_eq!(
@@ -868,14 +874,14 @@ fn an_event_file_replays_into_kafka_and_events_are_enriched_from_the_marts() {
     let replayed = simulate(&topic, &[file], &[]);
     assert_eq!(replayed["delivered"].as_u64().unwrap(), lines);
     tail(&db, &topic, &unique("g"), &[]);
-    // Every field filled exactly where the marts know the answer.
+    // Every field of the enriched view filled exactly where the marts know the answer.
     let e = &query_json(
         &db,
         "SELECT count(*) AS events,
                 count(e.product_description) AS described, count(p.description) AS describable,
                 count(e.customer_first_purchase) AS first_purchase, count(c.first_purchase_ts) AS known_customers,
                 count(e.country_region) AS region
-         FROM stream.events e
+         FROM stream.events_enriched e
          LEFT JOIN marts.dim_product p USING (stock_code)
          LEFT JOIN marts.dim_customer c ON c.customer_id::BIGINT = e.customer_id",
     )[0];

@@ -139,6 +139,10 @@ pub fn run(
         for (i, hook) in graph.project.on_run_end.iter().enumerate() {
             results.push(run_hook(graph, conn, hook, "on-run-end", i)?);
         }
+        // The dimensions the tail's events are enriched with may have just been built.
+        if let Err(e) = crate::warehouse::events_enriched::define(conn) {
+            tracing::warn!(error = %e, "redefining stream.events_enriched");
+        }
     }
     Ok(RunSummary {
         command: invocation.command,

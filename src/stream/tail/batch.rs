@@ -5,7 +5,7 @@ use std::collections::HashSet;
 
 use chrono::NaiveDateTime;
 
-use crate::stream::event::Event;
+use super::event_rows::EventRows;
 use crate::stream::window::WindowMetrics;
 
 /// A message that is not a valid event, with where it was and why.
@@ -27,13 +27,10 @@ pub(super) struct LateEvent {
     pub(super) reason: String,
 }
 
-/// An accepted event with its partition, offset and whether it was late.
-pub(super) type AcceptedEvent = (i32, i64, Event, bool);
-
 /// Rows of one batch, written in one transaction.
 #[derive(Default)]
 pub(super) struct Batch {
-    pub(super) events: Vec<AcceptedEvent>,
+    pub(super) events: EventRows,
     pub(super) late: Vec<LateEvent>,
     pub(super) dead: Vec<DeadLetter>,
     pub(super) windows: Vec<(i32, WindowMetrics)>,
@@ -41,6 +38,11 @@ pub(super) struct Batch {
 }
 
 impl Batch {
+    /// Messages in the batch (`--batch-messages` counts these).
+    pub(super) fn len(&self) -> usize {
+        self.events.len() + self.dead.len()
+    }
+
     pub(super) fn is_empty(&self) -> bool {
         self.touched.is_empty()
     }

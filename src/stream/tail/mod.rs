@@ -19,7 +19,8 @@
 
 mod batch;
 mod consumer;
-mod enriched_events;
+mod cpu;
+mod event_rows;
 pub mod exporter;
 mod in_flight;
 mod metrics_topic;
@@ -30,7 +31,7 @@ mod windows_state;
 mod writer;
 
 pub use options::TailOptions;
-pub use status::{PartitionStatus, TailStatus, describe};
+pub use status::{PartitionStatus, TailStages, TailStatus, describe, describe_stages};
 
 use std::collections::BTreeMap;
 use std::sync::atomic::{AtomicU64, Ordering};
@@ -50,7 +51,7 @@ use crate::stream::kafka::{ReliableProducer, client_config};
 use crate::stream::window::Placement;
 use batch::{Batch, DeadLetter, LateEvent};
 use consumer::{Shared, TailContext};
-use enriched_events::Enrichment;
+use cpu::Lap;
 use in_flight::InFlight;
 use resume::load_offsets;
 use windows_state::{PartitionState, close_idle, new_state};
@@ -132,7 +133,6 @@ pub fn tail(
             doing: format!("subscribing to {}", options.topic),
             source,
         })?;
-    let enrichment = Enrichment::load(conn)?;
     let writer_conn = conn.try_clone().map_err(|source| StreamError::Warehouse {
         doing: "opening the tail's writer connection".into(),
         source,
@@ -143,7 +143,6 @@ pub fn tail(
             writer_conn,
             &consumer,
             options,
-            &enrichment,
             Arc::clone(&in_flight),
         )?;
         consume(
@@ -183,105 +182,150 @@ fn consume(
     let mut last_report = Instant::now();
     let mut rate_window = (Instant::now(), 0u64);
     let mut idle_checked = Instant::now();
+    let mut burst = Vec::with_capacity(BURST);
+    let mut decoded = Vec::with_capacity(BURST);
+    // The burst's accepted events (index, late), appended to the batch's rows at once.
+    let mut accepted = Vec::with_capacity(BURST);
+    // The process's CPU clock when the first message came (the stages' start).
+    let mut cpu_at_first: Option<f64> = None;
 
     loop {
         if cancel.is_cancelled() {
             break;
         }
-        let message = consumer.poll(StdDuration::from_millis(100));
-        // One clock read per message serves every timer below.
-        let now = Instant::now();
-        // A rebalance happened inside poll (after the writer had committed every sealed
-        // batch): drop the unsealed work and rebuild the partitions.
-        let current = consumer.context().generation.load(Ordering::SeqCst);
-        if current != generation {
-            generation = current;
-            status.rebalances += 1;
-            batch = Batch::default();
-            let assigned = shared
-                .lock()
-                .ok()
-                .and_then(|s| s.assigned.clone())
-                .unwrap_or_default();
-            states = assigned
-                .iter()
-                .map(|(&p, resume)| Ok((p, new_state(conn, options, p, resume)?)))
-                .collect::<Result<_>>()?;
-            assigned_at = Some(now);
-        }
-        match message {
-            None => {}
-            Some(Err(e)) => {
-                tracing::warn!(error = %e, "consuming");
-                if let Ok(mut s) = shared.lock() {
-                    s.broker_errors += 1;
-                    s.last_broker_error = Some(e.to_string());
-                }
+        let mut lap = Lap::start();
+        // A burst: what librdkafka has queued, after waiting for the first message; no
+        // more than the batch has room for, nor than `--max-messages` leaves.
+        let room = BURST
+            .min(options.batch_messages.saturating_sub(batch.len()).max(1))
+            .min(
+                options
+                    .max_messages
+                    .map_or(usize::MAX, |m| m.saturating_sub(live_messages) as usize),
+            );
+        let mut wait = StdDuration::from_millis(100);
+        while burst.len() < room {
+            let message = consumer.poll(wait);
+            wait = StdDuration::ZERO;
+            // A rebalance happened inside poll (after the writer had committed every
+            // sealed batch): drop the unsealed work, the messages polled before it
+            // included, and rebuild the partitions.
+            let current = consumer.context().generation.load(Ordering::SeqCst);
+            if current != generation {
+                generation = current;
+                status.rebalances += 1;
+                batch = Batch::default();
+                burst.clear();
+                let assigned = shared
+                    .lock()
+                    .ok()
+                    .and_then(|s| s.assigned.clone())
+                    .unwrap_or_default();
+                states = assigned
+                    .iter()
+                    .map(|(&p, resume)| Ok((p, new_state(conn, options, p, resume)?)))
+                    .collect::<Result<_>>()?;
+                assigned_at = Some(Instant::now());
             }
-            Some(Ok(message)) => {
-                let p = message.partition();
-                let offset = message.offset();
-                let Some(state) = states.get_mut(&p) else {
-                    continue;
-                };
-                state.last_active = now;
-                last_message = Some(now);
-                first_message.get_or_insert(now);
-                let payload = message.payload().unwrap_or_default();
-                let replay = offset < state.replay_until;
-                if replay {
-                    status.replayed += 1;
-                    let event = admit(payload, &message, options).ok();
-                    state.replay(offset, event.as_ref(), &options.windows);
-                    continue;
-                }
-                status.messages += 1;
-                live_messages += 1;
-                batch.touched.insert(p);
-                match admit(payload, &message, options) {
-                    Err(reason) => {
-                        status.dead_letters += 1;
-                        let key = message
-                            .key()
-                            .map(|k| String::from_utf8_lossy(k).to_string());
-                        let text = String::from_utf8_lossy(payload).to_string();
-                        if let Some((topic, producer)) = &dlq {
-                            producer.send(topic, key.as_deref().unwrap_or_default(), &text)?;
-                        }
-                        batch.dead.push(DeadLetter {
-                            partition: p,
-                            offset,
-                            key,
-                            payload: text,
-                            reason: reason.to_string(),
-                        });
+            match message {
+                None => break,
+                Some(Err(e)) => {
+                    tracing::warn!(error = %e, "consuming");
+                    if let Ok(mut s) = shared.lock() {
+                        s.broker_errors += 1;
+                        s.last_broker_error = Some(e.to_string());
                     }
-                    Ok(event) => match state.take(offset, &event, &options.windows) {
-                        None => status.duplicates += 1,
-                        Some((placement, watermark)) => {
-                            let late = matches!(placement, Placement::Late { .. });
-                            if let Placement::Late { reason } = placement {
-                                status.late_events += 1;
-                                batch.late.push(LateEvent {
-                                    partition: p,
-                                    offset,
-                                    event_id: event.event_id.clone(),
-                                    event_time: event.event_time,
-                                    watermark,
-                                    reason,
-                                });
-                            }
-                            status.events += 1;
-                            batch.events.push((p, offset, event, late));
-                        }
-                    },
+                    break;
                 }
-                for closed in state.advance(offset) {
-                    batch.windows.push((p, closed));
-                }
-                rate_window.1 += 1;
+                Some(Ok(message)) => burst.push(message),
             }
         }
+        // One clock read per burst serves every timer below.
+        let now = Instant::now();
+        if !burst.is_empty() && first_message.is_none() {
+            first_message = Some(now);
+            cpu_at_first = Some(cpu::process_seconds());
+            status.stages = TailStages::default();
+            lap = Lap::start();
+        }
+        lap.to(&mut status.stages.poll);
+        decoded.extend(
+            burst
+                .iter()
+                .map(|m| admit(m.payload().unwrap_or_default(), m, options)),
+        );
+        lap.to(&mut status.stages.decode);
+        for (i, (message, event)) in burst.iter().zip(&decoded).enumerate() {
+            let p = message.partition();
+            let offset = message.offset();
+            let Some(state) = states.get_mut(&p) else {
+                continue;
+            };
+            state.last_active = now;
+            last_message = Some(now);
+            if offset < state.replay_until {
+                status.replayed += 1;
+                state.replay(offset, event.as_ref().ok(), &options.windows);
+                continue;
+            }
+            status.messages += 1;
+            live_messages += 1;
+            batch.touched.insert(p);
+            match event {
+                Err(reason) => {
+                    status.dead_letters += 1;
+                    let key = message
+                        .key()
+                        .map(|k| String::from_utf8_lossy(k).to_string());
+                    let text =
+                        String::from_utf8_lossy(message.payload().unwrap_or_default()).to_string();
+                    if let Some((topic, producer)) = &dlq {
+                        producer.send(topic, key.as_deref().unwrap_or_default(), &text)?;
+                    }
+                    batch.dead.push(DeadLetter {
+                        partition: p,
+                        offset,
+                        key,
+                        payload: text,
+                        reason: reason.to_string(),
+                    });
+                }
+                Ok(event) => match state.take(offset, event, &options.windows) {
+                    None => status.duplicates += 1,
+                    Some((placement, watermark)) => {
+                        let late = matches!(placement, Placement::Late { .. });
+                        if let Placement::Late { reason } = placement {
+                            status.late_events += 1;
+                            batch.late.push(LateEvent {
+                                partition: p,
+                                offset,
+                                event_id: event.event_id.clone(),
+                                event_time: event.event_time,
+                                watermark,
+                                reason,
+                            });
+                        }
+                        status.events += 1;
+                        accepted.push((i, late));
+                    }
+                },
+            }
+            for closed in state.advance(offset) {
+                batch.windows.push((p, closed));
+            }
+            rate_window.1 += 1;
+        }
+        lap.to(&mut status.stages.window);
+        for (i, late) in accepted.drain(..) {
+            if let (Some(message), Some(Ok(event))) = (burst.get(i), decoded.get(i)) {
+                batch
+                    .events
+                    .push(message.partition(), message.offset(), event, late);
+            }
+        }
+        burst.clear();
+        decoded.clear();
+        lap.to(&mut status.stages.rows);
 
         if let Some(idle) = options.idle_timeout
             && now.duration_since(idle_checked) >= IDLE_CHECK
@@ -289,9 +333,9 @@ fn consume(
             idle_checked = now;
             close_idle(&mut states, &mut batch, now, idle);
         }
-        let full = batch.events.len() + batch.dead.len() >= options.batch_messages;
-        let due = now.duration_since(batch_started) >= options.commit_interval;
+        let full = batch.len() >= options.batch_messages;
         let stop_max = options.max_messages.is_some_and(|m| live_messages >= m);
+        let due = now.duration_since(batch_started) >= options.commit_interval;
         if !batch.is_empty() && (full || due || stop_max) {
             let sealed = seal(writer, std::mem::take(&mut batch), &states);
             if batches.send(sealed).is_err() {
@@ -304,13 +348,14 @@ fn consume(
             batch_started = now;
         }
         writer.collect(&mut status, first_message, false)?;
+        lap.to(&mut status.stages.consumer_other);
         if now.duration_since(last_report) >= StdDuration::from_millis(500) {
             let elapsed = now.duration_since(rate_window.0).as_secs_f64();
             if elapsed >= 1.0 {
                 status.events_per_second = rate_window.1 as f64 / elapsed;
                 rate_window = (now, 0);
             }
-            publish_status(&mut status, &states, shared, published);
+            publish_status(&mut status, &states, shared, cpu_at_first, published);
             last_report = now;
         }
         if stop_max {
@@ -324,6 +369,7 @@ fn consume(
                 break;
             }
         }
+        lap.to(&mut status.stages.consumer_other);
     }
     if !batch.is_empty() {
         let sealed = seal(writer, batch, &states);
@@ -343,10 +389,14 @@ fn consume(
             );
         }
     }
-    publish_status(&mut status, &states, shared, published);
+    publish_status(&mut status, &states, shared, cpu_at_first, published);
     tracing::info!(messages = status.messages, elapsed = ?started.elapsed(), "tail stopped");
     Ok(status)
 }
+
+/// Messages taken from librdkafka's queue at a time: each stage then runs over the
+/// burst, and its CPU time is read once per burst.
+const BURST: usize = 1024;
 
 /// How often the partitions are looked at for idleness.
 const IDLE_CHECK: StdDuration = StdDuration::from_millis(200);
@@ -388,8 +438,23 @@ fn publish_status(
     status: &mut TailStatus,
     states: &BTreeMap<i32, PartitionState>,
     shared: &Mutex<Shared>,
+    cpu_at_first: Option<f64>,
     publish: impl Fn(&TailStatus),
 ) {
+    if let Some(first) = cpu_at_first {
+        let stages = &mut status.stages;
+        stages.total = cpu::process_seconds() - first;
+        let threads = stages.poll
+            + stages.decode
+            + stages.window
+            + stages.consumer_other
+            + stages.rows
+            + stages.append
+            + stages.commit
+            + stages.kafka_commit
+            + stages.writer_other;
+        stages.other_threads = (stages.total - threads).max(0.0);
+    }
     if let Ok(shared) = shared.lock() {
         status.broker_errors = shared.broker_errors;
         status.last_broker_error = shared.last_broker_error.clone();

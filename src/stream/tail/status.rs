@@ -4,7 +4,7 @@
 //! Stream screen, `ecom serve`'s `/metrics` and the `--metrics-addr` exporter read them
 //! from there.
 
-pub use crate::jobs::detail::{PartitionStatus, TailStatus};
+pub use crate::jobs::detail::{PartitionStatus, TailStages, TailStatus};
 
 /// One line of live status.
 pub fn describe(status: &TailStatus) -> String {
@@ -38,5 +38,29 @@ pub fn describe(status: &TailStatus) -> String {
             .as_ref()
             .map(|e| format!(", broker: {e}"))
             .unwrap_or_default()
+    )
+}
+
+/// Where the CPU time went, in one line (`ecom tail`'s last line).
+pub fn describe_stages(stages: &TailStages) -> String {
+    let parts = [
+        ("poll", stages.poll),
+        ("decode", stages.decode),
+        ("window", stages.window),
+        ("rows", stages.rows),
+        ("append", stages.append),
+        ("commit", stages.commit),
+        ("kafka commit", stages.kafka_commit),
+        ("bookkeeping", stages.consumer_other + stages.writer_other),
+        ("other threads", stages.other_threads),
+    ];
+    let listed: Vec<String> = parts
+        .iter()
+        .map(|(name, seconds)| format!("{name} {seconds:.2}"))
+        .collect();
+    format!(
+        "CPU seconds by stage: {} (total {:.2})",
+        listed.join(", "),
+        stages.total
     )
 }

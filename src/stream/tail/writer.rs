@@ -16,7 +16,7 @@ use rdkafka::topic_partition_list::{Offset, TopicPartitionList};
 
 use super::batch::Batch;
 use super::consumer::TailContext;
-use super::enriched_events::{Enrichment, event_batch};
+use super::cpu::Lap;
 use super::in_flight::{InFlight, Ticket};
 use super::metrics_topic::publish_unpublished;
 use super::options::TailOptions;
@@ -41,6 +41,17 @@ pub(super) type ResumePoint = (i32, Resume, Option<NaiveDateTime>);
 struct Committed {
     windows: u64,
     at: Instant,
+    /// The writer thread's CPU seconds by stage so far.
+    stages: WriterStages,
+}
+
+/// The writer thread's CPU seconds by stage (see [`super::TailStages`]).
+#[derive(Clone, Copy, Default)]
+struct WriterStages {
+    append: f64,
+    commit: f64,
+    kafka_commit: f64,
+    other: f64,
 }
 
 /// The consuming side's handle on the writer thread.
@@ -58,7 +69,6 @@ impl Writer {
         conn: Connection,
         consumer: &'env BaseConsumer<TailContext>,
         options: &'env TailOptions,
-        enrichment: &'env Enrichment,
         in_flight: Arc<InFlight>,
     ) -> Result<(Writer, SyncSender<Sealed>)> {
         // std's channel drops the batches still queued when the writer stops, which
@@ -68,9 +78,7 @@ impl Writer {
         let (answers, acks) = std::sync::mpsc::channel();
         std::thread::Builder::new()
             .name("tail-writer".into())
-            .spawn_scoped(scope, move || {
-                run(conn, consumer, options, enrichment, queue, answers)
-            })
+            .spawn_scoped(scope, move || run(conn, consumer, options, queue, answers))
             .map_err(|source| StreamError::Io {
                 doing: "starting the tail's writer thread".into(),
                 source,
@@ -108,6 +116,15 @@ impl Writer {
     }
 
     fn take(committed: Committed, status: &mut TailStatus, first_message: Option<Instant>) {
+        let WriterStages {
+            append,
+            commit,
+            kafka_commit,
+            other,
+        } = committed.stages;
+        let stages = &mut status.stages;
+        (stages.append, stages.commit) = (append, commit);
+        (stages.kafka_commit, stages.writer_other) = (kafka_commit, other);
         status.windows_emitted += committed.windows;
         status.batches_committed += 1;
         // The work's time runs from the first message to the end of the last commit.
@@ -124,7 +141,6 @@ fn run(
     conn: Connection,
     consumer: &BaseConsumer<TailContext>,
     options: &TailOptions,
-    enrichment: &Enrichment,
     batches: Receiver<Sealed>,
     acks: Sender<Result<Committed>>,
 ) {
@@ -138,15 +154,26 @@ fn run(
             None => false,
         };
         let mut last_publish = Instant::now();
+        let mut stages = WriterStages::default();
+        let mut lap = Lap::start();
         loop {
             match batches.recv_timeout(PUBLISH_INTERVAL) {
                 Ok(sealed) => {
-                    let windows =
-                        commit(&conn, consumer, options, enrichment, sealed, &checkpoints)?;
+                    lap.to(&mut stages.other);
+                    let windows = commit(
+                        &conn,
+                        consumer,
+                        options,
+                        sealed,
+                        &checkpoints,
+                        &mut lap,
+                        &mut stages,
+                    )?;
                     unpublished |= windows > 0;
                     let _ = acks.send(Ok(Committed {
                         windows,
                         at: Instant::now(),
+                        stages,
                     }));
                 }
                 Err(RecvTimeoutError::Timeout) => {}
@@ -183,12 +210,16 @@ fn commit(
     conn: &Connection,
     consumer: &BaseConsumer<TailContext>,
     options: &TailOptions,
-    enrichment: &Enrichment,
     sealed: Sealed,
     producer: &ReliableProducer,
+    lap: &mut Lap,
+    stages: &mut WriterStages,
 ) -> Result<u64> {
     // The ticket is dropped on return, after the resume points are known.
-    let Sealed { batch, points, .. } = sealed;
+    let Sealed {
+        mut batch, points, ..
+    } = sealed;
+    let events = batch.events.len();
     let now = chrono::Utc::now().naive_utc();
     let topic = options.topic.as_str();
     let started = Instant::now();
@@ -196,7 +227,7 @@ fn commit(
     // Events are the bulk of a batch: appended as one Arrow batch, not row by row.
     if !batch.events.is_empty() {
         let mut events = tx.appender_to_db("events", "stream")?;
-        events.append_record_batch(event_batch(topic, &batch.events, enrichment, now)?)?;
+        events.append_record_batch(batch.events.finish(topic, now)?)?;
         events.flush()?;
     }
     append(&tx, "late_events", &batch.late, |rows, l| {
@@ -263,10 +294,12 @@ fn commit(
             element.set_metadata(resume.point());
         }
     }
+    lap.to(&mut stages.append);
     crate::warehouse::commit::commit(tx).map_err(|source| StreamError::Warehouse {
         doing: "committing the batch to the warehouse".into(),
         source,
     })?;
+    lap.to(&mut stages.commit);
     let committed = started.elapsed();
     if let Ok(mut shared) = consumer.context().shared.lock() {
         for (p, resume, _) in &points {
@@ -292,14 +325,18 @@ fn commit(
         checkpoints.send(producer, *p, &resume.point())?;
     }
     tracing::debug!(
-        rows = batch.events.len(),
+        rows = events,
         warehouse_ms = committed.as_millis() as u64,
         "batch committed"
     );
     if let Err(e) = consumer.commit(&offsets, CommitMode::Async) {
         tracing::warn!(error = %e, "committing offsets to Kafka");
     }
-    Ok(batch.windows.len() as u64)
+    // Dropping the batch frees its events: part of handing it over.
+    let windows = batch.windows.len() as u64;
+    drop(batch);
+    lap.to(&mut stages.kafka_commit);
+    Ok(windows)
 }
 
 /// Appends `rows` to the `stream` table `table` (no appender at all when there are none:
