@@ -26,6 +26,7 @@ mod serve_contract;
 mod serve_hostile;
 mod serve_remote;
 mod stream;
+mod stream_full;
 mod stream_migration;
 mod tmux;
 mod tui_alerts;

@@ -81,7 +81,7 @@ pub(crate) fn tail(db: &Path, topic: &str, group: &str, extra: &[&str]) -> serde
 /// in batch SQL over the same source lines (ingested into the same warehouse): each line
 /// goes to the partition its event was read from, late events are left out, and only
 /// windows the partition's watermark has passed are compared.
-const MISMATCHES_SQL: &str = "
+pub(crate) const MISMATCHES_SQL: &str = "
 WITH lines AS (
     SELECT regexp_extract(source_file, '[^/]+$') || ':' || source_line AS event_id, *
     FROM raw.order_lines
