@@ -144,19 +144,24 @@ fn a_refreshing_tab_shows_it_in_its_title_and_a_failure_in_place() {
     insta::assert_snapshot!("live_sql_tab_refresh_failed", screen);
 }
 
-/// The first number in the results grid's first row (`1 │ 1,234`), if shown.
+/// The count in the first row of the results grid (`┃1    1,234`), if shown.
 fn first_count(screen: &str) -> Option<u64> {
-    let title = screen.find("Results ⟳ 1s")?;
-    screen[title..]
-        .lines()
-        .skip(2)
-        .find_map(|line| {
-            let mut cells = line
-                .trim_matches(|c: char| c == '│' || c == ' ')
-                .split_whitespace();
-            (cells.next() == Some("1")).then(|| cells.next()).flatten()
-        })
-        .and_then(|n| n.replace(',', "").parse().ok())
+    let lines: Vec<Vec<char>> = screen.lines().map(|l| l.chars().collect()).collect();
+    // The grid's title `┏ Results ⟳ 1s…`: its left border's column and its line.
+    let (y, x) = lines.iter().enumerate().find_map(|(y, line)| {
+        let text: String = line.iter().collect();
+        let at = text.find("Results ⟳ 1s")?;
+        Some((y, text[..at].chars().count().checked_sub(2)?))
+    })?;
+    // Under the header: the row number, then the count.
+    let row: String = lines.get(y + 2)?.iter().skip(x).collect();
+    let mut cells = row
+        .trim_matches(|c: char| !c.is_ascii_alphanumeric())
+        .split_whitespace();
+    let count = (cells.next() == Some("1"))
+        .then(|| cells.next())
+        .flatten()?;
+    count.replace(',', "").parse().ok()
 }
 
 #[test]
@@ -165,6 +170,12 @@ fn a_tab_counting_stream_events_grows_while_the_workbench_tails_in_tmux() {
     let db = dir.path().join("w.duckdb");
     run_ok(ecom(&db).arg("ingest").arg(sample_csv()));
     let topic = unique("live-sql");
+    // The topic exists, with a first few events, before the tail subscribes.
+    crate::stream::simulate(
+        &topic,
+        &[by_day_dir().join("2010-12-01.csv")],
+        &["--limit", "100"],
+    );
     let config = dir.path().join("config.toml");
     std::fs::write(
         &config,
@@ -186,6 +197,8 @@ fn a_tab_counting_stream_events_grows_while_the_workbench_tails_in_tmux() {
     session.keys(&["5"]);
     session.wait_for("Tail of");
     session.keys(&["t"]);
+    let tailing = session.wait_until("the tail to run", |s| s.contains("running"));
+    eprintln!("{tailing}");
     session.keys(&["2"]);
     session.wait_for("Catalog");
     session.keys(&["C-t"]);
@@ -194,7 +207,10 @@ fn a_tab_counting_stream_events_grows_while_the_workbench_tails_in_tmux() {
     session.keys(&["F5"]);
     session.wait_for("Results: 1 rows");
     session.keys(&[":"]);
-    session.keys(&["auto-refresh 1", "Enter"]);
+    session.wait_for("Command palette");
+    session.keys(&["auto-refresh 1"]);
+    session.wait_for("> auto-refresh 1");
+    session.keys(&["Enter"]);
     session.wait_for("Results ⟳ 1s");
     // Feed the topic slowly; no more keys: the count must grow on its own.
     let mut simulate = std::process::Command::new(assert_cmd::cargo::cargo_bin("ecom"))
