@@ -18,6 +18,7 @@ pub mod models;
 pub mod open;
 pub mod paths;
 pub mod pipeline;
+pub mod refresh;
 pub mod remote;
 pub mod sample;
 pub mod serve;

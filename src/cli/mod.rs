@@ -11,6 +11,7 @@ mod export;
 mod ingest;
 mod interrupt;
 mod kafka;
+mod live;
 mod ml;
 mod models;
 pub mod open;

@@ -25,6 +25,9 @@ pub fn run(args: &QueryArgs, settings: &Settings) -> anyhow::Result<Outcome> {
         bail!("the SQL is empty");
     }
     let format = choose_format(args, settings.json);
+    if let Some(every) = args.auto_refresh {
+        return super::live::run(sql, args, settings, format, every);
+    }
     if let Some(client) = settings.remote_client()? {
         return super::remote::query(&client, sql, args, format, settings.quiet);
     }
@@ -48,17 +51,22 @@ pub fn run(args: &QueryArgs, settings: &Settings) -> anyhow::Result<Outcome> {
     Ok(Outcome::SUCCESS)
 }
 
+/// Where the answer goes: `--output FILE`, else stdout.
+pub(super) fn output(args: &QueryArgs) -> anyhow::Result<Box<dyn Write>> {
+    Ok(match &args.output {
+        Some(path) => Box::new(BufWriter::new(
+            File::create(path).with_context(|| format!("cannot create {}", path.display()))?,
+        )),
+        None => Box::new(BufWriter::new(std::io::stdout().lock())),
+    })
+}
+
 /// Where rows go in `format` (not Parquet): `--output FILE`, else stdout.
 pub(super) fn sink_for(
     args: &QueryArgs,
     format: OutputFormat,
 ) -> anyhow::Result<Box<dyn ResultSink>> {
-    let out: Box<dyn Write> = match &args.output {
-        Some(path) => Box::new(BufWriter::new(
-            File::create(path).with_context(|| format!("cannot create {}", path.display()))?,
-        )),
-        None => Box::new(BufWriter::new(std::io::stdout().lock())),
-    };
+    let out = output(args)?;
     Ok(match format {
         OutputFormat::Csv => Box::new(CsvSink::new(out)),
         OutputFormat::Json => Box::new(JsonSink::new(out)),

@@ -107,6 +107,11 @@ pub enum Action {
     CloseSqlTab,
     /// SQL screen: the next (1) or previous (-1) tab.
     SwitchSqlTab(i32),
+    /// SQL screen: re-run the front tab's last run every N (`5`, `5s`, `1m`), or `off`
+    /// (the palette's `auto-refresh N`).
+    SetAutoRefresh(String),
+    /// SQL screen: auto-refresh the front tab every 5 s, or stop.
+    ToggleAutoRefresh,
     LoadSample,
     RefreshCatalog,
     /// Move the selection of the focused list or grid.

@@ -186,16 +186,8 @@ impl App {
             Action::Escape if self.show_help && !self.sql.row_detail => self.show_help = false,
             Action::Tick => {
                 self.ticks += 1;
-                if self.screen == Screen::Stream && self.ticks.is_multiple_of(RELOAD_TICKS) {
-                    return self.stream.update(Action::Tick, jobs, status);
-                }
-                if self.screen == Screen::Dashboard {
-                    let poll = self.ticks.is_multiple_of(dashboard::POLL_TICKS);
-                    return self.dashboard.tick(poll, status);
-                }
-                if self.screen == Screen::Alerts && self.ticks.is_multiple_of(RELOAD_TICKS) {
-                    return self.alerts.update(Action::Tick, jobs, status);
-                }
+                // SQL tabs refresh themselves behind any screen.
+                return [self.sql.tick(std::time::Instant::now()), self.screen_tick()].concat();
             }
             Action::Notice(text) => status.info(text),
             Action::JobProgress(id, progress) => jobs.progress(id, progress),
@@ -315,6 +307,8 @@ impl App {
             | Action::RunStatement
             | Action::SwitchResult(_)
             | Action::CloseSqlTab
+            | Action::SetAutoRefresh(_)
+            | Action::ToggleAutoRefresh
             | Action::SwitchSqlTab(_)
             | Action::RefreshCatalog
             | Action::ScrollColumns(_)
@@ -331,6 +325,21 @@ impl App {
             | Action::PageLoaded { .. } => return self.sql.update(action, status),
         }
         vec![]
+    }
+
+    /// A tick for the screen in front: reloads of Stream and Alerts, dashboard polls.
+    fn screen_tick(&mut self) -> Vec<Effect> {
+        let (jobs, status) = (&mut self.jobs, &mut self.status);
+        let reload = self.ticks.is_multiple_of(RELOAD_TICKS);
+        match self.screen {
+            Screen::Stream if reload => self.stream.update(Action::Tick, jobs, status),
+            Screen::Alerts if reload => self.alerts.update(Action::Tick, jobs, status),
+            Screen::Dashboard => {
+                let poll = self.ticks.is_multiple_of(dashboard::POLL_TICKS);
+                self.dashboard.tick(poll, status)
+            }
+            _ => vec![],
+        }
     }
 
     /// Opens the rows behind the selected figure of the screen in front in a new SQL tab

@@ -1,6 +1,7 @@
 //! The command palette (`:` or Ctrl+P): a fuzzy search over every action of the bindings
-//! in force, `load PATH` to load the user's files, `open PATH` to open files as views
-//! and `import [VIEW]` to copy an opened view into a table. Tab completes the PATH of
+//! in force, `load PATH` to load the user's files, `open PATH` to open files as views,
+//! `import [VIEW]` to copy an opened view into a table and `auto-refresh N|off` to
+//! re-run the SQL tab's last run every N seconds. Tab completes the PATH of
 //! `open` and `load` from the filesystem. It takes every key while open.
 
 use ratatui::Frame;
@@ -55,6 +56,9 @@ impl Palette {
             KeyCode::Enter if self.query.starts_with("open ") => {
                 return Typed::OpenPath(self.query["open ".len()..].trim().to_string());
             }
+            KeyCode::Enter if !self.auto_refresh().is_empty() => {
+                return Typed::Run(Action::SetAutoRefresh(self.auto_refresh().to_string()));
+            }
             KeyCode::Enter if self.query == "import" || self.query.starts_with("import ") => {
                 return Typed::Import(self.query["import".len()..].trim().to_string());
             }
@@ -89,6 +93,13 @@ impl Palette {
         let count = palette_matches(commands, &self.query).len();
         self.selected = self.selected.min(count.saturating_sub(1));
         Typed::Open
+    }
+
+    /// The interval of `auto-refresh N` (or `off`); empty for any other query.
+    fn auto_refresh(&self) -> &str {
+        self.query
+            .strip_prefix("auto-refresh ")
+            .map_or("", str::trim)
     }
 }
 
@@ -249,6 +260,15 @@ mod tests {
         assert_eq!(typed("open lake/ "), Typed::OpenPath("lake/".into()));
         assert_eq!(typed("import"), Typed::Import(String::new()));
         assert_eq!(typed("import lines"), Typed::Import("lines".into()));
+        assert_eq!(
+            typed("auto-refresh 5s "),
+            Typed::Run(Action::SetAutoRefresh("5s".into()))
+        );
+        assert_eq!(
+            typed("auto-refresh"),
+            Typed::Run(Action::ToggleAutoRefresh),
+            "without an interval: the key's command"
+        );
         let dir = tempfile::tempdir().unwrap();
         std::fs::write(dir.path().join("sales.parquet"), "").unwrap();
         let mut palette = Palette {

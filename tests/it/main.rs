@@ -12,6 +12,7 @@ mod ingest_kill;
 mod ingest_quarantine;
 mod ingest_shapes;
 mod kafka_browse;
+mod live;
 mod ml;
 mod models_bundled;
 mod models_conformance;

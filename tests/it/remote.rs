@@ -189,6 +189,26 @@ fn a_remote_query_writes_every_format_as_a_local_one_does_and_status_reads_the_s
         assert!(err.is_empty(), "{err}");
     }
     assert!(csv.contains("United Kingdom"), "{csv}");
+    // --auto-refresh through the server: every answer is the local one.
+    let refresh = [
+        "--auto-refresh",
+        "1",
+        "--times",
+        "2",
+        "--format",
+        "json",
+        sql,
+    ];
+    let (out, err) = remote_query(&server, &db, &querier, &refresh);
+    let local_rows: serde_json::Value = serde_json::from_str(&json).unwrap();
+    let answers: Vec<serde_json::Value> = out
+        .lines()
+        .map(|line| serde_json::from_str(line).unwrap())
+        .collect();
+    assert_eq!(answers.len(), 2, "{out}{err}");
+    for answer in &answers {
+        assert_eq!(answer["rows"], local_rows);
+    }
     // Parquet is written from the rows kept as they arrived.
     let parquet = tempfile::tempdir().unwrap();
     let file = parquet.path().join("countries.parquet");

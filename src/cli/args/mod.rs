@@ -216,6 +216,28 @@ pub struct QueryArgs {
     /// --max-rows; a cut answer is said on stderr).
     #[arg(long, default_value_t = 100_000, value_name = "N")]
     pub limit: usize,
+
+    /// Re-run the SQL every N (5 seconds: 5, 5s; 1m) and print each answer.
+    ///
+    /// Runs until Ctrl+C, or --times answers. A run starts once the one before
+    /// has finished; a failed run is said on stderr and the next one still comes
+    /// (the exit code is 1 when the last one failed). Reads only: SELECT, WITH,
+    /// FROM, SHOW, DESCRIBE, PIVOT… What is printed, by --format:
+    ///   table  each answer after a line `-- 2026-12-05 14:03:07 · answer 3`
+    ///          (local time), then a blank line;
+    ///   csv    one CSV document: one header (`refreshed_at`, then the query's
+    ///          columns), then every answer's rows, each starting with the
+    ///          answer's time (RFC 3339); an answer without rows adds no line;
+    ///   json   JSON lines: one line per answer,
+    ///          {"refreshed_at": "…", "answer": 3, "rows": [{…}, …]}.
+    /// Parquet writes one file once: not with --auto-refresh.
+    #[arg(long, value_name = "N", value_parser = crate::refresh::parse_every, verbatim_doc_comment)]
+    pub auto_refresh: Option<std::time::Duration>,
+
+    /// With --auto-refresh: stop after K answers.
+    #[arg(long, value_name = "K", requires = "auto_refresh",
+          value_parser = clap::value_parser!(u64).range(1..))]
+    pub times: Option<u64>,
 }
 
 #[derive(Debug, Subcommand)]

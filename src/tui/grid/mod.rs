@@ -99,6 +99,22 @@ pub struct Grid {
     pub requested: Option<u64>,
     /// Rows per page (the window never holds more).
     pub page_rows: u64,
+    /// The rows in memory are an earlier run's (an auto-refresh brought a new result):
+    /// they show until the new result's page arrives, so a refresh does not blink.
+    pub stale: bool,
+    /// Re-applying the view's steps to a refreshed result.
+    pub refresh_view: RefreshView,
+}
+
+/// Where re-applying the view's filters and sort to a refreshed result stands.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
+pub enum RefreshView {
+    #[default]
+    Idle,
+    /// The result was refreshed under a view: its steps wait to be run on it.
+    Due,
+    /// Grid job `id` runs them; its answer keeps the user's place.
+    Running(u64),
 }
 
 impl Grid {
@@ -119,15 +135,51 @@ impl Grid {
         };
     }
 
+    /// A refresh of the query brought `result`: the cursor, the scroll, the columns,
+    /// the search and the view's steps stay (the steps are run again on the new result,
+    /// [`RefreshView::Due`]), and the rows in memory show until the new ones arrive.
+    pub fn refresh(&mut self, result: GridResult) {
+        if self.result.is_none() {
+            return self.set_result(result);
+        }
+        self.base = Some(result.clone());
+        self.requested = None;
+        self.stale = true;
+        if self.steps.is_empty() {
+            self.result = Some(result);
+            self.keep_in_bounds();
+        } else {
+            self.refresh_view = RefreshView::Due;
+        }
+    }
+
     /// Shows a view of the query's result (or the result itself, `steps` empty): the
-    /// cursor goes back to the first row; columns, widths and the search stay.
-    pub fn show_view(&mut self, result: GridResult, steps: Vec<ViewStep>) {
+    /// cursor goes back to the first row; columns, widths and the search stay. A view
+    /// re-applied after a refresh (`keep_place`) keeps the cursor where it was.
+    pub fn show_view(&mut self, result: GridResult, steps: Vec<ViewStep>, keep_place: bool) {
         self.result = Some(result);
         self.steps = steps;
-        self.window = RowWindow::default();
-        self.selected = 0;
-        self.top = 0;
         self.requested = None;
+        self.refresh_view = RefreshView::Idle;
+        if keep_place {
+            self.stale = true;
+            self.keep_in_bounds();
+        } else {
+            self.window = RowWindow::default();
+            self.selected = 0;
+            self.top = 0;
+        }
+    }
+
+    /// The cursor, the scroll and the columns within a result that may have shrunk.
+    fn keep_in_bounds(&mut self) {
+        let last = self.total_rows().saturating_sub(1);
+        self.selected = self.selected.min(last);
+        self.top = self.top.min(self.selected);
+        let columns = self.result.as_ref().map_or(0, |r| r.columns.len());
+        self.column = self.column.min(columns.saturating_sub(1));
+        self.first_column = self.first_column.min(columns.saturating_sub(1));
+        self.frozen = self.frozen.min(columns);
     }
 
     /// The name of the current column.
@@ -182,6 +234,7 @@ impl Grid {
     pub fn receive_page(&mut self, query_id: u64, start: u64, rows: Vec<Vec<String>>) {
         if self.result.as_ref().is_some_and(|r| r.query_id == query_id) {
             self.window = RowWindow { start, rows };
+            self.stale = false;
             if self.requested == Some(start) {
                 self.requested = None;
             }
@@ -219,7 +272,7 @@ impl Grid {
         }
         let end = (self.top + height).min(total);
         let have = self.window.start..self.window.start + self.window.rows.len() as u64;
-        if have.contains(&self.top) && (end == 0 || have.contains(&(end - 1))) {
+        if !self.stale && have.contains(&self.top) && (end == 0 || have.contains(&(end - 1))) {
             return None;
         }
         let start = self
@@ -269,6 +322,36 @@ mod tests {
         let mut g = grid_with(10);
         g.receive_page(2, 0, vec![vec!["x".into()]]);
         assert!(g.window.rows.is_empty());
+    }
+
+    #[test]
+    fn a_refresh_keeps_the_place_and_the_old_rows_until_the_new_arrive() {
+        let mut g = grid_with(1_000);
+        g.receive_page(1, 0, vec![vec!["old".into()]; 100]);
+        g.move_to(40, 20);
+        g.search = Some("x".into());
+        let refreshed = |id, total_rows| GridResult {
+            query_id: id,
+            columns: vec![],
+            total_rows,
+            elapsed_ms: 0,
+        };
+        g.refresh(refreshed(2, 30));
+        assert_eq!((g.selected, g.top), (29, 21), "kept within the new rows");
+        assert_eq!(g.search.as_deref(), Some("x"));
+        assert_eq!(g.row(29).unwrap()[0], "old", "the old rows show meanwhile");
+        assert_eq!(g.missing_page(20), Some(0), "the new rows are asked for");
+        g.receive_page(2, 0, vec![vec!["new".into()]; 30]);
+        assert_eq!(g.row(29).unwrap()[0], "new");
+        assert_eq!(g.missing_page(20), None);
+        // Under a filter the result stays the old view until its steps ran again.
+        g.steps = vec![ViewStep::Condition("n > 1".into())];
+        g.refresh(refreshed(3, 50));
+        assert_eq!(g.refresh_view, RefreshView::Due);
+        assert_eq!(g.result.as_ref().unwrap().query_id, 2);
+        assert_eq!(g.base.as_ref().unwrap().query_id, 3);
+        g.show_view(refreshed(4, 10), g.steps.clone(), true);
+        assert_eq!((g.selected, g.refresh_view), (9, RefreshView::Idle));
     }
 
     #[test]

@@ -115,6 +115,7 @@ pub enum Command {
     FreezeColumns,
     FitColumn,
     FitAllColumns,
+    AutoRefresh,
 }
 
 impl Command {
@@ -234,6 +235,7 @@ impl Command {
             Self::FreezeColumns => Action::FreezeColumns,
             Self::FitColumn => Action::FitColumns(false),
             Self::FitAllColumns => Action::FitColumns(true),
+            Self::AutoRefresh => Action::ToggleAutoRefresh,
         }
     }
 }

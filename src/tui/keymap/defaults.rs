@@ -498,7 +498,7 @@ mod tests {
             move_to_start move_to_end columns_right columns_left widen_column narrow_column \
             find_in_results find_next_match find_previous_match filter_equal \
             filter_not_equal filter_expression undo_filter sort_ascending sort_descending \
-            profile_column freeze_columns fit_column fit_all_columns \
+            profile_column freeze_columns fit_column fit_all_columns auto_refresh \
             run_statement next_result previous_result undo redo select_all copy cut paste \
             find find_next find_previous replace go_to_line toggle_comment format_sql";
         assert_eq!(names, expected.split_whitespace().collect::<Vec<_>>());

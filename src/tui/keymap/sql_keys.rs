@@ -7,6 +7,7 @@ use super::binding::{Binding, Scope};
 use super::command::Command;
 use super::defaults::{ALT, CTRL, NONE, SHIFT};
 use crate::tui::focus::Pane;
+use crate::tui::screen::Screen;
 
 /// The grid's and the editor's bindings, in the order the help shows them.
 pub fn bindings() -> Vec<Binding> {
@@ -90,6 +91,12 @@ pub fn bindings() -> Vec<Binding> {
             Scope::Pane(Pane::Grid),
             Command::FitAllColumns,
             "fit every column's width to its values",
+        ),
+        b(
+            &[(Char('a'), NONE)],
+            Scope::Screen(Screen::Sql),
+            Command::AutoRefresh,
+            "auto-refresh: re-run the tab's last run every 5 s, or stop (:auto-refresh N|off)",
         ),
         // The editor's keys follow Harlequin's; while editing they win over the keys
         // that mean something else in normal mode (Ctrl+Z, Ctrl+C).

@@ -11,10 +11,10 @@ use super::SqlScreen;
 use crate::format::thousands;
 use crate::tui::effect::Effect;
 use crate::tui::failure::Reported;
-use crate::tui::grid::Grid;
 use crate::tui::grid::jobs::{CellFilter, GridAnswer, GridJob, JobKind, RunningJob};
 use crate::tui::grid::profile::ProfilePane;
 use crate::tui::grid::prompt::{Prompt, PromptKind, Typed};
+use crate::tui::grid::{Grid, RefreshView};
 use crate::tui::status::Status;
 use crate::warehouse::view::ViewStep;
 
@@ -252,38 +252,44 @@ impl SqlScreen {
     ) {
         let height = self.grid_height();
         if let Some(kind) = self.grid.finish_job(id) {
-            apply(&mut self.grid, kind, answer, height, status);
+            apply(&mut self.grid, (id, kind), answer, height, status);
             return;
         }
         for tab in &mut self.tabs.tabs {
             if let Some(parked) = tab.parked.as_mut()
                 && let Some(kind) = parked.grid.finish_job(id)
             {
-                apply(
-                    &mut parked.grid,
-                    kind,
-                    answer,
-                    height,
-                    &mut Status::default(),
-                );
+                let mut behind = Status::default();
+                apply(&mut parked.grid, (id, kind), answer, height, &mut behind);
                 return;
             }
         }
     }
 }
 
-/// Shows a job's answer in `grid`.
+/// Shows job `id`'s answer in `grid`. The view an auto-refresh asked for keeps the
+/// user's place and says nothing, unless it failed: then the whole result shows.
 fn apply(
     grid: &mut Grid,
-    kind: JobKind,
+    (id, kind): (u64, JobKind),
     answer: Reported<GridAnswer>,
     height: u64,
     status: &mut Status,
 ) {
+    let refreshed = grid.refresh_view == RefreshView::Running(id);
     match answer {
+        Ok(GridAnswer::View { result, steps }) if refreshed => grid.show_view(result, steps, true),
+        Err(e) if refreshed => {
+            if let Some(base) = grid.base.clone() {
+                grid.show_view(base, Vec::new(), true);
+            }
+            status.error(format!(
+                "the refreshed result's filters and sort failed, the whole result shows: {e}"
+            ));
+        }
         Ok(GridAnswer::View { result, steps }) => {
             let rows = result.total_rows;
-            grid.show_view(result, steps);
+            grid.show_view(result, steps, false);
             let chips: Vec<String> = grid.steps.iter().map(ViewStep::label).collect();
             status.info(if chips.is_empty() {
                 format!("{} rows: the result as the query made it", thousands(rows))

@@ -9,6 +9,7 @@ mod draw;
 mod edit;
 mod grid_actions;
 mod hit;
+pub mod live;
 mod opened;
 mod profile;
 pub mod prompt;
@@ -175,7 +176,10 @@ impl SqlScreen {
                     }
                 } else if self.row_detail {
                     self.row_detail = false;
-                } else if self.running.is_some() {
+                } else if self.running.is_some()
+                    // Esc while typing leaves the editor: a refresh is not the user's run.
+                    && !(self.results.refreshing && self.mode == Mode::Insert)
+                {
                     effects.extend(self.interrupt_running());
                     status.info("cancelling…");
                 } else if !self.grid.jobs.is_empty() {
@@ -200,6 +204,8 @@ impl SqlScreen {
             Action::NewSqlTab => effects.extend(self.new_tab(status)),
             Action::OpenSqlTab(sql) => effects.extend(self.open_tab_with(&sql, status)),
             Action::CloseSqlTab => effects.extend(self.close_tab(status)),
+            Action::SetAutoRefresh(every) => self.set_auto_refresh(&every, status),
+            Action::ToggleAutoRefresh => self.toggle_auto_refresh(status),
             Action::SwitchSqlTab(step) => effects.extend(self.switch_tab(step, status)),
             Action::RefreshCatalog => effects.push(Effect::LoadCatalog),
             Action::Move(delta) => self.move_selection(delta),
@@ -237,6 +243,8 @@ impl SqlScreen {
             }
             _ => {}
         }
+        // A refreshed result under filters (now in front) runs them again.
+        effects.extend(self.refresh_view_job());
         effects
     }
 

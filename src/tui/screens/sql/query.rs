@@ -81,6 +81,7 @@ impl SqlScreen {
             .map(|(r, s)| (r.id, r.sql.clone(), s.first_line + first_row))
             .collect();
         self.results.start(&tabs);
+        self.remember_run(&tabs);
         self.running = Some(RunningQuery {
             id: runs[0].id,
             started: Instant::now(),
@@ -125,19 +126,26 @@ impl SqlScreen {
             self.finish_parked_query(id, result, status);
             return;
         }
-        match self
+        let refreshing = self.results.refreshing;
+        let finished = self
             .results
-            .finish(&mut self.grid, &mut self.running, id, result)
-        {
+            .finish(&mut self.grid, &mut self.running, id, result);
+        match &finished {
+            // An auto-refresh leaves the focus, the mode and the status line alone: the
+            // user may be typing; its tab's title says how it went.
+            _ if refreshing => {}
             Some(ok @ Finished::Ok { front, n, .. }) => {
                 status.info(ok.message());
-                if front || n == 1 {
+                if *front || *n == 1 {
                     self.focus = Pane::Grid;
                     self.mode = Mode::Normal;
                 }
             }
             Some(failed) => status.error(failed.message()),
             None => {}
+        }
+        if self.running.is_none() {
+            self.run_ended(self.tabs.active, refreshing, finished.as_ref(), status);
         }
     }
 

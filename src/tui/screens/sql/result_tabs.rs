@@ -34,6 +34,8 @@ pub struct ResultTab {
 pub struct ResultTabs {
     pub tabs: Vec<ResultTab>,
     pub front: usize,
+    /// The run filling them is an auto-refresh: each grid keeps the user's place.
+    pub refreshing: bool,
 }
 
 /// How a statement of a run finished, for the status line.
@@ -95,6 +97,7 @@ impl ResultTabs {
     /// rows until the first new result replaces them).
     pub fn start(&mut self, statements: &[(u64, String, usize)]) {
         self.front = 0;
+        self.refreshing = false;
         self.tabs = statements
             .iter()
             .map(|(id, sql, line)| ResultTab {
@@ -106,6 +109,21 @@ impl ResultTabs {
                 filled: false,
             })
             .collect();
+    }
+
+    /// An auto-refresh of the same statements: each result keeps its grid (and the
+    /// front one stays in front) and is refreshed in place as its statement finishes.
+    /// When the last run gave fewer results (a statement failed), it starts afresh.
+    pub fn restart(&mut self, statements: &[(u64, String, usize)]) {
+        if self.tabs.len() == statements.len() {
+            for (tab, (id, _, _)) in self.tabs.iter_mut().zip(statements) {
+                tab.query_id = *id;
+                tab.pending = true;
+            }
+        } else {
+            self.start(statements);
+        }
+        self.refreshing = true;
     }
 
     pub fn front_tab(&self) -> Option<&ResultTab> {
@@ -208,14 +226,18 @@ impl ResultTabs {
                     elapsed_ms: result.elapsed_ms,
                     front: n == self.front,
                 };
-                if n == self.front {
-                    grid.set_result(result);
+                let target = if n == self.front {
+                    grid
                 } else {
                     let page_rows = grid.page_rows;
                     self.tabs[n]
                         .parked
                         .get_or_insert_with(|| Grid::new(page_rows))
-                        .set_result(result);
+                };
+                if self.refreshing {
+                    target.refresh(result);
+                } else {
+                    target.set_result(result);
                 }
                 finished
             }
@@ -246,6 +268,7 @@ impl ResultTabs {
             id: t.query_id,
             started: Instant::now(),
         });
+        self.refreshing &= running.is_some();
         Some(finished)
     }
 

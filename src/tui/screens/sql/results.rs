@@ -30,8 +30,12 @@ impl SqlScreen {
 
 pub(super) fn draw_grid(frame: &mut Frame, sql: &SqlScreen, area: Rect) {
     let grid = &sql.grid;
-    // "Result [1] | 2 | 3" when several statements ran, one result each.
-    let name = sql.results.label().unwrap_or_else(|| "Results".to_string());
+    // "Result [1] | 2 | 3" when several statements ran, one result each; "⟳ 5s ·
+    // 14:03:07" when the tab refreshes itself, and when its last run finished.
+    let mut name = sql.results.label().unwrap_or_else(|| "Results".to_string());
+    if let Some(refresh) = sql.auto_refresh() {
+        name = format!("{name} {}", refresh.label());
+    }
     let focused = sql.focus == Pane::Grid;
     let Some(result) = &grid.result else {
         let block = pane_block(&name, focused);
@@ -141,6 +145,19 @@ fn bottom_line(sql: &SqlScreen) -> Line<'static> {
         ]);
     }
     let mut spans = Vec::new();
+    // A failed refresh shows in place until one succeeds; a refresh that cannot run
+    // says why.
+    let refresh = sql.auto_refresh();
+    let live = match (refresh.and_then(|r| r.error.as_ref()), refresh) {
+        (Some(error), _) => Some((format!(" ⟳ refresh failed, retrying: {error} "), theme::BAD)),
+        (None, Some(_)) => sql
+            .waits_for(sql.tabs.active)
+            .map(|why| (format!(" ⟳ waits: {why} "), theme::WARNING)),
+        (None, None) => None,
+    };
+    if let Some((text, colour)) = live {
+        spans.push(Span::styled(text, Style::new().fg(colour)));
+    }
     for step in &grid.steps {
         spans.push(Span::raw(" "));
         spans.push(Span::styled(format!(" {} ", step.label()), theme::chip()));

@@ -34,6 +34,7 @@ impl SqlScreen {
                 results: ResultTabs::default(),
                 running: None,
             }),
+            ..SqlTab::default()
         });
         self.bring_to_front(self.tabs.tabs.len() - 1);
         // The palette can open a tab from any screen: the app shows this one.
@@ -97,17 +98,24 @@ impl SqlScreen {
         let Some((n, parked)) = self.parked_mut(|p| p.results.waits_for(id)) else {
             return;
         };
-        match parked
+        let refreshing = parked.results.refreshing;
+        let finished = parked
             .results
-            .finish(&mut parked.grid, &mut parked.running, id, result)
-        {
-            Some(Finished::Ok { .. }) if parked.running.is_none() => {
+            .finish(&mut parked.grid, &mut parked.running, id, result);
+        let ended = parked.running.is_none();
+        match &finished {
+            // An auto-refresh says how it went in its tab's title, not the status line.
+            _ if refreshing => {}
+            Some(Finished::Ok { .. }) if ended => {
                 status.info(format!("tab {}: query finished", n + 1));
             }
             Some(failed @ Finished::Failed { .. }) => {
                 status.error(format!("tab {}: {}", n + 1, failed.message()));
             }
             _ => {}
+        }
+        if ended {
+            self.run_ended(n, refreshing, finished.as_ref(), status);
         }
     }
 

@@ -8,6 +8,7 @@
 
 use std::time::Instant;
 
+use super::live::AutoRefresh;
 use super::result_tabs::ResultTabs;
 use crate::tui::editor::Editor;
 use crate::tui::grid::Grid;
@@ -28,11 +29,16 @@ pub struct Parked {
     pub(super) running: Option<RunningQuery>,
 }
 
-/// One tab: the worker's result slot it owns and, unless it is in front, its contents.
-#[derive(Debug, Clone)]
+/// One tab: the worker's result slot it owns, its last run and auto-refresh (kept
+/// here whether it is in front or not) and, unless it is in front, its contents.
+#[derive(Debug, Clone, Default)]
 pub struct SqlTab {
     pub slot: u32,
     pub(super) parked: Option<Parked>,
+    /// The statements of the tab's last run and the editor line each starts on: what
+    /// an auto-refresh re-runs (editing the SQL changes it only when the user runs it).
+    pub last_run: Vec<(String, usize)>,
+    pub refresh: Option<AutoRefresh>,
 }
 
 #[derive(Debug, Clone)]
@@ -47,7 +53,7 @@ impl Default for SqlTabs {
         Self {
             tabs: vec![SqlTab {
                 slot: 1,
-                parked: None,
+                ..SqlTab::default()
             }],
             active: 0,
             next_slot: 2,
@@ -61,15 +67,20 @@ impl SqlTabs {
         self.tabs[self.active].slot
     }
 
-    /// `SQL 1 [2] 3` for the editor's title when there is more than one tab.
+    /// `SQL 1 [2] 3⟳` for the editor's title when there is more than one tab (⟳: the
+    /// tab refreshes itself).
     pub fn label(&self) -> Option<String> {
         (self.tabs.len() > 1).then(|| {
-            (1..=self.tabs.len())
-                .map(|n| {
-                    if n == self.active + 1 {
-                        format!("[{n}]")
+            self.tabs
+                .iter()
+                .enumerate()
+                .map(|(i, tab)| {
+                    let n = i + 1;
+                    let live = if tab.refresh.is_some() { "⟳" } else { "" };
+                    if i == self.active {
+                        format!("[{n}]{live}")
                     } else {
-                        n.to_string()
+                        format!("{n}{live}")
                     }
                 })
                 .collect::<Vec<_>>()
