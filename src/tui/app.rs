@@ -16,6 +16,7 @@ use super::keymap::{self, KeyContext};
 use super::palette::{Palette, PaletteItem, Typed, palette_items};
 use super::screen::Screen;
 use super::screens::alerts::AlertsScreen;
+use super::screens::browser::BrowseCommand;
 use super::screens::dashboard::{self, DashboardScreen};
 use super::screens::jobs::JobsScreen;
 use super::screens::ml::MlScreen;
@@ -116,6 +117,13 @@ impl App {
             help: self.show_help,
             mouse: self.mouse,
             chart: self.screen == Screen::Sql && self.sql.chart.is_some(),
+            browser: self.screen == Screen::Stream && self.stream.browser.is_some(),
+            browser_prompt: self.screen == Screen::Stream
+                && self
+                    .stream
+                    .browser
+                    .as_ref()
+                    .is_some_and(|b| b.prompt.is_some()),
         }
     }
 
@@ -184,6 +192,12 @@ impl App {
             Action::ScrollHelp(scroll) => self.scroll_help(scroll),
             // Esc closes the row detail first, then the help, then goes to the SQL screen.
             Action::Escape if self.show_help && !self.sql.row_detail => self.show_help = false,
+            Action::Escape if self.screen == Screen::Stream && self.stream.browser.is_some() => {
+                return self.stream.update(action, jobs, status);
+            }
+            Action::Browse(_) | Action::BrowseKey(_) | Action::Browsed(_) => {
+                return self.browse(action);
+            }
             Action::Tick => {
                 self.ticks += 1;
                 if self.screen == Screen::Stream && self.ticks.is_multiple_of(RELOAD_TICKS) {
@@ -407,6 +421,18 @@ impl App {
             Screen::Sql => return vec![],
         };
         vec![load]
+    }
+
+    /// The topic browser's actions; `b` (or the palette) brings the Stream screen to the
+    /// front with it.
+    fn browse(&mut self, action: Action) -> Vec<Effect> {
+        let mut effects = Vec::new();
+        if matches!(action, Action::Browse(BrowseCommand::Topics)) && self.screen != Screen::Stream
+        {
+            effects = self.show(Screen::Stream);
+        }
+        effects.extend(self.stream.update(action, &mut self.jobs, &mut self.status));
+        effects
     }
 
     /// A key typed into the open palette: a chosen command runs as if its key was pressed.
