@@ -28,6 +28,7 @@ mod serve_remote;
 mod stream;
 mod tmux;
 mod tui_alerts;
+mod tui_browser;
 mod tui_charts;
 mod tui_dashboards;
 mod tui_editor;

@@ -108,6 +108,14 @@ impl TopicBrowser {
     /// How the read stands (or what the last command said), then the keys or the prompt.
     fn draw_footer(&self, frame: &mut Frame, area: Rect) {
         let state = match (&self.note, &self.list) {
+            // A refusal may take both lines: it matters more than the keys.
+            (Some(Err(why)), _) if self.prompt.is_none() => {
+                let text = Paragraph::new(why.as_str())
+                    .fg(theme::BAD)
+                    .wrap(Wrap { trim: true });
+                frame.render_widget(text, area);
+                return;
+            }
             (Some(Err(why)), _) => {
                 Line::styled(why.as_str().to_string(), Style::new().fg(theme::BAD))
             }
@@ -258,7 +266,7 @@ fn draw_messages(frame: &mut Frame, list: &MessageList, area: Rect) {
         ])
     });
     let widths = [
-        Constraint::Length(10),
+        Constraint::Length(11),
         Constraint::Length(19),
         Constraint::Length(8),
         Constraint::Fill(1),
