@@ -5,7 +5,6 @@
 
 use ratatui::crossterm::event::KeyEvent;
 
-use crate::ingest::IngestSummary;
 use crate::jobs::Progress;
 
 use super::action::{Action, HelpScroll};
@@ -16,7 +15,6 @@ use super::keymap::{self, KeyContext};
 use super::palette::{Palette, PaletteItem, Typed, palette_items};
 use super::screen::Screen;
 use super::screens::alerts::AlertsScreen;
-use super::screens::browser::BrowseCommand;
 use super::screens::dashboard::{self, DashboardScreen};
 use super::screens::jobs::JobsScreen;
 use super::screens::ml::MlScreen;
@@ -195,8 +193,10 @@ impl App {
             Action::Escape if self.screen == Screen::Stream && self.stream.browser.is_some() => {
                 return self.stream.update(action, jobs, status);
             }
-            Action::Browse(_) | Action::BrowseKey(_) | Action::Browsed(_) => {
-                return self.browse(action);
+            // The topic browser's commands bring its screen to the front.
+            Action::Browse(_) if self.screen != Screen::Stream => {
+                let shown = self.show(Screen::Stream);
+                return [shown, self.route(action)].concat();
             }
             Action::Tick => {
                 self.ticks += 1;
@@ -225,7 +225,7 @@ impl App {
             Action::IngestFinished(result) => {
                 self.ingest = None;
                 match result {
-                    Ok(s) => status.info(ingest_message(&s)),
+                    Ok(s) => status.info(super::status::ingest_message(&s)),
                     Err(e) => status.error(format!("loading failed: {e}")),
                 }
                 return vec![Effect::LoadCatalog];
@@ -293,7 +293,12 @@ impl App {
             | Action::StartLookup
             | Action::LookupKey(_)
             | Action::LookupAnswered(_) => return self.ml.update(action, jobs, status),
-            Action::ToggleTail | Action::TailStatus(_) | Action::StreamLoaded(_) => {
+            Action::ToggleTail
+            | Action::TailStatus(_)
+            | Action::StreamLoaded(_)
+            | Action::Browse(_)
+            | Action::BrowseKey(_)
+            | Action::Browsed(_) => {
                 return self.stream.update(action, jobs, status);
             }
             Action::ModelsLoaded(_) | Action::BuildModels(_) => {
@@ -423,18 +428,6 @@ impl App {
         vec![load]
     }
 
-    /// The topic browser's actions; `b` (or the palette) brings the Stream screen to the
-    /// front with it.
-    fn browse(&mut self, action: Action) -> Vec<Effect> {
-        let mut effects = Vec::new();
-        if matches!(action, Action::Browse(BrowseCommand::Topics)) && self.screen != Screen::Stream
-        {
-            effects = self.show(Screen::Stream);
-        }
-        effects.extend(self.stream.update(action, &mut self.jobs, &mut self.status));
-        effects
-    }
-
     /// A key typed into the open palette: a chosen command runs as if its key was pressed.
     fn palette_key(&mut self, key: KeyEvent) -> Vec<Effect> {
         let Some(palette) = self.palette.as_mut() else {
@@ -484,33 +477,6 @@ impl App {
         );
         effects
     }
-}
-
-fn ingest_message(s: &IngestSummary) -> String {
-    let mut presets: Vec<&str> = s.files.iter().filter_map(|f| f.preset.as_deref()).collect();
-    presets.dedup();
-    let rejected = s
-        .files
-        .iter()
-        .find_map(|f| {
-            f.reason
-                .as_deref()
-                .filter(|_| f.status == crate::ingest::FileStatus::Rejected)
-        })
-        .map(|reason| format!("; {} rejected: {reason}", s.files_rejected))
-        .unwrap_or_default();
-    format!(
-        "loaded {} rows from {} file(s){}, {} quarantined, {} already loaded{rejected}",
-        crate::format::thousands(s.rows_loaded),
-        s.files_loaded,
-        if presets.is_empty() {
-            String::new()
-        } else {
-            format!(" read as {}", presets.join(", "))
-        },
-        s.rows_quarantined,
-        s.files_duplicate
-    )
 }
 
 #[cfg(test)]
