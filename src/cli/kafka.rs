@@ -135,9 +135,7 @@ fn run_browse(args: &BrowseArgs, settings: &Settings) -> anyhow::Result<Outcome>
     }
     let summary = browser.run(&super::interrupt::cancel_on_ctrl_c(), |message| {
         let written = if settings.json {
-            serde_json::to_string(&message)
-                .map_err(std::io::Error::other)
-                .and_then(|line| writeln!(out, "{line}"))
+            message.write_json_line(&mut out)
         } else {
             writeln!(out, "{}", message.pretty())
         };

@@ -199,6 +199,12 @@ pub enum Action {
     /// The running tail's latest figures.
     TailStatus(Box<crate::stream::tail::TailStatus>),
     StreamLoaded(Reported<crate::stream::recent::StreamRecent>),
+    /// Stream screen: a command of the topic browser (`b` opens it).
+    Browse(crate::tui::screens::browser::BrowseCommand),
+    /// A key typed into the topic browser's prompt (filter, start, export file).
+    BrowseKey(KeyEvent),
+    /// What the topic browser's background reads report.
+    Browsed(crate::tui::topic_reader::BrowseReport),
     ModelsLoaded(Reported<Vec<ModelRow>>),
     RecentRunsLoaded(Reported<Vec<crate::warehouse::history::RecentRun>>),
     BuildModels(BuildScope),

@@ -5,7 +5,6 @@
 
 use ratatui::crossterm::event::KeyEvent;
 
-use crate::ingest::IngestSummary;
 use crate::jobs::Progress;
 
 use super::action::{Action, HelpScroll};
@@ -116,6 +115,13 @@ impl App {
             help: self.show_help,
             mouse: self.mouse,
             chart: self.screen == Screen::Sql && self.sql.chart.is_some(),
+            browser: self.screen == Screen::Stream && self.stream.browser.is_some(),
+            browser_prompt: self.screen == Screen::Stream
+                && self
+                    .stream
+                    .browser
+                    .as_ref()
+                    .is_some_and(|b| b.prompt.is_some()),
         }
     }
 
@@ -184,6 +190,14 @@ impl App {
             Action::ScrollHelp(scroll) => self.scroll_help(scroll),
             // Esc closes the row detail first, then the help, then goes to the SQL screen.
             Action::Escape if self.show_help && !self.sql.row_detail => self.show_help = false,
+            Action::Escape if self.screen == Screen::Stream && self.stream.browser.is_some() => {
+                return self.stream.update(action, jobs, status);
+            }
+            // The topic browser's commands bring its screen to the front.
+            Action::Browse(_) if self.screen != Screen::Stream => {
+                let shown = self.show(Screen::Stream);
+                return [shown, self.route(action)].concat();
+            }
             Action::Tick => {
                 self.ticks += 1;
                 // SQL tabs refresh themselves behind any screen.
@@ -203,7 +217,7 @@ impl App {
             Action::IngestFinished(result) => {
                 self.ingest = None;
                 match result {
-                    Ok(s) => status.info(ingest_message(&s)),
+                    Ok(s) => status.info(super::status::ingest_message(&s)),
                     Err(e) => status.error(format!("loading failed: {e}")),
                 }
                 return vec![Effect::LoadCatalog];
@@ -271,7 +285,12 @@ impl App {
             | Action::StartLookup
             | Action::LookupKey(_)
             | Action::LookupAnswered(_) => return self.ml.update(action, jobs, status),
-            Action::ToggleTail | Action::TailStatus(_) | Action::StreamLoaded(_) => {
+            Action::ToggleTail
+            | Action::TailStatus(_)
+            | Action::StreamLoaded(_)
+            | Action::Browse(_)
+            | Action::BrowseKey(_)
+            | Action::Browsed(_) => {
                 return self.stream.update(action, jobs, status);
             }
             Action::ModelsLoaded(_) | Action::BuildModels(_) => {
@@ -467,33 +486,6 @@ impl App {
         );
         effects
     }
-}
-
-fn ingest_message(s: &IngestSummary) -> String {
-    let mut presets: Vec<&str> = s.files.iter().filter_map(|f| f.preset.as_deref()).collect();
-    presets.dedup();
-    let rejected = s
-        .files
-        .iter()
-        .find_map(|f| {
-            f.reason
-                .as_deref()
-                .filter(|_| f.status == crate::ingest::FileStatus::Rejected)
-        })
-        .map(|reason| format!("; {} rejected: {reason}", s.files_rejected))
-        .unwrap_or_default();
-    format!(
-        "loaded {} rows from {} file(s){}, {} quarantined, {} already loaded{rejected}",
-        crate::format::thousands(s.rows_loaded),
-        s.files_loaded,
-        if presets.is_empty() {
-            String::new()
-        } else {
-            format!(" read as {}", presets.join(", "))
-        },
-        s.rows_quarantined,
-        s.files_duplicate
-    )
 }
 
 #[cfg(test)]

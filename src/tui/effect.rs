@@ -65,6 +65,8 @@ pub enum Effect {
     LoadStream,
     /// Suggestions for a customer id or a stock code.
     Lookup(String),
+    /// The topic browser's work on `[tui.stream]`'s brokers (a list, a read, an export).
+    Browse(crate::tui::topic_reader::BrowseJob),
     /// Start the tail of `[tui.stream]` as job `job`.
     StartTail {
         job: u64,

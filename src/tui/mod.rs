@@ -32,6 +32,7 @@ pub mod screens;
 pub mod status;
 mod terminal;
 pub mod theme;
+pub mod topic_reader;
 pub mod ui;
 pub mod widgets;
 mod worker;
@@ -130,6 +131,13 @@ async fn event_loop(
     let (tx, mut rx) = unbounded_channel::<Action>();
     let worker = backend.worker(tx.clone())?;
     let mut panels = backend.panels(tx.clone())?;
+    // A remote workbench browses the brokers of this machine's config too: Kafka is no
+    // part of the server's API, and the tail it starts there reads these same brokers.
+    let mut topics = topic_reader::TopicReader::new(
+        &options.tail.brokers,
+        &options.tail.consumer_settings,
+        tx.clone(),
+    );
     let mut stats = FrameStats::default();
     let bindings =
         keymap::bindings_with(&options.keys).map_err(|e| anyhow::anyhow!("the config's {e}"))?;
@@ -137,6 +145,7 @@ async fn event_loop(
     app.remote = backend.access();
     app.sql.remote = app.remote.is_some();
     app.alerts.file = options.alerts_file.clone();
+    app.stream.brokers = options.tail.brokers.clone();
     app.stream.target = format!(
         "{} on {} (group {})",
         options.tail.topic, options.tail.brokers, options.tail.group
@@ -189,6 +198,9 @@ async fn event_loop(
                     }
                 }
                 Effect::Dashboard(job) => panels.start(job)?,
+                Effect::Browse(job) => topics
+                    .start(job)
+                    .context("starting a thread of the topic browser")?,
                 other => {
                     if !backend.perform(&other, &options.tail, &tx)? {
                         perform(other, &worker, &tx)?;
@@ -207,6 +219,7 @@ async fn event_loop(
         let _ = terminal.draw(|frame| ui::draw(frame, &app));
     }
     panels.stop();
+    topics.stop_all();
     backend.close(worker);
     Ok(())
 }
@@ -291,6 +304,7 @@ fn perform(
         | Effect::Suspend
         | Effect::EditExternally(_)
         | Effect::Dashboard(_)
+        | Effect::Browse(_)
         | Effect::CancelJob(_)
         | Effect::StartTail { .. }
         | Effect::StartModels { .. }

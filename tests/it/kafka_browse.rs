@@ -12,15 +12,15 @@ use serde_json::{Value, json};
 use crate::common::{by_day_dir, ecom, run_code, run_ok};
 use crate::stream::{brokers, kafka_python, unique};
 
-const PARTITIONS: usize = 3;
+pub(crate) const PARTITIONS: usize = 3;
 
 /// One order line as produced: partition, key, headers, timestamp and JSON value.
-struct Row {
-    partition: usize,
-    key: Option<String>,
-    headers: Vec<(String, String)>,
-    millis: i64,
-    value: Value,
+pub(crate) struct Row {
+    pub(crate) partition: usize,
+    pub(crate) key: Option<String>,
+    pub(crate) headers: Vec<(String, String)>,
+    pub(crate) millis: i64,
+    pub(crate) value: Value,
 }
 
 /// The fixture topic: 2011-11-01 then 2011-11-02, produced as two batches.
@@ -35,7 +35,7 @@ struct Fixture {
 
 /// The rows of one day's file, in time order (each partition's timestamps then never go
 /// back, as a time seek assumes), all in partition 0 until placed.
-fn day_rows(day: &str) -> Vec<Row> {
+pub(crate) fn day_rows(day: &str) -> Vec<Row> {
     let file = format!("{day}.csv");
     let mut reader = csv::Reader::from_path(by_day_dir().join(&file)).unwrap();
     let mut rows: Vec<_> = reader
@@ -74,7 +74,7 @@ fn day_rows(day: &str) -> Vec<Row> {
 
 /// Produces `batches` with the Python client, flushing after each (the topic gets
 /// `PARTITIONS` partitions first).
-fn produce_with_python(topic: &str, batches: &[&[Row]]) {
+pub(crate) fn produce_with_python(topic: &str, batches: &[&[Row]]) {
     let script = r#"
 import json, sys
 from confluent_kafka import Producer

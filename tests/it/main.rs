@@ -31,6 +31,7 @@ mod stream_full;
 mod stream_migration;
 mod tmux;
 mod tui_alerts;
+mod tui_browser;
 mod tui_charts;
 mod tui_dashboards;
 mod tui_editor;

@@ -84,6 +84,13 @@ impl BrowsedMessage {
         )
     }
 
+    /// The message as one JSON line, as `ecom kafka browse --json` prints it and the
+    /// workbench's browser exports it.
+    pub fn write_json_line(&self, out: &mut impl std::io::Write) -> std::io::Result<()> {
+        serde_json::to_writer(&mut *out, self).map_err(std::io::Error::other)?;
+        out.write_all(b"\n")
+    }
+
     /// The readable form: a header line (partition, offset, timestamp, key), one line
     /// per header, then the value pretty-printed.
     pub fn pretty(&self) -> String {
@@ -133,6 +140,12 @@ mod tests {
         assert_eq!(
             serde_json::to_string(&m).unwrap(),
             r#"{"topic":"t","partition":2,"offset":7,"timestamp":"2011-11-01T08:00:00Z","key":"17850","headers":{"source":"pos"},"value":{"country":"France"}}"#
+        );
+        let mut line = Vec::new();
+        m.write_json_line(&mut line).unwrap();
+        assert_eq!(
+            line,
+            format!("{}\n", serde_json::to_string(&m).unwrap()).as_bytes()
         );
         assert_eq!(
             m.pretty(),

@@ -21,7 +21,7 @@ use super::watermarks::{
 use crate::jobs::CancelToken;
 
 /// What `ecom kafka browse` reads.
-#[derive(Debug, Clone)]
+#[derive(Debug, Clone, PartialEq)]
 pub struct BrowseOptions {
     pub brokers: String,
     /// librdkafka settings (key=value) over ecom's defaults.

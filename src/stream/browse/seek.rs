@@ -31,6 +31,9 @@ pub enum StartAt {
     /// The first message stamped at or after this time.
     Time(DateTime<Utc>),
     End,
+    /// The last this many messages of each partition (all of a shorter one): the
+    /// newest page the workbench's browser opens a topic on.
+    Last(u64),
 }
 
 /// The first offset to read in each partition of `ranges`.
@@ -47,6 +50,10 @@ pub fn start_offsets<C: ConsumerContext>(
                 StartAt::Beginning => range.start,
                 StartAt::Offset(o) => o.clamp(range.start, range.end),
                 StartAt::End => range.end,
+                StartAt::Last(n) => range
+                    .end
+                    .saturating_sub(i64::try_from(n).unwrap_or(i64::MAX))
+                    .max(range.start),
                 StartAt::Time(t) => {
                     first_at_or_after(consumer, topic, range, t.timestamp_millis())?
                 }

@@ -1,5 +1,6 @@
 //! The one-line prompt of the grid: the text to find (`/`) or a filter's SQL condition
-//! (`|`), typed while the prompt takes every key.
+//! (`|`), typed while the prompt takes every key. Other one-line prompts (the Stream
+//! screen's topic browser) use it with a kind of their own.
 
 use ratatui::crossterm::event::{KeyCode, KeyEvent, KeyModifiers};
 
@@ -20,8 +21,8 @@ impl PromptKind {
 }
 
 #[derive(Debug, Clone, PartialEq, Eq)]
-pub struct Prompt {
-    pub kind: PromptKind,
+pub struct Prompt<K = PromptKind> {
+    pub kind: K,
     pub text: String,
 }
 
@@ -33,12 +34,14 @@ pub enum Typed {
     Submitted(String),
 }
 
-impl Prompt {
-    pub fn new(kind: PromptKind) -> Self {
-        Self {
-            kind,
-            text: String::new(),
-        }
+impl<K> Prompt<K> {
+    pub fn new(kind: K) -> Self {
+        Self::with_text(kind, String::new())
+    }
+
+    /// A prompt that starts with `text` to edit (the filter in force, a file name).
+    pub fn with_text(kind: K, text: String) -> Self {
+        Self { kind, text }
     }
 
     /// Enter submits the text, Esc cancels, Backspace and Ctrl+U delete.

@@ -22,6 +22,8 @@ pub enum Scope {
     Screen(Screen),
     /// While the chart of a result shows.
     Chart,
+    /// In normal mode on the Stream screen while its topic browser shows.
+    Browser,
 }
 
 #[derive(Debug, Clone)]

@@ -8,6 +8,7 @@ use crate::ml::MlModel;
 use crate::tui::action::{Action, BuildScope, EditCommand};
 use crate::tui::chart::ChartChange;
 use crate::tui::screen::Screen;
+use crate::tui::screens::browser::BrowseCommand;
 
 /// A bindable action, named as in the config file.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
@@ -51,6 +52,13 @@ pub enum Command {
     SilenceAlertLong,
     UnsilenceAlert,
     ToggleTail,
+    BrowseTopics,
+    BrowseOpen,
+    BrowseFilter,
+    BrowseStart,
+    BrowseNextPage,
+    BrowseExport,
+    BrowseReload,
     RunMlSegment,
     RunMlRecommend,
     RunMlAnomalies,
@@ -173,6 +181,13 @@ impl Command {
             Self::SilenceAlertLong => Action::SilenceAlert(true),
             Self::UnsilenceAlert => Action::UnsilenceAlert,
             Self::ToggleTail => Action::ToggleTail,
+            Self::BrowseTopics => Action::Browse(BrowseCommand::Topics),
+            Self::BrowseOpen => Action::Browse(BrowseCommand::Select),
+            Self::BrowseFilter => Action::Browse(BrowseCommand::Filter),
+            Self::BrowseStart => Action::Browse(BrowseCommand::Start),
+            Self::BrowseNextPage => Action::Browse(BrowseCommand::NextPage),
+            Self::BrowseExport => Action::Browse(BrowseCommand::Export),
+            Self::BrowseReload => Action::Browse(BrowseCommand::Reload),
             Self::RunMlSegment => Action::RunMl(MlModel::Segment),
             Self::RunMlRecommend => Action::RunMl(MlModel::Recommend),
             Self::RunMlAnomalies => Action::RunMl(MlModel::Anomalies),

@@ -248,6 +248,48 @@ pub fn bindings() -> Vec<Binding> {
             "open the events behind the selected window in a new SQL tab",
         ),
         b(
+            &[(Char('b'), NONE)],
+            Scope::Screen(Screen::Stream),
+            Command::BrowseTopics,
+            "browse Kafka topics: partitions, end offsets, groups' lag, messages",
+        ),
+        b(
+            &[(Enter, NONE)],
+            Scope::Browser,
+            Command::BrowseOpen,
+            "list the selected topic's messages (the newest page), or show the selected message",
+        ),
+        b(
+            &[(Char('/'), NONE)],
+            Scope::Browser,
+            Command::BrowseFilter,
+            "filter the messages: .country == \"France\", .quantity >= 10, key ~ \"178\", text",
+        ),
+        b(
+            &[(Char('s'), NONE)],
+            Scope::Browser,
+            Command::BrowseStart,
+            "read from: newest, beginning, end (follow), an offset or an RFC 3339 time",
+        ),
+        b(
+            &[(Char('n'), NONE)],
+            Scope::Browser,
+            Command::BrowseNextPage,
+            "read the next page of messages",
+        ),
+        b(
+            &[(Char('x'), NONE)],
+            Scope::Browser,
+            Command::BrowseExport,
+            "export the listed messages as JSON lines to a file",
+        ),
+        b(
+            &[(Char('r'), NONE)],
+            Scope::Browser,
+            Command::BrowseReload,
+            "list the topics again, or read the messages again",
+        ),
+        b(
             &[(Char('6'), NONE)],
             Scope::Normal,
             Command::ScreenMl,
@@ -489,7 +531,9 @@ mod tests {
             dashboard_variable dashboard_reload history_older \
             history_newer new_sql_tab next_sql_tab previous_sql_tab close_sql_tab \
             external_editor toggle_theme toggle_mouse open_palette screen_dashboard \
-            screen_sql screen_models screen_jobs screen_stream toggle_tail drill_down screen_ml \
+            screen_sql screen_models screen_jobs screen_stream toggle_tail drill_down \
+            browse_topics browse_open browse_filter browse_start browse_next_page browse_export \
+            browse_reload screen_ml \
             run_ml_segment run_ml_recommend run_ml_anomalies start_lookup drill_down screen_quality \
             screen_alerts check_alerts silence_alert silence_alert_long unsilence_alert drill_down \
             build_all build_node build_withparents build_withchildren cancel_job quit \

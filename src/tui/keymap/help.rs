@@ -38,6 +38,13 @@ fn place(scope: Scope) -> (usize, String) {
         Scope::Pane(Pane::Grid) => sql_part(13, "results grid"),
         Scope::Pane(Pane::Catalog) => sql_part(14, "catalog"),
         Scope::Chart => sql_part(15, "chart of a result"),
+        Scope::Browser => {
+            let (position, _) = screen(Screen::Stream);
+            (
+                position * 10 + 11,
+                "5 Stream: topic browser (b)".to_string(),
+            )
+        }
     }
 }
 

@@ -50,6 +50,10 @@ pub struct KeyContext {
     pub mouse: bool,
     /// The chart of a result shows: only its keys (and those of every mode) apply.
     pub chart: bool,
+    /// The Stream screen shows its topic browser.
+    pub browser: bool,
+    /// The topic browser's prompt is open: it takes every key.
+    pub browser_prompt: bool,
 }
 
 fn in_scope(scope: Scope, cx: &KeyContext) -> bool {
@@ -62,6 +66,7 @@ fn in_scope(scope: Scope, cx: &KeyContext) -> bool {
         Scope::Screen(screen) => cx.mode == Mode::Normal && cx.screen == screen,
         Scope::Insert => cx.mode == Mode::Insert,
         Scope::Chart => cx.chart,
+        Scope::Browser => cx.mode == Mode::Normal && cx.browser,
     }
 }
 
@@ -72,6 +77,9 @@ pub fn action_for(cx: &KeyContext, bindings: &[Binding], key: KeyEvent) -> Optio
     }
     if cx.lookup {
         return Some(Action::LookupKey(key));
+    }
+    if cx.browser_prompt && !cx.help {
+        return Some(Action::BrowseKey(key));
     }
     if cx.dashboard_menu && !cx.help {
         return Some(Action::DashboardMenuKey(key));
@@ -90,7 +98,7 @@ pub fn action_for(cx: &KeyContext, bindings: &[Binding], key: KeyEvent) -> Optio
     // elsewhere), and pane bindings over normal-mode ones for the same key.
     let rank = |b: &&Binding| match b.scope {
         Scope::Insert | Scope::Chart => 0,
-        Scope::Pane(_) => 1,
+        Scope::Pane(_) | Scope::Browser => 1,
         _ => 2,
     };
     let mut candidates: Vec<&Binding> = bindings
@@ -195,6 +203,8 @@ mod tests {
             help: false,
             mouse: true,
             chart: false,
+            browser: false,
+            browser_prompt: false,
         }
     }
 

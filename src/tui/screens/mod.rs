@@ -3,6 +3,7 @@
 //! actions, effects, status line, jobs list, widgets and theme; never the app or `ui`.
 
 pub mod alerts;
+pub mod browser;
 pub mod dashboard;
 pub mod jobs;
 pub mod ml;

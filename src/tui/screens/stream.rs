@@ -2,6 +2,7 @@
 //! figures (events per second as a sparkline, lag and watermark per partition) and what
 //! it wrote lately (closed windows, dead letters, late events). The figures arrive as
 //! actions from the tail's job and the tables from the worker: nothing here waits.
+//! `b` opens the topic browser (`super::browser`) in the screen's place until Esc.
 
 use ratatui::Frame;
 use ratatui::layout::{Constraint, Layout, Rect};
@@ -16,6 +17,7 @@ use crate::tui::action::Action;
 use crate::tui::effect::Effect;
 use crate::tui::failure::Reported;
 use crate::tui::jobs::Jobs;
+use crate::tui::screens::browser::{BrowseCommand, TopicBrowser};
 use crate::tui::status::Status;
 use crate::tui::theme;
 use crate::tui::widgets::pane::{pane_block, table_header};
@@ -35,6 +37,10 @@ pub struct StreamScreen {
     pub recent: Option<Reported<StreamRecent>>,
     /// The closed window selected (Enter lists its events in a SQL tab).
     pub selected: usize,
+    /// The brokers the topic browser lists (`[tui.stream]`'s, like the tail's).
+    pub brokers: String,
+    /// The topic browser, while it shows.
+    pub browser: Option<TopicBrowser>,
 }
 
 /// Samples of the events-per-second sparkline (two a second: a minute).
@@ -58,6 +64,11 @@ impl StreamScreen {
     pub fn update(&mut self, action: Action, jobs: &mut Jobs, status: &mut Status) -> Vec<Effect> {
         match action {
             Action::ToggleTail => return vec![self.toggle_tail(jobs, status)],
+            Action::Browse(_) | Action::BrowseKey(_) | Action::Browsed(_) => {
+                return self.browse(action, status);
+            }
+            Action::Move(_) if self.browser.is_some() => return self.browse(action, status),
+            Action::Escape => return self.browser_back(),
             Action::TailStatus(figures) => self.record(*figures),
             Action::StreamLoaded(result) => {
                 self.recent = Some(result);
@@ -81,6 +92,35 @@ impl StreamScreen {
         vec![]
     }
 
+    /// The topic browser's actions; `b` opens it on the topic list.
+    fn browse(&mut self, action: Action, status: &mut Status) -> Vec<Effect> {
+        if matches!(action, Action::Browse(BrowseCommand::Topics)) && self.browser.is_none() {
+            let (browser, effect) = TopicBrowser::open(&self.brokers);
+            self.browser = Some(browser);
+            return vec![effect];
+        }
+        match self.browser.as_mut() {
+            Some(browser) => browser.update(action, status),
+            None => {
+                if matches!(action, Action::Browse(_)) {
+                    status.info("b on screen 5 opens the topic browser first");
+                }
+                vec![]
+            }
+        }
+    }
+
+    /// Esc in the browser: one step back; from the topic list, back to the tail.
+    fn browser_back(&mut self) -> Vec<Effect> {
+        let Some(browser) = self.browser.as_mut() else {
+            return vec![];
+        };
+        browser.back().unwrap_or_else(|| {
+            self.browser = None;
+            vec![]
+        })
+    }
+
     /// Starts the tail, or asks the running one to stop.
     fn toggle_tail(&mut self, jobs: &mut Jobs, status: &mut Status) -> Effect {
         if let Some(job) = self.job {
@@ -96,7 +136,10 @@ impl StreamScreen {
     }
 
     pub fn draw(&self, frame: &mut Frame, area: Rect) {
-        draw(frame, self, area);
+        match &self.browser {
+            Some(browser) => browser.draw(frame, area),
+            None => draw(frame, self, area),
+        }
     }
 
     fn record(&mut self, status: TailStatus) {
@@ -183,7 +226,7 @@ fn draw_head(frame: &mut Frame, view: &StreamScreen, area: Rect) {
         "t starts"
     };
     let paragraph = Paragraph::new(Line::from(spans)).wrap(Wrap { trim: true });
-    let title = format!("Tail of {} · {key}", view.target);
+    let title = format!("Tail of {} · {key} · b browses topics", view.target);
     frame.render_widget(paragraph.block(pane_block(&title, false)), area);
 }
 
