@@ -35,6 +35,14 @@ pub fn client_config(
     config
 }
 
+/// A consumer setting for reading a topic as fast as it can be processed: once
+/// librdkafka's prefetch queue for a partition is full (`queued.min.messages`), it waits
+/// `fetch.queue.backoff.ms` (1 s by default) before fetching that partition again. A
+/// consumer slower than the broker then drains the queue and sits idle for the rest of
+/// the second: on the full data the tail spent 2.1 of its 3.6 s waiting so, three times.
+/// 10 ms refills the queue as it drains.
+pub const FETCH_QUEUE_BACKOFF: (&str, &str) = ("fetch.queue.backoff.ms", "10");
+
 /// The watermarks of every partition a consumer fetched, from its statistics:
 /// `(topic, partition, low, high)`. They come from the fetch responses, which Tansu gets
 /// right (its ListOffsets answers are wrong), so the tail's lag and the topic browser's

@@ -563,7 +563,7 @@ pub struct TailArgs {
     pub metrics_addr: Option<std::net::SocketAddr>,
     /// Messages per warehouse transaction at most: larger batches catch up faster, each
     /// one a larger unit of redone work after a crash.
-    #[arg(long, default_value_t = 20_000, value_name = "N")]
+    #[arg(long, default_value_t = crate::stream::tail::BATCH_MESSAGES, value_name = "N")]
     pub batch_messages: usize,
     /// A batch is committed after DUR at the latest: the delay before the warehouse
     /// shows what arrived.

@@ -49,6 +49,7 @@ pub fn reader_config(brokers: &str, settings: &[(String, String)]) -> ClientConf
             ("enable.auto.commit", "false"),
             ("enable.auto.offset.store", "false"),
             ("enable.partition.eof", "false"),
+            crate::stream::kafka::FETCH_QUEUE_BACKOFF,
         ],
         settings,
     )

@@ -30,7 +30,7 @@ mod status;
 mod windows_state;
 mod writer;
 
-pub use options::TailOptions;
+pub use options::{BATCH_MESSAGES, TailOptions};
 pub use status::{PartitionStatus, TailStages, TailStatus, describe, describe_stages};
 
 use std::collections::BTreeMap;
@@ -104,6 +104,7 @@ pub fn tail(
             ("heartbeat.interval.ms", "1000"),
             ("statistics.interval.ms", "1000"),
             ("enable.partition.eof", "false"),
+            crate::stream::kafka::FETCH_QUEUE_BACKOFF,
         ],
         &options.consumer_settings,
     );
