@@ -63,16 +63,35 @@ pub fn list_topics(
     let groups = consumer
         .fetch_group_list(None, Duration::from_secs(15))
         .map_err(kafka("listing the consumer groups"))?;
+    let names: Vec<(&str, &str)> = groups
+        .groups()
+        .iter()
+        .map(|g| (g.name(), g.state()))
+        .collect();
+    let chunk = names.len().div_ceil(GROUP_READERS).max(1);
+    let (wanted, offsets) = (&wanted, &offsets);
+    let read: Vec<Result<Vec<(String, GroupLag)>>> = std::thread::scope(|scope| {
+        let readers: Vec<_> = names
+            .chunks(chunk)
+            .map(|part| {
+                scope.spawn(move || {
+                    let mut lags = Vec::new();
+                    for (name, state) in part {
+                        lags.extend(group_lag(brokers, settings, name, state, wanted, offsets)?);
+                    }
+                    Ok(lags)
+                })
+            })
+            .collect();
+        readers
+            .into_iter()
+            .map(|r| r.join().expect("a group reader panicked"))
+            .collect()
+    });
+    // In the broker's order of the groups, as one reader would have read them.
     let mut committed: BTreeMap<String, Vec<GroupLag>> = BTreeMap::new();
-    for group in groups.groups() {
-        for (topic, lag) in group_lag(
-            brokers,
-            settings,
-            group.name(),
-            group.state(),
-            &wanted,
-            &offsets,
-        )? {
+    for lags in read {
+        for (topic, lag) in lags? {
             committed.entry(topic).or_default().push(lag);
         }
     }
@@ -92,6 +111,11 @@ pub fn list_topics(
         })
         .collect())
 }
+
+/// Groups whose committed offsets are read at once. Each read is a client of its own
+/// (librdkafka reads a group's offsets as a member of it) that mostly waits for the
+/// broker: one after another, 103 groups took 14 s on Tansu.
+const GROUP_READERS: usize = 8;
 
 /// One group's lag on every topic where it committed at least one offset.
 fn group_lag(
