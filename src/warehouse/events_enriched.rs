@@ -65,8 +65,8 @@ const SOURCES: &[Source] = &[
 /// (Re)defines `stream.events_enriched` over the sources that bind now; a no-op when the
 /// view already joins exactly those.
 pub fn define(conn: &Connection) -> duckdb::Result<()> {
-    let joined: Vec<&Source> = SOURCES.iter().filter(|s| binds(conn, s)).collect();
-    let comment = comment(&joined);
+    let present: Vec<bool> = SOURCES.iter().map(|s| binds(conn, s)).collect();
+    let comment = comment(&present);
     let current: Option<String> = conn
         .query_row(
             "SELECT comment FROM duckdb_views() WHERE schema_name = 'stream' \
@@ -78,14 +78,16 @@ pub fn define(conn: &Connection) -> duckdb::Result<()> {
     if current.as_deref() == Some(comment.as_str()) {
         return Ok(());
     }
-    conn.execute_batch(&format!(
-        "BEGIN TRANSACTION;\n{};\nCOMMENT ON VIEW stream.events_enriched IS {};\nCOMMIT;",
-        view_sql(&joined),
-        super::quote_literal(&comment)
-    ))
-    .inspect_err(|_| {
-        let _ = conn.execute_batch("ROLLBACK");
-    })
+    // Through the commit module, like every writer: the view's answers change with it,
+    // so `serve`'s cache must not outlive it.
+    super::commit::commit_batch(
+        conn,
+        &format!(
+            "{};\nCOMMENT ON VIEW stream.events_enriched IS {};",
+            view_sql(&present),
+            super::quote_literal(&comment)
+        ),
+    )
 }
 
 /// Whether `source`'s subquery binds on this warehouse (its relation exists and has the
@@ -96,8 +98,13 @@ fn binds(conn: &Connection, source: &Source) -> bool {
 }
 
 /// The view's comment: what it joins, for people and for [`define`]'s no-op check.
-fn comment(joined: &[&Source]) -> String {
-    let names: Vec<&str> = joined.iter().map(|s| s.relation).collect();
+fn comment(present: &[bool]) -> String {
+    let names: Vec<&str> = SOURCES
+        .iter()
+        .zip(present)
+        .filter(|(_, present)| **present)
+        .map(|(s, _)| s.relation)
+        .collect();
     if names.is_empty() {
         "stream.events with its enrichment columns empty: no dimension table exists yet".into()
     } else {
@@ -105,11 +112,11 @@ fn comment(joined: &[&Source]) -> String {
     }
 }
 
-fn view_sql(joined: &[&Source]) -> String {
+/// The view over [`SOURCES`], joining those `present` says bind.
+fn view_sql(present: &[bool]) -> String {
     let mut select = vec!["e.*".to_string()];
     let mut from = String::from("stream.events e");
-    for source in SOURCES {
-        let present = joined.iter().any(|j| std::ptr::eq(*j, source));
+    for (source, &present) in SOURCES.iter().zip(present) {
         for (column, name, ty) in source.columns {
             select.push(if present {
                 format!("{}.{column}::{ty} AS {name}", source.alias)
