@@ -332,11 +332,8 @@ fn commit(
     if let Err(e) = consumer.commit(&offsets, CommitMode::Async) {
         tracing::warn!(error = %e, "committing offsets to Kafka");
     }
-    // Dropping the batch frees its events: part of handing it over.
-    let windows = batch.windows.len() as u64;
-    drop(batch);
     lap.to(&mut stages.kafka_commit);
-    Ok(windows)
+    Ok(batch.windows.len() as u64)
 }
 
 /// Appends `rows` to the `stream` table `table` (no appender at all when there are none:
