@@ -6,7 +6,7 @@
 
 use std::time::{Duration, Instant};
 
-use crate::warehouse::query::leading_keyword;
+use crate::warehouse::query::{is_row_query, leading_keyword};
 
 /// The shortest interval: below it a refresh would keep the database busy re-running.
 pub const MIN_EVERY: Duration = Duration::from_secs(1);
@@ -47,22 +47,10 @@ pub fn label(every: Duration) -> String {
         .replace(' ', "")
 }
 
-/// The statements a refresh may re-run: reads only. Re-running a `CREATE`, an `INSERT`
-/// or a `COPY` every few seconds would change the warehouse behind the user's back.
-const READS: [&str; 12] = [
-    "SELECT",
-    "WITH",
-    "FROM",
-    "VALUES",
-    "TABLE",
-    "PIVOT",
-    "UNPIVOT",
-    "SHOW",
-    "DESCRIBE",
-    "DESC",
-    "SUMMARIZE",
-    "EXPLAIN",
-];
+/// Statements that read besides the row queries ([`is_row_query`]). Re-running a
+/// `CREATE`, an `INSERT` or a `COPY` every few seconds would change the warehouse behind
+/// the user's back.
+const OTHER_READS: [&str; 5] = ["SHOW", "DESCRIBE", "DESC", "SUMMARIZE", "EXPLAIN"];
 
 /// Words that make a `WITH` or an `EXPLAIN` write (`WITH t AS (…) INSERT …`,
 /// `EXPLAIN ANALYZE` runs its statement). A string holding one of them is refused too:
@@ -74,7 +62,7 @@ const WRITES: [&str; 8] = [
 /// Whether `sql` (one statement) only reads, so a refresh may re-run it.
 pub fn is_read(sql: &str) -> bool {
     let keyword = leading_keyword(sql);
-    if !READS.contains(&keyword.as_str()) {
+    if !is_row_query(sql) && !OTHER_READS.contains(&keyword.as_str()) {
         return false;
     }
     let writes = || {
